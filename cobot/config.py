@@ -1,0 +1,131 @@
+"""Settings read from the environment (and `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///cobot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the key and what is expected."""
+
+    def __init__(self, key: str, expected: str) -> None:
+        super().__init__(f"{key}: {expected}")
+        self.key = key
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything cobot reads from its environment. Secrets come only from here."""
+
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    database_url: str
+    slack_api_url: str
+    port: int
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is configured; otherwise HTTP."""
+        return self.slack_app_token is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings; raises ConfigError naming the first bad key."""
+        env = os.environ if environ is None else environ
+        bot_token = _optional(env, "SLACK_BOT_TOKEN")
+        if bot_token is not None and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
+        app_token = _optional(env, "SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError(
+                "SLACK_APP_TOKEN",
+                "expected an app-level token starting with xapp- (or leave it unset for HTTP mode)",
+            )
+        secret = _optional(env, "SLACK_SIGNING_SECRET")
+        database_url = _optional(env, "COBOT_DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            url = make_url(database_url)
+        except ArgumentError:
+            raise ConfigError(
+                "COBOT_DATABASE_URL",
+                "expected a SQLAlchemy URL such as sqlite:///cobot.db "
+                "or postgresql+psycopg://user@host/dbname",
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError("COBOT_DATABASE_URL", "expected a sqlite:// or postgresql:// URL")
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ConfigError(
+                "COBOT_DATABASE_URL",
+                "expected a SQLite file (sqlite:///cobot.db); an in-memory database loses "
+                "everything on restart",
+            )
+        api_url = _optional(env, "COBOT_SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        parsed = urlparse(api_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError("COBOT_SLACK_API_URL", "expected an http(s) URL ending in /api/")
+        if not api_url.endswith("/"):
+            api_url += "/"
+        port_text = _optional(env, "COBOT_PORT")
+        port = DEFAULT_PORT
+        if port_text is not None:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise ConfigError("COBOT_PORT", "expected a port number between 1 and 65535")
+            port = int(port_text)
+        return cls(
+            slack_bot_token=bot_token,
+            slack_signing_secret=secret,
+            slack_app_token=app_token,
+            database_url=database_url,
+            slack_api_url=api_url,
+            port=port,
+        )
+
+    def require_slack(self) -> None:
+        """Check that what talking to Slack needs is present (run, doctor)."""
+        if self.slack_bot_token is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                "missing: copy the Bot User OAuth Token (xoxb-...) from your app's "
+                "OAuth & Permissions page into .env",
+            )
+        if not self.socket_mode and self.slack_signing_secret is None:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET",
+                "missing: copy the Signing Secret from your app's Basic Information page "
+                "into .env (or set SLACK_APP_TOKEN to use Socket Mode)",
+            )
+
+    def redacted(self) -> dict[str, str]:
+        """A view safe to print: secrets shown only as set/unset."""
+
+        def mask(value: str | None) -> str:
+            return "unset" if value is None else "set"
+
+        return {
+            "SLACK_BOT_TOKEN": mask(self.slack_bot_token),
+            "SLACK_SIGNING_SECRET": mask(self.slack_signing_secret),
+            "SLACK_APP_TOKEN": mask(self.slack_app_token),
+            "COBOT_DATABASE_URL": make_url(self.database_url).render_as_string(hide_password=True),
+            "COBOT_SLACK_API_URL": self.slack_api_url,
+            "COBOT_PORT": str(self.port),
+        }
+
+
+def _optional(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

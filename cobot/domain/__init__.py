@@ -1,0 +1,1 @@
+"""Pure rules and value types: no Slack, no SQL, no clock reads."""

@@ -1,0 +1,660 @@
+"""Plays Slack toward cobot: signed slash commands, interactivity payloads and events."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from cobot.sandbox.signing import sign
+from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator
+
+VERIFICATION_TOKEN = "sandbox-verification-token"
+DUMMY_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """What cobot answered to one request."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+def new_trigger_id() -> str:
+    """A random trigger_id shaped like Slack's."""
+    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
+
+
+def _block_id() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+def _now_ts() -> str:
+    return f"{time.time():.6f}"
+
+
+def _user_object(user_id: str, user_name: str | None, team_id: str) -> dict[str, Any]:
+    name = user_name or user_id.lower()
+    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
+def slash_command_payload(
+    *,
+    user_id: str,
+    text: str,
+    command: str = "/cobot",
+    channel_id: str = "C0GENERAL",
+    channel_name: str = "general",
+    user_name: str | None = None,
+    team_id: str = "T0SANDBOX",
+    team_domain: str = "sandbox",
+    response_url: str = DUMMY_RESPONSE_URL,
+    trigger_id: str | None = None,
+) -> dict[str, str]:
+    """The fields of a slash command, in the order Slack sends them."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "team_domain": team_domain,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name or user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+
+
+def block_actions_payload(
+    *,
+    user_id: str,
+    actions: list[dict[str, Any]],
+    view: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
+    channel_id: str | None = None,
+    container: dict[str, Any] | None = None,
+    user_name: str | None = None,
+    team_id: str = "T0SANDBOX",
+    team_domain: str = "sandbox",
+    response_url: str | None = None,
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """A ``block_actions`` interaction payload, from a message or a view."""
+    action_ts = _now_ts()
+    full_actions = [
+        {"type": "button", "block_id": _block_id(), "action_ts": action_ts, **action}
+        for action in actions
+    ]
+    if container is None:
+        if view is not None:
+            container = {"type": "view", "view_id": view.get("id", "")}
+        else:
+            container = {
+                "type": "message",
+                "message_ts": (message or {}).get("ts", _now_ts()),
+                "channel_id": channel_id or "",
+                "is_ephemeral": False,
+            }
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": _user_object(user_id, user_name, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": container,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "team": {"id": team_id, "domain": team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "state": {"values": {}},
+        "actions": full_actions,
+    }
+    if channel_id is not None:
+        payload["channel"] = {"id": channel_id, "name": channel_id.lower()}
+    if message is not None:
+        payload["message"] = message
+    if view is not None:
+        payload["view"] = view
+        payload["state"] = view.get("state", {"values": {}})
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return payload
+
+
+def _full_view(view: dict[str, Any], team_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    view_id = view.get("id") or "V" + secrets.token_hex(5).upper()
+    defaults: dict[str, Any] = {
+        "id": view_id,
+        "team_id": team_id,
+        "type": "modal",
+        "blocks": [],
+        "private_metadata": "",
+        "callback_id": "",
+        "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": APP_ID,
+        "external_id": "",
+        "app_installed_team_id": team_id,
+        "bot_id": "B0COBOT",
+    }
+    return {**defaults, **view, "state": {"values": values}}
+
+
+def view_submission_payload(
+    *,
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    user_name: str | None = None,
+    team_id: str = "T0SANDBOX",
+    team_domain: str = "sandbox",
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """A ``view_submission`` payload for ``view`` with the given state values."""
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": _user_object(user_id, user_name, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "view": _full_view(view, team_id, values),
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def view_closed_payload(
+    *,
+    user_id: str,
+    view: dict[str, Any],
+    user_name: str | None = None,
+    team_id: str = "T0SANDBOX",
+    team_domain: str = "sandbox",
+    is_cleared: bool = False,
+) -> dict[str, Any]:
+    """A ``view_closed`` payload (sent when a modal with notify_on_close is dismissed)."""
+    return {
+        "type": "view_closed",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": _user_object(user_id, user_name, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "view": _full_view(view, team_id, {}),
+        "is_cleared": is_cleared,
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def event_envelope(
+    event: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    team_id: str = "T0SANDBOX",
+) -> dict[str, Any]:
+    """An Events API ``event_callback`` envelope around ``event``."""
+    now = time.time()
+    event = {"event_ts": f"{now:.6f}", **event}
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or "Ev" + secrets.token_hex(5).upper(),
+        "event_time": int(now),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": "4-" + secrets.token_urlsafe(24),
+    }
+
+
+def app_home_opened_event(
+    user_id: str, *, channel: str | None = None, view: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An ``app_home_opened`` event for the Home tab."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": channel or "D" + user_id[1:],
+        "tab": "home",
+        "event_ts": _now_ts(),
+    }
+    if view is not None:
+        event["view"] = view
+    return event
+
+
+class SlackClient:
+    """Sends cobot what Slack would send, signed, over HTTP or through Socket Mode."""
+
+    def __init__(
+        self,
+        *,
+        app_url: str,
+        signing_secret: str,
+        emulator: SlackEmulator | None = None,
+        team_id: str = "T0SANDBOX",
+        team_domain: str = "sandbox",
+        timeout: float = 10.0,
+    ) -> None:
+        self.app_url = app_url
+        self.signing_secret = signing_secret
+        self.emulator = emulator
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.timeout = timeout
+
+    # ------------------------------------------------------------------ transport
+
+    def raw(self, body: bytes, headers: dict[str, str]) -> HttpResult:
+        """POST ``body`` with exactly ``headers`` (no signing); for forged requests."""
+        request = urllib.request.Request(self.app_url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return HttpResult(response.status, dict(response.headers.items()), response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return HttpResult(error.code, dict(error.headers.items()), error.read())
+
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        sign_request: bool = True,
+        timestamp: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> HttpResult:
+        """POST a body signed like Slack (unless ``sign_request`` is false)."""
+        ts = timestamp or str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        if sign_request:
+            headers["X-Slack-Request-Timestamp"] = ts
+            headers["X-Slack-Signature"] = sign(self.signing_secret, ts, body)
+        headers.update(extra_headers or {})
+        return self.raw(body.encode("utf-8"), headers)
+
+    def _post_form(
+        self, fields: dict[str, str], *, sign: bool, timestamp: str | None
+    ) -> HttpResult:
+        return self.post(
+            urlencode(fields),
+            content_type="application/x-www-form-urlencoded",
+            sign_request=sign,
+            timestamp=timestamp,
+        )
+
+    def _post_payload(
+        self, payload: dict[str, Any], *, sign: bool, timestamp: str | None
+    ) -> HttpResult:
+        return self._post_form({"payload": json.dumps(payload)}, sign=sign, timestamp=timestamp)
+
+    def _trigger_id(self, user_id: str) -> str:
+        if self.emulator is not None:
+            return self.emulator.issue_trigger_id(user_id)
+        return new_trigger_id()
+
+    def _response_url(
+        self, user_id: str, channel_id: str | None, message_ts: str | None = None
+    ) -> str:
+        if self.emulator is not None:
+            return self.emulator.new_response_url(
+                user_id=user_id, channel_id=channel_id, message_ts=message_ts
+            )
+        return DUMMY_RESPONSE_URL
+
+    # ------------------------------------------------------------------ payload builders
+
+    def slash_command_fields(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        command: str = "/cobot",
+        channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        user_name: str | None = None,
+    ) -> dict[str, str]:
+        """The slash command fields, with a response_url and trigger_id minted for them."""
+        return slash_command_payload(
+            user_id=user_id,
+            text=text,
+            command=command,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            user_name=user_name,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            response_url=self._response_url(user_id, channel_id),
+            trigger_id=self._trigger_id(user_id),
+        )
+
+    def block_actions_body(
+        self,
+        *,
+        user_id: str,
+        actions: list[dict[str, Any]],
+        view: dict[str, Any] | None = None,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        container: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A block_actions payload with a trigger_id (and response_url for messages)."""
+        response_url = None
+        if view is None:
+            message_ts = (message or {}).get("ts")
+            response_url = self._response_url(user_id, channel_id, message_ts)
+        return block_actions_payload(
+            user_id=user_id,
+            actions=actions,
+            view=view,
+            message=message,
+            channel_id=channel_id,
+            container=container,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            response_url=response_url,
+            trigger_id=self._trigger_id(user_id),
+        )
+
+    # ------------------------------------------------------------------ over HTTP
+
+    def slash_command(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        command: str = "/cobot",
+        channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        user_name: str | None = None,
+        sign: bool = True,
+        timestamp: str | None = None,
+    ) -> HttpResult:
+        """Send a slash command, form-encoded like Slack."""
+        fields = self.slash_command_fields(
+            user_id=user_id,
+            text=text,
+            command=command,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            user_name=user_name,
+        )
+        return self._post_form(fields, sign=sign, timestamp=timestamp)
+
+    def block_actions(
+        self,
+        *,
+        user_id: str,
+        actions: list[dict[str, Any]],
+        view: dict[str, Any] | None = None,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        container: dict[str, Any] | None = None,
+        sign: bool = True,
+        timestamp: str | None = None,
+    ) -> HttpResult:
+        """Send a ``block_actions`` interaction (a button click, a select...)."""
+        payload = self.block_actions_body(
+            user_id=user_id,
+            actions=actions,
+            view=view,
+            message=message,
+            channel_id=channel_id,
+            container=container,
+        )
+        return self._post_payload(payload, sign=sign, timestamp=timestamp)
+
+    def view_submission(
+        self,
+        *,
+        user_id: str,
+        view: dict[str, Any],
+        values: dict[str, dict[str, dict[str, Any]]],
+        sign: bool = True,
+        timestamp: str | None = None,
+    ) -> HttpResult:
+        """Submit a modal; with an emulator, the modal is closed or updated as Slack would."""
+        payload = view_submission_payload(
+            user_id=user_id,
+            view=view,
+            values=values,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            trigger_id=self._trigger_id(user_id),
+        )
+        result = self._post_payload(payload, sign=sign, timestamp=timestamp)
+        self._apply_view_response(payload["view"]["id"], result)
+        return result
+
+    def view_closed(
+        self,
+        *,
+        user_id: str,
+        view: dict[str, Any],
+        is_cleared: bool = False,
+        sign: bool = True,
+        timestamp: str | None = None,
+    ) -> HttpResult:
+        """Tell cobot a modal was dismissed."""
+        payload = view_closed_payload(
+            user_id=user_id,
+            view=view,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            is_cleared=is_cleared,
+        )
+        if self.emulator is not None:
+            self.emulator.close_view(payload["view"]["id"])
+        return self._post_payload(payload, sign=sign, timestamp=timestamp)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        sign: bool = True,
+        timestamp: str | None = None,
+    ) -> HttpResult:
+        """Deliver an Events API event; ``retry_num`` makes it a retry, as Slack marks them."""
+        envelope = event_envelope(event, event_id=event_id, team_id=self.team_id)
+        headers: dict[str, str] = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self.post(
+            json.dumps(envelope),
+            content_type="application/json",
+            sign_request=sign,
+            timestamp=timestamp,
+            extra_headers=headers,
+        )
+
+    def app_home_opened(self, user_id: str, **kwargs: Any) -> HttpResult:
+        """Deliver an ``app_home_opened`` event for ``user_id``."""
+        view = self.emulator.home_view(user_id) if self.emulator is not None else None
+        return self.event(app_home_opened_event(user_id, view=view), **kwargs)
+
+    def url_verification(
+        self, challenge: str, *, sign: bool = True, timestamp: str | None = None
+    ) -> HttpResult:
+        """Send the Events API ``url_verification`` handshake."""
+        body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
+        return self.post(
+            json.dumps(body),
+            content_type="application/json",
+            sign_request=sign,
+            timestamp=timestamp,
+        )
+
+    # ------------------------------------------------------------------ over Socket Mode
+
+    def _socket(self) -> SlackEmulator:
+        if self.emulator is None:
+            raise RuntimeError("Socket Mode needs SlackClient(emulator=...)")
+        return self.emulator
+
+    def socket_slash_command(
+        self,
+        *,
+        user_id: str,
+        text: str,
+        command: str = "/cobot",
+        channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        user_name: str | None = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Send a slash command through Socket Mode; return the client's ack."""
+        fields = self.slash_command_fields(
+            user_id=user_id,
+            text=text,
+            command=command,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            user_name=user_name,
+        )
+        return self._socket().socket_send("slash_commands", dict(fields), timeout=timeout)
+
+    def socket_block_actions(
+        self,
+        *,
+        user_id: str,
+        actions: list[dict[str, Any]],
+        view: dict[str, Any] | None = None,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        container: dict[str, Any] | None = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Send a ``block_actions`` interaction through Socket Mode; return the ack."""
+        payload = self.block_actions_body(
+            user_id=user_id,
+            actions=actions,
+            view=view,
+            message=message,
+            channel_id=channel_id,
+            container=container,
+        )
+        return self._socket().socket_send("interactive", payload, timeout=timeout)
+
+    def socket_view_submission(
+        self,
+        *,
+        user_id: str,
+        view: dict[str, Any],
+        values: dict[str, dict[str, dict[str, Any]]],
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Submit a modal through Socket Mode; return the ack."""
+        payload = view_submission_payload(
+            user_id=user_id,
+            view=view,
+            values=values,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            trigger_id=self._trigger_id(user_id),
+        )
+        ack = self._socket().socket_send("interactive", payload, timeout=timeout)
+        self._apply_response_action(payload["view"]["id"], ack.get("payload"))
+        return ack
+
+    def socket_view_closed(
+        self, *, user_id: str, view: dict[str, Any], timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Dismiss a modal through Socket Mode; return the ack."""
+        payload = view_closed_payload(
+            user_id=user_id, view=view, team_id=self.team_id, team_domain=self.team_domain
+        )
+        self._socket().close_view(payload["view"]["id"])
+        return self._socket().socket_send("interactive", payload, timeout=timeout)
+
+    def socket_event(
+        self, event: dict[str, Any], *, event_id: str | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Deliver an Events API event through Socket Mode; return the ack."""
+        envelope = event_envelope(event, event_id=event_id, team_id=self.team_id)
+        return self._socket().socket_send("events_api", envelope, timeout=timeout)
+
+    # ------------------------------------------------------------------ modal bookkeeping
+
+    def _apply_view_response(self, view_id: str, result: HttpResult) -> None:
+        if result.status != 200:
+            return
+        body: Any = None
+        if result.body.strip():
+            try:
+                body = result.json()
+            except ValueError:
+                return
+        self._apply_response_action(view_id, body)
+
+    def _apply_response_action(self, view_id: str, body: Any) -> None:
+        """Mirror Slack's handling of a view_submission ack on the emulator's modals."""
+        if self.emulator is None:
+            return
+        action = body.get("response_action") if isinstance(body, dict) else None
+        if action is None or action == "clear":
+            for open_view in self.emulator.open_views:
+                if action == "clear" or open_view["id"] == view_id:
+                    self.emulator.close_view(open_view["id"])
+        elif action == "update" and isinstance(body.get("view"), dict):
+            self.emulator.replace_view(view_id, body["view"])
+        elif action == "push" and isinstance(body.get("view"), dict):
+            self.emulator.push_view(body["view"])
+
+
+__all__ = [
+    "HttpResult",
+    "SlackClient",
+    "app_home_opened_event",
+    "block_actions_payload",
+    "event_envelope",
+    "new_trigger_id",
+    "slash_command_payload",
+    "view_closed_payload",
+    "view_submission_payload",
+]

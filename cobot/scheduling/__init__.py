@@ -1,0 +1,1 @@
+"""APScheduler set-up, job entry points and the recovery sweep; APScheduler stays in here."""

@@ -1,0 +1,103 @@
+"""The APScheduler alarm clock over the deliveries ledger (SQLAlchemyJobStore, same DB)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"
+DELIVER_JOB = "cobot.scheduling.jobs:deliver"
+SWEEP_JOB = "cobot.scheduling.jobs:sweep"
+
+
+class _SharedStoreScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """A scheduler that tolerates another process removing a job it also ran.
+
+    With two schedulers on one store both may run a due job (the ledger's claim makes that
+    harmless); the second removal then finds nothing, which must not stop the main loop.
+    """
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
+        try:
+            super().remove_job(job_id, jobstore)
+        except JobLookupError:
+            log.debug("job %s was already removed by another scheduler", job_id)
+
+
+def job_id(delivery_id: int) -> str:
+    """The one job per delivery."""
+    return f"delivery:{delivery_id}"
+
+
+class AlarmClock:
+    """Arms one `date` job per due delivery in the shared job store, and runs the sweep.
+
+    A process that only serves Slack starts it paused: its jobs reach the shared store
+    and the scheduling process runs them.
+    """
+
+    def __init__(self, engine: Engine, *, sweep_seconds: float = 5.0, max_workers: int = 4) -> None:
+        self._scheduler: Any = _SharedStoreScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE),
+                "local": MemoryJobStore(),
+            },
+            executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone="UTC",
+        )
+        self._sweep_seconds = sweep_seconds
+
+    def start(self, *, paused: bool = False) -> None:
+        """Start; once running (not paused), the recovery sweep runs now and every few seconds.
+
+        The sweep also wakes the scheduler, so jobs other processes add are seen promptly.
+        """
+        self._scheduler.start(paused=paused)
+        self._scheduler.add_job(
+            SWEEP_JOB,
+            trigger="interval",
+            seconds=self._sweep_seconds,
+            id="sweep",
+            jobstore="local",
+            replace_existing=True,
+            next_run_time=datetime.now().astimezone(),
+        )
+
+    def resume(self) -> None:
+        """Start running jobs (a standby that became the leader)."""
+        self._scheduler.resume()
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop, letting running sends finish when `wait`."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+
+    def arm(self, delivery_id: int, when: datetime) -> None:
+        """Add or move the job that wakes `delivery_id` at `when`."""
+        self._scheduler.add_job(
+            DELIVER_JOB,
+            trigger="date",
+            run_date=when,
+            args=[delivery_id],
+            id=job_id(delivery_id),
+            replace_existing=True,
+        )
+
+    def disarm(self, delivery_id: int) -> None:
+        """Remove the job for `delivery_id` if there is one."""
+        self._scheduler.remove_job(job_id(delivery_id))
+
+    def pending_job_ids(self) -> list[str]:
+        """Ids of the jobs in the shared store (for doctor and tests)."""
+        return [job.id for job in self._scheduler.get_jobs(jobstore="default")]

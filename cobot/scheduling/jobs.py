@@ -1,0 +1,21 @@
+"""Job entry points: importable by reference, taking only ids (never personal data)."""
+
+from __future__ import annotations
+
+import logging
+
+from cobot.scheduling import context
+
+log = logging.getLogger(__name__)
+
+
+def deliver(delivery_id: int) -> None:
+    """Try to send delivery `delivery_id` (the ledger decides whether that is still right)."""
+    context.runner().deliver(delivery_id)
+
+
+def sweep() -> None:
+    """Re-drive overdue deliveries and expired claims."""
+    driven = context.runner().sweep()
+    if driven:
+        log.info("recovery sweep re-drove %d deliveries", len(driven))

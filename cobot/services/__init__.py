@@ -1,0 +1,1 @@
+"""Use cases, one module per feature; each public call is one transaction."""

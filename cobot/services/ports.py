@@ -1,0 +1,67 @@
+"""What services need from the outside world, as small typed protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    """The only way services learn the time."""
+
+    def now(self) -> datetime:
+        """The current aware UTC time."""
+        ...
+
+
+class SystemClock:
+    """The wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What to post: plain text (the notification fallback) and optional Block Kit."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """Where Slack put a message."""
+
+    channel: str
+    ts: str
+
+
+class SlackSendError(Exception):
+    """Slack refused or could not take a message, after the client's own retries."""
+
+    def __init__(self, error: str, *, permanent: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.permanent = permanent
+
+
+class Messenger(Protocol):
+    """Posts messages to Slack (a user id posts to that person's DM with cobot)."""
+
+    def post(self, target: str, message: OutgoingMessage) -> PostedMessage:
+        """Post or raise SlackSendError."""
+        ...
+
+
+class Alarms(Protocol):
+    """Wakes a delivery at its due time; only a hint, the ledger is the truth."""
+
+    def arm(self, delivery_id: int, when: datetime) -> None:
+        """Make sure something tries delivery `delivery_id` at `when`."""
+        ...
+
+    def disarm(self, delivery_id: int) -> None:
+        """Forget the alarm for `delivery_id`, if any."""
+        ...

@@ -1,0 +1,1 @@
+"""Block Kit built by small pure functions, one module per feature."""

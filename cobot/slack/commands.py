@@ -1,0 +1,101 @@
+"""The /cobot command router: one registry feeds dispatch, /cobot help and the README."""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A parsed /cobot invocation."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    name: str
+    args: list[str]
+    raw_args: str
+    trigger_id: str | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer to the person who typed the command."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Ack(Protocol):
+    """Bolt's ack, as command handlers use it."""
+
+    def __call__(
+        self, text: str | None = None, blocks: list[dict[str, Any]] | None = None
+    ) -> Any: ...
+
+
+CommandHandler = Callable[[CommandRequest, Any], Reply | None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `/cobot <name>` with its help line."""
+
+    name: str
+    usage: str
+    summary: str
+    handler: CommandHandler
+    group: str = "General"
+
+
+class ParseError(ValueError):
+    """The command text could not be split (e.g. an unclosed quote)."""
+
+
+def split_args(text: str) -> list[str]:
+    """Split like a shell, so titles can be quoted; Slack's smart quotes count as quotes."""
+    normalised = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+    try:
+        return shlex.split(normalised)
+    except ValueError:
+        raise ParseError("a quote is not closed") from None
+
+
+@dataclass
+class CommandRouter:
+    """Longest-prefix dispatch over registered subcommands."""
+
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+
+    def add(self, sub: Subcommand) -> None:
+        """Register a subcommand; names are unique."""
+        if sub.name in self.subcommands:
+            raise ValueError(f"/cobot {sub.name} registered twice")
+        self.subcommands[sub.name] = sub
+
+    def match(self, words: list[str]) -> tuple[Subcommand, list[str]] | None:
+        """The subcommand the words start with (longest name first) and the rest."""
+        lowered = [w.lower() for w in words]
+        for size in (3, 2, 1):
+            if len(lowered) >= size:
+                name = " ".join(lowered[:size])
+                if name in self.subcommands:
+                    return self.subcommands[name], words[size:]
+        return None
+
+    def suggest(self, words: list[str]) -> str | None:
+        """The closest known subcommand to what was typed."""
+        typed = " ".join(w.lower() for w in words[:2])
+        names = list(self.subcommands)
+        close = difflib.get_close_matches(typed, names, n=1, cutoff=0.5)
+        if not close and words:
+            close = difflib.get_close_matches(words[0].lower(), names, n=1, cutoff=0.5)
+        return close[0] if close else None
+
+    def listing(self) -> list[Subcommand]:
+        """Subcommands in registration order (help and the README's reference)."""
+        return list(self.subcommands.values())

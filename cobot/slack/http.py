@@ -1,0 +1,92 @@
+"""HTTP mode: Slack at POST /slack/events and GET /healthz, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1024 * 1024
+
+
+class CobotWsgi:
+    """Routes requests; refuses unsigned-looking Slack requests before Bolt sees them."""
+
+    def __init__(self, app: App, *, healthy: Callable[[], bool]) -> None:
+        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._healthy = healthy
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            ok = self._healthy()
+            return _plain(start_response, 200 if ok else 503, {"ok": ok})
+        if path == EVENTS_PATH and method == "POST":
+            # Bolt turns a non-numeric timestamp into a 500; it is simply unauthorised
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+            if not timestamp.isdigit() or not environ.get("HTTP_X_SLACK_SIGNATURE"):
+                return _plain(start_response, 401, {"error": "invalid request signature"})
+            return self._bolt(environ, start_response)
+        return _plain(start_response, 404, {"error": "not found"})
+
+
+def _plain(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    reasons = {200: "OK", 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable"}
+    data = json.dumps(body).encode()
+    start_response(
+        f"{status} {reasons[status]}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+class HttpServer:
+    """A waitress server in this process; `serve()` blocks, `start()` runs it on a thread."""
+
+    def __init__(self, wsgi: CobotWsgi, *, host: str, port: int, threads: int = 8) -> None:
+        self._server: Any = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="cobot",
+            max_request_body_size=MAX_BODY,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with port 0)."""
+        return int(self._server.effective_port)
+
+    def serve(self) -> None:
+        """Serve until close() (or a signal)."""
+        self._server.run()
+
+    def start(self) -> None:
+        """Serve on a daemon thread."""
+        self._thread = threading.Thread(target=self.serve, name="cobot-http", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop accepting, close open connections and let the loop end."""
+        self._server.task_dispatcher.shutdown()
+        for channel in list(self._server._map.values()):
+            channel.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

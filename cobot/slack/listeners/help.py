@@ -1,0 +1,71 @@
+"""The /cobot entry point: parse, route to a subcommand, and `/cobot help`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from cobot.slack.blocks.help import help_blocks, help_text, unknown_command_text
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    ParseError,
+    Reply,
+    Subcommand,
+    split_args,
+)
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, router: CommandRouter) -> None:
+    """Route every /cobot invocation through `router`; add `help` to it."""
+    router.add(
+        Subcommand(
+            name="help",
+            usage="help",
+            summary="show this overview",
+            handler=lambda _req, _ctx: Reply(
+                text=help_text(router.listing()), blocks=help_blocks(router.listing())
+            ),
+        )
+    )
+
+    def on_command(ack: Ack, command: dict[str, Any], client: Any) -> None:
+        text = str(command.get("text") or "").strip()
+        try:
+            words = split_args(text)
+        except ParseError as exc:
+            ack(text=f"I couldn't read that: {exc}. Put titles in straight double quotes.")
+            return
+        if not words:
+            words = ["help"]
+        found = router.match(words)
+        if found is None:
+            ack(text=unknown_command_text(text, router.suggest(words)))
+            return
+        sub, rest = found
+        request = CommandRequest(
+            team_id=str(command.get("team_id", "")),
+            user_id=str(command.get("user_id", "")),
+            channel_id=str(command.get("channel_id", "")),
+            name=sub.name,
+            args=rest,
+            raw_args=text,
+            trigger_id=command.get("trigger_id"),
+        )
+        reply = sub.handler(request, _Tools(ack=ack, client=client))
+        if reply is not None:
+            ack(text=reply.text, blocks=reply.blocks or None)
+
+    app.command("/cobot")(on_command)
+
+
+class _Tools:
+    """What a subcommand handler may use besides its request: ack first, then the client."""
+
+    def __init__(self, *, ack: Ack, client: Any) -> None:
+        self.ack = ack
+        self.client = client
