@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any, Literal
 
+from slack_sdk.socket_mode.builtin import SocketModeClient
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -249,6 +250,14 @@ class SocketModeServer:
             return
         pending.ack = message
         pending.event.set()
+
+
+def close_socket_mode_client(client: SocketModeClient) -> None:
+    """Close a slack_sdk ``SocketModeClient`` without waiting out its 1 s queue poll."""
+    client.closed = True
+    # Wakes the message processor blocked in ``queue.get(timeout=1)``; None is skipped.
+    client.message_queue.put(None)
+    client.close()
 
 
 _DEBUG_INFO: dict[str, Any] = {

@@ -43,7 +43,8 @@ def alembic_config(url: str) -> Config:
     """An Alembic config pointing at this checkout's migrations/ and at `url`."""
     if not (MIGRATIONS / "env.py").exists():
         raise FileNotFoundError(
-            f"migrations not found at {MIGRATIONS}; install cobot from a checkout (pip install -e .)"
+            f"migrations not found at {MIGRATIONS}; "
+            "install cobot from a checkout (pip install -e .)"
         )
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -1,0 +1,239 @@
+"""Command line: cobot run | db upgrade | db current | doctor | emulator."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from dotenv import load_dotenv
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from cobot.config import ConfigError, Settings
+
+log = logging.getLogger("cobot")
+
+# Loggers that print request or response bodies at DEBUG; bodies can hold personal answers.
+BODY_LOGGERS = ("slack_sdk", "slack_bolt", "cobot.bolt", "websockets", "urllib3")
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Plain, line-per-event logs on stderr; never below INFO for body-logging libraries."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    load_dotenv(override=False)
+    return Settings.from_env()
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """Serve Slack (Socket Mode or HTTP) and run the scheduler until stopped."""
+    from cobot.runtime import Runtime
+    from cobot.slack.http import CobotWsgi, HttpServer
+    from cobot.slack.socket import socket_handler
+    from cobot.storage.migrate import current_revision, head_revision
+
+    settings = _settings()
+    settings.require_slack()
+    configure_logging()
+    runtime = Runtime.build(settings)
+    head = head_revision(settings.database_url)
+    if current_revision(runtime.engine) != head:
+        runtime.engine.dispose()
+        _fail("the database is not up to date: run `cobot db upgrade` first")
+        return 1
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runtime.start()
+    try:
+        if settings.socket_mode:
+            assert settings.slack_app_token is not None
+            handler = socket_handler(runtime.app, app_token=settings.slack_app_token)
+            handler.connect()  # type: ignore[no-untyped-call]
+            log.info("cobot is running in Socket Mode")
+            stop.wait()
+            handler.close()  # type: ignore[no-untyped-call]
+        else:
+            server = HttpServer(
+                CobotWsgi(runtime.app, healthy=runtime.healthy), host="0.0.0.0", port=settings.port
+            )
+
+            def close_on_stop() -> None:
+                stop.wait()
+                server.close()
+
+            threading.Thread(target=close_on_stop, daemon=True).start()
+            log.info("cobot listening on port %d (POST /slack/events, GET /healthz)", server.port)
+            server.serve()
+    finally:
+        runtime.stop()
+        log.info("cobot stopped")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Apply migrations, or show where the database stands."""
+    from cobot.storage.db import create_db_engine
+    from cobot.storage.migrate import current_revision, head_revision, upgrade
+
+    settings = _settings()
+    configure_logging("WARNING")
+    if args.action == "upgrade":
+        upgrade(settings.database_url)
+        print(f"database upgraded to {head_revision(settings.database_url)}")
+        return 0
+    engine = create_db_engine(settings.database_url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision(settings.database_url)
+    state = "up to date" if current == head else "behind: run `cobot db upgrade`"
+    print(f"database at {current or 'nothing (empty)'}; newest is {head} ({state})")
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    """Check configuration, database, migrations and the Slack token; say how to fix each."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cobot.slack.web import make_web_client
+    from cobot.storage.db import create_db_engine
+    from cobot.storage.migrate import current_revision, head_revision
+
+    configure_logging("WARNING")
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(
+            f"{'ok  ' if ok else 'FAIL'} {what}" + ("" if ok or not fix else f"\n     fix: {fix}")
+        )
+
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        report(False, f"configuration: {exc}", "edit .env (see .env.example)")
+        return 1
+    report(
+        True, "configuration read: " + ", ".join(f"{k}={v}" for k, v in settings.redacted().items())
+    )
+    try:
+        settings.require_slack()
+        report(True, "Slack credentials present")
+    except ConfigError as exc:
+        report(False, f"Slack credentials: {exc}")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        report(True, "database reachable")
+        current, head = current_revision(engine), head_revision(settings.database_url)
+        report(
+            current == head,
+            f"database schema at {current or 'nothing'} (newest {head})",
+            "run `cobot db upgrade`",
+        )
+    except SQLAlchemyError as exc:
+        report(
+            False,
+            f"database unreachable: {type(exc).__name__}",
+            "check COBOT_DATABASE_URL and that the server is running",
+        )
+    finally:
+        engine.dispose()
+    if settings.slack_bot_token is not None:
+        client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        try:
+            auth = client.auth_test()
+            report(True, f"Slack auth.test: signed in as {auth.get('user')} in {auth.get('team')}")
+        except SlackApiError as exc:
+            report(
+                False,
+                f"Slack auth.test refused: {exc.response.get('error')}",
+                "copy a fresh Bot User OAuth Token (xoxb-...) into SLACK_BOT_TOKEN",
+            )
+        except (SlackClientError, OSError) as exc:
+            report(
+                False,
+                f"Slack unreachable at {settings.slack_api_url}: {type(exc).__name__}",
+                "check the network, or COBOT_SLACK_API_URL",
+            )
+    print("all good" if problems == 0 else f"{problems} problem(s) found")
+    return 0 if problems == 0 else 1
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    """Run the built-in Slack emulator so `cobot run` can be tried without a Slack account."""
+    from cobot.sandbox import SlackEmulator
+
+    configure_logging("WARNING")
+    emulator = SlackEmulator(port=args.port)
+    emulator.start()
+    print("Slack emulator running. Point cobot at it with:")
+    print(f"  COBOT_SLACK_API_URL={emulator.api_url}")
+    print("  SLACK_BOT_TOKEN=xoxb-sandbox")
+    print("  SLACK_APP_TOKEN=xapp-sandbox   # for Socket Mode; leave unset for HTTP")
+    print("Press Ctrl-C to stop.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    emulator.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the commands)."""
+    parser = argparse.ArgumentParser(prog="cobot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Slack and run the scheduler").set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(func=cmd_db)
+    sub.add_parser("doctor", help="check configuration, database and Slack").set_defaults(
+        func=cmd_doctor
+    )
+    emu = sub.add_parser("emulator", help="run the built-in Slack emulator")
+    emu.add_argument("--port", type=int, default=3010)
+    emu.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def _fail(message: str) -> None:
+    print(f"cobot: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cobot` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        _fail(f"{exc.key}: {exc.expected}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

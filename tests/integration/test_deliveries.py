@@ -1,0 +1,309 @@
+"""The deliveries ledger on a real database: claim, send, record, retry, skip, escalate."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain.deliveries import MAX_ATTEMPTS, LatenessPolicy
+from cobot.services import deliveries
+from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
+from cobot.services.ports import OutgoingMessage, SlackSendError
+from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.models import Delivery
+from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+
+
+@pytest.fixture
+def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = create_db_engine(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def alarms(factory: sessionmaker[Session]) -> FakeAlarms:
+    fake = FakeAlarms()
+    deliveries.install_alarm_hook(factory, fake)
+    return fake
+
+
+def make_kinds(*extra: DeliveryKind) -> DeliveryKinds:
+    kinds = DeliveryKinds()
+    deliveries.register_all(kinds, deliveries.core_kinds())
+    deliveries.register_all(kinds, extra)
+    return kinds
+
+
+def runner_for(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    messenger: FakeMessenger,
+    *,
+    kinds: DeliveryKinds | None = None,
+    worker: str = "w1",
+    alarms: FakeAlarms | None = None,
+) -> DeliveryRunner:
+    return DeliveryRunner(
+        factory=factory,
+        clock=clock,
+        messenger=messenger,
+        kinds=kinds or make_kinds(),
+        worker_id=worker,
+        alarms=alarms,
+        lease=timedelta(seconds=30),
+    )
+
+
+def notice(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    key: str = "n1",
+    *,
+    in_minutes: float = 0,
+    target: str = "U1",
+    kind: str = "notice",
+    escalate_to: str | None = "UCOORD",
+) -> int:
+    with transaction(factory) as session:
+        row = deliveries.schedule(
+            session,
+            key=key,
+            kind=kind,
+            target=target,
+            due_at=clock.now() + timedelta(minutes=in_minutes),
+            now=clock.now(),
+            payload={"text": f"hello {key}"},
+            escalate_to=escalate_to,
+        )
+        return row.id
+
+
+def load(factory: sessionmaker[Session], delivery_id: int) -> Delivery:
+    with transaction(factory) as session:
+        row = session.get(Delivery, delivery_id)
+        assert row is not None
+        return row
+
+
+def test_due_delivery_is_sent_once_and_its_ts_recorded(factory, clock, alarms) -> None:
+    messenger = FakeMessenger()
+    delivery_id = notice(factory, clock)
+    assert alarms.armed == {delivery_id: clock.now()}
+    runner = runner_for(factory, clock, messenger)
+    assert runner.deliver(delivery_id) == "sent"
+    assert runner.deliver(delivery_id) is None
+    assert messenger.texts_to("U1") == ["hello n1"]
+    row = load(factory, delivery_id)
+    assert (row.status, row.attempts, row.slack_channel) == ("sent", 1, "DU1")
+    assert row.slack_ts is not None and row.finished_at == clock.now()
+
+
+def test_same_idempotency_key_records_one_row(factory, clock, alarms) -> None:
+    first = notice(factory, clock, "same")
+    second = notice(factory, clock, "same", in_minutes=10)
+    assert first == second
+    with transaction(factory) as session:
+        assert len(session.scalars(select(Delivery)).all()) == 1
+        assert session.get(Delivery, first).due_at == clock.now()  # unchanged
+
+
+def test_a_delivery_not_yet_due_is_not_sent_and_is_re_armed(factory, clock, alarms) -> None:
+    messenger = FakeMessenger()
+    delivery_id = notice(factory, clock, in_minutes=5)
+    alarms.armed.clear()
+    assert runner_for(factory, clock, messenger).deliver(delivery_id) is None
+    assert messenger.sent == []
+    assert alarms.armed == {delivery_id: clock.now() + timedelta(minutes=5)}
+
+
+def test_permanent_error_fails_without_retry_and_tells_the_coordinator(
+    factory, clock, alarms
+) -> None:
+    messenger = FakeMessenger(failures=[SlackSendError("account_inactive", permanent=True)])
+    runner = runner_for(factory, clock, messenger)
+    delivery_id = notice(factory, clock, target="UGONE")
+    assert runner.deliver(delivery_id) == "failed"
+    row = load(factory, delivery_id)
+    assert (row.status, row.last_error, row.attempts) == ("failed", "account_inactive", 1)
+    assert runner.problems(project_id=None)[0].id == delivery_id
+    # the escalation is itself a delivery, due now, to the coordinator
+    problem_ids = [i for i in alarms.armed if i != delivery_id]
+    assert len(problem_ids) == 1
+    assert runner.deliver(problem_ids[0]) == "sent"
+    [text] = messenger.texts_to("UCOORD")
+    assert "<@UGONE>" in text and "account_inactive" in text and "could not be delivered" in text
+
+
+def test_transient_error_backs_off_then_succeeds(factory, clock, alarms) -> None:
+    messenger = FakeMessenger(failures=[SlackSendError("http_503", permanent=False)])
+    runner = runner_for(factory, clock, messenger)
+    delivery_id = notice(factory, clock)
+    assert runner.deliver(delivery_id) == "scheduled"
+    row = load(factory, delivery_id)
+    assert row.status == "scheduled" and row.retry_at == clock.now() + timedelta(seconds=30)
+    assert alarms.armed[delivery_id] == row.retry_at
+    assert runner.deliver(delivery_id) is None  # still backing off
+    clock.advance(seconds=31)
+    assert runner.deliver(delivery_id) == "sent"
+    assert load(factory, delivery_id).attempts == 2
+
+
+def test_transient_errors_give_up_after_max_attempts(factory, clock, alarms) -> None:
+    failures = [SlackSendError("TimeoutError", permanent=False) for _ in range(MAX_ATTEMPTS)]
+    messenger = FakeMessenger(failures=failures)
+    runner = runner_for(factory, clock, messenger)
+    delivery_id = notice(factory, clock)
+    outcomes = []
+    for _ in range(MAX_ATTEMPTS):
+        outcomes.append(runner.deliver(delivery_id))
+        clock.advance(hours=1)
+    assert outcomes == ["scheduled"] * (MAX_ATTEMPTS - 1) + ["failed"]
+    assert load(factory, delivery_id).last_error == f"gave up after {MAX_ATTEMPTS}: TimeoutError"
+    assert messenger.sent == []
+
+
+def test_lateness_policy_skips_and_escalates(factory, clock, alarms) -> None:
+    def render(session: Session, delivery: Delivery) -> OutgoingMessage:
+        return OutgoingMessage(text="agenda reminder")
+
+    kind = DeliveryKind(
+        name="agenda_reminder",
+        render=render,
+        lateness=LatenessPolicy(timedelta(hours=1), reason="the session has started"),
+    )
+    messenger = FakeMessenger()
+    runner = runner_for(factory, clock, messenger, kinds=make_kinds(kind))
+    delivery_id = notice(factory, clock, kind="agenda_reminder")
+    clock.advance(hours=2)
+    assert runner.deliver(delivery_id) is None
+    row = load(factory, delivery_id)
+    assert (row.status, row.last_error) == ("skipped", "the session has started")
+    clock.advance(seconds=10)
+    assert len(runner.sweep()) == 1  # the escalation notice goes out
+    [text] = messenger.texts_to("UCOORD")
+    assert "was skipped" in text and "the session has started" in text
+    assert messenger.texts_to("U1") == []
+
+
+def test_render_none_means_no_longer_needed(factory, clock, alarms) -> None:
+    kind = DeliveryKind(name="nothing_to_say", render=lambda session, delivery: None)
+    messenger = FakeMessenger()
+    runner = runner_for(factory, clock, messenger, kinds=make_kinds(kind))
+    delivery_id = notice(factory, clock, kind="nothing_to_say")
+    runner.deliver(delivery_id)
+    assert load(factory, delivery_id).status == "skipped"
+    assert messenger.sent == []
+
+
+def test_cancel_and_move_by_subject(factory, clock, alarms) -> None:
+    with transaction(factory) as session:
+        ids = [
+            deliveries.schedule(
+                session,
+                key=f"s:{i}",
+                kind="notice",
+                target="U1",
+                due_at=clock.now() + timedelta(days=i + 1),
+                now=clock.now(),
+                subject=("session", 7),
+                payload={"text": "x"},
+            ).id
+            for i in range(3)
+        ]
+    with transaction(factory) as session:
+        row = session.get(Delivery, ids[0])
+        assert row is not None
+        deliveries.move(
+            session, delivery=row, due_at=clock.now() + timedelta(days=9), now=clock.now()
+        )
+    assert alarms.armed[ids[0]] == clock.now() + timedelta(days=9)
+    with transaction(factory) as session:
+        assert (
+            sorted(deliveries.cancel_subject(session, subject=("session", 7), now=clock.now()))
+            == ids
+        )
+    clock.advance(days=30)
+    messenger = FakeMessenger()
+    runner = runner_for(factory, clock, messenger)
+    assert runner.sweep() == []
+    assert messenger.sent == []
+    assert {load(factory, i).status for i in ids} == {"cancelled"}
+
+
+def test_rolled_back_schedule_arms_nothing(factory, clock, alarms) -> None:
+    with pytest.raises(RuntimeError), transaction(factory) as session:
+        deliveries.schedule(
+            session, key="gone", kind="notice", target="U1", due_at=clock.now(), now=clock.now()
+        )
+        raise RuntimeError("the surrounding use case failed")
+    assert alarms.armed == {}
+    with transaction(factory) as session:
+        assert session.scalars(select(Delivery)).all() == []
+
+
+def test_sweep_redrives_an_expired_claim(factory, clock, alarms) -> None:
+    delivery_id = notice(factory, clock)
+    # a worker claimed it and died before recording anything
+    with transaction(factory) as session:
+        row = session.get(Delivery, delivery_id)
+        assert row is not None
+        row.status, row.claimed_by, row.attempts = "sending", "dead", 1
+        row.lease_until = clock.now() + timedelta(seconds=30)
+    messenger = FakeMessenger()
+    runner = runner_for(factory, clock, messenger)
+    assert runner.sweep() == []  # the lease still holds
+    clock.advance(seconds=31)
+    assert runner.sweep() == [delivery_id]
+    assert messenger.texts_to("U1") == ["hello n1"]
+    assert load(factory, delivery_id).attempts == 2
+
+
+def test_sweep_leaves_fresh_rows_to_their_alarm(factory, clock, alarms) -> None:
+    delivery_id = notice(factory, clock)
+    messenger = FakeMessenger()
+    runner = runner_for(factory, clock, messenger)
+    assert runner.sweep() == []
+    clock.advance(seconds=6)
+    assert runner.sweep() == [delivery_id]
+
+
+def test_two_runners_racing_send_each_delivery_once(factory, clock, alarms) -> None:
+    ids = [notice(factory, clock, f"race{i}") for i in range(20)]
+    messenger = FakeMessenger()
+    runners = [runner_for(factory, clock, messenger, worker=f"w{n}") for n in range(2)]
+    barrier = threading.Barrier(2)
+
+    def work(runner: DeliveryRunner) -> None:
+        barrier.wait()
+        for delivery_id in ids:
+            runner.deliver(delivery_id)
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(m.text for _, m in messenger.sent) == sorted(f"hello race{i}" for i in range(20))
+    with transaction(factory) as session:
+        assert {r.status for r in session.scalars(select(Delivery))} == {"sent"}
+
+
+def test_coordinator_retry_requeues_a_failed_delivery(factory, clock, alarms) -> None:
+    messenger = FakeMessenger(failures=[SlackSendError("channel_not_found", permanent=True)])
+    runner = runner_for(factory, clock, messenger)
+    delivery_id = notice(factory, clock, escalate_to=None)
+    runner.deliver(delivery_id)
+    assert runner.retry(delivery_id) is True
+    assert runner.retry(delivery_id) is False  # already queued again
+    assert runner.deliver(delivery_id) == "sent"
