@@ -666,7 +666,7 @@ class SlackEmulator:
             if user.deleted:
                 raise SlackApiFailure("account_inactive")
             channel_arg = self._open_im_locked(user.id)
-        channel = self._channels.get(channel_arg)
+        channel = self._channels.get(channel_arg) or self._channel_by_name(channel_arg)
         if channel is None:
             raise SlackApiFailure("channel_not_found")
         if channel.is_im and channel.im_user is not None:
@@ -676,6 +676,10 @@ class SlackEmulator:
         if BOT_USER_ID not in channel.members:
             raise SlackApiFailure("channel_not_found" if channel.is_private else "not_in_channel")
         return channel
+
+    def _channel_by_name(self, name: str) -> _Channel | None:
+        wanted = name.removeprefix("#")
+        return next((c for c in self._channels.values() if not c.is_im and c.name == wanted), None)
 
     def _take_channel_token(self, channel_id: str) -> bool:
         if self._channel_rate <= 0:
@@ -1192,8 +1196,8 @@ def _make_handler(emulator: SlackEmulator) -> type[BaseHTTPRequestHandler]:
             self._dispatch()
 
         def log_message(self, format: str, *args: Any) -> None:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("emulator http: %s", format % args)
+            # Only the method and path: query strings and bodies may carry tokens or user data.
+            logger.debug("emulator http %s %s", self.command, urlsplit(self.path).path)
 
         def _dispatch(self) -> None:
             parts = urlsplit(self.path)

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, Engine, text
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x0C0B07  # arbitrary, constant: "cobot scheduler"
+# one lock per database and schema, so separate cobot installations never block each other
+LOCK_KEY_SQL = "hashtext('cobot-scheduler:' || current_database() || ':' || current_schema())"
 
 
 class Leadership:
@@ -36,7 +37,7 @@ class Leadership:
         if self._conn is not None:
             return True
         conn = self._engine.connect()
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
+        got = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({LOCK_KEY_SQL})")).scalar())
         conn.commit()
         if got:
             self._conn = conn
@@ -61,8 +62,14 @@ class Leadership:
         self._thread.start()
 
     def release(self) -> None:
-        """Stop campaigning and give the lock up (closing the connection releases it)."""
+        """Stop campaigning and give the lock up."""
         self._stop.set()
         if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:
+                conn.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY_SQL})"))
+                conn.commit()
+            finally:
+                # really close it: a pooled connection would keep a session lock alive
+                conn.invalidate()
+                conn.close()

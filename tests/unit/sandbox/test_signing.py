@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from cobot.sandbox import SlackClient, sign
+
+from .conftest import Captured
 
 SLACK_EXAMPLE_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SLACK_EXAMPLE_TIMESTAMP = "1531420618"
@@ -37,40 +34,6 @@ def test_sign_depends_on_secret_timestamp_and_body() -> None:
     assert sign("other", "1", "body") != reference
     assert sign("secret", "2", "body") != reference
     assert sign("secret", "1", "body!") != reference
-
-
-@dataclass
-class Captured:
-    """Requests received by the capture server."""
-
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-
-@pytest.fixture
-def capture() -> Iterator[tuple[str, Captured]]:
-    """A local HTTP server that records requests and answers 200."""
-    captured = Captured()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            captured.requests.append((dict(self.headers.items()), body))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/slack/events", captured
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_slack_sdk_verifier_accepts_what_the_client_signs(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -27,7 +28,7 @@ class Recorder:
     def on_message(self, message: str) -> None:
         self.raw.append(message)
 
-    def on_request(self, client: SocketModeClient, request: SocketModeRequest) -> None:
+    def on_request(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         self.requests.append(request)
         if self.ack:
             payload = {"text": f"got {request.type}"} if request.accepts_response_payload else None

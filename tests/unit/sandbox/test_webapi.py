@@ -264,7 +264,12 @@ def test_server_error_is_retried_by_slack_sdk(client: WebClient, emulator: Slack
 
 def test_slow_next_lets_client_timeouts_fire(emulator: SlackEmulator) -> None:
     emulator.slow_next("auth.test", seconds=1.0)
-    impatient = WebClient(base_url=emulator.api_url, token=emulator.bot_token, timeout=0.2)
+    # slack_sdk annotates timeout as int, but urllib takes (and we want) a fraction of a second
+    impatient = WebClient(
+        base_url=emulator.api_url,
+        token=emulator.bot_token,
+        timeout=0.2,  # type: ignore[arg-type]
+    )
     with pytest.raises(TimeoutError):
         impatient.auth_test()
     assert impatient.auth_test()["ok"]
@@ -469,3 +474,40 @@ def test_wait_for_returns_matching_calls_or_explains(
     emulator.clear_calls()
     assert emulator.calls == []
     assert len(emulator.messages("C0GENERAL")) == 2
+
+
+def test_multipart_bodies_and_channel_names(client: WebClient, emulator: SlackEmulator) -> None:
+    response = client.api_call(
+        "chat.postMessage",
+        data={"channel": "#general", "text": "with a file part"},
+        files={"file": b"\x00\x01binary"},
+    )
+    assert response["channel"] == "C0GENERAL"
+    args = emulator.calls_to("chat.postMessage")[0].args
+    assert args["text"] == "with a file part"
+    assert args["file"] == b"\x00\x01binary"
+
+
+def test_upload_url_accepts_multipart(client: WebClient, emulator: SlackEmulator) -> None:
+    pending = client.files_getUploadURLExternal(filename="a.bin", length=3)
+    boundary = "xyz"
+    body = (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"abc"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        pending["upload_url"],
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.read() == b"OK - 3"
+    client.files_completeUploadExternal(
+        files=[{"id": pending["file_id"], "title": "A"}], channel_id="C0GENERAL"
+    )
+    assert emulator.files[0].content == b"abc"
