@@ -34,6 +34,8 @@ class Settings:
     database_url: str
     slack_api_url: str
     port: int
+    delivery_lease_seconds: int = 60
+    sweep_seconds: float = 5.0
 
     @property
     def socket_mode(self) -> bool:
@@ -83,7 +85,11 @@ class Settings:
             if not port_text.isdigit() or not 0 < int(port_text) < 65536:
                 raise ConfigError("COBOT_PORT", "expected a port number between 1 and 65535")
             port = int(port_text)
+        lease = _positive_int(env, "COBOT_DELIVERY_LEASE_SECONDS", 60, low=1, high=3600)
+        sweep = _positive_int(env, "COBOT_SWEEP_SECONDS", 5, low=1, high=300)
         return cls(
+            delivery_lease_seconds=lease,
+            sweep_seconds=float(sweep),
             slack_bot_token=bot_token,
             slack_signing_secret=secret,
             slack_app_token=app_token,
@@ -120,7 +126,18 @@ class Settings:
             "COBOT_DATABASE_URL": make_url(self.database_url).render_as_string(hide_password=True),
             "COBOT_SLACK_API_URL": self.slack_api_url,
             "COBOT_PORT": str(self.port),
+            "COBOT_DELIVERY_LEASE_SECONDS": str(self.delivery_lease_seconds),
+            "COBOT_SWEEP_SECONDS": str(int(self.sweep_seconds)),
         }
+
+
+def _positive_int(env: Mapping[str, str], key: str, default: int, *, low: int, high: int) -> int:
+    text = _optional(env, key)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(key, f"expected a whole number of seconds from {low} to {high}")
+    return int(text)
 
 
 def _optional(env: Mapping[str, str], key: str) -> str | None:

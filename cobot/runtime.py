@@ -59,8 +59,8 @@ class Runtime:
         *,
         clock: Clock | None = None,
         worker_id: str | None = None,
-        sweep_seconds: float = 5.0,
-        lease: timedelta = timedelta(seconds=60),
+        sweep_seconds: float | None = None,
+        lease: timedelta | None = None,
     ) -> Runtime:
         """Wire a process; nothing starts until start()."""
         clock = clock or SystemClock()
@@ -69,7 +69,7 @@ class Runtime:
         client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
-        alarms = AlarmClock(engine, sweep_seconds=sweep_seconds)
+        alarms = AlarmClock(engine, sweep_seconds=sweep_seconds or settings.sweep_seconds)
         install_alarm_hook(factory, alarms)
         runner = DeliveryRunner(
             factory=factory,
@@ -78,7 +78,7 @@ class Runtime:
             kinds=kinds,
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             alarms=alarms,
-            lease=lease,
+            lease=lease or timedelta(seconds=settings.delivery_lease_seconds),
         )
         events = EventLedger(factory=factory, clock=clock)
         router = CommandRouter()

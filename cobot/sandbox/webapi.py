@@ -542,6 +542,11 @@ class SlackEmulator:
             return _Reply(200, {"ok": False, "error": failure.error})
         except _RateLimited:
             return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Malformed arguments the emulator did not anticipate: answer like a Slack 500
+            # (recorded, so a test sees it) instead of dropping the connection.
+            logger.exception("the Slack emulator failed to answer %s", method)
+            return _Reply(500, {"ok": False, "error": "emulator_internal_error"})
         return _Reply(200, {"ok": True, **body})
 
     def _apply_fault(self, fault: _Fault) -> _Reply | None:
@@ -1051,6 +1056,8 @@ class SlackEmulator:
             channels = [self._channel_for_post(c) for c in channel_ids]
             pendings: list[tuple[_PendingFile, str]] = []
             for entry in entries:
+                if not isinstance(entry, dict):
+                    raise SlackApiFailure("invalid_arguments")
                 pending = self._pending_files.get(str(entry.get("id")))
                 if pending is None or pending.content is None:
                     raise SlackApiFailure("file_not_found")
@@ -1195,7 +1202,7 @@ def _make_handler(emulator: SlackEmulator) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._dispatch()
 
-        def log_message(self, format: str, *args: Any) -> None:
+        def log_message(self, _format: str, *_args: Any) -> None:
             # Only the method and path: query strings and bodies may carry tokens or user data.
             logger.debug("emulator http %s %s", self.command, urlsplit(self.path).path)
 

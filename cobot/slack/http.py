@@ -68,6 +68,7 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -75,8 +76,19 @@ class HttpServer:
         return int(self._server.effective_port)
 
     def serve(self) -> None:
-        """Serve until close() (or a signal)."""
-        self._server.run()
+        """Serve until close(); the loop's own thread closes the sockets (select is not
+        safe against descriptors closed under it by another thread)."""
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
+        server.task_dispatcher.shutdown()
+        for channel in list(server._map.values()):
+            channel.close()
 
     def start(self) -> None:
         """Serve on a daemon thread."""
@@ -84,9 +96,8 @@ class HttpServer:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop accepting, close open connections and let the loop end."""
-        self._server.task_dispatcher.shutdown()
-        for channel in list(self._server._map.values()):
-            channel.close()
+        """Ask the serving loop to stop, wake it, and wait for it (when on a thread)."""
+        self._stopping.set()
+        self._server.pull_trigger()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=10)

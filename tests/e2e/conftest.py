@@ -1,0 +1,37 @@
+"""End-to-end fixtures: the real app, over HTTP or Socket Mode, against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.stack import LocalStack
+from cobot.sandbox.webapi import SlackEmulator
+
+
+@pytest.fixture
+def stack(database_url: str) -> Iterator[LocalStack]:
+    with LocalStack(database_url=database_url, mode="http") as running:
+        running.emulator.add_user("UCOORD", name="cora", tz="Europe/London")
+        running.emulator.add_user("UPART", name="pat", tz="America/New_York")
+        yield running
+
+
+@pytest.fixture
+def socket_stack(database_url: str) -> Iterator[LocalStack]:
+    with LocalStack(database_url=database_url, mode="socket") as running:
+        running.emulator.add_user("UCOORD", name="cora")
+        yield running
+
+
+@pytest.fixture
+def slack(stack: LocalStack) -> SlackClient:
+    assert stack.client is not None
+    return stack.client
+
+
+@pytest.fixture
+def emulator(stack: LocalStack) -> SlackEmulator:
+    return stack.emulator

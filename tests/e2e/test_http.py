@@ -1,0 +1,124 @@
+"""cobot over HTTP, driven by signed requests exactly as Slack sends them."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from sqlalchemy import func, select
+
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.stack import LocalStack
+from cobot.sandbox.webapi import SlackEmulator
+from cobot.storage.db import transaction
+from cobot.storage.models import SlackEvent
+
+
+def ack_body(result) -> dict:
+    """Slack shows a JSON ack as a message, and a plain-text ack as that text."""
+    assert result.status == 200, result.text
+    headers = {k.lower(): v for k, v in result.headers.items()}
+    if headers.get("content-type", "").startswith("application/json"):
+        return result.json()
+    return {"text": result.text}
+
+
+def test_help_answers_with_an_ephemeral_overview(slack: SlackClient) -> None:
+    body = ack_body(slack.slash_command(user_id="UCOORD", text="help"))
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    shown = json.dumps(body["blocks"])
+    assert "cobot: what you can ask" in shown and "/cobot help" in shown
+    assert len(body["blocks"]) <= 50
+
+
+def test_an_empty_command_is_help_too(slack: SlackClient) -> None:
+    assert "/cobot help" in json.dumps(ack_body(slack.slash_command(user_id="UCOORD", text="")))
+
+
+def test_unknown_subcommand_suggests_the_nearest(slack: SlackClient) -> None:
+    body = ack_body(slack.slash_command(user_id="UCOORD", text="hlep me"))
+    assert "I don't know `/cobot hlep me`" in body["text"]
+    assert "Did you mean `/cobot help`?" in body["text"]
+
+
+def test_an_unclosed_quote_is_explained(slack: SlackClient) -> None:
+    body = ack_body(slack.slash_command(user_id="UCOORD", text='session add "Kick off'))
+    assert "a quote is not closed" in body["text"]
+
+
+def test_forged_signature_is_401_and_runs_nothing(slack: SlackClient, emulator) -> None:
+    fields = slack.slash_command_fields(user_id="UCOORD", text="help")
+    from urllib.parse import urlencode
+
+    body = urlencode(fields)
+    ts = str(int(time.time()))
+    result = slack.raw(
+        body.encode(),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": "v0=" + "0" * 64,
+        },
+    )
+    assert result.status == 401
+    assert "cobot: what you can ask" not in result.text
+
+
+def test_stale_timestamp_is_401(slack: SlackClient) -> None:
+    stale = str(int(time.time()) - 600)
+    assert slack.slash_command(user_id="UCOORD", text="help", timestamp=stale).status == 401
+
+
+def test_malformed_or_missing_timestamp_is_401_not_500(slack: SlackClient) -> None:
+    body = b"command=%2Fcobot&text=help"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for headers in (
+        {**form, "X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=abc"},
+        {**form, "X-Slack-Request-Timestamp": "", "X-Slack-Signature": "v0=abc"},
+        {**form, "X-Slack-Signature": "v0=abc"},
+        {**form, "X-Slack-Request-Timestamp": str(int(time.time()))},
+        form,
+    ):
+        assert slack.raw(body, headers).status == 401, headers
+    assert slack.slash_command(user_id="UCOORD", text="help", timestamp="12ab").status == 401
+
+
+def test_url_verification_echoes_the_challenge(slack: SlackClient) -> None:
+    result = slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    assert result.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in result.text
+
+
+def test_retried_event_is_processed_once(
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    first = slack.app_home_opened("UCOORD", event_id="Ev0HOME1")
+    assert first.status == 200
+    emulator.wait_for("views.publish", count=1)
+    retry = slack.app_home_opened("UCOORD", event_id="Ev0HOME1", retry_num=1)
+    assert retry.status == 200
+    time.sleep(0.5)
+    publishes = emulator.calls_to("views.publish")
+    assert len(publishes) == 1
+    assert emulator.home_view("UCOORD")["blocks"][0]["text"]["text"] == "Welcome to cobot"
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        stored = session.scalar(select(func.count()).select_from(SlackEvent))
+        assert stored == 1
+
+
+def test_healthz_reports_the_database(stack: LocalStack) -> None:
+    with urllib.request.urlopen(f"{stack.base_url}/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"ok": True}
+
+
+def test_unknown_path_is_404(stack: LocalStack) -> None:
+    request = urllib.request.Request(f"{stack.base_url}/nope")
+    try:
+        urllib.request.urlopen(request, timeout=5)
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+    else:
+        raise AssertionError("expected 404")
