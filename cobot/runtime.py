@@ -88,7 +88,9 @@ class Runtime:
             events=events,
             router=router,
         )
-        leadership = Leadership(engine, on_elected=lambda: alarms.resume())
+        leadership = Leadership(
+            engine, on_elected=alarms.resume, retry=max(settings.sweep_seconds * 2, 2.0)
+        )
         return cls(
             settings=settings,
             engine=engine,

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import secrets
+import sys
 import threading
 import time
 from collections import deque
@@ -233,7 +234,7 @@ class SlackEmulator:
         if self._server is not None:
             return
         self._stopping.clear()
-        server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+        server = _QuietServer((self._host, self._port), _make_handler(self))
         # Handler threads are joined on stop; slow_next sleeps wake up when stopping.
         server.daemon_threads = False
         server.block_on_close = True
@@ -1104,6 +1105,16 @@ class SlackEmulator:
         with self._lock:
             found = next((f for f in self._files if f.id == file_id), None)
         return found.content if found else None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a killed process) is normal here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("client %s hung up before its answer was sent", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _RateLimited(Exception):

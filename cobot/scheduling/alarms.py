@@ -79,8 +79,13 @@ class AlarmClock:
         self._scheduler.resume()
 
     def shutdown(self, *, wait: bool = True) -> None:
-        """Stop, letting running sends finish when `wait`."""
+        """Stop, letting running sends finish when `wait`.
+
+        The shared store is detached first: APScheduler's main loop may process due jobs
+        once more while stopping, fail to submit them, and delete them from the store.
+        """
         if self._scheduler.running:
+            self._scheduler.remove_jobstore("default", shutdown=False)
             self._scheduler.shutdown(wait=wait)
 
     def arm(self, delivery_id: int, when: datetime) -> None:

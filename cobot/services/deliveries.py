@@ -163,21 +163,31 @@ def queue_alarm(session: Session, delivery_id: int, when: datetime) -> None:
 
 
 def install_alarm_hook(factory: sessionmaker[Session], alarms: Alarms) -> None:
-    """Send alarms queued in a transaction to `alarms` after it commits."""
+    """Send alarms queued in a transaction to `alarms` once it has committed and let go of
+    its connection (on SQLite, arming while the writer's connection is still held deadlocks
+    against the job store's own write)."""
     from sqlalchemy import event
+
+    committed_key = f"{ALARMS_KEY}.committed"
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
-        queued: list[tuple[int, datetime]] = session.info.pop(ALARMS_KEY, [])
+        session.info.setdefault(committed_key, []).extend(session.info.pop(ALARMS_KEY, []))
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(ALARMS_KEY, None)
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _after_end(session: Session, transaction: Any) -> None:
+        if transaction.parent is not None:
+            return
+        queued: list[tuple[int, datetime]] = session.info.pop(committed_key, [])
         for delivery_id, when in queued:
             try:
                 alarms.arm(delivery_id, when)
             except Exception:  # the sweep re-drives it; an alarm is only a hint
                 log.exception("could not arm the alarm for delivery %s", delivery_id)
-
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(ALARMS_KEY, None)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,95 @@
+"""Deliveries reach people through the real WebClient and the emulator's Web API."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from cobot.sandbox.stack import LocalStack
+from cobot.services import deliveries
+from cobot.storage.db import transaction
+from cobot.storage.models import Delivery
+
+
+def send_notice(stack: LocalStack, key: str, target: str, text: str) -> int:
+    assert stack.runtime is not None
+    now = datetime.now(UTC)
+    with transaction(stack.runtime.factory) as session:
+        return deliveries.schedule(
+            session,
+            key=key,
+            kind="notice",
+            target=target,
+            due_at=now,
+            now=now,
+            payload={"text": text},
+            escalate_to="UCOORD",
+        ).id
+
+
+def row(stack: LocalStack, delivery_id: int) -> Delivery:
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        found = session.get(Delivery, delivery_id)
+        assert found is not None
+        return found
+
+
+def wait_status(stack: LocalStack, delivery_id: int, status: str, timeout: float = 15) -> Delivery:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = row(stack, delivery_id)
+        if current.status == status:
+            return current
+        time.sleep(0.05)
+    raise AssertionError(
+        f"delivery {delivery_id} is {row(stack, delivery_id).status}, not {status}"
+    )
+
+
+def test_a_due_notice_reaches_the_person_and_its_ts_is_kept(stack: LocalStack) -> None:
+    delivery_id = send_notice(stack, "hello", "UPART", "Your first session is on Monday.")
+    sent = wait_status(stack, delivery_id, "sent")
+    [message] = stack.emulator.messages("UPART")
+    assert message["text"] == "Your first session is on Monday."
+    assert sent.slack_ts == message["ts"]
+    assert sent.slack_channel == stack.emulator.im_channel("UPART")
+
+
+def test_permanent_error_is_not_retried_and_the_coordinator_is_told(stack: LocalStack) -> None:
+    stack.emulator.fail_next("chat.postMessage", "channel_not_found")
+    delivery_id = send_notice(stack, "lost", "C0GONE", "Agenda for session 2")
+    failed = wait_status(stack, delivery_id, "failed")
+    assert failed.last_error == "channel_not_found" and failed.attempts == 1
+    stack.emulator.wait_for(
+        "chat.postMessage", where=lambda call: call.args.get("channel") == "UCOORD"
+    )
+    [warning] = stack.emulator.messages("UCOORD")
+    assert "<#C0GONE>" in warning["text"] and "channel_not_found" in warning["text"]
+    tries = [
+        c for c in stack.emulator.calls_to("chat.postMessage") if c.args["channel"] == "C0GONE"
+    ]
+    assert len(tries) == 1
+
+
+def test_a_deactivated_account_fails_with_its_reason(stack: LocalStack) -> None:
+    stack.emulator.add_user("ULEFT", name="left", deleted=True)
+    delivery_id = send_notice(stack, "left", "ULEFT", "Check-in")
+    assert wait_status(stack, delivery_id, "failed").last_error == "account_inactive"
+
+
+def test_429_is_waited_out_and_the_message_sent_once(stack: LocalStack) -> None:
+    stack.emulator.rate_limit_next("chat.postMessage", retry_after=1)
+    delivery_id = send_notice(stack, "busy", "UPART", "Reminder")
+    wait_status(stack, delivery_id, "sent")
+    statuses = [c.status for c in stack.emulator.calls_to("chat.postMessage")]
+    assert statuses == [429, 200]
+    assert len(stack.emulator.messages("UPART")) == 1
+
+
+def test_server_errors_are_retried(stack: LocalStack) -> None:
+    stack.emulator.server_error_next("chat.postMessage", status=503)
+    delivery_id = send_notice(stack, "flaky", "UPART", "Reminder")
+    wait_status(stack, delivery_id, "sent")
+    assert [c.status for c in stack.emulator.calls_to("chat.postMessage")] == [503, 200]
+    assert len(stack.emulator.messages("UPART")) == 1
