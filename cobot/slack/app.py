@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from cobot.services.events import EventLedger
 from cobot.slack.commands import CommandRouter
@@ -21,6 +25,23 @@ SORRY = (
     "Sorry, something went wrong on cobot's side and nothing was changed. "
     "Please try again in a minute; if it keeps happening, tell your coordinator."
 )
+
+
+def _tell_user(body: dict[str, Any], client: WebClient) -> None:
+    """Say sorry where the person will see it: the response URL, else a DM."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    response_url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or []), None
+    )
+    try:
+        if response_url:
+            WebhookClient(str(response_url)).send(
+                text=SORRY, response_type="ephemeral", replace_original=False
+            )
+        elif user:
+            client.chat_postMessage(channel=str(user), text=SORRY)
+    except (SlackClientError, OSError):
+        log.warning("could not tell the user about the failure")
 
 
 def build_app(
@@ -46,19 +67,27 @@ def build_app(
     home_listeners.register(app)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
-        # the body may hold personal answers: log only what kind of request failed
+    def on_error(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient
+    ) -> BoltResponse | None:
+        kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+        # the body may hold personal answers: log only what kind of request failed,
         # and never str(error), which can quote what the person typed
         log.error(
             "listener failed on a %s request: %s\n%s",
-            body.get("type") or ("slash_command" if "command" in body else "unknown"),
+            kind,
             type(error).__name__,
             "".join(traceback.format_tb(error.__traceback__)),
         )
-        if respond is not None and body.get("response_url"):
-            try:
-                respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            except Exception:  # reporting the failure must not fail again
-                log.warning("could not tell the user about the failure")
+        acked = response is not None and response.status == 200
+        if kind == "slash_command" and not acked:
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": SORRY}),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
+        if kind not in ("event_callback", "unknown"):
+            _tell_user(body, client)
+        return None if acked else BoltResponse(status=200, body="")
 
     return app

@@ -122,3 +122,22 @@ def test_unknown_path_is_404(stack: LocalStack) -> None:
         assert error.code == 404
     else:
         raise AssertionError("expected 404")
+
+
+def test_a_failing_listener_answers_kindly_and_logs_no_body(
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, caplog
+) -> None:
+    from cobot.slack.commands import Subcommand
+
+    def explode(request, tools):
+        raise ValueError(f"secret words from {request.raw_args}")
+
+    assert stack.runtime is not None
+    stack.runtime.router.add(Subcommand(name="boom", usage="boom", summary="", handler=explode))
+    result = slack.slash_command(user_id="UCOORD", text="boom I feel awful today")
+    body = ack_body(result)
+    assert "Traceback" not in result.text
+    assert "something went wrong on cobot's side" in body["text"]
+    assert body["response_type"] == "ephemeral"
+    assert "I feel awful" not in caplog.text
+    assert "listener failed on a slash_command request: ValueError" in caplog.text
