@@ -1,9 +1,10 @@
-"""Command line: cobot run | db upgrade | db current | doctor | emulator."""
+"""Command line: cobot run | db upgrade | db current | doctor | demo | emulator."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -202,6 +203,26 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run cobot against the built-in emulator on a throwaway SQLite database."""
+    from pathlib import Path
+
+    from cobot.sandbox.demo import run_demo
+
+    configure_logging("ERROR")
+    out = Path(args.out)
+    print(f"cobot demo: the real app and scheduler, Slack replaced by the emulator ({out}/)")
+    result = run_demo(out=out, progress=sys.stdout)
+    print()
+    print(result.transcript)
+    print(f"Transcript written to {out / 'transcript.txt'}")
+    if result.problems:
+        for problem in result.problems:
+            _fail(f"demo problem: {problem}")
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the commands)."""
     parser = argparse.ArgumentParser(prog="cobot", description=__doc__)
@@ -213,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check configuration, database and Slack").set_defaults(
         func=cmd_doctor
     )
+    demo = sub.add_parser("demo", help="see cobot work, with no Slack account")
+    demo.add_argument("--out", default="cobot-demo", help="folder for the transcript")
+    demo.set_defaults(func=cmd_demo)
     emu = sub.add_parser("emulator", help="run the built-in Slack emulator")
     emu.add_argument("--port", type=int, default=3010)
     emu.set_defaults(func=cmd_emulator)
@@ -233,6 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line for the person, the details for a developer
+        if os.environ.get("COBOT_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}; run again with COBOT_DEBUG=1 for the details")
+        return 1
 
 
 if __name__ == "__main__":
