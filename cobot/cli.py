@@ -35,7 +35,8 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 def _settings() -> Settings:
-    load_dotenv(override=False)
+    # .env beside where cobot is run (python-dotenv's default search starts from this file)
+    load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
     return Settings.from_env()
 
 
