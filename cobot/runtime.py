@@ -111,7 +111,7 @@ class Runtime:
 
         `force_lead` skips the election (tests prove two leaders still send nothing twice).
         """
-        context.bind(self.runner)
+        context.bind(self.runner, self.events)
         leads = schedule and (force_lead or self.leadership.try_acquire())
         self.alarms.start(paused=not leads)
         if leads:

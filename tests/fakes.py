@@ -50,6 +50,3 @@ class FakeAlarms:
 
     def arm(self, delivery_id: int, when: datetime) -> None:
         self.armed[delivery_id] = when
-
-    def disarm(self, delivery_id: int) -> None:
-        self.armed.pop(delivery_id, None)

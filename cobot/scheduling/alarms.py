@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 DELIVER_JOB = "cobot.scheduling.jobs:deliver"
 SWEEP_JOB = "cobot.scheduling.jobs:sweep"
+PRUNE_EVENTS_JOB = "cobot.scheduling.jobs:prune_events"
 
 
 class _SharedStoreScheduler(BackgroundScheduler):  # type: ignore[misc]
@@ -73,6 +74,9 @@ class AlarmClock:
             replace_existing=True,
             next_run_time=datetime.now().astimezone(),
         )
+        self._scheduler.add_job(
+            PRUNE_EVENTS_JOB, trigger="interval", hours=1, id="prune_events", jobstore="local"
+        )
 
     def resume(self) -> None:
         """Start running jobs (a standby that became the leader)."""
@@ -98,10 +102,6 @@ class AlarmClock:
             id=job_id(delivery_id),
             replace_existing=True,
         )
-
-    def disarm(self, delivery_id: int) -> None:
-        """Remove the job for `delivery_id` if there is one."""
-        self._scheduler.remove_job(job_id(delivery_id))
 
     def pending_job_ids(self) -> list[str]:
         """Ids of the jobs in the shared store (for doctor and tests)."""

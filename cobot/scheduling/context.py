@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from cobot.services.deliveries import DeliveryRunner
+from cobot.services.events import EventLedger
 
 _runner: DeliveryRunner | None = None
+_events: EventLedger | None = None
 
 
-def bind(runner: DeliveryRunner | None) -> None:
-    """Set (or clear) the runner that job functions use in this process."""
-    global _runner
+def bind(runner: DeliveryRunner | None, events: EventLedger | None = None) -> None:
+    """Set (or clear) what job functions use in this process."""
+    global _runner, _events
     _runner = runner
+    _events = events
+
+
+def events() -> EventLedger:
+    """The bound event ledger."""
+    if _events is None:
+        raise RuntimeError("no event ledger bound in this process")
+    return _events
 
 
 def runner() -> DeliveryRunner:

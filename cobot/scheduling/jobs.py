@@ -19,3 +19,10 @@ def sweep() -> None:
     driven = context.runner().sweep()
     if driven:
         log.info("recovery sweep re-drove %d deliveries", len(driven))
+
+
+def prune_events() -> None:
+    """Forget Slack event ids older than a day (Slack retries within minutes)."""
+    pruned = context.events().prune()
+    if pruned:
+        log.info("forgot %d old Slack event ids", pruned)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -212,7 +212,6 @@ class DeliveryRunner:
         alarms: Alarms | None = None,
         lease: timedelta = timedelta(seconds=60),
         sweep_grace: timedelta = timedelta(seconds=5),
-        on_sent: Callable[[int], None] | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
@@ -222,7 +221,6 @@ class DeliveryRunner:
         self._alarms = alarms
         self._lease = lease
         self._sweep_grace = sweep_grace
-        self._on_sent = on_sent
 
     def deliver(self, delivery_id: int) -> str | None:
         """Try to send one delivery now; returns the status it ended in, or None if not ours."""
@@ -234,8 +232,6 @@ class DeliveryRunner:
         except SlackSendError as exc:
             return self._record_failure(claimed, exc)
         self._record_sent(claimed, posted)
-        if self._on_sent is not None:
-            self._on_sent(claimed.id)
         return DeliveryStatus.SENT
 
     def sweep(self, *, limit: int = 200) -> list[int]:

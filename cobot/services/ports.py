@@ -61,7 +61,3 @@ class Alarms(Protocol):
     def arm(self, delivery_id: int, when: datetime) -> None:
         """Make sure something tries delivery `delivery_id` at `when`."""
         ...
-
-    def disarm(self, delivery_id: int) -> None:
-        """Forget the alarm for `delivery_id`, if any."""
-        ...
