@@ -11,9 +11,8 @@ def test_first_time_once_then_pruned(database_url: str) -> None:
     engine = create_db_engine(database_url)
     clock = FakeClock()
     one = EventLedger(factory=session_factory(engine), clock=clock)
-    other_process = EventLedger(
-        factory=session_factory(create_db_engine(database_url)), clock=clock
-    )
+    other_engine = create_db_engine(database_url)
+    other_process = EventLedger(factory=session_factory(other_engine), clock=clock)
     assert one.first_time("Ev1") is True
     assert other_process.first_time("Ev1") is False
     assert one.first_time("Ev2") is True
@@ -23,3 +22,4 @@ def test_first_time_once_then_pruned(database_url: str) -> None:
     assert one.prune() == 2
     assert other_process.first_time("Ev1") is True
     engine.dispose()
+    other_engine.dispose()
