@@ -61,3 +61,11 @@ class Alarms(Protocol):
     def arm(self, delivery_id: int, when: datetime) -> None:
         """Make sure something tries delivery `delivery_id` at `when`."""
         ...
+
+
+class Directory(Protocol):
+    """What cobot may look up about a Slack user."""
+
+    def timezone(self, user_id: str) -> str | None:
+        """The person's Slack time zone (IANA name), if Slack knows it."""
+        ...

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cobot.storage.types import UTCDateTime
 
@@ -70,3 +80,110 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Project(Base):
+    """A co-production project, bound to one Slack channel."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    aims: Mapped[str] = mapped_column(Text, default="")
+    agreement: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    # LeadTimes.to_json(): seconds per lead time
+    lead_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[Member]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Member.id"
+    )
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_projects_channel"),)
+
+
+class Member(Base):
+    """A person's one role in one project, and (for participants) their onboarding."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # onboarding checklist, ticked by a coordinator (dates only: no personal detail)
+    briefing_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    training_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    access_needs_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    project: Mapped[Project] = relationship(back_populates="members")
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_members_person"),)
+
+
+class CoSession(Base):
+    """One co-production session (table project_sessions; 'session' means a DB session here)."""
+
+    __tablename__ = "project_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="workshop")
+    title: Mapped[str] = mapped_column(String(150))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    # bumped whenever the time changes, so reminders get fresh idempotency keys
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the between-session work
+    agenda_text: Mapped[str] = mapped_column(Text, default="")
+    agenda_shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agenda_shared_by: Mapped[str | None] = mapped_column(String(40))
+    notes_text: Mapped[str] = mapped_column(Text, default="")
+    notes_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notes_posted_by: Mapped[str | None] = mapped_column(String(40))
+    plan_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accessibility_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    people: Mapped[list[SessionPerson]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionPerson.user_id"
+    )
+
+    __table_args__ = (Index("ix_project_sessions_starts_at", "project_id", "starts_at"),)
+
+    def user_ids(self, role: str) -> list[str]:
+        """Facilitators or participants of this session."""
+        return [p.user_id for p in self.people if p.role == role]
+
+
+class SessionPerson(Base):
+    """Who facilitates or takes part in a session."""
+
+    __tablename__ = "session_people"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
+
+    session: Mapped[CoSession] = relationship(back_populates="people")

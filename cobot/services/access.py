@@ -1,0 +1,88 @@
+"""Who may do what: a project is found by its channel, and only coordinators change it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cobot.domain.roles import Role
+from cobot.storage.models import CoSession, Project
+
+
+class AccessError(Exception):
+    """A refusal with a message written for the person who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoProjectHere(AccessError):
+    """The channel has no project."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "There is no co-production project in this channel yet. A coordinator can start "
+            "one here with `/cobot project new <name>`."
+        )
+
+
+class NotCoordinator(AccessError):
+    """Someone other than a coordinator tried to change the project."""
+
+    def __init__(self, coordinators: list[str]) -> None:
+        who = ", ".join(f"<@{c}>" for c in coordinators) or "your coordinator"
+        super().__init__(
+            f"Only coordinators can change this project: ask your coordinator ({who})."
+        )
+        self.coordinators = coordinators
+
+
+def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Project:
+    """The active project bound to this workspace's channel, or NoProjectHere."""
+    project = session.scalar(
+        select(Project).where(
+            Project.team_id == team_id,
+            Project.channel_id == channel_id,
+            Project.status == "active",
+        )
+    )
+    if project is None:
+        raise NoProjectHere()
+    return project
+
+
+def project_by_id(session: Session, *, team_id: str, project_id: int) -> Project:
+    """A project by id, only within the asking workspace (button values can be forged)."""
+    project = session.get(Project, project_id)
+    if project is None or project.team_id != team_id or project.status != "active":
+        raise NoProjectHere()
+    return project
+
+
+def session_by_id(session: Session, *, team_id: str, session_id: int) -> CoSession:
+    """A co-production session by id, only within the asking workspace."""
+    found = session.get(CoSession, session_id)
+    if found is None:
+        raise AccessError("That session no longer exists.")
+    project_by_id(session, team_id=team_id, project_id=found.project_id)
+    return found
+
+
+def role_of(project: Project, user_id: str) -> Role | None:
+    """The person's role in the project, if they belong to it."""
+    for member in project.members:
+        if member.user_id == user_id:
+            return Role(member.role)
+    return None
+
+
+def people_with(project: Project, role: Role) -> list[str]:
+    """User ids holding `role`, in the order they were added."""
+    return [m.user_id for m in project.members if m.role == role]
+
+
+def require_coordinator(project: Project, user_id: str) -> None:
+    """Refuse anyone but a coordinator, naming who to ask."""
+    if role_of(project, user_id) is not Role.COORDINATOR:
+        raise NotCoordinator(people_with(project, Role.COORDINATOR))
