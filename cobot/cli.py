@@ -13,6 +13,7 @@ from types import FrameType
 
 from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import OperationalError
 
 from cobot.config import ConfigError, Settings
 
@@ -73,9 +74,15 @@ def cmd_run(_args: argparse.Namespace) -> int:
             stop.wait()
             handler.close()  # type: ignore[no-untyped-call]
         else:
-            server = HttpServer(
-                CobotWsgi(runtime.app, healthy=runtime.healthy), host="0.0.0.0", port=settings.port
-            )
+            try:
+                server = HttpServer(
+                    CobotWsgi(runtime.app, healthy=runtime.healthy),
+                    host="0.0.0.0",
+                    port=settings.port,
+                )
+            except OSError as exc:
+                _fail(f"cannot listen on port {settings.port} ({exc.strerror}): set COBOT_PORT")
+                return 1
 
             def close_on_stop() -> None:
                 stop.wait()
@@ -258,6 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OperationalError as exc:
+        _fail(
+            f"cannot use the database ({type(exc.orig).__name__}): check COBOT_DATABASE_URL "
+            "and that the database server is running"
+        )
+        return 1
     except Exception as exc:  # a bug: one line for the person, the details for a developer
         if os.environ.get("COBOT_DEBUG"):
             raise
