@@ -1,0 +1,59 @@
+"""Small Block Kit pieces every feature uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SECTION_LIMIT = 3000
+
+
+def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) -> str:
+    """A date Slack shows in each reader's own time zone; the fallback uses the project's."""
+    local = when.astimezone(ZoneInfo(fallback_zone))
+    fmt = "{date_short_pretty} at {time}" if with_time else "{date_long_pretty}"
+    fallback = local.strftime("%a %d %b %Y %H:%M %Z") if with_time else f"{local:%A %d %B %Y}"
+    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def mention(user_id: str) -> str:
+    """A user mention Slack renders as the person's name."""
+    return f"<@{user_id}>"
+
+
+def mentions(user_ids: list[str]) -> str:
+    """Several mentions, or 'nobody yet'."""
+    return ", ".join(mention(u) for u in user_ids) or "nobody yet"
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    """A mrkdwn section, cut to Slack's 3000-character limit."""
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "\u2026"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+def plain(text: str, limit: int = 150) -> dict[str, Any]:
+    """A plain_text object, cut to `limit` (75 for buttons, 24 for modal titles)."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    """A button; value carries ids only."""
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(label, 75),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def context(text: str) -> dict[str, Any]:
+    """A small grey line."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
