@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Leadership:
                         log.info("this process is now the scheduling leader")
                         self._on_elected()
                         return
-                except Exception:  # a database blip: try again next round
+                except SQLAlchemyError:  # a database blip: try again next round
                     log.warning("leader election attempt failed; will retry")
 
         self._thread = threading.Thread(target=loop, name="cobot-leader", daemon=True)
