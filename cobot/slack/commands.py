@@ -57,10 +57,18 @@ class ParseError(ValueError):
 
 
 def split_args(text: str) -> list[str]:
-    """Split like a shell, so titles can be quoted; Slack's smart quotes count as quotes."""
-    normalised = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+    """Split on spaces; double quotes (straight or Slack's curly ones) group words.
+
+    Apostrophes are ordinary letters: "Women's group" is two words, not an open quote.
+    """
+    normalised = text.replace("\u201c", '"').replace("\u201d", '"')
+    lexer = shlex.shlex(normalised, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.commenters = ""
+    lexer.escape = ""
     try:
-        return shlex.split(normalised)
+        return list(lexer)
     except ValueError:
         raise ParseError("a quote is not closed") from None
 

@@ -42,3 +42,18 @@ def test_a_name_registers_once() -> None:
     r = router()
     with pytest.raises(ValueError, match="twice"):
         r.add(Subcommand(name="help", usage="help", summary="", handler=lambda req, ctx: None))
+
+
+def test_apostrophes_are_letters_not_quotes() -> None:
+    assert split_args("project new Women\u2019s group") == [
+        "project",
+        "new",
+        "Women\u2019s",
+        "group",
+    ]
+    assert split_args('session add "Carers\' voices" 2026-03-02') == [
+        "session",
+        "add",
+        "Carers' voices",
+        "2026-03-02",
+    ]
