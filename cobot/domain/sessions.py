@@ -20,6 +20,7 @@ MAX_GROUP = 12
 MIN_DURATION = timedelta(minutes=15)
 MAX_DURATION = timedelta(hours=8)
 MAX_TITLE = 150
+MAX_VENUE = 300
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def check_session(
         errors.append(Problem("title", "Give the session a title."))
     elif len(title) > MAX_TITLE:
         errors.append(Problem("title", f"Keep the title under {MAX_TITLE} characters."))
+    if len(data.venue.strip()) > MAX_VENUE:
+        errors.append(Problem("venue", f"Keep the venue or link under {MAX_VENUE} characters."))
     facilitators = tuple(dict.fromkeys(data.facilitators))
     if len(facilitators) < MIN_FACILITATORS:
         errors.append(

@@ -1,0 +1,512 @@
+"""Co-production sessions: add, move, edit, cancel, list, announce and export as a calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
+from cobot.domain.roles import Role
+from cobot.domain.sessions import (
+    LeadTimes,
+    Neighbour,
+    Problem,
+    SessionInput,
+    check_session,
+)
+from cobot.services import access, deliveries, reminders
+from cobot.services.access import AccessError
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.ports import Clock, OutgoingMessage
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
+
+ANNOUNCED_KIND = "session_announced"
+ANNOUNCEMENT_SUBJECT = "session_announcement"
+SCHEDULED = "scheduled"
+CANCELLED = "cancelled"
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+
+
+class SessionRejected(AccessError):
+    """The session breaks a rule; `problems` says which field and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"• {p.message}" for p in self.problems)
+        super().__init__(f"I couldn't save this session:\n{lines}")
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session as people see it; times are aware UTC, `timezone` is the project's."""
+
+    id: int
+    project_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    objectives: str
+    facilitators: tuple[str, ...]
+    participants: tuple[str, ...]
+    status: str
+    revision: int
+    timezone: str
+
+    @property
+    def duration(self) -> timedelta:
+        """How long it lasts."""
+        return self.ends_at - self.starts_at
+
+    @property
+    def local_start(self) -> datetime:
+        """The start in the project's time zone (for forms and fallbacks)."""
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+
+@dataclass(frozen=True)
+class SessionSaved:
+    """A saved session and what is worth a second look about it."""
+
+    view: SessionView
+    warnings: tuple[Problem, ...]
+    moved: bool = False
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    """What the add form starts from: the project and its people."""
+
+    project_id: int
+    project_name: str
+    timezone: str
+    practitioners: tuple[str, ...]
+    participants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionList:
+    """A project's upcoming sessions, and whether the reader may change them."""
+
+    project_id: int
+    project_name: str
+    timezone: str
+    can_change: bool
+    sessions: tuple[SessionView, ...]
+
+
+@dataclass(frozen=True)
+class CalendarFile:
+    """An iCalendar file of a project's sessions."""
+
+    filename: str
+    content: bytes
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What the channel is told about a session: added, moved or cancelled."""
+
+    change: str
+    session: SessionView
+    project_name: str
+    aims: str
+
+
+AnnouncementRenderer = Callable[[Announcement], OutgoingMessage]
+
+
+class Sessions:
+    """Schedules co-production sessions; each public call is one transaction."""
+
+    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
+        """Start adding a session in the channel's project (coordinators only)."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            return SessionDraft(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                practitioners=tuple(access.people_with(project, Role.PRACTITIONER)),
+                participants=tuple(access.people_with(project, Role.PARTICIPANT)),
+            )
+
+    def add(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        data: SessionInput,
+        project_id: int | None = None,
+        channel_id: str | None = None,
+        default_participants: bool = False,
+    ) -> SessionSaved:
+        """Schedule a session in a project (by id, or the channel's), announce it, plan its
+        reminders; `default_participants` invites all the project's participants.
+
+        Raises SessionRejected with per-field problems when a rule refuses it.
+        """
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            if project_id is not None:
+                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            elif channel_id is not None:
+                project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            else:
+                raise ValueError("add() needs a project_id or a channel_id")
+            access.require_coordinator(project, user_id)
+            if default_participants:
+                data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
+            check = _check(db, project, data, now=now, exclude=None)
+            assert check.starts_at is not None and check.ends_at is not None
+            row = CoSession(
+                project_id=project.id,
+                title=data.title.strip(),
+                starts_at=check.starts_at,
+                ends_at=check.ends_at,
+                venue=data.venue.strip(),
+                objectives=data.objectives.strip(),
+                status=SCHEDULED,
+                revision=1,
+                created_by=user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(row)
+            _set_people(row, facilitators=data.facilitators, participants=check.participants)
+            db.flush()
+            reminders.plan_session(db, project=project, cosession=row, now=now)
+            _announce(db, project, row, change="added", now=now, by=user_id)
+            return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))
+
+    def form(self, *, team_id: str, user_id: str, session_id: int) -> SessionView:
+        """A scheduled session, for a coordinator about to move or edit it."""
+        with transaction(self._factory) as db:
+            row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
+            return _view(row, project)
+
+    def move(
+        self, *, team_id: str, user_id: str, session_id: int, day: date, start: time
+    ) -> SessionSaved:
+        """Move a session to a new local date and time; its reminders move with it."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
+            data = SessionInput(
+                title=row.title,
+                day=day,
+                start=start,
+                duration=row.ends_at - row.starts_at,
+                facilitators=tuple(row.user_ids(FACILITATOR)),
+                participants=tuple(row.user_ids(PARTICIPANT)),
+                venue=row.venue,
+                objectives=row.objectives,
+            )
+            return self._save(db, project, row, data, now=now, by=user_id)
+
+    def edit(
+        self, *, team_id: str, user_id: str, session_id: int, data: SessionInput
+    ) -> SessionSaved:
+        """Change everything about a session; its reminders follow."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
+            return self._save(db, project, row, data, now=now, by=user_id)
+
+    def cancel(self, *, team_id: str, user_id: str, session_id: int) -> SessionView:
+        """Cancel a session: its reminders are cancelled and the channel is told."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
+            row.status = CANCELLED
+            row.cancelled_at = now
+            row.updated_at = now
+            reminders.cancel_session(db, cosession=row, now=now)
+            was_announced = _was_announced(db, row.id)
+            deliveries.cancel_subject(db, subject=(ANNOUNCEMENT_SUBJECT, row.id), now=now)
+            if was_announced:
+                _announce(db, project, row, change="cancelled", now=now, by=user_id)
+            return _view(row, project)
+
+    def upcoming(self, *, team_id: str, channel_id: str, user_id: str) -> SessionList:
+        """The channel's project's scheduled sessions that have not ended, soonest first."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            rows = db.scalars(
+                select(CoSession)
+                .where(
+                    CoSession.project_id == project.id,
+                    CoSession.status == SCHEDULED,
+                    CoSession.ends_at > now,
+                )
+                .order_by(CoSession.starts_at, CoSession.id)
+            ).all()
+            return SessionList(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                can_change=access.role_of(project, user_id) is Role.COORDINATOR,
+                sessions=tuple(_view(row, project) for row in rows),
+            )
+
+    def calendar(self, *, team_id: str, channel_id: str) -> CalendarFile:
+        """An .ics of the project's sessions; cancelled ones say so, so calendars drop them."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            rows = db.scalars(
+                select(CoSession)
+                .where(CoSession.project_id == project.id)
+                .order_by(CoSession.starts_at, CoSession.id)
+            ).all()
+            content = build_calendar(
+                [_view(row, project) for row in rows],
+                team_id=team_id,
+                project_name=project.name,
+                now=now,
+            )
+            return CalendarFile(
+                filename=f"{_file_stem(project.name)}.ics", content=content, sessions=len(rows)
+            )
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _save(
+        self,
+        db: Session,
+        project: Project,
+        row: CoSession,
+        data: SessionInput,
+        *,
+        now: datetime,
+        by: str,
+    ) -> SessionSaved:
+        check = _check(db, project, data, now=now, exclude=row.id)
+        assert check.starts_at is not None and check.ends_at is not None
+        moved = (check.starts_at, check.ends_at) != (row.starts_at, row.ends_at)
+        row.title = data.title.strip()
+        row.venue = data.venue.strip()
+        row.objectives = data.objectives.strip()
+        row.starts_at = check.starts_at
+        row.ends_at = check.ends_at
+        row.updated_at = now
+        if moved:
+            # reminders and announcements are keyed by revision, so they are owed afresh
+            row.revision += 1
+        _set_people(row, facilitators=data.facilitators, participants=check.participants)
+        db.flush()
+        reminders.plan_session(db, project=project, cosession=row, now=now)
+        if moved:
+            # a channel that never heard of the old time just hears of the session
+            change = "moved" if _was_announced(db, row.id) else "added"
+            deliveries.cancel_subject(db, subject=(ANNOUNCEMENT_SUBJECT, row.id), now=now)
+            _announce(db, project, row, change=change, now=now, by=by)
+        return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings), moved=moved)
+
+
+def _with_participants(data: SessionInput, participants: list[str]) -> SessionInput:
+    return replace(data, participants=tuple(participants))
+
+
+def _check(
+    db: Session, project: Project, data: SessionInput, *, now: datetime, exclude: int | None
+) -> _Checked:
+    query = select(CoSession).where(
+        CoSession.project_id == project.id, CoSession.status == SCHEDULED
+    )
+    if exclude is not None:
+        query = query.where(CoSession.id != exclude)
+    neighbours = [
+        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
+        for n in db.scalars(query)
+    ]
+    result = check_session(
+        data,
+        tz=ZoneInfo(project.timezone),
+        now=now,
+        neighbours=neighbours,
+        lead=LeadTimes.from_json(project.lead_times),
+    )
+    if result.errors:
+        raise SessionRejected(result.errors)
+    return _Checked(
+        starts_at=result.starts_at,
+        ends_at=result.ends_at,
+        participants=result.participants,
+        warnings=result.warnings,
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    starts_at: datetime | None
+    ends_at: datetime | None
+    participants: tuple[str, ...]
+    warnings: list[Problem]
+
+
+def _changeable(
+    db: Session, *, team_id: str, user_id: str, session_id: int
+) -> tuple[CoSession, Project]:
+    # lock the row first: two coordinators moving it at once must not both make revision 2
+    db.get(CoSession, session_id, with_for_update=True)
+    row = access.session_by_id(db, team_id=team_id, session_id=session_id)
+    project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
+    access.require_coordinator(project, user_id)
+    if row.status != SCHEDULED:
+        raise AccessError(f"“{row.title}” was cancelled, so it can't be changed.")
+    return row, project
+
+
+def _set_people(
+    row: CoSession, *, facilitators: Sequence[str], participants: Sequence[str]
+) -> None:
+    """Bring the session's people to exactly these, changing only what differs."""
+    wanted: dict[str, str] = {}
+    for user_id in participants:
+        wanted[user_id] = PARTICIPANT
+    for user_id in facilitators:
+        wanted[user_id] = FACILITATOR
+    for person in list(row.people):
+        role = wanted.pop(person.user_id, None)
+        if role is None:
+            row.people.remove(person)
+        else:
+            person.role = role
+    for user_id, role in wanted.items():
+        row.people.append(SessionPerson(user_id=user_id, role=role))
+
+
+def _view(row: CoSession, project: Project) -> SessionView:
+    return SessionView(
+        id=row.id,
+        project_id=row.project_id,
+        title=row.title,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        venue=row.venue,
+        objectives=row.objectives,
+        facilitators=tuple(row.user_ids(FACILITATOR)),
+        participants=tuple(row.user_ids(PARTICIPANT)),
+        status=row.status,
+        revision=row.revision,
+        timezone=project.timezone,
+    )
+
+
+def _was_announced(db: Session, session_id: int) -> bool:
+    found = db.scalar(
+        select(Delivery.id).where(
+            Delivery.subject_type == ANNOUNCEMENT_SUBJECT,
+            Delivery.subject_id == session_id,
+            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING]),
+        )
+    )
+    return found is not None
+
+
+def _announce(
+    db: Session, project: Project, row: CoSession, *, change: str, now: datetime, by: str
+) -> None:
+    key = (
+        f"session:{row.id}:cancelled"
+        if change == "cancelled"
+        else f"session:{row.id}:announced:r{row.revision}"
+    )
+    deliveries.schedule(
+        db,
+        key=key,
+        kind=ANNOUNCED_KIND,
+        target=project.channel_id,
+        due_at=now,
+        now=now,
+        project_id=project.id,
+        subject=(ANNOUNCEMENT_SUBJECT, row.id),
+        payload={"session_id": row.id, "change": change, "revision": row.revision},
+        escalate_to=by,
+    )
+
+
+def session_kinds(render: AnnouncementRenderer) -> Sequence[DeliveryKind]:
+    """The delivery kinds sessions use; `render` turns an announcement into a message."""
+
+    def render_announcement(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        row = session.get(CoSession, int(delivery.payload.get("session_id", 0)))
+        if row is None:
+            return None
+        project = session.get(Project, row.project_id)
+        if project is None:
+            return None
+        change = str(delivery.payload.get("change", "added"))
+        if change == "cancelled":
+            if row.status != CANCELLED:
+                return None
+        elif row.status != SCHEDULED or row.revision != delivery.payload.get("revision"):
+            # cancelled since, or moved again: a newer announcement says the right thing
+            return None
+        return render(
+            Announcement(
+                change=change,
+                session=_view(row, project),
+                project_name=project.name,
+                aims=project.aims,
+            )
+        )
+
+    return (
+        DeliveryKind(
+            name=ANNOUNCED_KIND,
+            render=render_announcement,
+            lateness=LatenessPolicy(
+                max_lateness=timedelta(days=1), reason="the announcement was a day late"
+            ),
+        ),
+    )
+
+
+def build_calendar(
+    sessions: Sequence[SessionView], *, team_id: str, project_name: str, now: datetime
+) -> bytes:
+    """An iCalendar (RFC 5545) document: one VEVENT per session, stable UIDs, UTC times."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//cobot//co-production sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", project_name)
+    for item in sessions:
+        event = Event()
+        event.add("uid", f"cobot-session-{item.id}@{team_id}")
+        event.add("dtstamp", now)
+        event.add("dtstart", item.starts_at)
+        event.add("dtend", item.ends_at)
+        event.add("summary", item.title)
+        if item.venue:
+            event.add("location", item.venue)
+        if item.objectives:
+            event.add("description", item.objectives)
+        # calendars take an update only when SEQUENCE grows: a cancellation is one more
+        event.add("sequence", item.revision + (1 if item.status == CANCELLED else 0))
+        event.add("status", "CANCELLED" if item.status == CANCELLED else "CONFIRMED")
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def _file_stem(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
+    stem = "-".join(part for part in cleaned.split("-") if part)
+    return stem[:60] or "sessions"

@@ -1,0 +1,439 @@
+"""/cobot session add, /cobot sessions, /cobot calendar, and the Move/Edit/Cancel buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from cobot.domain.durations import DurationError, parse_duration
+from cobot.domain.sessions import SessionInput
+from cobot.services.access import AccessError
+from cobot.services.sessions import SessionRejected, Sessions
+from cobot.slack.blocks.sessions import (
+    ADD_CALLBACK,
+    CANCEL_ACTION,
+    EDIT_ACTION,
+    EDIT_CALLBACK,
+    FORM_BLOCKS,
+    MOVE_ACTION,
+    MOVE_BLOCKS,
+    MOVE_CALLBACK,
+    USAGE,
+    VALUE,
+    add_modal,
+    cancelled_text,
+    edit_modal,
+    form_errors,
+    move_modal,
+    one_liner_error_text,
+    saved_modal,
+    saved_text,
+    sessions_list,
+    sessions_text,
+)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+
+log = logging.getLogger(__name__)
+
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+class FormError(ValueError):
+    """Typed values could not be read; `problems` are messages for the person."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class NewTime:
+    """A move: a new local date and start time."""
+
+    day: date
+    start: time
+
+
+# -- parsing (pure) ----------------------------------------------------------------------
+
+
+def parse_date(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None."""
+    if not _DATE.fullmatch(text.strip()):
+        return None
+    year, month, day = (int(part) for part in text.strip().split("-"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    """A 24-hour HH:MM time, or None."""
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_one_liner(args: list[str]) -> SessionInput:
+    """`"<title>" <YYYY-MM-DD> <HH:MM> <duration> with <@U1> <@U2>` as a session input.
+
+    Participants are left empty (the service invites the project's participants). Raises
+    FormError naming every part that was wrong.
+    """
+    problems: dict[str, str] = {}
+    lowered = [a.lower() for a in args]
+    if "with" in lowered:
+        split = lowered.index("with")
+        head, tail = args[:split], args[split + 1 :]
+    else:
+        head, tail = args, []
+        problems["with"] = "`with` is missing: put it before the facilitators."
+    # the title may be quoted (one argument) or not: it runs up to the first date-like word
+    at = next((i for i, a in enumerate(head) if i > 0 and _DATE.fullmatch(a)), 1)
+    title = " ".join(head[:at]).strip()
+    if not title:
+        problems["title"] = "the title is missing."
+    day_text = head[at] if len(head) > at else ""
+    time_text = head[at + 1] if len(head) > at + 1 else ""
+    duration_text = " ".join(head[at + 2 :])
+    day = parse_date(day_text)
+    if day is None:
+        problems["date"] = (
+            f"“{day_text}” is not a date: write it as YYYY-MM-DD, for example 2027-01-14."
+            if day_text
+            else "the date is missing (YYYY-MM-DD)."
+        )
+    start = parse_time(time_text)
+    if start is None:
+        problems["time"] = (
+            f"“{time_text}” is not a time: write it as HH:MM on a 24-hour clock, e.g. 14:30."
+            if time_text
+            else "the start time is missing (HH:MM)."
+        )
+    duration = None
+    if not duration_text:
+        problems["duration"] = "the duration is missing (for example 2h or 90m)."
+    else:
+        try:
+            duration = parse_duration(duration_text)
+        except DurationError:
+            problems["duration"] = f"“{duration_text}” is not a duration: try 2h, 90m or 1h30m."
+    facilitators: list[str] = []
+    for word in tail:
+        match = _MENTION.fullmatch(word)
+        if match is None:
+            problems["facilitators"] = (
+                f"“{word}” is not a person: choose facilitators from Slack's @ list "
+                "so they arrive as mentions."
+            )
+            break
+        facilitators.append(match.group(1))
+    if "with" not in problems and not tail:
+        problems["facilitators"] = "name the facilitators after `with`."
+    if problems or day is None or start is None or duration is None:
+        raise FormError(problems)
+    return SessionInput(
+        title=title,
+        day=day,
+        start=start,
+        duration=duration,
+        facilitators=tuple(facilitators),
+        participants=(),
+    )
+
+
+def _state(values: dict[str, Any], block: str) -> dict[str, Any]:
+    found = (values.get(block) or {}).get(VALUE)
+    return found if isinstance(found, dict) else {}
+
+
+def _text(values: dict[str, Any], block: str) -> str:
+    return str(_state(values, block).get("value") or "")
+
+
+def _users(values: dict[str, Any], block: str) -> tuple[str, ...]:
+    users = _state(values, block).get("selected_users") or []
+    return tuple(str(u) for u in users if isinstance(u, str))
+
+
+def read_new_time(values: dict[str, Any]) -> NewTime:
+    """The date and time inputs of a session form (datepicker, timepicker)."""
+    problems: dict[str, str] = {}
+    day = parse_date(str(_state(values, "date").get("selected_date") or ""))
+    if day is None:
+        problems["date"] = "Pick a date."
+    start = parse_time(str(_state(values, "time").get("selected_time") or ""))
+    if start is None:
+        problems["time"] = "Pick a start time."
+    if problems or day is None or start is None:
+        raise FormError(problems)
+    return NewTime(day=day, start=start)
+
+
+def read_session_form(values: dict[str, Any]) -> SessionInput:
+    """Every input of the add/edit form, as Slack sends them in view.state.values."""
+    problems: dict[str, str] = {}
+    try:
+        when: NewTime | None = read_new_time(values)
+    except FormError as exc:
+        problems.update(exc.problems)
+        when = None
+    duration_text = _text(values, "duration").strip() or "2h"
+    try:
+        duration = parse_duration(duration_text)
+    except DurationError:
+        problems["duration"] = f"“{duration_text[:40]}” is not a duration: try 2h, 90m or 1h30m."
+    if problems or when is None:
+        raise FormError(problems)
+    return SessionInput(
+        title=_text(values, "title"),
+        day=when.day,
+        start=when.start,
+        duration=duration,
+        facilitators=_users(values, "facilitators"),
+        participants=_users(values, "participants"),
+        venue=_text(values, "venue"),
+        objectives=_text(values, "objectives"),
+    )
+
+
+def _int(text: Any) -> int | None:
+    try:
+        return int(str(text))
+    except ValueError:
+        return None
+
+
+# -- listeners --------------------------------------------------------------------------
+
+
+def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
+    """Add the sessions subcommands to the router and the buttons and modals to the app."""
+
+    def on_add(request: CommandRequest, tools: Any) -> Reply | None:
+        if request.args:
+            return _add_one_line(sessions, request)
+        try:
+            draft = sessions.draft(
+                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+            )
+        except AccessError as exc:
+            return Reply(text=exc.message)
+        tools.ack()
+        tools.client.views_open(trigger_id=request.trigger_id, view=add_modal(draft))
+        return None
+
+    def on_list(request: CommandRequest, _tools: Any) -> Reply:
+        try:
+            listing = sessions.upcoming(
+                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+            )
+        except AccessError as exc:
+            return Reply(text=exc.message)
+        return Reply(text=sessions_text(listing), blocks=sessions_list(listing))
+
+    def on_calendar(request: CommandRequest, tools: Any) -> Reply | None:
+        try:
+            file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
+        except AccessError as exc:
+            return Reply(text=exc.message)
+        tools.ack(text=f"Posting the calendar ({file.sessions} sessions) to this channel…")
+        try:
+            tools.client.files_upload_v2(
+                channel=request.channel_id,
+                content=file.content,
+                filename=file.filename,
+                title=file.filename,
+                initial_comment=(
+                    "The project's sessions as a calendar file: open it to add them to your "
+                    "calendar. Cancelled sessions are marked so calendars drop them."
+                ),
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload the calendar: %s", exc.response.get("error"))
+            tools.client.chat_postEphemeral(
+                channel=request.channel_id,
+                user=request.user_id,
+                text="Slack would not take the calendar file here; is cobot in this channel?",
+            )
+        return None
+
+    router.add(
+        Subcommand(
+            name="session add",
+            usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
+            summary="schedule a session: a form, or all in one line",
+            handler=on_add,
+            group="Sessions",
+        )
+    )
+    router.add(
+        Subcommand(
+            name="sessions",
+            usage="sessions",
+            summary="upcoming sessions; coordinators can move, edit or cancel them",
+            handler=on_list,
+            group="Sessions",
+        )
+    )
+    router.add(
+        Subcommand(
+            name="calendar",
+            usage="calendar",
+            summary="post the project's sessions as a calendar (.ics) file",
+            handler=on_calendar,
+            group="Sessions",
+        )
+    )
+
+    def on_add_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        project_id = _int(view.get("private_metadata"))
+        try:
+            data = read_session_form(view["state"]["values"])
+        except FormError as exc:
+            ack(response_action="errors", errors=exc.problems)
+            return
+        if project_id is None:
+            ack(response_action="errors", errors={"title": "This form is out of date."})
+            return
+        try:
+            saved = sessions.add(
+                team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                project_id=project_id,
+                data=data,
+            )
+        except AccessError as exc:
+            ack(response_action="errors", errors=_errors(exc, FORM_BLOCKS, "title"))
+            return
+        ack(response_action="update", view=saved_modal(saved, heading="Session saved"))
+
+    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        session_id = _int(view.get("private_metadata"))
+        try:
+            data = read_session_form(view["state"]["values"])
+        except FormError as exc:
+            ack(response_action="errors", errors=exc.problems)
+            return
+        if session_id is None:
+            ack(response_action="errors", errors={"title": "This form is out of date."})
+            return
+        try:
+            saved = sessions.edit(
+                team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                session_id=session_id,
+                data=data,
+            )
+        except AccessError as exc:
+            ack(response_action="errors", errors=_errors(exc, FORM_BLOCKS, "title"))
+            return
+        ack(response_action="update", view=saved_modal(saved, heading="Session saved"))
+
+    def on_move_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        session_id = _int(view.get("private_metadata"))
+        try:
+            when = read_new_time(view["state"]["values"])
+        except FormError as exc:
+            ack(response_action="errors", errors=exc.problems)
+            return
+        if session_id is None:
+            ack(response_action="errors", errors={"date": "This form is out of date."})
+            return
+        try:
+            saved = sessions.move(
+                team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                session_id=session_id,
+                day=when.day,
+                start=when.start,
+            )
+        except AccessError as exc:
+            ack(response_action="errors", errors=_errors(exc, MOVE_BLOCKS, "date"))
+            return
+        ack(response_action="update", view=saved_modal(saved, heading="Session moved"))
+
+    def open_form(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Respond
+    ) -> None:
+        ack()
+        session_id = _int(action.get("value"))
+        if session_id is None:
+            _tell(respond, "That button is out of date; try `/cobot sessions` again.")
+            return
+        try:
+            found = sessions.form(
+                team_id=body["team"]["id"], user_id=body["user"]["id"], session_id=session_id
+            )
+        except AccessError as exc:
+            _tell(respond, exc.message)
+            return
+        modal = move_modal(found) if action.get("action_id") == MOVE_ACTION else edit_modal(found)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    def on_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        session_id = _int(action.get("value"))
+        if session_id is None:
+            _tell(respond, "That button is out of date; try `/cobot sessions` again.")
+            return
+        try:
+            cancelled = sessions.cancel(
+                team_id=body["team"]["id"], user_id=body["user"]["id"], session_id=session_id
+            )
+        except AccessError as exc:
+            _tell(respond, exc.message)
+            return
+        _tell(respond, cancelled_text(cancelled))
+
+    app.view(ADD_CALLBACK)(on_add_submitted)
+    app.view(EDIT_CALLBACK)(on_edit_submitted)
+    app.view(MOVE_CALLBACK)(on_move_submitted)
+    app.action(MOVE_ACTION)(open_form)
+    app.action(EDIT_ACTION)(open_form)
+    app.action(CANCEL_ACTION)(on_cancel)
+
+
+def _add_one_line(sessions: Sessions, request: CommandRequest) -> Reply:
+    try:
+        data = parse_one_liner(request.args)
+    except FormError as exc:
+        return Reply(text=one_liner_error_text(list(exc.problems.values())))
+    try:
+        saved = sessions.add(
+            team_id=request.team_id,
+            user_id=request.user_id,
+            channel_id=request.channel_id,
+            data=data,
+            default_participants=True,
+        )
+    except AccessError as exc:
+        return Reply(text=exc.message)
+    return Reply(text=saved_text(saved))
+
+
+def _errors(exc: AccessError, blocks: tuple[str, ...], fallback: str) -> dict[str, str]:
+    if isinstance(exc, SessionRejected):
+        return form_errors(exc.problems, blocks=blocks, fallback=fallback)
+    return {fallback: exc.message}
+
+
+def _tell(respond: Respond, text: str) -> None:
+    """An ephemeral answer to whoever pressed the button, leaving the message as it was."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+__all__ = ["USAGE", "parse_one_liner", "read_new_time", "read_session_form", "register"]

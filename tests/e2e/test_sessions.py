@@ -1,0 +1,418 @@
+"""Sessions end to end: slash commands, modals and buttons the way Slack sends them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from cobot.sandbox.client import HttpResult, SlackClient
+from cobot.sandbox.stack import LocalStack
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Member, Project
+
+TEAM = "T0SANDBOX"
+CHANNEL = "C0PROJ"
+FACILITATORS = ["UF1", "UF2"]
+PARTICIPANTS = [f"UP{i:02}" for i in range(1, 14)]
+USAGE = '/cobot session add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with'
+
+
+@pytest.fixture
+def project(stack: LocalStack) -> int:
+    """A project in Europe/London with a coordinator, two practitioners, 13 participants."""
+    assert stack.runtime is not None
+    for user in ["UF1", "UF2", *PARTICIPANTS]:
+        stack.emulator.add_user(user, name=user.lower())
+    stack.emulator.add_channel(
+        CHANNEL, name="recovery", members=["UCOORD", "UPART", *FACILITATORS, *PARTICIPANTS]
+    )
+    now = datetime.now(UTC)
+    with transaction(stack.runtime.factory) as session:
+        row = Project(
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            name="Recovery framework",
+            aims="Co-produce a recovery framework with people with lived experience.",
+            timezone="Europe/London",
+            lead_times={},
+            created_by="UCOORD",
+            created_at=now,
+            updated_at=now,
+        )
+        people = [("UCOORD", "coordinator"), ("UPART", "participant")]
+        people += [(u, "practitioner") for u in FACILITATORS]
+        people += [(u, "participant") for u in PARTICIPANTS]
+        row.members = [
+            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
+        ]
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def shown_text(value: Any) -> str:
+    """Block Kit as one string, with typographic quotes kept as they are."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def soon(days: int) -> date:
+    """A date safely in the future of the real clock the app runs on."""
+    return datetime.now(UTC).date() + timedelta(days=days)
+
+
+def answer(result: HttpResult) -> dict[str, Any]:
+    """A slash command's ack as Slack shows it (JSON, or plain text)."""
+    assert result.status == 200, result.text
+    headers = {k.lower(): v for k, v in result.headers.items()}
+    if headers.get("content-type", "").startswith("application/json"):
+        return result.json()
+    return {"text": result.text}
+
+
+def command(slack: SlackClient, user: str, text: str) -> dict[str, Any]:
+    return answer(slack.slash_command(user_id=user, text=text, channel_id=CHANNEL))
+
+
+def rows(stack: LocalStack) -> list[CoSession]:
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        found = list(session.scalars(select(CoSession).order_by(CoSession.id)))
+        for row in found:
+            row.people  # noqa: B018 - load before the DB session closes
+        return found
+
+
+def form(
+    *,
+    title: str = "Kick-off",
+    day: date,
+    start: str = "10:00",
+    duration: str = "2h",
+    facilitators: list[str] | None = None,
+    participants: list[str] | None = None,
+    venue: str = "Town hall, room 3",
+    objectives: str = "Agree our group agreement",
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """view.state.values exactly as Slack sends each element type."""
+    return {
+        "title": {"value": {"type": "plain_text_input", "value": title}},
+        "date": {"value": {"type": "datepicker", "selected_date": day.isoformat()}},
+        "time": {"value": {"type": "timepicker", "selected_time": start}},
+        "duration": {"value": {"type": "plain_text_input", "value": duration}},
+        "venue": {"value": {"type": "plain_text_input", "value": venue}},
+        "facilitators": {
+            "value": {
+                "type": "multi_users_select",
+                "selected_users": FACILITATORS if facilitators is None else facilitators,
+            }
+        },
+        "participants": {
+            "value": {
+                "type": "multi_users_select",
+                "selected_users": PARTICIPANTS[:3] if participants is None else participants,
+            }
+        },
+        "objectives": {"value": {"type": "plain_text_input", "value": objectives}},
+    }
+
+
+def open_add_form(stack: LocalStack, slack: SlackClient) -> dict[str, Any]:
+    opened = len(stack.emulator.calls_to("views.open"))
+    command(slack, "UCOORD", "session add")
+    stack.emulator.wait_for("views.open", count=opened + 1)
+    return stack.emulator.open_views[-1]
+
+
+def submit(slack: SlackClient, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    result = slack.view_submission(user_id="UCOORD", view=view, values=values)
+    assert result.status == 200, result.text
+    return result.json()
+
+
+def add_one_line(slack: SlackClient, title: str, day: date, start: str = "10:00") -> str:
+    text = f'session add "{title}" {day.isoformat()} {start} 2h with <@UF1|uf1> <@UF2>'
+    return command(slack, "UCOORD", text)["text"]
+
+
+def press(
+    stack: LocalStack,
+    slack: SlackClient,
+    user: str,
+    action_id: str,
+    session_id: int,
+    message: dict[str, Any] | None = None,
+) -> None:
+    """Press a session button, on the given channel message or on the /cobot sessions list."""
+    result = slack.block_actions(
+        user_id=user,
+        actions=[{"action_id": action_id, "value": str(session_id), "type": "button"}],
+        channel_id=CHANNEL,
+        message=message or {"ts": "1700000000.000100", "text": "sessions"},
+    )
+    assert result.status == 200, result.text
+
+
+def channel_posts(stack: LocalStack, count: int) -> list[dict[str, Any]]:
+    """The project channel's messages, once cobot has posted `count` of them."""
+    stack.emulator.wait_for(
+        "chat.postMessage",
+        count=count,
+        where=lambda c: c.args.get("channel") == CHANNEL and c.status == 200,
+        timeout=15,
+    )
+    return stack.emulator.messages(CHANNEL)
+
+
+def told(stack: LocalStack, user: str, count: int = 1) -> str:
+    """The latest ephemeral answer to a button press, once it has arrived."""
+    stack.emulator.wait_for("response_url", count=count)
+    return stack.emulator.ephemerals(user)[-1]["text"]
+
+
+# -- the add form -------------------------------------------------------------------------
+
+
+def test_the_form_saves_utc_times_across_the_clocks_change_and_announces_it(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    view = open_add_form(stack, slack)
+    by_id = {b.get("block_id"): b for b in view["blocks"]}
+    assert by_id["facilitators"]["element"]["initial_users"] == FACILITATORS
+    assert by_id["participants"]["element"]["initial_users"] == ["UPART", *PARTICIPANTS]
+    assert by_id["duration"]["element"]["initial_value"] == "2h"
+    # London springs forward on 28 March 2027: 10:00 local is 09:00 UTC that day
+    body = submit(slack, view, form(day=date(2027, 3, 28)))
+    assert body["response_action"] == "update"
+    assert "Saved *Kick-off*" in shown_text(body["view"])
+    [row] = rows(stack)
+    assert row.starts_at == datetime(2027, 3, 28, 9, tzinfo=UTC)
+    assert row.ends_at == datetime(2027, 3, 28, 11, tzinfo=UTC)
+    assert (row.venue, row.objectives, row.revision) == (
+        "Town hall, room 3",
+        "Agree our group agreement",
+        1,
+    )
+    assert row.user_ids("facilitator") == FACILITATORS
+    assert row.user_ids("participant") == PARTICIPANTS[:3]
+    # the channel hears of it, aims first, with the time in each reader's zone
+    [announced] = channel_posts(stack, 1)
+    blocks = announced["blocks"]
+    assert "Co-produce a recovery framework" in blocks[0]["text"]["text"]
+    shown = shown_text(blocks)
+    assert f"<!date^{int(row.starts_at.timestamp())}^" in shown
+    assert "Agree our group agreement" in shown and "<@UF1>" in shown
+
+
+def test_one_facilitator_is_refused_inline_and_nothing_is_stored(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(day=soon(40), facilitators=["UF1"]))
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"facilitators"}
+    assert "at least two facilitators" in body["errors"]["facilitators"]
+    assert [v["id"] for v in stack.emulator.open_views] == [view["id"]]  # still open
+    assert rows(stack) == []
+
+
+def test_thirteen_participants_are_saved_with_the_warning_shown(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(day=soon(40), participants=PARTICIPANTS))
+    assert body["response_action"] == "update"
+    shown = shown_text(body["view"])
+    assert "13 participants" in shown and "every voice to be heard" in shown
+    assert stack.emulator.view(view["id"])["title"]["text"] == "Session saved"
+    [row] = rows(stack)
+    assert len(row.user_ids("participant")) == 13
+
+
+def test_a_weekly_second_session_is_saved_with_the_squeezed_steps_named(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    assert "Saved" in add_one_line(slack, "Session 1", soon(40))
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(title="Session 2", day=soon(47)))
+    assert body["response_action"] == "update"
+    shown = shown_text(body["view"])
+    assert "“Session 1” and “Session 2”" in shown
+    assert "planning and amending the next session" in shown
+    assert len(rows(stack)) == 2
+
+
+def test_a_time_the_clocks_skip_is_refused_inline(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(day=date(2027, 3, 28), start="01:30"))
+    assert body["response_action"] == "errors"
+    assert "01:30 does not exist on 28 March 2027" in body["errors"]["time"]
+    assert rows(stack) == []
+
+
+def test_a_participant_cannot_open_the_form(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    body = command(slack, "UPART", "session add")
+    assert "Only coordinators can change this project" in body["text"]
+    assert "<@UCOORD>" in body["text"]
+    assert stack.emulator.calls_to("views.open") == []
+
+
+# -- the one-liner ------------------------------------------------------------------------
+
+
+def test_the_one_liner_schedules_with_every_participant(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    text = add_one_line(slack, "Kick-off", soon(30), "14:30")
+    assert "Saved *Kick-off*" in text
+    assert "14 participants" in text  # all of them: a warning about the group's size
+    [row] = rows(stack)
+    assert row.user_ids("facilitator") == FACILITATORS
+    assert sorted(row.user_ids("participant")) == sorted(["UPART", *PARTICIPANTS])
+    assert row.ends_at - row.starts_at == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("args", "wrong"),
+    [
+        ('"Kick-off" 2027-02-30 10:00 2h with <@UF1> <@UF2>', "“2027-02-30” is not a date"),
+        ('"Kick-off" {day} 10:00 two hours with <@UF1> <@UF2>', "is not a duration"),
+        ('"Kick-off" {day} 10:00 2h <@UF1> <@UF2>', "`with` is missing"),
+    ],
+)
+def test_a_malformed_one_liner_says_what_was_wrong_and_changes_nothing(
+    stack: LocalStack, slack: SlackClient, project: int, args: str, wrong: str
+) -> None:
+    text = command(slack, "UCOORD", "session add " + args.format(day=soon(30)))["text"]
+    assert wrong in text and USAGE in text
+    assert rows(stack) == []
+
+
+# -- the list and its buttons --------------------------------------------------------------
+
+
+def test_the_list_shows_buttons_to_coordinators_only(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    [row] = rows(stack)
+    coordinator = command(slack, "UCOORD", "sessions")
+    assert coordinator.get("response_type", "ephemeral") == "ephemeral"
+    actions = [b for b in coordinator["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == [
+        "session_move",
+        "session_edit",
+        "session_cancel",
+    ]
+    assert actions[0]["elements"][2]["confirm"]["confirm"]["text"] == "Cancel the session"
+    shown = shown_text(coordinator["blocks"])
+    assert f"<!date^{int(row.starts_at.timestamp())}^" in shown and "2 hours" in shown
+    participant = command(slack, "UPART", "sessions")
+    assert "Kick-off" in shown_text(participant["blocks"])
+    assert not [b for b in participant["blocks"] if b["type"] == "actions"]
+
+
+def test_move_from_the_button_changes_the_times_and_the_revision(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    [before] = rows(stack)
+    [announced] = channel_posts(stack, 1)
+    press(stack, slack, "UCOORD", "session_move", before.id, message=announced)
+    stack.emulator.wait_for("views.open")
+    modal = stack.emulator.open_views[-1]
+    assert modal["callback_id"] == "session_move"
+    target = soon(60)
+    body = submit(
+        slack,
+        modal,
+        {
+            "date": {"value": {"type": "datepicker", "selected_date": target.isoformat()}},
+            "time": {"value": {"type": "timepicker", "selected_time": "15:00"}},
+        },
+    )
+    assert body["response_action"] == "update" and "Moved *Kick-off*" in shown_text(body)
+    [after] = rows(stack)
+    local = after.starts_at.astimezone(ZoneInfo("Europe/London"))
+    assert (local.date(), local.hour, local.minute) == (target, 15, 0)
+    assert after.ends_at - after.starts_at == timedelta(hours=2)
+    assert after.revision == 2
+    # the channel hears of the new time
+    moved = channel_posts(stack, 2)[-1]
+    assert "Session moved: Kick-off" in shown_text(moved["blocks"])
+    assert f"<!date^{int(after.starts_at.timestamp())}^" in shown_text(moved["blocks"])
+
+
+def test_edit_opens_the_form_prefilled_and_saves(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    [row] = rows(stack)
+    press(stack, slack, "UCOORD", "session_edit", row.id)
+    stack.emulator.wait_for("views.open")
+    modal = stack.emulator.open_views[-1]
+    by_id = {b.get("block_id"): b for b in modal["blocks"]}
+    assert by_id["title"]["element"]["initial_value"] == "Kick-off"
+    assert by_id["date"]["element"]["initial_date"] == soon(30).isoformat()
+    body = submit(slack, modal, form(title="Kick-off, renamed", day=soon(30), venue="Online"))
+    assert body["response_action"] == "update"
+    [after] = rows(stack)
+    assert (after.title, after.venue, after.revision) == ("Kick-off, renamed", "Online", 1)
+
+
+def test_cancel_from_the_button_marks_the_session_cancelled(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    [row] = rows(stack)
+    channel_posts(stack, 1)
+    press(stack, slack, "UCOORD", "session_cancel", row.id)
+    assert "Cancelled *Kick-off*" in told(stack, "UCOORD")
+    [after] = rows(stack)
+    assert after.status == "cancelled" and after.cancelled_at is not None
+    # the announcement went out, so the channel is told it is off
+    assert "is cancelled" in shown_text(channel_posts(stack, 2)[-1]["blocks"])
+    assert "No sessions are scheduled" in shown_text(command(slack, "UCOORD", "sessions"))
+
+
+def test_a_forged_cancel_from_a_participant_is_refused_and_changes_nothing(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    [row] = rows(stack)
+    press(stack, slack, "UPART", "session_cancel", row.id)
+    text = told(stack, "UPART")
+    assert text.startswith("Only coordinators can change this project") and "<@UCOORD>" in text
+    [after] = rows(stack)
+    assert (after.status, after.cancelled_at, after.revision) == ("scheduled", None, 1)
+
+
+# -- the calendar -------------------------------------------------------------------------
+
+
+def test_calendar_uploads_a_parseable_ics(
+    stack: LocalStack, slack: SlackClient, project: int
+) -> None:
+    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(slack, "Session 2", soon(60))
+    first, second = rows(stack)
+    press(stack, slack, "UCOORD", "session_cancel", second.id)
+    told(stack, "UCOORD")
+    command(slack, "UPART", "calendar")
+    stack.emulator.wait_for("files.completeUploadExternal")
+    [file] = stack.emulator.files
+    assert file.filename == "recovery-framework.ics" and file.channels == (CHANNEL,)
+    events = {str(e["uid"]): e for e in Calendar.from_ical(file.content).walk("VEVENT")}
+    kept = events[f"cobot-session-{first.id}@{TEAM}"]
+    assert kept.decoded("dtstart") == first.starts_at
+    assert str(kept["summary"]) == "Kick-off" and str(kept["status"]) == "CONFIRMED"
+    assert str(events[f"cobot-session-{second.id}@{TEAM}"]["status"]) == "CANCELLED"
