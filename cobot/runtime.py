@@ -11,6 +11,7 @@ from datetime import timedelta
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.config import Settings
@@ -26,8 +27,17 @@ from cobot.services.deliveries import (
 )
 from cobot.services.events import EventLedger
 from cobot.services.ports import Clock, SystemClock
+from cobot.services.projects import Projects
+from cobot.services.reminders import Reminders, reminder_kinds
+from cobot.services.sessions import Sessions, session_kinds
 from cobot.slack.app import build_app
+from cobot.slack.blocks.reminders import reminder_message
+from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
+from cobot.slack.directory import SlackDirectory
+from cobot.slack.listeners import projects as projects_listeners
+from cobot.slack.listeners import reminders as reminders_listeners
+from cobot.slack.listeners import sessions as sessions_listeners
 from cobot.slack.web import SlackMessenger, make_web_client
 from cobot.storage.db import create_db_engine, session_factory
 
@@ -50,6 +60,8 @@ class Runtime:
     router: CommandRouter
     app: App
     leadership: Leadership
+    projects: Projects
+    sessions: Sessions
     started: bool = False
 
     @classmethod
@@ -69,6 +81,10 @@ class Runtime:
         client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
+        # reminders are rendered by slack/blocks at send time, from the session's state
+        register_all(kinds, reminder_kinds(present=reminder_message, clock=clock))
+        # announcements are rendered by slack/blocks at send time, from the session's state
+        register_all(kinds, session_kinds(announcement_message))
         alarms = AlarmClock(engine, sweep_seconds=sweep_seconds or settings.sweep_seconds)
         install_alarm_hook(factory, alarms)
         runner = DeliveryRunner(
@@ -88,6 +104,15 @@ class Runtime:
             events=events,
             router=router,
         )
+        directory = SlackDirectory(client)
+        # feature services (one per feature, each given what it needs)
+        projects = Projects(factory=factory, clock=clock, directory=directory)
+        sessions = Sessions(factory=factory, clock=clock)
+        reminders = Reminders(factory=factory, clock=clock)
+        # feature listeners (each feature's slack/listeners/<feature>.py register())
+        projects_listeners.register(app, router, projects=projects)
+        sessions_listeners.register(app, router, sessions=sessions)
+        reminders_listeners.register(app, router, reminders=reminders)
         leadership = Leadership(
             engine, on_elected=alarms.resume, retry=max(settings.sweep_seconds * 2, 2.0)
         )
@@ -104,6 +129,8 @@ class Runtime:
             router=router,
             app=app,
             leadership=leadership,
+            projects=projects,
+            sessions=sessions,
         )
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
@@ -135,7 +162,7 @@ class Runtime:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception:
+        except SQLAlchemyError:
             log.warning("health check: the database does not answer")
             return False
         return True

@@ -1,29 +1,728 @@
-"""Reminders around each session, scheduled through the deliveries ledger."""
+"""Reminders around each session, scheduled through the deliveries ledger.
+
+Every message is a row in the ledger (kind, target, due time, idempotency key) whose text is
+rendered at send time from the session's current state: a reminder whose work is done
+(agenda shared, notes posted, checklist ticked) renders None and the ledger skips it.
+Keys carry the session's revision, so a moved session owes its reminders afresh.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from cobot.services import deliveries
+from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.roles import Role
+from cobot.domain.sessions import LeadTimes
+from cobot.services import access, deliveries
+from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
-from cobot.storage.models import CoSession, Project
+from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Delivery, Member, Project
+
+SUBJECT = "session"
+SCHEDULED = "scheduled"
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+
+# facilitators
+PLAN_NEXT = "plan_next"
+AGENDA_DUE = "agenda_due"
+AGENDA_OVERDUE = "agenda_overdue"
+ACCESSIBILITY = "accessibility"
+# participants
+REMINDER_DAY = "reminder_day"
+REMINDER_HOUR = "reminder_hour"
+AGENDA_SHARED = "agenda_shared"
+NOTES_SHARED = "notes_shared"
+# project team
+NOTES_DUE = "notes_due"
+NOTES_OVERDUE = "notes_overdue"
+# coordinators
+ONBOARDING = "onboarding_incomplete"
+
+KINDS = (
+    PLAN_NEXT,
+    AGENDA_DUE,
+    AGENDA_OVERDUE,
+    ACCESSIBILITY,
+    REMINDER_DAY,
+    REMINDER_HOUR,
+    AGENDA_SHARED,
+    NOTES_SHARED,
+    NOTES_DUE,
+    NOTES_OVERDUE,
+    ONBOARDING,
+)
+# these depend on the other sessions of the project (the previous one, the first one)
+STRUCTURAL = frozenset({PLAN_NEXT, ONBOARDING})
+# these are about the session's time: a moved session makes them stale
+TIMED = frozenset(KINDS) - {AGENDA_SHARED, NOTES_SHARED}
+
+DAY_BEFORE = timedelta(days=1)
+HOUR_BEFORE = timedelta(hours=1)
+# the agenda reminder comes a day before its deadline, so facilitators have a day to finish
+# and share it; on the deadline itself the participants should already have it
+AGENDA_WARNING = timedelta(days=1)
+# notes not posted by their deadline get one more nudge a day later, then cobot stops
+NOTES_NUDGE_AFTER = timedelta(days=1)
+MAX_TEXT = 2900
+
+# the participant onboarding checklist (Member columns), as the coordinator reads it
+ONBOARDING_CHECKLIST = (
+    ("briefing_done_at", "one-to-one briefing call"),
+    ("training_done_at", "co-production training"),
+    ("access_needs_done_at", "access needs noted"),
+)
+
+ACCESSIBILITY_CHECKLIST = (
+    "Plain words, no jargon (or explain it when it comes up)",
+    "Share the slides with participants before the session",
+    "Describe the slides as you present them",
+    "Use a microphone in a large room",
+    "Ask everyone to state their name before speaking",
+)
+
+
+# ---------------------------------------------------------------- what a reminder says
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What every reminder shows about its session and project."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    objectives: str
+    timezone: str
+    project_name: str
+    aims: str
+
+
+@dataclass(frozen=True)
+class ReminderNote:
+    """One reminder, ready to present: which kind, to whom, about what."""
+
+    kind: str
+    target: str
+    session: SessionFacts
+    deadline: datetime | None = None
+    facilitators: tuple[str, ...] = ()
+    participants: int = 0
+    # the agenda or the notes, for the messages that carry them
+    text: str = ""
+    by: str | None = None
+    # agenda_overdue: the note to a coordinator rather than the nudge to a facilitator
+    for_coordinator: bool = False
+    # onboarding_incomplete: each participant with the labels of the items still to do
+    onboarding: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+Presenter = Callable[[ReminderNote], OutgoingMessage]
+
+
+def plain_text(note: ReminderNote) -> OutgoingMessage:
+    """A minimal presenter (the Slack one is cobot.slack.blocks.reminders.reminder_message)."""
+    return OutgoingMessage(text=f"{note.kind.replace('_', ' ')}: {note.session.title}")
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Owed:
+    """A delivery a session owes, as planned now."""
+
+    key: str
+    kind: str
+    target: str
+    due_at: datetime
+    # still worth sending (straight away) when its time has already passed at planning
+    late_ok: bool
 
 
 def plan_session(
     session: Session, *, project: Project, cosession: CoSession, now: datetime
 ) -> None:
-    """(Re)schedule every reminder of `cosession` for its current time and people."""
-    deliveries.cancel_subject(session, subject=("session", cosession.id), now=now)
+    """(Re)schedule every reminder of `cosession` for its current time and people.
+
+    Pending reminders no longer owed (a moved session's old revision, a person taken off
+    the session) are cancelled and the owed ones scheduled, in the caller's transaction.
+    The other sessions' "plan the next session" and onboarding reminders follow too, since
+    which session comes first or before another may have changed.
+    """
+    if cosession.status != SCHEDULED:
+        cancel_session(session, cosession=cosession, now=now)
+        return
+    _replan(session, project, cosession, now=now, kinds=frozenset(KINDS), excluded=None)
+    _replan_others(session, project, now=now, skip=cosession.id, excluded=None)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
-    """Cancel every reminder of a cancelled session."""
-    deliveries.cancel_subject(session, subject=("session", cosession.id), now=now)
+    """Cancel every reminder of a cancelled session; its reminders never arrive."""
+    deliveries.cancel_subject(session, subject=(SUBJECT, cosession.id), now=now)
+    project = session.get(Project, cosession.project_id)
+    if project is not None:
+        _replan_others(session, project, now=now, skip=cosession.id, excluded=cosession.id)
 
 
-def reminder_kinds() -> Sequence[DeliveryKind]:
-    """The delivery kinds reminders use."""
-    return ()
+def _replan_others(
+    session: Session, project: Project, *, now: datetime, skip: int, excluded: int | None
+) -> None:
+    """Re-plan the reminders of the other upcoming sessions that depend on their neighbours;
+    `excluded` is a session being cancelled, which no longer counts as one."""
+    for other in _scheduled(session, project.id, excluded=excluded):
+        if other.id != skip and other.starts_at > now:
+            _replan(session, project, other, now=now, kinds=STRUCTURAL, excluded=excluded)
+
+
+def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> list[CoSession]:
+    rows = session.scalars(
+        select(CoSession)
+        .where(CoSession.project_id == project_id, CoSession.status == SCHEDULED)
+        .order_by(CoSession.starts_at, CoSession.id)
+    ).all()
+    return [row for row in rows if row.id != excluded]
+
+
+def _replan(
+    session: Session,
+    project: Project,
+    cosession: CoSession,
+    *,
+    now: datetime,
+    kinds: frozenset[str],
+    excluded: int | None,
+) -> None:
+    owed = [
+        o for o in _owed(session, project, cosession, now=now, excluded=excluded) if o.kind in kinds
+    ]
+    keys = {o.key for o in owed}
+    pending = session.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == SUBJECT,
+            Delivery.subject_id == cosession.id,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Delivery.kind.in_(sorted(kinds)),
+        )
+    ).all()
+    for row in pending:
+        if row.idempotency_key not in keys:
+            row.status = DeliveryStatus.CANCELLED
+            row.updated_at = now
+            row.finished_at = now
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    escalate_to = coordinators[0] if coordinators else None
+    for item in owed:
+        _ensure(
+            session, item, project=project, cosession=cosession, now=now, escalate_to=escalate_to
+        )
+
+
+def _owed(
+    session: Session,
+    project: Project,
+    cosession: CoSession,
+    *,
+    now: datetime,
+    excluded: int | None,
+) -> list[_Owed]:
+    """Everything `cosession` owes, by the project's lead times, at its current revision."""
+    lead = LeadTimes.from_json(project.lead_times)
+    tz = ZoneInfo(project.timezone)
+    start, end = cosession.starts_at, cosession.ends_at
+    upcoming = start > now
+    prefix = f"session:{cosession.id}:r{cosession.revision}"
+    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    participants = _unique(cosession.user_ids(PARTICIPANT))
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
+    owed: list[_Owed] = []
+
+    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
+        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+
+    others = _scheduled(session, project.id, excluded=excluded)
+    earlier = [s for s in others if s.id != cosession.id and s.starts_at < start]
+    if earlier:
+        # after the previous session's debrief and collated feedback; skipped when already
+        # past at planning (the agenda reminder then prompts the planning)
+        previous = max(earlier, key=lambda s: s.starts_at)
+        plan_at = shift(previous.ends_at, lead.feedback_within, tz)
+        if plan_at < start:
+            add(PLAN_NEXT, facilitators, plan_at, late_ok=False)
+    deadline = agenda_deadline(start, lead, tz)
+    # late but before the session: the agenda is still worth sharing, so ask now
+    add(AGENDA_DUE, facilitators, shift(deadline, -AGENDA_WARNING, tz), late_ok=upcoming)
+    # a deadline already gone when the session is planned is no one's fault: no overdue note
+    add(AGENDA_OVERDUE, _unique([*facilitators, *coordinators]), deadline, late_ok=False)
+    # the checklist is still worth doing until the session starts
+    add(ACCESSIBILITY, facilitators, shift(start, -lead.accessibility_before, tz), late_ok=upcoming)
+    # the day-before reminder is worth sending late (a session planned or moved at short
+    # notice) unless the hour-before one is due as well
+    add(
+        REMINDER_DAY,
+        participants,
+        shift(start, -DAY_BEFORE, tz),
+        late_ok=start - HOUR_BEFORE > now,
+    )
+    add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
+    notes_at = shift(end, lead.notes_after, tz)
+    # notes are owed however late, until posted; the second nudge only in its own time
+    add(NOTES_DUE, team, notes_at, late_ok=True)
+    add(NOTES_OVERDUE, team, shift(notes_at, NOTES_NUDGE_AFTER, tz), late_ok=False)
+    if others and others[0].id == cosession.id:
+        first_key = f"project:{project.id}:onboarding:s{cosession.id}:r{cosession.revision}"
+        due = shift(start, -lead.onboarding_before, tz)
+        owed.extend(_Owed(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
+    # people added after the agenda or notes went out get them too (once per person, ever)
+    if cosession.agenda_shared_at is not None:
+        owed.extend(_shared(cosession.id, AGENDA_SHARED, participants, now))
+    if cosession.notes_posted_at is not None:
+        owed.extend(_shared(cosession.id, NOTES_SHARED, participants, now))
+    return owed
+
+
+def _shared(session_id: int, kind: str, participants: Iterable[str], now: datetime) -> list[_Owed]:
+    return [_Owed(f"session:{session_id}:{kind}:{p}", kind, p, now, True) for p in participants]
+
+
+def _ensure(
+    session: Session,
+    item: _Owed,
+    *,
+    project: Project,
+    cosession: CoSession,
+    now: datetime,
+    escalate_to: str | None,
+) -> None:
+    """Make sure `item` is scheduled once: sent ones stay sent, moved ones move."""
+    row = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+    due = item.due_at
+    if due <= now:
+        if not item.late_ok:
+            return  # whatever was already recorded stays as it is
+        due = now
+    if row is None:
+        deliveries.schedule(
+            session,
+            key=item.key,
+            kind=item.kind,
+            target=item.target,
+            due_at=due,
+            now=now,
+            project_id=project.id,
+            subject=(SUBJECT, cosession.id),
+            payload={"session_id": cosession.id, "revision": cosession.revision},
+            escalate_to=escalate_to,
+        )
+    elif row.status == DeliveryStatus.CANCELLED:
+        # a key names "this message about this session as it is now": cancelled when it
+        # stopped being owed (a person taken off, another session first), owed again now.
+        # It was never sent, so reopening it cannot send anything twice.
+        row.status = DeliveryStatus.SCHEDULED
+        row.finished_at = None
+        row.last_error = None
+        row.attempts = 0
+        row.escalate_to = escalate_to
+        deliveries.move(session, delivery=row, due_at=due, now=now)
+    elif (
+        row.status == DeliveryStatus.SCHEDULED
+        and row.due_at != due
+        # one already due stays due; one whose time changed moves with it
+        and (row.due_at > now or item.due_at > now)
+    ):
+        deliveries.move(session, delivery=row, due_at=due, now=now)
+
+
+def shift(when: datetime, delta: timedelta, tz: ZoneInfo) -> datetime:
+    """`when` moved by `delta`; whole days keep the local time of day across DST changes.
+
+    "The day before" a 10:00 session is 10:00 the previous day in the project's zone,
+    which is 23 or 25 hours before when the clocks change in between.
+    """
+    if delta % timedelta(days=1) != timedelta(0):
+        return when + delta
+    local = when.astimezone(tz).replace(tzinfo=None) + delta
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def agenda_deadline(starts_at: datetime, lead: LeadTimes, tz: ZoneInfo) -> datetime:
+    """When the agenda and materials should reach participants."""
+    return shift(starts_at, -lead.agenda_before, tz)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- rendering at send time
+
+
+def reminder_kinds(
+    *, present: Presenter = plain_text, clock: Clock | None = None
+) -> Sequence[DeliveryKind]:
+    """The delivery kinds reminders use; `present` turns a reminder into a message."""
+    clock = clock or SystemClock()
+
+    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = build_note(session, delivery, now=clock.now())
+        return present(note) if note is not None else None
+
+    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
+        return DeliveryKind(name=name, render=render, lateness=lateness)
+
+    started = "the session had already started"
+    return (
+        kind(PLAN_NEXT),
+        kind(AGENDA_DUE, LatenessPolicy(AGENDA_WARNING, "its deadline had passed")),
+        kind(AGENDA_OVERDUE, LatenessPolicy(timedelta(days=1), "it was more than a day late")),
+        kind(ACCESSIBILITY, LatenessPolicy(DAY_BEFORE, "it was more than a day late")),
+        kind(
+            REMINDER_DAY,
+            LatenessPolicy(DAY_BEFORE - HOUR_BEFORE, "the hour-before reminder covers it"),
+        ),
+        kind(REMINDER_HOUR, LatenessPolicy(HOUR_BEFORE, started)),
+        kind(AGENDA_SHARED),
+        kind(NOTES_SHARED),
+        kind(NOTES_DUE),
+        kind(NOTES_OVERDUE),
+        kind(ONBOARDING),
+    )
+
+
+def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:
+    """What `delivery` should say now, or None when it no longer applies."""
+    cosession = session.get(CoSession, delivery.subject_id or 0)
+    if cosession is None or cosession.status != SCHEDULED:
+        return None
+    project = session.get(Project, cosession.project_id)
+    if project is None or project.status != "active":
+        return None
+    kind = delivery.kind
+    if kind in TIMED and delivery.payload.get("revision") != cosession.revision:
+        return None  # moved since: the new revision's reminder says the right thing
+    target = delivery.target
+    facilitators = tuple(_unique(cosession.user_ids(FACILITATOR)))
+    participants = tuple(_unique(cosession.user_ids(PARTICIPANT)))
+    started = cosession.starts_at <= now
+    lead = LeadTimes.from_json(project.lead_times)
+    tz = ZoneInfo(project.timezone)
+    facts = SessionFacts(
+        id=cosession.id,
+        title=cosession.title,
+        starts_at=cosession.starts_at,
+        ends_at=cosession.ends_at,
+        venue=cosession.venue,
+        objectives=cosession.objectives,
+        timezone=project.timezone,
+        project_name=project.name,
+        aims=project.aims,
+    )
+    note = ReminderNote(
+        kind=kind,
+        target=target,
+        session=facts,
+        facilitators=facilitators,
+        participants=len(participants),
+    )
+    if kind in (PLAN_NEXT, AGENDA_DUE, ACCESSIBILITY):
+        done = {
+            PLAN_NEXT: cosession.plan_done_at,
+            AGENDA_DUE: cosession.agenda_shared_at,
+            ACCESSIBILITY: cosession.accessibility_done_at,
+        }[kind]
+        if started or done is not None or target not in facilitators:
+            return None
+        return replace(note, deadline=agenda_deadline(cosession.starts_at, lead, tz))
+    if kind == AGENDA_OVERDUE:
+        if started or cosession.agenda_shared_at is not None:
+            return None
+        deadline = agenda_deadline(cosession.starts_at, lead, tz)
+        if target in facilitators:
+            return replace(note, deadline=deadline)
+        if target in access.people_with(project, Role.COORDINATOR):
+            return replace(note, deadline=deadline, for_coordinator=True)
+        return None
+    if kind in (REMINDER_DAY, REMINDER_HOUR):
+        if started or target not in participants:
+            return None
+        return replace(note, text=cosession.agenda_text if cosession.agenda_shared_at else "")
+    if kind in (AGENDA_SHARED, NOTES_SHARED):
+        text = cosession.agenda_text if kind == AGENDA_SHARED else cosession.notes_text
+        by = cosession.agenda_shared_by if kind == AGENDA_SHARED else cosession.notes_posted_by
+        if not text.strip() or target not in participants:
+            return None
+        return replace(note, text=text, by=by)
+    if kind in (NOTES_DUE, NOTES_OVERDUE):
+        if cosession.notes_posted_at is not None or not _in_team(project, target):
+            return None
+        return replace(note, deadline=shift(cosession.ends_at, lead.notes_after, tz))
+    if kind == ONBOARDING:
+        first = _scheduled(session, project.id, excluded=None)
+        if started or not first or first[0].id != cosession.id:
+            return None
+        if target not in access.people_with(project, Role.COORDINATOR):
+            return None
+        gaps = unfinished_onboarding(project)
+        if not gaps:
+            return None
+        return replace(note, onboarding=gaps)
+    return None
+
+
+def unfinished_onboarding(project: Project) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Participants with checklist items still to do, and those items' labels."""
+    gaps: list[tuple[str, tuple[str, ...]]] = []
+    for member in project.members:
+        if member.role != Role.PARTICIPANT:
+            continue
+        missing = _missing(member)
+        if missing:
+            gaps.append((member.user_id, missing))
+    return tuple(gaps)
+
+
+def _missing(member: Member) -> tuple[str, ...]:
+    return tuple(label for column, label in ONBOARDING_CHECKLIST if getattr(member, column) is None)
+
+
+def _in_team(project: Project, user_id: str) -> bool:
+    role = access.role_of(project, user_id)
+    return role in (Role.PROJECT_TEAM, Role.COORDINATOR)
+
+
+# ---------------------------------------------------------------- acting on a reminder
+
+
+class NotAllowed(AccessError):
+    """Someone pressed a reminder's button that is not theirs to press."""
+
+
+class InvalidText(AccessError):
+    """The agenda or notes typed in a modal cannot be used as they are."""
+
+
+@dataclass(frozen=True)
+class ShareForm:
+    """What the agenda or notes modal shows before someone shares."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+    timezone: str
+    text: str
+    shared_at: datetime | None
+    shared_by: str | None
+    recipients: int
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The agenda or notes were saved; `messaged` participants get them now."""
+
+    session_id: int
+    title: str
+    first_time: bool
+    messaged: int
+    recipients: int
+
+
+@dataclass(frozen=True)
+class Done:
+    """A checklist or plan marked done (`already` when someone had done it before)."""
+
+    session_id: int
+    title: str
+    done_at: datetime
+    already: bool
+
+
+class Reminders:
+    """What people do from a reminder: share the agenda, post notes, tick things done."""
+
+    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    def agenda_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
+        """The agenda modal's content, for one of the session's facilitators."""
+        with transaction(self._factory) as db:
+            cosession, project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
+            return ShareForm(
+                session_id=cosession.id,
+                title=cosession.title,
+                starts_at=cosession.starts_at,
+                timezone=project.timezone,
+                text=cosession.agenda_text,
+                shared_at=cosession.agenda_shared_at,
+                shared_by=cosession.agenda_shared_by,
+                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+            )
+
+    def share_agenda(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
+        """Store the agenda and send it to every participant once; sharing again updates
+        the stored agenda (shown in later reminders) without messaging anyone twice."""
+        now = self._clock.now()
+        cleaned = _clean(text, "agenda and materials")
+        with transaction(self._factory) as db:
+            cosession, _project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
+            first = cosession.agenda_shared_at is None
+            cosession.agenda_text = cleaned
+            if first:
+                cosession.agenda_shared_at = now
+                cosession.agenda_shared_by = user_id
+            cosession.updated_at = now
+            return _send_to_participants(db, cosession, AGENDA_SHARED, first=first, now=now)
+
+    def notes_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
+        """The notes modal's content, for the project team or a coordinator."""
+        with transaction(self._factory) as db:
+            cosession, project = _noted(db, team_id, user_id, session_id, now=self._clock.now())
+            return ShareForm(
+                session_id=cosession.id,
+                title=cosession.title,
+                starts_at=cosession.starts_at,
+                timezone=project.timezone,
+                text=cosession.notes_text,
+                shared_at=cosession.notes_posted_at,
+                shared_by=cosession.notes_posted_by,
+                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+            )
+
+    def post_notes(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
+        """Store the session's notes and send them to every participant once."""
+        now = self._clock.now()
+        cleaned = _clean(text, "notes")
+        with transaction(self._factory) as db:
+            cosession, _project = _noted(db, team_id, user_id, session_id, now=now)
+            first = cosession.notes_posted_at is None
+            cosession.notes_text = cleaned
+            if first:
+                cosession.notes_posted_at = now
+                cosession.notes_posted_by = user_id
+            cosession.updated_at = now
+            return _send_to_participants(db, cosession, NOTES_SHARED, first=first, now=now)
+
+    def accessibility_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
+        """A facilitator ticked the accessibility checklist: its reminders stop."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            cosession, _project = _facilitated(
+                db, team_id, user_id, session_id, "tick its accessibility checklist"
+            )
+            already = cosession.accessibility_done_at is not None
+            if not already:
+                cosession.accessibility_done_at = now
+                cosession.updated_at = now
+            assert cosession.accessibility_done_at is not None
+            return Done(cosession.id, cosession.title, cosession.accessibility_done_at, already)
+
+    def plan_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
+        """A facilitator marked the session planned: its planning reminders stop."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            cosession, _project = _facilitated(
+                db, team_id, user_id, session_id, "mark it as planned"
+            )
+            already = cosession.plan_done_at is not None
+            if not already:
+                cosession.plan_done_at = now
+                cosession.updated_at = now
+            assert cosession.plan_done_at is not None
+            return Done(cosession.id, cosession.title, cosession.plan_done_at, already)
+
+
+def _clean(text: str, what: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidText(f"Write the {what}, or paste links to them.")
+    if len(cleaned) > MAX_TEXT:
+        raise InvalidText(
+            f"Keep the {what} under {MAX_TEXT} characters; link to longer documents instead."
+        )
+    return cleaned
+
+
+def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
+    cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
+    if cosession.status != SCHEDULED:
+        raise AccessError("That session was cancelled, so there is nothing to do for it.")
+    project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
+    return cosession, project
+
+
+def _facilitated(
+    db: Session, team_id: str, user_id: str, session_id: int, what: str
+) -> tuple[CoSession, Project]:
+    cosession, project = _live(db, team_id, session_id)
+    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    if user_id not in facilitators:
+        who = ", ".join(f"<@{f}>" for f in facilitators) or "its facilitators"
+        raise NotAllowed(
+            f"Only the facilitators of “{cosession.title}” ({who}) can {what}. Nothing was changed."
+        )
+    return cosession, project
+
+
+def _noted(
+    db: Session, team_id: str, user_id: str, session_id: int, *, now: datetime
+) -> tuple[CoSession, Project]:
+    cosession, project = _live(db, team_id, session_id)
+    if not _in_team(project, user_id):
+        team = access.people_with(project, Role.PROJECT_TEAM) + access.people_with(
+            project, Role.COORDINATOR
+        )
+        who = ", ".join(f"<@{u}>" for u in _unique(team)) or "your coordinator"
+        raise NotAllowed(
+            f"Only the project team or a coordinator ({who}) can post the notes of "
+            f"“{cosession.title}”. Nothing was changed."
+        )
+    if cosession.starts_at > now:
+        raise AccessError(
+            f"“{cosession.title}” has not happened yet: post its notes after the session."
+        )
+    return cosession, project
+
+
+def _send_to_participants(
+    db: Session, cosession: CoSession, kind: str, *, first: bool, now: datetime
+) -> Shared:
+    """One DM per participant, keyed per person so sharing twice messages nobody twice."""
+    participants = _unique(cosession.user_ids(PARTICIPANT))
+    project = db.get(Project, cosession.project_id)
+    coordinators = access.people_with(project, Role.COORDINATOR) if project else []
+    messaged = 0
+    for user in participants:
+        key = f"session:{cosession.id}:{kind}:{user}"
+        if db.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
+            continue
+        deliveries.schedule(
+            db,
+            key=key,
+            kind=kind,
+            target=user,
+            due_at=now,
+            now=now,
+            project_id=cosession.project_id,
+            subject=(SUBJECT, cosession.id),
+            payload={"session_id": cosession.id, "revision": cosession.revision},
+            escalate_to=coordinators[0] if coordinators else None,
+        )
+        messaged += 1
+    return Shared(
+        session_id=cosession.id,
+        title=cosession.title,
+        first_time=first,
+        messaged=messaged,
+        recipients=len(participants),
+    )

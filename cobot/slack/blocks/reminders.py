@@ -1,0 +1,286 @@
+"""Block Kit for the reminders around each session, their modals and their confirmations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cobot.services import reminders as r
+from cobot.services.ports import OutgoingMessage
+from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
+from cobot.slack.blocks.common import button, context, mentions, plain, section, slack_date
+
+SHARE_AGENDA = "reminders_share_agenda"
+POST_NOTES = "reminders_post_notes"
+ACCESSIBILITY_DONE = "reminders_accessibility_done"
+PLAN_DONE = "reminders_plan_done"
+AGENDA_MODAL = "reminders_agenda"
+NOTES_MODAL = "reminders_notes"
+TEXT_BLOCK = "text"
+TEXT_INPUT = "text_input"
+MAX_MESSAGE_BLOCKS = 50
+
+# each kind's button: label, action id, style
+_BUTTONS: dict[str, tuple[str, str, str | None]] = {
+    r.PLAN_NEXT: ("Mark as planned", PLAN_DONE, "primary"),
+    r.AGENDA_DUE: ("Share agenda", SHARE_AGENDA, "primary"),
+    r.AGENDA_OVERDUE: ("Share agenda", SHARE_AGENDA, "primary"),
+    r.ACCESSIBILITY: ("Done", ACCESSIBILITY_DONE, "primary"),
+    r.NOTES_DUE: ("Post notes", POST_NOTES, "primary"),
+    r.NOTES_OVERDUE: ("Post notes", POST_NOTES, "primary"),
+}
+
+
+def escape(text: str) -> str:
+    """People's text shown as typed: Slack's control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def when(facts: SessionFacts) -> str:
+    """The session's date, start and end, in each reader's zone."""
+    end = facts.ends_at.astimezone(ZoneInfo(facts.timezone))
+    end_token = f"<!date^{int(facts.ends_at.timestamp())}^{{time}}|{end:%H:%M}>"
+    return f"{slack_date(facts.starts_at, facts.timezone)} to {end_token}"
+
+
+def headline(note: ReminderNote) -> str:
+    """What the reminder asks, in one paragraph (also the notification text)."""
+    s = note.session
+    title = f"*{escape(s.title)}*"
+    deadline = slack_date(note.deadline, s.timezone) if note.deadline is not None else "soon"
+    people = f"{note.participants} participant{'' if note.participants == 1 else 's'}"
+    starts = slack_date(s.starts_at, s.timezone)
+    texts = {
+        r.PLAN_NEXT: (
+            f":clipboard: Time to plan {title}. Feedback from the last session should be "
+            "collated by now: plan or amend this session in response to it, then mark it as "
+            f"planned. The agenda and materials are due to participants by {deadline}."
+        ),
+        r.AGENDA_DUE: (
+            f":memo: The agenda and materials for {title} are due to participants by "
+            f"{deadline}, so everyone has time to digest them. When they are ready, share "
+            f"them from here and cobot sends them to the {people}."
+        ),
+        r.ACCESSIBILITY: (
+            f":raised_hands: {title} is coming up. Before it starts, go through the "
+            "accessibility checklist with your co-facilitators, then press *Done*:"
+        ),
+        r.REMINDER_DAY: f":wave: A reminder: {title} is coming up on {starts}.",
+        r.REMINDER_HOUR: f":alarm_clock: {title} starts soon, {starts}.",
+        r.NOTES_DUE: (
+            f":notebook: The notes from {title} are due to participants by {deadline}. Write "
+            f"them up (or paste a link) and post them from here: cobot sends them to the "
+            f"{people}."
+        ),
+        r.NOTES_OVERDUE: (
+            f":warning: The notes from {title} were due to participants by {deadline} and "
+            "have not been posted yet. Post them from here when they are ready; this is the "
+            "last reminder about them."
+        ),
+        r.AGENDA_SHARED: (
+            f":memo: {_by(note)} shared the agenda and materials for {title} ({starts}):"
+        ),
+        r.NOTES_SHARED: f":notebook: The notes from {title}, posted by {_by(note)}:",
+        r.ONBOARDING: (
+            f":seedling: {title}, the first session of {escape(s.project_name)}, is on "
+            f"{starts}. Onboarding is not finished for everyone "
+            "yet: each participant needs a one-to-one briefing call and co-production "
+            "training, and their access needs noted, before they join."
+        ),
+    }
+    if note.kind == r.AGENDA_OVERDUE:
+        if note.for_coordinator:
+            return (
+                f":warning: The agenda for {title} was due to participants by {deadline} and "
+                f"has not been shared yet. The facilitators ({mentions(list(note.facilitators))})"
+                " have been nudged; you may want to check in with them."
+            )
+        return (
+            f":warning: The agenda for {title} was due to participants by {deadline} and has "
+            "not been shared yet. Please share it now, so they have time to read it before "
+            "the session."
+        )
+    return texts.get(note.kind, f"{title}: {note.kind.replace('_', ' ')}")
+
+
+def _by(note: ReminderNote) -> str:
+    return f"<@{note.by}>" if note.by else "The facilitators"
+
+
+def reminder_message(note: ReminderNote) -> OutgoingMessage:
+    """A reminder: the project aims at the top, what to do, the session, and the button."""
+    s = note.session
+    blocks: list[dict[str, Any]] = []
+    if s.aims.strip():
+        blocks.append(section(f"*Our aims* ({escape(s.project_name)})\n{escape(s.aims)}"))
+    text = headline(note)
+    blocks.append(section(text))
+    details = [f"*{escape(s.title)}*", f":calendar: {when(s)}"]
+    if s.venue.strip():
+        details.append(f":round_pushpin: {escape(s.venue)}")
+    blocks.append(section("\n".join(details)))
+    if s.objectives.strip():
+        blocks.append(section(f"*Objectives for this session*\n{escape(s.objectives)}"))
+    if note.kind == r.ACCESSIBILITY:
+        blocks.append(section("\n".join(f"• {item}" for item in r.ACCESSIBILITY_CHECKLIST)))
+    if note.kind == r.ONBOARDING:
+        lines = [f"• <@{user}>: still to do: {', '.join(items)}" for user, items in note.onboarding]
+        blocks.append(section("*Still to do*\n" + "\n".join(lines)))
+        blocks.append(context("Tick items off as they are done with `/cobot onboarding`."))
+    if note.text.strip():
+        shared = note.kind in (r.AGENDA_SHARED, r.NOTES_SHARED)
+        heading = "" if shared else "*Agenda and materials*\n"
+        blocks.append(section(heading + escape(note.text)))
+    found = _BUTTONS.get(note.kind)
+    if found is not None and not note.for_coordinator:
+        label, action_id, style = found
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"reminder_{note.kind}",
+                "elements": [button(label, action_id, str(s.id), style=style)],
+            }
+        )
+    return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def _fallback(text: str) -> str:
+    """The notification text: the headline without emoji codes or date tokens' markup."""
+    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"^:[a-z_]+: ", "", text)
+    return text.replace("*", "")
+
+
+# ---------------------------------------------------------------- modals
+
+
+def agenda_modal(form: ShareForm) -> dict[str, Any]:
+    """The modal to share a session's agenda and materials with its participants."""
+    people = f"{form.recipients} participant{'' if form.recipients == 1 else 's'}"
+    if form.shared_at is None:
+        intro = (
+            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
+            f"cobot sends this to the session's {people}, with the project aims and the "
+            "session's objectives. Link to slides and documents so people can read them "
+            "beforehand."
+        )
+    else:
+        intro = (
+            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
+            f":information_source: {_who(form.shared_by)} already shared the agenda on "
+            f"{slack_date(form.shared_at, form.timezone)}. Saving updates it: later reminders "
+            "show the new version, but participants who already have it are not messaged "
+            "again."
+        )
+    return _text_modal(
+        callback_id=AGENDA_MODAL,
+        title="Share the agenda",
+        submit="Share" if form.shared_at is None else "Update",
+        intro=intro,
+        label="Agenda and materials",
+        hint="Plain words, no jargon. Paste links to slides and documents.",
+        form=form,
+    )
+
+
+def notes_modal(form: ShareForm) -> dict[str, Any]:
+    """The modal to post a session's notes to its participants."""
+    people = f"{form.recipients} participant{'' if form.recipients == 1 else 's'}"
+    if form.shared_at is None:
+        intro = (
+            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
+            f"cobot sends these notes to the session's {people}."
+        )
+    else:
+        intro = (
+            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
+            f":information_source: {_who(form.shared_by)} already posted the notes on "
+            f"{slack_date(form.shared_at, form.timezone)}. Saving updates the stored notes; "
+            "participants who already have them are not messaged again."
+        )
+    return _text_modal(
+        callback_id=NOTES_MODAL,
+        title="Post the notes",
+        submit="Post" if form.shared_at is None else "Update",
+        intro=intro,
+        label="Session notes",
+        hint="What was discussed and agreed, and what happens next. Links are fine.",
+        form=form,
+    )
+
+
+def _who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "Someone"
+
+
+def _text_modal(
+    *,
+    callback_id: str,
+    title: str,
+    submit: str,
+    intro: str,
+    label: str,
+    hint: str,
+    form: ShareForm,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": TEXT_INPUT,
+        "multiline": True,
+        "max_length": r.MAX_TEXT,
+    }
+    if form.text:
+        element["initial_value"] = form.text
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": str(form.session_id),
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            section(intro),
+            {
+                "type": "input",
+                "block_id": TEXT_BLOCK,
+                "label": plain(label),
+                "hint": plain(hint),
+                "element": element,
+            },
+        ],
+    }
+
+
+# ---------------------------------------------------------------- confirmations
+
+
+def shared_text(shared: Shared, *, what: str) -> str:
+    """What the person who shared the agenda (or notes) is told afterwards."""
+    title = f"*{escape(shared.title)}*"
+    if shared.first_time:
+        people = f"{shared.messaged} participant{'' if shared.messaged == 1 else 's'}"
+        return f":white_check_mark: The {what} for {title} is on its way to the {people}."
+    extra = (
+        f" It is on its way to {shared.messaged} participant"
+        f"{'' if shared.messaged == 1 else 's'} who did not have it yet."
+        if shared.messaged
+        else ""
+    )
+    return (
+        f":white_check_mark: The {what} for {title} is updated. Participants who already "
+        f"had it were not messaged again.{extra}"
+    )
+
+
+def done_text(what: str, done: Done, user_id: str) -> str:
+    """The line that replaces a reminder's button once it is done."""
+    if done.already:
+        return f":white_check_mark: {what} for *{escape(done.title)}* was already done."
+    return f":white_check_mark: {what} for *{escape(done.title)}*: done by <@{user_id}>."
+
+
+def without_buttons(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """A reminder's blocks with its buttons replaced by a line saying it is done."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept[: MAX_MESSAGE_BLOCKS - 1], context(note)]
