@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain.durations import DurationError, format_duration, parse_duration
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
+from cobot.services import reminders
 from cobot.services.access import (
     AccessError,
     people_with,
@@ -407,7 +408,11 @@ class Projects:
                 removed.append((person, Role(member.role)))
                 project.members.remove(member)
             if removed:
-                project.updated_at = self._clock.now()
+                now = self._clock.now()
+                project.updated_at = now
+                session.flush()
+                # people who left are taken off the sessions to come, with their reminders
+                _replan_upcoming(session, project, now, drop={p for p, _ in removed})
             return Removal(removed=tuple(removed), not_members=tuple(not_members))
 
     def people(self, *, team_id: str, channel_id: str, user_id: str) -> People:
@@ -524,9 +529,6 @@ class Projects:
 
         InvalidFields names each unreadable, negative or too long duration; nothing is saved.
         """
-        # imported here: reminders reads this module's onboarding checklist at import time
-        from cobot.services import reminders
-
         with transaction(self._factory) as session:
             project = project_by_id(session, team_id=team_id, project_id=project_id)
             require_coordinator(project, user_id)
@@ -537,18 +539,29 @@ class Projects:
             project.lead_times = lead.to_json()
             project.updated_at = now
             session.flush()
-            upcoming = session.scalars(
-                select(CoSession).where(
-                    CoSession.project_id == project.id,
-                    CoSession.status == "scheduled",
-                    CoSession.starts_at > now,
-                )
-            ).all()
-            for cosession in upcoming:
-                reminders.plan_session(session, project=project, cosession=cosession, now=now)
+            _replan_upcoming(session, project, now)
             return LeadTimeSettings(
                 project_id=project.id, project_name=project.name, lead_times=lead
             )
+
+
+def _replan_upcoming(
+    session: Session, project: Project, now: datetime, *, drop: set[str] | None = None
+) -> None:
+    """Re-plan the reminders of every session to come, first taking `drop` off them."""
+    upcoming = session.scalars(
+        select(CoSession).where(
+            CoSession.project_id == project.id,
+            CoSession.status == "scheduled",
+            CoSession.starts_at > now,
+        )
+    ).all()
+    for cosession in upcoming:
+        if drop:
+            for person in [p for p in cosession.people if p.user_id in drop]:
+                cosession.people.remove(person)
+            session.flush()
+        reminders.plan_session(session, project=project, cosession=cosession, now=now)
 
 
 def _find(

@@ -123,6 +123,8 @@ class ReminderNote:
     by: str | None = None
     # agenda_overdue: the note to a coordinator rather than the nudge to a facilitator
     for_coordinator: bool = False
+    # the deadline had already passed when this was sent (planned at short notice)
+    late: bool = False
     # onboarding_incomplete: each participant with the labels of the items still to do
     onboarding: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -400,6 +402,10 @@ def reminder_kinds(
     )
 
 
+# a reminder sent within this of its deadline still says "due by"; later ones say "was due"
+LATE_AFTER = timedelta(hours=1)
+
+
 def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:
     """What `delivery` should say now, or None when it no longer applies."""
     cosession = session.get(CoSession, delivery.subject_id or 0)
@@ -443,7 +449,8 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Remind
         }[kind]
         if started or done is not None or target not in facilitators:
             return None
-        return replace(note, deadline=agenda_deadline(cosession.starts_at, lead, tz))
+        deadline = agenda_deadline(cosession.starts_at, lead, tz)
+        return replace(note, deadline=deadline, late=deadline + LATE_AFTER < now)
     if kind == AGENDA_OVERDUE:
         if started or cosession.agenda_shared_at is not None:
             return None
@@ -466,7 +473,8 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Remind
     if kind in (NOTES_DUE, NOTES_OVERDUE):
         if cosession.notes_posted_at is not None or not _in_team(project, target):
             return None
-        return replace(note, deadline=shift(cosession.ends_at, lead.notes_after, tz))
+        deadline = shift(cosession.ends_at, lead.notes_after, tz)
+        return replace(note, deadline=deadline, late=deadline + LATE_AFTER < now)
     if kind == ONBOARDING:
         first = _scheduled(session, project.id, excluded=None)
         if started or not first or first[0].id != cosession.id:

@@ -389,3 +389,67 @@ def test_new_lead_times_move_the_reminders_of_upcoming_sessions(
     texts["agenda_before"] = "5 days"
     projects.update_lead_times(team_id=TEAM, user_id="UCORA", project_id=pid, texts=texts)
     assert agenda_due() == {min(before) - timedelta(days=2)}
+
+
+def test_removing_a_person_takes_them_off_sessions_to_come_and_their_reminders(
+    database_url: str,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from cobot.domain.sessions import SessionInput
+    from cobot.services.sessions import Sessions
+    from cobot.storage.db import create_db_engine, session_factory, transaction
+    from cobot.storage.models import CoSession, Delivery
+    from tests.fakes import FakeClock
+
+    class NoDirectory:
+        def timezone(self, user_id: str) -> str | None:
+            return "Europe/London"
+
+    engine = create_db_engine(database_url)
+    factory = session_factory(engine)
+    clock = FakeClock()
+    projects = Projects(factory=factory, clock=clock, directory=NoDirectory())
+    sessions = Sessions(factory=factory, clock=clock)
+    projects.create(team_id="T1", channel_id="C1", user_id="UC", name="P")
+    projects.add_people(
+        team_id="T1", channel_id="C1", user_id="UC", people=["UF1", "UF2"], role=Role.PRACTITIONER
+    )
+    projects.add_people(
+        team_id="T1", channel_id="C1", user_id="UC", people=["UP1", "UP2"], role=Role.PARTICIPANT
+    )
+    day = (clock.now() + timedelta(days=10)).date()
+    sessions.add(
+        team_id="T1",
+        user_id="UC",
+        channel_id="C1",
+        data=SessionInput(
+            title="Workshop 1",
+            day=day,
+            start=clock.now().time().replace(hour=10, minute=0, second=0, microsecond=0),
+            duration=timedelta(hours=2),
+            facilitators=("UF1", "UF2"),
+            participants=("UP1", "UP2"),
+        ),
+    )
+
+    def owed_to(user: str) -> list[str]:
+        with transaction(factory) as session:
+            return list(
+                session.scalars(
+                    select(Delivery.kind).where(
+                        Delivery.target == user, Delivery.status == "scheduled"
+                    )
+                )
+            )
+
+    assert owed_to("UP2")
+    projects.remove_people(team_id="T1", channel_id="C1", user_id="UC", people=["UP2"])
+    assert owed_to("UP2") == []
+    assert owed_to("UP1")
+    with transaction(factory) as session:
+        cosession = session.scalars(select(CoSession)).one()
+        assert cosession.user_ids("participant") == ["UP1"]
+    engine.dispose()

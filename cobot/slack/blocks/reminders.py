@@ -89,6 +89,17 @@ def headline(note: ReminderNote) -> str:
             "training, and their access needs noted, before they join."
         ),
     }
+    if note.late and note.kind == r.AGENDA_DUE:
+        return (
+            f":memo: The agenda and materials for {title} were due to participants by "
+            f"{deadline}. Share them as soon as you can, so everyone still has time to read "
+            f"them: cobot sends them to the {people}."
+        )
+    if note.late and note.kind == r.NOTES_DUE:
+        return (
+            f":notebook: The notes from {title} were due to participants by {deadline}. Post "
+            f"them from here when they are ready: cobot sends them to the {people}."
+        )
     if note.kind == r.AGENDA_OVERDUE:
         if note.for_coordinator:
             return (

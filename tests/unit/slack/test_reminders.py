@@ -181,3 +181,35 @@ def test_done_replaces_the_button_with_who_did_it() -> None:
 
 def test_escape_keeps_text_from_becoming_mentions_or_links() -> None:
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+def test_a_reminder_sent_after_its_deadline_says_so() -> None:
+    from dataclasses import replace as _replace
+
+    from cobot.services import reminders as r
+    from cobot.slack.blocks.reminders import headline
+
+    note = _late_note_for_test(r)
+    assert "are due to participants by" in headline(note)
+    late = headline(_replace(note, late=True))
+    assert "were due to participants by" in late and "as soon as you can" in late
+
+
+def _late_note_for_test(r):  # a minimal agenda_due note
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2027, 1, 12, 10, tzinfo=UTC)
+    facts = r.SessionFacts(
+        id=1,
+        title="Workshop 1",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        venue="",
+        objectives="",
+        timezone="Europe/London",
+        project_name="P",
+        aims="",
+    )
+    return r.ReminderNote(
+        kind=r.AGENDA_DUE, target="UF1", session=facts, deadline=start - timedelta(days=3)
+    )
