@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models. Alembic (migrations/) owns the schema these describe."""
+"""Core models: the deliveries ledger, Slack event ids, projects, people and sessions."""
 
 from __future__ import annotations
 
