@@ -1,4 +1,4 @@
-"""Command line: cobot run | db upgrade | db current | doctor | demo | emulator."""
+"""Command line: cobot run | db | doctor | keys | demo | emulator."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     settings = _settings()
     settings.require_slack()
+    settings.require_encryption()
     configure_logging()
     runtime = Runtime.build(settings)
     head = head_revision(settings.database_url)
@@ -191,6 +192,35 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
     return 0 if problems == 0 else 1
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Make a new encryption key, or re-encrypt stored answers with the newest key."""
+    from cobot.storage import crypto
+
+    if args.action == "new":
+        print(crypto.new_key())
+        print(
+            "Put it first in COBOT_ENCRYPTION_KEYS (comma-separated, newest first), keep the "
+            "old keys after it until `cobot keys rotate` has run, and store a copy safely: "
+            "without it the answers cannot be read.",
+            file=sys.stderr,
+        )
+        return 0
+    from cobot.storage.db import create_db_engine
+    from cobot.storage.models import Base
+
+    settings = _settings()
+    settings.require_encryption()
+    configure_logging("WARNING")
+    crypto.configure(list(settings.encryption_keys))
+    engine = create_db_engine(settings.database_url)
+    try:
+        changed = crypto.rotate_all(engine, Base.metadata)
+    finally:
+        engine.dispose()
+    print(f"re-encrypted {changed} row(s) with the newest key; older keys can now be removed")
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     """Run the built-in Slack emulator so `cobot run` can be tried without a Slack account."""
     from cobot.sandbox import SlackEmulator
@@ -245,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="see cobot work, with no Slack account")
     demo.add_argument("--out", default="cobot-demo", help="folder for the transcript")
     demo.set_defaults(func=cmd_demo)
+    keys = sub.add_parser("keys", help="encryption keys for personal answers")
+    keys.add_argument("action", choices=["new", "rotate"])
+    keys.set_defaults(func=cmd_keys)
     emu = sub.add_parser("emulator", help="run the built-in Slack emulator")
     emu.add_argument("--port", type=int, default=3010)
     emu.set_defaults(func=cmd_emulator)

@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from cobot.storage.crypto import parse_keys
+
 DEFAULT_DATABASE_URL = "sqlite:///cobot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -36,6 +38,7 @@ class Settings:
     port: int
     delivery_lease_seconds: int = 60
     sweep_seconds: float = 5.0
+    encryption_keys: tuple[str, ...] = ()
 
     @property
     def socket_mode(self) -> bool:
@@ -85,9 +88,17 @@ class Settings:
             if not port_text.isdigit() or not 0 < int(port_text) < 65536:
                 raise ConfigError("COBOT_PORT", "expected a port number between 1 and 65535")
             port = int(port_text)
+        keys_text = _optional(env, "COBOT_ENCRYPTION_KEYS")
+        keys: tuple[str, ...] = ()
+        if keys_text is not None:
+            try:
+                keys = tuple(parse_keys(keys_text))
+            except ValueError as exc:
+                raise ConfigError("COBOT_ENCRYPTION_KEYS", f"expected Fernet keys: {exc}") from None
         lease = _positive_int(env, "COBOT_DELIVERY_LEASE_SECONDS", 60, low=1, high=3600)
         sweep = _positive_int(env, "COBOT_SWEEP_SECONDS", 5, low=1, high=300)
         return cls(
+            encryption_keys=keys,
             delivery_lease_seconds=lease,
             sweep_seconds=float(sweep),
             slack_bot_token=bot_token,
@@ -113,6 +124,15 @@ class Settings:
                 "into .env (or set SLACK_APP_TOKEN to use Socket Mode)",
             )
 
+    def require_encryption(self) -> None:
+        """Personal answers are stored encrypted: running for real needs a key."""
+        if not self.encryption_keys:
+            raise ConfigError(
+                "COBOT_ENCRYPTION_KEYS",
+                "missing: run `cobot keys new` and put the key it prints into .env "
+                "(it encrypts people's personal answers; keep a copy somewhere safe)",
+            )
+
     def redacted(self) -> dict[str, str]:
         """A view safe to print: secrets shown only as set/unset."""
 
@@ -128,6 +148,7 @@ class Settings:
             "COBOT_PORT": str(self.port),
             "COBOT_DELIVERY_LEASE_SECONDS": str(self.delivery_lease_seconds),
             "COBOT_SWEEP_SECONDS": str(int(self.sweep_seconds)),
+            "COBOT_ENCRYPTION_KEYS": f"{len(self.encryption_keys)} key(s)",
         }
 
 

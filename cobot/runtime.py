@@ -39,6 +39,7 @@ from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
 from cobot.slack.web import SlackMessenger, make_web_client
+from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class Runtime:
     ) -> Runtime:
         """Wire a process; nothing starts until start()."""
         clock = clock or SystemClock()
+        if settings.encryption_keys:
+            crypto.configure(list(settings.encryption_keys))
         engine = create_db_engine(settings.database_url)
         factory = session_factory(engine)
         client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)

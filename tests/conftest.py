@@ -57,3 +57,11 @@ def database_url(empty_database_url: str) -> str:
     """A database migrated to head."""
     upgrade(empty_database_url)
     return empty_database_url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _encryption_key() -> None:
+    """Encrypted columns work in every test, with a throwaway key."""
+    from cobot.storage import crypto
+
+    crypto.configure([crypto.new_key()])

@@ -15,6 +15,7 @@ from cobot.sandbox.socket_mode import close_socket_mode_client
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.http import CobotWsgi, HttpServer
 from cobot.slack.socket import socket_handler
+from cobot.storage import crypto
 from cobot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class LocalStack:
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
         self._socket: SocketModeHandler | None = None
+        # a throwaway key: the sandbox's answers are as protected as a real deployment's
+        self._key = crypto.new_key()
 
     def env(self) -> dict[str, str]:
         """The settings this stack runs with, as environment variables (for subprocesses)."""
@@ -58,6 +61,7 @@ class LocalStack:
             "COBOT_SLACK_API_URL": self.emulator.api_url,
             "COBOT_SWEEP_SECONDS": str(self._sweep),
             "COBOT_DELIVERY_LEASE_SECONDS": str(self._lease),
+            "COBOT_ENCRYPTION_KEYS": self._key,
         }
         if self.mode == "socket":
             env["SLACK_APP_TOKEN"] = APP_TOKEN

@@ -17,6 +17,7 @@ import pytest
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.storage import crypto
 from tests.e2e.test_resilience import free_port
 
 pytestmark = pytest.mark.slow
@@ -30,9 +31,12 @@ def emulator() -> Iterator[SlackEmulator]:
         yield running
 
 
+KEY = crypto.new_key()
+
+
 def base_env(**extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COBOT_"))}
-    return {**clean, **extra}
+    return {**clean, "COBOT_ENCRYPTION_KEYS": KEY, **extra}
 
 
 def cobot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -125,6 +129,9 @@ def test_db_upgrade_reads_dotenv_and_run_refuses_an_old_schema(tmp_path: Path) -
         "COBOT_DATABASE_URL=sqlite:///fromdotenv.db\nSLACK_BOT_TOKEN=xoxb-x\n"
         "SLACK_SIGNING_SECRET=s\nCOBOT_SLACK_API_URL=http://127.0.0.1:9/api/\n"
     )
+    no_key = cobot("run", env={**base_env(), "COBOT_ENCRYPTION_KEYS": ""}, cwd=tmp_path)
+    assert no_key.returncode == 2
+    assert no_key.stderr.startswith("cobot: COBOT_ENCRYPTION_KEYS: missing: run `cobot keys new`")
     refused = cobot("run", env=base_env(), cwd=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
@@ -157,3 +164,13 @@ def test_doctor_says_what_is_wrong_and_how_to_fix_it(
     healthy = cobot("doctor", env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN}, cwd=tmp_path)
     assert healthy.returncode == 0, healthy.stdout
     assert healthy.stdout.strip().endswith("all good")
+
+
+def test_keys_new_makes_a_key_that_run_accepts(tmp_path: Path) -> None:
+    made = cobot("keys", "new", env=base_env(), cwd=tmp_path)
+    assert made.returncode == 0
+    key = made.stdout.strip()
+    assert crypto.parse_keys(key) == [key]
+    bad = cobot("run", env=base_env(COBOT_ENCRYPTION_KEYS="not-a-key"), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "COBOT_ENCRYPTION_KEYS: expected Fernet keys" in bad.stderr

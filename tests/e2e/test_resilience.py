@@ -21,6 +21,7 @@ from cobot.runtime import Runtime
 from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import deliveries
+from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import Delivery
 
@@ -54,6 +55,7 @@ def cobot_env(database_url: str, emulator: SlackEmulator) -> dict[str, str]:
         "COBOT_SLACK_API_URL": emulator.api_url,
         "COBOT_SWEEP_SECONDS": "1",
         "COBOT_DELIVERY_LEASE_SECONDS": "3",
+        "COBOT_ENCRYPTION_KEYS": crypto.new_key(),
         "COBOT_PORT": str(free_port()),
     }
 

@@ -1,0 +1,107 @@
+"""Encryption at rest for personal free text (wellbeing notes, debriefs, feelings).
+
+Fernet (AES-128-CBC + HMAC-SHA256) from the `cryptography` package, with MultiFernet for key
+rotation: COBOT_ENCRYPTION_KEYS lists keys newest first; new values use the first, old values
+still decrypt with any, and `cobot keys rotate` re-encrypts everything with the first.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Engine, MetaData, Text, select, type_coerce, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+_lock = threading.Lock()
+_cipher: MultiFernet | None = None
+
+
+def new_key() -> str:
+    """A fresh key, for `cobot keys new`."""
+    return Fernet.generate_key().decode()
+
+
+def parse_keys(text: str) -> list[str]:
+    """Comma-separated keys, newest first; raises ValueError naming what is wrong."""
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    if not keys:
+        raise ValueError("no key given")
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ValueError(
+                "a key is not a Fernet key (run `cobot keys new` to make one)"
+            ) from None
+    return keys
+
+
+def configure(keys: list[str]) -> None:
+    """Install the keys this process encrypts and decrypts with (the first encrypts)."""
+    global _cipher
+    with _lock:
+        _cipher = MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def cipher() -> MultiFernet:
+    """The configured cipher; using encrypted columns before configure() is a bug."""
+    if _cipher is None:
+        raise RuntimeError("encryption keys are not configured in this process")
+    return _cipher
+
+
+def encrypt(value: str) -> str:
+    """Encrypt text with the newest key."""
+    return cipher().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    """Decrypt text with whichever configured key made it."""
+    try:
+        return cipher().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise ValueError("stored text cannot be decrypted with the configured keys") from None
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt a stored value with the newest key."""
+    return cipher().rotate(token.encode("ascii")).decode("ascii")
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A text column stored encrypted; Python code sees plain text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:  # noqa: ARG002
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:  # noqa: ARG002
+        return None if value is None else decrypt(str(value))
+
+
+def rotate_all(engine: Engine, metadata: MetaData) -> int:
+    """Re-encrypt every encrypted value in `metadata`'s tables with the newest key."""
+    changed = 0
+    for table in metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
+        if not columns:
+            continue
+        keys = list(table.primary_key.columns)
+        with engine.begin() as conn:
+            raw = [type_coerce(c, Text).label(c.name) for c in columns]
+            for row in conn.execute(select(*keys, *raw)).mappings():
+                values = {
+                    c.name: type_coerce(rotate(row[c.name]), Text)
+                    for c in columns
+                    if row[c.name] is not None
+                }
+                if values:
+                    where = [k == row[k.name] for k in keys]
+                    conn.execute(update(table).where(*where).values(values))
+                    changed += 1
+    return changed
