@@ -52,17 +52,19 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database at `url` to `revision`."""
     command.upgrade(alembic_config(url), revision)
 
 
 def head_revision(url: str) -> str | None:
-    """The newest revision in migrations/."""
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    """The newest revision in migrations/ ("a+b" while two branches await a merge)."""
+    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None for an empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) or None
