@@ -221,6 +221,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_commands(_args: argparse.Namespace) -> int:
+    """Print the /cobot command reference (the README's copy is checked against it)."""
+    from cobot.slack.reference import markdown, registered_router
+
+    configure_logging("ERROR")
+    print(markdown(registered_router().listing()))
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     """Run the built-in Slack emulator so `cobot run` can be tried without a Slack account."""
     from cobot.sandbox import SlackEmulator
@@ -275,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="see cobot work, with no Slack account")
     demo.add_argument("--out", default="cobot-demo", help="folder for the transcript")
     demo.set_defaults(func=cmd_demo)
+    sub.add_parser("commands", help="print the /cobot command reference").set_defaults(
+        func=cmd_commands
+    )
     keys = sub.add_parser("keys", help="encryption keys for personal answers")
     keys.add_argument("action", choices=["new", "rotate"])
     keys.set_defaults(func=cmd_keys)

@@ -1,0 +1,26 @@
+"""The README's command reference and /cobot help come from one registry and agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cobot.slack.blocks.help import help_blocks
+from cobot.slack.reference import END, START, markdown, registered_router
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_reference_is_the_generated_one() -> None:
+    text = README.read_text()
+    assert START in text and END in text, "README lost its command reference markers"
+    current = text[text.index(START) : text.index(END) + len(END)]
+    expected = markdown(registered_router().listing())
+    assert current == expected, "run `cobot commands` and paste its output into README.md"
+
+
+def test_help_lists_every_registered_subcommand() -> None:
+    subs = registered_router().listing()
+    shown = str(help_blocks(subs))
+    for sub in subs:
+        assert f"/cobot {sub.usage}" in shown
+    assert len(help_blocks(subs)) <= 50
