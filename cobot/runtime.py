@@ -18,6 +18,8 @@ from cobot.config import Settings
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
+from cobot.services.checkins import Checkins, checkin_kinds
+from cobot.services.debriefs import Debriefs, debrief_kinds
 from cobot.services.deliveries import (
     DeliveryKinds,
     DeliveryRunner,
@@ -31,10 +33,14 @@ from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
 from cobot.services.sessions import Sessions, session_kinds
 from cobot.slack.app import build_app
+from cobot.slack.blocks.checkins import checkin_message, contact_message
+from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
+from cobot.slack.listeners import checkins as checkins_listeners
+from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
@@ -63,6 +69,8 @@ class Runtime:
     leadership: Leadership
     projects: Projects
     sessions: Sessions
+    debriefs: Debriefs
+    checkins: Checkins
     started: bool = False
 
     @classmethod
@@ -88,6 +96,8 @@ class Runtime:
         register_all(kinds, reminder_kinds(present=reminder_message, clock=clock))
         # announcements are rendered by slack/blocks at send time, from the session's state
         register_all(kinds, session_kinds(announcement_message))
+        # debrief prompts, summaries and feedback are rendered at send time, from current state
+        register_all(kinds, debrief_kinds(present=debrief_message, clock=clock))
         alarms = AlarmClock(engine, sweep_seconds=sweep_seconds or settings.sweep_seconds)
         install_alarm_hook(factory, alarms)
         runner = DeliveryRunner(
@@ -112,10 +122,18 @@ class Runtime:
         projects = Projects(factory=factory, clock=clock, directory=directory)
         sessions = Sessions(factory=factory, clock=clock)
         reminders = Reminders(factory=factory, clock=clock)
+        debriefs = Debriefs(factory=factory, clock=clock)
+        checkins = Checkins(factory=factory, clock=clock, directory=directory)
+        # check-ins are rendered by slack/blocks at send time; rendering plans the next one
+        register_all(
+            kinds, checkin_kinds(checkins, present=checkin_message, present_contact=contact_message)
+        )
         # feature listeners (each feature's slack/listeners/<feature>.py register())
         projects_listeners.register(app, router, projects=projects)
         sessions_listeners.register(app, router, sessions=sessions)
         reminders_listeners.register(app, router, reminders=reminders)
+        debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
+        checkins_listeners.register(app, router, checkins=checkins)
         leadership = Leadership(
             engine, on_elected=alarms.resume, retry=max(settings.sweep_seconds * 2, 2.0)
         )
@@ -134,6 +152,8 @@ class Runtime:
             leadership=leadership,
             projects=projects,
             sessions=sessions,
+            debriefs=debriefs,
+            checkins=checkins,
         )
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
@@ -141,7 +161,7 @@ class Runtime:
 
         `force_lead` skips the election (tests prove two leaders still send nothing twice).
         """
-        context.bind(self.runner, self.events)
+        context.bind(self.runner, self.events, self.checkins)
         leads = schedule and (force_lead or self.leadership.try_acquire())
         self.alarms.start(paused=not leads)
         if leads:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -19,6 +19,7 @@ JOBS_TABLE = "apscheduler_jobs"
 DELIVER_JOB = "cobot.scheduling.jobs:deliver"
 SWEEP_JOB = "cobot.scheduling.jobs:sweep"
 PRUNE_EVENTS_JOB = "cobot.scheduling.jobs:prune_events"
+CHECKIN_MAINTENANCE_JOB = "cobot.scheduling.jobs:checkin_maintenance"
 
 
 class _SharedStoreScheduler(BackgroundScheduler):  # type: ignore[misc]
@@ -76,6 +77,14 @@ class AlarmClock:
         )
         self._scheduler.add_job(
             PRUNE_EVENTS_JOB, trigger="interval", hours=1, id="prune_events", jobstore="local"
+        )
+        self._scheduler.add_job(
+            CHECKIN_MAINTENANCE_JOB,
+            trigger="interval",
+            hours=24,
+            id="checkin_maintenance",
+            jobstore="local",
+            next_run_time=datetime.now().astimezone() + timedelta(minutes=10),
         )
 
     def resume(self) -> None:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from cobot.services.checkins import Checkins
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.events import EventLedger
 
 _runner: DeliveryRunner | None = None
 _events: EventLedger | None = None
+_checkins: Checkins | None = None
 
 
-def bind(runner: DeliveryRunner | None, events: EventLedger | None = None) -> None:
+def bind(
+    runner: DeliveryRunner | None,
+    events: EventLedger | None = None,
+    checkins: Checkins | None = None,
+) -> None:
     """Set (or clear) what job functions use in this process."""
-    global _runner, _events
+    global _runner, _events, _checkins
     _runner = runner
     _events = events
+    _checkins = checkins
+
+
+def checkins() -> Checkins | None:
+    """The bound check-ins service, if this process has one."""
+    return _checkins
 
 
 def events() -> EventLedger:

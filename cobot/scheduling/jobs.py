@@ -26,3 +26,12 @@ def prune_events() -> None:
     pruned = context.events().prune()
     if pruned:
         log.info("forgot %d old Slack event ids", pruned)
+
+
+def checkin_maintenance() -> None:
+    """Daily: delete check-in answers past their retention, re-plan next check-ins."""
+    service = context.checkins()
+    if service is None:
+        return
+    purged, planned = service.daily_maintenance()
+    log.info("check-ins: purged %d people's expired data, re-planned %d", purged, planned)

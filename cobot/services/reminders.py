@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
-from cobot.services import access, deliveries
+from cobot.services import access, debriefs, deliveries
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
@@ -167,6 +167,8 @@ def plan_session(
         return
     _replan(session, project, cosession, now=now, kinds=frozenset(KINDS), excluded=None)
     _replan_others(session, project, now=now, skip=cosession.id, excluded=None)
+    # debrief prompts, participant feedback asks and the summary move with the session
+    debriefs.plan_session(session, project=project, cosession=cosession, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
@@ -175,6 +177,7 @@ def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> 
     project = session.get(Project, cosession.project_id)
     if project is not None:
         _replan_others(session, project, now=now, skip=cosession.id, excluded=cosession.id)
+    debriefs.cancel_session(session, cosession=cosession, now=now)
 
 
 def _replan_others(
@@ -188,9 +191,15 @@ def _replan_others(
 
 
 def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> list[CoSession]:
+    """The project's scheduled workshops: the series the between-session pipeline is about
+    (reflective practice and the celebration sit beside it, not in it)."""
     rows = session.scalars(
         select(CoSession)
-        .where(CoSession.project_id == project_id, CoSession.status == SCHEDULED)
+        .where(
+            CoSession.project_id == project_id,
+            CoSession.status == SCHEDULED,
+            CoSession.kind == WORKSHOP,
+        )
         .order_by(CoSession.starts_at, CoSession.id)
     ).all()
     return [row for row in rows if row.id != excluded]
@@ -253,6 +262,14 @@ def _owed(
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
         owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
 
+    if cosession.kind == REFLECTIVE:
+        # reflective practice is reminded by the debriefs feature, with the debriefs so far
+        return []
+    if cosession.kind != WORKSHOP:
+        # a celebration or launch: people only need to know when and where it is
+        add(REMINDER_DAY, participants, shift(start, -DAY_BEFORE, tz), late_ok=False)
+        add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
+        return owed
     others = _scheduled(session, project.id, excluded=excluded)
     earlier = [s for s in others if s.id != cosession.id and s.starts_at < start]
     if earlier:
@@ -292,6 +309,10 @@ def _owed(
     if cosession.notes_posted_at is not None:
         owed.extend(_shared(cosession.id, NOTES_SHARED, participants, now))
     return owed
+
+
+WORKSHOP = "workshop"
+REFLECTIVE = "reflective"
 
 
 def _shared(session_id: int, kind: str, participants: Iterable[str], now: datetime) -> list[_Owed]:

@@ -154,9 +154,11 @@ class Sessions:
         project_id: int | None = None,
         channel_id: str | None = None,
         default_participants: bool = False,
+        kind: str = "workshop",
     ) -> SessionSaved:
         """Schedule a session in a project (by id, or the channel's), announce it, plan its
-        reminders; `default_participants` invites all the project's participants.
+        reminders; `default_participants` invites all the project's participants; `kind`
+        is "workshop" or "reflective" (reflective practice for the practitioners).
 
         Raises SessionRejected with per-field problems when a rule refuses it.
         """
@@ -175,6 +177,7 @@ class Sessions:
             assert check.starts_at is not None and check.ends_at is not None
             row = CoSession(
                 project_id=project.id,
+                kind=kind,
                 title=data.title.strip(),
                 starts_at=check.starts_at,
                 ends_at=check.ends_at,
@@ -326,8 +329,11 @@ def _with_participants(data: SessionInput, participants: list[str]) -> SessionIn
 def _check(
     db: Session, project: Project, data: SessionInput, *, now: datetime, exclude: int | None
 ) -> _Checked:
+    # the between-session pipeline is about the workshop series
     query = select(CoSession).where(
-        CoSession.project_id == project.id, CoSession.status == SCHEDULED
+        CoSession.project_id == project.id,
+        CoSession.status == SCHEDULED,
+        CoSession.kind == "workshop",
     )
     if exclude is not None:
         query = query.where(CoSession.id != exclude)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.services import deliveries, reminders
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
+from cobot.services.reminders import KINDS as REMINDER_KINDS
 from cobot.services.reminders import InvalidText, NotAllowed, Reminders
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.storage.db import create_db_engine, session_factory, transaction
@@ -142,13 +143,14 @@ def add_session(
 
 
 def owed(factory: sessionmaker[Session], session_id: int) -> dict[tuple[str, str], datetime]:
-    """Scheduled deliveries of a session: (kind, target) -> due time."""
+    """Scheduled reminders of a session (debriefs' own kinds aside): (kind, target) -> due."""
     with transaction(factory) as db:
         rows = db.scalars(
             select(Delivery).where(
                 Delivery.subject_type == "session",
                 Delivery.subject_id == session_id,
                 Delivery.status == "scheduled",
+                Delivery.kind.in_(REMINDER_KINDS),
             )
         ).all()
         return {(row.kind, row.target): row.due_at for row in rows}

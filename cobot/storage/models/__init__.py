@@ -1,5 +1,12 @@
 """Typed SQLAlchemy models, one module per feature; importing this package loads them all."""
 
+# feature model modules (each adds its tables to Base.metadata when imported)
+from cobot.storage.models.checkins import (
+    CheckinAnswer,
+    CheckinContactRequest,
+    CheckinPerson,
+    CheckinSetup,
+)
 from cobot.storage.models.core import (
     Base,
     CoSession,
@@ -9,14 +16,30 @@ from cobot.storage.models.core import (
     SessionPerson,
     SlackEvent,
 )
-
-# feature model modules (each adds its tables to Base.metadata when imported)
+from cobot.storage.models.debriefs import (
+    Debrief,
+    DebriefAction,
+    DebriefDevNote,
+    DebriefRound,
+    DebriefSettings,
+    ParticipantFeedback,
+)
 
 __all__ = [
     "Base",
+    "CheckinAnswer",
+    "CheckinContactRequest",
+    "CheckinPerson",
+    "CheckinSetup",
     "CoSession",
+    "Debrief",
+    "DebriefAction",
+    "DebriefDevNote",
+    "DebriefRound",
+    "DebriefSettings",
     "Delivery",
     "Member",
+    "ParticipantFeedback",
     "Project",
     "SessionPerson",
     "SlackEvent",

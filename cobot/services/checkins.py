@@ -1,0 +1,1414 @@
+"""Private wellbeing check-ins: consent first, each person's own time and zone, answers seen
+only by their author, contact only on request, aggregates only for groups of 3 or more.
+
+Each enrolled person has exactly one future check-in in the deliveries ledger (kind
+`checkin`, key `checkin:{project}:{user}:{local date}`); rendering one at send time plans the
+next, so the chain carries on. What a check-in says is rendered from current state; delivery
+payloads carry ids only, never an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain import checkins as rules
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.roles import Role
+from cobot.services import access, deliveries
+from cobot.services.access import AccessError, NoProjectHere
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.ports import Clock, Directory, OutgoingMessage
+from cobot.storage.db import transaction
+from cobot.storage.models import (
+    CheckinAnswer,
+    CheckinContactRequest,
+    CheckinPerson,
+    CheckinSetup,
+    CoSession,
+    Delivery,
+    Member,
+    Project,
+    SessionPerson,
+)
+
+CHECKIN = "checkin"
+CONTACT = "checkin_contact"
+KINDS = (CHECKIN, CONTACT)
+SUBJECT = "checkin_person"
+CONTACT_SUBJECT = "checkin_contact"
+
+INVITED = "invited"
+ACTIVE = "active"
+DECLINED = "declined"
+STOPPED = "stopped"
+LIVE = (INVITED, ACTIVE)
+
+MAX_NOTE = 2000
+MAX_SUPPORT = 2900
+MAX_PAUSE = timedelta(days=366)
+MAX_SUMMARY_WEEKS = 52
+DEFAULT_SUMMARY_WEEKS = 4
+
+NOT_YOURS = "That check-in is not yours or no longer exists, so nothing was changed."
+
+
+class InvalidSettings(AccessError):
+    """Some fields of a check-in form are wrong; `errors` maps each field to what to fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- what services return
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A check-in message to present: the consent request or the question itself."""
+
+    delivery_id: int
+    project_name: str
+    consent: bool
+    contacts: tuple[str, ...]
+    retention_days: int
+    time_of_day: str
+    days: tuple[int, ...]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ContactNote:
+    """What a wellbeing contact is sent: only what the person chose to share."""
+
+    project_name: str
+    person: str
+    requested_at: datetime
+    timezone: str
+    mood: int | None
+    note: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Consented:
+    """The person answered the consent request."""
+
+    agreed: bool
+    prompt: Prompt | None
+    next_at: datetime | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A mood recorded; `support` is the project's support information when it is low."""
+
+    delivery_id: int
+    mood: int
+    has_note: bool
+    low: bool
+    streak: bool
+    support: str
+    has_contacts: bool
+    project_name: str
+
+
+@dataclass(frozen=True)
+class NoteForm:
+    """The note modal's content."""
+
+    delivery_id: int
+    note: str
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    """The contact modal's content: who would be told, and what could be shared."""
+
+    delivery_id: int
+    contacts: tuple[str, ...]
+    mood: int | None
+    has_note: bool
+
+
+@dataclass(frozen=True)
+class ContactRequested:
+    """The contacts will get a DM with what was shared."""
+
+    contacts: tuple[str, ...]
+    shared_mood: bool
+    shared_note: bool
+    shared_message: bool
+
+
+@dataclass(frozen=True)
+class Planned:
+    """When the next check-in is (None when there is none)."""
+
+    next_at: datetime | None
+    timezone: str
+    paused_until: date | None = None
+
+
+@dataclass(frozen=True)
+class PersonSettings:
+    """A person's own check-in settings, for the settings modal."""
+
+    project_id: int
+    project_name: str
+    status: str
+    time_of_day: str
+    days: tuple[int, ...]
+    after_sessions: bool
+    paused_until: date | None
+    timezone: str
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    """What a person chose in the settings modal."""
+
+    time_text: str
+    days: tuple[int, ...]
+    after_sessions: bool
+    paused_until: date | None
+    taking_part: bool
+
+
+@dataclass(frozen=True)
+class SetupForm:
+    """A project's check-in set-up, for coordinators."""
+
+    project_id: int
+    project_name: str
+    enabled: bool
+    roles: tuple[str, ...]
+    rhythm: str
+    support_text: str
+    retention_days: int
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetupInput:
+    """What a coordinator chose in the set-up modal."""
+
+    enabled: bool
+    roles: tuple[str, ...]
+    rhythm: str
+    support_text: str
+    retention_text: str
+
+
+@dataclass(frozen=True)
+class SetupSaved:
+    """The set-up was saved; `invited` people get their consent request at their time."""
+
+    enabled: bool
+    invited: int
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One of the person's own answers."""
+
+    asked_on: date
+    mood: int
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ProjectHistory:
+    """A person's own answers in one project, oldest first."""
+
+    project_name: str
+    entries: tuple[HistoryEntry, ...]
+
+    @property
+    def trend(self) -> str:
+        """A sparkline of the moods, oldest first."""
+        return rules.sparkline(e.mood for e in self.entries)
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything the person answered, per project."""
+
+    projects: tuple[ProjectHistory, ...]
+
+
+@dataclass(frozen=True)
+class ContactAsked:
+    """Who asked for contact and when (never their mood or note)."""
+
+    user_id: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What coordinators see: aggregates safe to show, and who asked for contact when."""
+
+    project_name: str
+    timezone: str
+    weeks: int
+    since: datetime
+    aggregate: rules.Aggregate
+    contact_requests: tuple[ContactAsked, ...]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A person's own data, as a JSON document."""
+
+    filename: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What erasure removed."""
+
+    enrolments: int
+    answers: int
+    contact_requests: int
+
+
+CheckinPresenter = Callable[[Prompt], OutgoingMessage]
+ContactPresenter = Callable[[ContactNote], OutgoingMessage]
+
+
+def plain_prompt(prompt: Prompt) -> OutgoingMessage:
+    """A minimal presenter (the Slack one is cobot.slack.blocks.checkins.checkin_message)."""
+    word = "consent" if prompt.consent else "check-in"
+    return OutgoingMessage(text=f"{prompt.project_name}: {word}")
+
+
+def plain_contact(note: ContactNote) -> OutgoingMessage:
+    """A minimal presenter (the Slack one is cobot.slack.blocks.checkins.contact_message)."""
+    return OutgoingMessage(text=f"<@{note.person}> asked for someone to get in touch")
+
+
+# ---------------------------------------------------------------- helpers on rows
+
+
+def _zone(name: str | None, fallback: str) -> ZoneInfo:
+    for candidate in (name, fallback, "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def _time_of(person: CheckinPerson) -> time:
+    found = rules.parse_time(person.time_of_day)
+    return found if isinstance(found, time) else rules.DEFAULT_TIME
+
+
+def _days_of(person: CheckinPerson) -> tuple[int, ...]:
+    days = tuple(sorted({int(d) for d in person.working_days or [] if 0 <= int(d) <= 6}))
+    return days or rules.DEFAULT_DAYS
+
+
+def _setup(db: Session, project_id: int) -> CheckinSetup | None:
+    return db.get(CheckinSetup, project_id)
+
+
+def _included(project: Project, setup: CheckinSetup, user_id: str) -> bool:
+    role = access.role_of(project, user_id)
+    return role is not None and role.value in (setup.roles or [])
+
+
+def _person_row(db: Session, project_id: int, user_id: str) -> CheckinPerson | None:
+    return db.scalar(
+        select(CheckinPerson).where(
+            CheckinPerson.project_id == project_id, CheckinPerson.user_id == user_id
+        )
+    )
+
+
+def _mood(answer: CheckinAnswer) -> int:
+    try:
+        return int(answer.mood)
+    except ValueError:
+        return 0
+
+
+def _cancel_person(db: Session, person: CheckinPerson, now: datetime) -> None:
+    deliveries.cancel_subject(db, subject=(SUBJECT, person.id), now=now)
+
+
+def _coordinator_project(
+    db: Session, team_id: str, channel_id: str | None, project_id: int | None, user_id: str
+) -> Project:
+    if project_id is not None:
+        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+    else:
+        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
+    access.require_coordinator(project, user_id)
+    return project
+
+
+def _setup_for_change(db: Session, project: Project, user_id: str, now: datetime) -> CheckinSetup:
+    setup = _setup(db, project.id)
+    if setup is None:
+        setup = CheckinSetup(
+            project_id=project.id,
+            enabled=False,
+            roles=[r.value for r in Role],
+            rhythm=rules.DEFAULT_RHYTHM,
+            support_text="",
+            contacts=[],
+            retention_days=rules.DEFAULT_RETENTION_DAYS,
+            updated_by=user_id,
+            updated_at=now,
+        )
+        db.add(setup)
+        db.flush()
+    return setup
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Checkins:
+    """Check-ins for people, set-up and aggregates for coordinators, export and erasure."""
+
+    def __init__(
+        self, *, factory: sessionmaker[Session], clock: Clock, directory: Directory
+    ) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._directory = directory
+
+    # ------------------------------------------------------------ planning
+
+    def _plan(
+        self,
+        db: Session,
+        person: CheckinPerson,
+        project: Project,
+        setup: CheckinSetup,
+        *,
+        now: datetime,
+        after: datetime | None = None,
+        snooze: bool = False,
+        due: datetime | None = None,
+    ) -> datetime | None:
+        """Keep exactly one future check-in for `person`: compute when, (re)use its ledger row,
+        cancel any other. The Slack zone is read afresh, so travel moves the next one."""
+        if person.status not in LIVE or not setup.enabled or project.status != "active":
+            _cancel_person(db, person, now)
+            return None
+        zone_name = self._directory.timezone(person.user_id) or person.timezone or project.timezone
+        person.timezone = zone_name
+        tz = _zone(zone_name, project.timezone)
+        start = after or now
+        at, days = _time_of(person), _days_of(person)
+        if due is None and snooze:
+            tomorrow = start.astimezone(tz).date() + timedelta(days=1)
+            due = rules.first_slot(
+                start, tz=tz, at=at, days=days, from_date=tomorrow, paused_until=person.paused_until
+            )
+        elif due is None:
+            due = rules.next_checkin(
+                start,
+                tz=tz,
+                at=at,
+                days=days,
+                interval_days=rules.RHYTHMS.get(setup.rhythm, 7),
+                last_date=person.last_checkin_on,
+                session_ends=self._session_ends(db, person, start),
+                paused_until=person.paused_until,
+            )
+        row: Delivery | None = None
+        for _ in range(60):
+            local_day = due.astimezone(tz).date()
+            key = f"checkin:{project.id}:{person.user_id}:{local_day.isoformat()}"
+            row = db.scalar(select(Delivery).where(Delivery.idempotency_key == key))
+            if row is None:
+                row = deliveries.schedule(
+                    db,
+                    key=key,
+                    kind=CHECKIN,
+                    target=person.user_id,
+                    due_at=due,
+                    now=now,
+                    project_id=project.id,
+                    subject=(SUBJECT, person.id),
+                    payload={"project_id": project.id},
+                )
+                break
+            if row.status == DeliveryStatus.CANCELLED:
+                row.status = DeliveryStatus.SCHEDULED
+                row.finished_at = None
+                row.last_error = None
+                row.attempts = 0
+                deliveries.move(db, delivery=row, due_at=due, now=now)
+                break
+            if row.status == DeliveryStatus.SCHEDULED:
+                if row.due_at != due:
+                    deliveries.move(db, delivery=row, due_at=due, now=now)
+                break
+            # that day's check-in already went (or is going): the next working day
+            due = rules.first_slot(
+                due,
+                tz=tz,
+                at=at,
+                days=days,
+                from_date=local_day + timedelta(days=1),
+                paused_until=person.paused_until,
+            )
+        assert row is not None
+        others = db.scalars(
+            select(Delivery).where(
+                Delivery.subject_type == SUBJECT,
+                Delivery.subject_id == person.id,
+                Delivery.status == DeliveryStatus.SCHEDULED,
+                Delivery.id != row.id,
+            )
+        ).all()
+        for other in others:
+            other.status = DeliveryStatus.CANCELLED
+            other.updated_at = now
+            other.finished_at = now
+        return row.due_at
+
+    def _session_ends(self, db: Session, person: CheckinPerson, after: datetime) -> list[datetime]:
+        if not person.after_sessions:
+            return []
+        return list(
+            db.scalars(
+                select(CoSession.ends_at)
+                .join(SessionPerson, SessionPerson.session_id == CoSession.id)
+                .where(
+                    CoSession.project_id == person.project_id,
+                    CoSession.status == "scheduled",
+                    CoSession.ends_at > after,
+                    SessionPerson.user_id == person.user_id,
+                )
+                .order_by(CoSession.ends_at)
+                .limit(5)
+            )
+        )
+
+    def _invite(
+        self, db: Session, project: Project, setup: CheckinSetup, user_id: str, now: datetime
+    ) -> bool:
+        """Enrol a member: their first check-in (the consent request) is planned."""
+        person = _person_row(db, project.id, user_id)
+        if person is not None:
+            if person.status in LIVE:
+                self._plan(db, person, project, setup, now=now)
+            return False
+        person = CheckinPerson(
+            project_id=project.id,
+            user_id=user_id,
+            status=INVITED,
+            time_of_day=rules.DEFAULT_TIME.strftime("%H:%M"),
+            working_days=list(rules.DEFAULT_DAYS),
+            after_sessions=False,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(person)
+        db.flush()
+        self._plan(db, person, project, setup, now=now)
+        return True
+
+    def _next_due(self, db: Session, person: CheckinPerson) -> datetime | None:
+        return db.scalar(
+            select(Delivery.due_at).where(
+                Delivery.subject_type == SUBJECT,
+                Delivery.subject_id == person.id,
+                Delivery.status == DeliveryStatus.SCHEDULED,
+            )
+        )
+
+    # ------------------------------------------------------------ rendering at send time
+
+    def render_checkin(self, db: Session, delivery: Delivery) -> Prompt | None:
+        """What a check-in delivery says now (planning the next one), or None to skip it."""
+        now = self._clock.now()
+        person = db.get(CheckinPerson, delivery.subject_id or 0)
+        if person is None or person.status not in LIVE or person.user_id != delivery.target:
+            return None
+        project = db.get(Project, person.project_id)
+        setup = _setup(db, person.project_id)
+        if project is None or project.status != "active" or setup is None or not setup.enabled:
+            return None
+        if not _included(project, setup, person.user_id):
+            _cancel_person(db, person, now)
+            return None
+        tz = _zone(person.timezone, project.timezone)
+        local_day = delivery.due_at.astimezone(tz).date()
+        if (
+            person.status == INVITED
+            and person.consented_at is None
+            and _consent_asked(db, person, delivery.id)
+        ):
+            return None  # asked once already: the person's answer to it is awaited
+        paused = person.paused_until is not None and local_day < person.paused_until
+        late = now > delivery.due_at + rules.MAX_LATENESS
+        if paused or late:
+            # a pause is honoured and a late one may fall at night: skip, plan the next
+            self._plan(db, person, project, setup, now=now)
+            return None
+        if person.status == ACTIVE:
+            person.last_checkin_on = local_day
+            person.updated_at = now
+            self._plan(db, person, project, setup, now=now)
+        return _prompt(delivery.id, project, setup, person, consent=person.status == INVITED)
+
+    def render_contact(self, db: Session, delivery: Delivery) -> ContactNote | None:
+        """What a wellbeing contact is told: exactly what the person chose to share."""
+        request = db.get(CheckinContactRequest, delivery.subject_id or 0)
+        if request is None:
+            return None
+        person = db.get(CheckinPerson, request.person_id)
+        project = db.get(Project, request.project_id)
+        setup = _setup(db, request.project_id)
+        if person is None or project is None or setup is None:
+            return None
+        if delivery.target not in (setup.contacts or []):
+            return None
+        answer = db.get(CheckinAnswer, request.answer_id) if request.answer_id else None
+        return ContactNote(
+            project_name=project.name,
+            person=person.user_id,
+            requested_at=request.requested_at,
+            timezone=project.timezone,
+            mood=_mood(answer) if request.share_mood and answer is not None else None,
+            note=answer.note if request.share_note and answer is not None else None,
+            message=request.message or None,
+        )
+
+    # ------------------------------------------------------------ from the check-in DM
+
+    def _own(
+        self, db: Session, team_id: str, user_id: str, delivery_id: int
+    ) -> tuple[Delivery, CheckinPerson, Project, CheckinSetup]:
+        delivery = db.get(Delivery, delivery_id)
+        if delivery is None or delivery.kind != CHECKIN or delivery.target != user_id:
+            raise AccessError(NOT_YOURS)
+        person = db.get(CheckinPerson, delivery.subject_id or 0)
+        if person is None or person.user_id != user_id:
+            raise AccessError(NOT_YOURS)
+        project = access.project_by_id(db, team_id=team_id, project_id=person.project_id)
+        setup = _setup(db, project.id)
+        if setup is None:
+            raise AccessError(NOT_YOURS)
+        return delivery, person, project, setup
+
+    def consent(self, *, team_id: str, user_id: str, delivery_id: int, agree: bool) -> Consented:
+        """ "I agree" starts check-ins (and shows the question now); "No thanks" stops them
+        before anything is collected."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            tz_name = person.timezone or project.timezone
+            if not agree:
+                person.status = DECLINED
+                person.updated_at = now
+                _cancel_person(db, person, now)
+                return Consented(agreed=False, prompt=None, next_at=None, timezone=tz_name)
+            person.status = ACTIVE
+            person.consented_at = person.consented_at or now
+            person.last_checkin_on = now.astimezone(_zone(tz_name, project.timezone)).date()
+            person.updated_at = now
+            next_at = self._plan(db, person, project, setup, now=now)
+            prompt = _prompt(delivery.id, project, setup, person, consent=False)
+            return Consented(agreed=True, prompt=prompt, next_at=next_at, timezone=tz_name)
+
+    def answer(self, *, team_id: str, user_id: str, delivery_id: int, mood: int) -> Answer:
+        """Record (or change) the mood for one check-in; low answers get the support text."""
+        if mood not in rules.MOODS:
+            raise AccessError("Pick one of the five answers. Nothing was saved.")
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            if person.status != ACTIVE:
+                raise AccessError(
+                    "You are not taking part in check-ins at the moment, so nothing was saved. "
+                    "To start again, use `/cobot checkin settings` in the project's channel."
+                )
+            row = db.scalar(select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id))
+            tz = _zone(person.timezone, project.timezone)
+            role = access.role_of(project, user_id)
+            if row is None:
+                row = CheckinAnswer(
+                    person_id=person.id,
+                    project_id=project.id,
+                    delivery_id=delivery.id,
+                    asked_on=delivery.due_at.astimezone(tz).date(),
+                    answered_at=now,
+                    role=role.value if role else "former",
+                    mood=str(mood),
+                    note=None,
+                )
+                db.add(row)
+            else:
+                row.mood = str(mood)
+                row.answered_at = now
+            db.flush()
+            recent = db.scalars(
+                select(CheckinAnswer)
+                .where(CheckinAnswer.person_id == person.id)
+                .order_by(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
+                .limit(rules.LOW_STREAK)
+            ).all()
+            streak = rules.low_streak([_mood(a) for a in recent])
+            low = rules.is_low(mood)
+            return Answer(
+                delivery_id=delivery.id,
+                mood=mood,
+                has_note=bool(row.note),
+                low=low,
+                streak=streak,
+                support=setup.support_text if (low or streak) else "",
+                has_contacts=bool(setup.contacts),
+                project_name=project.name,
+            )
+
+    def note_form(self, *, team_id: str, user_id: str, delivery_id: int) -> NoteForm:
+        """The person's note for this check-in, to edit."""
+        with transaction(self._factory) as db:
+            delivery, _person, _project, _setup_row = self._own(db, team_id, user_id, delivery_id)
+            row = db.scalar(select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id))
+            if row is None:
+                raise AccessError("Pick how you are feeling first, then add a note.")
+            return NoteForm(delivery_id=delivery.id, note=row.note or "")
+
+    def save_note(self, *, team_id: str, user_id: str, delivery_id: int, note: str) -> Answer:
+        """Keep (encrypted) what the person wanted to say; an empty note removes it."""
+        cleaned = note.strip()
+        if len(cleaned) > MAX_NOTE:
+            raise InvalidSettings({"note": f"Keep the note under {MAX_NOTE} characters."})
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            row = db.scalar(select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id))
+            if row is None or person.status != ACTIVE:
+                raise InvalidSettings({"note": "Pick how you are feeling first, then add a note."})
+            row.note = cleaned or None
+            row.answered_at = now
+            mood = _mood(row)
+            return Answer(
+                delivery_id=delivery.id,
+                mood=mood,
+                has_note=bool(row.note),
+                low=rules.is_low(mood),
+                streak=False,
+                support="",
+                has_contacts=bool(setup.contacts),
+                project_name=project.name,
+            )
+
+    def contact_form(self, *, team_id: str, user_id: str, delivery_id: int) -> ContactForm:
+        """Who would be asked to get in touch, and what the person could share."""
+        with transaction(self._factory) as db:
+            delivery, person, _project, setup = self._own(db, team_id, user_id, delivery_id)
+            contacts = tuple(c for c in setup.contacts or [] if c != user_id)
+            if not contacts:
+                raise AccessError(
+                    "This project has no wellbeing contact yet, so there is nobody to ask. "
+                    "You could talk to someone you trust, or to the services in the project's "
+                    "support information."
+                )
+            row = db.scalar(select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id))
+            if person.status != ACTIVE:
+                row = None
+            return ContactForm(
+                delivery_id=delivery.id,
+                contacts=contacts,
+                mood=_mood(row) if row is not None else None,
+                has_note=bool(row is not None and row.note),
+            )
+
+    def request_contact(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        delivery_id: int,
+        share_mood: bool,
+        share_note: bool,
+        message: str,
+    ) -> ContactRequested:
+        """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked."""
+        cleaned = message.strip()
+        if len(cleaned) > MAX_NOTE:
+            raise InvalidSettings({"message": f"Keep the message under {MAX_NOTE} characters."})
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            contacts = tuple(c for c in setup.contacts or [] if c != user_id)
+            if not contacts:
+                raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
+            answer = db.scalar(
+                select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
+            )
+            share_mood = share_mood and answer is not None
+            share_note = share_note and answer is not None and bool(answer.note)
+            request = CheckinContactRequest(
+                person_id=person.id,
+                project_id=project.id,
+                answer_id=answer.id if answer is not None and (share_mood or share_note) else None,
+                requested_at=now,
+                share_mood=share_mood,
+                share_note=share_note,
+                message=cleaned or None,
+            )
+            db.add(request)
+            db.flush()
+            for contact in contacts:
+                deliveries.schedule(
+                    db,
+                    key=f"checkin_contact:{request.id}:{contact}",
+                    kind=CONTACT,
+                    target=contact,
+                    due_at=now,
+                    now=now,
+                    project_id=project.id,
+                    subject=(CONTACT_SUBJECT, request.id),
+                    payload={"request_id": request.id},
+                )
+            return ContactRequested(
+                contacts=contacts,
+                shared_mood=share_mood,
+                shared_note=share_note,
+                shared_message=bool(cleaned),
+            )
+
+    def snooze(self, *, team_id: str, user_id: str, delivery_id: int) -> Planned:
+        """ "Not today": the next check-in comes on the person's next working day."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            _delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            if person.status not in LIVE:
+                return Planned(next_at=None, timezone=person.timezone or project.timezone)
+            next_at = self._plan(db, person, project, setup, now=now, snooze=True)
+            return Planned(next_at=next_at, timezone=person.timezone or project.timezone)
+
+    def pause(self, *, team_id: str, user_id: str, delivery_id: int, until: date) -> Planned:
+        """ "Away until <date>": no check-in before that day (local); back on it."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            _delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+            today = now.astimezone(_zone(person.timezone, project.timezone)).date()
+            _check_pause(until, today, field="until")
+            person.paused_until = until
+            person.updated_at = now
+            next_at = self._plan(db, person, project, setup, now=now)
+            return Planned(
+                next_at=next_at, timezone=person.timezone or project.timezone, paused_until=until
+            )
+
+    def stop(self, *, team_id: str, user_id: str, delivery_id: int) -> Planned:
+        """Stop check-ins for this project with one click; nothing more is sent."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            _delivery, person, project, _setup_row = self._own(db, team_id, user_id, delivery_id)
+            person.status = STOPPED
+            person.updated_at = now
+            _cancel_person(db, person, now)
+            return Planned(next_at=None, timezone=person.timezone or project.timezone)
+
+    # ------------------------------------------------------------ a person's own settings
+
+    def _my_project(self, db: Session, team_id: str, channel_id: str, user_id: str) -> Project:
+        try:
+            return access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+        except NoProjectHere:
+            mine = db.scalars(
+                select(Project)
+                .join(CheckinPerson, CheckinPerson.project_id == Project.id)
+                .where(
+                    Project.team_id == team_id,
+                    Project.status == "active",
+                    CheckinPerson.user_id == user_id,
+                )
+            ).all()
+            if len(mine) == 1:
+                return mine[0]
+            raise AccessError(
+                "Run this in your project's channel, so I know which project you mean."
+            ) from None
+
+    def settings_form(self, *, team_id: str, channel_id: str, user_id: str) -> PersonSettings:
+        """The person's own check-in settings for the project (defaults if not enrolled)."""
+        with transaction(self._factory) as db:
+            project = self._my_project(db, team_id, channel_id, user_id)
+            setup = _setup(db, project.id)
+            if setup is None or not setup.enabled:
+                raise AccessError(
+                    "Check-ins are not switched on in this project. A coordinator can set "
+                    "them up with `/cobot checkin setup`."
+                )
+            if access.role_of(project, user_id) is None:
+                raise AccessError("Check-ins are for the people in this project.")
+            person = _person_row(db, project.id, user_id)
+            return _settings(project, person, self._next_due(db, person) if person else None)
+
+    def save_settings(
+        self, *, team_id: str, user_id: str, project_id: int, choice: SettingsInput
+    ) -> PersonSettings:
+        """Change time, days, after-session check-ins, pause, or opt out or back in."""
+        errors: dict[str, str] = {}
+        at = rules.parse_time(choice.time_text)
+        if isinstance(at, str):
+            errors["time"] = at
+        days = tuple(sorted({d for d in choice.days if 0 <= d <= 6}))
+        if not days:
+            errors["days"] = "Pick at least one day."
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            setup = _setup(db, project.id)
+            if setup is None or not setup.enabled or not _included(project, setup, user_id):
+                raise AccessError("Check-ins are not switched on for you in this project.")
+            person = _person_row(db, project.id, user_id)
+            tz = _zone(
+                (person.timezone if person else None) or self._directory.timezone(user_id),
+                project.timezone,
+            )
+            if choice.paused_until is not None:
+                message = _pause_error(choice.paused_until, now.astimezone(tz).date())
+                if message:
+                    errors["pause"] = message
+            if errors:
+                raise InvalidSettings(errors)
+            assert isinstance(at, time)
+            if person is None:
+                person = CheckinPerson(
+                    project_id=project.id,
+                    user_id=user_id,
+                    status=STOPPED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                db.add(person)
+            person.time_of_day = at.strftime("%H:%M")
+            person.working_days = list(days)
+            person.after_sessions = choice.after_sessions
+            person.paused_until = choice.paused_until
+            person.updated_at = now
+            if not choice.taking_part:
+                person.status = STOPPED
+            elif person.status not in LIVE:
+                person.status = ACTIVE if person.consented_at is not None else INVITED
+            db.flush()
+            if person.status in LIVE:
+                self._plan(db, person, project, setup, now=now)
+            else:
+                _cancel_person(db, person, now)
+            return _settings(project, person, self._next_due(db, person))
+
+    # ------------------------------------------------------------ coordinators
+
+    def setup_form(self, *, team_id: str, channel_id: str, user_id: str) -> SetupForm:
+        """The project's check-in set-up, for a coordinator."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            setup = _setup(db, project.id)
+            if setup is None:
+                setup = _setup_for_change(db, project, user_id, now)
+            return _setup_form(project, setup)
+
+    def save_setup(
+        self, *, team_id: str, user_id: str, project_id: int, choice: SetupInput
+    ) -> SetupSaved:
+        """Save the set-up; switching on invites the members of the chosen roles (each is
+        asked for consent at their own check-in time, and nothing is collected before)."""
+        errors: dict[str, str] = {}
+        roles = tuple(r for r in choice.roles if r in {x.value for x in Role})
+        if choice.enabled and not roles:
+            errors["roles"] = "Pick at least one role to check in with."
+        if choice.rhythm not in rules.RHYTHMS:
+            errors["rhythm"] = "Pick how often check-ins come."
+        if len(choice.support_text.strip()) > MAX_SUPPORT:
+            errors["support"] = f"Keep the support information under {MAX_SUPPORT} characters."
+        if choice.enabled and not choice.support_text.strip():
+            errors["support"] = (
+                "Say who people can talk to and which local services can help: cobot shows "
+                "this to anyone whose answer is low."
+            )
+        retention_text = choice.retention_text.strip()
+        retention = int(retention_text) if retention_text.isdigit() else -1
+        if not 1 <= retention <= rules.MAX_RETENTION_DAYS:
+            errors["retention"] = (
+                f"Write a number of days between 1 and {rules.MAX_RETENTION_DAYS} (default "
+                f"{rules.DEFAULT_RETENTION_DAYS})."
+            )
+        if errors:
+            raise InvalidSettings(errors)
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = _coordinator_project(db, team_id, None, project_id, user_id)
+            setup = _setup_for_change(db, project, user_id, now)
+            before = set(setup.roles or []) if setup.enabled else set()
+            setup.enabled = choice.enabled
+            setup.roles = list(roles)
+            setup.rhythm = choice.rhythm
+            setup.support_text = choice.support_text.strip()
+            setup.retention_days = retention
+            setup.updated_by = user_id
+            setup.updated_at = now
+            invited = 0
+            newly = set(roles) - before
+            people = db.scalars(
+                select(CheckinPerson).where(CheckinPerson.project_id == project.id)
+            ).all()
+            for person in people:
+                if person.status in LIVE:
+                    self._plan(db, person, project, setup, now=now)
+                    if not _included(project, setup, person.user_id):
+                        _cancel_person(db, person, now)
+            if setup.enabled:
+                for member in project.members:
+                    if member.role in newly or (
+                        setup.invited_through is not None
+                        and member.added_at > setup.invited_through
+                        and member.role in roles
+                    ):
+                        invited += self._invite(db, project, setup, member.user_id, now)
+                setup.invited_through = now
+            return SetupSaved(enabled=setup.enabled, invited=invited, roles=roles)
+
+    def set_contacts(
+        self, *, team_id: str, channel_id: str, user_id: str, contacts: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Name the project's wellbeing contacts (people who get in touch when asked)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            setup = _setup_for_change(db, project, user_id, now)
+            chosen = tuple(dict.fromkeys(contacts))
+            setup.contacts = list(chosen)
+            setup.updated_by = user_id
+            setup.updated_at = now
+            return chosen
+
+    def summary(
+        self, *, team_id: str, channel_id: str, user_id: str, weeks: int = DEFAULT_SUMMARY_WEEKS
+    ) -> Summary:
+        """Aggregates for coordinators: the project and its role groups over the last `weeks`,
+        only where at least 3 people answered and never a split that reveals one by
+        subtraction; plus who asked for contact and when. Never anyone's mood or note."""
+        if not 1 <= weeks <= MAX_SUMMARY_WEEKS:
+            raise AccessError(f"Choose a period of 1 to {MAX_SUMMARY_WEEKS} weeks.")
+        now = self._clock.now()
+        since = now - timedelta(weeks=weeks)
+        with transaction(self._factory) as db:
+            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            rows = db.execute(
+                select(CheckinPerson.user_id, CheckinAnswer)
+                .join(CheckinPerson, CheckinPerson.id == CheckinAnswer.person_id)
+                .where(CheckinAnswer.project_id == project.id, CheckinAnswer.answered_at >= since)
+                .order_by(CheckinAnswer.answered_at, CheckinAnswer.id)
+            ).all()
+            answered = [
+                rules.Answered(person=who, group=answer.role, mood=_mood(answer))
+                for who, answer in rows
+            ]
+            asked = db.execute(
+                select(CheckinPerson.user_id, CheckinContactRequest.requested_at)
+                .join(CheckinPerson, CheckinPerson.id == CheckinContactRequest.person_id)
+                .where(
+                    CheckinContactRequest.project_id == project.id,
+                    CheckinContactRequest.requested_at >= since,
+                )
+                .order_by(CheckinContactRequest.requested_at)
+            ).all()
+            return Summary(
+                project_name=project.name,
+                timezone=project.timezone,
+                weeks=weeks,
+                since=since,
+                aggregate=rules.aggregate(answered),
+                contact_requests=tuple(ContactAsked(u, at) for u, at in asked),
+            )
+
+    # ------------------------------------------------------------ a person's own data
+
+    def history(self, *, team_id: str, user_id: str) -> History:
+        """The person's own answers in every project of this workspace, oldest first."""
+        with transaction(self._factory) as db:
+            people = db.execute(
+                select(CheckinPerson, Project)
+                .join(Project, Project.id == CheckinPerson.project_id)
+                .where(CheckinPerson.user_id == user_id, Project.team_id == team_id)
+                .order_by(Project.name)
+            ).all()
+            found = []
+            for person, project in people:
+                answers = db.scalars(
+                    select(CheckinAnswer)
+                    .where(CheckinAnswer.person_id == person.id)
+                    .order_by(CheckinAnswer.asked_on, CheckinAnswer.id)
+                ).all()
+                if answers:
+                    entries = tuple(HistoryEntry(a.asked_on, _mood(a), a.note) for a in answers)
+                    found.append(ProjectHistory(project_name=project.name, entries=entries))
+            return History(projects=tuple(found))
+
+    def my_data(self, *, team_id: str, user_id: str) -> PersonalData:
+        """Everything cobot stores about the person (check-ins, memberships, sessions)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            projects = {
+                p.id: p for p in db.scalars(select(Project).where(Project.team_id == team_id)).all()
+            }
+            ids = list(projects)
+            people = db.scalars(
+                select(CheckinPerson).where(
+                    CheckinPerson.user_id == user_id, CheckinPerson.project_id.in_(ids)
+                )
+            ).all()
+            enrolments = []
+            for person in people:
+                answers = db.scalars(
+                    select(CheckinAnswer)
+                    .where(CheckinAnswer.person_id == person.id)
+                    .order_by(CheckinAnswer.asked_on, CheckinAnswer.id)
+                ).all()
+                requests = db.scalars(
+                    select(CheckinContactRequest)
+                    .where(CheckinContactRequest.person_id == person.id)
+                    .order_by(CheckinContactRequest.requested_at)
+                ).all()
+                enrolments.append(
+                    {
+                        "project": projects[person.project_id].name,
+                        "status": person.status,
+                        "consented_at": _iso(person.consented_at),
+                        "time_of_day": person.time_of_day,
+                        "working_days": [rules.DAY_NAMES[d] for d in _days_of(person)],
+                        "after_sessions": person.after_sessions,
+                        "paused_until": _iso(person.paused_until),
+                        "timezone": person.timezone,
+                        "last_checkin_on": _iso(person.last_checkin_on),
+                        "answers": [
+                            {
+                                "date": a.asked_on.isoformat(),
+                                "answered_at": _iso(a.answered_at),
+                                "mood": _mood(a),
+                                "mood_words": rules.MOODS.get(_mood(a)),
+                                "note": a.note,
+                                "role": a.role,
+                            }
+                            for a in answers
+                        ],
+                        "contact_requests": [
+                            {
+                                "requested_at": _iso(r.requested_at),
+                                "shared_mood": r.share_mood,
+                                "shared_note": r.share_note,
+                                "message": r.message,
+                            }
+                            for r in requests
+                        ],
+                    }
+                )
+            members = db.scalars(
+                select(Member).where(Member.user_id == user_id, Member.project_id.in_(ids))
+            ).all()
+            sessions = db.execute(
+                select(CoSession, SessionPerson.role)
+                .join(SessionPerson, SessionPerson.session_id == CoSession.id)
+                .where(SessionPerson.user_id == user_id, CoSession.project_id.in_(ids))
+                .order_by(CoSession.starts_at)
+            ).all()
+            document = {
+                "exported_at": _iso(now),
+                "user_id": user_id,
+                "checkins": enrolments,
+                "memberships": [
+                    {
+                        "project": projects[m.project_id].name,
+                        "role": m.role,
+                        "added_at": _iso(m.added_at),
+                        "briefing_done_at": _iso(m.briefing_done_at),
+                        "training_done_at": _iso(m.training_done_at),
+                        "access_needs_done_at": _iso(m.access_needs_done_at),
+                    }
+                    for m in members
+                ],
+                "sessions": [
+                    {
+                        "project": projects[s.project_id].name,
+                        "title": s.title,
+                        "starts_at": _iso(s.starts_at),
+                        "role": role,
+                    }
+                    for s, role in sessions
+                ],
+            }
+            return PersonalData(
+                filename=f"cobot-my-data-{now:%Y-%m-%d}.json",
+                content=json.dumps(document, indent=2, ensure_ascii=False),
+            )
+
+    def forget(self, *, team_id: str, user_id: str) -> Forgotten:
+        """Erase the person's check-in data in every project of this workspace: enrolments,
+        answers, contact requests, and the ledger rows of their check-ins; nothing more is
+        sent to them or about them."""
+        with transaction(self._factory) as db:
+            ids = list(db.scalars(select(Project.id).where(Project.team_id == team_id)))
+            people = db.scalars(
+                select(CheckinPerson).where(
+                    CheckinPerson.user_id == user_id, CheckinPerson.project_id.in_(ids)
+                )
+            ).all()
+            person_ids = [p.id for p in people]
+            answers = db.scalars(
+                select(CheckinAnswer.id).where(CheckinAnswer.person_id.in_(person_ids))
+            ).all()
+            requests = db.scalars(
+                select(CheckinContactRequest.id).where(
+                    CheckinContactRequest.person_id.in_(person_ids)
+                )
+            ).all()
+            _erase(db, person_ids=person_ids, request_ids=list(requests))
+            return Forgotten(
+                enrolments=len(person_ids), answers=len(answers), contact_requests=len(requests)
+            )
+
+    # ------------------------------------------------------------ upkeep
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete the check-in data of projects closed more than their retention days ago;
+        returns how many people's data went."""
+        with transaction(self._factory) as db:
+            closed = db.execute(
+                select(Project.id, Project.closed_at, CheckinSetup.retention_days)
+                .outerjoin(CheckinSetup, CheckinSetup.project_id == Project.id)
+                .where(Project.closed_at.is_not(None))
+            ).all()
+            purged = 0
+            for project_id, closed_at, days in closed:
+                keep = timedelta(days=days or rules.DEFAULT_RETENTION_DAYS)
+                if closed_at is None or closed_at + keep > now:
+                    continue
+                person_ids = list(
+                    db.scalars(
+                        select(CheckinPerson.id).where(CheckinPerson.project_id == project_id)
+                    )
+                )
+                if not person_ids:
+                    continue
+                requests = list(
+                    db.scalars(
+                        select(CheckinContactRequest.id).where(
+                            CheckinContactRequest.project_id == project_id
+                        )
+                    )
+                )
+                _erase(db, person_ids=person_ids, request_ids=requests)
+                purged += len(person_ids)
+            return purged
+
+    def refresh(self, now: datetime) -> int:
+        """Invite members added since the last invitation and re-plan everyone's next
+        check-in (fresh Slack zones, new sessions); returns how many were re-planned."""
+        with transaction(self._factory) as db:
+            setups = db.execute(
+                select(CheckinSetup, Project)
+                .join(Project, Project.id == CheckinSetup.project_id)
+                .where(CheckinSetup.enabled.is_(True), Project.status == "active")
+            ).all()
+            count = 0
+            for setup, project in setups:
+                for member in project.members:
+                    new = setup.invited_through is None or member.added_at > setup.invited_through
+                    if new and member.role in (setup.roles or []):
+                        self._invite(db, project, setup, member.user_id, now)
+                setup.invited_through = now
+                people = db.scalars(
+                    select(CheckinPerson).where(
+                        CheckinPerson.project_id == project.id, CheckinPerson.status == ACTIVE
+                    )
+                ).all()
+                for person in people:
+                    if _included(project, setup, person.user_id):
+                        self._plan(db, person, project, setup, now=now)
+                    else:
+                        _cancel_person(db, person, now)
+                    count += 1
+            return count
+
+    def daily_maintenance(self) -> tuple[int, int]:
+        """The daily job: purge expired answers, then refresh plans."""
+        now = self._clock.now()
+        return self.purge_expired(now), self.refresh(now)
+
+    def send_now(self, *, project_id: int, user_id: str) -> int:
+        """Bring the person's next check-in forward to now (demo and tests); its id."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            person = _person_row(db, project_id, user_id)
+            project = db.get(Project, project_id)
+            setup = _setup(db, project_id)
+            if person is None or project is None or setup is None:
+                raise AccessError("That person is not enrolled in this project's check-ins.")
+            self._plan(db, person, project, setup, now=now, due=now)
+            found = db.scalar(
+                select(Delivery.id).where(
+                    Delivery.subject_type == SUBJECT,
+                    Delivery.subject_id == person.id,
+                    Delivery.status == DeliveryStatus.SCHEDULED,
+                )
+            )
+            if found is None:
+                raise AccessError("That person has no check-in to send.")
+            return int(found)
+
+
+# ---------------------------------------------------------------- module helpers
+
+
+def _consent_asked(db: Session, person: CheckinPerson, current: int) -> bool:
+    """Whether a consent request already went to the person (ask once, then wait)."""
+    found = db.scalar(
+        select(Delivery.id).where(
+            Delivery.subject_type == SUBJECT,
+            Delivery.subject_id == person.id,
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.id != current,
+        )
+    )
+    return found is not None
+
+
+def _prompt(
+    delivery_id: int, project: Project, setup: CheckinSetup, person: CheckinPerson, *, consent: bool
+) -> Prompt:
+    return Prompt(
+        delivery_id=delivery_id,
+        project_name=project.name,
+        consent=consent,
+        contacts=tuple(setup.contacts or []),
+        retention_days=setup.retention_days,
+        time_of_day=person.time_of_day,
+        days=_days_of(person),
+        timezone=person.timezone or project.timezone,
+    )
+
+
+def _settings(
+    project: Project, person: CheckinPerson | None, next_at: datetime | None
+) -> PersonSettings:
+    if person is None:
+        return PersonSettings(
+            project_id=project.id,
+            project_name=project.name,
+            status="not_enrolled",
+            time_of_day=rules.DEFAULT_TIME.strftime("%H:%M"),
+            days=rules.DEFAULT_DAYS,
+            after_sessions=False,
+            paused_until=None,
+            timezone=project.timezone,
+            next_at=None,
+        )
+    return PersonSettings(
+        project_id=project.id,
+        project_name=project.name,
+        status=person.status,
+        time_of_day=person.time_of_day,
+        days=_days_of(person),
+        after_sessions=person.after_sessions,
+        paused_until=person.paused_until,
+        timezone=person.timezone or project.timezone,
+        next_at=next_at,
+    )
+
+
+def _setup_form(project: Project, setup: CheckinSetup) -> SetupForm:
+    return SetupForm(
+        project_id=project.id,
+        project_name=project.name,
+        enabled=setup.enabled,
+        roles=tuple(setup.roles or []),
+        rhythm=setup.rhythm,
+        support_text=setup.support_text,
+        retention_days=setup.retention_days,
+        contacts=tuple(setup.contacts or []),
+    )
+
+
+def _pause_error(until: date, today: date) -> str | None:
+    if until <= today:
+        return "Pick a day after today: check-ins start again on that day."
+    if until - today > MAX_PAUSE:
+        return "Pause for up to a year; you can always pause again."
+    return None
+
+
+def _check_pause(until: date, today: date, *, field: str) -> None:
+    message = _pause_error(until, today)
+    if message:
+        raise InvalidSettings({field: message})
+
+
+def _erase(db: Session, *, person_ids: list[int], request_ids: list[int]) -> None:
+    """Delete check-in rows and the ledger rows about them (cancelling unsent messages)."""
+    if request_ids:
+        db.execute(
+            delete(Delivery).where(
+                Delivery.subject_type == CONTACT_SUBJECT, Delivery.subject_id.in_(request_ids)
+            )
+        )
+        db.execute(delete(CheckinContactRequest).where(CheckinContactRequest.id.in_(request_ids)))
+    if person_ids:
+        db.execute(
+            delete(Delivery).where(
+                Delivery.subject_type == SUBJECT, Delivery.subject_id.in_(person_ids)
+            )
+        )
+        db.execute(
+            delete(CheckinContactRequest).where(CheckinContactRequest.person_id.in_(person_ids))
+        )
+        db.execute(delete(CheckinAnswer).where(CheckinAnswer.person_id.in_(person_ids)))
+        db.execute(delete(CheckinPerson).where(CheckinPerson.id.in_(person_ids)))
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def checkin_kinds(
+    service: Checkins,
+    *,
+    present: CheckinPresenter = plain_prompt,
+    present_contact: ContactPresenter = plain_contact,
+) -> Sequence[DeliveryKind]:
+    """The delivery kinds check-ins use; the presenters turn them into Slack messages.
+
+    Lateness is handled in the render (a late check-in is skipped and the next planned),
+    so the ledger's own lateness policy never breaks the chain."""
+
+    def render_checkin(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        prompt = service.render_checkin(session, delivery)
+        return present(prompt) if prompt is not None else None
+
+    def render_contact(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = service.render_contact(session, delivery)
+        return present_contact(note) if note is not None else None
+
+    return (
+        DeliveryKind(name=CHECKIN, render=render_checkin, escalate=False),
+        DeliveryKind(name=CONTACT, render=render_contact),
+    )

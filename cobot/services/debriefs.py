@@ -1,0 +1,1234 @@
+"""Debriefs and the feedback loop between sessions, through the deliveries ledger.
+
+When a session ends its facilitators and the project team are asked to debrief, and nudged
+until they do or skip. When every facilitator has answered (or the deadline passes) one
+collated summary goes to the practitioners' channel (or, without one, to the facilitators
+and coordinators), developmental feedback goes privately to each person it names, and
+actions become tracked items with reminders before the next session. Participants are asked
+for short, optional feedback, collated for the facilitators before they plan the next one.
+
+Everything owed is a ledger row planned with the session (keys carry its revision), and
+rendered at send time from current state: done or closed things render None and are skipped.
+Feelings stay with their author: nothing here renders them for anyone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain.debriefs import (
+    MIN_GROUP,
+    QUESTION_KEYS,
+    CleanDebrief,
+    DebriefInput,
+    FeedbackInput,
+    Spread,
+    check_debrief,
+    check_feedback,
+    check_questions,
+    nudge_times,
+    questions_from_json,
+    shift,
+    spread,
+)
+from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.roles import Role
+from cobot.domain.sessions import LeadTimes
+from cobot.services import access, deliveries
+from cobot.services.access import AccessError
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.storage.db import transaction
+from cobot.storage.models import (
+    CoSession,
+    Debrief,
+    DebriefAction,
+    DebriefDevNote,
+    DebriefRound,
+    DebriefSettings,
+    Delivery,
+    ParticipantFeedback,
+    Project,
+)
+
+SUBJECT = "session"
+SCHEDULED = "scheduled"
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+REFLECTIVE = "reflective"
+SUBMITTED = "submitted"
+SKIPPED = "skipped"
+OPEN = "open"
+DONE = "done"
+
+PROMPT = "debrief_prompt"
+NUDGE = "debrief_nudge"
+SUMMARY = "debrief_summary"
+DEV_NOTE = "debrief_dev_feedback"
+ACTION_REMINDER = "debrief_action_reminder"
+FEEDBACK_ASK = "feedback_ask"
+FEEDBACK_DIGEST = "feedback_digest"
+REFLECTIVE_REMINDER = "reflective_reminder"
+# kinds planned with a session (action reminders are planned across sessions, dev notes at close)
+SESSION_KINDS = (PROMPT, NUDGE, SUMMARY, FEEDBACK_ASK, FEEDBACK_DIGEST, REFLECTIVE_REMINDER)
+
+ACTION_REMINDER_BEFORE = timedelta(days=1)
+REFLECTIVE_BEFORE = timedelta(days=1)
+RECENT_SESSIONS = 6
+REFLECTIVE_DIGEST_SESSIONS = 5
+
+
+# ---------------------------------------------------------------- what messages say
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What every debrief message shows about its session."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    project_name: str
+
+
+@dataclass(frozen=True)
+class PromptNote:
+    """Ask (or nudge) someone to debrief a session."""
+
+    session: SessionFacts
+    deadline: datetime
+    nudge: bool
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """An action as the team sees it."""
+
+    id: int
+    owner: str
+    text: str
+    session_title: str
+    status: str = OPEN
+
+
+@dataclass(frozen=True)
+class Collated:
+    """What a session's debriefs say together: never feelings, never developmental feedback."""
+
+    session: SessionFacts
+    went_well: tuple[str, ...]
+    change: tuple[str, ...]
+    voices: tuple[str, ...]
+    actions: tuple[ActionView, ...]
+    debriefed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SummaryNote:
+    """The one collated summary of a session's debriefs."""
+
+    collated: Collated
+    questions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DevNoteNote:
+    """Developmental feedback for its addressee only."""
+
+    session: SessionFacts
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionReminderNote:
+    """Remind an action's owner before the next session."""
+
+    action: ActionView
+    next_session: SessionFacts
+
+
+@dataclass(frozen=True)
+class FeedbackAskNote:
+    """Ask a participant for short, optional feedback."""
+
+    session: SessionFacts
+
+
+@dataclass(frozen=True)
+class FeedbackDigestNote:
+    """Participant feedback collated for a session's facilitators."""
+
+    session: SessionFacts
+    answered: int
+    invited: int
+    heard: Spread
+    keep: tuple[tuple[str, str | None], ...]
+    change: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class ReflectiveNote:
+    """A reflective practice session coming up, with the collated debriefs so far."""
+
+    session: SessionFacts
+    venue: str
+    debriefs: tuple[Collated, ...]
+
+
+DebriefNote = (
+    PromptNote
+    | SummaryNote
+    | DevNoteNote
+    | ActionReminderNote
+    | FeedbackAskNote
+    | FeedbackDigestNote
+    | ReflectiveNote
+)
+Presenter = Callable[[DebriefNote], OutgoingMessage]
+
+
+def plain_text(note: DebriefNote) -> OutgoingMessage:
+    """A minimal presenter (the Slack one is cobot.slack.blocks.debriefs.debrief_message)."""
+    return OutgoingMessage(text=type(note).__name__)
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Owed:
+    key: str
+    kind: str
+    target: str
+    due_at: datetime
+    late_ok: bool
+    payload: dict[str, int] = field(default_factory=dict)
+
+
+def plan_session(
+    session: Session, *, project: Project, cosession: CoSession, now: datetime
+) -> None:
+    """(Re)plan a session's debrief prompts, nudges, summary, feedback asks and digest (or a
+    reflective session's reminders), in the caller's transaction; idempotent."""
+    if cosession.status != SCHEDULED:
+        cancel_session(session, cosession=cosession, now=now)
+        return
+    owed = _owed(session, project, cosession, now=now)
+    _reconcile(session, project, cosession, owed, kinds=SESSION_KINDS, now=now)
+    plan_actions(session, project, now=now)
+
+
+def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
+    """A cancelled session owes nothing; action reminders move to the next session."""
+    rows = _pending(session, cosession.id, (*SESSION_KINDS, ACTION_REMINDER))
+    for row in rows:
+        _cancel(row, now)
+    project = session.get(Project, cosession.project_id)
+    if project is not None:
+        plan_actions(session, project, now=now, excluded=cosession.id)
+
+
+def plan_actions(
+    session: Session, project: Project, *, now: datetime, excluded: int | None = None
+) -> None:
+    """Open actions are reminded to their owners before the project's next session."""
+    upcoming = [
+        s
+        for s in _scheduled(session, project.id)
+        if s.starts_at > now and s.id != excluded and s.kind != REFLECTIVE
+    ]
+    actions = session.scalars(
+        select(DebriefAction).where(
+            DebriefAction.project_id == project.id, DebriefAction.status == OPEN
+        )
+    ).all()
+    tz = ZoneInfo(project.timezone)
+    for index, upcoming_session in enumerate(upcoming):
+        owed: list[_Owed] = []
+        if index == 0:
+            due = shift(upcoming_session.starts_at, -ACTION_REMINDER_BEFORE, tz)
+            prefix = f"debrief:s{upcoming_session.id}:r{upcoming_session.revision}"
+            owed = [
+                _Owed(
+                    f"{prefix}:action:{a.id}",
+                    ACTION_REMINDER,
+                    a.owner,
+                    due,
+                    True,
+                    {"action_id": a.id},
+                )
+                for a in actions
+                if a.session_id != upcoming_session.id
+            ]
+        _reconcile(session, project, upcoming_session, owed, kinds=(ACTION_REMINDER,), now=now)
+
+
+def _owed(
+    session: Session, project: Project, cosession: CoSession, *, now: datetime
+) -> list[_Owed]:
+    lead = LeadTimes.from_json(project.lead_times)
+    tz = ZoneInfo(project.timezone)
+    prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
+    owed: list[_Owed] = []
+
+    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
+        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+
+    people = _unique(cosession.user_ids(FACILITATOR) + cosession.user_ids(PARTICIPANT))
+    if cosession.kind == REFLECTIVE:
+        due = shift(cosession.starts_at, -REFLECTIVE_BEFORE, tz)
+        add(REFLECTIVE_REMINDER, people, due, late_ok=cosession.starts_at > now)
+        return owed
+    end = cosession.ends_at
+    round_ = session.get(DebriefRound, cosession.id)
+    deadline = shift(end, lead.debrief_within, tz)
+    if deadline > now and (round_ is None or round_.closed_at is None):
+        answered = _answers(session, cosession.id)
+        debriefers = [d for d in _debriefers(project, cosession) if d not in answered]
+        add(PROMPT, debriefers, end, late_ok=True)
+        for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
+            owed.extend(
+                _Owed(f"{prefix}:{NUDGE}{number}:{t}", NUDGE, t, when, False) for t in debriefers
+            )
+        settings = session.get(DebriefSettings, project.id)
+        targets = (
+            [settings.channel_id]
+            if settings is not None and settings.channel_id
+            else _unique(
+                cosession.user_ids(FACILITATOR) + access.people_with(project, Role.COORDINATOR)
+            )
+        )
+        # every facilitator has answered: the summary need not wait for the deadline
+        due = now if _all_answered(session, cosession) and end <= now else deadline
+        add(SUMMARY, targets, due, late_ok=True)
+    participants = _unique(cosession.user_ids(PARTICIPANT))
+    feedback_due = shift(end, lead.feedback_within, tz)
+    if feedback_due > now and participants and (round_ is None or not round_.feedback_closed_at):
+        add(FEEDBACK_ASK, participants, end, late_ok=True)
+        add(FEEDBACK_DIGEST, _unique(cosession.user_ids(FACILITATOR)), feedback_due, late_ok=True)
+    return owed
+
+
+def _reconcile(
+    session: Session,
+    project: Project,
+    cosession: CoSession,
+    owed: list[_Owed],
+    *,
+    kinds: Sequence[str],
+    now: datetime,
+) -> None:
+    keys = {o.key for o in owed}
+    for row in _pending(session, cosession.id, kinds):
+        if row.idempotency_key not in keys:
+            _cancel(row, now)
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    escalate_to = coordinators[0] if coordinators else None
+    for item in owed:
+        _ensure(session, item, project=project, cosession=cosession, now=now, escalate=escalate_to)
+
+
+def _pending(session: Session, session_id: int, kinds: Sequence[str]) -> Sequence[Delivery]:
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == SUBJECT,
+            Delivery.subject_id == session_id,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Delivery.kind.in_(list(kinds)),
+        )
+    ).all()
+
+
+def _cancel(row: Delivery, now: datetime) -> None:
+    row.status = DeliveryStatus.CANCELLED
+    row.updated_at = now
+    row.finished_at = now
+
+
+def _ensure(
+    session: Session,
+    item: _Owed,
+    *,
+    project: Project,
+    cosession: CoSession,
+    now: datetime,
+    escalate: str | None,
+) -> None:
+    """Schedule `item` once: sent ones stay sent, moved ones move, cancelled ones reopen."""
+    row = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+    due = item.due_at
+    if due <= now:
+        if not item.late_ok:
+            return
+        due = now
+    if row is None:
+        deliveries.schedule(
+            session,
+            key=item.key,
+            kind=item.kind,
+            target=item.target,
+            due_at=due,
+            now=now,
+            project_id=project.id,
+            subject=(SUBJECT, cosession.id),
+            payload={"session_id": cosession.id, "revision": cosession.revision, **item.payload},
+            escalate_to=escalate,
+        )
+    elif row.status == DeliveryStatus.CANCELLED:
+        # never sent, so reopening it cannot send anything twice
+        row.status = DeliveryStatus.SCHEDULED
+        row.finished_at = None
+        row.last_error = None
+        row.attempts = 0
+        deliveries.move(session, delivery=row, due_at=due, now=now)
+    elif (
+        row.status == DeliveryStatus.SCHEDULED
+        and row.due_at != due
+        # one already due stays due; one whose time changed moves with it
+        and (row.due_at > now or item.due_at > now)
+    ):
+        deliveries.move(session, delivery=row, due_at=due, now=now)
+
+
+def _scheduled(session: Session, project_id: int) -> list[CoSession]:
+    return list(
+        session.scalars(
+            select(CoSession)
+            .where(CoSession.project_id == project_id, CoSession.status == SCHEDULED)
+            .order_by(CoSession.starts_at, CoSession.id)
+        ).all()
+    )
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _team(project: Project) -> list[str]:
+    return access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
+        project, Role.COORDINATOR
+    )
+
+
+def _debriefers(project: Project, cosession: CoSession) -> list[str]:
+    """Who debriefs a session: its facilitators, with the project team."""
+    return _unique(cosession.user_ids(FACILITATOR) + _team(project))
+
+
+def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
+    rows = session.scalars(select(Debrief).where(Debrief.session_id == session_id)).all()
+    return {row.user_id: row for row in rows}
+
+
+def _all_answered(session: Session, cosession: CoSession) -> bool:
+    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    answered = _answers(session, cosession.id)
+    return bool(facilitators) and all(f in answered for f in facilitators)
+
+
+def _facts(cosession: CoSession, project: Project) -> SessionFacts:
+    return SessionFacts(
+        id=cosession.id,
+        title=cosession.title,
+        starts_at=cosession.starts_at,
+        ends_at=cosession.ends_at,
+        timezone=project.timezone,
+        project_name=project.name,
+    )
+
+
+def _round(session: Session, session_id: int) -> DebriefRound:
+    found = session.get(DebriefRound, session_id, with_for_update=True)
+    if found is None:
+        found = DebriefRound(session_id=session_id)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def _collate(session: Session, project: Project, cosession: CoSession) -> Collated:
+    answers = _answers(session, cosession.id)
+    submitted = [a for a in answers.values() if a.status == SUBMITTED]
+    submitted.sort(key=lambda a: a.created_at)
+    actions = session.scalars(
+        select(DebriefAction)
+        .where(DebriefAction.session_id == cosession.id)
+        .order_by(DebriefAction.id)
+    ).all()
+    debriefers = _debriefers(project, cosession)
+    return Collated(
+        session=_facts(cosession, project),
+        went_well=tuple(a.went_well for a in submitted if a.went_well),
+        change=tuple(a.change for a in submitted if a.change),
+        voices=tuple(a.voices for a in submitted if a.voices),
+        actions=tuple(_action_view(a, cosession.title) for a in actions),
+        debriefed=tuple(u for u in debriefers if u in answers and answers[u].status == SUBMITTED),
+        skipped=tuple(u for u in debriefers if u in answers and answers[u].status == SKIPPED),
+        missing=tuple(u for u in debriefers if u not in answers),
+    )
+
+
+def _action_view(action: DebriefAction, title: str) -> ActionView:
+    return ActionView(
+        id=action.id,
+        owner=action.owner,
+        text=action.text,
+        session_title=title,
+        status=action.status,
+    )
+
+
+def _questions(session: Session, project_id: int) -> dict[str, str]:
+    settings = session.get(DebriefSettings, project_id)
+    return questions_from_json(settings.questions if settings is not None else None)
+
+
+# ---------------------------------------------------------------- rendering at send time
+
+
+def debrief_kinds(
+    *, present: Presenter = plain_text, clock: Clock | None = None
+) -> Sequence[DeliveryKind]:
+    """The delivery kinds debriefs use; `present` turns a note into a message."""
+    clock = clock or SystemClock()
+
+    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = build_note(session, delivery, now=clock.now())
+        return present(note) if note is not None else None
+
+    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
+        return DeliveryKind(name=name, render=render, lateness=lateness)
+
+    return (
+        kind(PROMPT),
+        kind(NUDGE, LatenessPolicy(timedelta(hours=12), "a later nudge or the summary covers it")),
+        kind(SUMMARY),
+        kind(DEV_NOTE),
+        kind(ACTION_REMINDER),
+        kind(FEEDBACK_ASK),
+        kind(FEEDBACK_DIGEST),
+        kind(REFLECTIVE_REMINDER),
+    )
+
+
+def build_note(session: Session, delivery: Delivery, *, now: datetime) -> DebriefNote | None:
+    """What `delivery` should say now, or None when it no longer applies.
+
+    Rendering a summary closes the session's debriefs (once): from then on they cannot be
+    edited, developmental feedback goes to its addressees and actions are reminded.
+    """
+    cosession = session.get(CoSession, delivery.subject_id or 0)
+    if cosession is None or cosession.status != SCHEDULED:
+        return None
+    project = session.get(Project, cosession.project_id)
+    if project is None or project.status != "active":
+        return None
+    kind = delivery.kind
+    target = delivery.target
+    if kind in SESSION_KINDS and delivery.payload.get("revision") != cosession.revision:
+        return None  # moved since: the new revision's delivery says the right thing
+    facts = _facts(cosession, project)
+    lead = LeadTimes.from_json(project.lead_times)
+    tz = ZoneInfo(project.timezone)
+    if kind in (PROMPT, NUDGE):
+        round_ = session.get(DebriefRound, cosession.id)
+        if round_ is not None and round_.closed_at is not None:
+            return None
+        if target not in _debriefers(project, cosession):
+            return None
+        if target in _answers(session, cosession.id):
+            return None
+        deadline = shift(cosession.ends_at, lead.debrief_within, tz)
+        return PromptNote(session=facts, deadline=deadline, nudge=kind == NUDGE)
+    if kind == SUMMARY:
+        _close(session, project, cosession, now=now)
+        return SummaryNote(
+            collated=_collate(session, project, cosession),
+            questions=_questions(session, project.id),
+        )
+    if kind == DEV_NOTE:
+        note = session.get(DebriefDevNote, int(delivery.payload.get("note_id", 0)))
+        if note is None or note.to_user != target or note.debrief.status != SUBMITTED:
+            return None
+        return DevNoteNote(session=facts, author=note.debrief.user_id, text=note.text)
+    if kind == ACTION_REMINDER:
+        action = session.get(DebriefAction, int(delivery.payload.get("action_id", 0)))
+        if action is None or action.status != OPEN or action.owner != target:
+            return None
+        if cosession.starts_at <= now:
+            return None
+        origin = session.get(CoSession, action.session_id)
+        return ActionReminderNote(
+            action=_action_view(action, origin.title if origin else ""), next_session=facts
+        )
+    if kind == FEEDBACK_ASK:
+        round_ = session.get(DebriefRound, cosession.id)
+        if round_ is not None and round_.feedback_closed_at is not None:
+            return None
+        if target not in cosession.user_ids(PARTICIPANT) or _feedback_of(
+            session, cosession.id, target
+        ):
+            return None
+        return FeedbackAskNote(session=facts)
+    if kind == FEEDBACK_DIGEST:
+        round_ = _round(session, cosession.id)
+        if round_.feedback_closed_at is None:
+            round_.feedback_closed_at = now
+        if target not in cosession.user_ids(FACILITATOR):
+            return None
+        return _digest(session, cosession, facts)
+    if kind == REFLECTIVE_REMINDER:
+        if cosession.starts_at <= now or target not in cosession.user_ids(
+            FACILITATOR
+        ) + cosession.user_ids(PARTICIPANT):
+            return None
+        return ReflectiveNote(
+            session=facts,
+            venue=cosession.venue,
+            debriefs=_debriefs_so_far(session, project, cosession),
+        )
+    return None
+
+
+def _close(session: Session, project: Project, cosession: CoSession, *, now: datetime) -> None:
+    """Close a session's debriefs once: send each developmental note to its addressee."""
+    round_ = _round(session, cosession.id)
+    if round_.closed_at is not None:
+        return
+    round_.closed_at = now
+    # the nudges and prompts still pending will render nothing: cancel them now
+    for row in _pending(session, cosession.id, (PROMPT, NUDGE)):
+        _cancel(row, now)
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    for answer in _answers(session, cosession.id).values():
+        if answer.status != SUBMITTED:
+            continue
+        for note in answer.notes:
+            deliveries.schedule(
+                session,
+                key=f"debrief:s{cosession.id}:dev:{note.id}",
+                kind=DEV_NOTE,
+                target=note.to_user,
+                due_at=now,
+                now=now,
+                project_id=project.id,
+                subject=(SUBJECT, cosession.id),
+                payload={"session_id": cosession.id, "note_id": note.id},
+                escalate_to=coordinators[0] if coordinators else None,
+            )
+
+
+def _feedback_of(session: Session, session_id: int, user_id: str) -> ParticipantFeedback | None:
+    return session.scalar(
+        select(ParticipantFeedback).where(
+            ParticipantFeedback.session_id == session_id, ParticipantFeedback.user_id == user_id
+        )
+    )
+
+
+def _digest(session: Session, cosession: CoSession, facts: SessionFacts) -> FeedbackDigestNote:
+    rows = session.scalars(
+        select(ParticipantFeedback)
+        .where(ParticipantFeedback.session_id == cosession.id)
+        .order_by(ParticipantFeedback.id)
+    ).all()
+    scores = [int(r.heard) for r in rows if r.heard and r.heard.isdigit()]
+    return FeedbackDigestNote(
+        session=facts,
+        answered=len(rows),
+        invited=len(_unique(cosession.user_ids(PARTICIPANT))),
+        heard=spread(scores),
+        keep=tuple((r.keep, r.user_id if r.named else None) for r in rows if r.keep),
+        change=tuple((r.change, r.user_id if r.named else None) for r in rows if r.change),
+    )
+
+
+def _debriefs_so_far(
+    session: Session, project: Project, reflective: CoSession
+) -> tuple[Collated, ...]:
+    """Closed debriefs since the previous reflective session (the last few at most)."""
+    sessions = [s for s in _scheduled(session, project.id) if s.starts_at < reflective.starts_at]
+    earlier_reflective = [s for s in sessions if s.kind == REFLECTIVE]
+    since = earlier_reflective[-1].starts_at if earlier_reflective else None
+    workshops = [
+        s for s in sessions if s.kind != REFLECTIVE and (since is None or s.starts_at > since)
+    ]
+    collated = []
+    for workshop in workshops[-REFLECTIVE_DIGEST_SESSIONS:]:
+        round_ = session.get(DebriefRound, workshop.id)
+        if round_ is not None and round_.closed_at is not None:
+            collated.append(_collate(session, project, workshop))
+    return tuple(collated)
+
+
+# ---------------------------------------------------------------- what people do
+
+
+class NotDebriefer(AccessError):
+    """Someone who was not asked to debrief a session tried to."""
+
+
+class DebriefClosed(AccessError):
+    """The summary is out: debriefs of that session can no longer change."""
+
+
+class FormRejected(AccessError):
+    """A modal's answers need fixing; `errors` are keyed by block id."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values()), "Please check the form."))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DebriefForm:
+    """What the debrief modal shows: the project's questions and any earlier answers."""
+
+    session: SessionFacts
+    questions: dict[str, str]
+    went_well: str = ""
+    change: str = ""
+    voices: str = ""
+    dev: tuple[tuple[str, str], ...] = ()
+    feeling: int | None = None
+    feeling_words: str = ""
+    actions: tuple[tuple[str, str], ...] = ()
+    editing: bool = False
+    shares_to_channel: bool = False
+
+
+@dataclass(frozen=True)
+class DebriefSaved:
+    """A debrief was saved (or a skip recorded)."""
+
+    session: SessionFacts
+    status: str
+    edited: bool
+    dev_notes: int
+    actions: int
+    summary_now: bool
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Who has debriefed one session, never what they wrote."""
+
+    session: SessionFacts
+    debriefed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    missing: tuple[str, ...]
+    closed_at: datetime | None
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class CompletionView:
+    """The coordinator's view of recent sessions' debriefs."""
+
+    project_name: str
+    sessions: tuple[Completion, ...]
+
+
+@dataclass(frozen=True)
+class QuestionsForm:
+    """The questions modal for a coordinator."""
+
+    project_id: int
+    project_name: str
+    questions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChannelSet:
+    """Where summaries go now (None: DMs to the facilitators and coordinators)."""
+
+    project_name: str
+    channel_id: str | None
+    replanned: int
+
+
+@dataclass(frozen=True)
+class ActionList:
+    """The project's open actions, and which the reader may tick."""
+
+    project_name: str
+    actions: tuple[ActionView, ...]
+    can_tick: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """An action ticked (`already` when someone had before)."""
+
+    action: ActionView
+    by: str
+    already: bool
+
+
+@dataclass(frozen=True)
+class FeedbackForm:
+    """The participant feedback modal."""
+
+    session: SessionFacts
+    heard: int | None
+    keep: str = ""
+    change: str = ""
+    named: bool = False
+
+
+@dataclass(frozen=True)
+class FeedbackSaved:
+    """A participant's feedback was saved."""
+
+    session: SessionFacts
+    edited: bool
+    named: bool
+
+
+class Debriefs:
+    """Debriefs, actions and participant feedback; each public call is one transaction."""
+
+    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    # -- debriefs --------------------------------------------------------------------------
+
+    def form(self, *, team_id: str, user_id: str, session_id: int) -> DebriefForm:
+        """The debrief modal for one of the session's debriefers, prefilled when editing."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            settings = db.get(DebriefSettings, project.id)
+            base = DebriefForm(
+                session=_facts(cosession, project),
+                questions=_questions(db, project.id),
+                shares_to_channel=settings is not None and bool(settings.channel_id),
+            )
+            mine = _answers(db, cosession.id).get(user_id)
+            if mine is None or mine.status != SUBMITTED:
+                return base
+            actions = db.scalars(
+                select(DebriefAction)
+                .where(DebriefAction.debrief_id == mine.id)
+                .order_by(DebriefAction.id)
+            ).all()
+            return DebriefForm(
+                session=base.session,
+                questions=base.questions,
+                went_well=mine.went_well,
+                change=mine.change,
+                voices=mine.voices,
+                dev=tuple((n.to_user, n.text) for n in mine.notes),
+                feeling=int(mine.feeling) if mine.feeling and mine.feeling.isdigit() else None,
+                feeling_words=mine.feeling_words or "",
+                actions=tuple((a.owner, a.text) for a in actions),
+                editing=True,
+                shares_to_channel=base.shares_to_channel,
+            )
+
+    def submit(
+        self, *, team_id: str, user_id: str, session_id: int, data: DebriefInput
+    ) -> DebriefSaved:
+        """Save (or replace) someone's debrief; raises FormRejected with inline errors."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            clean, errors = check_debrief(
+                data,
+                author=user_id,
+                addressees=_debriefers(project, cosession),
+                members=[m.user_id for m in project.members],
+            )
+            if clean is None:
+                raise FormRejected(errors)
+            mine = _answers(db, cosession.id).get(user_id)
+            edited = mine is not None and mine.status == SUBMITTED
+            if mine is None:
+                mine = Debrief(session_id=cosession.id, user_id=user_id, created_at=now)
+                db.add(mine)
+            _fill(mine, clean, now=now)
+            db.flush()
+            _replace_actions(db, project, cosession, mine, clean, now=now)
+            return self._after_answer(db, project, cosession, mine, edited=edited, now=now)
+
+    def skip(self, *, team_id: str, user_id: str, session_id: int) -> DebriefSaved:
+        """Skip this one: the nudges stop; writing a debrief later is still possible."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            mine = _answers(db, cosession.id).get(user_id)
+            if mine is not None and mine.status == SUBMITTED:
+                raise AccessError(
+                    f"You have already debriefed “{cosession.title}”, so there is nothing to "
+                    "skip. Your debrief stands."
+                )
+            if mine is None:
+                mine = Debrief(
+                    session_id=cosession.id,
+                    user_id=user_id,
+                    status=SKIPPED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                db.add(mine)
+                db.flush()
+            return self._after_answer(db, project, cosession, mine, edited=False, now=now)
+
+    def _after_answer(
+        self,
+        db: Session,
+        project: Project,
+        cosession: CoSession,
+        mine: Debrief,
+        *,
+        edited: bool,
+        now: datetime,
+    ) -> DebriefSaved:
+        # replanning cancels this person's prompts and nudges, and moves the summary to now
+        # once every facilitator has answered
+        plan_session(db, project=project, cosession=cosession, now=now)
+        actions = db.scalars(select(DebriefAction).where(DebriefAction.debrief_id == mine.id)).all()
+        return DebriefSaved(
+            session=_facts(cosession, project),
+            status=mine.status,
+            edited=edited,
+            dev_notes=len(mine.notes),
+            actions=len(actions),
+            summary_now=_all_answered(db, cosession),
+        )
+
+    def completion(self, *, team_id: str, channel_id: str, user_id: str) -> CompletionView:
+        """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            lead = LeadTimes.from_json(project.lead_times)
+            tz = ZoneInfo(project.timezone)
+            ended = [
+                s for s in _scheduled(db, project.id) if s.ends_at <= now and s.kind != REFLECTIVE
+            ][-RECENT_SESSIONS:]
+            items = []
+            for cosession in reversed(ended):
+                collated = _collate(db, project, cosession)
+                round_ = db.get(DebriefRound, cosession.id)
+                items.append(
+                    Completion(
+                        session=collated.session,
+                        debriefed=collated.debriefed,
+                        skipped=collated.skipped,
+                        missing=collated.missing,
+                        closed_at=round_.closed_at if round_ else None,
+                        deadline=shift(cosession.ends_at, lead.debrief_within, tz),
+                    )
+                )
+            return CompletionView(project_name=project.name, sessions=tuple(items))
+
+    # -- settings --------------------------------------------------------------------------
+
+    def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
+        """The project's debrief questions, for a coordinator to reword."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            return QuestionsForm(
+                project_id=project.id,
+                project_name=project.name,
+                questions=_questions(db, project.id),
+            )
+
+    def save_questions(
+        self, *, team_id: str, user_id: str, project_id: int, questions: dict[str, str]
+    ) -> QuestionsForm:
+        """Reword the project's debrief questions (coordinators only)."""
+        now = self._clock.now()
+        errors = check_questions(questions)
+        if errors:
+            raise FormRejected(errors)
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_coordinator(project, user_id)
+            settings = _settings(db, project.id, user_id, now)
+            settings.questions = {k: questions[k].strip() for k in QUESTION_KEYS}
+            settings.updated_by = user_id
+            settings.updated_at = now
+            return QuestionsForm(
+                project_id=project.id,
+                project_name=project.name,
+                questions=questions_from_json(settings.questions),
+            )
+
+    def set_channel(
+        self, *, team_id: str, channel_id: str, user_id: str, target: str | None
+    ) -> ChannelSet:
+        """Send collated summaries to `target` (None: DM facilitators and coordinators);
+        summaries not yet posted follow."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            settings = _settings(db, project.id, user_id, now)
+            settings.channel_id = target
+            settings.updated_by = user_id
+            settings.updated_at = now
+            db.flush()
+            replanned = 0
+            for cosession in _scheduled(db, project.id):
+                round_ = db.get(DebriefRound, cosession.id)
+                if cosession.kind != REFLECTIVE and (round_ is None or round_.closed_at is None):
+                    plan_session(db, project=project, cosession=cosession, now=now)
+                    replanned += 1
+            return ChannelSet(project_name=project.name, channel_id=target, replanned=replanned)
+
+    def channel(self, *, team_id: str, channel_id: str) -> ChannelSet:
+        """Where summaries go now."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            settings = db.get(DebriefSettings, project.id)
+            return ChannelSet(
+                project_name=project.name,
+                channel_id=settings.channel_id if settings else None,
+                replanned=0,
+            )
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def actions(self, *, team_id: str, channel_id: str, user_id: str) -> ActionList:
+        """The project's open actions; owners and coordinators may tick them."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            if access.role_of(project, user_id) is None:
+                raise AccessError("Only members of this project can see its actions.")
+            rows = db.scalars(
+                select(DebriefAction)
+                .where(DebriefAction.project_id == project.id, DebriefAction.status == OPEN)
+                .order_by(DebriefAction.id)
+            ).all()
+            coordinator = access.role_of(project, user_id) is Role.COORDINATOR
+            views = []
+            for row in rows:
+                origin = db.get(CoSession, row.session_id)
+                views.append(_action_view(row, origin.title if origin else ""))
+            return ActionList(
+                project_name=project.name,
+                actions=tuple(views),
+                can_tick=tuple(v.id for v in views if coordinator or v.owner == user_id),
+            )
+
+    def action_done(self, *, team_id: str, user_id: str, action_id: int) -> ActionDone:
+        """Tick an action: its owner or a coordinator; its reminders stop."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            action = db.get(DebriefAction, action_id)
+            if action is None:
+                raise AccessError("That action no longer exists.")
+            project = access.project_by_id(db, team_id=team_id, project_id=action.project_id)
+            if action.owner != user_id and access.role_of(project, user_id) is not Role.COORDINATOR:
+                raise AccessError(
+                    f"Only <@{action.owner}> (who owns it) or a coordinator can tick this "
+                    "action. Nothing was changed."
+                )
+            origin = db.get(CoSession, action.session_id)
+            already = action.status == DONE
+            if not already:
+                action.status = DONE
+                action.done_at = now
+                action.done_by = user_id
+                db.flush()
+                plan_actions(db, project, now=now)
+            return ActionDone(
+                action=_action_view(action, origin.title if origin else ""),
+                by=action.done_by or user_id,
+                already=already,
+            )
+
+    # -- participant feedback --------------------------------------------------------------
+
+    def feedback_form(
+        self, *, team_id: str, user_id: str, session_id: int, heard: int | None
+    ) -> FeedbackForm:
+        """The feedback modal for one of the session's participants."""
+        with transaction(self._factory) as db:
+            cosession, project = _feedbackable(db, team_id, user_id, session_id)
+            mine = _feedback_of(db, cosession.id, user_id)
+            facts = _facts(cosession, project)
+            if mine is None:
+                return FeedbackForm(session=facts, heard=heard)
+            earlier = int(mine.heard) if mine.heard and mine.heard.isdigit() else None
+            return FeedbackForm(
+                session=facts,
+                heard=heard if heard is not None else earlier,
+                keep=mine.keep,
+                change=mine.change,
+                named=mine.named,
+            )
+
+    def give_feedback(
+        self, *, team_id: str, user_id: str, session_id: int, data: FeedbackInput
+    ) -> FeedbackSaved:
+        """Save a participant's feedback (again replaces it, until it goes to facilitators)."""
+        now = self._clock.now()
+        errors = check_feedback(data)
+        if errors:
+            raise FormRejected(errors)
+        with transaction(self._factory) as db:
+            cosession, project = _feedbackable(db, team_id, user_id, session_id)
+            mine = _feedback_of(db, cosession.id, user_id)
+            edited = mine is not None
+            if mine is None:
+                mine = ParticipantFeedback(session_id=cosession.id, user_id=user_id, created_at=now)
+                db.add(mine)
+            mine.heard = str(data.heard) if data.heard is not None else None
+            mine.keep = data.keep.strip()
+            mine.change = data.change.strip()
+            mine.named = data.named
+            mine.updated_at = now
+            return FeedbackSaved(
+                session=_facts(cosession, project), edited=edited, named=data.named
+            )
+
+
+def _settings(db: Session, project_id: int, user_id: str, now: datetime) -> DebriefSettings:
+    settings = db.get(DebriefSettings, project_id)
+    if settings is None:
+        settings = DebriefSettings(
+            project_id=project_id, questions={}, updated_by=user_id, updated_at=now
+        )
+        db.add(settings)
+    return settings
+
+
+def _fill(row: Debrief, clean: CleanDebrief, *, now: datetime) -> None:
+    row.status = SUBMITTED
+    row.went_well = clean.went_well
+    row.change = clean.change
+    row.voices = clean.voices
+    row.feeling = str(clean.feeling) if clean.feeling is not None else None
+    row.feeling_words = clean.feeling_words or None
+    row.updated_at = now
+    row.notes.clear()
+    for note in clean.dev:
+        row.notes.append(DebriefDevNote(to_user=note.to, text=note.text))
+
+
+def _replace_actions(
+    db: Session,
+    project: Project,
+    cosession: CoSession,
+    mine: Debrief,
+    clean: CleanDebrief,
+    *,
+    now: datetime,
+) -> None:
+    """The debrief's actions become exactly these (the summary is not out, so none is
+    tracked beyond this debrief yet); kept ones keep their ids and reminders."""
+    existing = list(
+        db.scalars(
+            select(DebriefAction)
+            .where(DebriefAction.debrief_id == mine.id)
+            .order_by(DebriefAction.id)
+        ).all()
+    )
+    wanted = [(a.owner, a.text) for a in clean.actions]
+    for row in existing:
+        if (row.owner, row.text) in wanted:
+            wanted.remove((row.owner, row.text))
+        else:
+            db.delete(row)
+    for owner, text in wanted:
+        db.add(
+            DebriefAction(
+                project_id=project.id,
+                session_id=cosession.id,
+                debrief_id=mine.id,
+                owner=owner,
+                text=text,
+                status=OPEN,
+                created_by=mine.user_id,
+                created_at=now,
+            )
+        )
+    db.flush()
+
+
+def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
+    cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
+    if cosession.status != SCHEDULED:
+        raise AccessError(f"“{cosession.title}” was cancelled, so there is nothing to debrief.")
+    project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
+    return cosession, project
+
+
+def _debriefable(
+    db: Session, team_id: str, user_id: str, session_id: int, *, now: datetime
+) -> tuple[CoSession, Project]:
+    cosession, project = _live(db, team_id, session_id)
+    if user_id not in _debriefers(project, cosession):
+        raise NotDebriefer(
+            f"Only the facilitators of “{cosession.title}” and the project team debrief it. "
+            "Nothing was changed."
+        )
+    if cosession.ends_at > now:
+        raise AccessError(f"“{cosession.title}” has not finished yet: debrief it afterwards.")
+    round_ = db.get(DebriefRound, cosession.id)
+    if round_ is not None and round_.closed_at is not None:
+        raise DebriefClosed(
+            f"The summary of “{cosession.title}” has already been posted, so its debriefs "
+            "can no longer change: the team has read it, and a silent edit would leave them "
+            "with a different story from yours. Add anything new to the next session's "
+            "debrief, or tell the team directly."
+        )
+    return cosession, project
+
+
+def _feedbackable(
+    db: Session, team_id: str, user_id: str, session_id: int
+) -> tuple[CoSession, Project]:
+    cosession, project = _live(db, team_id, session_id)
+    if user_id not in cosession.user_ids(PARTICIPANT):
+        raise AccessError(
+            f"Only the participants of “{cosession.title}” can give feedback on it. "
+            "Nothing was changed."
+        )
+    round_ = db.get(DebriefRound, cosession.id)
+    if round_ is not None and round_.feedback_closed_at is not None:
+        raise AccessError(
+            f"Feedback on “{cosession.title}” has already gone to the facilitators, so it is "
+            "closed. Thank you all the same: you can tell them directly, or answer after the "
+            "next session."
+        )
+    return cosession, project
+
+
+__all__ = [
+    "MIN_GROUP",
+    "ActionDone",
+    "ActionList",
+    "Collated",
+    "Completion",
+    "CompletionView",
+    "DebriefForm",
+    "DebriefNote",
+    "DebriefSaved",
+    "Debriefs",
+    "FeedbackForm",
+    "FeedbackSaved",
+    "FormRejected",
+    "QuestionsForm",
+    "build_note",
+    "cancel_session",
+    "debrief_kinds",
+    "plan_session",
+]

@@ -1,0 +1,705 @@
+"""Block Kit for check-ins: consent, the question, support, modals, history and summaries."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from cobot.domain import checkins as rules
+from cobot.domain.roles import Role
+from cobot.services.checkins import (
+    Answer,
+    Consented,
+    ContactForm,
+    ContactNote,
+    ContactRequested,
+    Forgotten,
+    History,
+    NoteForm,
+    PersonSettings,
+    Planned,
+    Prompt,
+    SetupForm,
+    SetupSaved,
+    Summary,
+)
+from cobot.services.ports import OutgoingMessage
+from cobot.slack.blocks.common import button, context, mentions, plain, section, slack_date
+
+GROUP = "Check-ins"
+
+CONSENT_YES = "checkins_consent_yes"
+CONSENT_NO = "checkins_consent_no"
+MOOD_PREFIX = "checkins_mood_"
+MOOD_PATTERN = re.compile(r"^checkins_mood_[1-5]$")
+NOTE = "checkins_note"
+CONTACT = "checkins_contact"
+NOT_TODAY = "checkins_not_today"
+PAUSE = "checkins_pause"
+STOP = "checkins_stop"
+FORGET = "checkins_forget_confirm"
+
+NOTE_MODAL = "checkins_note_modal"
+CONTACT_MODAL = "checkins_contact_modal"
+PAUSE_MODAL = "checkins_pause_modal"
+SETTINGS_MODAL = "checkins_settings_modal"
+SETUP_MODAL = "checkins_setup_modal"
+INPUT = "input"
+
+CONTACTS_USAGE = "Usage: `/cobot checkin contacts @a @b` (coordinators)."
+SUMMARY_USAGE = "Usage: `/cobot checkin summary [weeks]`, e.g. `/cobot checkin summary 4`."
+
+
+def escape(text: str) -> str:
+    """People's text shown as typed: Slack's control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "block_id": block_id, "elements": elements}
+
+
+def _when(at: datetime | None, zone: str) -> str:
+    return slack_date(at, zone) if at is not None else "not planned"
+
+
+# ---------------------------------------------------------------- the check-in DM
+
+
+def consent_blocks(prompt: Prompt) -> list[dict[str, Any]]:
+    """The first check-in: what is collected, who sees what, how to stop; then a choice."""
+    who = mentions(list(prompt.contacts)) if prompt.contacts else "the project's wellbeing contact"
+    explain = (
+        f":seedling: *Wellbeing check-ins for {escape(prompt.project_name)}*\n"
+        "Co-production can be draining as well as rewarding. cobot can ask you now and then, "
+        "privately, how you are doing. Before it asks anything, here is exactly what that "
+        "means."
+    )
+    collected = (
+        "*What is collected*\n"
+        "• How you feel, on a scale of 1 (struggling) to 5 (great), when you choose to answer.\n"
+        "• A note, only if you choose to write one.\n"
+        "Both are stored encrypted. Nothing is collected unless you press *I agree*."
+    )
+    sees = (
+        "*Who sees what*\n"
+        "• Only you see your own answers and notes (`/cobot checkin history`).\n"
+        "• Coordinators see only totals for groups of at least "
+        f"{rules.MIN_GROUP} people, never your answer.\n"
+        f"• If you ask for someone to get in touch, {who} get a message with only what you "
+        "choose to share. Nobody else is ever told.\n"
+        f"• Your answers are deleted {prompt.retention_days} days after the project ends. "
+        "`/cobot my data` sends you a copy; `/cobot forget me` erases them."
+    )
+    when = (
+        "*When and how to stop*\n"
+        f"Check-ins come at {prompt.time_of_day} your time, {rules.format_days(prompt.days)}, "
+        "and you can change that with `/cobot checkin settings`. Every check-in has *Not "
+        "today*, *Pause* and *Stop* buttons, and saying no now is completely fine."
+    )
+    return [
+        section(explain),
+        section(collected),
+        section(sees),
+        section(when),
+        _actions(
+            "checkins_consent",
+            [
+                button("I agree", CONSENT_YES, str(prompt.delivery_id), style="primary"),
+                button("No thanks", CONSENT_NO, str(prompt.delivery_id)),
+            ],
+        ),
+    ]
+
+
+def question_blocks(prompt: Prompt, *, intro: str | None = None) -> list[dict[str, Any]]:
+    """The check-in question: five moods in words, contact, and the one-click controls."""
+    value = str(prompt.delivery_id)
+    blocks: list[dict[str, Any]] = []
+    if intro:
+        blocks.append(section(intro))
+    blocks.append(
+        section(
+            f":wave: *How are you feeling today?* ({escape(prompt.project_name)})\n"
+            "Only you will see your answer."
+        )
+    )
+    blocks.append(_mood_buttons(prompt.delivery_id))
+    blocks.append(section("Would you like someone to get in touch?"))
+    blocks.append(_actions("checkins_contact", [button("Yes, please", CONTACT, value)]))
+    blocks.append(_controls(prompt.delivery_id))
+    return blocks
+
+
+def _mood_buttons(delivery_id: int) -> dict[str, Any]:
+    return _actions(
+        "checkins_mood",
+        [
+            button(
+                f"{rules.MOOD_EMOJI[m]} {rules.mood_label(m)}",
+                f"{MOOD_PREFIX}{m}",
+                f"{delivery_id}:{m}",
+            )
+            for m in sorted(rules.MOODS)
+        ],
+    )
+
+
+def _controls(delivery_id: int) -> dict[str, Any]:
+    value = str(delivery_id)
+    return _actions(
+        "checkins_controls",
+        [
+            button("Not today", NOT_TODAY, value),
+            button("Pause (away until…)", PAUSE, value),
+            button("Stop check-ins", STOP, value),
+        ],
+    )
+
+
+def checkin_message(prompt: Prompt) -> OutgoingMessage:
+    """A check-in delivery: the consent request first, the question after agreement."""
+    if prompt.consent:
+        return OutgoingMessage(
+            text=f"Wellbeing check-ins for {prompt.project_name}: may cobot ask how you are?",
+            blocks=consent_blocks(prompt),
+        )
+    return OutgoingMessage(
+        text=f"How are you feeling today? ({prompt.project_name})",
+        blocks=question_blocks(prompt),
+    )
+
+
+def consented_message(result: Consented) -> OutgoingMessage:
+    """The consent request replaced by the question (agreed) or a goodbye (declined)."""
+    if not result.agreed or result.prompt is None:
+        return OutgoingMessage(
+            text=(
+                "No problem: cobot will not check in with you, and nothing was collected. "
+                "If you change your mind, use `/cobot checkin settings` in the project's channel."
+            )
+        )
+    intro = (
+        ":white_check_mark: Thank you. Your next check-in: "
+        f"{_when(result.next_at, result.timezone)}."
+    )
+    return OutgoingMessage(
+        text="How are you feeling today?", blocks=question_blocks(result.prompt, intro=intro)
+    )
+
+
+def answered_message(answer: Answer) -> OutgoingMessage:
+    """The check-in after an answer: thanks, a note, contact; support after a low answer."""
+    value = str(answer.delivery_id)
+    label = rules.mood_label(answer.mood)
+    blocks: list[dict[str, Any]] = [
+        section(
+            f"{rules.MOOD_EMOJI.get(answer.mood, '')} Thank you. You answered *{label}* "
+            f"({escape(answer.project_name)}). Only you can see this; press another answer "
+            "to change it."
+        ),
+        _mood_buttons(answer.delivery_id),
+    ]
+    if answer.low or answer.streak:
+        lead = (
+            "It sounds like things have been hard for a while."
+            if answer.streak
+            else "It sounds like today is hard."
+        )
+        support = (
+            escape(answer.support)
+            if answer.support.strip()
+            else (
+                "Talk to someone you trust, your GP, or call NHS 111 (option 2 for mental health). "
+                "In an emergency call 999."
+            )
+        )
+        blocks.append(
+            section(
+                f":yellow_heart: {lead} You do not have to manage on your own. "
+                f"*Who you can talk to*\n{support}"
+            )
+        )
+        blocks.append(context("cobot has not told anyone. Only you decide whether anyone hears."))
+    note_label = "Edit your note" if answer.has_note else "Anything you want to say?"
+    elements = [button(note_label, NOTE, value)]
+    if answer.has_contacts:
+        elements.append(button("Would you like someone to get in touch?", CONTACT, value))
+    blocks.append(_actions("checkins_after", elements))
+    blocks.append(_controls(answer.delivery_id))
+    return OutgoingMessage(text=f"Thank you: you answered {label}.", blocks=blocks)
+
+
+def note_saved_text(answer: Answer) -> str:
+    """After the note modal."""
+    if answer.has_note:
+        return ":lock: Your note is saved, encrypted. Only you can see it."
+    return "Your note was removed."
+
+
+def contact_requested_text(result: ContactRequested) -> str:
+    """After asking for contact: who will be told, and what."""
+    shared = [
+        what
+        for what, yes in (
+            ("how you feel today", result.shared_mood),
+            ("your note", result.shared_note),
+            ("your message", result.shared_message),
+        )
+        if yes
+    ]
+    what = ", ".join(shared) if shared else "only that you would like them to get in touch"
+    return (
+        f":handshake: {mentions(list(result.contacts))} will get a message asking them to get "
+        f"in touch, with {what}. Nobody else is told."
+    )
+
+
+def planned_text(planned: Planned, *, what: str) -> str:
+    """After Not today or Pause."""
+    back = (
+        f" You are away until {planned.paused_until:%A %d %B %Y}."
+        if planned.paused_until is not None
+        else ""
+    )
+    return f"{what}{back} Your next check-in: {_when(planned.next_at, planned.timezone)}."
+
+
+STOPPED_TEXT = (
+    ":octagonal_sign: Check-ins are stopped for this project: cobot will not ask again. "
+    "Your earlier answers stay private to you (`/cobot forget me` erases them). To start "
+    "again, use `/cobot checkin settings` in the project's channel."
+)
+
+
+def contact_message(note: ContactNote) -> OutgoingMessage:
+    """The DM to a wellbeing contact: only what the person chose to share."""
+    lines = [
+        f":handshake: <@{note.person}> asked for someone to get in touch "
+        f"({escape(note.project_name)}, {slack_date(note.requested_at, note.timezone)}).",
+    ]
+    if note.mood is not None:
+        lines.append(f"*How they feel today:* {rules.mood_label(note.mood)}")
+    if note.note:
+        lines.append(f"*Their note:*\n{escape(note.note)}")
+    if note.message:
+        lines.append(f"*Their message to you:*\n{escape(note.message)}")
+    blocks = [
+        section("\n".join(lines)),
+        context(
+            "This was shared with you alone, because they asked. Please keep it private and "
+            "reach out to them directly."
+        ),
+    ]
+    return OutgoingMessage(
+        text=f"<@{note.person}> asked for someone to get in touch",
+        blocks=blocks,
+    )
+
+
+# ---------------------------------------------------------------- modals
+
+
+def _modal(
+    callback_id: str, title: str, submit: str, metadata: str, blocks: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = True,
+    optional: bool = True,
+    hint: str | None = None,
+    max_length: int = 2000,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, 75), "value": value}
+
+
+def note_modal(form: NoteForm) -> dict[str, Any]:
+    """Anything you want to say? (encrypted, seen only by you)."""
+    return _modal(
+        NOTE_MODAL,
+        "Your note",
+        "Save",
+        str(form.delivery_id),
+        [
+            _text_input(
+                "note",
+                "Anything you want to say?",
+                initial=form.note,
+                hint="Only you can see this. It is stored encrypted. Leave it empty to remove it.",
+            )
+        ],
+    )
+
+
+def contact_modal(form: ContactForm) -> dict[str, Any]:
+    """Choose what to share with the wellbeing contacts."""
+    options = []
+    if form.mood is not None:
+        options.append(_option(f"How I feel today ({rules.mood_label(form.mood)})", "mood"))
+    if form.has_note:
+        options.append(_option("My note", "note"))
+    blocks: list[dict[str, Any]] = [
+        section(
+            f"{mentions(list(form.contacts))} will get a message asking them to get in touch "
+            "with you. They see only what you choose below; nobody else is told."
+        )
+    ]
+    if options:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "share",
+                "optional": True,
+                "label": plain("Share with them (optional)"),
+                "element": {"type": "checkboxes", "action_id": INPUT, "options": options},
+            }
+        )
+    blocks.append(
+        _text_input("message", "A message for them (optional)", hint="For example, a good time.")
+    )
+    return _modal(CONTACT_MODAL, "Get in touch", "Ask them", str(form.delivery_id), blocks)
+
+
+def pause_modal(delivery_id: int) -> dict[str, Any]:
+    """Away until <date>."""
+    return _modal(
+        PAUSE_MODAL,
+        "Pause check-ins",
+        "Pause",
+        str(delivery_id),
+        [
+            {
+                "type": "input",
+                "block_id": "until",
+                "label": plain("Away until (check-ins start again on this day)"),
+                "element": {"type": "datepicker", "action_id": INPUT},
+            }
+        ],
+    )
+
+
+def settings_modal(found: PersonSettings) -> dict[str, Any]:
+    """The person's own settings: time, days, after sessions, pause, taking part."""
+    day_options = [_option(name, str(i)) for i, name in enumerate(rules.DAY_NAMES)]
+    chosen_days = [o for o in day_options if int(o["value"]) in found.days]
+    pause: dict[str, Any] = {"type": "datepicker", "action_id": INPUT}
+    if found.paused_until is not None:
+        pause["initial_date"] = found.paused_until.isoformat()
+    part = _option("Send me check-ins", "yes")
+    after = _option("Also check in after each session I took part in", "yes")
+    status = {
+        "active": f"You are taking part. Next check-in: {_when(found.next_at, found.timezone)}.",
+        "invited": "cobot will ask for your consent at your next check-in time.",
+        "declined": "You said no thanks to check-ins.",
+        "stopped": "Your check-ins are stopped.",
+        "not_enrolled": "You are not taking part in check-ins yet.",
+    }.get(found.status, "")
+    days_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": INPUT,
+        "options": day_options,
+    }
+    if chosen_days:
+        days_element["initial_options"] = chosen_days
+    part_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [part]}
+    if found.status in ("active", "invited"):
+        part_element["initial_options"] = [part]
+    after_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [after]}
+    if found.after_sessions:
+        after_element["initial_options"] = [after]
+    blocks = [
+        section(
+            f"*{escape(found.project_name)}*\n{status}\nTimes are in your Slack time zone "
+            f"(now {escape(found.timezone)}); if you travel, check-ins follow you."
+        ),
+        {
+            "type": "input",
+            "block_id": "taking_part",
+            "optional": True,
+            "label": plain("Taking part"),
+            "element": part_element,
+        },
+        _text_input(
+            "time",
+            "Time of day",
+            initial=found.time_of_day,
+            multiline=False,
+            optional=False,
+            hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}, e.g. 10:00.",
+            max_length=8,
+        ),
+        {
+            "type": "input",
+            "block_id": "days",
+            "label": plain("Your working days"),
+            "element": days_element,
+        },
+        {
+            "type": "input",
+            "block_id": "after_sessions",
+            "optional": True,
+            "label": plain("After sessions"),
+            "element": after_element,
+        },
+        {
+            "type": "input",
+            "block_id": "pause",
+            "optional": True,
+            "label": plain("Away until (optional)"),
+            "element": pause,
+        },
+    ]
+    return _modal(SETTINGS_MODAL, "Check-in settings", "Save", str(found.project_id), blocks)
+
+
+def settings_saved_text(found: PersonSettings) -> str:
+    """After saving settings."""
+    if found.status not in ("active", "invited"):
+        return STOPPED_TEXT
+    when = f"{found.time_of_day} your time, {rules.format_days(found.days)}"
+    return f":gear: Saved: check-ins at {when}. Next: {_when(found.next_at, found.timezone)}."
+
+
+def setup_modal(form: SetupForm) -> dict[str, Any]:
+    """The coordinators' set-up: on/off, enrolled roles, rhythm, support information."""
+    role_options = [_option(role.label, role.value) for role in Role]
+    chosen = [o for o in role_options if o["value"] in form.roles]
+    on = _option("Check-ins are on for this project", "yes")
+    on_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [on]}
+    if form.enabled:
+        on_element["initial_options"] = [on]
+    roles_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": INPUT,
+        "options": role_options,
+    }
+    if chosen:
+        roles_element["initial_options"] = chosen
+    rhythm_options = [_option("Weekly", "weekly"), _option("Every two weeks", "fortnightly")]
+    rhythm = next((o for o in rhythm_options if o["value"] == form.rhythm), rhythm_options[0])
+    contacts = (
+        mentions(list(form.contacts))
+        if form.contacts
+        else "none yet: name them with `/cobot checkin contacts @a @b`"
+    )
+    blocks = [
+        section(
+            f"*{escape(form.project_name)}*\nEach person is asked for consent first and picks "
+            "their own time; coordinators only ever see totals for groups of at least "
+            f"{rules.MIN_GROUP}.\nWellbeing contacts: {contacts}."
+        ),
+        {
+            "type": "input",
+            "block_id": "enabled",
+            "optional": True,
+            "label": plain("Check-ins"),
+            "element": on_element,
+        },
+        {
+            "type": "input",
+            "block_id": "roles",
+            "optional": True,
+            "label": plain("Who is invited"),
+            "element": roles_element,
+        },
+        {
+            "type": "input",
+            "block_id": "rhythm",
+            "label": plain("How often"),
+            "element": {
+                "type": "static_select",
+                "action_id": INPUT,
+                "options": rhythm_options,
+                "initial_option": rhythm,
+            },
+        },
+        _text_input(
+            "support",
+            "Support information (who to talk to, local services)",
+            initial=form.support_text,
+            optional=True,
+            hint="Shown privately to anyone whose answer is low.",
+            max_length=2900,
+        ),
+        _text_input(
+            "retention",
+            "Delete answers this many days after the project closes",
+            initial=str(form.retention_days),
+            multiline=False,
+            optional=False,
+            max_length=5,
+        ),
+    ]
+    return _modal(SETUP_MODAL, "Check-in set-up", "Save", str(form.project_id), blocks)
+
+
+def setup_saved_text(saved: SetupSaved) -> str:
+    """After the set-up modal."""
+    if not saved.enabled:
+        return "Check-ins are off for this project: nobody will be asked."
+    invited = (
+        f" {saved.invited} {'person' if saved.invited == 1 else 'people'} will be asked for "
+        "consent at their check-in time."
+        if saved.invited
+        else ""
+    )
+    return f":seedling: Check-ins are on.{invited}"
+
+
+def contacts_text(contacts: tuple[str, ...]) -> str:
+    """After `/cobot checkin contacts`."""
+    return (
+        f"Wellbeing contacts: {mentions(list(contacts))}. When someone asks for contact, "
+        "they get a DM with only what that person chose to share."
+    )
+
+
+# ---------------------------------------------------------------- what people see
+
+
+def history_text(history: History) -> str:
+    """The person's own check-ins: dates, moods, a trend, their notes."""
+    if not history.projects:
+        return "You have no check-in answers stored."
+    parts = []
+    for project in history.projects:
+        lines = [f"*{escape(project.project_name)}*  trend: `{project.trend}`"]
+        for entry in project.entries[-30:]:
+            line = f"• {entry.asked_on:%a %d %b %Y}: {rules.mood_label(entry.mood)}"
+            if entry.note:
+                line += f" (note: {escape(entry.note)})"
+            lines.append(line)
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def history_blocks(history: History) -> list[dict[str, Any]]:
+    """History as sections (one per project), with a privacy line."""
+    blocks = [section(":lock: *Your check-ins* (only you can see this)")]
+    if not history.projects:
+        blocks.append(section("You have no check-in answers stored."))
+    for project in history.projects[:40]:
+        blocks.append(section(history_text(History(projects=(project,)))))
+    return blocks[:50]
+
+
+def _figures(f: rules.GroupFigures) -> str:
+    return (
+        f"{f.people} people, {f.answers} answers, average {f.average:.1f} of 5, "
+        f"{f.low_answers} low answer{'' if f.low_answers == 1 else 's'}"
+    )
+
+
+def _group_label(value: str) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return "Former members"
+
+
+def summary_text(summary: Summary) -> str:
+    """Aggregates for coordinators; never one person's answer."""
+    head = (
+        f"*Check-ins in {escape(summary.project_name)}*, the last {summary.weeks} "
+        f"week{'' if summary.weeks == 1 else 's'} (since "
+        f"{slack_date(summary.since, summary.timezone, with_time=False)})"
+    )
+    agg = summary.aggregate
+    lines = [head]
+    if agg.total is None:
+        lines.append(
+            f"Fewer than {rules.MIN_GROUP} people answered in this period, so nothing is shown: "
+            "small numbers could reveal someone's answers."
+        )
+    else:
+        lines.append(f"*Whole project:* {_figures(agg.total)}")
+        for group in agg.groups:
+            lines.append(f"• {_group_label(group.group)}: {_figures(group)}")
+        if agg.hidden:
+            lines.append(
+                f"Groups with fewer than {rules.MIN_GROUP} people are combined out of the "
+                "breakdown (with any group that would let them be worked out): "
+                + ", ".join(_group_label(g) for g in agg.hidden)
+                + "."
+            )
+    if summary.contact_requests:
+        lines.append("*Asked for someone to get in touch*")
+        lines.extend(
+            f"• <@{c.user_id}>, {slack_date(c.requested_at, summary.timezone)}"
+            for c in summary.contact_requests[:50]
+        )
+    else:
+        lines.append("Nobody asked for someone to get in touch in this period.")
+    return "\n".join(lines)
+
+
+def summary_blocks(summary: Summary) -> list[dict[str, Any]]:
+    """The summary as one section plus a privacy line."""
+    return [
+        section(summary_text(summary)),
+        context(
+            f"Only totals for groups of at least {rules.MIN_GROUP} people are shown; individual "
+            "answers and notes are seen only by the person who gave them."
+        ),
+    ]
+
+
+def forget_confirm_blocks() -> list[dict[str, Any]]:
+    """Ask before erasing."""
+    return [
+        section(
+            ":warning: This erases all your check-in answers, notes, settings and contact "
+            "requests in every project here, and stops your check-ins. It cannot be undone. "
+            "(`/cobot my data` sends you a copy first.)"
+        ),
+        _actions(
+            "checkins_forget", [button("Erase my check-in data", FORGET, "1", style="danger")]
+        ),
+    ]
+
+
+def forgotten_text(done: Forgotten) -> str:
+    """After erasure."""
+    return (
+        f":wastebasket: Erased: {done.answers} answer{'' if done.answers == 1 else 's'}, "
+        f"{done.contact_requests} contact request"
+        f"{'' if done.contact_requests == 1 else 's'} and your check-in settings in "
+        f"{done.enrolments} project{'' if done.enrolments == 1 else 's'}. cobot will not send "
+        "you check-ins unless you start them again."
+    )

@@ -1,0 +1,109 @@
+"""Check-in tables: a project's set-up, each person's enrolment, answers, contact requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cobot.storage.crypto import EncryptedText
+from cobot.storage.models.core import Base
+from cobot.storage.types import UTCDateTime
+
+
+class CheckinSetup(Base):
+    """A project's check-in set-up, chosen by its coordinators (nothing personal)."""
+
+    __tablename__ = "checkin_setups"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    rhythm: Mapped[str] = mapped_column(String(20), default="weekly")
+    support_text: Mapped[str] = mapped_column(Text, default="")
+    contacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    retention_days: Mapped[int] = mapped_column(Integer, default=90)
+    # members added after this were not yet invited (a forgotten person is not re-invited)
+    invited_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CheckinPerson(Base):
+    """One person's enrolment in one project's check-ins: consent and their own settings."""
+
+    __tablename__ = "checkin_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    # invited (asked for consent) | active | declined | stopped
+    status: Mapped[str] = mapped_column(String(16), default="invited")
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_of_day: Mapped[str] = mapped_column(String(5), default="10:00")
+    working_days: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    after_sessions: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    last_checkin_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_checkin_people_person"),)
+
+
+class CheckinAnswer(Base):
+    """One answer to one check-in; the mood and the note are encrypted at rest."""
+
+    __tablename__ = "checkin_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # the check-in message answered (deliveries.id); pressing again changes the answer
+    delivery_id: Mapped[int] = mapped_column(Integer, unique=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    role: Mapped[str] = mapped_column(String(20))
+    mood: Mapped[str] = mapped_column(EncryptedText())
+    note: Mapped[str | None] = mapped_column(EncryptedText())
+
+    __table_args__ = (Index("ix_checkin_answers_project", "project_id", "answered_at"),)
+
+
+class CheckinContactRequest(Base):
+    """A person asked the project's wellbeing contacts to get in touch, and what they chose
+    to share with them (the contacts' message is rendered from exactly this)."""
+
+    __tablename__ = "checkin_contact_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkin_answers.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    share_mood: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_note: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str | None] = mapped_column(EncryptedText())
