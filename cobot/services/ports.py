@@ -23,11 +23,26 @@ class SystemClock:
 
 
 @dataclass(frozen=True)
+class OutgoingFile:
+    """A file to share through Slack's upload flow (e.g. a word cloud image)."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
-    """What to post: plain text (the notification fallback) and optional Block Kit."""
+    """What to post: plain text (the notification fallback) and optional Block Kit.
+
+    With `files`, the files are uploaded and shared with `text` as their comment (blocks
+    are not sent: Slack's upload flow takes text only); PostedMessage.ts is then the
+    first file's id.
+    """
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    files: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass(frozen=True)

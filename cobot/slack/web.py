@@ -40,6 +40,8 @@ class SlackMessenger:
         self._client = client
 
     def post(self, target: str, message: OutgoingMessage) -> PostedMessage:
+        if message.files:
+            return self._upload(target, message)
         try:
             response = self._client.chat_postMessage(
                 channel=target,
@@ -54,3 +56,25 @@ class SlackMessenger:
         except (SlackRequestError, URLError, TimeoutError, OSError) as exc:
             raise SlackSendError(type(exc).__name__, permanent=False) from None
         return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def _upload(self, target: str, message: OutgoingMessage) -> PostedMessage:
+        """Share files through files.getUploadURLExternal/completeUploadExternal."""
+        try:
+            channel = target
+            if target.startswith(("U", "W")):
+                channel = str(self._client.conversations_open(users=target)["channel"]["id"])
+            response = self._client.files_upload_v2(
+                channel=channel,
+                file_uploads=[
+                    {"content": f.content, "filename": f.filename, "title": f.title}
+                    for f in message.files
+                ],
+                initial_comment=message.text,
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            raise SlackSendError(error, permanent=is_permanent(error)) from None
+        except (SlackRequestError, URLError, TimeoutError, OSError) as exc:
+            raise SlackSendError(type(exc).__name__, permanent=False) from None
+        files = response.get("files") or [{}]
+        return PostedMessage(channel=channel, ts=str(files[0].get("id") or ""))

@@ -1,0 +1,964 @@
+"""Endings: feelings and boats, the word cloud, the evaluation, celebration and after.
+
+`start` opens the collection: every member is asked by DM (a ledger row each) for up to
+three words and a boat; a final reflective debrief for the practitioners and a celebration
+(sessions with their usual reminders) are scheduled when the coordinator picks their times,
+and a follow-up check-in with everyone a few weeks after the end. When the collection
+closes (its deadline, or a coordinator) one ledger row uploads the word cloud to the
+project channel and another posts the counts and the boats: each exactly once, by key.
+Answers are encrypted and only ever shared as aggregates of at least MIN_GROUP people.
+Closing the project stops every recurring prompt and starts the retention clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain import endings as rules
+from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.endings import (
+    EvaluationAnswer,
+    EvaluationThemes,
+    FeelingAnswer,
+    FeelingsTally,
+    WordsError,
+)
+from cobot.domain.roles import Role
+from cobot.domain.sessions import LocalTimeError, to_utc
+from cobot.services import access, deliveries, reminders
+from cobot.services.access import AccessError, NoProjectHere
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.ports import Clock, OutgoingMessage
+from cobot.storage.db import transaction
+from cobot.storage.models import (
+    CoSession,
+    Delivery,
+    Ending,
+    EndingEvaluation,
+    EndingFeeling,
+    EndingFollowUp,
+    Project,
+    SessionPerson,
+)
+
+SUBJECT = "ending"
+STARTED = "ending_started"
+INVITE = "ending_invite"
+CLOUD = "ending_cloud"
+RESULTS = "ending_results"
+FOLLOW_UP = "ending_follow_up"
+KINDS = (STARTED, INVITE, CLOUD, RESULTS, FOLLOW_UP)
+# what closing a project leaves scheduled: the results of the ending and the follow-up
+KEEP_ON_CLOSE = frozenset({CLOUD, RESULTS, FOLLOW_UP})
+CELEBRATION = "celebration"
+REFLECTIVE = "reflective"
+EVENT_LENGTH = timedelta(hours=2)
+DEADLINE_TIME = time(17, 0)
+DEFAULT_RETENTION = timedelta(days=90)
+CLOUD_FILENAME = "feelings-word-cloud.png"
+
+
+class InvalidFields(AccessError):
+    """Some fields of a form are wrong; `errors` maps each field to what to fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- typed requests and views
+
+
+@dataclass(frozen=True)
+class EndingPlan:
+    """What a coordinator chose in the ending modal."""
+
+    deadline: date
+    follow_up_weeks: int = rules.DEFAULT_FOLLOW_UP_WEEKS
+    celebration_day: date | None = None
+    celebration_time: time | None = None
+    celebration_venue: str = ""
+    reflective_day: date | None = None
+    reflective_time: time | None = None
+
+
+@dataclass(frozen=True)
+class EndingDraft:
+    """What the ending modal starts from."""
+
+    project_id: int
+    project_name: str
+    timezone: str
+    default_deadline: date
+    already: datetime | None
+
+
+@dataclass(frozen=True)
+class EndingStarted:
+    """The ending as it was opened."""
+
+    project_name: str
+    timezone: str
+    deadline: datetime
+    invited: int
+    celebration_at: datetime | None
+    reflective_at: datetime | None
+    follow_up_at: datetime
+
+
+@dataclass(frozen=True)
+class CollectionClosed:
+    """The collection closed now; the results follow in the channel."""
+
+    project_name: str
+    answers: int
+
+
+@dataclass(frozen=True)
+class FeelingsForm:
+    """The feelings modal, prefilled with the person's own earlier answer."""
+
+    project_id: int
+    project_name: str
+    words: str = ""
+    boat: str = ""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An answer was saved (or replaced)."""
+
+    project_name: str
+    edited: bool
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvaluationForm:
+    """The evaluation modal: the project's questions and the person's earlier answers."""
+
+    project_id: int
+    project_name: str
+    questions: dict[str, str]
+    answers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QuestionsForm:
+    """The evaluation questions, for a coordinator to reword."""
+
+    project_id: int
+    project_name: str
+    questions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ThemesView:
+    """The evaluation collated for a coordinator."""
+
+    project_name: str
+    themes: EvaluationThemes
+
+
+@dataclass(frozen=True)
+class FeelingsView:
+    """What `/cobot feelings` shows: the tally once the collection has closed."""
+
+    project_name: str
+    started: bool
+    closed_at: datetime | None
+    deadline: datetime | None
+    timezone: str
+    tally: FeelingsTally
+    cloud_file_id: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpForm:
+    """The follow-up reply modal."""
+
+    project_id: int
+    project_name: str
+    how: str = ""
+    what_next: str = ""
+
+
+@dataclass(frozen=True)
+class CloseDraft:
+    """What closing a project will do, for the confirmation."""
+
+    project_id: int
+    project_name: str
+    pending: int
+    collection_open: bool
+
+
+@dataclass(frozen=True)
+class ProjectClosed:
+    """The project closed: prompts cancelled, the retention clock started."""
+
+    project_name: str
+    timezone: str
+    cancelled: int
+    closed_at: datetime
+    retention_until: datetime
+
+
+# ---------------------------------------------------------------- what messages say
+
+
+@dataclass(frozen=True)
+class EventBrief:
+    """A session the ending scheduled."""
+
+    title: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class StartedNote:
+    """The channel hears that the ending has started."""
+
+    project_name: str
+    timezone: str
+    deadline: datetime
+    celebration: EventBrief | None
+    reflective: EventBrief | None
+    follow_up_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InviteNote:
+    """Ask one person for their words, their boat and their evaluation."""
+
+    project_id: int
+    project_name: str
+    timezone: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class CloudNote:
+    """The word cloud, to upload to the channel."""
+
+    project_name: str
+    answers: int
+    png: bytes
+
+
+@dataclass(frozen=True)
+class ResultsNote:
+    """The counts and boats, to post to the channel."""
+
+    project_name: str
+    tally: FeelingsTally
+
+
+@dataclass(frozen=True)
+class FollowUpNote:
+    """Weeks after the end: how are you, what happened next?"""
+
+    project_id: int
+    project_name: str
+
+
+EndingNote = StartedNote | InviteNote | CloudNote | ResultsNote | FollowUpNote
+Presenter = Callable[[EndingNote], OutgoingMessage]
+
+
+# ---------------------------------------------------------------- reading answers
+
+
+def feelings_tally(db: Session, project_id: int) -> FeelingsTally:
+    """The shareable tally of a project's feelings (for the channel, the report, the CLI)."""
+    rows = db.scalars(
+        select(EndingFeeling)
+        .where(EndingFeeling.project_id == project_id)
+        .order_by(EndingFeeling.id)
+    ).all()
+    return rules.tally(
+        [FeelingAnswer(group=r.role_group, words=tuple(r.words.split()), boat=r.boat) for r in rows]
+    )
+
+
+def evaluation_themes(db: Session, project_id: int) -> EvaluationThemes:
+    """The evaluation collated by safe group."""
+    ending = db.get(Ending, project_id)
+    questions = rules.questions_from_json(ending.questions if ending else None)
+    rows = db.scalars(
+        select(EndingEvaluation)
+        .where(EndingEvaluation.project_id == project_id)
+        .order_by(EndingEvaluation.id)
+    ).all()
+    answers = [EvaluationAnswer(group=r.role_group, answers=_answers(r)) for r in rows]
+    return rules.collate_evaluation(answers, questions)
+
+
+def cloud_file_id(db: Session, project_id: int) -> str | None:
+    """The Slack file id of the uploaded word cloud, once it went out."""
+    row = db.scalar(
+        select(Delivery).where(Delivery.idempotency_key == f"ending:{project_id}:cloud")
+    )
+    if row is None or row.status != DeliveryStatus.SENT:
+        return None
+    return row.slack_ts
+
+
+def _answers(row: EndingEvaluation) -> dict[str, str]:
+    try:
+        data = json.loads(row.answers)
+    except ValueError:
+        return {}
+    return {k: str(v) for k, v in data.items() if k in rules.QUESTION_KEYS}
+
+
+def project_any(
+    db: Session, *, team_id: str, channel_id: str | None = None, project_id: int | None = None
+) -> Project:
+    """A project of this workspace by channel or id, active or closed (results and exports
+    stay available after closing, until the retention purge)."""
+    if project_id is not None:
+        project = db.get(Project, project_id)
+        if project is None or project.team_id != team_id:
+            raise NoProjectHere()
+        return project
+    found = db.scalar(
+        select(Project).where(Project.team_id == team_id, Project.channel_id == channel_id)
+    )
+    if found is None:
+        raise NoProjectHere()
+    return found
+
+
+def _member_group(project: Project, user_id: str) -> str:
+    role = access.role_of(project, user_id)
+    if role is None:
+        raise AccessError(
+            f"You are not a member of “{project.name}”, so there is nothing for you to answer here."
+        )
+    return rules.group_of(role)
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Endings:
+    """Use cases for the end of a project; each public call is one transaction."""
+
+    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    # -- starting and closing the collection -------------------------------------------
+
+    def draft(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None = None,
+        project_id: int | None = None,
+    ) -> EndingDraft:
+        """The ending modal for a coordinator (by channel, or by id from an App Home button)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = _active(db, team_id, channel_id, project_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id)
+            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            return EndingDraft(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                default_deadline=today + rules.DEFAULT_COLLECTION,
+                already=ending.started_at if ending is not None else None,
+            )
+
+    def start(
+        self, *, team_id: str, user_id: str, project_id: int, plan: EndingPlan
+    ) -> EndingStarted:
+        """Open the collection and schedule the celebration, final debrief and follow-up.
+
+        InvalidFields names each field to fix (keys: deadline, follow_up, celebration,
+        reflective); nothing is saved then.
+        """
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id, with_for_update=True)
+            if ending is not None and ending.started_at is not None:
+                raise AccessError(
+                    "The ending of this project has already started. `/cobot ending close` "
+                    "closes the collection early; `/cobot session add` adds other events."
+                )
+            tz = ZoneInfo(project.timezone)
+            deadline, celebration_at, reflective_at = self._check_plan(plan, tz, now)
+            if ending is None:
+                ending = Ending(project_id=project.id, questions={}, updated_at=now)
+                db.add(ending)
+            ending.started_at = now
+            ending.started_by = user_id
+            ending.deadline = deadline
+            ending.updated_at = now
+            members = [m.user_id for m in project.members]
+            celebration = reflective = None
+            if celebration_at is not None:
+                coordinators = access.people_with(project, Role.COORDINATOR)
+                celebration = _event(
+                    db,
+                    project,
+                    kind=CELEBRATION,
+                    title=f"Celebration: {project.name}",
+                    starts_at=celebration_at,
+                    venue=plan.celebration_venue.strip(),
+                    facilitators=coordinators,
+                    participants=[m for m in members if m not in coordinators],
+                    by=user_id,
+                    now=now,
+                )
+                ending.celebration_session_id = celebration.id
+            if reflective_at is not None:
+                practitioners = access.people_with(project, Role.PRACTITIONER)
+                team = access.people_with(project, Role.COORDINATOR) + access.people_with(
+                    project, Role.PROJECT_TEAM
+                )
+                reflective = _event(
+                    db,
+                    project,
+                    kind=REFLECTIVE,
+                    title=f"Final debrief: {project.name}",
+                    starts_at=reflective_at,
+                    venue="",
+                    facilitators=practitioners,
+                    participants=team,
+                    by=user_id,
+                    now=now,
+                )
+                ending.reflective_session_id = reflective.id
+            end = max([deadline] + ([celebration.ends_at] if celebration else []))
+            ending.follow_up_at = end + timedelta(weeks=plan.follow_up_weeks)
+            pid = project.id
+
+            def owe(key: str, kind: str, target: str, due: datetime) -> None:
+                deliveries.schedule(
+                    db,
+                    key=f"ending:{pid}:{key}",
+                    kind=kind,
+                    target=target,
+                    due_at=due,
+                    now=now,
+                    project_id=pid,
+                    subject=(SUBJECT, pid),
+                    payload={"project_id": pid},
+                    escalate_to=user_id,
+                )
+
+            owe("started", STARTED, project.channel_id, now)
+            for member in members:
+                owe(f"invite:{member}", INVITE, member, now)
+                owe(f"follow_up:{member}", FOLLOW_UP, member, ending.follow_up_at)
+            owe("cloud", CLOUD, project.channel_id, deadline)
+            owe("results", RESULTS, project.channel_id, deadline)
+            return EndingStarted(
+                project_name=project.name,
+                timezone=project.timezone,
+                deadline=deadline,
+                invited=len(members),
+                celebration_at=celebration_at,
+                reflective_at=reflective_at,
+                follow_up_at=ending.follow_up_at,
+            )
+
+    def _check_plan(
+        self, plan: EndingPlan, tz: ZoneInfo, now: datetime
+    ) -> tuple[datetime, datetime | None, datetime | None]:
+        errors: dict[str, str] = {}
+        today = now.astimezone(tz).date()
+        problem = rules.check_deadline(plan.deadline, today)
+        if problem:
+            errors["deadline"] = problem
+        if not 1 <= plan.follow_up_weeks <= rules.MAX_FOLLOW_UP_WEEKS:
+            errors["follow_up"] = f"Choose 1 to {rules.MAX_FOLLOW_UP_WEEKS} weeks."
+        if len(plan.celebration_venue) > 300:
+            errors["venue"] = "Keep the venue or link under 300 characters."
+        events: dict[str, datetime | None] = {}
+        for key, day, at in (
+            ("celebration", plan.celebration_day, plan.celebration_time),
+            ("reflective", plan.reflective_day, plan.reflective_time),
+        ):
+            events[key] = None
+            if day is None and at is None:
+                continue
+            if day is None or at is None:
+                errors[key] = "Pick both a date and a time, or neither."
+                continue
+            try:
+                when, _ambiguous = to_utc(day, at, tz)
+            except LocalTimeError as exc:
+                errors[key] = f"{exc}; pick another time."
+                continue
+            if when <= now:
+                errors[key] = "That time has already passed; pick a future date."
+            events[key] = when
+        if errors:
+            raise InvalidFields(errors)
+        deadline, _ = to_utc(plan.deadline, DEADLINE_TIME, tz)
+        return deadline, events["celebration"], events["reflective"]
+
+    def close_collection(self, *, team_id: str, channel_id: str, user_id: str) -> CollectionClosed:
+        """Close the collection now: the word cloud and the results go to the channel."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            ending = _open_ending(db, project)
+            _close(db, ending, now=now, by=user_id)
+            answers = db.scalars(
+                select(EndingFeeling.id).where(EndingFeeling.project_id == project.id)
+            ).all()
+            return CollectionClosed(project_name=project.name, answers=len(answers))
+
+    # -- feelings ------------------------------------------------------------------------
+
+    def feelings_form(self, *, team_id: str, user_id: str, project_id: int) -> FeelingsForm:
+        """The feelings modal for a member while the collection is open."""
+        with transaction(self._factory) as db:
+            project, _ending, _group = _answerable(db, team_id, user_id, project_id)
+            mine = _mine(db, EndingFeeling, project.id, user_id)
+            return FeelingsForm(
+                project_id=project.id,
+                project_name=project.name,
+                words=mine.typed if mine else "",
+                boat=mine.boat if mine else "",
+            )
+
+    def submit_feelings(
+        self, *, team_id: str, user_id: str, project_id: int, words: str, boat: str
+    ) -> Saved:
+        """Save (or replace) someone's words and boat; InvalidFields (words, boat) refuses."""
+        errors: dict[str, str] = {}
+        counted: tuple[str, ...] = ()
+        try:
+            counted = rules.parse_feelings(words)
+        except WordsError as exc:
+            errors["words"] = str(exc)
+        try:
+            boat = rules.check_boat(boat)
+        except WordsError as exc:
+            errors["boat"] = str(exc)
+        if errors:
+            raise InvalidFields(errors)
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project, _ending, group = _answerable(db, team_id, user_id, project_id)
+            mine = _mine(db, EndingFeeling, project.id, user_id)
+            edited = mine is not None
+            if mine is None:
+                mine = EndingFeeling(project_id=project.id, user_id=user_id, created_at=now)
+                db.add(mine)
+            mine.role_group = group
+            mine.typed = " ".join(words.split())[:200]
+            mine.words = " ".join(counted)
+            mine.boat = boat
+            mine.updated_at = now
+            return Saved(project_name=project.name, edited=edited, words=counted)
+
+    def feelings(self, *, team_id: str, channel_id: str, user_id: str) -> FeelingsView:
+        """The shared tally, image reference and counts (members; once the collection closed)."""
+        with transaction(self._factory) as db:
+            project = project_any(db, team_id=team_id, channel_id=channel_id)
+            if access.role_of(project, user_id) is None:
+                raise AccessError("Only members of this project can see how it ended.")
+            ending = db.get(Ending, project.id)
+            closed = ending.closed_at if ending else None
+            tally = feelings_tally(db, project.id) if closed is not None else rules.tally([])
+            return FeelingsView(
+                project_name=project.name,
+                started=ending is not None and ending.started_at is not None,
+                closed_at=closed,
+                deadline=ending.deadline if ending else None,
+                timezone=project.timezone,
+                tally=tally,
+                cloud_file_id=cloud_file_id(db, project.id) if closed else None,
+            )
+
+    def cloud_image(self, project_id: int) -> bytes | None:
+        """The word cloud PNG (None while fewer than MIN_GROUP answered); for reports."""
+        with transaction(self._factory) as db:
+            tally = feelings_tally(db, project_id)
+        return rules.cloud_png(tally.counts) if tally.shareable else None
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def evaluation_form(self, *, team_id: str, user_id: str, project_id: int) -> EvaluationForm:
+        """The evaluation modal for a member while the collection is open."""
+        with transaction(self._factory) as db:
+            project, ending, _group = _answerable(db, team_id, user_id, project_id)
+            mine = _mine(db, EndingEvaluation, project.id, user_id)
+            return EvaluationForm(
+                project_id=project.id,
+                project_name=project.name,
+                questions=rules.questions_from_json(ending.questions),
+                answers=_answers(mine) if mine else {},
+            )
+
+    def submit_evaluation(
+        self, *, team_id: str, user_id: str, project_id: int, answers: dict[str, str]
+    ) -> Saved:
+        """Save (or replace) someone's evaluation; InvalidFields per question key."""
+        clean, errors = rules.check_evaluation(answers)
+        if errors:
+            raise InvalidFields(errors)
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project, _ending, group = _answerable(db, team_id, user_id, project_id)
+            mine = _mine(db, EndingEvaluation, project.id, user_id)
+            edited = mine is not None
+            if mine is None:
+                mine = EndingEvaluation(project_id=project.id, user_id=user_id, created_at=now)
+                db.add(mine)
+            mine.role_group = group
+            mine.answers = json.dumps(clean)
+            mine.updated_at = now
+            return Saved(project_name=project.name, edited=edited)
+
+    def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
+        """The evaluation questions, for a coordinator to reword."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id)
+            return QuestionsForm(
+                project_id=project.id,
+                project_name=project.name,
+                questions=rules.questions_from_json(ending.questions if ending else None),
+            )
+
+    def save_questions(
+        self, *, team_id: str, user_id: str, project_id: int, questions: dict[str, str]
+    ) -> QuestionsForm:
+        """Reword the evaluation questions (coordinators); InvalidFields per key."""
+        errors = rules.check_questions(questions)
+        if errors:
+            raise InvalidFields(errors)
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id)
+            if ending is None:
+                ending = Ending(project_id=project.id, questions={}, updated_at=now)
+                db.add(ending)
+            ending.questions = {k: questions[k].strip() for k in rules.QUESTION_KEYS}
+            ending.updated_at = now
+            return QuestionsForm(
+                project_id=project.id,
+                project_name=project.name,
+                questions=rules.questions_from_json(ending.questions),
+            )
+
+    def themes(self, *, team_id: str, channel_id: str, user_id: str) -> ThemesView:
+        """The evaluation by group for a coordinator: counts and anonymous texts, safe groups
+        only."""
+        with transaction(self._factory) as db:
+            project = project_any(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            return ThemesView(project_name=project.name, themes=evaluation_themes(db, project.id))
+
+    # -- the follow-up -------------------------------------------------------------------
+
+    def follow_up_form(self, *, team_id: str, user_id: str, project_id: int) -> FollowUpForm:
+        """The follow-up reply modal, for a member (also after the project closed)."""
+        with transaction(self._factory) as db:
+            project = project_any(db, team_id=team_id, project_id=project_id)
+            _member_group(project, user_id)
+            mine = _mine(db, EndingFollowUp, project.id, user_id)
+            return FollowUpForm(
+                project_id=project.id,
+                project_name=project.name,
+                how=mine.how if mine else "",
+                what_next=mine.what_next if mine else "",
+            )
+
+    def submit_follow_up(
+        self, *, team_id: str, user_id: str, project_id: int, how: str, what_next: str
+    ) -> Saved:
+        """Save a follow-up reply (both answers optional, each up to MAX_ANSWER)."""
+        errors = {
+            key: f"Keep this under {rules.MAX_ANSWER} characters."
+            for key, text in (("how", how), ("what_next", what_next))
+            if len(text.strip()) > rules.MAX_ANSWER
+        }
+        if errors:
+            raise InvalidFields(errors)
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = project_any(db, team_id=team_id, project_id=project_id)
+            _member_group(project, user_id)
+            mine = _mine(db, EndingFollowUp, project.id, user_id)
+            edited = mine is not None
+            if mine is None:
+                mine = EndingFollowUp(project_id=project.id, user_id=user_id, created_at=now)
+                db.add(mine)
+            mine.how = how.strip()
+            mine.what_next = what_next.strip()
+            mine.updated_at = now
+            return Saved(project_name=project.name, edited=edited)
+
+    # -- closing the project -------------------------------------------------------------
+
+    def close_draft(self, *, team_id: str, channel_id: str, user_id: str) -> CloseDraft:
+        """What closing would do, for the coordinator's confirmation."""
+        with transaction(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id)
+            return CloseDraft(
+                project_id=project.id,
+                project_name=project.name,
+                pending=len(_stoppable(db, project.id)),
+                collection_open=ending is not None
+                and ending.started_at is not None
+                and ending.closed_at is None,
+            )
+
+    def close_project(self, *, team_id: str, user_id: str, project_id: int) -> ProjectClosed:
+        """Close the project: every pending prompt is cancelled except the ending's results
+        and the follow-up; an open collection closes (its results go out now); check-ins
+        stop; the retention clock starts (closed_at)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_coordinator(project, user_id)
+            ending = db.get(Ending, project.id)
+            if ending is not None and ending.started_at is not None and ending.closed_at is None:
+                _close(db, ending, now=now, by=user_id)
+            rows = _stoppable(db, project.id)
+            for row in rows:
+                row.status = DeliveryStatus.CANCELLED
+                row.updated_at = now
+                row.finished_at = now
+            project.status = "closed"
+            project.closed_at = now
+            project.updated_at = now
+            return ProjectClosed(
+                project_name=project.name,
+                timezone=project.timezone,
+                cancelled=len(rows),
+                closed_at=now,
+                retention_until=now + DEFAULT_RETENTION,
+            )
+
+    def purge_expired(self, now: datetime, *, keep: timedelta = DEFAULT_RETENTION) -> int:
+        """Delete ending answers of projects closed more than `keep` ago; returns how many
+        people's answers went (the shared tallies in Slack stay, they name no one)."""
+        with transaction(self._factory) as db:
+            expired = list(
+                db.scalars(
+                    select(Project.id).where(
+                        Project.closed_at.is_not(None), Project.closed_at <= now - keep
+                    )
+                )
+            )
+            gone = 0
+            for table in (EndingFeeling, EndingEvaluation, EndingFollowUp):
+                result = db.execute(delete(table).where(table.project_id.in_(expired)))
+                gone += int(getattr(result, "rowcount", 0) or 0)
+            return gone
+
+    # -- rendering at send time ----------------------------------------------------------
+
+    def render(self, db: Session, delivery: Delivery) -> EndingNote | None:
+        """What an ending delivery says now, or None when it no longer applies."""
+        project = db.get(Project, int(delivery.payload.get("project_id", 0)))
+        ending = db.get(Ending, project.id) if project is not None else None
+        if project is None or ending is None or ending.deadline is None:
+            return None
+        kind = delivery.kind
+        if kind == FOLLOW_UP:
+            return FollowUpNote(project_id=project.id, project_name=project.name)
+        if kind == STARTED:
+            return StartedNote(
+                project_name=project.name,
+                timezone=project.timezone,
+                deadline=ending.deadline,
+                celebration=_brief(db, ending.celebration_session_id),
+                reflective=_brief(db, ending.reflective_session_id),
+                follow_up_at=ending.follow_up_at,
+            )
+        if kind == INVITE:
+            if ending.closed_at is not None or project.status != "active":
+                return None
+            return InviteNote(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                deadline=ending.deadline,
+            )
+        # the results: the deadline closes the collection if nobody closed it earlier
+        if ending.closed_at is None:
+            ending.closed_at = self._clock.now()
+        tally = feelings_tally(db, project.id)
+        if kind == CLOUD:
+            if not tally.shareable:
+                return None
+            return CloudNote(
+                project_name=project.name, answers=tally.answers, png=rules.cloud_png(tally.counts)
+            )
+        if kind == RESULTS:
+            return ResultsNote(project_name=project.name, tally=tally)
+        return None
+
+
+def _active(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
+    if project_id is not None:
+        return access.project_by_id(db, team_id=team_id, project_id=project_id)
+    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
+
+
+def _open_ending(db: Session, project: Project) -> Ending:
+    ending = db.get(Ending, project.id, with_for_update=True)
+    if ending is None or ending.started_at is None:
+        raise AccessError(
+            "The ending has not started yet: `/cobot ending start` opens the collection."
+        )
+    if ending.closed_at is not None:
+        raise AccessError("The collection has already closed; `/cobot feelings` shows it.")
+    return ending
+
+
+def _answerable(
+    db: Session, team_id: str, user_id: str, project_id: int
+) -> tuple[Project, Ending, str]:
+    project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+    group = _member_group(project, user_id)
+    ending = db.get(Ending, project.id)
+    if ending is None or ending.started_at is None:
+        raise AccessError("The ending of this project has not started yet.")
+    if ending.closed_at is not None:
+        raise AccessError(
+            "The collection has closed, so answers can no longer be added or changed. "
+            "Thank you for being part of it."
+        )
+    return project, ending, group
+
+
+_Row = TypeVar("_Row", EndingFeeling, EndingEvaluation, EndingFollowUp)
+
+
+def _mine(db: Session, table: type[_Row], project_id: int, user_id: str) -> _Row | None:
+    return db.scalar(select(table).where(table.project_id == project_id, table.user_id == user_id))
+
+
+def _close(db: Session, ending: Ending, *, now: datetime, by: str | None) -> None:
+    """Close the collection now and bring its results forward to now."""
+    ending.closed_at = now
+    ending.closed_by = by
+    ending.updated_at = now
+    for key in ("cloud", "results"):
+        row = db.scalar(
+            select(Delivery).where(Delivery.idempotency_key == f"ending:{ending.project_id}:{key}")
+        )
+        if row is not None and row.due_at > now:
+            deliveries.move(db, delivery=row, due_at=now, now=now)
+
+
+def _stoppable(db: Session, project_id: int) -> list[Delivery]:
+    return list(
+        db.scalars(
+            select(Delivery).where(
+                Delivery.project_id == project_id,
+                Delivery.status == DeliveryStatus.SCHEDULED,
+                Delivery.kind.not_in(sorted(KEEP_ON_CLOSE)),
+            )
+        )
+    )
+
+
+def _event(
+    db: Session,
+    project: Project,
+    *,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    venue: str,
+    facilitators: Sequence[str],
+    participants: Sequence[str],
+    by: str,
+    now: datetime,
+) -> CoSession:
+    """A session of the ending, planned like any other (reminders included)."""
+    row = CoSession(
+        project_id=project.id,
+        kind=kind,
+        title=title[:150],
+        starts_at=starts_at,
+        ends_at=starts_at + EVENT_LENGTH,
+        venue=venue,
+        objectives="",
+        status="scheduled",
+        revision=1,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    people = dict.fromkeys(participants, "participant")
+    people.update(dict.fromkeys(facilitators, "facilitator"))
+    row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
+    db.add(row)
+    db.flush()
+    reminders.plan_session(db, project=project, cosession=row, now=now)
+    return row
+
+
+def _brief(db: Session, session_id: int | None) -> EventBrief | None:
+    row = db.get(CoSession, session_id) if session_id is not None else None
+    if row is None or row.status != "scheduled":
+        return None
+    return EventBrief(title=row.title, starts_at=row.starts_at)
+
+
+def ending_kinds(endings: Endings, *, present: Presenter) -> Sequence[DeliveryKind]:
+    """The delivery kinds endings use, rendered at send time by `present`."""
+
+    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = endings.render(session, delivery)
+        return present(note) if note is not None else None
+
+    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
+        return DeliveryKind(name=name, render=render, lateness=lateness)
+
+    return (
+        kind(STARTED, LatenessPolicy(timedelta(days=2), "the ending was announced too late")),
+        kind(INVITE),
+        kind(CLOUD),
+        kind(RESULTS),
+        kind(FOLLOW_UP),
+    )
+
+
+__all__ = [
+    "CLOUD",
+    "FOLLOW_UP",
+    "INVITE",
+    "RESULTS",
+    "STARTED",
+    "EndingPlan",
+    "Endings",
+    "InvalidFields",
+    "cloud_file_id",
+    "ending_kinds",
+    "evaluation_themes",
+    "feelings_tally",
+    "project_any",
+]

@@ -1,0 +1,302 @@
+"""Endings end to end: 15 people in 4 groups finish, the cloud, the evaluation, export, close."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import select, update
+from sqlalchemy import text as sql
+
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.blocks import endings as blocks
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Delivery, EndingFeeling, EndingFollowUp, Project
+from tests.e2e.test_debriefs import CHANNEL, TEAM, command, dm_with, open_modal, press_value
+
+# 15 people in 4 groups: oversight has 2, so it is never shown on its own
+TEAM_PEOPLE = [("UCOORD", "coordinator"), ("UT1", "project_team"), ("UT2", "project_team")]
+OVERSIGHT = [("UO1", "oversight"), ("UO2", "steering")]
+PRACTITIONERS = [(f"UF{i}", "practitioner") for i in range(1, 5)]
+PARTICIPANTS = [(f"UP{i}", "participant") for i in range(1, 7)]
+EVERYONE = TEAM_PEOPLE + OVERSIGHT + PRACTITIONERS + PARTICIPANTS
+WORDS = {
+    "project_team": "grateful, tired",
+    "oversight": "proud, relieved",
+    "practitioner": "greatful, inspired",
+    "participant": "Grateful valued humble",
+}
+ROLE_WORDS = {
+    "coordinator": WORDS["project_team"],
+    "project_team": WORDS["project_team"],
+    "oversight": WORDS["oversight"],
+    "steering": WORDS["oversight"],
+    "practitioner": WORDS["practitioner"],
+    "participant": WORDS["participant"],
+}
+
+
+def seed(stack: LocalStack) -> int:
+    emulator = stack.emulator
+    for user, _role in EVERYONE:
+        if user != "UCOORD":
+            emulator.add_user(user, name=user.lower())
+    emulator.add_user("UOUT", name="outsider")
+    emulator.add_channel(CHANNEL, name="recovery", members=[u for u, _ in EVERYONE])
+    assert stack.runtime is not None
+    now = datetime.now(UTC)
+    from cobot.storage.models import Member
+
+    with transaction(stack.runtime.factory) as db:
+        project = Project(
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            name="Recovery framework",
+            aims="Co-produce a recovery framework.",
+            timezone="UTC",
+            lead_times={},
+            created_by="UCOORD",
+            created_at=now,
+            updated_at=now,
+        )
+        project.members = [
+            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in EVERYONE
+        ]
+        db.add(project)
+        db.flush()
+        return project.id
+
+
+def values(**fields: Any) -> dict[str, Any]:
+    return {block: {blocks.VALUE: value} for block, value in fields.items()}
+
+
+def start_ending(slack: SlackClient, emulator: SlackEmulator, **extra: Any) -> dict[str, Any]:
+    before = len(emulator.calls_to("views.open"))
+    command(slack, "UCOORD", "ending start")
+    emulator.wait_for("views.open", count=before + 1)
+    modal = emulator.open_views[-1]
+    today = datetime.now(UTC).date()
+    fields = {
+        blocks.DEADLINE: {
+            "type": "datepicker",
+            "selected_date": (today + timedelta(days=1)).isoformat(),
+        },
+        blocks.FOLLOW_UP: {"type": "plain_text_input", "value": "4"},
+        **extra,
+    }
+    result = slack.view_submission(user_id="UCOORD", view=modal, values=values(**fields))
+    assert result.status == 200, result.text
+    return result.json() if result.text.strip() else {}
+
+
+def answer_feelings(
+    slack: SlackClient, emulator: SlackEmulator, user: str, words: str, boat: str
+) -> Any:
+    invite = dm_with(emulator, user, blocks.OPEN_FEELINGS)
+    modal = open_modal(slack, emulator, user, invite, blocks.OPEN_FEELINGS)
+    assert modal["callback_id"] == blocks.FEELINGS_MODAL
+    result = slack.view_submission(
+        user_id=user,
+        view=modal,
+        values=values(
+            words={"type": "plain_text_input", "value": words},
+            boat={"type": "plain_text_input", "value": boat},
+        ),
+    )
+    assert result.status == 200, result.text
+    return result.json() if result.text.strip() else {}
+
+
+def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_close(
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    project_id = seed(stack)
+    assert stack.runtime is not None
+    assert "Only coordinators" in command(slack, "UP1", "ending start")["text"]
+    today = datetime.now(UTC).date()
+    refused = start_ending(
+        slack,
+        emulator,
+        celebration_day={
+            "type": "datepicker",
+            "selected_date": (today + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert set(refused["errors"]) == {blocks.CELEBRATION_DAY}  # a date without a time
+    start_ending(
+        slack,
+        emulator,
+        celebration_day={
+            "type": "datepicker",
+            "selected_date": (today + timedelta(days=10)).isoformat(),
+        },
+        celebration_time={"type": "timepicker", "selected_time": "15:00"},
+        reflective_day={
+            "type": "datepicker",
+            "selected_date": (today + timedelta(days=3)).isoformat(),
+        },
+        reflective_time={"type": "timepicker", "selected_time": "10:00"},
+    )
+    dm_with(emulator, CHANNEL, "is coming to an end")
+
+    # more than three words are refused inline, and nothing is stored
+    refused = answer_feelings(slack, emulator, "UP1", "grateful proud tired happy", "")
+    assert "4 words" in refused["errors"]["words"]
+    # forged and outsider buttons change nothing
+    before = len(emulator.calls_to("views.open"))
+    press_value(slack, emulator, "UOUT", blocks.OPEN_FEELINGS, str(project_id))
+    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, "not-an-id")
+    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, "999999")
+    assert len(emulator.calls_to("views.open")) == before
+
+    for user, role in EVERYONE:
+        group_boat = {"participant": "A raft that became a ship", "practitioner": "A dinghy"}
+        answer_feelings(slack, emulator, user, ROLE_WORDS[role], group_boat.get(role, "A warship"))
+    with transaction(stack.runtime.factory) as db:
+        rows = db.scalars(select(EndingFeeling)).all()
+        assert len(rows) == 15
+        raw = db.execute(sql("SELECT typed FROM ending_feelings")).scalars().first()
+        assert raw is not None and "grateful" not in str(raw)  # encrypted at rest
+
+    # the evaluation: three participants answer
+    for user in ("UP1", "UP2", "UP3"):
+        invite = dm_with(emulator, user, blocks.OPEN_EVALUATION)
+        modal = open_modal(slack, emulator, user, invite, blocks.OPEN_EVALUATION)
+        result = slack.view_submission(
+            user_id=user,
+            view=modal,
+            values=values(went_well={"type": "plain_text_input", "value": f"Being heard ({user})"}),
+        )
+        assert result.status == 200
+    themes = command(slack, "UCOORD", "evaluation")
+    said = json.dumps(themes)
+    assert "Being heard (UP1)" in said and "<@UP1>" not in said
+
+    # close: the image goes up once, a valid PNG; counts match the answers
+    assert "Only coordinators" in command(slack, "UP1", "ending close")["text"]
+    assert "15 people answered" in command(slack, "UCOORD", "ending close")["text"]
+    emulator.wait_for("files.completeUploadExternal")
+    results = dm_with(emulator, CHANNEL, "Most common words")
+    text = json.dumps(results)
+    assert "grateful (13)" in text  # 3 team + 4 "greatful" practitioners + 6 participants
+    assert "inspired (4)" in text and "proud (2)" in text
+    assert "Practitioners* (4)" in text and "Participants* (6)" in text
+    assert "Other groups together* (5)" in text  # oversight (2) joined by the project team
+    assert "Oversight" not in text and "Project team" not in text
+    assert "A raft that became a ship" in text and "<@" not in text
+    assert "already closed" in command(slack, "UCOORD", "ending close")["text"]
+    stack.runtime.runner.sweep()
+    [image] = emulator.files
+    assert image.channels == (CHANNEL,)
+    assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(image.content)).format == "PNG"
+    assert len(emulator.calls_to("files.completeUploadExternal")) == 1
+
+    feelings = command(slack, "UP4", "feelings")
+    assert image.id in json.dumps(feelings) and "grateful (13)" in json.dumps(feelings)
+    # answers can no longer change
+    before = len(emulator.calls_to("views.open"))
+    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, str(project_id))
+    emulator.wait_for("response_url", where=lambda c: "collection has closed" in json.dumps(c.args))
+    assert len(emulator.calls_to("views.open")) == before
+
+    # export: the report and CSVs arrive in the coordinator's DM
+    assert "Only coordinators" in command(slack, "UP1", "export")["text"]
+    command(slack, "UCOORD", "export")
+    emulator.wait_for("files.completeUploadExternal", count=2)
+    exported = {f.filename: f.content for f in emulator.files if f.id != image.id}
+    report = exported["project-report.md"].decode()
+    assert "# Recovery framework: project report" in report
+    assert "Celebration: Recovery framework" in report and "Final debrief" in report
+    assert "grateful (13)" in report and "![Word cloud" in report
+    assert "Being heard (UP2)" in report
+    ledger = list(csv.DictReader(io.StringIO(exported["deliveries.csv"].decode())))
+    assert {"ending_invite", "ending_cloud", "ending_follow_up"} <= {r["kind"] for r in ledger}
+    assert set(ledger[0]) == {
+        "id",
+        "kind",
+        "target",
+        "status",
+        "due_at_utc",
+        "finished_at_utc",
+        "attempts",
+    }
+    evaluation = list(csv.DictReader(io.StringIO(exported["evaluation.csv"].decode())))
+    assert {r["answer"] for r in evaluation} >= {"Being heard (UP1)", "Being heard (UP3)"}
+    assert "feelings-word-cloud.png" in exported
+
+    # celebration and final debrief were planned like any session, reminders included
+    with transaction(stack.runtime.factory) as db:
+        kinds = {
+            s.kind: s.id
+            for s in db.scalars(select(CoSession).where(CoSession.project_id == project_id))
+        }
+        assert set(kinds) == {"celebration", "reflective"}
+        reminders = set(
+            db.scalars(select(Delivery.kind).where(Delivery.subject_id == kinds["celebration"]))
+        )
+        assert "reminder_day" in reminders
+
+    # closing the project: confirmation, then every prompt but the follow-ups stops
+    confirm = command(slack, "UCOORD", "project close")
+    assert blocks.CLOSE_PROJECT in json.dumps(confirm)
+    press_value(slack, emulator, "UP1", blocks.CLOSE_PROJECT, str(project_id))
+    emulator.wait_for("response_url", where=lambda c: "Only coordinators" in json.dumps(c.args))
+    with transaction(stack.runtime.factory) as db:
+        assert db.get(Project, project_id).status == "active"  # type: ignore[union-attr]
+    press_value(slack, emulator, "UCOORD", blocks.CLOSE_PROJECT, str(project_id))
+    emulator.wait_for("response_url", where=lambda c: "is closed" in json.dumps(c.args))
+    with transaction(stack.runtime.factory) as db:
+        project = db.get(Project, project_id)
+        assert project is not None and project.status == "closed" and project.closed_at
+        pending = set(
+            db.scalars(
+                select(Delivery.kind).where(
+                    Delivery.project_id == project_id, Delivery.status == "scheduled"
+                )
+            )
+        )
+    assert pending == {"ending_follow_up"}
+
+
+def test_the_follow_up_survives_a_restart_and_is_sent_when_due(database_url: str) -> None:
+    with LocalStack(database_url=database_url) as first:
+        first.emulator.add_user("UCOORD", name="cora")
+        assert first.client is not None
+        project_id = seed(first)
+        start_ending(first.client, first.emulator)
+        assert first.runtime is not None
+        with transaction(first.runtime.factory) as db:
+            rows = db.scalars(select(Delivery).where(Delivery.kind == "ending_follow_up")).all()
+            assert len(rows) == 15 and {r.status for r in rows} == {"scheduled"}
+            assert all(r.due_at > datetime.now(UTC) + timedelta(weeks=4) for r in rows)
+            # the weeks pass while cobot is down
+            db.execute(
+                update(Delivery)
+                .where(Delivery.kind == "ending_follow_up")
+                .values(due_at=datetime.now(UTC) - timedelta(seconds=5))
+            )
+    # the people exist in Slack before the new process starts sending
+    emulator = SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
+    for user, _role in EVERYONE:
+        emulator.add_user(user, name=user.lower())
+    with LocalStack(database_url=database_url, emulator=emulator) as second:
+        assert second.client is not None and second.runtime is not None
+        message = dm_with(second.emulator, "UP2", blocks.OPEN_FOLLOW_UP)
+        modal = open_modal(second.client, second.emulator, "UP2", message, blocks.OPEN_FOLLOW_UP)
+        result = second.client.view_submission(
+            user_id="UP2",
+            view=modal,
+            values=values(what_next={"type": "plain_text_input", "value": "A new peer role"}),
+        )
+        assert result.status == 200
+        with transaction(second.runtime.factory) as db:
+            reply = db.scalars(select(EndingFollowUp)).one()
+            assert reply.project_id == project_id and reply.what_next == "A new peer role"
