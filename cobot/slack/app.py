@@ -16,7 +16,6 @@ from slack_sdk.webhook import WebhookClient
 from cobot.services.events import EventLedger
 from cobot.slack.commands import CommandRouter
 from cobot.slack.listeners import help as help_listeners
-from cobot.slack.listeners import home as home_listeners
 from cobot.slack.middleware import dedupe_events
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ def build_app(
     app.use(dedupe_events(events))
     router = router or CommandRouter()
     help_listeners.register(app, router)
-    home_listeners.register(app)
+    # the Home tab is registered with its services by cobot.runtime (listeners/home.py)
 
     @app.error
     def on_error(

@@ -1,20 +1,344 @@
-"""App Home: publish the person's Home tab when they open it."""
+"""App Home: publish each person's Home when they open it and whenever something of theirs
+changes; the Home's own buttons; `/cobot timeline`.
+
+Refreshing: `HomeRefresher.request()` is fed by `cobot.services.home.watch_changes` with
+what each committed transaction touched; one background thread coalesces those (a burst of
+changes republishes each Home once) and republishes the Homes of the people concerned.
+No feature has to remember to call it.
+
+Buttons on a Home have no response_url (Slack gives none for views), so the features' own
+handlers, reused here through their action ids, could not `respond()`. A middleware gives
+actions from a Home a `respond` that answers in the person's DM with cobot instead.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from cobot.slack.blocks.home import welcome_home
+from cobot.services.access import AccessError
+from cobot.services.home import Home, Touch
+from cobot.services.reports import Reports
+from cobot.services.timeline import TimelinePicture, Timelines
+from cobot.slack.blocks import checkins as checkin_blocks
+from cobot.slack.blocks import home as blocks
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+
+log = logging.getLogger(__name__)
+
+STALE = "That button is out of date, so nothing was changed."
+# a burst of changes within this many seconds republishes each Home once
+COALESCE_SECONDS = 0.2
 
 
-def register(app: App) -> None:
-    """Publish the Home tab on app_home_opened (Home tab only, not the Messages tab)."""
+class HomeRefresher:
+    """Republishes people's Homes: at once for one person, or in the background for what a
+    transaction touched."""
 
-    def on_home_opened(event: dict[str, Any], client: Any) -> None:
+    def __init__(self, *, home: Home, client: WebClient, delay: float = COALESCE_SECONDS) -> None:
+        self._home = home
+        self._client = client
+        self._delay = delay
+        self._pending: set[Touch] = set()
+        self._focus: dict[str, int] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def focus(self, user_id: str, project_id: int) -> None:
+        """Which coordinated project `user_id`'s Home details (kept in memory)."""
+        self._focus[user_id] = project_id
+
+    def publish(self, *, team_id: str, user_id: str, client: WebClient | None = None) -> bool:
+        """Build and publish one person's Home now; False when Slack refused it."""
+        view = self._home.home(team_id=team_id, user_id=user_id, focus=self._focus.get(user_id))
+        try:
+            (client or self._client).views_publish(user_id=user_id, view=blocks.home_view(view))
+        except SlackApiError as exc:
+            log.warning("could not publish a Home: %s", exc.response.get("error"))
+            return False
+        return True
+
+    def request(self, touches: frozenset[Touch]) -> None:
+        """Queue Homes to refresh for what a committed transaction touched (returns at once)."""
+        with self._wake:
+            if self._stopping:
+                return
+            self._pending.update(touches)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="cobot-home-refresh", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the background thread (what is queued is dropped: Homes refresh on open)."""
+        with self._wake:
+            self._stopping = True
+            self._pending.clear()
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._stopping:
+                    self._wake.wait()
+                if self._stopping:
+                    return
+            # let the rest of a burst arrive, then take it all at once
+            threading.Event().wait(self._delay)
+            with self._wake:
+                touches, self._pending = frozenset(self._pending), set()
+                if self._stopping:
+                    return
+            try:
+                people = self._home.audience(touches)
+            except Exception:  # the database may be gone for a moment; Homes refresh on open
+                log.exception("could not work out whose Home to refresh")
+                continue
+            for team_id, user_id in sorted(people):
+                if self._stopping:
+                    return
+                try:
+                    self.publish(team_id=team_id, user_id=user_id)
+                except Exception:  # one person's Home must not stop the others'
+                    log.exception("could not refresh a Home")
+
+
+class HomeRespond:
+    """`respond` for actions pressed on a Home (which has no response_url): answers the
+    person in their DM with cobot."""
+
+    def __init__(self, client: WebClient, user_id: str) -> None:
+        self._client = client
+        self._user_id = user_id
+
+    def __call__(
+        self, text: str = "", blocks: list[dict[str, Any]] | None = None, **_: Any
+    ) -> None:
+        try:
+            self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks or None)
+        except SlackApiError as exc:
+            log.warning("could not answer a Home button: %s", exc.response.get("error"))
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether an interaction came from someone's Home tab."""
+    view = body.get("view") or {}
+    return (
+        body.get("type") == "block_actions"
+        and isinstance(view, dict)
+        and view.get("type") == "home"
+        and not body.get("response_url")
+    )
+
+
+def register(
+    app: App,
+    router: CommandRouter,
+    *,
+    home: Home,
+    timelines: Timelines,
+    client: WebClient,
+    reports: Reports | None = None,
+) -> HomeRefresher:
+    """Wire the Home tab, its buttons and `/cobot timeline`; returns the refresher (to feed
+    with changes, and to close on shutdown)."""
+    refresher = HomeRefresher(home=home, client=client)
+
+    def home_respond(
+        body: dict[str, Any], context: BoltContext, client: WebClient, next_: Callable[[], None]
+    ) -> None:
+        if from_home(body):
+            context["respond"] = HomeRespond(client, _user(body))
+        next_()
+
+    app.use(home_respond)
+
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=welcome_home())
+        team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
+        refresher.publish(team_id=team_id, user_id=str(event["user"]), client=client)
 
     app.event("app_home_opened")(on_home_opened)
+
+    # ------------------------------------------------------------ the Home's own buttons
+
+    def open_agreement(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            view = home.agreement(
+                team_id=_team(body), user_id=_user(body), project_id=_id(_value(body))
+            )
+        except AccessError as exc:
+            _tell(client, _user(body), exc.message)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.agreement_modal(view))
+
+    def open_checkin_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            found = home.checkin_settings(
+                team_id=_team(body), user_id=_user(body), project_id=_id(_value(body))
+            )
+        except AccessError as exc:
+            _tell(client, _user(body), exc.message)
+            return
+        # the check-ins feature's own modal: its own view handler saves it
+        client.views_open(trigger_id=body["trigger_id"], view=checkin_blocks.settings_modal(found))
+
+    def retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = _user(body)
+        try:
+            result = home.retry(team_id=_team(body), user_id=user, delivery_id=_id(_value(body)))
+        except AccessError as exc:
+            _tell(client, user, exc.message)
+            return
+        refresher.publish(team_id=_team(body), user_id=user, client=client)
+        _tell(client, user, blocks.retried_text(result))
+
+    def show_timeline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = _user(body)
+        try:
+            plan = timelines.plan(team_id=_team(body), user_id=user, project_id=_id(_value(body)))
+        except AccessError as exc:
+            _tell(client, user, exc.message)
+            return
+        picture = timelines.draw(plan)
+        try:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+            _upload(client, channel, picture)
+        except SlackApiError as exc:
+            log.warning("could not send a timeline picture: %s", exc.response.get("error"))
+
+    def focus(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            project_id = _id(_value(body))
+        except AccessError as exc:
+            _tell(client, _user(body), exc.message)
+            return
+        refresher.focus(_user(body), project_id)
+        refresher.publish(team_id=_team(body), user_id=_user(body), client=client)
+
+    def export(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, team = _user(body), _team(body)
+        try:
+            if reports is None:
+                raise AccessError("Exports are not available here.")
+            channel_id = home.coordinated_channel(
+                team_id=team, user_id=user, project_id=_id(_value(body))
+            )
+            # the reports feature's own public service, which checks the coordinator again
+            files = reports.export(team_id=team, channel_id=channel_id, user_id=user)
+        except AccessError as exc:
+            _tell(client, user, exc.message)
+            return
+        try:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+            client.files_upload_v2(
+                channel=channel,
+                file_uploads=[
+                    {"content": content, "filename": name, "title": name} for name, content in files
+                ],
+                initial_comment=(
+                    "The project report (Markdown) and CSV exports. They hold no one's "
+                    "personal answers; evaluation texts are anonymous and grouped."
+                ),
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload an export: %s", exc.response.get("error"))
+
+    app.action(blocks.AGREEMENT)(open_agreement)
+    app.action(blocks.EXPORT)(export)
+    app.action(blocks.CHECKIN_SETTINGS)(open_checkin_settings)
+    app.action(blocks.RETRY)(retry)
+    app.action(blocks.TIMELINE)(show_timeline)
+    app.action(blocks.FOCUS)(focus)
+
+    # ------------------------------------------------------------ /cobot timeline
+
+    def timeline_command(request: CommandRequest, tools: Any) -> Reply | None:
+        try:
+            plan = timelines.plan(
+                team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+            )
+        except AccessError as exc:
+            return Reply(text=exc.message)
+        tools.ack(text=":bar_chart: Drawing the timeline: it will appear in this channel.")
+        picture = timelines.draw(plan)
+        try:
+            _upload(tools.client, request.channel_id, picture)
+        except SlackApiError as exc:
+            log.warning("could not upload a timeline picture: %s", exc.response.get("error"))
+            _tell(
+                tools.client,
+                request.user_id,
+                "I couldn't upload the timeline picture to the channel. Is cobot a member of "
+                "it? Invite it with `/invite @cobot` and try again.",
+            )
+        return None
+
+    router.add(
+        Subcommand(
+            name="timeline",
+            usage="timeline",
+            summary="a picture of the sessions and the work between them (coordinators)",
+            handler=timeline_command,
+            group=blocks.GROUP,
+        )
+    )
+    return refresher
+
+
+def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        content=picture.content,
+        filename=picture.filename,
+        title=f"Timeline: {picture.project_name}",
+        initial_comment=blocks.timeline_comment(picture),
+    )
+
+
+def _tell(client: WebClient, user_id: str, text: str) -> None:
+    """Answer in the person's DM with cobot (a Home has nowhere else to answer)."""
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not answer a Home button: %s", exc.response.get("error"))
+
+
+def _team(body: dict[str, Any]) -> str:
+    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+def _value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def _id(raw: Any) -> int:
+    """An id from a button value; anything else is stale."""
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > 12:
+        raise AccessError(STALE)
+    return int(text)

@@ -1,0 +1,874 @@
+"""App Home: what each person has to do and, for coordinators, where each project stands.
+
+`Home.home()` gathers one person's Home in one read transaction (plus the check-ins
+service's own aggregate for coordinators). Nothing here returns another person's answers:
+debriefs are read as "who has written one" (session and user ids, never their columns),
+check-in moods are read only for their author's own trend, and wellbeing for coordinators
+comes only from `Checkins.summary`, which applies the 3-answer rule.
+
+`watch_changes()` keeps Homes fresh without every feature calling back: it notes which
+projects, sessions and people each committed transaction touched (from the ORM's unit of
+work), and hands them to a callback (the Slack side republishes those people's Homes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from cobot.domain import checkins as checkin_rules
+from cobot.domain import timeline as rules
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.roles import Role
+from cobot.domain.sessions import LeadTimes
+from cobot.services import access
+from cobot.services.access import AccessError
+from cobot.services.checkins import Checkins, PersonSettings, Summary
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.ports import Clock
+from cobot.services.reminders import ONBOARDING_CHECKLIST, agenda_deadline, shift
+from cobot.storage.db import transaction
+from cobot.storage.models import (
+    CheckinAnswer,
+    CheckinPerson,
+    CheckinSetup,
+    CoSession,
+    Debrief,
+    DebriefAction,
+    DebriefRound,
+    Delivery,
+    Member,
+    ParticipantFeedback,
+    Project,
+    SessionPerson,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEDULED = "scheduled"
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+REFLECTIVE = "reflective"
+
+# how much each section shows before it summarises
+NEXT_SESSIONS = 5
+MAX_ITEMS = 12
+MAX_FAILURES = 5
+TREND_ANSWERS = 12
+WELLBEING_WEEKS = 4
+# an agenda shows as an open item this long before its deadline
+AGENDA_HORIZON = timedelta(days=7)
+# debriefs and notes still open this long after the session stay on the list
+ITEM_HORIZON = rules.RISK_HORIZON
+# a check-in message still counts as open (unanswered) this long after it was sent
+CHECKIN_OPEN_FOR = timedelta(days=2)
+# check-in deliveries are personal: coordinators see neither their failures nor their targets
+PRIVATE_KINDS = frozenset({"checkin", "checkin_contact"})
+
+# open items, by kind
+ITEM_DEBRIEF = "debrief"
+ITEM_FEEDBACK = "feedback"
+ITEM_AGENDA = "agenda"
+ITEM_NOTES = "notes"
+ITEM_ACTION = "action"
+ITEM_CHECKIN = "checkin"
+
+ROLE_WORDS = {
+    FACILITATOR: "facilitating",
+    PARTICIPANT: "taking part",
+    Role.COORDINATOR.value: "coordinating",
+    Role.PROJECT_TEAM.value: "project team",
+}
+
+
+# ---------------------------------------------------------------- what Home returns
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One of my next sessions, with my part in it."""
+
+    id: int
+    project_name: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    timezone: str
+    role: str  # facilitator | participant | coordinator | project_team
+    agenda_shared: bool = False
+
+    @property
+    def role_words(self) -> str:
+        """My part, in words."""
+        return ROLE_WORDS.get(self.role, self.role.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """Something I am the one to do; `target_id` is what its button acts on (a session, an
+    action or a check-in delivery)."""
+
+    kind: str
+    project_name: str
+    title: str
+    target_id: int
+    due_at: datetime | None
+    timezone: str
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class CheckinLine:
+    """My own check-in settings and trend in one project (only ever shown to me)."""
+
+    project_id: int
+    project_name: str
+    status: str
+    time_of_day: str
+    days: str
+    after_sessions: bool
+    paused_until: date | None
+    next_at: datetime | None
+    timezone: str
+    trend: str
+    answers: int
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    """A project I belong to."""
+
+    id: int
+    name: str
+    role: Role
+    aims: str
+    has_agreement: bool
+    timezone: str
+    start_date: date | None
+    end_date: date | None
+
+
+@dataclass(frozen=True)
+class OnboardingLine:
+    """A participant with onboarding still to do (item labels only, nothing personal)."""
+
+    user_id: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A message that did not reach its person, and why."""
+
+    id: int
+    kind: str
+    target: str
+    due_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class CoordinatorView:
+    """One project as its coordinators see it: never anyone's answers."""
+
+    project_id: int
+    name: str
+    timezone: str
+    timeline: rules.Timeline
+    risks: tuple[rules.Risk, ...]
+    participants: int
+    onboarded: int
+    onboarding: tuple[OnboardingLine, ...]
+    rota: tuple[rules.RotaLine, ...]
+    failures: tuple[Failure, ...]
+    failures_total: int
+    checkins_on: bool
+    wellbeing: checkin_rules.Aggregate | None = None
+    wellbeing_weeks: int = WELLBEING_WEEKS
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """Everything one person's Home shows."""
+
+    user_id: str
+    now: datetime
+    sessions: tuple[SessionLine, ...]
+    items: tuple[OpenItem, ...]
+    items_total: int
+    checkins: tuple[CheckinLine, ...]
+    projects: tuple[ProjectCard, ...]
+    coordinating: tuple[CoordinatorView, ...] = ()
+    # coordinated projects shown as one line (the Home details one at a time)
+    other_coordinated: tuple[ProjectCard, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """The person belongs to no project yet."""
+        return not self.projects
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """A project's aims and group agreement, for any member."""
+
+    project_id: int
+    name: str
+    aims: str
+    agreement: str
+
+
+@dataclass(frozen=True)
+class Retried:
+    """A failed delivery was put back in the queue (False: it had already moved on)."""
+
+    delivery_id: int
+    kind: str
+    target: str
+    retried: bool
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Something a transaction changed, as far as Homes care: a project (everyone in it), a
+    session (everyone in its project), or one person's own thing in a project (them and the
+    coordinators). Ids only."""
+
+    project_id: int | None = None
+    session_id: int | None = None
+    user_id: str | None = None
+    checkin_person_id: int | None = None
+    coordinators_only: bool = False
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Home:
+    """Builds Homes; the coordinator's retry; the agreement card; who to refresh."""
+
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        runner: DeliveryRunner | None = None,
+        checkins: Checkins | None = None,
+    ) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._runner = runner
+        self._checkins = checkins
+
+    def home(self, *, team_id: str, user_id: str, focus: int | None = None) -> HomeView:
+        """One person's Home: next sessions, open items, own check-ins, projects; and for a
+        coordinator, the project `focus` (or their first) in detail, the others in a line."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            memberships = db.execute(
+                select(Member, Project)
+                .join(Project, Project.id == Member.project_id)
+                .where(
+                    Member.user_id == user_id,
+                    Project.team_id == team_id,
+                    Project.status == "active",
+                )
+                .order_by(Project.name, Project.id)
+            ).all()
+            if not memberships:
+                return HomeView(user_id, now, (), (), 0, (), ())
+            projects = {p.id: p for _m, p in memberships}
+            roles = {p.id: Role(m.role) for m, p in memberships}
+            cards = tuple(_card(p, roles[p.id]) for p in projects.values())
+            sessions = _sessions(db, list(projects))
+            lines = _my_sessions(sessions, projects, roles, user_id, now)
+            items = _my_items(db, sessions, projects, roles, user_id, now)
+            mine = _my_checkins(db, projects, user_id)
+            coordinated = [c for c in cards if c.role is Role.COORDINATOR]
+            chosen = next((c for c in coordinated if c.id == focus), None) or (
+                coordinated[0] if coordinated else None
+            )
+            detail: list[CoordinatorView] = []
+            if chosen is not None:
+                project = projects[chosen.id]
+                detail.append(
+                    _coordinator_view(
+                        db, project, [s for s in sessions if s.project_id == project.id], now
+                    )
+                )
+        if detail and detail[0].checkins_on and self._checkins is not None:
+            detail[0] = self._with_wellbeing(detail[0], team_id, user_id, projects)
+        return HomeView(
+            user_id=user_id,
+            now=now,
+            sessions=tuple(lines[:NEXT_SESSIONS]),
+            items=tuple(items[:MAX_ITEMS]),
+            items_total=len(items),
+            checkins=mine,
+            projects=cards,
+            coordinating=tuple(detail),
+            other_coordinated=tuple(c for c in coordinated if chosen and c.id != chosen.id),
+        )
+
+    def _with_wellbeing(
+        self, view: CoordinatorView, team_id: str, user_id: str, projects: dict[int, Project]
+    ) -> CoordinatorView:
+        """Only the check-ins service's aggregate, which holds back groups under 3."""
+        assert self._checkins is not None
+        try:
+            summary: Summary = self._checkins.summary(
+                team_id=team_id,
+                channel_id=projects[view.project_id].channel_id,
+                user_id=user_id,
+                weeks=WELLBEING_WEEKS,
+            )
+        except AccessError:
+            return view
+        return _replace_wellbeing(view, summary.aggregate)
+
+    def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
+        """A project's aims and group agreement, for its members."""
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            if access.role_of(project, user_id) is None:
+                raise AccessError("Only the people in this project can see its agreement.")
+            return AgreementView(project.id, project.name, project.aims, project.agreement)
+
+    def checkin_settings(self, *, team_id: str, user_id: str, project_id: int) -> PersonSettings:
+        """My check-in settings in a project, through the check-ins service."""
+        if self._checkins is None:
+            raise AccessError("Check-ins are not available here.")
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            channel_id = project.channel_id
+        return self._checkins.settings_form(team_id=team_id, channel_id=channel_id, user_id=user_id)
+
+    def retry(self, *, team_id: str, user_id: str, delivery_id: int) -> Retried:
+        """A coordinator of the delivery's project puts a failed message back in the queue."""
+        with transaction(self._factory) as db:
+            row = db.get(Delivery, delivery_id)
+            if row is None or row.project_id is None or row.kind in PRIVATE_KINDS:
+                raise AccessError("That message no longer exists, so nothing was retried.")
+            project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
+            access.require_coordinator(project, user_id)
+            kind, target = row.kind, row.target
+        retried = self._runner.retry(delivery_id) if self._runner is not None else False
+        return Retried(delivery_id, kind, target, retried)
+
+    def coordinated_channel(self, *, team_id: str, user_id: str, project_id: int) -> str:
+        """The channel of a project `user_id` coordinates (NotCoordinator otherwise)."""
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_coordinator(project, user_id)
+            return project.channel_id
+
+    def audience(self, touches: Iterable[Touch]) -> set[tuple[str, str]]:
+        """Whose Home (team id, user id) the touched things show on."""
+        found: set[tuple[str, str]] = set()
+        with transaction(self._factory) as db:
+            for touch in touches:
+                project_id, user_id = touch.project_id, touch.user_id
+                if project_id is None and touch.session_id is not None:
+                    project_id = db.scalar(
+                        select(CoSession.project_id).where(CoSession.id == touch.session_id)
+                    )
+                if touch.checkin_person_id is not None:
+                    person = db.get(CheckinPerson, touch.checkin_person_id)
+                    if person is None:
+                        continue
+                    project_id, user_id = person.project_id, person.user_id
+                if project_id is None:
+                    continue
+                project = db.get(Project, project_id)
+                if project is None:
+                    continue
+                if user_id is not None:
+                    found.add((project.team_id, user_id))
+                everyone = user_id is None and not touch.coordinators_only
+                for member in project.members:
+                    if everyone or member.role == Role.COORDINATOR:
+                        found.add((project.team_id, member.user_id))
+        return found
+
+
+# ---------------------------------------------------------------- reading, in one transaction
+
+
+def _card(project: Project, role: Role) -> ProjectCard:
+    return ProjectCard(
+        id=project.id,
+        name=project.name,
+        role=role,
+        aims=project.aims,
+        has_agreement=bool(project.agreement.strip()),
+        timezone=project.timezone,
+        start_date=project.start_date,
+        end_date=project.end_date,
+    )
+
+
+def _sessions(db: Session, project_ids: list[int]) -> list[CoSession]:
+    return list(
+        db.scalars(
+            select(CoSession)
+            .where(CoSession.project_id.in_(project_ids), CoSession.status == SCHEDULED)
+            .options(selectinload(CoSession.people))
+            .order_by(CoSession.starts_at, CoSession.id)
+        ).all()
+    )
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _my_sessions(
+    sessions: list[CoSession],
+    projects: dict[int, Project],
+    roles: dict[int, Role],
+    user_id: str,
+    now: datetime,
+) -> list[SessionLine]:
+    lines = []
+    for s in sessions:
+        if s.ends_at <= now:
+            continue
+        mine = next((p.role for p in s.people if p.user_id == user_id), None)
+        role = roles[s.project_id]
+        if mine is None and role in (Role.COORDINATOR, Role.PROJECT_TEAM):
+            mine = role.value
+        if mine is None:
+            continue
+        project = projects[s.project_id]
+        lines.append(
+            SessionLine(
+                id=s.id,
+                project_name=project.name,
+                title=s.title,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                venue=s.venue,
+                timezone=project.timezone,
+                role=mine,
+                agenda_shared=s.agenda_shared_at is not None,
+            )
+        )
+    return lines
+
+
+def _debriefers(project: Project, cosession: CoSession) -> list[str]:
+    """Who debriefs a session (as the debriefs feature decides): its facilitators, with the
+    project team (or the coordinators when there is no team)."""
+    team = access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
+        project, Role.COORDINATOR
+    )
+    return _unique(cosession.user_ids(FACILITATOR) + team)
+
+
+def _my_items(
+    db: Session,
+    sessions: list[CoSession],
+    projects: dict[int, Project],
+    roles: dict[int, Role],
+    user_id: str,
+    now: datetime,
+) -> list[OpenItem]:
+    items: list[OpenItem] = []
+    recent = [
+        s
+        for s in sessions
+        if s.ends_at <= now and now - s.ends_at <= ITEM_HORIZON and s.kind != REFLECTIVE
+    ]
+    recent_ids = [s.id for s in recent]
+    # which of these I have debriefed or given feedback on (ids only, never the content)
+    debriefed = set(
+        db.scalars(
+            select(Debrief.session_id).where(
+                Debrief.user_id == user_id, Debrief.session_id.in_(recent_ids)
+            )
+        )
+    )
+    gave = set(
+        db.scalars(
+            select(ParticipantFeedback.session_id).where(
+                ParticipantFeedback.user_id == user_id,
+                ParticipantFeedback.session_id.in_(recent_ids),
+            )
+        )
+    )
+    rounds = {
+        r.session_id: r
+        for r in db.scalars(select(DebriefRound).where(DebriefRound.session_id.in_(recent_ids)))
+    }
+    for s in recent:
+        project = projects[s.project_id]
+        lead = LeadTimes.from_json(project.lead_times)
+        tz = ZoneInfo(project.timezone)
+        round_ = rounds.get(s.id)
+        if (
+            user_id in _debriefers(project, s)
+            and s.id not in debriefed
+            and (round_ is None or round_.closed_at is None)
+        ):
+            due = shift(s.ends_at, lead.debrief_within, tz)
+            items.append(
+                OpenItem(ITEM_DEBRIEF, project.name, s.title, s.id, due, tz.key, due <= now)
+            )
+        feedback_due = shift(s.ends_at, lead.feedback_within, tz)
+        if (
+            user_id in s.user_ids(PARTICIPANT)
+            and s.id not in gave
+            and feedback_due > now
+            and (round_ is None or round_.feedback_closed_at is None)
+        ):
+            items.append(OpenItem(ITEM_FEEDBACK, project.name, s.title, s.id, feedback_due, tz.key))
+        if s.notes_posted_at is None and roles[s.project_id] in (
+            Role.PROJECT_TEAM,
+            Role.COORDINATOR,
+        ):
+            due = shift(s.ends_at, lead.notes_after, tz)
+            items.append(OpenItem(ITEM_NOTES, project.name, s.title, s.id, due, tz.key, due <= now))
+    for s in sessions:
+        if s.starts_at <= now or s.agenda_shared_at is not None:
+            continue
+        if user_id not in s.user_ids(FACILITATOR):
+            continue
+        project = projects[s.project_id]
+        lead = LeadTimes.from_json(project.lead_times)
+        tz = ZoneInfo(project.timezone)
+        due = agenda_deadline(s.starts_at, lead, tz)
+        if due - AGENDA_HORIZON <= now:
+            overdue = due <= now
+            items.append(OpenItem(ITEM_AGENDA, project.name, s.title, s.id, due, tz.key, overdue))
+    actions = db.execute(
+        select(DebriefAction, CoSession.starts_at)
+        .outerjoin(CoSession, CoSession.id == DebriefAction.session_id)
+        .where(
+            DebriefAction.owner == user_id,
+            DebriefAction.status == "open",
+            DebriefAction.project_id.in_(list(projects)),
+        )
+        .order_by(DebriefAction.id)
+    ).all()
+    for action, _started in actions:
+        project = projects[action.project_id]
+        items.append(
+            OpenItem(ITEM_ACTION, project.name, action.text, action.id, None, project.timezone)
+        )
+    items.extend(_open_checkins(db, projects, user_id, now))
+    # overdue first, then by due time; undated (actions) last
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(items, key=lambda i: (not i.overdue, i.due_at or far, i.kind, i.target_id))
+
+
+def _open_checkins(
+    db: Session, projects: dict[int, Project], user_id: str, now: datetime
+) -> list[OpenItem]:
+    """My latest check-in message per project, when it was sent lately and I have not
+    answered it (whether I answered is read by delivery id: no mood is decrypted)."""
+    people = db.scalars(
+        select(CheckinPerson).where(
+            CheckinPerson.user_id == user_id,
+            CheckinPerson.project_id.in_(list(projects)),
+            CheckinPerson.status == "active",
+        )
+    ).all()
+    items = []
+    for person in people:
+        sent = db.scalar(
+            select(Delivery)
+            .where(
+                Delivery.subject_type == "checkin_person",
+                Delivery.subject_id == person.id,
+                Delivery.kind == "checkin",
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.finished_at >= now - CHECKIN_OPEN_FOR,
+            )
+            .order_by(Delivery.due_at.desc())
+            .limit(1)
+        )
+        if sent is None:
+            continue
+        answered = db.scalar(select(CheckinAnswer.id).where(CheckinAnswer.delivery_id == sent.id))
+        if answered is None:
+            project = projects[person.project_id]
+            items.append(
+                OpenItem(
+                    ITEM_CHECKIN, project.name, "How are you?", sent.id, None, project.timezone
+                )
+            )
+    return items
+
+
+def _my_checkins(
+    db: Session, projects: dict[int, Project], user_id: str
+) -> tuple[CheckinLine, ...]:
+    rows = db.execute(
+        select(CheckinPerson, CheckinSetup)
+        .join(CheckinSetup, CheckinSetup.project_id == CheckinPerson.project_id)
+        .where(
+            CheckinPerson.user_id == user_id,
+            CheckinPerson.project_id.in_(list(projects)),
+            CheckinSetup.enabled.is_(True),
+        )
+        .order_by(CheckinPerson.project_id)
+    ).all()
+    lines = []
+    for person, _setup in rows:
+        project = projects[person.project_id]
+        next_at = db.scalar(
+            select(Delivery.due_at).where(
+                Delivery.subject_type == "checkin_person",
+                Delivery.subject_id == person.id,
+                Delivery.status == DeliveryStatus.SCHEDULED,
+            )
+        )
+        # my own answers only, newest first, then shown oldest first
+        answers = db.scalars(
+            select(CheckinAnswer)
+            .where(CheckinAnswer.person_id == person.id)
+            .order_by(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
+            .limit(TREND_ANSWERS)
+        ).all()
+        moods = [_mood(a) for a in reversed(answers)]
+        lines.append(
+            CheckinLine(
+                project_id=project.id,
+                project_name=project.name,
+                status=person.status,
+                time_of_day=person.time_of_day,
+                days=checkin_rules.format_days(int(d) for d in person.working_days or []),
+                after_sessions=person.after_sessions,
+                paused_until=person.paused_until,
+                next_at=next_at,
+                timezone=person.timezone or project.timezone,
+                trend=checkin_rules.sparkline(m for m in moods if m),
+                answers=len(moods),
+            )
+        )
+    return tuple(lines)
+
+
+def _mood(answer: CheckinAnswer) -> int:
+    try:
+        return int(answer.mood)
+    except ValueError:
+        return 0
+
+
+def _coordinator_view(
+    db: Session, project: Project, sessions: list[CoSession], now: datetime
+) -> CoordinatorView:
+    lead = LeadTimes.from_json(project.lead_times)
+    tz = ZoneInfo(project.timezone)
+    ids = [s.id for s in sessions]
+    answered: dict[int, set[str]] = {}
+    # who has answered (written or skipped) each debrief: ids only, never the columns
+    for session_id, who in db.execute(
+        select(Debrief.session_id, Debrief.user_id).where(Debrief.session_id.in_(ids))
+    ):
+        answered.setdefault(session_id, set()).add(who)
+    closed = set(
+        db.scalars(
+            select(DebriefRound.session_id).where(
+                DebriefRound.session_id.in_(ids), DebriefRound.closed_at.is_not(None)
+            )
+        )
+    )
+    points = []
+    agenda_due: dict[int, datetime] = {}
+    notes_due: dict[int, datetime] = {}
+    debriefs_due: dict[int, datetime] = {}
+    for s in sessions:
+        facilitators = _unique(s.user_ids(FACILITATOR))
+        missing = (
+            ()
+            if s.kind == REFLECTIVE
+            else tuple(u for u in _debriefers(project, s) if u not in answered.get(s.id, set()))
+        )
+        points.append(
+            rules.SessionPoint(
+                id=s.id,
+                title=s.title,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                facilitators=len(facilitators),
+                participants=len(_unique(s.user_ids(PARTICIPANT))),
+                agenda_shared=s.agenda_shared_at is not None or s.kind == REFLECTIVE,
+                notes_posted=s.notes_posted_at is not None or s.kind == REFLECTIVE,
+                debriefs_missing=missing,
+                debriefs_closed=s.id in closed,
+            )
+        )
+        agenda_due[s.id] = agenda_deadline(s.starts_at, lead, tz)
+        notes_due[s.id] = shift(s.ends_at, lead.notes_after, tz)
+        debriefs_due[s.id] = shift(s.ends_at, lead.debrief_within, tz)
+    workshops = [p for p, s in zip(points, sessions, strict=True) if s.kind != REFLECTIVE]
+    today = now.astimezone(tz).date()
+    line = rules.timeline(workshops, now=now, today=today, end_date=project.end_date, lead=lead)
+    at_risk = rules.risks(
+        workshops,
+        now=now,
+        lead=lead,
+        agenda_due=agenda_due,
+        notes_due=notes_due,
+        debriefs_due=debriefs_due,
+    )
+    rota = tuple(
+        rules.RotaLine(
+            session_id=s.id,
+            title=s.title,
+            starts_at=s.starts_at,
+            facilitators=tuple(_unique(s.user_ids(FACILITATOR))),
+            participants=len(_unique(s.user_ids(PARTICIPANT))),
+        )
+        for s in sessions
+        if s.ends_at > now and s.kind != REFLECTIVE
+    )
+    participants = [m for m in project.members if m.role == Role.PARTICIPANT]
+    onboarding = []
+    for member in participants:
+        missing = tuple(
+            label for column, label in ONBOARDING_CHECKLIST if getattr(member, column) is None
+        )
+        if missing:
+            onboarding.append(OnboardingLine(member.user_id, missing))
+    failed_filter = (
+        Delivery.project_id == project.id,
+        Delivery.status == DeliveryStatus.FAILED,
+        Delivery.kind.not_in(sorted(PRIVATE_KINDS)),
+    )
+    failures = db.scalars(
+        select(Delivery)
+        .where(*failed_filter)
+        .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
+        .limit(MAX_FAILURES)
+    ).all()
+    failures_total = db.scalar(select(func.count()).select_from(Delivery).where(*failed_filter))
+    setup = db.get(CheckinSetup, project.id)
+    return CoordinatorView(
+        project_id=project.id,
+        name=project.name,
+        timezone=project.timezone,
+        timeline=line,
+        risks=tuple(at_risk),
+        participants=len(participants),
+        onboarded=len(participants) - len(onboarding),
+        onboarding=tuple(onboarding),
+        rota=rota,
+        failures=tuple(
+            Failure(f.id, f.kind, f.target, f.due_at, f.last_error or "no reason recorded")
+            for f in failures
+        ),
+        failures_total=int(failures_total or 0),
+        checkins_on=setup is not None and setup.enabled,
+    )
+
+
+def _replace_wellbeing(
+    view: CoordinatorView, aggregate: checkin_rules.Aggregate
+) -> CoordinatorView:
+    return replace(view, wellbeing=aggregate)
+
+
+# ---------------------------------------------------------------- noticing changes
+
+_TOUCHED = "cobot.home.touched"
+_COMMITTED = "cobot.home.committed"
+
+
+def touches_of(obj: Any, *, deleted: bool = False) -> list[Touch]:
+    """What one new, changed or deleted row means for Homes (reads ids only, so nothing is
+    decrypted and nothing is loaded)."""
+    if isinstance(obj, Project):
+        return [Touch(project_id=obj.id)]
+    if isinstance(obj, Member):
+        return [
+            Touch(project_id=obj.project_id),
+            Touch(project_id=obj.project_id, user_id=obj.user_id),
+        ]
+    if isinstance(obj, CoSession):
+        return [Touch(project_id=obj.project_id)]
+    if isinstance(obj, SessionPerson):
+        return [
+            Touch(session_id=obj.session_id),
+            Touch(session_id=obj.session_id, user_id=obj.user_id),
+        ]
+    if isinstance(obj, DebriefRound):
+        return [Touch(session_id=obj.session_id)]
+    if isinstance(obj, Debrief | ParticipantFeedback):
+        return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
+    if isinstance(obj, DebriefAction):
+        return [Touch(project_id=obj.project_id, user_id=obj.owner)]
+    if isinstance(obj, CheckinSetup):
+        return [Touch(project_id=obj.project_id)]
+    if isinstance(obj, CheckinPerson):
+        return [Touch(project_id=obj.project_id, user_id=obj.user_id)]
+    if isinstance(obj, CheckinAnswer):
+        return [Touch(checkin_person_id=obj.person_id)]
+    if isinstance(obj, Delivery) and obj.project_id is not None and obj.kind not in PRIVATE_KINDS:
+        history = inspect(obj).attrs.status.history
+        statuses = set(history.added or ()) | set(history.deleted or ())
+        if deleted or statuses & {DeliveryStatus.FAILED, DeliveryStatus.SKIPPED}:
+            return [Touch(project_id=obj.project_id, coordinators_only=True)]
+    return []
+
+
+def watch_changes(
+    factory: sessionmaker[Session], on_change: Callable[[frozenset[Touch]], None]
+) -> None:
+    """Call `on_change` with what each committed transaction touched (never for a rolled-back
+    one), after it has let go of its connection."""
+
+    @event.listens_for(factory, "after_flush")
+    def _noted(session: Session, _context: Any) -> None:
+        touched: set[Touch] = session.info.setdefault(_TOUCHED, set())
+        for obj in list(session.new) + list(session.dirty):
+            touched.update(touches_of(obj))
+        for obj in list(session.deleted):
+            touched.update(touches_of(obj, deleted=True))
+
+    @event.listens_for(factory, "after_commit")
+    def _committed(session: Session) -> None:
+        session.info.setdefault(_COMMITTED, set()).update(session.info.pop(_TOUCHED, set()))
+
+    @event.listens_for(factory, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(_TOUCHED, None)
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _ended(session: Session, transaction_: Any) -> None:
+        if transaction_.parent is not None:
+            return
+        touched: set[Touch] = session.info.pop(_COMMITTED, set())
+        if touched:
+            try:
+                on_change(frozenset(touched))
+            except Exception:  # refreshing a Home is a courtesy; it never fails a change
+                log.exception("could not queue Home refreshes")
+
+
+__all__ = [
+    "AgreementView",
+    "CheckinLine",
+    "CoordinatorView",
+    "Failure",
+    "Home",
+    "HomeView",
+    "OnboardingLine",
+    "OpenItem",
+    "ProjectCard",
+    "Retried",
+    "SessionLine",
+    "Touch",
+    "touches_of",
+    "watch_changes",
+]

@@ -1,0 +1,214 @@
+"""The timeline picture: a project's sessions and the work between them, as a PNG.
+
+Drawn with matplotlib's Agg canvas directly (no pyplot, no display, no global state, so
+threads can draw at once). Squeezed steps, those the gap to the next session cannot hold by
+the project's lead times, are drawn in a warning colour.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain import timeline as rules
+from cobot.domain.sessions import LeadTimes
+from cobot.services import access
+from cobot.services.access import AccessError
+from cobot.services.ports import Clock
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Project
+
+SCHEDULED = "scheduled"
+REFLECTIVE = "reflective"
+MAX_SESSIONS = 60
+SESSION_COLOUR = "#1f4e79"
+STEP_COLOUR = "#8fb8de"
+SQUEEZED_COLOUR = "#d9534f"
+NOW_COLOUR = "#555555"
+
+
+@dataclass(frozen=True)
+class TimelinePicture:
+    """A PNG of a project's timeline, ready to upload."""
+
+    project_name: str
+    filename: str
+    content: bytes
+    sessions: int
+    squeezed: int
+
+
+@dataclass(frozen=True)
+class TimelinePlan:
+    """What a timeline picture shows: the sessions and their between-session steps."""
+
+    project_name: str
+    timezone: str
+    now: datetime
+    sessions: tuple[rules.SessionPoint, ...]
+    steps: tuple[rules.Step, ...]
+
+
+class Timelines:
+    """Draws a project's timeline for its coordinators."""
+
+    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    def plan(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None = None,
+        project_id: int | None = None,
+    ) -> TimelinePlan:
+        """What the picture of the project in `channel_id` (or `project_id`) shows:
+        coordinators only; refuses a project with no sessions yet. Cheap: draw() draws."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = _project(db, team_id, channel_id, project_id)
+            access.require_coordinator(project, user_id)
+            rows = db.scalars(
+                select(CoSession)
+                .where(
+                    CoSession.project_id == project.id,
+                    CoSession.status == SCHEDULED,
+                    CoSession.kind != REFLECTIVE,
+                )
+                .order_by(CoSession.starts_at, CoSession.id)
+                .limit(MAX_SESSIONS)
+            ).all()
+            points = tuple(
+                rules.SessionPoint(id=s.id, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at)
+                for s in rows
+            )
+            lead = LeadTimes.from_json(project.lead_times)
+            name, zone = project.name, project.timezone
+        if not points:
+            raise AccessError(
+                "This project has no sessions yet, so there is no timeline to draw. "
+                "Add one with `/cobot session add`."
+            )
+        steps = tuple(rules.steps_for(list(points), lead))
+        return TimelinePlan(name, zone, now, points, steps)
+
+    def draw(self, plan: TimelinePlan) -> TimelinePicture:
+        """The PNG of a planned timeline (no database, no Slack)."""
+        content = render_png(
+            list(plan.sessions),
+            list(plan.steps),
+            now=plan.now,
+            timezone=plan.timezone,
+            title=plan.project_name,
+        )
+        return TimelinePicture(
+            project_name=plan.project_name,
+            filename="timeline.png",
+            content=content,
+            sessions=len(plan.sessions),
+            squeezed=sum(1 for s in plan.steps if s.squeezed),
+        )
+
+    def picture(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None = None,
+        project_id: int | None = None,
+    ) -> TimelinePicture:
+        """plan() then draw()."""
+        return self.draw(
+            self.plan(
+                team_id=team_id, user_id=user_id, channel_id=channel_id, project_id=project_id
+            )
+        )
+
+
+def _project(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
+    if project_id is not None:
+        return access.project_by_id(db, team_id=team_id, project_id=project_id)
+    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
+
+
+def render_png(
+    sessions: list[rules.SessionPoint],
+    steps: list[rules.Step],
+    *,
+    now: datetime,
+    timezone: str,
+    title: str,
+) -> bytes:
+    """Sessions on the top lane, each between-session step on its own lane below; squeezed
+    steps in red; a line for now. Dates in the project's zone."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    tz = ZoneInfo(timezone)
+    lanes = ["Sessions", *(rules.STEP_LABELS[s] for s in rules.STEPS)]
+    lane_of = {step: index + 1 for index, step in enumerate(rules.STEPS)}
+    figure = Figure(figsize=(11, 4.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+
+    def local(when: datetime) -> float:
+        naive = when.astimezone(tz).replace(tzinfo=None)
+        return float(mdates.date2num(naive))  # type: ignore[no-untyped-call]
+
+    for index, session in enumerate(sessions, start=1):
+        start, end = local(session.starts_at), local(session.ends_at)
+        # a session lasts hours: widen it so it shows at a scale of weeks
+        width = max(end - start, 0.3)
+        axes.barh(0, width, left=start, height=0.6, color=SESSION_COLOUR)
+        axes.annotate(
+            str(index),
+            (start + width / 2, 0),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    for step in steps:
+        start, end = local(step.start), local(step.end)
+        axes.barh(
+            lane_of[step.step],
+            max(end - start, 0.05),
+            left=start,
+            height=0.5,
+            color=SQUEEZED_COLOUR if step.squeezed else STEP_COLOUR,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+    axes.axvline(local(now), color=NOW_COLOUR, linestyle="--", linewidth=1)
+    axes.set_yticks(range(len(lanes)), labels=lanes)
+    axes.invert_yaxis()
+    axes.xaxis_date()
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    axes.set_title(f"{title}: sessions and the work between them ({timezone})", fontsize=10)
+    axes.grid(axis="x", alpha=0.3)
+    axes.legend(
+        handles=[
+            Patch(color=SESSION_COLOUR, label="session"),
+            Patch(color=STEP_COLOUR, label="step fits"),
+            Patch(color=SQUEEZED_COLOUR, label="squeezed: the gap is too short"),
+            Patch(color=NOW_COLOUR, label="now"),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

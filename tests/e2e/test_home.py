@@ -1,0 +1,160 @@
+"""The App Home end to end: what a participant, a facilitator and a coordinator see, a change
+refreshing the Homes it shows on, the Home's buttons, and `/cobot timeline`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.stack import LocalStack
+from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.blocks import home as home_blocks
+from cobot.slack.blocks.reminders import SHARE_AGENDA, TEXT_BLOCK, TEXT_INPUT
+from cobot.storage.db import transaction
+from cobot.storage.models import Delivery
+from tests.integration.test_home import CHANNEL, SECRETS, Seeded, seed_project
+
+USERS = ["UF1", "UF2", "UF3", "UTEAM", "UP01", "UP02", "UP03"]
+
+
+@pytest.fixture
+def seeded(stack: LocalStack) -> Seeded:
+    for user in USERS:
+        stack.emulator.add_user(user, name=user.lower(), tz="Europe/London")
+    stack.emulator.add_channel(CHANNEL, name="recovery", members=["UCOORD", *USERS])
+    assert stack.runtime is not None
+    return seed_project(stack.runtime.factory, datetime.now(UTC), participants=3, sessions=6)
+
+
+def shown(emulator: SlackEmulator, user: str) -> str:
+    view = emulator.home_view(user)
+    return json.dumps(view) if view is not None else ""
+
+
+def wait_home(emulator: SlackEmulator, user: str, ok: Callable[[str], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if ok(shown(emulator, user)):
+            view = emulator.home_view(user)
+            assert view is not None
+            return view
+        time.sleep(0.1)
+    raise AssertionError(f"{user}'s Home never matched: {shown(emulator, user)[:2000]}")
+
+
+def open_home(slack: SlackClient, emulator: SlackEmulator, user: str, words: str) -> dict[str, Any]:
+    assert slack.app_home_opened(user).status == 200
+    return wait_home(emulator, user, lambda text: words in text)
+
+
+def press(slack: SlackClient, user: str, view: dict[str, Any], action_id: str) -> None:
+    button = next(
+        element
+        for block in view["blocks"]
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]
+        if element.get("action_id") == action_id
+    )
+    result = slack.block_actions(
+        user_id=user,
+        actions=[{"action_id": action_id, "value": button["value"], "type": "button"}],
+        view=view,
+    )
+    assert result.status == 200, result.text
+
+
+def test_each_person_sees_their_own_home(
+    seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    participant = json.dumps(open_home(slack, emulator, "UP01", "Your next sessions"))
+    assert "taking part" in participant and "Workshop 4" in participant
+    assert '"action_id": "feedback_open"' in participant  # Workshop 3's feedback
+    assert '"action_id": "checkins_mood_3"' in participant  # their waiting check-in
+    assert "Your check-ins" in participant and "Coordinating" not in participant
+
+    facilitator = json.dumps(open_home(slack, emulator, "UF2", "Your open items"))
+    assert "facilitating" in facilitator
+    for action in ('"debrief_open"', '"reminders_share_agenda"', '"debrief_action_done"'):
+        assert action in facilitator
+    assert "Book a bigger room" in facilitator
+
+    view = open_home(slack, emulator, "UCOORD", "Coordinating: Recovery framework")
+    coordinator = json.dumps(view)
+    assert len(view["blocks"]) <= 100
+    for words in (
+        "Deadlines at risk",
+        "Onboarding",
+        "fewer than two facilitators",
+        "user_not_found",
+    ):
+        assert words in coordinator, words
+    assert f'"value": "{seeded.failed_delivery}"' in coordinator  # its Retry button
+    for secret in SECRETS:  # no one's debrief, feedback or check-in words
+        assert secret not in coordinator
+    assert "Book a bigger room" not in coordinator
+
+
+def test_sharing_an_agenda_from_the_home_refreshes_the_homes_it_shows_on(
+    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    view = open_home(slack, emulator, "UF2", "Share agenda")
+    open_home(slack, emulator, "UP02", "Workshop 4")
+    assert "agenda out" not in shown(emulator, "UP02").split("Workshop 5")[0]
+    press(slack, "UF2", view, SHARE_AGENDA)  # the reminders feature's own button
+    emulator.wait_for("views.open")
+    [modal] = emulator.open_views
+    values = {TEXT_BLOCK: {TEXT_INPUT: {"type": "plain_text_input", "value": "1. Welcome"}}}
+    assert slack.view_submission(user_id="UF2", view=modal, values=values).status == 200
+    # nobody reopened their Home: the change republished it
+    wait_home(emulator, "UP02", lambda text: "agenda out" in text)
+    wait_home(emulator, "UF2", lambda text: "reminders_share_agenda" not in text)
+    assert "Workshop 4" in shown(emulator, "UCOORD")  # the coordinator's Home too
+
+
+def test_the_coordinator_retries_a_failed_message_from_the_home(
+    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    view = open_home(slack, emulator, "UF1", "Your open items")
+    assert home_blocks.RETRY not in json.dumps(view)
+    coordinator = open_home(slack, emulator, "UCOORD", "Retry")
+    press(slack, "UCOORD", coordinator, home_blocks.RETRY)
+    emulator.wait_for("chat.postMessage", where=lambda c: "queued again" in str(c.args))
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as db:
+        row = db.get(Delivery, seeded.failed_delivery)
+        assert row is not None
+        # back in the queue (and then sent to the person, who exists now): not failed again
+        assert row.status != DeliveryStatus.FAILED
+        assert row.last_error != "user_not_found"
+
+
+def test_timeline_picture_from_the_command_and_the_home(
+    seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    refused = slack.slash_command(user_id="UF1", text="timeline", channel_id=CHANNEL)
+    assert "Only coordinators" in refused.text
+    result = slack.slash_command(user_id="UCOORD", text="timeline", channel_id=CHANNEL)
+    assert result.status == 200 and "Drawing the timeline" in result.text
+    emulator.wait_for("files.completeUploadExternal")
+    [picture] = emulator.files
+    assert picture.content.startswith(b"\x89PNG") and CHANNEL in picture.channels
+    view = open_home(slack, emulator, "UCOORD", "Timeline picture")
+    press(slack, "UCOORD", view, home_blocks.TIMELINE)
+    emulator.wait_for("files.completeUploadExternal", count=2)
+    assert emulator.files[-1].content.startswith(b"\x89PNG")
+
+
+def test_the_agreement_is_one_click_away(
+    seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    view = open_home(slack, emulator, "UP03", "Aims and agreement")
+    press(slack, "UP03", view, home_blocks.AGREEMENT)
+    emulator.wait_for("views.open")
+    [modal] = emulator.open_views
+    assert "Everyone's voice counts" in json.dumps(modal)
