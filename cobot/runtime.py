@@ -27,20 +27,27 @@ from cobot.services.deliveries import (
     install_alarm_hook,
     register_all,
 )
+from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
+from cobot.services.home import Home, watch_changes
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
+from cobot.services.reports import Reports
 from cobot.services.sessions import Sessions, session_kinds
+from cobot.services.timeline import Timelines
 from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
+from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
+from cobot.slack.listeners import endings as endings_listeners
+from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
@@ -71,6 +78,10 @@ class Runtime:
     sessions: Sessions
     debriefs: Debriefs
     checkins: Checkins
+    endings: Endings
+    reports: Reports
+    home: Home
+    home_refresher: home_listeners.HomeRefresher
     started: bool = False
 
     @classmethod
@@ -124,6 +135,12 @@ class Runtime:
         reminders = Reminders(factory=factory, clock=clock)
         debriefs = Debriefs(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory)
+        endings = Endings(factory=factory, clock=clock)
+        reports = Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins)
+        home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
+        timelines = Timelines(factory=factory, clock=clock)
+        # ending messages (invites, word cloud upload, results, follow-up) render at send time
+        register_all(kinds, ending_kinds(endings, present=ending_message))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
         register_all(
             kinds, checkin_kinds(checkins, present=checkin_message, present_contact=contact_message)
@@ -134,6 +151,12 @@ class Runtime:
         reminders_listeners.register(app, router, reminders=reminders)
         debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
         checkins_listeners.register(app, router, checkins=checkins)
+        endings_listeners.register(app, router, endings=endings, reports=reports)
+        home_refresher = home_listeners.register(
+            app, router, home=home, timelines=timelines, client=client, reports=reports
+        )
+        # every committed change republishes the Homes it shows on (see services/home.py)
+        watch_changes(factory, home_refresher.request)
         leadership = Leadership(
             engine, on_elected=alarms.resume, retry=max(settings.sweep_seconds * 2, 2.0)
         )
@@ -154,6 +177,10 @@ class Runtime:
             sessions=sessions,
             debriefs=debriefs,
             checkins=checkins,
+            endings=endings,
+            reports=reports,
+            home=home,
+            home_refresher=home_refresher,
         )
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
@@ -161,7 +188,7 @@ class Runtime:
 
         `force_lead` skips the election (tests prove two leaders still send nothing twice).
         """
-        context.bind(self.runner, self.events, self.checkins)
+        context.bind(self.runner, self.events, self.checkins, self.endings)
         leads = schedule and (force_lead or self.leadership.try_acquire())
         self.alarms.start(paused=not leads)
         if leads:
@@ -174,6 +201,7 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop scheduling and release everything this process holds."""
+        self.home_refresher.close()
         self.alarms.shutdown(wait=True)
         self.leadership.release()
         context.bind(None)

@@ -19,7 +19,7 @@ JOBS_TABLE = "apscheduler_jobs"
 DELIVER_JOB = "cobot.scheduling.jobs:deliver"
 SWEEP_JOB = "cobot.scheduling.jobs:sweep"
 PRUNE_EVENTS_JOB = "cobot.scheduling.jobs:prune_events"
-CHECKIN_MAINTENANCE_JOB = "cobot.scheduling.jobs:checkin_maintenance"
+DAILY_MAINTENANCE_JOB = "cobot.scheduling.jobs:daily_maintenance"
 
 
 class _SharedStoreScheduler(BackgroundScheduler):  # type: ignore[misc]
@@ -79,10 +79,10 @@ class AlarmClock:
             PRUNE_EVENTS_JOB, trigger="interval", hours=1, id="prune_events", jobstore="local"
         )
         self._scheduler.add_job(
-            CHECKIN_MAINTENANCE_JOB,
+            DAILY_MAINTENANCE_JOB,
             trigger="interval",
             hours=24,
-            id="checkin_maintenance",
+            id="daily_maintenance",
             jobstore="local",
             next_run_time=datetime.now().astimezone() + timedelta(minutes=10),
         )

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from cobot.services.checkins import Checkins
 from cobot.services.deliveries import DeliveryRunner
+from cobot.services.endings import Endings
 from cobot.services.events import EventLedger
 
 _runner: DeliveryRunner | None = None
 _events: EventLedger | None = None
 _checkins: Checkins | None = None
+_endings: Endings | None = None
 
 
 def bind(
     runner: DeliveryRunner | None,
     events: EventLedger | None = None,
     checkins: Checkins | None = None,
+    endings: Endings | None = None,
 ) -> None:
     """Set (or clear) what job functions use in this process."""
-    global _runner, _events, _checkins
+    global _runner, _events, _checkins, _endings
     _runner = runner
     _events = events
     _checkins = checkins
+    _endings = endings
+
+
+def endings() -> Endings | None:
+    """The bound endings service, if this process has one."""
+    return _endings
 
 
 def checkins() -> Checkins | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from cobot.scheduling import context
 
@@ -28,10 +29,13 @@ def prune_events() -> None:
         log.info("forgot %d old Slack event ids", pruned)
 
 
-def checkin_maintenance() -> None:
-    """Daily: delete check-in answers past their retention, re-plan next check-ins."""
+def daily_maintenance() -> None:
+    """Daily: delete personal answers past their retention, re-plan next check-ins."""
     service = context.checkins()
-    if service is None:
-        return
-    purged, planned = service.daily_maintenance()
-    log.info("check-ins: purged %d people's expired data, re-planned %d", purged, planned)
+    if service is not None:
+        purged, planned = service.daily_maintenance()
+        log.info("check-ins: purged %d people's expired data, re-planned %d", purged, planned)
+    endings = context.endings()
+    if endings is not None:
+        gone = endings.purge_expired(datetime.now(UTC))
+        log.info("endings: purged %d people's expired answers", gone)

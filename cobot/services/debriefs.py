@@ -246,7 +246,7 @@ def plan_actions(
     upcoming = [
         s
         for s in _scheduled(session, project.id)
-        if s.starts_at > now and s.id != excluded and s.kind != REFLECTIVE
+        if s.starts_at > now and s.id != excluded and s.kind == "workshop"
     ]
     actions = session.scalars(
         select(DebriefAction).where(
@@ -290,6 +290,8 @@ def _owed(
         due = shift(cosession.starts_at, -REFLECTIVE_BEFORE, tz)
         add(REFLECTIVE_REMINDER, people, due, late_ok=cosession.starts_at > now)
         return owed
+    if cosession.kind != "workshop":
+        return owed  # a celebration is not debriefed or fed back on like a workshop
     end = cosession.ends_at
     round_ = session.get(DebriefRound, cosession.id)
     deadline = shift(end, lead.debrief_within, tz)

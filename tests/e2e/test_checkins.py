@@ -157,7 +157,7 @@ def test_a_person_agrees_answers_low_gets_support_and_asks_for_contact(
 
     # a note, in a modal, stored encrypted
     press(slack, emulator, "UPART", answered, blocks.NOTE)
-    emulator.wait_for("views.open")
+    emulator.wait_for("views.open", count=2)  # the set-up form was the first
     [modal] = emulator.open_views
     values = {"note": {"input": {"type": "plain_text_input", "value": NOTE}}}
     assert slack.view_submission(user_id="UPART", view=modal, values=values).status == 200

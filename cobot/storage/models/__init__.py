@@ -24,6 +24,7 @@ from cobot.storage.models.debriefs import (
     DebriefSettings,
     ParticipantFeedback,
 )
+from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 
 __all__ = [
     "Base",
@@ -38,6 +39,10 @@ __all__ = [
     "DebriefRound",
     "DebriefSettings",
     "Delivery",
+    "Ending",
+    "EndingEvaluation",
+    "EndingFeeling",
+    "EndingFollowUp",
     "Member",
     "ParticipantFeedback",
     "Project",
