@@ -251,18 +251,20 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Run cobot against the built-in emulator on a throwaway SQLite database."""
+    """Play a whole co-production project against the built-in emulator, at high speed."""
     from pathlib import Path
 
     from cobot.sandbox.demo import run_demo
 
     configure_logging("ERROR")
     out = Path(args.out)
-    print(f"cobot demo: the real app and scheduler, Slack replaced by the emulator ({out}/)")
-    result = run_demo(out=out, progress=sys.stdout)
+    print(f"cobot demo: the real app, scheduler and ledger; Slack is the emulator ({out}/)")
+    result = run_demo(out=out, seed=args.seed, speed=args.speed, progress=sys.stdout)
     print()
-    print(result.transcript)
-    print(f"Transcript written to {out / 'transcript.txt'}")
+    print(result.summary)
+    print("Written to", out)
+    for path in result.artefacts:
+        print(f"  {path.name}")
     if result.problems:
         for problem in result.problems:
             _fail(f"demo problem: {problem}")
@@ -282,7 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_doctor
     )
     demo = sub.add_parser("demo", help="see cobot work, with no Slack account")
-    demo.add_argument("--out", default="cobot-demo", help="folder for the transcript")
+    demo.add_argument("--out", default="cobot-demo", help="folder for the transcript and files")
+    demo.add_argument("--seed", type=int, default=7, help="the simulated people's choices")
+    demo.add_argument(
+        "--speed", type=float, default=1.0, help="bigger steps of simulated time (default 1)"
+    )
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("commands", help="print the /cobot command reference").set_defaults(
         func=cmd_commands

@@ -13,6 +13,7 @@ from cobot.runtime import Runtime
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.socket_mode import close_socket_mode_client
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.services.ports import Clock
 from cobot.slack.http import CobotWsgi, HttpServer
 from cobot.slack.socket import socket_handler
 from cobot.storage import crypto
@@ -39,12 +40,16 @@ class LocalStack:
         sweep_seconds: int = 1,
         lease_seconds: int = 60,
         emulator: SlackEmulator | None = None,
+        clock: Clock | None = None,
+        sweep_interval: float | None = None,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
         self.emulator = emulator or SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
         self._sweep = sweep_seconds
         self._lease = lease_seconds
+        self._clock = clock
+        self._sweep_interval = sweep_interval
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -71,7 +76,9 @@ class LocalStack:
         """Start the emulator, migrate, start cobot and connect the Slack side to it."""
         self.emulator.start()
         upgrade(self.database_url)
-        self.runtime = Runtime.build(Settings.from_env(self.env()))
+        self.runtime = Runtime.build(
+            Settings.from_env(self.env()), clock=self._clock, sweep_seconds=self._sweep_interval
+        )
         self.runtime.start()
         if self.mode == "http":
             self.server = HttpServer(
