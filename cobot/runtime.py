@@ -203,7 +203,6 @@ class Runtime:
         """Stop scheduling and release everything this process holds."""
         self.home_refresher.close()
         self.alarms.shutdown(wait=True)
-        self.runner.close()
         self.leadership.release()
         context.bind(None)
         self.engine.dispose()

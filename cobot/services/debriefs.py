@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.debriefs import (
@@ -452,11 +453,19 @@ def _facts(cosession: CoSession, project: Project) -> SessionFacts:
 
 def _round(session: Session, session_id: int) -> DebriefRound:
     found = session.get(DebriefRound, session_id, with_for_update=True)
-    if found is None:
-        found = DebriefRound(session_id=session_id)
-        session.add(found)
-        session.flush()
-    return found
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            found = DebriefRound(session_id=session_id)
+            session.add(found)
+            session.flush()
+        return found
+    except IntegrityError:
+        # another sender created it between our look and our insert: wait for theirs
+        found = session.get(DebriefRound, session_id, with_for_update=True, populate_existing=True)
+        assert found is not None
+        return found
 
 
 def _collate(session: Session, project: Project, cosession: CoSession) -> Collated:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -222,7 +221,6 @@ class DeliveryRunner:
         self._alarms = alarms
         self._lease = lease
         self._sweep_grace = sweep_grace
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cobot-sweep")
 
     def deliver(self, delivery_id: int) -> str | None:
         """Try to send one delivery now; returns the status it ended in, or None if not ours."""
@@ -261,16 +259,11 @@ class DeliveryRunner:
                     .limit(limit)
                 )
             )
-        # a backlog (after downtime) goes out a few at a time: each DM is its own channel,
-        # so Slack's per-channel limit is not the bottleneck, the round trips are
-        outcomes = list(self._pool.map(self.deliver, ids)) if len(ids) > 1 else None
-        if outcomes is None:
-            outcomes = [self.deliver(delivery_id) for delivery_id in ids]
-        return [i for i, outcome in zip(ids, outcomes, strict=True) if outcome is not None]
-
-    def close(self) -> None:
-        """Let go of the sweep's worker threads."""
-        self._pool.shutdown(wait=True)
+        driven = []
+        for delivery_id in ids:
+            if self.deliver(delivery_id) is not None:
+                driven.append(delivery_id)
+        return driven
 
     def rearm_all(self) -> int:
         """Arm an alarm for every scheduled delivery (start-up: the job store may be stale)."""

@@ -171,7 +171,7 @@ def test_a_person_agrees_answers_low_gets_support_and_asks_for_contact(
 
     # contact: share the mood and a message, not the note
     press(slack, emulator, "UPART", answered, blocks.CONTACT)
-    emulator.wait_for("views.open", count=2)
+    emulator.wait_for("views.open", count=3)  # set-up, note, then this one
     [modal] = emulator.open_views
     assert modal["callback_id"] == blocks.CONTACT_MODAL
     values = {
