@@ -32,6 +32,11 @@ from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.listeners.sessions import FormError, parse_one_liner
+from cobot.slack.payloads import action_value as _value
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import state_values as _values
+from cobot.slack.payloads import team_id as _team
+from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +48,12 @@ _HEARD = re.compile(rf"{blocks.FEEDBACK_HEARD}([1-5])")
 # ---------------------------------------------------------------- payload reading (pure)
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
 def _id(raw: Any) -> int:
     """An id from a button value or private_metadata; anything else is stale."""
-    text = str(raw or "")
-    if not text.isdigit() or len(text) > 12:
+    found = parse_id(raw)
+    if found is None:
         raise AccessError(STALE)
-    return int(text)
+    return found
 
 
 def _element(values: dict[str, Any], block: str) -> dict[str, Any]:
@@ -367,16 +364,6 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
     app.view(blocks.DEBRIEF_MODAL)(submit_debrief)
     app.view(blocks.QUESTIONS_MODAL)(submit_questions)
     app.view(blocks.FEEDBACK_MODAL)(submit_feedback)
-
-
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    return values if isinstance(values, dict) else {}
 
 
 def _refuse(respond: Respond, exc: AccessError) -> None:

@@ -16,6 +16,11 @@ from cobot.services.endings import EndingPlan, Endings, InvalidFields
 from cobot.services.reports import Reports
 from cobot.slack.blocks import endings as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.payloads import action_value as _value
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import state_values as _values
+from cobot.slack.payloads import team_id as _team
+from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
 
@@ -350,30 +355,12 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
 # ---------------------------------------------------------------- payload reading
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
 def _id(raw: Any) -> int:
     """A project id from a button value or private_metadata; anything else is stale."""
-    text = str(raw or "")
-    if not text.isdigit() or len(text) > 12:
+    found = parse_id(raw)
+    if found is None:
         raise Stale()
-    return int(text)
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    return values if isinstance(values, dict) else {}
+    return found
 
 
 def _raw(values: dict[str, Any], block: str, key: str) -> Any:

@@ -29,6 +29,10 @@ from cobot.services.timeline import TimelinePicture, Timelines
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import home as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.payloads import action_value as _value
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import team_id as _team
+from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
 
@@ -323,22 +327,9 @@ def _tell(client: WebClient, user_id: str, text: str) -> None:
         log.warning("could not answer a Home button: %s", exc.response.get("error"))
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
 def _id(raw: Any) -> int:
     """An id from a button value; anything else is stale."""
-    text = str(raw or "")
-    if not text.isdigit() or len(text) > 12:
+    found = parse_id(raw)
+    if found is None:
         raise AccessError(STALE)
-    return int(text)
+    return found

@@ -17,6 +17,11 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack.blocks import projects as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.payloads import action_value as _value
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import state_values as _values
+from cobot.slack.payloads import team_id as _team
+from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
 
@@ -381,25 +386,12 @@ def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
 # ---------------------------------------------------------------- payload reading
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
 def _project_id(raw: Any) -> int:
     """A project id from a button value or private_metadata; anything else is stale."""
-    text = str(raw or "")
-    if not text.isdigit():
+    found = parse_id(raw)
+    if found is None:
         raise AccessError(STALE)
-    return int(text)
+    return found
 
 
 def _project_and_user(raw: Any) -> tuple[int, str]:
@@ -407,10 +399,6 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
     if not user or not re.fullmatch(r"[UW][A-Z0-9]+", user):
         raise AccessError(STALE)
     return _project_id(project), user
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    return dict((view.get("state") or {}).get("values") or {})
 
 
 def _text(values: dict[str, Any], block_id: str) -> str:

@@ -13,6 +13,10 @@ from cobot.services.access import AccessError
 from cobot.services.reminders import InvalidText, Reminders
 from cobot.slack.blocks import reminders as blocks
 from cobot.slack.commands import CommandRouter
+from cobot.slack.payloads import action_value as _value
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import team_id as _team
+from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
 
@@ -115,25 +119,12 @@ def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None: 
 # ---------------------------------------------------------------- payload reading
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
 def _session_id(raw: Any) -> int:
     """A session id from a button value or private_metadata; anything else is stale."""
-    text = str(raw or "")
-    if not text.isdigit() or len(text) > 12:
+    found = parse_id(raw)
+    if found is None:
         raise AccessError(STALE)
-    return int(text)
+    return found
 
 
 def _text(view: dict[str, Any]) -> str:

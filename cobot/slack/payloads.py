@@ -1,0 +1,37 @@
+"""Reading the parts of Slack's interaction payloads every listener needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_ID_DIGITS = 12
+
+
+def team_id(body: dict[str, Any]) -> str:
+    """The workspace a payload came from (interactions nest it; commands do not)."""
+    return str((body.get("team") or {}).get("id") or body.get("team_id") or "")
+
+
+def user_id(body: dict[str, Any]) -> str:
+    """Who acted."""
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+def action_value(body: dict[str, Any]) -> str:
+    """The value of the (first) button or element pressed."""
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's values by block id."""
+    values = (view.get("state") or {}).get("values") or {}
+    return dict(values) if isinstance(values, dict) else {}
+
+
+def parse_id(raw: Any) -> int | None:
+    """An id from a button value or private_metadata; None when it is not one (stale/forged)."""
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
