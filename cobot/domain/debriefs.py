@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 MIN_GROUP = 3
 MAX_ANSWER = 2000
@@ -264,11 +263,3 @@ def parse_channel(text: str) -> str | None:
     if _BARE_CHANNEL.fullmatch(cleaned):
         return cleaned
     return None
-
-
-def shift(when: datetime, delta: timedelta, tz: ZoneInfo) -> datetime:
-    """`when` moved by `delta`; whole days keep the local time of day across DST changes."""
-    if delta % timedelta(days=1) != timedelta(0):
-        return when + delta
-    local = when.astimezone(tz).replace(tzinfo=None) + delta
-    return local.replace(tzinfo=tz).astimezone(UTC)

@@ -126,6 +126,23 @@ def to_utc(day: date, start: time, tz: ZoneInfo) -> tuple[datetime, bool]:
     return first.astimezone(UTC), first.utcoffset() != second.utcoffset()
 
 
+def shift(when: datetime, delta: timedelta, tz: ZoneInfo) -> datetime:
+    """`when` moved by `delta`; whole days keep the local time of day across DST changes.
+
+    "The day before" a 10:00 session is 10:00 the previous day in the project's zone,
+    which is 23 or 25 hours before when the clocks change in between.
+    """
+    if delta % timedelta(days=1) != timedelta(0):
+        return when + delta
+    local = when.astimezone(tz).replace(tzinfo=None) + delta
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def agenda_deadline(starts_at: datetime, lead: LeadTimes, tz: ZoneInfo) -> datetime:
+    """When the agenda and materials should reach participants."""
+    return shift(starts_at, -lead.agenda_before, tz)
+
+
 def check_session(
     data: SessionInput,
     *,

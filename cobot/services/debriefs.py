@@ -35,12 +35,11 @@ from cobot.domain.debriefs import (
     check_questions,
     nudge_times,
     questions_from_json,
-    shift,
     spread,
 )
 from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LeadTimes, shift
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind

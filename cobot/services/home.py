@@ -27,13 +27,13 @@ from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.ports import Clock
-from cobot.services.reminders import ONBOARDING_CHECKLIST, agenda_deadline, shift
+from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
 from cobot.services import access, debriefs, deliveries
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
@@ -365,23 +365,6 @@ def _ensure(
         and (row.due_at > now or item.due_at > now)
     ):
         deliveries.move(session, delivery=row, due_at=due, now=now)
-
-
-def shift(when: datetime, delta: timedelta, tz: ZoneInfo) -> datetime:
-    """`when` moved by `delta`; whole days keep the local time of day across DST changes.
-
-    "The day before" a 10:00 session is 10:00 the previous day in the project's zone,
-    which is 23 or 25 hours before when the clocks change in between.
-    """
-    if delta % timedelta(days=1) != timedelta(0):
-        return when + delta
-    local = when.astimezone(tz).replace(tzinfo=None) + delta
-    return local.replace(tzinfo=tz).astimezone(UTC)
-
-
-def agenda_deadline(starts_at: datetime, lead: LeadTimes, tz: ZoneInfo) -> datetime:
-    """When the agenda and materials should reach participants."""
-    return shift(starts_at, -lead.agenda_before, tz)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

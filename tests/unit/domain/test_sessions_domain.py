@@ -122,3 +122,17 @@ def test_lead_times_round_trip_and_ignore_bad_entries() -> None:
     lead = LeadTimes(agenda_before=timedelta(days=5))
     assert LeadTimes.from_json(lead.to_json()) == lead
     assert LeadTimes.from_json({"agenda_before": "soon", "plan_time": -1}) == LeadTimes()
+
+
+def test_shift_keeps_the_local_time_for_whole_days_across_a_clock_change() -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from cobot.domain.sessions import shift
+
+    london = ZoneInfo("Europe/London")
+    session = datetime(2027, 3, 29, 9, 0, tzinfo=UTC)  # 10:00 BST, the day after the change
+    day_before = shift(session, -timedelta(days=1), london)
+    assert day_before.astimezone(london).hour == 10
+    assert session - day_before == timedelta(hours=23)
+    assert shift(session, -timedelta(hours=1), london) == session - timedelta(hours=1)
