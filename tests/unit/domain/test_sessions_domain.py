@@ -131,7 +131,7 @@ def test_shift_keeps_the_local_time_for_whole_days_across_a_clock_change() -> No
     from cobot.domain.sessions import shift
 
     london = ZoneInfo("Europe/London")
-    session = datetime(2027, 3, 29, 9, 0, tzinfo=UTC)  # 10:00 BST, the day after the change
+    session = datetime(2027, 3, 28, 9, 0, tzinfo=UTC)  # 10:00 BST, the day the clocks change
     day_before = shift(session, -timedelta(days=1), london)
     assert day_before.astimezone(london).hour == 10
     assert session - day_before == timedelta(hours=23)
