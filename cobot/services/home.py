@@ -852,7 +852,7 @@ def watch_changes(
         if touched:
             try:
                 on_change(frozenset(touched))
-            except Exception:  # refreshing a Home is a courtesy; it never fails a change
+            except RuntimeError:  # no thread can start at interpreter shutdown; a courtesy only
                 log.exception("could not queue Home refreshes")
 
 

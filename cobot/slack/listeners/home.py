@@ -20,7 +20,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from cobot.services.access import AccessError
 from cobot.services.home import Home, Touch
@@ -107,7 +108,7 @@ class HomeRefresher:
                     return
             try:
                 people = self._home.audience(touches)
-            except Exception:  # the database may be gone for a moment; Homes refresh on open
+            except SQLAlchemyError:  # the database may be gone for a moment; Homes refresh on open
                 log.exception("could not work out whose Home to refresh")
                 continue
             for team_id, user_id in sorted(people):
@@ -115,7 +116,11 @@ class HomeRefresher:
                     return
                 try:
                     self.publish(team_id=team_id, user_id=user_id)
-                except Exception:  # one person's Home must not stop the others'
+                except (
+                    SQLAlchemyError,
+                    SlackClientError,
+                    OSError,
+                ):  # one Home must not stop others
                     log.exception("could not refresh a Home")
 
 
