@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -14,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from cobot.domain.durations import DurationError, parse_duration
 from cobot.domain.sessions import SessionInput
 from cobot.services.access import AccessError
-from cobot.services.sessions import SessionRejected, Sessions
+from cobot.services.sessions import SessionRejected, Sessions, SessionSaved
 from cobot.slack.blocks.sessions import (
     ADD_CALLBACK,
     CANCEL_ACTION,
@@ -38,6 +39,7 @@ from cobot.slack.blocks.sessions import (
     sessions_text,
 )
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.payloads import team_id, user_id
 
 log = logging.getLogger(__name__)
 
@@ -299,49 +301,48 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
         )
     )
 
-    def on_add_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        project_id = _int(view.get("private_metadata"))
+    def submit_form(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        save: Callable[[str, str, int, SessionInput], SessionSaved],
+    ) -> None:
+        """The add and edit forms: read, save through `save`, show the result or errors."""
+        target = _int(view.get("private_metadata"))
         try:
             data = read_session_form(view["state"]["values"])
         except FormError as exc:
             ack(response_action="errors", errors=exc.problems)
             return
-        if project_id is None:
+        if target is None:
             ack(response_action="errors", errors={"title": "This form is out of date."})
             return
         try:
-            saved = sessions.add(
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                project_id=project_id,
-                data=data,
-            )
+            saved = save(team_id(body), user_id(body), target, data)
         except AccessError as exc:
             ack(response_action="errors", errors=_errors(exc, FORM_BLOCKS, "title"))
             return
         ack(response_action="update", view=saved_modal(saved, heading="Session saved"))
 
+    def on_add_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        submit_form(
+            ack,
+            body,
+            view,
+            lambda team, user, project_id, data: sessions.add(
+                team_id=team, user_id=user, project_id=project_id, data=data
+            ),
+        )
+
     def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        session_id = _int(view.get("private_metadata"))
-        try:
-            data = read_session_form(view["state"]["values"])
-        except FormError as exc:
-            ack(response_action="errors", errors=exc.problems)
-            return
-        if session_id is None:
-            ack(response_action="errors", errors={"title": "This form is out of date."})
-            return
-        try:
-            saved = sessions.edit(
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                session_id=session_id,
-                data=data,
-            )
-        except AccessError as exc:
-            ack(response_action="errors", errors=_errors(exc, FORM_BLOCKS, "title"))
-            return
-        ack(response_action="update", view=saved_modal(saved, heading="Session saved"))
+        submit_form(
+            ack,
+            body,
+            view,
+            lambda team, user, session_id, data: sessions.edit(
+                team_id=team, user_id=user, session_id=session_id, data=data
+            ),
+        )
 
     def on_move_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         session_id = _int(view.get("private_metadata"))
@@ -355,8 +356,8 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             return
         try:
             saved = sessions.move(
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
+                team_id=team_id(body),
+                user_id=user_id(body),
                 session_id=session_id,
                 day=when.day,
                 start=when.start,
@@ -376,7 +377,7 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             return
         try:
             found = sessions.form(
-                team_id=body["team"]["id"], user_id=body["user"]["id"], session_id=session_id
+                team_id=team_id(body), user_id=user_id(body), session_id=session_id
             )
         except AccessError as exc:
             _tell(respond, exc.message)
@@ -392,7 +393,7 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             return
         try:
             cancelled = sessions.cancel(
-                team_id=body["team"]["id"], user_id=body["user"]["id"], session_id=session_id
+                team_id=team_id(body), user_id=user_id(body), session_id=session_id
             )
         except AccessError as exc:
             _tell(respond, exc.message)
