@@ -141,3 +141,31 @@ def test_a_failing_listener_answers_kindly_and_logs_no_body(
     assert body["response_type"] == "ephemeral"
     assert "I feel awful" not in caplog.text
     assert "listener failed on a slash_command request: ValueError" in caplog.text
+
+
+def test_a_refusal_from_a_service_is_answered_once_before_or_after_the_ack(
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    from cobot.services.access import AccessError
+    from cobot.slack.commands import Subcommand
+
+    def refuse(request, tools):
+        raise AccessError("Only coordinators can do that.")
+
+    def ack_then_refuse(request, tools):
+        tools.ack()
+        raise AccessError("That session no longer exists.")
+
+    assert stack.runtime is not None
+    stack.runtime.router.add(Subcommand(name="refuse", usage="refuse", summary="", handler=refuse))
+    stack.runtime.router.add(
+        Subcommand(name="late", usage="late", summary="", handler=ack_then_refuse)
+    )
+    assert ack_body(slack.slash_command(user_id="UCOORD", text="refuse"))["text"] == (
+        "Only coordinators can do that."
+    )
+    late = slack.slash_command(user_id="UCOORD", text="late")
+    assert late.status == 200 and "no longer exists" not in late.text
+    [answer] = emulator.wait_for("response_url")
+    assert answer.args["text"] == "That session no longer exists."
+    assert answer.args["response_type"] == "ephemeral"

@@ -66,12 +66,9 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         )
 
     def setup(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            form = checkins.setup_form(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        form = checkins.setup_form(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.setup_modal(form))
         return None
@@ -80,24 +77,18 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         users = parse_contacts(request.args)
         if isinstance(users, str):
             return Reply(text=users)
-        try:
-            chosen = checkins.set_contacts(
-                team_id=request.team_id,
-                channel_id=request.channel_id,
-                user_id=request.user_id,
-                contacts=users,
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        chosen = checkins.set_contacts(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            contacts=users,
+        )
         return Reply(text=blocks.contacts_text(chosen))
 
     def settings(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            found = checkins.settings_form(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        found = checkins.settings_form(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.settings_modal(found))
         return None
@@ -110,15 +101,12 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         weeks = parse_weeks(request.args)
         if isinstance(weeks, str):
             return Reply(text=weeks)
-        try:
-            found = checkins.summary(
-                team_id=request.team_id,
-                channel_id=request.channel_id,
-                user_id=request.user_id,
-                weeks=weeks,
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        found = checkins.summary(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            weeks=weeks,
+        )
         return Reply(text=blocks.summary_text(found), blocks=blocks.summary_blocks(found))
 
     def my_data(request: CommandRequest, tools: Any) -> None:

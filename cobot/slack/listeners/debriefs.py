@@ -124,61 +124,49 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
     # ------------------------------------------------------------ slash commands
 
     def on_completion(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            view = debriefs.completion(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = debriefs.completion(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.completion_text(view), blocks=blocks.completion_blocks(view))
 
     def on_questions(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            form = debriefs.questions_form(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        form = debriefs.questions_form(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
         return None
 
     def on_channel(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            if not request.args:
-                return Reply(
-                    text=blocks.channel_text(
-                        debriefs.channel(team_id=request.team_id, channel_id=request.channel_id)
-                    )
+        if not request.args:
+            return Reply(
+                text=blocks.channel_text(
+                    debriefs.channel(team_id=request.team_id, channel_id=request.channel_id)
                 )
-            typed = " ".join(request.args)
-            target: str | None
-            if typed.strip().lower() in ("none", "off", "dm"):
-                target = None
-            else:
-                target = parse_channel(typed)
-                if target is None:
-                    return Reply(
-                        text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
-                        "choosing the channel from Slack's # list."
-                    )
-            result = debriefs.set_channel(
-                team_id=request.team_id,
-                channel_id=request.channel_id,
-                user_id=request.user_id,
-                target=target,
             )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        typed = " ".join(request.args)
+        target: str | None
+        if typed.strip().lower() in ("none", "off", "dm"):
+            target = None
+        else:
+            target = parse_channel(typed)
+            if target is None:
+                return Reply(
+                    text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
+                    "choosing the channel from Slack's # list."
+                )
+        result = debriefs.set_channel(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            target=target,
+        )
         return Reply(text=blocks.channel_text(result))
 
     def on_actions(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            listing = debriefs.actions(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        listing = debriefs.actions(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.actions_text(listing), blocks=blocks.actions_blocks(listing))
 
     def on_reflective(request: CommandRequest, _tools: Any) -> Reply:
@@ -186,16 +174,13 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
             data = parse_one_liner(request.args)
         except FormError as exc:
             return Reply(text=blocks.reflective_error_text(list(exc.problems.values())))
-        try:
-            saved = sessions.add(
-                team_id=request.team_id,
-                user_id=request.user_id,
-                channel_id=request.channel_id,
-                data=data,
-                kind="reflective",
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        saved = sessions.add(
+            team_id=request.team_id,
+            user_id=request.user_id,
+            channel_id=request.channel_id,
+            data=data,
+            kind="reflective",
+        )
         return Reply(
             text=session_saved_text(saved)
             + "\nIts reminder (a day before) carries the collated debriefs since the last one."

@@ -41,12 +41,9 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
     # ------------------------------------------------------------ slash commands
 
     def ending_start(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            draft = endings.draft(
-                team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        draft = endings.draft(
+            team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+        )
         if draft.already is not None:
             return Reply(
                 text="The ending of this project has already started. `/cobot ending close` "
@@ -57,50 +54,35 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
         return None
 
     def ending_close(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            closed = endings.close_collection(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        closed = endings.close_collection(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.closed_text(closed))
 
     def feelings(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            view = endings.feelings(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = endings.feelings(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.feelings_text(view), blocks=blocks.feelings_blocks(view))
 
     def evaluation(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            view = endings.themes(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = endings.themes(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text="Evaluation themes", blocks=blocks.themes_blocks(view))
 
     def evaluation_questions(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            form = endings.questions_form(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        form = endings.questions_form(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
         return None
 
     def export(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            files = reports.export(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        files = reports.export(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack(text=f"Preparing the report: {len(files)} files will arrive in your DM.")
         try:
             channel = tools.client.conversations_open(users=request.user_id)["channel"]["id"]
@@ -119,12 +101,9 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
         return None
 
     def project_close(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            draft = endings.close_draft(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        draft = endings.close_draft(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text="Close the project?", blocks=blocks.close_confirm_blocks(draft))
 
     for name, usage, summary, handler in (

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from cobot.services.access import AccessError
 from cobot.slack.blocks.help import help_blocks, help_text, unknown_command_text
 from cobot.slack.commands import (
     CommandRequest,
@@ -33,7 +34,7 @@ def register(app: App, router: CommandRouter) -> None:
         )
     )
 
-    def on_command(ack: Ack, command: dict[str, Any], client: Any) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], client: Any, respond: Any) -> None:
         text = str(command.get("text") or "").strip()
         try:
             words = split_args(text)
@@ -56,8 +57,17 @@ def register(app: App, router: CommandRouter) -> None:
             raw_args=text,
             trigger_id=command.get("trigger_id"),
         )
-        reply = sub.handler(request, _Tools(ack=ack, client=client))
-        if reply is not None:
+        tools = _Tools(ack=ack, client=client)
+        try:
+            reply = sub.handler(request, tools)
+        except AccessError as exc:
+            # every refusal a service words for the person is answered here, once
+            reply = Reply(text=exc.message)
+        if reply is None:
+            return
+        if tools.acked:
+            respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
+        else:
             ack(text=reply.text, blocks=reply.blocks or None)
 
     app.command("/cobot")(on_command)
@@ -67,5 +77,11 @@ class _Tools:
     """What a subcommand handler may use besides its request: ack first, then the client."""
 
     def __init__(self, *, ack: Ack, client: Any) -> None:
-        self.ack = ack
+        self._ack = ack
         self.client = client
+        self.acked = False
+
+    def ack(self, *args: Any, **kwargs: Any) -> Any:
+        """Acknowledge Slack (once); later answers go through the response URL."""
+        self.acked = True
+        return self._ack(*args, **kwargs)

@@ -282,12 +282,9 @@ def register(
     # ------------------------------------------------------------ /cobot timeline
 
     def timeline_command(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            plan = timelines.plan(
-                team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        plan = timelines.plan(
+            team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+        )
         tools.ack(text=":bar_chart: Drawing the timeline: it will appear in this channel.")
         picture = timelines.draw(plan)
         try:

@@ -96,12 +96,9 @@ def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     def project_edit(request: CommandRequest, tools: Any) -> Reply | None:
         if request.args:
             return Reply(text="Usage: `/cobot project edit` (it opens a form).")
-        try:
-            view = projects.for_editing(
-                team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = projects.for_editing(
+            team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.project_modal(view))
         return None
@@ -114,88 +111,64 @@ def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
                     "`/cobot project new <name>`, `/cobot project edit` or `/cobot project`."
                 )
             )
-        try:
-            view = projects.show(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = projects.show(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=view.name, blocks=blocks.project_blocks(view))
 
     def aims(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            view = projects.show(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = projects.show(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.aims_text(view), blocks=blocks.aims_blocks(view))
 
     def agreement(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            view = projects.show(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        view = projects.show(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.agreement_text(view), blocks=blocks.agreement_blocks(view))
 
     def add(request: CommandRequest, _tools: Any) -> Reply:
         parsed = parse_add(request.args)
         if isinstance(parsed, str):
             return Reply(text=parsed)
-        try:
-            change = projects.add_people(
-                team_id=request.team_id,
-                channel_id=request.channel_id,
-                user_id=request.user_id,
-                people=parsed.users,
-                role=parsed.role,
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        change = projects.add_people(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            people=parsed.users,
+            role=parsed.role,
+        )
         return Reply(text=blocks.people_change_text(change))
 
     def remove(request: CommandRequest, _tools: Any) -> Reply:
         users = parse_mentions(request.args)
         if isinstance(users, str):
             return Reply(text=f"{users} {blocks.REMOVE_USAGE}")
-        try:
-            removal = projects.remove_people(
-                team_id=request.team_id,
-                channel_id=request.channel_id,
-                user_id=request.user_id,
-                people=users,
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        removal = projects.remove_people(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            people=users,
+        )
         return Reply(text=blocks.removal_text(removal))
 
     def people(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            found = projects.people(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        found = projects.people(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.people_text(found), blocks=blocks.people_blocks(found))
 
     def onboarding(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            items = projects.onboarding(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        items = projects.onboarding(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=blocks.onboarding_text(items), blocks=blocks.onboarding_blocks(items))
 
     def settings(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            found = projects.lead_time_settings(
-                team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        found = projects.lead_time_settings(
+            team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=blocks.settings_modal(found))
         return None

@@ -228,30 +228,21 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     def on_add(request: CommandRequest, tools: Any) -> Reply | None:
         if request.args:
             return _add_one_line(sessions, request)
-        try:
-            draft = sessions.draft(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        draft = sessions.draft(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         tools.ack()
         tools.client.views_open(trigger_id=request.trigger_id, view=add_modal(draft))
         return None
 
     def on_list(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            listing = sessions.upcoming(
-                team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-            )
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        listing = sessions.upcoming(
+            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+        )
         return Reply(text=sessions_text(listing), blocks=sessions_list(listing))
 
     def on_calendar(request: CommandRequest, tools: Any) -> Reply | None:
-        try:
-            file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
-        except AccessError as exc:
-            return Reply(text=exc.message)
+        file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
         tools.ack(text=f"Posting the calendar ({file.sessions} sessions) to this channel…")
         try:
             tools.client.files_upload_v2(
@@ -413,16 +404,13 @@ def _add_one_line(sessions: Sessions, request: CommandRequest) -> Reply:
         data = parse_one_liner(request.args)
     except FormError as exc:
         return Reply(text=one_liner_error_text(list(exc.problems.values())))
-    try:
-        saved = sessions.add(
-            team_id=request.team_id,
-            user_id=request.user_id,
-            channel_id=request.channel_id,
-            data=data,
-            default_participants=True,
-        )
-    except AccessError as exc:
-        return Reply(text=exc.message)
+    saved = sessions.add(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        data=data,
+        default_participants=True,
+    )
     return Reply(text=saved_text(saved))
 
 
