@@ -191,7 +191,8 @@ class SlackEmulator:
     Rate limits are on, as in Slack: each method has its tier's budget per token (per
     workspace's app), answered with 429 and Retry-After when spent, and chat.postMessage
     has its per-channel limit. ``method_limits`` sets (or, with 0, lifts) a method's limit
-    in requests per minute; ``rate_limit_scale`` multiplies every per-method limit (a
+    in requests per minute and ``method_bursts`` how many requests it takes at once (by
+    default one minute's worth: an imposed ceiling wants a short one); ``rate_limit_scale`` multiplies every per-method limit (a
     simulated clock that squeezes weeks into a minute scales them up; 0 turns them off);
     ``rate_clock`` is the monotonic seconds both kinds of limit count in.
     """
@@ -207,6 +208,7 @@ class SlackEmulator:
         channel_rate_per_second: float = 1.0,
         channel_burst: int = 3,
         method_limits: Mapping[str, float] | None = None,
+        method_bursts: Mapping[str, float] | None = None,
         rate_limit_scale: float = 1.0,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -234,6 +236,7 @@ class SlackEmulator:
         self._buckets: dict[str, _Bucket] = {}
         self._method_limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()}
         self._method_limits.update(method_limits or {})
+        self._method_bursts = dict(method_bursts or {})
         self._rate_limit_scale = rate_limit_scale
         self._method_buckets: dict[tuple[str, str], _Bucket] = {}
         self._rate_clock = rate_clock
@@ -759,7 +762,7 @@ class SlackEmulator:
         if per_minute is None:
             return None
         rate = per_minute / 60.0
-        capacity = max(per_minute, 1.0)
+        capacity = max(self._method_bursts.get(method, per_minute), 1.0)
         with self._lock:
             now = self._rate_clock()
             bucket = self._method_buckets.get((token, method))

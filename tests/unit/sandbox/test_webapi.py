@@ -409,6 +409,27 @@ def test_workspace_ceiling_for_post_message_sits_over_the_channel_limit() -> Non
         assert emulator.messages("U2") == []
 
 
+def test_an_imposed_ceiling_can_have_a_short_burst() -> None:
+    seconds = FakeSeconds()
+    with SlackEmulator(
+        rate_clock=seconds,
+        method_limits={"chat.postMessage": 600},  # 10 a second
+        method_bursts={"chat.postMessage": 2},
+    ) as emulator:
+        for n in range(4):
+            emulator.add_user(f"U{n}", name=f"p{n}")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        client.chat_postMessage(channel="U0", text="a")
+        client.chat_postMessage(channel="U1", text="b")
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="U2", text="c")
+        assert excinfo.value.response.headers["Retry-After"] == "1"
+        seconds.now += 0.1
+        assert client.chat_postMessage(channel="U2", text="c")["ok"]
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="U3", text="d")
+
+
 def test_rate_limit_scale_multiplies_or_lifts_the_limits() -> None:
     assert SlackEmulator(rate_limit_scale=20).method_limit("views.publish") == 2000
     assert SlackEmulator(method_limits={"users.info": 0}).method_limit("users.info") is None
