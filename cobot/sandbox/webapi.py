@@ -36,8 +36,10 @@ MAX_VIEW_BLOCKS = 100
 
 # Slack's published Web API tiers, in requests per minute per method per app per workspace
 # (docs.slack.dev/apis/web-api/rate-limits). Slack publishes floors ("20+ per minute") and
-# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly.
+# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly,
+# except Tier 1, where Slack tolerates "a small amount of burst": three requests.
 TIER_PER_MINUTE: Mapping[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
+TIER_1_BURST = 3.0
 
 # Each method's tier, from its page in Slack's method reference. chat.postMessage is in
 # Slack's "special" tier: one message per second per channel (the per-channel bucket below)
@@ -236,7 +238,8 @@ class SlackEmulator:
         self._buckets: dict[str, _Bucket] = {}
         self._method_limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()}
         self._method_limits.update(method_limits or {})
-        self._method_bursts = dict(method_bursts or {})
+        self._method_bursts = {m: TIER_1_BURST for m, t in METHOD_TIERS.items() if t == 1}
+        self._method_bursts.update(method_bursts or {})
         self._rate_limit_scale = rate_limit_scale
         self._method_buckets: dict[tuple[str, str], _Bucket] = {}
         self._rate_clock = rate_clock

@@ -409,6 +409,16 @@ def test_workspace_ceiling_for_post_message_sits_over_the_channel_limit() -> Non
         assert emulator.messages("U2") == []
 
 
+def test_tier_1_tolerates_a_small_burst_only() -> None:
+    with SlackEmulator(rate_clock=FakeSeconds()) as emulator:
+        client = WebClient(base_url=emulator.api_url, token=emulator.app_token)
+        for _ in range(3):  # a Socket Mode client reconnecting after a refresh
+            assert client.apps_connections_open(app_token=emulator.app_token)["ok"]
+        with pytest.raises(SlackApiError) as excinfo:
+            client.apps_connections_open(app_token=emulator.app_token)
+        assert excinfo.value.response.headers["Retry-After"] == "60"
+
+
 def test_an_imposed_ceiling_can_have_a_short_burst() -> None:
     seconds = FakeSeconds()
     with SlackEmulator(
