@@ -194,9 +194,10 @@ class SlackEmulator:
     workspace's app), answered with 429 and Retry-After when spent, and chat.postMessage
     has its per-channel limit. ``method_limits`` sets (or, with 0, lifts) a method's limit
     in requests per minute and ``method_bursts`` how many requests it takes at once (by
-    default one minute's worth: an imposed ceiling wants a short one); ``rate_limit_scale`` multiplies every per-method limit (a
-    simulated clock that squeezes weeks into a minute scales them up; 0 turns them off);
-    ``rate_clock`` is the monotonic seconds both kinds of limit count in.
+    default one minute's worth: an imposed ceiling wants a short one); ``rate_limit_scale``
+    multiplies every per-method limit (a simulated clock that squeezes weeks into a minute
+    scales them up; 0 turns them off); ``rate_clock`` is the monotonic seconds both kinds
+    of limit count in.
     """
 
     def __init__(
