@@ -8,12 +8,13 @@ import email.policy
 import hashlib
 import json
 import logging
+import math
 import secrets
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,33 @@ APP_ID = "A0SANDBOX"
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
+
+# Slack's published Web API tiers, in requests per minute per method per app per workspace
+# (docs.slack.dev/apis/web-api/rate-limits). Slack publishes floors ("20+ per minute") and
+# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly,
+# except Tier 1, where Slack tolerates "a small amount of burst": three requests.
+TIER_PER_MINUTE: Mapping[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
+TIER_1_BURST = 3.0
+
+# Each method's tier, from its page in Slack's method reference. chat.postMessage is in
+# Slack's "special" tier: one message per second per channel (the per-channel bucket below)
+# under a workspace-wide limit Slack does not publish (`method_limits` can impose one).
+METHOD_TIERS: Mapping[str, int] = {
+    "apps.connections.open": 1,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "chat.update": 3,
+    "conversations.info": 3,
+    "conversations.members": 4,
+    "conversations.open": 3,
+    "files.completeUploadExternal": 4,
+    "files.getUploadURLExternal": 4,
+    "users.info": 4,
+    "views.open": 4,
+    "views.publish": 4,
+    "views.push": 4,
+    "views.update": 4,
+}
 
 # Fields that slack_sdk sends JSON-encoded inside form bodies.
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "users"})
@@ -161,6 +189,15 @@ class SlackEmulator:
     Point ``slack_sdk.WebClient(base_url=emulator.api_url)`` at it. Seed users and
     channels with ``add_user``/``add_channel``; inspect ``calls`` and the state
     queries afterwards; inject faults with ``fail_next`` and friends.
+
+    Rate limits are on, as in Slack: each method has its tier's budget per token (per
+    workspace's app), answered with 429 and Retry-After when spent, and chat.postMessage
+    has its per-channel limit. ``method_limits`` sets (or, with 0, lifts) a method's limit
+    in requests per minute and ``method_bursts`` how many requests it takes at once (by
+    default one minute's worth: an imposed ceiling wants a short one); ``rate_limit_scale``
+    multiplies every per-method limit (a simulated clock that squeezes weeks into a minute
+    scales them up; 0 turns them off); ``rate_clock`` is the monotonic seconds both kinds
+    of limit count in.
     """
 
     def __init__(
@@ -173,6 +210,10 @@ class SlackEmulator:
         port: int = 0,
         channel_rate_per_second: float = 1.0,
         channel_burst: int = 3,
+        method_limits: Mapping[str, float] | None = None,
+        method_bursts: Mapping[str, float] | None = None,
+        rate_limit_scale: float = 1.0,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -196,6 +237,13 @@ class SlackEmulator:
         self._channels: dict[str, _Channel] = {}
         self._ims: dict[str, str] = {}
         self._buckets: dict[str, _Bucket] = {}
+        self._method_limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()}
+        self._method_limits.update(method_limits or {})
+        self._method_bursts = {m: TIER_1_BURST for m, t in METHOD_TIERS.items() if t == 1}
+        self._method_bursts.update(method_bursts or {})
+        self._rate_limit_scale = rate_limit_scale
+        self._method_buckets: dict[tuple[str, str], _Bucket] = {}
+        self._rate_clock = rate_clock
         self._last_ts = 0
         self._views: dict[str, dict[str, Any]] = {}
         self._open_view_ids: list[str] = []
@@ -537,6 +585,9 @@ class SlackEmulator:
         auth_error = self._check_token(method, token)
         if auth_error is not None:
             return _Reply(200, {"ok": False, "error": auth_error})
+        wait = self._take_method_token(method, token or "")
+        if wait is not None:
+            return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
         try:
             body = handler(args)
         except SlackApiFailure as failure:
@@ -690,7 +741,7 @@ class SlackEmulator:
     def _take_channel_token(self, channel_id: str) -> bool:
         if self._channel_rate <= 0:
             return True
-        now = time.monotonic()
+        now = self._rate_clock()
         bucket = self._buckets.get(channel_id)
         if bucket is None:
             bucket = _Bucket(float(self._channel_burst), now)
@@ -702,6 +753,32 @@ class SlackEmulator:
             bucket.tokens -= 1.0
             return True
         return False
+
+    def method_limit(self, method: str) -> float | None:
+        """The requests per minute the emulator allows ``method`` per token (None: unlimited)."""
+        per_minute = self._method_limits.get(method, 0.0) * self._rate_limit_scale
+        return per_minute if per_minute > 0 else None
+
+    def _take_method_token(self, method: str, token: str) -> int | None:
+        """Spend one of the method's requests for this token (a workspace's app); when none
+        is left, the whole seconds until one is, as Slack's Retry-After."""
+        per_minute = self.method_limit(method)
+        if per_minute is None:
+            return None
+        rate = per_minute / 60.0
+        capacity = max(self._method_bursts.get(method, per_minute), 1.0)
+        with self._lock:
+            now = self._rate_clock()
+            bucket = self._method_buckets.get((token, method))
+            if bucket is None:
+                bucket = _Bucket(capacity, now)
+                self._method_buckets[(token, method)] = bucket
+            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return None
+            return max(1, math.ceil((1.0 - bucket.tokens) / rate))
 
     def _store_message(self, channel: _Channel, content: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {

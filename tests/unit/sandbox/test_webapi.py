@@ -308,6 +308,149 @@ def test_per_channel_rate_limit_can_be_disabled() -> None:
         assert len(emulator.messages("C1")) == 20
 
 
+class FakeSeconds:
+    """A monotonic clock the test moves by hand, for the emulator's rate limits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+HOME = {"type": "home", "blocks": []}
+
+
+def test_per_method_tier_limits_are_on_by_default() -> None:
+    emulator = SlackEmulator()
+    assert emulator.method_limit("views.publish") == 100  # Tier 4
+    assert emulator.method_limit("users.info") == 100  # Tier 4
+    assert emulator.method_limit("chat.update") == 50  # Tier 3
+    assert emulator.method_limit("conversations.open") == 50  # Tier 3
+    assert emulator.method_limit("apps.connections.open") == 1  # Tier 1
+    # special tier: per channel only, unless a workspace-wide ceiling is imposed
+    assert emulator.method_limit("chat.postMessage") is None
+    assert SlackEmulator(method_limits={"chat.postMessage": 600}).method_limit(
+        "chat.postMessage"
+    ) == pytest.approx(600)
+
+
+def test_a_tier_allows_a_minute_of_burst_then_answers_429_with_retry_after() -> None:
+    seconds = FakeSeconds()
+    with SlackEmulator(rate_clock=seconds) as emulator:
+        emulator.add_user("U1", name="one")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        for _ in range(100):
+            assert client.views_publish(user_id="U1", view=HOME)["ok"]
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_publish(user_id="U1", view=HOME)
+        assert excinfo.value.response.status_code == 429
+        assert _error(excinfo) == "ratelimited"
+        # 100 a minute refill one every 0.6 s; Slack's Retry-After is whole seconds
+        assert excinfo.value.response.headers["Retry-After"] == "1"
+        assert emulator.calls_to("views.publish")[-1].status == 429
+        # each method has its own budget
+        assert client.users_info(user="U1")["ok"]
+
+
+def test_a_spent_method_refills_at_its_rate_and_refuses_without_acting() -> None:
+    seconds = FakeSeconds()
+    with SlackEmulator(rate_clock=seconds, method_limits={"views.publish": 3}) as emulator:
+        emulator.add_user("U1", name="one")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        for n in range(3):
+            client.views_publish(user_id="U1", view={**HOME, "private_metadata": str(n)})
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_publish(user_id="U1", view={**HOME, "private_metadata": "late"})
+        assert excinfo.value.response.headers["Retry-After"] == "20"
+        home = emulator.home_view("U1")
+        assert home is not None and home["private_metadata"] == "2"
+        seconds.now += 10  # half a request's worth
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_publish(user_id="U1", view=HOME)
+        assert excinfo.value.response.headers["Retry-After"] == "10"
+        seconds.now += 10
+        assert client.views_publish(user_id="U1", view=HOME)["ok"]
+        with pytest.raises(SlackApiError):
+            client.views_publish(user_id="U1", view=HOME)
+        seconds.now += 600  # a long quiet spell refills only up to the burst
+        for _ in range(3):
+            client.views_publish(user_id="U1", view=HOME)
+        with pytest.raises(SlackApiError):
+            client.views_publish(user_id="U1", view=HOME)
+
+
+def test_a_429_from_the_tier_is_waited_out_by_slack_sdk() -> None:
+    with SlackEmulator(method_limits={"users.info": 120}) as emulator:
+        emulator.add_user("U1", name="one")
+        client = WebClient(
+            base_url=emulator.api_url,
+            token=emulator.bot_token,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+        )
+        for _ in range(121):
+            assert client.users_info(user="U1")["ok"]
+        statuses = [c.status for c in emulator.calls_to("users.info")]
+        assert statuses.count(429) == 1
+        assert statuses.count(200) == 121
+
+
+def test_workspace_ceiling_for_post_message_sits_over_the_channel_limit() -> None:
+    seconds = FakeSeconds()
+    with SlackEmulator(rate_clock=seconds, method_limits={"chat.postMessage": 2}) as emulator:
+        for n in range(3):
+            emulator.add_user(f"U{n}", name=f"p{n}")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        client.chat_postMessage(channel="U0", text="a")
+        client.chat_postMessage(channel="U1", text="b")
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="U2", text="c")
+        assert excinfo.value.response.status_code == 429
+        assert emulator.messages("U2") == []
+
+
+def test_tier_1_tolerates_a_small_burst_only() -> None:
+    with SlackEmulator(rate_clock=FakeSeconds()) as emulator:
+        client = WebClient(base_url=emulator.api_url, token=emulator.app_token)
+        for _ in range(3):  # a Socket Mode client reconnecting after a refresh
+            assert client.apps_connections_open(app_token=emulator.app_token)["ok"]
+        with pytest.raises(SlackApiError) as excinfo:
+            client.apps_connections_open(app_token=emulator.app_token)
+        assert excinfo.value.response.headers["Retry-After"] == "60"
+
+
+def test_an_imposed_ceiling_can_have_a_short_burst() -> None:
+    seconds = FakeSeconds()
+    with SlackEmulator(
+        rate_clock=seconds,
+        method_limits={"chat.postMessage": 600},  # 10 a second
+        method_bursts={"chat.postMessage": 2},
+    ) as emulator:
+        for n in range(4):
+            emulator.add_user(f"U{n}", name=f"p{n}")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        client.chat_postMessage(channel="U0", text="a")
+        client.chat_postMessage(channel="U1", text="b")
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="U2", text="c")
+        assert excinfo.value.response.headers["Retry-After"] == "1"
+        seconds.now += 0.1
+        assert client.chat_postMessage(channel="U2", text="c")["ok"]
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="U3", text="d")
+
+
+def test_rate_limit_scale_multiplies_or_lifts_the_limits() -> None:
+    assert SlackEmulator(rate_limit_scale=20).method_limit("views.publish") == 2000
+    assert SlackEmulator(method_limits={"users.info": 0}).method_limit("users.info") is None
+    with SlackEmulator(method_limits={"users.info": 2}, rate_limit_scale=0) as emulator:
+        assert emulator.method_limit("views.publish") is None
+        emulator.add_user("U1", name="one")
+        client = WebClient(base_url=emulator.api_url, token=emulator.bot_token)
+        for _ in range(5):
+            assert client.users_info(user="U1")["ok"]
+
+
 def test_post_ephemeral_update_and_delete(client: WebClient, emulator: SlackEmulator) -> None:
     ephemeral = client.chat_postEphemeral(channel="C0GENERAL", user="U0ALICE", text="only you")
     assert ephemeral["message_ts"]
