@@ -32,6 +32,7 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
 def parse_id(raw: Any) -> int | None:
     """An id from a button value or private_metadata; None when it is not one (stale/forged)."""
     text = str(raw or "")
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+    # isascii(): str.isdigit() also accepts "¹²", which int() then refuses
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
         return None
     return int(text)

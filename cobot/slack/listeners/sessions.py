@@ -321,7 +321,11 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             body,
             view,
             lambda team, user, project_id, data: sessions.add(
-                team_id=team, user_id=user, project_id=project_id, data=data
+                team_id=team,
+                user_id=user,
+                project_id=project_id,
+                data=data,
+                form_id=str(view.get("id") or "") or None,
             ),
         )
 
