@@ -786,7 +786,7 @@ class Checkins:
         form_id: str | None,
     ) -> ContactRequested:
         now = self._clock.now()
-        receipt = receipts.key("checkin_contact", form_id) if form_id else None
+        receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
             delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
             contacts = tuple(c for c in setup.contacts or [] if c != user_id)

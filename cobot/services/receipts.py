@@ -12,9 +12,10 @@ from cobot.storage.models import FormReceipt
 MAX_FORM_ID = 80
 
 
-def key(kind: str, form_id: str) -> str:
-    """The receipt key of one submission of form `form_id` (a Slack view id) for `kind`."""
-    return f"{kind}:{form_id[:MAX_FORM_ID]}"
+def key(kind: str, form_id: str, *, user_id: str) -> str:
+    """The receipt key of `user_id`'s submission of form `form_id` (a Slack view id) for
+    `kind`; one person's form never answers for another's."""
+    return f"{kind}:{user_id[:20]}:{form_id[:MAX_FORM_ID]}"
 
 
 def made_before(db: Session, receipt_key: str) -> int | None:

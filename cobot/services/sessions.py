@@ -199,7 +199,7 @@ class Sessions:
         form_id: str | None,
     ) -> SessionSaved:
         now = self._clock.now()
-        receipt = receipts.key("session_add", form_id) if form_id else None
+        receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
             if project_id is not None:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
