@@ -149,3 +149,14 @@ def test_what_check_lets_through_the_payload_readers_can_read(value: object) -> 
         payloads.user_id(candidate)
         payloads.action_value(candidate)
         payloads.state_values(candidate.get("view") or {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("42", 42), ("2147483647", 2147483647), ("2147483648", None), ("9" * 12, None)]
+    + [(bad, None) for bad in ("", "-1", "1.0", "¹²", "٣", "１", " 1", None, 7.5)],
+)
+def test_ids_from_buttons_and_metadata_are_ascii_and_fit_the_columns(
+    raw: object, expected: int | None
+) -> None:
+    assert payloads.parse_id(raw) == expected
