@@ -103,6 +103,8 @@ def _parse_text(body: str, content_type: str) -> dict[str, Any]:
 def check(request: Mapping[str, Any]) -> None:
     """Raise Malformed unless `request` has the shape of a slash command, an interaction
     or an Events API callback, with the fields cobot's listeners read of the right types."""
+    if request.get("ssl_check") == "1" and "type" not in request:
+        return  # Slack's certificate check of a slash command URL: Bolt answers 200
     if "command" in request and "type" not in request:
         _slash_command(request)
         return

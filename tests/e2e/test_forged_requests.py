@@ -258,6 +258,16 @@ def test_an_oversized_body_is_refused_unread_and_sends_nothing(
     quiet(emulator)
 
 
+def test_slacks_signed_certificate_check_is_answered_and_runs_nothing(
+    slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    emulator.clear_calls()
+    body = b"ssl_check=1&token=sandbox-verification-token"
+    result = slack.raw(body, slack.signed_headers(body, content_type=FORM))
+    assert result.status == 200
+    quiet(emulator)
+
+
 def test_a_well_formed_request_still_works_after_the_attacks(slack: SlackClient) -> None:
     result = slack.slash_command(user_id="UCOORD", text="help")
     assert result.status == 200

@@ -111,6 +111,7 @@ def test_slash_commands_interactions_and_events_pass() -> None:
         form({"payload": json.dumps(submission)}),
         (json.dumps(event).encode(), "application/json; charset=utf-8"),
         (b'{"type": "url_verification", "challenge": "x"}', inbound.JSON),
+        form({"ssl_check": "1", "token": "x"}),
     ):
         _body, request = inbound.parse(raw, content_type)
         inbound.check(request)
