@@ -75,9 +75,16 @@ def cmd_run(_args: argparse.Namespace) -> int:
             stop.wait()
             handler.close()  # type: ignore[no-untyped-call]
         else:
+            secret = settings.slack_signing_secret
+            assert secret, "require_slack() demands the signing secret in HTTP mode"
             try:
                 server = HttpServer(
-                    CobotWsgi(runtime.app, healthy=runtime.healthy),
+                    CobotWsgi(
+                        runtime.app,
+                        healthy=runtime.healthy,
+                        signing_secret=secret,
+                        replays=runtime.events,
+                    ),
                     host="0.0.0.0",
                     port=settings.port,
                 )

@@ -85,7 +85,7 @@ class Settings:
         port_text = _optional(env, "COBOT_PORT")
         port = DEFAULT_PORT
         if port_text is not None:
-            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
                 raise ConfigError("COBOT_PORT", "expected a port number between 1 and 65535")
             port = int(port_text)
         keys_text = _optional(env, "COBOT_ENCRYPTION_KEYS")
@@ -156,7 +156,7 @@ def _positive_int(env: Mapping[str, str], key: str, default: int, *, low: int, h
     text = _optional(env, key)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise ConfigError(key, f"expected a whole number of seconds from {low} to {high}")
     return int(text)
 

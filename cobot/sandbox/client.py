@@ -295,6 +295,19 @@ class SlackClient:
             with error:
                 return HttpResult(error.code, dict(error.headers.items()), error.read())
 
+    def signed_headers(
+        self, body: bytes, *, content_type: str, timestamp: str | None = None
+    ) -> dict[str, str]:
+        """The headers Slack would send with ``body`` (any bytes, even ones Slack never
+        sends): for signed but malformed requests, or to replay one exactly."""
+        ts = timestamp or str(int(time.time()))
+        return {
+            "Content-Type": content_type,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sign(self.signing_secret, ts, body),
+        }
+
     def post(
         self,
         body: str,

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 
 
-def sign(signing_secret: str, timestamp: str, body: str) -> str:
+def sign(signing_secret: str, timestamp: str, body: str | bytes) -> str:
     """Return Slack's ``X-Slack-Signature`` value for ``body`` sent at ``timestamp``."""
-    base = f"v0:{timestamp}:{body}".encode()
+    raw = body.encode() if isinstance(body, str) else body
+    base = b"v0:" + timestamp.encode() + b":" + raw
     digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
     return f"v0={digest}"

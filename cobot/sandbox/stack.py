@@ -82,7 +82,12 @@ class LocalStack:
         self.runtime.start()
         if self.mode == "http":
             self.server = HttpServer(
-                CobotWsgi(self.runtime.app, healthy=self.runtime.healthy),
+                CobotWsgi(
+                    self.runtime.app,
+                    healthy=self.runtime.healthy,
+                    signing_secret=SIGNING_SECRET,
+                    replays=self.runtime.events,
+                ),
                 host="127.0.0.1",
                 port=0,
             )

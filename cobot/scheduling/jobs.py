@@ -23,10 +23,11 @@ def sweep() -> None:
 
 
 def prune_events() -> None:
-    """Forget Slack event ids older than a day (Slack retries within minutes)."""
+    """Forget Slack event ids older than a day (Slack retries within minutes) and request
+    signatures past their five-minute replay window."""
     pruned = context.events().prune()
     if pruned:
-        log.info("forgot %d old Slack event ids", pruned)
+        log.info("forgot %d old Slack event ids and request signatures", pruned)
 
 
 def daily_maintenance() -> None:

@@ -13,15 +13,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as rules
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.roles import Role
-from cobot.services import access, deliveries
+from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
@@ -746,17 +748,59 @@ class Checkins:
         share_mood: bool,
         share_note: bool,
         message: str,
+        form_id: str | None = None,
     ) -> ContactRequested:
-        """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked."""
+        """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked.
+        `form_id` (the modal's view id) makes a second submission of the same form answer
+        with the first request instead of alerting the contacts again."""
         cleaned = message.strip()
         if len(cleaned) > MAX_NOTE:
             raise InvalidSettings({"message": f"Keep the message under {MAX_NOTE} characters."})
+        attempt = partial(
+            self._request_contact,
+            team_id=team_id,
+            user_id=user_id,
+            delivery_id=delivery_id,
+            share_mood=share_mood,
+            share_note=share_note,
+            cleaned=cleaned,
+            form_id=form_id,
+        )
+        try:
+            return attempt()
+        except IntegrityError:
+            if form_id is None:
+                raise
+            # the same form, submitted twice at once: the other submission asked already
+            return attempt()
+
+    def _request_contact(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        delivery_id: int,
+        share_mood: bool,
+        share_note: bool,
+        cleaned: str,
+        form_id: str | None,
+    ) -> ContactRequested:
         now = self._clock.now()
+        receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
             delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
             contacts = tuple(c for c in setup.contacts or [] if c != user_id)
             if not contacts:
                 raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
+            made = receipts.made_before(db, receipt) if receipt else None
+            earlier = db.get(CheckinContactRequest, made) if made is not None else None
+            if earlier is not None and earlier.person_id == person.id:
+                return ContactRequested(
+                    contacts=contacts,
+                    shared_mood=earlier.share_mood,
+                    shared_note=earlier.share_note,
+                    shared_message=bool(earlier.message),
+                )
             answer = db.scalar(
                 select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
             )
@@ -773,6 +817,8 @@ class Checkins:
             )
             db.add(request)
             db.flush()
+            if receipt:
+                receipts.record(db, receipt, result_id=request.id, now=now)
             for contact in contacts:
                 deliveries.schedule(
                     db,
@@ -947,7 +993,9 @@ class Checkins:
                 "this to anyone whose answer is low."
             )
         retention_text = choice.retention_text.strip()
-        retention = int(retention_text) if retention_text.isdigit() else -1
+        retention = (
+            int(retention_text) if retention_text.isascii() and retention_text.isdigit() else -1
+        )
         if not 1 <= retention <= rules.MAX_RETENTION_DAYS:
             errors["retention"] = (
                 f"Write a number of days between 1 and {rules.MAX_RETENTION_DAYS} (default "

@@ -653,7 +653,7 @@ def _digest(session: Session, cosession: CoSession, facts: SessionFacts) -> Feed
         .where(ParticipantFeedback.session_id == cosession.id)
         .order_by(ParticipantFeedback.id)
     ).all()
-    scores = [int(r.heard) for r in rows if r.heard and r.heard.isdigit()]
+    scores = [int(r.heard) for r in rows if r.heard and r.heard.isascii() and r.heard.isdigit()]
     return FeedbackDigestNote(
         session=facts,
         answered=len(rows),
@@ -841,7 +841,9 @@ class Debriefs:
                 change=mine.change,
                 voices=mine.voices,
                 dev=tuple((n.to_user, n.text) for n in mine.notes),
-                feeling=int(mine.feeling) if mine.feeling and mine.feeling.isdigit() else None,
+                feeling=int(mine.feeling)
+                if mine.feeling and mine.feeling.isascii() and mine.feeling.isdigit()
+                else None,
                 feeling_words=mine.feeling_words or "",
                 actions=tuple((a.owner, a.text) for a in actions),
                 editing=True,
@@ -1076,7 +1078,11 @@ class Debriefs:
             facts = _facts(cosession, project)
             if mine is None:
                 return FeedbackForm(session=facts, heard=heard)
-            earlier = int(mine.heard) if mine.heard and mine.heard.isdigit() else None
+            earlier = (
+                int(mine.heard)
+                if mine.heard and mine.heard.isascii() and mine.heard.isdigit()
+                else None
+            )
             return FeedbackForm(
                 session=facts,
                 heard=heard if heard is not None else earlier,

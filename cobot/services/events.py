@@ -1,4 +1,5 @@
-"""Slack event de-duplication: each Events API callback is processed once, across processes."""
+"""Slack de-duplication across processes: each Events API callback is processed once, and
+each signed request (a button press, a form, a command) takes effect once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
-from cobot.storage.models import SlackEvent
+from cobot.storage.models import FormReceipt, SlackEvent, SlackSignature
+
+# a signature stays valid while its timestamp is within 5 minutes of now, in the past or
+# the future; remember it a little longer than those 10 minutes
+SIGNATURE_MEMORY = timedelta(minutes=15)
 
 
 class EventLedger:
@@ -29,9 +34,30 @@ class EventLedger:
             return False
         return True
 
+    def first_signature(self, signature_hash: str) -> bool:
+        """Record a verified request's signature digest; False if it was seen before (a
+        replay: Slack never signs two requests alike)."""
+        try:
+            with transaction(self._factory) as session:
+                session.add(
+                    SlackSignature(
+                        signature_hash=signature_hash[:64], received_at=self._clock.now()
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
     def prune(self, *, keep: timedelta = timedelta(days=1)) -> int:
-        """Forget event ids older than `keep`; returns how many."""
-        cutoff: datetime = self._clock.now() - keep
+        """Forget event ids and form receipts older than `keep`, and signatures past their
+        replay window; returns how many."""
+        now: datetime = self._clock.now()
         with transaction(self._factory) as session:
-            result = session.execute(delete(SlackEvent).where(SlackEvent.received_at < cutoff))
-            return int(getattr(result, "rowcount", 0) or 0)
+            events = session.execute(delete(SlackEvent).where(SlackEvent.received_at < now - keep))
+            forms = session.execute(delete(FormReceipt).where(FormReceipt.received_at < now - keep))
+            signatures = session.execute(
+                delete(SlackSignature).where(
+                    SlackSignature.received_at < now - min(keep, SIGNATURE_MEMORY)
+                )
+            )
+            return sum(int(getattr(r, "rowcount", 0) or 0) for r in (events, forms, signatures))

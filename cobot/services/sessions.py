@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
@@ -20,7 +22,7 @@ from cobot.domain.sessions import (
     SessionInput,
     check_session,
 )
-from cobot.services import access, deliveries, reminders
+from cobot.services import access, deliveries, receipts, reminders
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
@@ -155,14 +157,49 @@ class Sessions:
         channel_id: str | None = None,
         default_participants: bool = False,
         kind: str = "workshop",
+        form_id: str | None = None,
     ) -> SessionSaved:
         """Schedule a session in a project (by id, or the channel's), announce it, plan its
         reminders; `default_participants` invites all the project's participants; `kind`
         is "workshop" or "reflective" (reflective practice for the practitioners).
+        `form_id` (the modal's view id) makes a second submission of the same form answer
+        with the session the first one made, instead of adding another.
 
         Raises SessionRejected with per-field problems when a rule refuses it.
         """
+        attempt = partial(
+            self._add,
+            team_id=team_id,
+            user_id=user_id,
+            data=data,
+            project_id=project_id,
+            channel_id=channel_id,
+            default_participants=default_participants,
+            kind=kind,
+            form_id=form_id,
+        )
+        try:
+            return attempt()
+        except IntegrityError:
+            if form_id is None:
+                raise
+            # the same form, submitted twice at once: the other submission made the session
+            return attempt()
+
+    def _add(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        data: SessionInput,
+        project_id: int | None,
+        channel_id: str | None,
+        default_participants: bool,
+        kind: str,
+        form_id: str | None,
+    ) -> SessionSaved:
         now = self._clock.now()
+        receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
             if project_id is not None:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
@@ -171,6 +208,10 @@ class Sessions:
             else:
                 raise ValueError("add() needs a project_id or a channel_id")
             access.require_coordinator(project, user_id)
+            made = receipts.made_before(db, receipt) if receipt else None
+            earlier = db.get(CoSession, made) if made is not None else None
+            if earlier is not None and earlier.project_id == project.id:
+                return SessionSaved(view=_view(earlier, project), warnings=())
             if default_participants:
                 data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
             check = _check(db, project, data, now=now, exclude=None)
@@ -192,6 +233,8 @@ class Sessions:
             db.add(row)
             _set_people(row, facilitators=data.facilitators, participants=check.participants)
             db.flush()
+            if receipt:
+                receipts.record(db, receipt, result_id=row.id, now=now)
             reminders.plan_session(db, project=project, cosession=row, now=now)
             _announce(db, project, row, change="added", now=now, by=user_id)
             return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))

@@ -8,6 +8,7 @@ import traceback
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.context import BoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -16,7 +17,7 @@ from slack_sdk.webhook import WebhookClient
 from cobot.services.events import EventLedger
 from cobot.slack.commands import CommandRouter
 from cobot.slack.listeners import help as help_listeners
-from cobot.slack.middleware import dedupe_events
+from cobot.slack.middleware import TRUSTED, dedupe_events, mark_trusted
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def build_app(
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("cobot.bolt"),
     )
+    # first of cobot's middleware: Bolt's verification has passed once it runs
+    app.use(mark_trusted)
     app.use(dedupe_events(events))
     router = router or CommandRouter()
     help_listeners.register(app, router)
@@ -67,9 +70,14 @@ def build_app(
 
     @app.error
     def on_error(
-        error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient
+        error: Exception,
+        body: dict[str, Any],
+        response: BoltResponse | None,
+        client: WebClient,
+        context: BoltContext,
     ) -> BoltResponse | None:
         kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+        kind = str(kind)[:40]
         # the body may hold personal answers: log only what kind of request failed,
         # and never str(error), which can quote what the person typed
         log.error(
@@ -79,6 +87,9 @@ def build_app(
             "".join(traceback.format_tb(error.__traceback__)),
         )
         acked = response is not None and response.status == 200
+        if not context.get(TRUSTED):
+            # failed before verification passed: the body is anyone's, so act on none of it
+            return None if acked else BoltResponse(status=401, body="")
         if kind == "slash_command" and not acked:
             return BoltResponse(
                 status=200,

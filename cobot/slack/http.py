@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from waitress.server import create_server
+
+from cobot.slack import inbound
+from cobot.slack.app import SORRY
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -20,14 +25,40 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1024 * 1024
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    413: "Payload Too Large",
+    503: "Service Unavailable",
+}
+
+
+class ReplayGuard(Protocol):
+    """Remembers signed requests already answered (shared by every process)."""
+
+    def first_signature(self, signature_hash: str) -> bool: ...
 
 
 class CobotWsgi:
-    """Routes requests; refuses unsigned-looking Slack requests before Bolt sees them."""
+    """Routes requests; nothing reaches Bolt until its signature over the raw body matched
+    and its shape is one Slack sends; a signature seen before is answered and ignored."""
 
-    def __init__(self, app: App, *, healthy: Callable[[], bool]) -> None:
-        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    def __init__(
+        self,
+        app: App,
+        *,
+        healthy: Callable[[], bool],
+        signing_secret: str,
+        replays: ReplayGuard,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._app = app
         self._healthy = healthy
+        self._secret = signing_secret
+        self._replays = replays
+        self._now = wall_clock
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -36,19 +67,108 @@ class CobotWsgi:
             ok = self._healthy()
             return _plain(start_response, 200 if ok else 503, {"ok": ok})
         if path == EVENTS_PATH and method == "POST":
-            # Bolt turns a non-numeric timestamp into a 500; it is simply unauthorised
-            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-            if not timestamp.isdigit() or not environ.get("HTTP_X_SLACK_SIGNATURE"):
-                return _plain(start_response, 401, {"error": "invalid request signature"})
-            return self._bolt(environ, start_response)
+            return self._slack(environ, start_response)
         return _plain(start_response, 404, {"error": "not found"})
 
+    def _slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        raw = _read_body(environ)
+        if raw is None:
+            return _plain(start_response, 413, {"error": "request too large"})
+        verified = inbound.verify(
+            secret=self._secret,
+            timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            signature=environ.get("HTTP_X_SLACK_SIGNATURE"),
+            body=raw,
+            now=self._now(),
+        )
+        if verified is None:
+            return _plain(start_response, 401, {"error": "invalid request signature"})
+        try:
+            body, request = inbound.parse(raw, environ.get("CONTENT_TYPE", ""))
+            inbound.check(request)
+        except inbound.Malformed as problem:
+            log.info("refused a signed but malformed Slack request: %s", problem)
+            return _plain(start_response, 400, {"error": str(problem)})
+        command = "command" in request and "type" not in request
+        try:
+            if not self._replays.first_signature(verified.signature_hash):
+                # Slack never signs two requests alike: this one was captured and replayed
+                log.warning("ignored a replayed Slack request (a %s)", _kind(request))
+                return _plain(start_response, 200, None)
+            response = self._app.dispatch(
+                BoltRequest(
+                    body=body,
+                    query=environ.get("QUERY_STRING", ""),
+                    headers=_headers(environ),
+                )
+            )
+        except Exception as error:
+            # whatever broke, the answer reveals nothing, and the log holds no request text
+            log.error("could not handle a %s request: %s", _kind(request), type(error).__name__)
+            return _sorry(start_response, command)
+        if response.status >= 500:
+            log.error("Bolt answered %d to a %s request", response.status, _kind(request))
+            return _sorry(start_response, command)
+        return _bolt(start_response, response)
 
-def _plain(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    reasons = {200: "OK", 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable"}
-    data = json.dumps(body).encode()
+
+def _read_body(environ: WSGIEnvironment) -> bytes | None:
+    """At most MAX_BODY bytes of the request body; None if it is longer."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    try:
+        declared = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY:
+        return None
+    data = stream.read(MAX_BODY + 1) if declared <= 0 else stream.read(declared)
+    return None if len(data) > MAX_BODY else bytes(data)
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, str | Sequence[str]] = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    return headers
+
+
+def _kind(request: dict[str, Any]) -> str:
+    if "command" in request and "type" not in request:
+        return "slash_command"
+    return str(request.get("type"))[:40]
+
+
+def _sorry(start_response: StartResponse, command: bool) -> list[bytes]:
+    if command:
+        return _plain(start_response, 200, {"response_type": "ephemeral", "text": SORRY})
+    return _plain(start_response, 200, None)
+
+
+def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
+    data = (response.body or "").encode("utf-8")
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    headers.append(("Content-Length", str(len(data))))
+    reason = _REASONS.get(response.status, "OK")
+    start_response(f"{response.status} {reason}", headers)
+    return [data]
+
+
+def _plain(start_response: StartResponse, status: int, body: dict[str, Any] | None) -> list[bytes]:
+    data = b"" if body is None else json.dumps(body).encode()
     start_response(
-        f"{status} {reasons[status]}",
+        f"{status} {_REASONS[status]}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
     return [data]
@@ -64,7 +184,9 @@ class HttpServer:
             port=port,
             threads=threads,
             ident="cobot",
-            max_request_body_size=MAX_BODY,
+            # waitress drops anything past twice the limit unread; up to it, the app answers
+            # a clean 413 (Slack's bodies are a few kilobytes)
+            max_request_body_size=2 * MAX_BODY,
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None

@@ -1,4 +1,5 @@
-"""Bolt middleware: drop Events API callbacks already processed (Slack retries them)."""
+"""Bolt middleware: mark requests that passed verification; drop Events API callbacks
+already processed (Slack retries them)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt.context import BoltContext
 from slack_bolt.response import BoltResponse
 
 from cobot.services.events import EventLedger
 
 log = logging.getLogger(__name__)
+
+
+TRUSTED = "cobot_trusted"
+
+
+def mark_trusted(context: BoltContext, next: Callable[[], BoltResponse | None]) -> Any:  # noqa: A002
+    """Runs after Bolt's own request verification (HTTP) or for a Socket Mode envelope
+    (the websocket is authenticated): only a request so marked may be answered by the
+    error handler, through its response_url or a DM."""
+    context[TRUSTED] = True
+    return next()
 
 
 def dedupe_events(ledger: EventLedger) -> Callable[..., BoltResponse | None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 MAX_ID_DIGITS = 12
+# ids are 32-bit integer columns: a larger number fails the query on PostgreSQL
+MAX_ID = 2**31 - 1
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -32,6 +34,8 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
 def parse_id(raw: Any) -> int | None:
     """An id from a button value or private_metadata; None when it is not one (stale/forged)."""
     text = str(raw or "")
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+    # isascii(): str.isdigit() also accepts "¹²", which int() then refuses
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
         return None
-    return int(text)
+    value = int(text)
+    return value if value <= MAX_ID else None

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -509,3 +510,47 @@ def test_my_data_holds_the_persons_own_answers_only(factory, clock, service, run
     assert enrolment["answers"][0]["note"] == "mine"
     assert "theirs" not in json.dumps(data)
     assert data["memberships"][0]["role"] == "participant"
+
+
+def test_the_same_contact_form_submitted_twice_alerts_the_contacts_once(
+    factory, clock, service, runner, messenger
+) -> None:
+    project_id = make_project(factory, clock)
+    switch_on(service, project_id, contacts=("UCARE", "UCARE2"))
+    delivery_id = agree(service, factory, clock, runner, "UP1")
+    service.answer(team_id=TEAM, user_id="UP1", delivery_id=delivery_id, mood=2)
+    ask = partial(
+        service.request_contact,
+        team_id=TEAM,
+        user_id="UP1",
+        delivery_id=delivery_id,
+        share_mood=True,
+        share_note=False,
+        message="Afternoons are best",
+    )
+    first = ask(form_id="V0CONTACT")
+    # a double click: the same modal again, even with other boxes ticked
+    again = ask(form_id="V0CONTACT", share_mood=False)
+    assert again == first
+    with transaction(factory) as db:
+        assert len(db.scalars(select(CheckinContactRequest)).all()) == 1
+        alerts = db.scalars(select(Delivery).where(Delivery.kind == svc.CONTACT)).all()
+        assert sorted(r.target for r in alerts) == ["UCARE", "UCARE2"]
+    # another form (a new modal) is another request
+    ask(form_id="V0LATER")
+    with transaction(factory) as db:
+        assert len(db.scalars(select(CheckinContactRequest)).all()) == 2
+    # a form id is one person's: someone else's submission is their own request
+    delivery_2 = agree(service, factory, clock, runner, "UP2")
+    other = service.request_contact(
+        team_id=TEAM,
+        user_id="UP2",
+        delivery_id=delivery_2,
+        share_mood=False,
+        share_note=False,
+        message="",
+        form_id="V0CONTACT",
+    )
+    assert other.shared_message is False
+    with transaction(factory) as db:
+        assert len(db.scalars(select(CheckinContactRequest)).all()) == 3

@@ -25,7 +25,7 @@ from cobot.services.checkins import (
     Summary,
 )
 from cobot.services.ports import OutgoingMessage
-from cobot.slack.blocks.common import button, context, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 GROUP = "Check-ins"
 
@@ -49,11 +49,6 @@ INPUT = "input"
 
 CONTACTS_USAGE = "Usage: `/cobot checkin contacts @a @b` (coordinators)."
 SUMMARY_USAGE = "Usage: `/cobot checkin summary [weeks]`, e.g. `/cobot checkin summary 4`."
-
-
-def escape(text: str) -> str:
-    """People's text shown as typed: Slack's control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -162,11 +157,13 @@ def checkin_message(prompt: Prompt) -> OutgoingMessage:
     """A check-in delivery: the consent request first, the question after agreement."""
     if prompt.consent:
         return OutgoingMessage(
-            text=f"Wellbeing check-ins for {prompt.project_name}: may cobot ask how you are?",
+            text=(
+                f"Wellbeing check-ins for {escape(prompt.project_name)}: may cobot ask how you are?"
+            ),
             blocks=consent_blocks(prompt),
         )
     return OutgoingMessage(
-        text=f"How are you feeling today? ({prompt.project_name})",
+        text=f"How are you feeling today? ({escape(prompt.project_name)})",
         blocks=question_blocks(prompt),
     )
 

@@ -9,6 +9,12 @@ from zoneinfo import ZoneInfo
 SECTION_LIMIT = 3000
 
 
+def escape(text: str) -> str:
+    """Anyone's typed text made safe for Slack's mrkdwn and `text` fields: no mention,
+    @channel, link or date token can come from it (Slack's three control characters)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) -> str:
     """A date Slack shows in each reader's own time zone; the fallback uses the project's."""
     local = when.astimezone(ZoneInfo(fallback_zone))

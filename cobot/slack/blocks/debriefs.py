@@ -47,7 +47,16 @@ from cobot.services.debriefs import (
     SummaryNote,
 )
 from cobot.services.ports import OutgoingMessage
-from cobot.slack.blocks.common import button, context, mention, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    mention,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 OPEN_DEBRIEF = "debrief_open"
 SKIP_DEBRIEF = "debrief_skip"
@@ -67,11 +76,6 @@ NAMED_OPTION = "named"
 MAX_MESSAGE_BLOCKS = 50
 CHUNK = 2800
 USAGE_CHANNEL = "`/cobot debrief channel #channel` (or `none` to send summaries by DM)"
-
-
-def escape(text: str) -> str:
-    """People's text shown as typed: Slack's control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _title(facts: SessionFacts) -> str:
@@ -600,7 +604,7 @@ def completion_blocks(view: CompletionView) -> list[dict[str, Any]]:
 
 def completion_text(view: CompletionView) -> str:
     """The fallback of the completion view."""
-    return f"Debriefs in {view.project_name}: {len(view.sessions)} recent sessions"
+    return f"Debriefs in {escape(view.project_name)}: {len(view.sessions)} recent sessions"
 
 
 def actions_blocks(listing: ActionList) -> list[dict[str, Any]]:
@@ -622,7 +626,7 @@ def actions_blocks(listing: ActionList) -> list[dict[str, Any]]:
 
 def actions_text(listing: ActionList) -> str:
     """The fallback of the actions list."""
-    return f"{len(listing.actions)} open actions in {listing.project_name}"
+    return f"{len(listing.actions)} open actions in {escape(listing.project_name)}"
 
 
 def action_done_text(done: ActionDone) -> str:
@@ -634,7 +638,7 @@ def action_done_text(done: ActionDone) -> str:
 
 def reflective_error_text(problems: list[str]) -> str:
     """What was wrong with `/cobot reflective add`, and how to write it."""
-    listed = "\n".join(f"• {p}" for p in problems)
+    listed = "\n".join(f"• {escape(p)}" for p in problems)
     return (
         f"I couldn't read that reflective practice session, so nothing was scheduled:\n{listed}"
         '\nWrite it as `/cobot reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with '

@@ -27,7 +27,7 @@ from cobot.services.endings import (
     ThemesView,
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
-from cobot.slack.blocks.common import button, context, plain, section, slack_date
+from cobot.slack.blocks.common import button, context, escape, plain, section, slack_date
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"
@@ -53,11 +53,6 @@ BOAT = "boat"
 HOW = "how"
 WHAT_NEXT = "what_next"
 MAX_MESSAGE_BLOCKS = 50
-
-
-def escape(text: str) -> str:
-    """People's text shown as typed: Slack's control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _input(
@@ -256,7 +251,7 @@ def follow_up_modal(form: FollowUpForm) -> dict[str, Any]:
 def saved_text(what: str, project_name: str, *, edited: bool, words: tuple[str, ...] = ()) -> str:
     """The confirmation in the person's DM (their own words, to them only)."""
     verb = "updated" if edited else "saved"
-    counted = f" Counted as: {', '.join(words)}." if words else ""
+    counted = f" Counted as: {escape(', '.join(words))}." if words else ""
     return f":white_check_mark: Your {what} for “{escape(project_name)}” is {verb}.{counted}"
 
 
@@ -272,21 +267,21 @@ def ending_message(note: EndingNote) -> OutgoingMessage:
     if isinstance(note, CloudNote):
         return OutgoingMessage(
             text=(
-                f":cloud: How we feel now “{note.project_name}” is ending: {note.answers} "
+                f":cloud: How we feel now “{escape(note.project_name)}” is ending: {note.answers} "
                 "people's words, bigger when more people chose them."
             ),
             files=(
                 OutgoingFile(
                     filename="feelings-word-cloud.png",
                     content=note.png,
-                    title=f"{note.project_name}: how we feel at the end",
+                    title=f"{escape(note.project_name)}: how we feel at the end",
                 ),
             ),
         )
     if isinstance(note, ResultsNote):
         blocks = results_blocks(note.project_name, note.tally)
         return OutgoingMessage(
-            text=f"How we feel now “{note.project_name}” is ending", blocks=blocks
+            text=f"How we feel now “{escape(note.project_name)}” is ending", blocks=blocks
         )
     return _follow_up(note)
 

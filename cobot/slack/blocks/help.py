@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cobot.slack.blocks.common import escape
 from cobot.slack.commands import Subcommand
 
 SECTION_LIMIT = 3000
@@ -29,7 +30,7 @@ def help_blocks(subcommands: list[Subcommand]) -> list[dict[str, Any]]:
     for sub in subcommands:
         groups.setdefault(sub.group, []).append(sub)
     for group, subs in groups.items():
-        lines = [f"*{group}*"] + [f"`/cobot {s.usage}` {s.summary}" for s in subs]
+        lines = [f"*{group}*"] + [f"`/cobot {escape(s.usage)}` {escape(s.summary)}" for s in subs]
         text = "\n".join(lines)
         if len(text) > SECTION_LIMIT:
             text = text[: SECTION_LIMIT - 1] + "\u2026"
@@ -44,10 +45,10 @@ def help_text(subcommands: list[Subcommand]) -> str:
 
 def unknown_command_text(typed: str, suggestion: str | None) -> str:
     """What an unknown subcommand gets back: never a trace, always a way on."""
-    shown = typed if len(typed) <= 60 else typed[:57] + "..."
+    shown = escape(typed if len(typed) <= 60 else typed[:57] + "...")
     if suggestion:
         return (
-            f"I don't know `/cobot {shown}`. Did you mean `/cobot {suggestion}`? "
+            f"I don't know `/cobot {shown}`. Did you mean `/cobot {escape(suggestion)}`? "
             "Type `/cobot help` to see everything I can do."
         )
     return f"I don't know `/cobot {shown}`. Type `/cobot help` to see everything I can do."

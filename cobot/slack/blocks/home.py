@@ -32,7 +32,16 @@ from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
-from cobot.slack.blocks.common import button, context, mention, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    mention,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 HOME_LIMIT = 100
 HEADER_LIMIT = 150
@@ -69,11 +78,6 @@ RISK_WORDS = {
     rules.NOTES: "notes not posted",
     "debriefs": "debriefs missing",
 }
-
-
-def escape(text: str) -> str:
-    """People's text shown as typed: Slack's control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -439,6 +443,11 @@ def _others(cards: tuple[ProjectCard, ...]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- answers
+
+
+def timeline_title(picture: TimelinePicture) -> str:
+    """The uploaded picture's title."""
+    return f"Timeline: {escape(picture.project_name)}"
 
 
 def timeline_comment(picture: TimelinePicture) -> str:

@@ -20,7 +20,7 @@ from cobot.services.projects import (
     ProjectView,
     Removal,
 )
-from cobot.slack.blocks.common import button, context, mention, mentions, plain, section
+from cobot.slack.blocks.common import button, context, escape, mention, mentions, plain, section
 
 GROUP = "Projects and people"
 
@@ -84,7 +84,7 @@ def created_blocks(view: ProjectView) -> list[dict[str, Any]]:
     )
     return [
         section(
-            f"*{_escape(view.name)}* now lives in this channel, and you are its coordinator. "
+            f"*{escape(view.name)}* now lives in this channel, and you are its coordinator. "
             f"Its time zone is *{view.timezone}* (from your Slack profile); change it with "
             "`/cobot project edit`."
         ),
@@ -98,14 +98,14 @@ def created_blocks(view: ProjectView) -> list[dict[str, Any]]:
 
 def created_text(view: ProjectView) -> str:
     """The notification fallback of `created_blocks`."""
-    return f"{view.name} now lives in this channel, and you are its coordinator."
+    return f"{escape(view.name)} now lives in this channel, and you are its coordinator."
 
 
 def project_blocks(view: ProjectView) -> list[dict[str, Any]]:
     """`/cobot project`: the overview of the channel's project."""
     dates = _dates(view)
     lines = [
-        f"*{_escape(view.name)}*",
+        f"*{escape(view.name)}*",
         f"Coordinators: {mentions(list(view.coordinators))}",
         f"Time zone: {view.timezone}",
         f"Dates: {dates}",
@@ -130,15 +130,15 @@ def aims_blocks(view: ProjectView) -> list[dict[str, Any]]:
     if not view.aims:
         blocks = [
             section(
-                f"*{_escape(view.name)}* has no aims and objectives yet. The coordinators "
+                f"*{escape(view.name)}* has no aims and objectives yet. The coordinators "
                 f"({mentions(list(view.coordinators))}) can set them with "
                 "`/cobot project edit`; they then head every session reminder."
             )
         ]
     else:
         blocks = [
-            section(f"*Aims and objectives of {_escape(view.name)}*"),
-            section(_escape(view.aims)),
+            section(f"*Aims and objectives of {escape(view.name)}*"),
+            section(escape(view.aims)),
         ]
     if view.viewer_is_coordinator:
         blocks.append(_actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
@@ -147,7 +147,11 @@ def aims_blocks(view: ProjectView) -> list[dict[str, Any]]:
 
 def aims_text(view: ProjectView) -> str:
     """The notification fallback of `aims_blocks`."""
-    return f"Aims and objectives of {view.name}" if view.aims else "No aims and objectives yet."
+    return (
+        f"Aims and objectives of {escape(view.name)}"
+        if view.aims
+        else "No aims and objectives yet."
+    )
 
 
 def agreement_blocks(view: ProjectView) -> list[dict[str, Any]]:
@@ -155,14 +159,14 @@ def agreement_blocks(view: ProjectView) -> list[dict[str, Any]]:
     if not view.agreement:
         who = mentions(list(view.coordinators))
         blocks = [
-            section(f"*{_escape(view.name)}* has no group agreement yet."),
+            section(f"*{escape(view.name)}* has no group agreement yet."),
             section(AGREEMENT_EXPLAINED),
             context(f"Coordinators ({who}) write it up here once the group has agreed it."),
         ]
     else:
         blocks = [
-            section(f"*Group agreement of {_escape(view.name)}*"),
-            section(_escape(view.agreement)),
+            section(f"*Group agreement of {escape(view.name)}*"),
+            section(escape(view.agreement)),
             context(
                 "Terms of reference and values, co-produced by the group. Refer back to it "
                 "whenever it helps."
@@ -175,12 +179,14 @@ def agreement_blocks(view: ProjectView) -> list[dict[str, Any]]:
 
 def agreement_text(view: ProjectView) -> str:
     """The notification fallback of `agreement_blocks`."""
-    return f"Group agreement of {view.name}" if view.agreement else "No group agreement yet."
+    return (
+        f"Group agreement of {escape(view.name)}" if view.agreement else "No group agreement yet."
+    )
 
 
 def people_blocks(people: People) -> list[dict[str, Any]]:
     """`/cobot people`: everyone, grouped by role (one section per role, cut to the limit)."""
-    blocks: list[dict[str, Any]] = [section(f"*People in {_escape(people.project_name)}*")]
+    blocks: list[dict[str, Any]] = [section(f"*People in {escape(people.project_name)}*")]
     for role, users in people.groups:
         blocks.append(section(f"*{role.label}* ({len(users)})\n{mentions(list(users))}"))
         if role is Role.PARTICIPANT and len(users) > MAX_GROUP:
@@ -196,7 +202,7 @@ def people_blocks(people: People) -> list[dict[str, Any]]:
 def people_text(people: People) -> str:
     """The notification fallback of `people_blocks`."""
     total = sum(len(users) for _role, users in people.groups)
-    return f"{total} people in {people.project_name}"
+    return f"{total} people in {escape(people.project_name)}"
 
 
 def people_change_text(change: PeopleChange) -> str:
@@ -440,8 +446,3 @@ def _role_name(role: Role) -> str:
         Role.STEERING: "steering group",
         Role.OVERSIGHT: "oversight group",
     }[role]
-
-
-def _escape(text: str) -> str:
-    """Slack's three control characters, so a name cannot mention @channel or break links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from cobot.services import reminders as r
 from cobot.services.ports import OutgoingMessage
 from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
-from cobot.slack.blocks.common import button, context, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 SHARE_AGENDA = "reminders_share_agenda"
 POST_NOTES = "reminders_post_notes"
@@ -30,11 +30,6 @@ _BUTTONS: dict[str, tuple[str, str, str | None]] = {
     r.NOTES_DUE: ("Post notes", POST_NOTES, "primary"),
     r.NOTES_OVERDUE: ("Post notes", POST_NOTES, "primary"),
 }
-
-
-def escape(text: str) -> str:
-    """People's text shown as typed: Slack's control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def when(facts: SessionFacts) -> str:

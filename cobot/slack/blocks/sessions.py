@@ -17,7 +17,7 @@ from cobot.services.sessions import (
     SessionSaved,
     SessionView,
 )
-from cobot.slack.blocks.common import button, context, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 ADD_CALLBACK = "session_add"
 EDIT_CALLBACK = "session_edit"
@@ -44,11 +44,6 @@ USAGE = (
     '`/cobot session add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @facilitator1 '
     "@facilitator2`"
 )
-
-
-def escape(text: str) -> str:
-    """Typed text shown as mrkdwn: no accidental mentions, links or @channel."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # -- modals ----------------------------------------------------------------------------
@@ -114,7 +109,7 @@ def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
     """What the coordinator sees after saving: the session, and any warnings."""
     blocks: list[dict[str, Any]] = [section(saved_summary(saved))]
     for warning in saved.warnings:
-        blocks.append(section(f":warning: {warning.message}"))
+        blocks.append(section(f":warning: {escape(warning.message)}"))
     if saved.warnings:
         blocks.append(
             context("The session is saved. Move or edit it from `/cobot sessions` if you wish.")
@@ -349,7 +344,7 @@ def sessions_list(listing: SessionList) -> list[dict[str, Any]]:
 def sessions_text(listing: SessionList) -> str:
     """The notification fallback of the list."""
     count = len(listing.sessions)
-    return f"{count} upcoming session{'' if count == 1 else 's'} in {listing.project_name}"
+    return f"{count} upcoming session{'' if count == 1 else 's'} in {escape(listing.project_name)}"
 
 
 def saved_summary(saved: SessionSaved) -> str:
@@ -366,13 +361,13 @@ def saved_summary(saved: SessionSaved) -> str:
 def saved_text(saved: SessionSaved) -> str:
     """The one-liner's answer: the session and any warnings."""
     lines = [f":white_check_mark: {saved_summary(saved)}"]
-    lines += [f":warning: {w.message}" for w in saved.warnings]
+    lines += [f":warning: {escape(w.message)}" for w in saved.warnings]
     return "\n".join(lines)
 
 
 def one_liner_error_text(problems: Sequence[str]) -> str:
     """What was wrong with a one-line command, and how to write it."""
-    listed = "\n".join(f"• {p}" for p in problems)
+    listed = "\n".join(f"• {escape(p)}" for p in problems)
     return (
         f"I couldn't read that session, so nothing was scheduled:\n{listed}\n"
         f"Write it as {USAGE}, for example "
@@ -394,7 +389,7 @@ def announcement_message(announcement: Announcement) -> OutgoingMessage:
     view = announcement.session
     when = slack_date(view.starts_at, view.timezone)
     if announcement.change == "cancelled":
-        text = f"Cancelled: {view.title}"
+        text = f"Cancelled: {escape(view.title)}"
         return OutgoingMessage(
             text=text,
             blocks=[
@@ -415,7 +410,8 @@ def announcement_message(announcement: Announcement) -> OutgoingMessage:
         blocks.append(section(f"*Objectives for this session*\n{escape(view.objectives)}"))
     blocks.append(session_actions(view))
     blocks.append(context("Only coordinators can move, edit or cancel a session."))
-    return OutgoingMessage(text=f"{heading}, {when}", blocks=blocks)
+    fallback = f"{'Session moved' if moved else 'New session'}: {escape(view.title)}"
+    return OutgoingMessage(text=f"{fallback}, {when}", blocks=blocks)
 
 
 def _short_duration(view: SessionView) -> str:

@@ -45,7 +45,7 @@ def parse_weeks(words: list[str]) -> int | str:
     """`/cobot checkin summary [weeks]`."""
     if not words:
         return 4
-    if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 3:
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 3:
         return int(words[0])
     return blocks.SUMMARY_USAGE
 
@@ -187,7 +187,7 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         ack()
         delivery, _sep, chosen = _value(body).partition(":")
         try:
-            if not chosen.isdigit():
+            if not (chosen.isascii() and chosen.isdigit()):
                 raise AccessError(STALE)
             answer = checkins.answer(
                 team_id=_team(body),
@@ -296,6 +296,7 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
                 share_mood="mood" in shared,
                 share_note="note" in shared,
                 message=_text(view, "message"),
+                form_id=str(view.get("id") or "") or None,
             )
         except AccessError as exc:
             _modal_errors(ack, exc, "message")
@@ -324,7 +325,7 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
 
     def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
         user = _user(body)
-        days = tuple(int(d) for d in _checked(view, "days") if d.isdigit())
+        days = tuple(int(d) for d in _checked(view, "days") if d.isascii() and d.isdigit())
         choice = SettingsInput(
             time_text=_text(view, "time"),
             days=days,

@@ -29,6 +29,7 @@ from cobot.services.access import AccessError
 from cobot.services.debriefs import Debriefs, FormRejected
 from cobot.services.sessions import Sessions
 from cobot.slack.blocks import debriefs as blocks
+from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.listeners.sessions import FormError, parse_one_liner
@@ -74,7 +75,11 @@ def _person(values: dict[str, Any], block: str) -> str | None:
 def _choice(values: dict[str, Any], block: str) -> int | None:
     option = _element(values, block).get("selected_option")
     raw = option.get("value") if isinstance(option, dict) else None
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) == 1 else None
+    return (
+        int(raw)
+        if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) == 1
+        else None
+    )
 
 
 def read_debrief(values: dict[str, Any]) -> DebriefInput:
@@ -324,7 +329,7 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
         _confirm(
             client,
             user,
-            f":white_check_mark: The debrief questions for *{blocks.escape(form.project_name)}* "
+            f":white_check_mark: The debrief questions for *{escape(form.project_name)}* "
             "are saved; the next debriefs use them.",
         )
 

@@ -316,7 +316,7 @@ def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
         channel=channel,
         content=picture.content,
         filename=picture.filename,
-        title=f"Timeline: {picture.project_name}",
+        title=blocks.timeline_title(picture),
         initial_comment=blocks.timeline_comment(picture),
     )
 

@@ -39,7 +39,7 @@ from cobot.slack.blocks.sessions import (
     sessions_text,
 )
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
-from cobot.slack.payloads import team_id, user_id
+from cobot.slack.payloads import parse_id, team_id, user_id
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,7 @@ def read_session_form(values: dict[str, Any]) -> SessionInput:
 
 
 def _int(text: Any) -> int | None:
-    try:
-        return int(str(text))
-    except ValueError:
-        return None
+    return parse_id(text)
 
 
 # -- listeners --------------------------------------------------------------------------
@@ -321,7 +318,11 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             body,
             view,
             lambda team, user, project_id, data: sessions.add(
-                team_id=team, user_id=user, project_id=project_id, data=data
+                team_id=team,
+                user_id=user,
+                project_id=project_id,
+                data=data,
+                form_id=str(view.get("id") or "") or None,
             ),
         )
 

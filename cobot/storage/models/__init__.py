@@ -11,10 +11,12 @@ from cobot.storage.models.core import (
     Base,
     CoSession,
     Delivery,
+    FormReceipt,
     Member,
     Project,
     SessionPerson,
     SlackEvent,
+    SlackSignature,
 )
 from cobot.storage.models.debriefs import (
     Debrief,
@@ -39,6 +41,7 @@ __all__ = [
     "DebriefRound",
     "DebriefSettings",
     "Delivery",
+    "FormReceipt",
     "Ending",
     "EndingEvaluation",
     "EndingFeeling",
@@ -48,4 +51,5 @@ __all__ = [
     "Project",
     "SessionPerson",
     "SlackEvent",
+    "SlackSignature",
 ]

@@ -82,6 +82,28 @@ class SlackEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class SlackSignature(Base):
+    """A signed request already answered, by the SHA-256 of its signature: a replay within
+    Slack's five-minute window finds it and does nothing."""
+
+    __tablename__ = "slack_signatures"
+
+    signature_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class FormReceipt(Base):
+    """A form (a Slack modal, by view id) that already took effect, and the row it made: a
+    second submission of the same modal (a double click, a client retry) finds it and
+    answers with that row instead of making another. Ids only, nothing anyone wrote."""
+
+    __tablename__ = "form_receipts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    result_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class Project(Base):
     """A co-production project, bound to one Slack channel."""
 

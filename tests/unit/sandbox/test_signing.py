@@ -29,6 +29,13 @@ def test_sign_matches_slacks_documented_example() -> None:
     )
 
 
+def test_sign_takes_the_raw_bytes_too() -> None:
+    """Forged and malformed bodies (not UTF-8 text) are signed over their exact bytes."""
+    raw = SLACK_EXAMPLE_BODY.encode()
+    assert sign(SLACK_EXAMPLE_SECRET, SLACK_EXAMPLE_TIMESTAMP, raw) == SLACK_EXAMPLE_SIGNATURE
+    assert sign("s", "1", b"\xff\xfe") != sign("s", "1", b"\xff")
+
+
 def test_sign_depends_on_secret_timestamp_and_body() -> None:
     reference = sign("secret", "1", "body")
     assert sign("other", "1", "body") != reference
