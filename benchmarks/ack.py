@@ -63,9 +63,19 @@ def serve_bare(port: int, threads: int, api_url: str) -> None:
     def home_opened() -> None:
         return None
 
-    server = HttpServer(
-        CobotWsgi(app, healthy=lambda: True), host="127.0.0.1", port=port, threads=threads
-    )
+    class _Seen:
+        # the bare app's replay guard: a set in memory, where cobot's is a database table
+        def __init__(self) -> None:
+            self._seen: set[str] = set()
+
+        def first_signature(self, digest: str) -> bool:
+            if digest in self._seen:
+                return False
+            self._seen.add(digest)
+            return True
+
+    wsgi = CobotWsgi(app, healthy=lambda: True, signing_secret=SIGNING_SECRET, replays=_Seen())
+    server = HttpServer(wsgi, host="127.0.0.1", port=port, threads=threads)
     server.serve()
 
 
