@@ -34,7 +34,7 @@ from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CheckinAnswer,
     CheckinPerson,
@@ -272,7 +272,7 @@ class Home:
         """One person's Home: next sessions, open items, own check-ins, projects; and for a
         coordinator, the project `focus` (or their first) in detail, the others in a line."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             memberships = db.execute(
                 select(Member, Project)
                 .join(Project, Project.id == Member.project_id)
@@ -336,7 +336,7 @@ class Home:
 
     def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
         """A project's aims and group agreement, for its members."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             if access.role_of(project, user_id) is None:
                 raise AccessError("Only the people in this project can see its agreement.")
@@ -346,7 +346,7 @@ class Home:
         """My check-in settings in a project, through the check-ins service."""
         if self._checkins is None:
             raise AccessError("Check-ins are not available here.")
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             channel_id = project.channel_id
         return self._checkins.settings_form(team_id=team_id, channel_id=channel_id, user_id=user_id)
@@ -365,7 +365,7 @@ class Home:
 
     def coordinated_channel(self, *, team_id: str, user_id: str, project_id: int) -> str:
         """The channel of a project `user_id` coordinates (NotCoordinator otherwise)."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             access.require_coordinator(project, user_id)
             return project.channel_id
@@ -373,7 +373,7 @@ class Home:
     def audience(self, touches: Iterable[Touch]) -> set[tuple[str, str]]:
         """Whose Home (team id, user id) the touched things show on."""
         found: set[tuple[str, str]] = set()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             for touch in touches:
                 project_id, user_id = touch.project_id, touch.user_id
                 if project_id is None and touch.session_id is not None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -24,7 +24,7 @@ from cobot.services import access, deliveries, reminders
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
 ANNOUNCED_KIND = "session_announced"
@@ -134,7 +134,7 @@ class Sessions:
 
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             access.require_coordinator(project, user_id)
             return SessionDraft(
@@ -248,7 +248,7 @@ class Sessions:
     def upcoming(self, *, team_id: str, channel_id: str, user_id: str) -> SessionList:
         """The channel's project's scheduled sessions that have not ended, soonest first."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             rows = db.scalars(
                 select(CoSession)
@@ -257,6 +257,8 @@ class Sessions:
                     CoSession.status == SCHEDULED,
                     CoSession.ends_at > now,
                 )
+                # every session's people in one more query, not one each
+                .options(selectinload(CoSession.people))
                 .order_by(CoSession.starts_at, CoSession.id)
             ).all()
             return SessionList(
@@ -270,11 +272,12 @@ class Sessions:
     def calendar(self, *, team_id: str, channel_id: str) -> CalendarFile:
         """An .ics of the project's sessions; cancelled ones say so, so calendars drop them."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             rows = db.scalars(
                 select(CoSession)
                 .where(CoSession.project_id == project.id)
+                .options(selectinload(CoSession.people))
                 .order_by(CoSession.starts_at, CoSession.id)
             ).all()
             content = build_calendar(
