@@ -285,6 +285,8 @@ class Home:
                     Project.team_id == team_id,
                     Project.status == "active",
                 )
+                # every project's people in one more query (debriefers, onboarding, rota)
+                .options(selectinload(Project.members))
                 .order_by(Project.name, Project.id)
             ).all()
             if not memberships:
@@ -646,28 +648,41 @@ def _open_checkins(
             CheckinPerson.status == "active",
         )
     ).all()
+    if not people:
+        return []
+    # each person's check-ins sent lately, all in one query (a few rows: two days' worth)
+    latest: dict[int, Delivery] = {}
+    for sent in db.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == "checkin_person",
+            Delivery.subject_id.in_([p.id for p in people]),
+            Delivery.kind == "checkin",
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.finished_at >= now - CHECKIN_OPEN_FOR,
+        )
+    ):
+        person_id = sent.subject_id or 0
+        if person_id not in latest or sent.due_at > latest[person_id].due_at:
+            latest[person_id] = sent
+    answered = (
+        set(
+            db.scalars(
+                select(CheckinAnswer.delivery_id).where(
+                    CheckinAnswer.delivery_id.in_([d.id for d in latest.values()])
+                )
+            )
+        )
+        if latest
+        else set()
+    )
     items = []
     for person in people:
-        sent = db.scalar(
-            select(Delivery)
-            .where(
-                Delivery.subject_type == "checkin_person",
-                Delivery.subject_id == person.id,
-                Delivery.kind == "checkin",
-                Delivery.status == DeliveryStatus.SENT,
-                Delivery.finished_at >= now - CHECKIN_OPEN_FOR,
-            )
-            .order_by(Delivery.due_at.desc())
-            .limit(1)
-        )
-        if sent is None:
-            continue
-        answered = db.scalar(select(CheckinAnswer.id).where(CheckinAnswer.delivery_id == sent.id))
-        if answered is None:
+        found = latest.get(person.id)
+        if found is not None and found.id not in answered:
             project = projects[person.project_id]
             items.append(
                 OpenItem(
-                    ITEM_CHECKIN, project.name, "How are you?", sent.id, None, project.timezone
+                    ITEM_CHECKIN, project.name, "How are you?", found.id, None, project.timezone
                 )
             )
     return items
@@ -686,24 +701,43 @@ def _my_checkins(
         )
         .order_by(CheckinPerson.project_id)
     ).all()
+    ids = [person.id for person, _setup in rows]
+    if not ids:
+        return ()
+    # every project's next check-in and latest answers in two queries, not two per project
+    next_at: dict[int, datetime] = {}
+    for subject_id, due_at in db.execute(
+        select(Delivery.subject_id, Delivery.due_at).where(
+            Delivery.subject_type == "checkin_person",
+            Delivery.subject_id.in_(ids),
+            Delivery.status == DeliveryStatus.SCHEDULED,
+        )
+    ):
+        if subject_id is not None and (subject_id not in next_at or due_at < next_at[subject_id]):
+            next_at[subject_id] = due_at
+    # my own answers only: the newest TREND_ANSWERS of each, newest first
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=CheckinAnswer.person_id,
+            order_by=(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(CheckinAnswer.id, rank).where(CheckinAnswer.person_id.in_(ids)).subquery()
+    answers: dict[int, list[CheckinAnswer]] = {}
+    for answer in db.scalars(
+        select(CheckinAnswer)
+        .join(ranked, ranked.c.id == CheckinAnswer.id)
+        .where(ranked.c.rank <= TREND_ANSWERS)
+        .order_by(CheckinAnswer.person_id, CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
+    ):
+        answers.setdefault(answer.person_id, []).append(answer)
     lines = []
     for person, _setup in rows:
         project = projects[person.project_id]
-        next_at = db.scalar(
-            select(Delivery.due_at).where(
-                Delivery.subject_type == "checkin_person",
-                Delivery.subject_id == person.id,
-                Delivery.status == DeliveryStatus.SCHEDULED,
-            )
-        )
-        # my own answers only, newest first, then shown oldest first
-        answers = db.scalars(
-            select(CheckinAnswer)
-            .where(CheckinAnswer.person_id == person.id)
-            .order_by(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
-            .limit(TREND_ANSWERS)
-        ).all()
-        moods = [_mood(a) for a in reversed(answers)]
+        # shown oldest first
+        moods = [_mood(a) for a in reversed(answers.get(person.id, []))]
         lines.append(
             CheckinLine(
                 project_id=project.id,
@@ -713,7 +747,7 @@ def _my_checkins(
                 days=checkin_rules.format_days(int(d) for d in person.working_days or []),
                 after_sessions=person.after_sessions,
                 paused_until=person.paused_until,
-                next_at=next_at,
+                next_at=next_at.get(person.id),
                 timezone=person.timezone or project.timezone,
                 trend=checkin_rules.sparkline(m for m in moods if m),
                 answers=len(moods),

@@ -738,24 +738,25 @@ def _send_to_participants(
     participants = _unique(cosession.user_ids(PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
-    messaged = 0
-    for user in participants:
-        key = f"session:{cosession.id}:{kind}:{user}"
-        if db.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
-            continue
-        deliveries.schedule(
-            db,
+    keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}
+    # everyone's key in one look-up and the new rows in one insert, however many people
+    already = deliveries.existing_by_key(db, keys.values())
+    owed = [
+        deliveries.Owed(
             key=key,
             kind=kind,
             target=user,
             due_at=now,
-            now=now,
             project_id=cosession.project_id,
             subject=(SUBJECT, cosession.id),
             payload={"session_id": cosession.id, "revision": cosession.revision},
             escalate_to=coordinators[0] if coordinators else None,
         )
-        messaged += 1
+        for user, key in keys.items()
+        if key not in already
+    ]
+    deliveries.schedule_many(db, owed, now=now)
+    messaged = len(owed)
     return Shared(
         session_id=cosession.id,
         title=cosession.title,
