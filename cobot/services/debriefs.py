@@ -44,7 +44,7 @@ from cobot.services import access, deliveries
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
     Debrief,
@@ -967,7 +967,7 @@ class Debriefs:
     def completion(self, *, team_id: str, channel_id: str, user_id: str) -> CompletionView:
         """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             access.require_coordinator(project, user_id)
             lead = LeadTimes.from_json(project.lead_times)
@@ -1049,7 +1049,7 @@ class Debriefs:
 
     def channel(self, *, team_id: str, channel_id: str) -> ChannelSet:
         """Where summaries go now."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             settings = db.get(DebriefSettings, project.id)
             return ChannelSet(
@@ -1062,7 +1062,7 @@ class Debriefs:
 
     def actions(self, *, team_id: str, channel_id: str, user_id: str) -> ActionList:
         """The project's open actions; owners and coordinators may tick them."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             if access.role_of(project, user_id) is None:
                 raise AccessError("Only members of this project can see its actions.")
