@@ -9,6 +9,9 @@ comes only from `Checkins.summary`, which applies the 3-answer rule.
 `watch_changes()` keeps Homes fresh without every feature calling back: it notes which
 projects, sessions and people each committed transaction touched (from the ORM's unit of
 work), and hands them to a callback (the Slack side republishes those people's Homes).
+`audience()` narrows that to the people who have opened their Home (`opened()` notes them),
+and what sending a message changes (a delivery's status, the day a check-in went out, a
+debrief round opening) touches no Home: a reminder never costs a views.publish.
 """
 
 from __future__ import annotations
