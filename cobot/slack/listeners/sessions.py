@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from cobot.domain.durations import DurationError, parse_duration
 from cobot.domain.sessions import SessionInput
@@ -463,6 +464,11 @@ def finish(
     except AccessError as exc:  # something changed between the check and the save
         result = not_saved_modal(exc.message, heading="Not saved")
         text = f"I couldn't save that session after all: {exc.message}"
+    except SQLAlchemyError:  # after the ack nobody else would tell them
+        log.exception("could not save a session after acknowledging it")
+        message = "The database did not answer while saving it."
+        result = not_saved_modal(message, heading="Not saved")
+        text = f"I couldn't save that session: {message} Nothing was changed; try again."
     try:
         client.views_update(view_id=view["id"], view=result)
     except SlackApiError as exc:  # closed meanwhile: tell them in a message instead

@@ -11,6 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+from sqlalchemy.exc import OperationalError
 
 from cobot.domain.sessions import Problem
 from cobot.services.sessions import (
@@ -290,3 +291,14 @@ def test_a_big_session_acks_first_and_a_late_refusal_reaches_the_form_or_a_messa
     run_finish(gone, people=2000, save=lambda: SessionSaved(view=view(), warnings=()))
     [message] = gone.messages
     assert "Saved *Kick-off" in message
+
+
+def test_a_database_failure_after_the_ack_is_told_not_left_saving() -> None:
+    def broken() -> SessionSaved:
+        raise OperationalError("INSERT", {}, Exception("database is gone"))
+
+    client = FormClient()
+    run_finish(client, people=500, save=broken)
+    [update] = client.updates
+    assert update["callback_id"] == "session_not_saved"
+    assert "database did not answer" in json.dumps(update)
