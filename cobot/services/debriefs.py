@@ -44,7 +44,7 @@ from cobot.services import access, deliveries
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
     Debrief,
@@ -254,6 +254,7 @@ def plan_actions(
         )
     ).all()
     tz = ZoneInfo(project.timezone)
+    plans: list[tuple[CoSession, list[_Owed]]] = []
     for index, upcoming_session in enumerate(upcoming):
         owed: list[_Owed] = []
         if index == 0:
@@ -271,7 +272,8 @@ def plan_actions(
                 for a in actions
                 if a.session_id != upcoming_session.id
             ]
-        _reconcile(session, project, upcoming_session, owed, kinds=(ACTION_REMINDER,), now=now)
+        plans.append((upcoming_session, owed))
+    _reconcile_all(session, project, plans, kinds=(ACTION_REMINDER,), now=now)
 
 
 def _owed(
@@ -331,14 +333,50 @@ def _reconcile(
     kinds: Sequence[str],
     now: datetime,
 ) -> None:
-    keys = {o.key for o in owed}
-    for row in _pending(session, cosession.id, kinds):
+    _reconcile_all(session, project, [(cosession, owed)], kinds=kinds, now=now)
+
+
+def _reconcile_all(
+    session: Session,
+    project: Project,
+    plans: Sequence[tuple[CoSession, list[_Owed]]],
+    *,
+    kinds: Sequence[str],
+    now: datetime,
+) -> None:
+    """Bring these sessions' deliveries of `kinds` to exactly what each owes, in a fixed
+    number of queries however many sessions and people (new rows in one flush)."""
+    if not plans:
+        return
+    keys = {o.key for _s, owed in plans for o in owed}
+    pending = session.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == SUBJECT,
+            Delivery.subject_id.in_([s.id for s, _o in plans]),
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Delivery.kind.in_(list(kinds)),
+        )
+    ).all()
+    for row in pending:
         if row.idempotency_key not in keys:
             _cancel(row, now)
     coordinators = access.people_with(project, Role.COORDINATOR)
     escalate_to = coordinators[0] if coordinators else None
-    for item in owed:
-        _ensure(session, item, project=project, cosession=cosession, now=now, escalate=escalate_to)
+    existing = deliveries.existing_by_key(session, keys)
+    new: list[deliveries.Owed] = []
+    for cosession, owed in plans:
+        for item in owed:
+            _ensure(
+                session,
+                item,
+                project=project,
+                cosession=cosession,
+                now=now,
+                escalate=escalate_to,
+                existing=existing,
+                new=new,
+            )
+    deliveries.schedule_many(session, new, now=now)
 
 
 def _pending(session: Session, session_id: int, kinds: Sequence[str]) -> Sequence[Delivery]:
@@ -366,26 +404,33 @@ def _ensure(
     cosession: CoSession,
     now: datetime,
     escalate: str | None,
+    existing: dict[str, Delivery],
+    new: list[deliveries.Owed],
 ) -> None:
-    """Schedule `item` once: sent ones stay sent, moved ones move, cancelled ones reopen."""
-    row = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+    """Schedule `item` once: sent ones stay sent, moved ones move, cancelled ones reopen;
+    a new one goes on `new`, for the caller to record with the others."""
+    row = existing.get(item.key)
     due = item.due_at
     if due <= now:
         if not item.late_ok:
             return
         due = now
     if row is None:
-        deliveries.schedule(
-            session,
-            key=item.key,
-            kind=item.kind,
-            target=item.target,
-            due_at=due,
-            now=now,
-            project_id=project.id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision, **item.payload},
-            escalate_to=escalate,
+        new.append(
+            deliveries.Owed(
+                key=item.key,
+                kind=item.kind,
+                target=item.target,
+                due_at=due,
+                project_id=project.id,
+                subject=(SUBJECT, cosession.id),
+                payload={
+                    "session_id": cosession.id,
+                    "revision": cosession.revision,
+                    **item.payload,
+                },
+                escalate_to=escalate,
+            )
         )
     elif row.status == DeliveryStatus.CANCELLED:
         # never sent, so reopening it cannot send anything twice
@@ -924,7 +969,7 @@ class Debriefs:
     def completion(self, *, team_id: str, channel_id: str, user_id: str) -> CompletionView:
         """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             access.require_coordinator(project, user_id)
             lead = LeadTimes.from_json(project.lead_times)
@@ -1006,7 +1051,7 @@ class Debriefs:
 
     def channel(self, *, team_id: str, channel_id: str) -> ChannelSet:
         """Where summaries go now."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             settings = db.get(DebriefSettings, project.id)
             return ChannelSet(
@@ -1019,7 +1064,7 @@ class Debriefs:
 
     def actions(self, *, team_id: str, channel_id: str, user_id: str) -> ActionList:
         """The project's open actions; owners and coordinators may tick them."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             if access.role_of(project, user_id) is None:
                 raise AccessError("Only members of this project can see its actions.")

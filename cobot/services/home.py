@@ -9,6 +9,9 @@ comes only from `Checkins.summary`, which applies the 3-answer rule.
 `watch_changes()` keeps Homes fresh without every feature calling back: it notes which
 projects, sessions and people each committed transaction touched (from the ORM's unit of
 work), and hands them to a callback (the Slack side republishes those people's Homes).
+`audience()` narrows that to the people who have opened their Home (`opened()` notes them),
+and what sending a message changes (a delivery's status, the day a check-in went out, a
+debrief round opening) touches no Home: a reminder never costs a views.publish.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -34,8 +39,9 @@ from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
+    Base,
     CheckinAnswer,
     CheckinPerson,
     CheckinSetup,
@@ -44,6 +50,7 @@ from cobot.storage.models import (
     DebriefAction,
     DebriefRound,
     Delivery,
+    HomeOpened,
     Member,
     ParticipantFeedback,
     Project,
@@ -272,7 +279,7 @@ class Home:
         """One person's Home: next sessions, open items, own check-ins, projects; and for a
         coordinator, the project `focus` (or their first) in detail, the others in a line."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             memberships = db.execute(
                 select(Member, Project)
                 .join(Project, Project.id == Member.project_id)
@@ -281,6 +288,8 @@ class Home:
                     Project.team_id == team_id,
                     Project.status == "active",
                 )
+                # every project's people in one more query (debriefers, onboarding, rota)
+                .options(selectinload(Project.members))
                 .order_by(Project.name, Project.id)
             ).all()
             if not memberships:
@@ -336,7 +345,7 @@ class Home:
 
     def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
         """A project's aims and group agreement, for its members."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             if access.role_of(project, user_id) is None:
                 raise AccessError("Only the people in this project can see its agreement.")
@@ -346,7 +355,7 @@ class Home:
         """My check-in settings in a project, through the check-ins service."""
         if self._checkins is None:
             raise AccessError("Check-ins are not available here.")
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             channel_id = project.channel_id
         return self._checkins.settings_form(team_id=team_id, channel_id=channel_id, user_id=user_id)
@@ -365,38 +374,99 @@ class Home:
 
     def coordinated_channel(self, *, team_id: str, user_id: str, project_id: int) -> str:
         """The channel of a project `user_id` coordinates (NotCoordinator otherwise)."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
             access.require_coordinator(project, user_id)
             return project.channel_id
 
-    def audience(self, touches: Iterable[Touch]) -> set[tuple[str, str]]:
-        """Whose Home (team id, user id) the touched things show on."""
-        found: set[tuple[str, str]] = set()
+    def opened(self, *, team_id: str, user_id: str) -> bool:
+        """Note that `user_id` opened their Home (from now on their Home is kept fresh);
+        True the first time. A read when already noted, so opening takes no write lock."""
+        with read_only(self._factory) as db:
+            if db.get(HomeOpened, (team_id, user_id)) is not None:
+                return False
         with transaction(self._factory) as db:
+            # two opens at once (two workers) both insert: the second one is a no-op
+            insert = _insert_ignoring_duplicates(db, HomeOpened)
+            result = db.execute(
+                insert.values(team_id=team_id, user_id=user_id, first_opened_at=self._clock.now())
+            )
+            return bool(getattr(result, "rowcount", 1))
+
+    def audience(self, touches: Iterable[Touch]) -> set[tuple[str, str]]:
+        """Whose Home (team id, user id) the touched things show on, among the people who
+        have opened theirs (a Home never looked at is never published)."""
+        found: set[tuple[str, str]] = set()
+        touches = list(touches)
+        with read_only(self._factory) as db:
+            session_ids = {t.session_id for t in touches if t.session_id is not None}
+            projects_of: dict[int, int] = {}
+            if session_ids:
+                for row in db.execute(
+                    select(CoSession.id, CoSession.project_id).where(CoSession.id.in_(session_ids))
+                ):
+                    projects_of[row.id] = row.project_id
+            person_ids = {t.checkin_person_id for t in touches if t.checkin_person_id is not None}
+            persons = (
+                {
+                    p.id: (p.project_id, p.user_id)
+                    for p in db.scalars(
+                        select(CheckinPerson).where(CheckinPerson.id.in_(person_ids))
+                    )
+                }
+                if person_ids
+                else {}
+            )
+            wanted: list[tuple[int, str | None, bool]] = []
             for touch in touches:
                 project_id, user_id = touch.project_id, touch.user_id
                 if project_id is None and touch.session_id is not None:
-                    project_id = db.scalar(
-                        select(CoSession.project_id).where(CoSession.id == touch.session_id)
-                    )
+                    project_id = projects_of.get(touch.session_id)
                 if touch.checkin_person_id is not None:
-                    person = db.get(CheckinPerson, touch.checkin_person_id)
-                    if person is None:
+                    if touch.checkin_person_id not in persons:
                         continue
-                    project_id, user_id = person.project_id, person.user_id
-                if project_id is None:
-                    continue
-                project = db.get(Project, project_id)
+                    project_id, user_id = persons[touch.checkin_person_id]
+                if project_id is not None:
+                    wanted.append((project_id, user_id, touch.coordinators_only))
+            project_ids = {p for p, _u, _c in wanted}
+            if not project_ids:
+                return found
+            # every touched project with its members in two queries, however many touches
+            projects = {
+                p.id: p
+                for p in db.scalars(
+                    select(Project)
+                    .where(Project.id.in_(project_ids))
+                    .options(selectinload(Project.members))
+                )
+            }
+            for project_id, user_id, coordinators_only in wanted:
+                project = projects.get(project_id)
                 if project is None:
                     continue
                 if user_id is not None:
                     found.add((project.team_id, user_id))
-                everyone = user_id is None and not touch.coordinators_only
+                everyone = user_id is None and not coordinators_only
                 for member in project.members:
                     if everyone or member.role == Role.COORDINATOR:
                         found.add((project.team_id, member.user_id))
-        return found
+            teams = {team for team, _u in found}
+            looked = {
+                (team, user)
+                for team, user in db.execute(
+                    select(HomeOpened.team_id, HomeOpened.user_id).where(
+                        HomeOpened.team_id.in_(teams)
+                    )
+                )
+            }
+        return found & looked
+
+
+def _insert_ignoring_duplicates(db: Session, model: type[Base]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING on the database in use."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model).on_conflict_do_nothing()
+    return sqlite_insert(model).on_conflict_do_nothing()
 
 
 # ---------------------------------------------------------------- reading, in one transaction
@@ -581,28 +651,41 @@ def _open_checkins(
             CheckinPerson.status == "active",
         )
     ).all()
+    if not people:
+        return []
+    # each person's check-ins sent lately, all in one query (a few rows: two days' worth)
+    latest: dict[int, Delivery] = {}
+    for sent in db.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == "checkin_person",
+            Delivery.subject_id.in_([p.id for p in people]),
+            Delivery.kind == "checkin",
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.finished_at >= now - CHECKIN_OPEN_FOR,
+        )
+    ):
+        person_id = sent.subject_id or 0
+        if person_id not in latest or sent.due_at > latest[person_id].due_at:
+            latest[person_id] = sent
+    answered = (
+        set(
+            db.scalars(
+                select(CheckinAnswer.delivery_id).where(
+                    CheckinAnswer.delivery_id.in_([d.id for d in latest.values()])
+                )
+            )
+        )
+        if latest
+        else set()
+    )
     items = []
     for person in people:
-        sent = db.scalar(
-            select(Delivery)
-            .where(
-                Delivery.subject_type == "checkin_person",
-                Delivery.subject_id == person.id,
-                Delivery.kind == "checkin",
-                Delivery.status == DeliveryStatus.SENT,
-                Delivery.finished_at >= now - CHECKIN_OPEN_FOR,
-            )
-            .order_by(Delivery.due_at.desc())
-            .limit(1)
-        )
-        if sent is None:
-            continue
-        answered = db.scalar(select(CheckinAnswer.id).where(CheckinAnswer.delivery_id == sent.id))
-        if answered is None:
+        found = latest.get(person.id)
+        if found is not None and found.id not in answered:
             project = projects[person.project_id]
             items.append(
                 OpenItem(
-                    ITEM_CHECKIN, project.name, "How are you?", sent.id, None, project.timezone
+                    ITEM_CHECKIN, project.name, "How are you?", found.id, None, project.timezone
                 )
             )
     return items
@@ -621,24 +704,43 @@ def _my_checkins(
         )
         .order_by(CheckinPerson.project_id)
     ).all()
+    ids = [person.id for person, _setup in rows]
+    if not ids:
+        return ()
+    # every project's next check-in and latest answers in two queries, not two per project
+    next_at: dict[int, datetime] = {}
+    for subject_id, due_at in db.execute(
+        select(Delivery.subject_id, Delivery.due_at).where(
+            Delivery.subject_type == "checkin_person",
+            Delivery.subject_id.in_(ids),
+            Delivery.status == DeliveryStatus.SCHEDULED,
+        )
+    ):
+        if subject_id is not None and (subject_id not in next_at or due_at < next_at[subject_id]):
+            next_at[subject_id] = due_at
+    # my own answers only: the newest TREND_ANSWERS of each, newest first
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=CheckinAnswer.person_id,
+            order_by=(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(CheckinAnswer.id, rank).where(CheckinAnswer.person_id.in_(ids)).subquery()
+    answers: dict[int, list[CheckinAnswer]] = {}
+    for answer in db.scalars(
+        select(CheckinAnswer)
+        .join(ranked, ranked.c.id == CheckinAnswer.id)
+        .where(ranked.c.rank <= TREND_ANSWERS)
+        .order_by(CheckinAnswer.person_id, CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
+    ):
+        answers.setdefault(answer.person_id, []).append(answer)
     lines = []
     for person, _setup in rows:
         project = projects[person.project_id]
-        next_at = db.scalar(
-            select(Delivery.due_at).where(
-                Delivery.subject_type == "checkin_person",
-                Delivery.subject_id == person.id,
-                Delivery.status == DeliveryStatus.SCHEDULED,
-            )
-        )
-        # my own answers only, newest first, then shown oldest first
-        answers = db.scalars(
-            select(CheckinAnswer)
-            .where(CheckinAnswer.person_id == person.id)
-            .order_by(CheckinAnswer.asked_on.desc(), CheckinAnswer.id.desc())
-            .limit(TREND_ANSWERS)
-        ).all()
-        moods = [_mood(a) for a in reversed(answers)]
+        # shown oldest first
+        moods = [_mood(a) for a in reversed(answers.get(person.id, []))]
         lines.append(
             CheckinLine(
                 project_id=project.id,
@@ -648,7 +750,7 @@ def _my_checkins(
                 days=checkin_rules.format_days(int(d) for d in person.working_days or []),
                 after_sessions=person.after_sessions,
                 paused_until=person.paused_until,
-                next_at=next_at,
+                next_at=next_at.get(person.id),
                 timezone=person.timezone or project.timezone,
                 trend=checkin_rules.sparkline(m for m in moods if m),
                 answers=len(moods),
@@ -785,9 +887,9 @@ _TOUCHED = "cobot.home.touched"
 _COMMITTED = "cobot.home.committed"
 
 
-def touches_of(obj: Any, *, deleted: bool = False) -> list[Touch]:
-    """What one new, changed or deleted row means for Homes (reads ids only, so nothing is
-    decrypted and nothing is loaded)."""
+def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
+    """What one new, deleted or (`dirty`) changed row means for Homes (reads ids and, for
+    changed rows, attribute history only: nothing is decrypted and nothing is loaded)."""
     if isinstance(obj, Project):
         return [Touch(project_id=obj.id)]
     if isinstance(obj, Member):
@@ -803,6 +905,11 @@ def touches_of(obj: Any, *, deleted: bool = False) -> list[Touch]:
             Touch(session_id=obj.session_id, user_id=obj.user_id),
         ]
     if isinstance(obj, DebriefRound):
+        # a round opens when its first prompt is sent, which changes no Home; closing does
+        if dirty and not _changed(obj, "closed_at", "feedback_closed_at"):
+            return []
+        if not dirty and obj.closed_at is None and obj.feedback_closed_at is None:
+            return []
         return [Touch(session_id=obj.session_id)]
     if isinstance(obj, Debrief | ParticipantFeedback):
         return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
@@ -811,15 +918,25 @@ def touches_of(obj: Any, *, deleted: bool = False) -> list[Touch]:
     if isinstance(obj, CheckinSetup):
         return [Touch(project_id=obj.project_id)]
     if isinstance(obj, CheckinPerson):
+        # sending a check-in notes the day and the person's zone: no Home shows a change
+        if dirty and not _changed(obj, *_CHECKIN_SETTINGS):
+            return []
         return [Touch(project_id=obj.project_id, user_id=obj.user_id)]
     if isinstance(obj, CheckinAnswer):
         return [Touch(checkin_person_id=obj.person_id)]
-    if isinstance(obj, Delivery) and obj.project_id is not None and obj.kind not in PRIVATE_KINDS:
-        history = inspect(obj).attrs.status.history
-        statuses = set(history.added or ()) | set(history.deleted or ())
-        if deleted or statuses & {DeliveryStatus.FAILED, DeliveryStatus.SKIPPED}:
-            return [Touch(project_id=obj.project_id, coordinators_only=True)]
+    # deliveries changing status (sent, failed, skipped) never republish a Home: sending a
+    # reminder must not cost a views.publish; a coordinator sees failures when they look
     return []
+
+
+# what a person's Home shows of their check-in settings
+_CHECKIN_SETTINGS = ("status", "time_of_day", "working_days", "after_sessions", "paused_until")
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    """Whether any of these attributes of a changed row changed in this flush."""
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
 
 
 def watch_changes(
@@ -831,10 +948,10 @@ def watch_changes(
     @event.listens_for(factory, "after_flush")
     def _noted(session: Session, _context: Any) -> None:
         touched: set[Touch] = session.info.setdefault(_TOUCHED, set())
-        for obj in list(session.new) + list(session.dirty):
+        for obj in [*session.new, *session.deleted]:
             touched.update(touches_of(obj))
-        for obj in list(session.deleted):
-            touched.update(touches_of(obj, deleted=True))
+        for obj in session.dirty:
+            touched.update(touches_of(obj, dirty=True))
 
     @event.listens_for(factory, "after_commit")
     def _committed(session: Session) -> None:

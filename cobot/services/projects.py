@@ -24,7 +24,7 @@ from cobot.services.access import (
     role_of,
 )
 from cobot.services.ports import Clock, Directory
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Member, Project
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -294,7 +294,7 @@ class Projects:
 
     def show(self, *, team_id: str, channel_id: str, user_id: str) -> ProjectView:
         """The channel's project, for anyone in the channel (aims, agreement, overview)."""
-        with transaction(self._factory) as session:
+        with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
             return _view(project, user_id)
 
@@ -307,7 +307,7 @@ class Projects:
         project_id: int | None = None,
     ) -> ProjectView:
         """The project a coordinator is about to edit, found by channel or by (checked) id."""
-        with transaction(self._factory) as session:
+        with read_only(self._factory) as session:
             project = _find(session, team_id, channel_id, project_id)
             require_coordinator(project, user_id)
             return _view(project, user_id)
@@ -417,7 +417,7 @@ class Projects:
 
     def people(self, *, team_id: str, channel_id: str, user_id: str) -> People:
         """Who is in the project, by role; only members may see it."""
-        with transaction(self._factory) as session:
+        with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
             if role_of(project, user_id) is None:
                 who = ", ".join(f"<@{c}>" for c in people_with(project, Role.COORDINATOR))
@@ -436,7 +436,7 @@ class Projects:
 
     def onboarding(self, *, team_id: str, channel_id: str, user_id: str) -> list[Onboarding]:
         """Every participant's checklist, for a coordinator."""
-        with transaction(self._factory) as session:
+        with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
             require_coordinator(project, user_id)
             return [

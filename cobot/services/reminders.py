@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -165,8 +165,13 @@ def plan_session(
     if cosession.status != SCHEDULED:
         cancel_session(session, cosession=cosession, now=now)
         return
-    _replan(session, project, cosession, now=now, kinds=frozenset(KINDS), excluded=None)
-    _replan_others(session, project, now=now, skip=cosession.id, excluded=None)
+    scheduled = _scheduled(session, project.id, excluded=None)
+    plans = [(cosession, frozenset(KINDS))] + [
+        (other, STRUCTURAL)
+        for other in scheduled
+        if other.id != cosession.id and other.starts_at > now
+    ]
+    _replan(session, project, plans, now=now, scheduled=scheduled)
     # debrief prompts, participant feedback asks and the summary move with the session
     debriefs.plan_session(session, project=project, cosession=cosession, now=now)
 
@@ -185,9 +190,11 @@ def _replan_others(
 ) -> None:
     """Re-plan the reminders of the other upcoming sessions that depend on their neighbours;
     `excluded` is a session being cancelled, which no longer counts as one."""
-    for other in _scheduled(session, project.id, excluded=excluded):
-        if other.id != skip and other.starts_at > now:
-            _replan(session, project, other, now=now, kinds=STRUCTURAL, excluded=excluded)
+    scheduled = _scheduled(session, project.id, excluded=excluded)
+    plans = [
+        (other, STRUCTURAL) for other in scheduled if other.id != skip and other.starts_at > now
+    ]
+    _replan(session, project, plans, now=now, scheduled=scheduled)
 
 
 def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> list[CoSession]:
@@ -200,6 +207,7 @@ def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> li
             CoSession.status == SCHEDULED,
             CoSession.kind == WORKSHOP,
         )
+        .options(selectinload(CoSession.people))
         .order_by(CoSession.starts_at, CoSession.id)
     ).all()
     return [row for row in rows if row.id != excluded]
@@ -208,46 +216,61 @@ def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> li
 def _replan(
     session: Session,
     project: Project,
-    cosession: CoSession,
+    plans: Sequence[tuple[CoSession, frozenset[str]]],
     *,
     now: datetime,
-    kinds: frozenset[str],
-    excluded: int | None,
+    scheduled: list[CoSession],
 ) -> None:
-    owed = [
-        o for o in _owed(session, project, cosession, now=now, excluded=excluded) if o.kind in kinds
-    ]
-    keys = {o.key for o in owed}
+    """Bring each planned session's reminders of these kinds to what it owes now, in a
+    fixed number of queries however many sessions and people: what is owed is worked out
+    in memory, the pending and existing rows are read in bulk, new rows are one flush."""
+    if not plans:
+        return
+    owed = {
+        cosession.id: [
+            o for o in _owed(project, cosession, now=now, others=scheduled) if o.kind in kinds
+        ]
+        for cosession, kinds in plans
+    }
+    kinds_of = {cosession.id: kinds for cosession, kinds in plans}
+    keys = {o.key for items in owed.values() for o in items}
     pending = session.scalars(
         select(Delivery).where(
             Delivery.subject_type == SUBJECT,
-            Delivery.subject_id == cosession.id,
+            Delivery.subject_id.in_(list(kinds_of)),
             Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(sorted(kinds)),
+            Delivery.kind.in_(sorted(set().union(*kinds_of.values()))),
         )
     ).all()
     for row in pending:
-        if row.idempotency_key not in keys:
+        if row.kind in kinds_of.get(row.subject_id or 0, ()) and row.idempotency_key not in keys:
             row.status = DeliveryStatus.CANCELLED
             row.updated_at = now
             row.finished_at = now
     coordinators = access.people_with(project, Role.COORDINATOR)
     escalate_to = coordinators[0] if coordinators else None
-    for item in owed:
-        _ensure(
-            session, item, project=project, cosession=cosession, now=now, escalate_to=escalate_to
-        )
+    existing = deliveries.existing_by_key(session, keys)
+    new: list[deliveries.Owed] = []
+    for cosession, _kinds in plans:
+        for item in owed[cosession.id]:
+            _ensure(
+                session,
+                item,
+                project=project,
+                cosession=cosession,
+                now=now,
+                escalate_to=escalate_to,
+                existing=existing,
+                new=new,
+            )
+    deliveries.schedule_many(session, new, now=now)
 
 
 def _owed(
-    session: Session,
-    project: Project,
-    cosession: CoSession,
-    *,
-    now: datetime,
-    excluded: int | None,
+    project: Project, cosession: CoSession, *, now: datetime, others: list[CoSession]
 ) -> list[_Owed]:
-    """Everything `cosession` owes, by the project's lead times, at its current revision."""
+    """Everything `cosession` owes, by the project's lead times, at its current revision;
+    `others` are the project's scheduled workshops (see _scheduled())."""
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     start, end = cosession.starts_at, cosession.ends_at
@@ -270,7 +293,6 @@ def _owed(
         add(REMINDER_DAY, participants, shift(start, -DAY_BEFORE, tz), late_ok=False)
         add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
         return owed
-    others = _scheduled(session, project.id, excluded=excluded)
     earlier = [s for s in others if s.id != cosession.id and s.starts_at < start]
     if earlier:
         # after the previous session's debrief and collated feedback; skipped when already
@@ -327,26 +349,29 @@ def _ensure(
     cosession: CoSession,
     now: datetime,
     escalate_to: str | None,
+    existing: dict[str, Delivery],
+    new: list[deliveries.Owed],
 ) -> None:
-    """Make sure `item` is scheduled once: sent ones stay sent, moved ones move."""
-    row = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+    """Make sure `item` is scheduled once: sent ones stay sent, moved ones move; a new one
+    goes on `new` (recorded together by the caller). `existing`: the rows by key."""
+    row = existing.get(item.key)
     due = item.due_at
     if due <= now:
         if not item.late_ok:
             return  # whatever was already recorded stays as it is
         due = now
     if row is None:
-        deliveries.schedule(
-            session,
-            key=item.key,
-            kind=item.kind,
-            target=item.target,
-            due_at=due,
-            now=now,
-            project_id=project.id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision},
-            escalate_to=escalate_to,
+        new.append(
+            deliveries.Owed(
+                key=item.key,
+                kind=item.kind,
+                target=item.target,
+                due_at=due,
+                project_id=project.id,
+                subject=(SUBJECT, cosession.id),
+                payload={"session_id": cosession.id, "revision": cosession.revision},
+                escalate_to=escalate_to,
+            )
         )
     elif row.status == DeliveryStatus.CANCELLED:
         # a key names "this message about this session as it is now": cancelled when it
@@ -713,24 +738,25 @@ def _send_to_participants(
     participants = _unique(cosession.user_ids(PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
-    messaged = 0
-    for user in participants:
-        key = f"session:{cosession.id}:{kind}:{user}"
-        if db.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
-            continue
-        deliveries.schedule(
-            db,
+    keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}
+    # everyone's key in one look-up and the new rows in one insert, however many people
+    already = deliveries.existing_by_key(db, keys.values())
+    owed = [
+        deliveries.Owed(
             key=key,
             kind=kind,
             target=user,
             due_at=now,
-            now=now,
             project_id=cosession.project_id,
             subject=(SUBJECT, cosession.id),
             payload={"session_id": cosession.id, "revision": cosession.revision},
             escalate_to=coordinators[0] if coordinators else None,
         )
-        messaged += 1
+        for user, key in keys.items()
+        if key not in already
+    ]
+    deliveries.schedule_many(db, owed, now=now)
+    messaged = len(owed)
     return Shared(
         session_id=cosession.id,
         title=cosession.title,

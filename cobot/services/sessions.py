@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -26,7 +26,7 @@ from cobot.services import access, deliveries, receipts, reminders
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
 ANNOUNCED_KIND = "session_announced"
@@ -84,6 +84,15 @@ class SessionSaved:
 
 
 @dataclass(frozen=True)
+class SessionCheck:
+    """A session that would be saved as asked (nothing stored yet); `people` is how many
+    facilitators and participants it has, which is what saving it costs."""
+
+    people: int
+    warnings: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
 class SessionDraft:
     """What the add form starts from: the project and its people."""
 
@@ -136,7 +145,7 @@ class Sessions:
 
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             access.require_coordinator(project, user_id)
             return SessionDraft(
@@ -201,19 +210,19 @@ class Sessions:
         now = self._clock.now()
         receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
-            if project_id is not None:
-                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            elif channel_id is not None:
-                project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            else:
-                raise ValueError("add() needs a project_id or a channel_id")
-            access.require_coordinator(project, user_id)
+            project, data = _target(
+                db,
+                team_id=team_id,
+                user_id=user_id,
+                data=data,
+                project_id=project_id,
+                channel_id=channel_id,
+                default_participants=default_participants,
+            )
             made = receipts.made_before(db, receipt) if receipt else None
             earlier = db.get(CoSession, made) if made is not None else None
             if earlier is not None and earlier.project_id == project.id:
                 return SessionSaved(view=_view(earlier, project), warnings=())
-            if default_participants:
-                data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
             check = _check(db, project, data, now=now, exclude=None)
             assert check.starts_at is not None and check.ends_at is not None
             row = CoSession(
@@ -239,6 +248,54 @@ class Sessions:
             _announce(db, project, row, change="added", now=now, by=user_id)
             return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))
 
+    def check_add(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        data: SessionInput,
+        project_id: int | None = None,
+        channel_id: str | None = None,
+        default_participants: bool = False,
+    ) -> SessionCheck:
+        """What add() would say, without saving: SessionRejected (or another refusal) when
+        it would refuse, else how big the session is. Only reads."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            project, data = _target(
+                db,
+                team_id=team_id,
+                user_id=user_id,
+                data=data,
+                project_id=project_id,
+                channel_id=channel_id,
+                default_participants=default_participants,
+            )
+            return _size(_check(db, project, data, now=now, exclude=None), data)
+
+    def check_edit(
+        self, *, team_id: str, user_id: str, session_id: int, data: SessionInput
+    ) -> SessionCheck:
+        """What edit() would say, without saving (see check_add())."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            row, project = _changeable(
+                db, team_id=team_id, user_id=user_id, session_id=session_id, lock=False
+            )
+            return _size(_check(db, project, data, now=now, exclude=row.id), data)
+
+    def check_move(
+        self, *, team_id: str, user_id: str, session_id: int, day: date, start: time
+    ) -> SessionCheck:
+        """What move() would say, without saving (see check_add())."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            row, project = _changeable(
+                db, team_id=team_id, user_id=user_id, session_id=session_id, lock=False
+            )
+            data = _moved(row, day, start)
+            return _size(_check(db, project, data, now=now, exclude=row.id), data)
+
     def form(self, *, team_id: str, user_id: str, session_id: int) -> SessionView:
         """A scheduled session, for a coordinator about to move or edit it."""
         with transaction(self._factory) as db:
@@ -252,17 +309,7 @@ class Sessions:
         now = self._clock.now()
         with transaction(self._factory) as db:
             row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
-            data = SessionInput(
-                title=row.title,
-                day=day,
-                start=start,
-                duration=row.ends_at - row.starts_at,
-                facilitators=tuple(row.user_ids(FACILITATOR)),
-                participants=tuple(row.user_ids(PARTICIPANT)),
-                venue=row.venue,
-                objectives=row.objectives,
-            )
-            return self._save(db, project, row, data, now=now, by=user_id)
+            return self._save(db, project, row, _moved(row, day, start), now=now, by=user_id)
 
     def edit(
         self, *, team_id: str, user_id: str, session_id: int, data: SessionInput
@@ -291,7 +338,7 @@ class Sessions:
     def upcoming(self, *, team_id: str, channel_id: str, user_id: str) -> SessionList:
         """The channel's project's scheduled sessions that have not ended, soonest first."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             rows = db.scalars(
                 select(CoSession)
@@ -300,6 +347,8 @@ class Sessions:
                     CoSession.status == SCHEDULED,
                     CoSession.ends_at > now,
                 )
+                # every session's people in one more query, not one each
+                .options(selectinload(CoSession.people))
                 .order_by(CoSession.starts_at, CoSession.id)
             ).all()
             return SessionList(
@@ -313,11 +362,12 @@ class Sessions:
     def calendar(self, *, team_id: str, channel_id: str) -> CalendarFile:
         """An .ics of the project's sessions; cancelled ones say so, so calendars drop them."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             rows = db.scalars(
                 select(CoSession)
                 .where(CoSession.project_id == project.id)
+                .options(selectinload(CoSession.people))
                 .order_by(CoSession.starts_at, CoSession.id)
             ).all()
             content = build_calendar(
@@ -369,6 +419,49 @@ def _with_participants(data: SessionInput, participants: list[str]) -> SessionIn
     return replace(data, participants=tuple(participants))
 
 
+def _target(
+    db: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    data: SessionInput,
+    project_id: int | None,
+    channel_id: str | None,
+    default_participants: bool,
+) -> tuple[Project, SessionInput]:
+    """The project a new session goes in (its coordinator asking), and the session's input
+    with the project's participants when they are the default."""
+    if project_id is not None:
+        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+    elif channel_id is not None:
+        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+    else:
+        raise ValueError("add() needs a project_id or a channel_id")
+    access.require_coordinator(project, user_id)
+    if default_participants:
+        data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
+    return project, data
+
+
+def _moved(row: CoSession, day: date, start: time) -> SessionInput:
+    """A session as it is, at a new local date and start time."""
+    return SessionInput(
+        title=row.title,
+        day=day,
+        start=start,
+        duration=row.ends_at - row.starts_at,
+        facilitators=tuple(row.user_ids(FACILITATOR)),
+        participants=tuple(row.user_ids(PARTICIPANT)),
+        venue=row.venue,
+        objectives=row.objectives,
+    )
+
+
+def _size(check: _Checked, data: SessionInput) -> SessionCheck:
+    people = {*data.facilitators, *check.participants}
+    return SessionCheck(people=len(people), warnings=tuple(check.warnings))
+
+
 def _check(
     db: Session, project: Project, data: SessionInput, *, now: datetime, exclude: int | None
 ) -> _Checked:
@@ -410,10 +503,12 @@ class _Checked:
 
 
 def _changeable(
-    db: Session, *, team_id: str, user_id: str, session_id: int
+    db: Session, *, team_id: str, user_id: str, session_id: int, lock: bool = True
 ) -> tuple[CoSession, Project]:
     # lock the row first: two coordinators moving it at once must not both make revision 2
-    db.get(CoSession, session_id, with_for_update=True)
+    # (a check that only reads takes no lock)
+    if lock:
+        db.get(CoSession, session_id, with_for_update=True)
     row = access.session_by_id(db, team_id=team_id, session_id=session_id)
     project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
     access.require_coordinator(project, user_id)

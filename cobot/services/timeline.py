@@ -20,7 +20,7 @@ from cobot.domain.sessions import LeadTimes
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.ports import Clock
-from cobot.storage.db import transaction
+from cobot.storage.db import read_only
 from cobot.storage.models import CoSession, Project
 
 SCHEDULED = "scheduled"
@@ -72,7 +72,7 @@ class Timelines:
         """What the picture of the project in `channel_id` (or `project_id`) shows:
         coordinators only; refuses a project with no sessions yet. Cheap: draw() draws."""
         now = self._clock.now()
-        with transaction(self._factory) as db:
+        with read_only(self._factory) as db:
             project = _project(db, team_id, channel_id, project_id)
             access.require_coordinator(project, user_id)
             rows = db.scalars(

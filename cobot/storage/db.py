@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,6 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# execution option: the transaction about to begin only reads
+READ_ONLY = "cobot_read_only"
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 def normalise_url(url: str) -> str:
@@ -50,7 +53,12 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read-only unit of work (read_only()) takes no write lock: WAL readers see a
+        # snapshot beside the one writer, so listings never queue behind each other
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -59,7 +67,22 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    `write=False` (or read_only()) for work that only reads: on SQLite it begins a deferred
+    transaction instead of taking the write lock, so reads run side by side; on PostgreSQL
+    it is a READ ONLY transaction, so a stray write fails loudly. Work that reads and then
+    may write stays `write=True`: SQLite cannot safely upgrade a deferred transaction when
+    another writer got in first (SQLITE_BUSY).
+    """
     with factory() as session, session.begin():
+        if not write:
+            # the options reach the connection before BEGIN is sent (see _tune_sqlite)
+            session.connection(execution_options=_READ_ONLY_OPTIONS)
         yield session
+
+
+def read_only(factory: sessionmaker[Session]) -> AbstractContextManager[Session]:
+    """A unit of work that only reads (no write lock on SQLite); see transaction()."""
+    return transaction(factory, write=False)

@@ -10,15 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.services import deliveries, reminders
 from cobot.slack.blocks import home as home_blocks
 from cobot.slack.blocks.reminders import SHARE_AGENDA, TEXT_BLOCK, TEXT_INPUT
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery
+from cobot.storage.models import CheckinPerson, CoSession, Delivery, Member
 from tests.integration.test_home import CHANNEL, SECRETS, Seeded, seed_project
 
 USERS = ["UF1", "UF2", "UF3", "UTEAM", "UP01", "UP02", "UP03"]
@@ -52,6 +54,23 @@ def wait_home(emulator: SlackEmulator, user: str, ok: Callable[[str], bool]) -> 
 def open_home(slack: SlackClient, emulator: SlackEmulator, user: str, words: str) -> dict[str, Any]:
     assert slack.app_home_opened(user).status == 200
     return wait_home(emulator, user, lambda text: words in text)
+
+
+def settle(emulator: SlackEmulator, quiet: float = 1.0) -> None:
+    """Wait until no Home has been published for `quiet` seconds (the refresher is idle)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        publishes = emulator.calls_to("views.publish")
+        if not publishes or time.time() - publishes[-1].at >= quiet:
+            time.sleep(quiet)
+            if len(emulator.calls_to("views.publish")) == len(publishes):
+                return
+        time.sleep(0.05)
+    raise AssertionError("Homes kept being published")
+
+
+def published_to(emulator: SlackEmulator) -> list[str]:
+    return sorted(str(c.args.get("user_id")) for c in emulator.calls_to("views.publish"))
 
 
 def press(slack: SlackClient, user: str, view: dict[str, Any], action_id: str) -> None:
@@ -114,7 +133,9 @@ def test_sharing_an_agenda_from_the_home_refreshes_the_homes_it_shows_on(
     # nobody reopened their Home: the change republished it
     wait_home(emulator, "UP02", lambda text: "agenda out" in text)
     wait_home(emulator, "UF2", lambda text: "reminders_share_agenda" not in text)
-    assert "Workshop 4" in shown(emulator, "UCOORD")  # the coordinator's Home too
+    # the coordinator never opened theirs, so it was never published
+    settle(emulator)
+    assert emulator.home_view("UCOORD") is None
 
 
 def test_the_coordinator_retries_a_failed_message_from_the_home(
@@ -158,3 +179,88 @@ def test_the_agreement_is_one_click_away(
     emulator.wait_for("views.open")
     [modal] = emulator.open_views
     assert "Everyone's voice counts" in json.dumps(modal)
+
+
+def test_adding_200_members_publishes_only_the_homes_that_were_opened(
+    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    for user in ("UCOORD", "UF1", "UP01"):
+        open_home(slack, emulator, user, "Recovery framework")
+    settle(emulator)
+    emulator.clear_calls()
+    newcomers = [f"UNEW{i:03d}" for i in range(200)]
+    mentions = " ".join(f"<@{u}>" for u in newcomers)
+    result = slack.slash_command(
+        user_id="UCOORD", text=f"add {mentions} as participants", channel_id=CHANNEL
+    )
+    assert result.status == 200, result.text
+    emulator.wait_for("views.publish", count=3, timeout=15)
+    settle(emulator)
+    # one publish each for the three who have looked at their Home; none for the 205 others
+    assert published_to(emulator) == ["UCOORD", "UF1", "UP01"]
+    assert "of 203 participants ready" in shown(emulator, "UCOORD")  # and it is current
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as db:
+        members = db.scalars(select(Member.user_id).where(Member.user_id.in_(newcomers))).all()
+    assert len(members) == 200
+
+
+def test_sending_reminders_and_check_ins_publishes_no_home(
+    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    recipients = ["UP01", "UP02", "UP03"]
+    for user in [*recipients, "UCOORD"]:
+        open_home(slack, emulator, user, "Recovery framework")
+    settle(emulator)
+    emulator.clear_calls()
+    assert stack.runtime is not None
+    now = datetime.now(UTC)
+    with transaction(stack.runtime.factory) as db:
+        for user in recipients:
+            deliveries.schedule(
+                db,
+                key=f"test:{user}:hour",
+                kind=reminders.REMINDER_HOUR,
+                target=user,
+                due_at=now,
+                now=now,
+                project_id=seeded.project_id,
+                subject=(reminders.SUBJECT, seeded.sessions[3]),
+                payload={"session_id": seeded.sessions[3], "revision": 1},
+            )
+        # a check-in too: sending one notes the day on the person's check-in row
+        person = db.scalar(select(CheckinPerson).where(CheckinPerson.user_id == "UP02"))
+        assert person is not None
+        deliveries.schedule(
+            db,
+            key="test:UP02:checkin",
+            kind="checkin",
+            target="UP02",
+            due_at=now,
+            now=now,
+            project_id=seeded.project_id,
+            subject=("checkin_person", person.id),
+        )
+    emulator.wait_for("chat.postMessage", count=4, timeout=15)
+    settle(emulator)
+    assert len(emulator.calls_to("chat.postMessage")) == 4
+    assert emulator.calls_to("views.publish") == []
+
+
+def test_a_home_never_opened_is_never_published_and_opening_it_shows_the_present(
+    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+) -> None:
+    open_home(slack, emulator, "UP01", "Workshop 4")
+    settle(emulator)
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as db:
+        row = db.get(CoSession, seeded.sessions[3])
+        assert row is not None
+        row.agenda_shared_at = datetime.now(UTC)
+        row.title = "Workshop 4: our values"
+    wait_home(emulator, "UP01", lambda text: "our values" in text)  # who looks, sees it
+    settle(emulator)
+    assert emulator.home_view("UP03") is None
+    assert "UP03" not in published_to(emulator)
+    view = open_home(slack, emulator, "UP03", "Workshop 4: our values")
+    assert "agenda out" in json.dumps(view)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from cobot.sandbox.client import HttpResult, SlackClient
 from cobot.sandbox.stack import LocalStack
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Member, Project
+from cobot.storage.models import CoSession, Delivery, Member, Project
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
@@ -416,3 +416,118 @@ def test_calendar_uploads_a_parseable_ics(
     assert kept.decoded("dtstart") == first.starts_at
     assert str(kept["summary"]) == "Kick-off" and str(kept["status"]) == "CONFIRMED"
     assert str(events[f"cobot-session-{second.id}@{TEAM}"]["status"]) == "CANCELLED"
+
+
+# -- big sessions: saved after the ack ------------------------------------------------------
+
+MANY = [f"UM{i:04}" for i in range(300)]
+
+
+@pytest.fixture
+def crowd(stack: LocalStack, project: int) -> list[str]:
+    """300 more participants in the project (more than a session saves within its ack)."""
+    assert stack.runtime is not None
+    now = datetime.now(UTC)
+    with transaction(stack.runtime.factory) as session:
+        for user in MANY:
+            session.add(
+                Member(
+                    project_id=project,
+                    user_id=user,
+                    role="participant",
+                    added_by="UCOORD",
+                    added_at=now,
+                )
+            )
+    return MANY
+
+
+def deliveries_of(stack: LocalStack, session_id: int) -> list[Delivery]:
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        return list(
+            session.scalars(
+                select(Delivery).where(
+                    Delivery.subject_type == "session", Delivery.subject_id == session_id
+                )
+            )
+        )
+
+
+def test_a_big_session_is_acked_at_once_then_saved_and_the_form_says_so(
+    stack: LocalStack, slack: SlackClient, crowd: list[str]
+) -> None:
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(day=soon(40), participants=crowd))
+    # the ack closes nothing and waits for nothing: the form says it is saving
+    assert body["response_action"] == "update"
+    assert "Saving the session" in shown_text(body["view"]) and "302 people" in shown_text(
+        body["view"]
+    )
+    stack.emulator.wait_for("views.update", timeout=30)
+    saved = stack.emulator.view(view["id"])
+    assert saved is not None and saved["title"]["text"] == "Session saved"
+    assert "Saved *Kick-off*" in shown_text(saved)
+    [row] = rows(stack)
+    assert len(row.user_ids("participant")) == 300
+    owed = deliveries_of(stack, row.id)
+    # the day-before and hour-before reminders of every participant
+    for kind in ("reminder_day", "reminder_hour"):
+        assert {d.target for d in owed if d.kind == kind} == set(crowd)
+
+
+def test_a_big_session_that_breaks_a_rule_is_still_refused_inline(
+    stack: LocalStack, slack: SlackClient, crowd: list[str]
+) -> None:
+    view = open_add_form(stack, slack)
+    body = submit(slack, view, form(day=soon(40), facilitators=["UF1"], participants=crowd))
+    assert body["response_action"] == "errors"
+    assert "at least two facilitators" in body["errors"]["facilitators"]
+    assert rows(stack) == []
+    assert stack.emulator.calls_to("views.update") == []
+
+
+def test_moving_a_big_session_acks_then_moves_every_reminder(
+    stack: LocalStack, slack: SlackClient, crowd: list[str]
+) -> None:
+    view = open_add_form(stack, slack)
+    submit(slack, view, form(day=soon(40), participants=crowd))
+    stack.emulator.wait_for("views.update", timeout=30)
+    [row] = rows(stack)
+    press(stack, slack, "UCOORD", "session_move", row.id)
+    stack.emulator.wait_for("views.open", count=2)
+    modal = stack.emulator.open_views[-1]
+    target = soon(60)
+    body = submit(
+        slack,
+        modal,
+        {
+            "date": {"value": {"type": "datepicker", "selected_date": target.isoformat()}},
+            "time": {"value": {"type": "timepicker", "selected_time": "15:00"}},
+        },
+    )
+    assert body["response_action"] == "update" and "Saving the session" in shown_text(body)
+    stack.emulator.wait_for("views.update", count=2, timeout=30)
+    moved = stack.emulator.view(modal["id"])
+    assert moved is not None and "Moved *Kick-off*" in shown_text(moved)
+    [after] = rows(stack)
+    assert after.revision == 2
+    hour_before = after.starts_at - timedelta(hours=1)
+    owed = [
+        d
+        for d in deliveries_of(stack, row.id)
+        if d.kind == "reminder_hour" and d.status == "scheduled"
+    ]
+    assert {d.target for d in owed} == set(crowd) and {d.due_at for d in owed} == {hour_before}
+
+
+def test_the_one_liner_for_a_big_project_answers_at_once_then_confirms(
+    stack: LocalStack, slack: SlackClient, crowd: list[str]
+) -> None:
+    text = f'session add "Big day" {soon(40).isoformat()} 10:00 2h with <@UF1> <@UF2>'
+    acked = command(slack, "UCOORD", text)
+    assert "Saving the session for 316 people" in acked["text"]
+    stack.emulator.wait_for("response_url", timeout=30)
+    assert "Saved *Big day*" in stack.emulator.ephemerals("UCOORD")[-1]["text"]
+    [row] = rows(stack)
+    assert row.title == "Big day" and len(row.user_ids("participant")) == 314

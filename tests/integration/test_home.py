@@ -38,6 +38,7 @@ from cobot.storage.models import (
     CoSession,
     Debrief,
     DebriefAction,
+    DebriefRound,
     Delivery,
     Member,
     ParticipantFeedback,
@@ -474,6 +475,10 @@ def test_the_agreement_is_for_members_only(factory, home) -> None:
 
 def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
     seeded = seed_project(factory, participants=3, sessions=4)
+    everyone = {"UCOORD", "UTEAM", "UF1", "UF2", "UF3", *seeded.participants}
+    for user in everyone:
+        assert home.opened(team_id=TEAM, user_id=user) is True
+    assert home.opened(team_id=TEAM, user_id="UCOORD") is False  # noted once
     seen: list[frozenset[Touch]] = []
     watch_changes(factory, seen.append)
     with transaction(factory) as db:
@@ -481,7 +486,6 @@ def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
         assert row is not None
         row.agenda_shared_at = NOW
     assert len(seen) == 1
-    everyone = {"UCOORD", "UTEAM", "UF1", "UF2", "UF3", *seeded.participants}
     assert home.audience(seen[0]) == {(TEAM, u) for u in everyone}
     # a rolled-back change refreshes nobody
     with pytest.raises(RuntimeError), transaction(factory) as db:
@@ -508,16 +512,35 @@ def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
             )
         )
     assert home.audience(seen[-1]) == {(TEAM, "UP01"), (TEAM, "UCOORD")}
-    # a delivery failing: the coordinators
+    # a delivery changing status (sent, failed, retried) republishes no one's Home
+    count = len(seen)
     with transaction(factory) as db:
         row = db.get(Delivery, seeded.failed_delivery)
         assert row is not None
         row.status = DeliveryStatus.SCHEDULED
-    assert home.audience(seen[-1]) == {(TEAM, "UCOORD")}
+    with transaction(factory) as db:
+        row = db.get(Delivery, seeded.failed_delivery)
+        assert row is not None
+        row.status = DeliveryStatus.SENT
+    assert len(seen) == count
     # reading changes nothing, so it refreshes nobody
     count = len(seen)
     home.home(team_id=TEAM, user_id="UCOORD")
     assert len(seen) == count
+
+
+def test_only_people_who_opened_their_home_are_refreshed(factory, home) -> None:
+    seeded = seed_project(factory, participants=3, sessions=4)
+    home.opened(team_id=TEAM, user_id="UP02")
+    home.opened(team_id="T0OTHER", user_id="UP03")  # the same id in another workspace
+    seen: list[frozenset[Touch]] = []
+    watch_changes(factory, seen.append)
+    with transaction(factory) as db:
+        row = db.get(CoSession, seeded.sessions[3])
+        assert row is not None
+        row.agenda_shared_at = NOW
+    assert home.audience(seen[-1]) == {(TEAM, "UP02")}
+    assert home.audience([Touch(project_id=seeded.project_id, user_id="UP01")]) == set()
 
 
 def test_the_timeline_picture_is_a_png_for_coordinators(factory, clock) -> None:
@@ -531,3 +554,29 @@ def test_the_timeline_picture_is_a_png_for_coordinators(factory, clock) -> None:
     assert picture.squeezed == 5  # planning is squeezed in each weekly gap
     with pytest.raises(AccessError):
         timelines.picture(team_id=TEAM, user_id="UCOORD", channel_id="C0NOWHERE")
+
+
+def test_what_sending_changes_refreshes_no_home(factory, home) -> None:
+    seeded = seed_project(factory, participants=3, sessions=6)
+    seen: list[frozenset[Touch]] = []
+    watch_changes(factory, seen.append)
+    # a check-in sent notes the day and the zone; a debrief prompt sent opens a round
+    with transaction(factory) as db:
+        person = db.scalar(select(CheckinPerson).where(CheckinPerson.user_id == "UP01"))
+        assert person is not None
+        person.last_checkin_on = NOW.date()
+        person.timezone = "Europe/Paris"
+        person.updated_at = NOW
+        db.add(DebriefRound(session_id=seeded.sessions[4]))
+    assert seen == []
+    # a changed setting or a closed round does show
+    with transaction(factory) as db:
+        person = db.scalar(select(CheckinPerson).where(CheckinPerson.user_id == "UP01"))
+        assert person is not None
+        person.paused_until = NOW.date()
+    assert seen[-1] == {Touch(project_id=seeded.project_id, user_id="UP01")}
+    with transaction(factory) as db:
+        round_ = db.get(DebriefRound, seeded.sessions[4])
+        assert round_ is not None
+        round_.closed_at = NOW
+    assert seen[-1] == {Touch(session_id=seeded.sessions[4])}

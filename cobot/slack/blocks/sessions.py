@@ -123,6 +123,34 @@ def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
     }
 
 
+def saving_modal(*, heading: str, people: int) -> dict[str, Any]:
+    """Shown at once while a big session is saved (its reminders planned) after the ack."""
+    return {
+        "type": "modal",
+        "callback_id": "session_saving",
+        "title": plain(heading, 24),
+        "close": plain("Close", 24),
+        "blocks": [
+            section(
+                f":hourglass_flowing_sand: Saving the session and planning the reminders of its "
+                f"{people} people. This form will show the result in a moment; you can close "
+                "it, and I'll send you the result in a message."
+            )
+        ],
+    }
+
+
+def not_saved_modal(message: str, *, heading: str) -> dict[str, Any]:
+    """A big session that could not be saved after all (something changed meanwhile)."""
+    return {
+        "type": "modal",
+        "callback_id": "session_not_saved",
+        "title": plain(heading, 24),
+        "close": plain("Close", 24),
+        "blocks": [section(f":x: {escape(message)}\nNothing was changed; try again.")],
+    }
+
+
 def _session_modal(
     *,
     callback_id: str,

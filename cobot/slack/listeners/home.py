@@ -1,10 +1,12 @@
 """App Home: publish each person's Home when they open it and whenever something of theirs
 changes; the Home's own buttons; `/cobot timeline`.
 
-Refreshing: `HomeRefresher.request()` is fed by `cobot.services.home.watch_changes` with
-what each committed transaction touched; one background thread coalesces those (a burst of
-changes republishes each Home once) and republishes the Homes of the people concerned.
-No feature has to remember to call it.
+Refreshing: opening the Home always publishes it fresh, and notes that this person looks at
+it. `HomeRefresher.request()` is fed by `cobot.services.home.watch_changes` with what each
+committed transaction touched; one background thread coalesces those (a burst of changes
+republishes each Home once) and republishes the Homes of the people concerned who have
+opened theirs; nobody else's (most people never open it, and views.publish has its own
+rate limit). No feature has to remember to call it.
 
 Buttons on a Home have no response_url (Slack gives none for views), so the features' own
 handlers, reused here through their action ids, could not `respond()`. A middleware gives
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,19 +41,35 @@ from cobot.slack.payloads import user_id as _user
 log = logging.getLogger(__name__)
 
 STALE = "That button is out of date, so nothing was changed."
-# a burst of changes within this many seconds republishes each Home once
-COALESCE_SECONDS = 0.2
+# changes less than this many seconds apart are one burst: it republishes each Home once
+COALESCE_SECONDS = 0.3
+# a burst that goes on and on still refreshes Homes this often
+MAX_COALESCE_SECONDS = 3.0
 
 
 class HomeRefresher:
-    """Republishes people's Homes: at once for one person, or in the background for what a
-    transaction touched."""
+    """Republishes people's Homes: at once for one person, or in the background for what
+    transactions touched, for the people who have opened their Home only.
 
-    def __init__(self, *, home: Home, client: WebClient, delay: float = COALESCE_SECONDS) -> None:
+    A burst of changes (many transactions close together) republishes each Home once: the
+    background thread waits until changes have been quiet for `delay` seconds (but never
+    more than `max_wait` after the first), takes everything queued (a set: duplicates
+    drop out) and publishes each person concerned once."""
+
+    def __init__(
+        self,
+        *,
+        home: Home,
+        client: WebClient,
+        delay: float = COALESCE_SECONDS,
+        max_wait: float = MAX_COALESCE_SECONDS,
+    ) -> None:
         self._home = home
         self._client = client
         self._delay = delay
+        self._max_wait = max_wait
         self._pending: set[Touch] = set()
+        self._first = self._last = 0.0
         self._focus: dict[str, int] = {}
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -59,6 +78,15 @@ class HomeRefresher:
     def focus(self, user_id: str, project_id: int) -> None:
         """Which coordinated project `user_id`'s Home details (kept in memory)."""
         self._focus[user_id] = project_id
+
+    def opened(self, *, team_id: str, user_id: str, client: WebClient | None = None) -> bool:
+        """Someone opened their Home: note it (so changes keep it fresh) and publish it now,
+        built from the current state."""
+        try:
+            self._home.opened(team_id=team_id, user_id=user_id)
+        except SQLAlchemyError:  # they still get their Home; the next open notes it
+            log.exception("could not note that a Home was opened")
+        return self.publish(team_id=team_id, user_id=user_id, client=client)
 
     def publish(self, *, team_id: str, user_id: str, client: WebClient | None = None) -> bool:
         """Build and publish one person's Home now; False when Slack refused it."""
@@ -75,6 +103,10 @@ class HomeRefresher:
         with self._wake:
             if self._stopping:
                 return
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._last = now
             self._pending.update(touches)
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -93,19 +125,23 @@ class HomeRefresher:
         if thread is not None:
             thread.join(timeout)
 
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._pending and not self._stopping:
+    def _take_burst(self) -> frozenset[Touch] | None:
+        """Wait for a burst of changes to end; what it touched (None: stopping)."""
+        with self._wake:
+            while not self._stopping:
+                if not self._pending:
                     self._wake.wait()
-                if self._stopping:
-                    return
-            # let the rest of a burst arrive, then take it all at once
-            threading.Event().wait(self._delay)
-            with self._wake:
-                touches, self._pending = frozenset(self._pending), set()
-                if self._stopping:
-                    return
+                    continue
+                now = time.monotonic()
+                quiet_at = min(self._last + self._delay, self._first + self._max_wait)
+                if now >= quiet_at:
+                    touches, self._pending = frozenset(self._pending), set()
+                    return touches
+                self._wake.wait(quiet_at - now)
+            return None
+
+    def _run(self) -> None:
+        while (touches := self._take_burst()) is not None:
             try:
                 people = self._home.audience(touches)
             except SQLAlchemyError:  # the database may be gone for a moment; Homes refresh on open
@@ -178,7 +214,7 @@ def register(
         if event.get("tab", "home") != "home":
             return
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
-        refresher.publish(team_id=team_id, user_id=str(event["user"]), client=client)
+        refresher.opened(team_id=team_id, user_id=str(event["user"]), client=client)
 
     app.event("app_home_opened")(on_home_opened)
 

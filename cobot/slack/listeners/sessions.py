@@ -10,12 +10,14 @@ from datetime import date, time
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from cobot.domain.durations import DurationError, parse_duration
 from cobot.domain.sessions import SessionInput
 from cobot.services.access import AccessError
-from cobot.services.sessions import SessionRejected, Sessions, SessionSaved
+from cobot.services.sessions import SessionCheck, SessionRejected, Sessions, SessionSaved
 from cobot.slack.blocks.sessions import (
     ADD_CALLBACK,
     CANCEL_ACTION,
@@ -32,9 +34,11 @@ from cobot.slack.blocks.sessions import (
     edit_modal,
     form_errors,
     move_modal,
+    not_saved_modal,
     one_liner_error_text,
     saved_modal,
     saved_text,
+    saving_modal,
     sessions_list,
     sessions_text,
 )
@@ -42,6 +46,10 @@ from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcomman
 from cobot.slack.payloads import parse_id, team_id, user_id
 
 log = logging.getLogger(__name__)
+
+# a session with more people than this is saved after the ack: planning reminders for each
+# of them can take longer than the 3 seconds Slack waits for an answer
+ACK_FIRST_ABOVE = 100
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
@@ -224,7 +232,7 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
 
     def on_add(request: CommandRequest, tools: Any) -> Reply | None:
         if request.args:
-            return _add_one_line(sessions, request)
+            return _add_one_line(sessions, request, tools)
         draft = sessions.draft(
             team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
         )
@@ -293,9 +301,12 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
         ack: Ack,
         body: dict[str, Any],
         view: dict[str, Any],
+        client: WebClient,
+        check: Callable[[str, str, int, SessionInput], SessionCheck],
         save: Callable[[str, str, int, SessionInput], SessionSaved],
     ) -> None:
-        """The add and edit forms: read, save through `save`, show the result or errors."""
+        """The add and edit forms: read, check, save through `save`, show the result or
+        errors (inline, in the ack)."""
         target = _int(view.get("private_metadata"))
         try:
             data = read_session_form(view["state"]["values"])
@@ -305,18 +316,29 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
         if target is None:
             ack(response_action="errors", errors={"title": "This form is out of date."})
             return
-        try:
-            saved = save(team_id(body), user_id(body), target, data)
-        except AccessError as exc:
-            ack(response_action="errors", errors=_errors(exc, FORM_BLOCKS, "title"))
-            return
-        ack(response_action="update", view=saved_modal(saved, heading="Session saved"))
+        finish(
+            ack,
+            body,
+            view,
+            client,
+            check=lambda: check(team_id(body), user_id(body), target, data),
+            save=lambda: save(team_id(body), user_id(body), target, data),
+            blocks=FORM_BLOCKS,
+            fallback="title",
+            heading="Session saved",
+        )
 
-    def on_add_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_add_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         submit_form(
             ack,
             body,
             view,
+            client,
+            lambda team, user, project_id, data: sessions.check_add(
+                team_id=team, user_id=user, project_id=project_id, data=data
+            ),
             lambda team, user, project_id, data: sessions.add(
                 team_id=team,
                 user_id=user,
@@ -326,17 +348,25 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
             ),
         )
 
-    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_edit_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         submit_form(
             ack,
             body,
             view,
+            client,
+            lambda team, user, session_id, data: sessions.check_edit(
+                team_id=team, user_id=user, session_id=session_id, data=data
+            ),
             lambda team, user, session_id, data: sessions.edit(
                 team_id=team, user_id=user, session_id=session_id, data=data
             ),
         )
 
-    def on_move_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_move_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         session_id = _int(view.get("private_metadata"))
         try:
             when = read_new_time(view["state"]["values"])
@@ -346,18 +376,22 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
         if session_id is None:
             ack(response_action="errors", errors={"date": "This form is out of date."})
             return
-        try:
-            saved = sessions.move(
-                team_id=team_id(body),
-                user_id=user_id(body),
-                session_id=session_id,
-                day=when.day,
-                start=when.start,
-            )
-        except AccessError as exc:
-            ack(response_action="errors", errors=_errors(exc, MOVE_BLOCKS, "date"))
-            return
-        ack(response_action="update", view=saved_modal(saved, heading="Session moved"))
+        team, user = team_id(body), user_id(body)
+        finish(
+            ack,
+            body,
+            view,
+            client,
+            check=lambda: sessions.check_move(
+                team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+            ),
+            save=lambda: sessions.move(
+                team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+            ),
+            blocks=MOVE_BLOCKS,
+            fallback="date",
+            heading="Session moved",
+        )
 
     def open_form(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Respond
@@ -400,17 +434,66 @@ def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     app.action(CANCEL_ACTION)(on_cancel)
 
 
-def _add_one_line(sessions: Sessions, request: CommandRequest) -> Reply:
+def finish(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    *,
+    check: Callable[[], SessionCheck],
+    save: Callable[[], SessionSaved],
+    blocks: tuple[str, ...],
+    fallback: str,
+    heading: str,
+) -> None:
+    """Check (refusals go back inline, in the ack), then save: within the ack for a small
+    session, after it for a big one (planning each person's reminders takes longer than
+    Slack waits), updating the form with the result when done."""
+    try:
+        checked = check()
+        if checked.people <= ACK_FIRST_ABOVE:
+            saved = save()
+            ack(response_action="update", view=saved_modal(saved, heading=heading))
+            return
+    except AccessError as exc:
+        ack(response_action="errors", errors=_errors(exc, blocks, fallback))
+        return
+    ack(response_action="update", view=saving_modal(heading=heading, people=checked.people))
+    try:
+        result = saved_modal(save(), heading=heading)
+        text = str(result["blocks"][0]["text"]["text"])
+    except AccessError as exc:  # something changed between the check and the save
+        result = not_saved_modal(exc.message, heading="Not saved")
+        text = f"I couldn't save that session after all: {exc.message}"
+    except SQLAlchemyError:  # after the ack nobody else would tell them
+        log.exception("could not save a session after acknowledging it")
+        message = "The database did not answer while saving it."
+        result = not_saved_modal(message, heading="Not saved")
+        text = f"I couldn't save that session: {message} Nothing was changed; try again."
+    try:
+        client.views_update(view_id=view["id"], view=result)
+    except SlackApiError as exc:  # closed meanwhile: tell them in a message instead
+        log.info("could not update a session form: %s", exc.response.get("error"))
+        try:
+            client.chat_postMessage(channel=user_id(body), text=text)
+        except SlackApiError as again:
+            log.warning("could not tell a coordinator: %s", again.response.get("error"))
+
+
+def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply:
     try:
         data = parse_one_liner(request.args)
     except FormError as exc:
         return Reply(text=one_liner_error_text(list(exc.problems.values())))
+    team, user, channel = request.team_id, request.user_id, request.channel_id
+    checked = sessions.check_add(
+        team_id=team, user_id=user, channel_id=channel, data=data, default_participants=True
+    )
+    if checked.people > ACK_FIRST_ABOVE:
+        # the answer comes through the response URL once the reminders are planned
+        tools.ack(text=f":hourglass_flowing_sand: Saving the session for {checked.people} people…")
     saved = sessions.add(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        channel_id=request.channel_id,
-        data=data,
-        default_participants=True,
+        team_id=team, user_id=user, channel_id=channel, data=data, default_participants=True
     )
     return Reply(text=saved_text(saved))
 

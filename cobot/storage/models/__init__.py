@@ -27,6 +27,7 @@ from cobot.storage.models.debriefs import (
     ParticipantFeedback,
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
+from cobot.storage.models.home import HomeOpened
 
 __all__ = [
     "Base",
@@ -46,6 +47,7 @@ __all__ = [
     "EndingEvaluation",
     "EndingFeeling",
     "EndingFollowUp",
+    "HomeOpened",
     "Member",
     "ParticipantFeedback",
     "Project",

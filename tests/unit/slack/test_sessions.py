@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+from sqlalchemy.exc import OperationalError
 
 from cobot.domain.sessions import Problem
 from cobot.services.sessions import (
     Announcement,
+    SessionCheck,
     SessionDraft,
     SessionList,
+    SessionRejected,
     SessionSaved,
     SessionView,
 )
@@ -29,6 +35,7 @@ from cobot.slack.blocks.sessions import (
 )
 from cobot.slack.listeners.sessions import (
     FormError,
+    finish,
     parse_one_liner,
     read_new_time,
     read_session_form,
@@ -221,3 +228,77 @@ def test_the_announcement_puts_the_aims_first_and_uses_reader_time() -> None:
         Announcement(change="cancelled", session=view(), project_name="R", aims="")
     )
     assert "is cancelled" in cancelled.blocks[0]["text"]["text"]
+
+
+# -- saving a big session after the ack ------------------------------------------------------
+
+
+class FormClient:
+    """Records the form updates and messages `finish` sends; can say the form is gone."""
+
+    def __init__(self, *, form_gone: bool = False) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.messages: list[str] = []
+        self._gone = form_gone
+
+    def views_update(self, *, view_id: str, view: dict[str, Any]) -> None:
+        if self._gone:
+            raise SlackApiError("not_found", {"ok": False, "error": "not_found"})
+        self.updates.append(view)
+
+    def chat_postMessage(self, *, channel: str, text: str) -> None:  # noqa: N802
+        self.messages.append(text)
+
+
+def run_finish(
+    client: FormClient, *, people: int, save: Callable[[], SessionSaved]
+) -> list[dict[str, Any]]:
+    acks: list[dict[str, Any]] = []
+    finish(
+        lambda **kwargs: acks.append(kwargs),  # type: ignore[arg-type]
+        {"user": {"id": "UCOORD"}, "team": {"id": "T1"}},
+        {"id": "V1"},
+        client,  # type: ignore[arg-type]
+        check=lambda: SessionCheck(people=people, warnings=()),
+        save=save,
+        blocks=("title", "date"),
+        fallback="title",
+        heading="Session saved",
+    )
+    return acks
+
+
+def test_a_small_session_is_saved_within_the_ack() -> None:
+    client = FormClient()
+    [ack] = run_finish(client, people=12, save=lambda: SessionSaved(view=view(), warnings=()))
+    assert ack["response_action"] == "update" and "Saved *Kick-off" in json.dumps(ack["view"])
+    assert client.updates == []
+
+
+def test_a_big_session_acks_first_and_a_late_refusal_reaches_the_form_or_a_message() -> None:
+    def refused() -> SessionSaved:
+        raise SessionRejected([Problem("date", "“Session 1” is now on that day.")])
+
+    client = FormClient()
+    [ack] = run_finish(client, people=2000, save=refused)
+    assert "Saving the session" in json.dumps(ack["view"]) and "2000 people" in json.dumps(ack)
+    [update] = client.updates
+    assert update["callback_id"] == "session_not_saved" and "is now on that day" in json.dumps(
+        update, ensure_ascii=False
+    )
+    # the coordinator closed the form meanwhile: the result comes as a message
+    gone = FormClient(form_gone=True)
+    run_finish(gone, people=2000, save=lambda: SessionSaved(view=view(), warnings=()))
+    [message] = gone.messages
+    assert "Saved *Kick-off" in message
+
+
+def test_a_database_failure_after_the_ack_is_told_not_left_saving() -> None:
+    def broken() -> SessionSaved:
+        raise OperationalError("INSERT", {}, Exception("database is gone"))
+
+    client = FormClient()
+    run_finish(client, people=500, save=broken)
+    [update] = client.updates
+    assert update["callback_id"] == "session_not_saved"
+    assert "database did not answer" in json.dumps(update)

@@ -1,0 +1,115 @@
+"""deliveries.schedule_many(): schedule() for many rows at once, in a fixed number of
+statements, with the same once-per-key promise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.services import deliveries
+from cobot.services.deliveries import Owed
+from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.models import Delivery
+from tests.fakes import FakeAlarms
+from tests.statements import counting
+
+pytestmark = pytest.mark.db
+
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = create_db_engine(database_url)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def alarms() -> FakeAlarms:
+    return FakeAlarms()
+
+
+@pytest.fixture
+def factory(engine: Engine, alarms: FakeAlarms) -> sessionmaker[Session]:
+    made = session_factory(engine)
+    deliveries.install_alarm_hook(made, alarms)
+    return made
+
+
+def owed(count: int, prefix: str = "k") -> list[Owed]:
+    return [
+        Owed(
+            key=f"{prefix}:{i}",
+            kind="notice",
+            target=f"U{i:05d}",
+            due_at=NOW + timedelta(minutes=i),
+            project_id=None,
+            subject=("session", 7),
+            payload={"n": i},
+            escalate_to="UCOORD",
+        )
+        for i in range(count)
+    ]
+
+
+def test_many_rows_are_recorded_once_each_with_their_alarms(
+    factory: sessionmaker[Session], alarms: FakeAlarms
+) -> None:
+    with transaction(factory) as db:
+        first = deliveries.schedule(
+            db, key="k:1", kind="notice", target="UOLD", due_at=NOW, now=NOW
+        )
+    alarms.armed.clear()
+    items = owed(5)
+    with transaction(factory) as db:
+        rows = deliveries.schedule_many(db, [*items, items[2]], now=NOW)
+        ids = [r.id for r in rows]
+    # one row per item, in order; the key already recorded keeps its row unchanged
+    assert len(ids) == 6 and ids[1] == first.id and ids[2] == ids[5]
+    with transaction(factory) as db:
+        stored = {d.idempotency_key: d for d in db.scalars(select(Delivery))}
+    assert len(stored) == 5 and stored["k:1"].target == "UOLD"
+    assert stored["k:3"].payload == {"n": 3} and stored["k:3"].subject_id == 7
+    assert stored["k:3"].status == "scheduled" and stored["k:3"].escalate_to == "UCOORD"
+    # alarms for the four new rows only, at their due times
+    assert alarms.armed == {stored[f"k:{i}"].id: NOW + timedelta(minutes=i) for i in (0, 2, 3, 4)}
+
+
+def test_the_cost_does_not_grow_with_the_rows(
+    engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    costs = []
+    for count, prefix in ((10, "a"), (400, "b")):
+        with counting(engine) as seen, transaction(factory) as db:
+            deliveries.schedule_many(db, owed(count, prefix), now=NOW)
+        costs.append(seen.count)
+    assert costs[0] == costs[1], costs
+    with transaction(factory) as db:
+        assert db.scalar(select(func.count()).select_from(Delivery)) == 410
+
+
+def test_a_key_recorded_meanwhile_by_someone_else_falls_back_to_one_by_one(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction(factory) as db:
+        theirs = deliveries.schedule(db, key="k:2", kind="notice", target="UX", due_at=NOW, now=NOW)
+    looked = deliveries.existing_by_key
+    calls = 0
+
+    def stale(session: Session, keys: object) -> dict[str, Delivery]:
+        nonlocal calls
+        calls += 1
+        # the first look misses the row another process committed just after it
+        return {} if calls == 1 else looked(session, keys)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(deliveries, "existing_by_key", stale)
+    with transaction(factory) as db:
+        rows = deliveries.schedule_many(db, owed(4), now=NOW)
+        assert rows[2].id == theirs.id and rows[2].target == "UX"
+    with transaction(factory) as db:
+        assert db.scalar(select(func.count()).select_from(Delivery)) == 4
