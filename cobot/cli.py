@@ -65,19 +65,20 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    runtime.start()
+    # Slack's side is up first; the scheduler starts after, in constant time
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None
             handler = socket_handler(runtime.app, app_token=settings.slack_app_token)
             handler.connect()  # type: ignore[no-untyped-call]
             log.info("cobot is running in Socket Mode")
+            runtime.start()
             stop.wait()
             handler.close()  # type: ignore[no-untyped-call]
         else:
             try:
                 server = HttpServer(
-                    CobotWsgi(runtime.app, healthy=runtime.healthy),
+                    CobotWsgi(runtime.app, healthy=runtime.readiness),
                     host="0.0.0.0",
                     port=settings.port,
                 )
@@ -90,7 +91,13 @@ def cmd_run(_args: argparse.Namespace) -> int:
                 server.close()
 
             threading.Thread(target=close_on_stop, daemon=True).start()
-            log.info("cobot listening on port %d (POST /slack/events, GET /healthz)", server.port)
+            # the socket already listens: requests queue, not refused, for the few
+            # milliseconds start() takes; recovery itself runs on the scheduler's threads
+            runtime.start()
+            log.info(
+                "cobot listening on port %d (POST /slack/events, GET /healthz, GET /livez)",
+                server.port,
+            )
             server.serve()
     finally:
         runtime.stop()

@@ -82,7 +82,7 @@ class LocalStack:
         self.runtime.start()
         if self.mode == "http":
             self.server = HttpServer(
-                CobotWsgi(self.runtime.app, healthy=self.runtime.healthy),
+                CobotWsgi(self.runtime.app, healthy=self.runtime.readiness),
                 host="127.0.0.1",
                 port=0,
             )

@@ -19,13 +19,17 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# liveness: the process answers HTTP (restart it if not); /healthz is readiness
+LIVE_PATH = "/livez"
 MAX_BODY = 1024 * 1024
 
 
 class CobotWsgi:
     """Routes requests; refuses unsigned-looking Slack requests before Bolt sees them."""
 
-    def __init__(self, app: App, *, healthy: Callable[[], bool]) -> None:
+    def __init__(
+        self, app: App, *, healthy: Callable[[], bool] | Callable[[], dict[str, Any]]
+    ) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._healthy = healthy
 
@@ -33,8 +37,12 @@ class CobotWsgi:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok = self._healthy()
-            return _plain(start_response, 200 if ok else 503, {"ok": ok})
+            # readiness: the database answers and Slack is not failing (breaker closed)
+            state = self._healthy()
+            body = state if isinstance(state, dict) else {"ok": bool(state)}
+            return _plain(start_response, 200 if body.get("ok") else 503, body)
+        if path == LIVE_PATH and method in ("GET", "HEAD"):
+            return _plain(start_response, 200, {"ok": True})
         if path == EVENTS_PATH and method == "POST":
             # Bolt turns a non-numeric timestamp into a 500; it is simply unauthorised
             timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
