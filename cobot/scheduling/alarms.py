@@ -75,6 +75,8 @@ class AlarmClock:
         )
         self._sweep_seconds = sweep_seconds
         self._arm_lock = threading.Lock()
+        # minute job id -> the time this process last armed it for
+        self._armed: dict[str, datetime] = {}
 
     def start(self, *, paused: bool = False) -> None:
         """Start; once running (not paused), the recovery sweep runs now and every few seconds.
@@ -137,9 +139,15 @@ class AlarmClock:
         """
         jid = minute_job_id(when)
         with self._arm_lock:
+            now = datetime.now(UTC)
+            known = self._armed.get(jid)
+            if known is not None and now < known <= when:
+                # it has not rung yet and will ring first; its run re-arms for `when`
+                return
             existing = self._scheduler.get_job(jid, jobstore="default")
             ringing = None if existing is None else existing.next_run_time
-            if ringing is not None and ringing <= when:
+            if ringing is not None and now < ringing <= when:
+                self._armed[jid] = ringing
                 return
             self._scheduler.add_job(
                 WAKE_JOB,
@@ -150,6 +158,9 @@ class AlarmClock:
                 jobstore="default",
                 replace_existing=True,
             )
+            if len(self._armed) > 10_000:
+                self._armed.clear()
+            self._armed[jid] = when
 
     def pending_job_ids(self) -> list[str]:
         """Ids of the jobs in the shared store (for doctor and tests)."""
