@@ -88,6 +88,7 @@ class Runtime:
     home: Home
     home_refresher: home_listeners.HomeRefresher
     started: bool = False
+    _checked: bool = False
 
     @classmethod
     def build(
@@ -207,13 +208,23 @@ class Runtime:
             alarms=self.alarms,
             leading=self.leadership.verify if checked else None,
         )
-        self.alarms.start(paused=not leads)
+        self._checked = checked
+        self.alarms.start(paused=not leads, sweep=self.sweep)
         if leads:
             log.info("scheduler leading; the sweep drives whatever is due")
         elif schedule:
             log.info("another process leads the scheduler; this one waits as a standby")
             self.leadership.campaign()
         self.started = True
+
+    def sweep(self) -> None:
+        """One sweep: verify the scheduler lock first (stepping down if it is lost), then
+        drive whatever is due or whose claim expired."""
+        if self._checked and not self.leadership.verify():
+            return
+        driven = self.runner.sweep()
+        if driven:
+            log.info("recovery sweep drove %d deliveries", len(driven))
 
     def stop(self) -> None:
         """Stop scheduling and release everything this process holds."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,14 +79,16 @@ class AlarmClock:
         # minute job id -> the time this process last armed it for
         self._armed: dict[str, datetime] = {}
 
-    def start(self, *, paused: bool = False) -> None:
+    def start(self, *, paused: bool = False, sweep: Callable[[], None] | None = None) -> None:
         """Start; once running (not paused), the recovery sweep runs now and every few seconds.
 
-        The sweep also wakes the scheduler, so jobs other processes add are seen promptly.
+        `sweep` is this process's own sweep (it lives in the in-memory store, so it may be
+        a bound method); by default the job function that uses the bound context. The sweep
+        also wakes the scheduler, so jobs other processes add are seen promptly.
         """
         self._scheduler.start(paused=paused)
         self._scheduler.add_job(
-            SWEEP_JOB,
+            sweep or SWEEP_JOB,
             trigger="interval",
             seconds=self._sweep_seconds,
             id="sweep",
