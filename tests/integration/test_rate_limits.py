@@ -1,0 +1,86 @@
+"""One rate gate per process: a 429 on one thread holds every thread back for that method."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.web import RateGate, make_web_client, team_key
+
+CHANNELS = [f"C{n:03d}" for n in range(6)]
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator(bot_token="xoxb-gate", channel_rate_per_second=0) as running:
+        for channel in CHANNELS:
+            running.add_channel(channel, name=channel.lower(), members=["UA"])
+        yield running
+
+
+def test_a_429_holds_back_every_thread_for_that_method(emulator: SlackEmulator) -> None:
+    gate = RateGate()
+    emulator.rate_limit_next("chat.postMessage", retry_after=1)
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(CHANNELS))
+
+    def post_three(channel: str) -> None:
+        # each thread its own client, as Bolt gives each request one; one gate for all
+        client = make_web_client(token="xoxb-gate", base_url=emulator.api_url, gate=gate)
+        start.wait()
+        try:
+            for n in range(3):
+                client.chat_postMessage(channel=channel, text=f"{channel} {n}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post_three, args=(c,)) for c in CHANNELS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    calls = emulator.calls_to("chat.postMessage")
+    [limited] = [c for c in calls if c.status == 429]
+    # calls already on the wire when the 429 was answered may land just after it; after
+    # that, nobody calls chat.postMessage until Retry-After has passed
+    inside = [c for c in calls if limited.at + 0.1 < c.at < limited.at + 1.0]
+    assert inside == []
+    # and every message went out exactly once
+    texts = sorted(m["text"] for c in CHANNELS for m in emulator.messages(c))
+    assert texts == sorted(f"{c} {n}" for c in CHANNELS for n in range(3))
+
+
+def test_a_hold_on_one_method_leaves_other_methods_alone() -> None:
+    now = [100.0]
+    gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    team = team_key("xoxb-gate")
+    gate.hold("chat.postMessage", team, 2.0)
+    gate.wait("views.publish", team)
+    assert now[0] == 100.0
+    gate.wait("chat.postMessage", team, "C1")
+    assert now[0] >= 102.0
+    assert gate.held_for("chat.postMessage", team) == 0
+
+
+def test_tiers_pace_a_method_and_chat_post_message_paces_each_channel() -> None:
+    now = [0.0]
+    gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    team = team_key("xoxb-gate")
+    # chat.update is Tier 3, 50 a minute: a burst of 6 s' worth (5 calls), then 1.2 s apart
+    for _ in range(5):
+        gate.wait("chat.update", team)
+    assert now[0] == 0.0
+    gate.wait("chat.update", team)
+    assert now[0] == pytest.approx(1.2)
+    # chat.postMessage: about 1 a second per channel after a short burst; channels apart
+    now[0] = 10.0
+    for _ in range(3):
+        gate.wait("chat.postMessage", team, "C1")
+    gate.wait("chat.postMessage", team, "C2")
+    assert now[0] == 10.0
+    gate.wait("chat.postMessage", team, "C1")
+    assert now[0] == pytest.approx(11.0)
