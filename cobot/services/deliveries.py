@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -264,8 +264,10 @@ class DeliveryRunner:
         with self._breaker_lock:
             if not self._breaker.allow(self._clock.now()):
                 return None
+            # a probe may take a row that is backing off: the breaker paces it already
+            probing = self._breaker.state == BreakerState.HALF_OPEN
         try:
-            claimed = self._claim(delivery_id)
+            claimed = self._claim(delivery_id, ignore_backoff=probing)
         except BaseException:
             self._release_probe()
             raise
@@ -299,25 +301,42 @@ class DeliveryRunner:
         driven: list[int] = []
         after: tuple[datetime, int] | None = None
         while True:
-            batch = self._due_batch(now=now, cutoff=cutoff, after=after, limit=limit)
+            state = self.slack_state()
+            if state == "unavailable":
+                return driven
+            batch = self._due_batch(
+                now=now, cutoff=cutoff, after=after, limit=limit, backoff=state == "ok"
+            )
+            recovered = False
             for delivery_id, _due in batch:
                 if self.slack_state() == "unavailable":
                     return driven
                 if self.deliver(delivery_id) is not None:
                     driven.append(delivery_id)
+                if state != "ok" and self.slack_state() == "ok":
+                    # Slack is back: start again from the earliest due, backed-off included
+                    recovered = True
+                    break
+            if recovered:
+                after = None
+                continue
             if len(batch) < limit:
                 return driven
             after = (batch[-1][1], batch[-1][0])
 
     def _due_batch(
-        self, *, now: datetime, cutoff: datetime, after: tuple[datetime, int] | None, limit: int
+        self,
+        *,
+        now: datetime,
+        cutoff: datetime,
+        after: tuple[datetime, int] | None,
+        limit: int,
+        backoff: bool = True,
     ) -> list[tuple[int, datetime]]:
         # each branch is a range on the (status, due_at) index
-        due = and_(
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.due_at <= cutoff,
-            or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff),
-        )
+        due = and_(Delivery.status == DeliveryStatus.SCHEDULED, Delivery.due_at <= cutoff)
+        if backoff:
+            due = and_(due, or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff))
         expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
         query = select(Delivery.id, Delivery.due_at).where(or_(due, expired))
         if after is not None:
@@ -379,8 +398,9 @@ class DeliveryRunner:
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _claim(self, delivery_id: int) -> _Claimed | None:
+    def _claim(self, delivery_id: int, *, ignore_backoff: bool = False) -> _Claimed | None:
         now = self._clock.now()
+        backed_off = or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now)
         with transaction(self._factory) as session:
             result = session.execute(
                 update(Delivery)
@@ -390,7 +410,7 @@ class DeliveryRunner:
                         and_(
                             Delivery.status == DeliveryStatus.SCHEDULED,
                             Delivery.due_at <= now,
-                            or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now),
+                            true() if ignore_backoff else backed_off,
                         ),
                         and_(
                             Delivery.status == DeliveryStatus.SENDING,
@@ -530,7 +550,10 @@ class DeliveryRunner:
             with transaction(self._factory) as session:
                 session.execute(
                     update(Delivery)
-                    .where(Delivery.status == DeliveryStatus.SCHEDULED, Delivery.retry_at > now)
+                    .where(
+                        Delivery.status == DeliveryStatus.SCHEDULED,
+                        Delivery.retry_at.is_not(None),
+                    )
                     .values(retry_at=None, updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
