@@ -79,7 +79,7 @@ def test_cobot_run_over_http_answers_help_and_logs_no_body(
             [sys.executable, "-m", "cobot", "run"], env=env, cwd=ROOT, stdout=out, stderr=out
         )
     try:
-        assert wait_http(f"http://127.0.0.1:{port}/healthz") == {"ok": True}
+        assert wait_http(f"http://127.0.0.1:{port}/healthz")["ok"] is True
         slack = SlackClient(
             app_url=f"http://127.0.0.1:{port}/slack/events",
             signing_secret=SIGNING_SECRET,
