@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from dotenv import load_dotenv
@@ -170,6 +171,24 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
             f"database schema at {current or 'nothing'} (newest {head})",
             "run `cobot db upgrade`",
         )
+        if current == head:
+            with engine.connect() as conn:
+                pending, overdue, alarms = conn.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM deliveries WHERE status = 'scheduled'),"
+                        " (SELECT count(*) FROM deliveries WHERE status = 'scheduled'"
+                        "  AND due_at < :stale),"
+                        " (SELECT count(*) FROM apscheduler_jobs)"
+                    ),
+                    {"stale": datetime.now(UTC) - timedelta(minutes=10)},
+                ).one()
+            report(
+                overdue == 0,
+                f"deliveries: {pending} scheduled, {alarms} alarm(s) armed (one per due minute),"
+                f" {overdue} overdue by more than 10 minutes",
+                "is `cobot run` running? its sweep sends what is due; check its log for"
+                " Slack errors",
+            )
     except SQLAlchemyError as exc:
         report(
             False,
