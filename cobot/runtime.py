@@ -222,7 +222,7 @@ class Runtime:
         drive whatever is due or whose claim expired."""
         if self._checked and not self.leadership.verify():
             return
-        driven = self.runner.sweep()
+        driven = self.runner.sweep(still_leading=self.leadership.verify if self._checked else None)
         if driven:
             log.info("recovery sweep drove %d deliveries", len(driven))
 

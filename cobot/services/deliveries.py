@@ -292,10 +292,16 @@ class DeliveryRunner:
                 self._unrecorded.discard(claimed.id)
         return DeliveryStatus.SENT
 
-    def sweep(self, *, limit: int = 200, grace: timedelta | None = None) -> list[int]:
+    def sweep(
+        self,
+        *,
+        limit: int = 200,
+        grace: timedelta | None = None,
+        still_leading: Callable[[], bool] | None = None,
+    ) -> list[int]:
         """Drive everything due (older than the grace an alarm has to fire first) and every
-        expired claim, in due order and in batches of `limit`, until none is left or the
-        breaker pauses sending."""
+        expired claim, in due order and in batches of `limit`, until none is left, the
+        breaker pauses sending, or `still_leading` (checked between batches) says no."""
         now = self._clock.now()
         cutoff = now - (self._sweep_grace if grace is None else grace)
         driven: list[int] = []
@@ -321,6 +327,8 @@ class DeliveryRunner:
                 after = None
                 continue
             if len(batch) < limit:
+                return driven
+            if still_leading is not None and not still_leading():
                 return driven
             after = (batch[-1][1], batch[-1][0])
 

@@ -227,10 +227,37 @@ class SharedRateLimitHandler(RetryHandler):
         state.increment_current_attempt()
 
 
+# posting twice posts two messages: these are retried only when the request never left
+NOT_IDEMPOTENT = frozenset({POST_MESSAGE, "chat.postEphemeral", "files.completeUploadExternal"})
+
+
+class SafeConnectionRetryHandler(ConnectionErrorRetryHandler):
+    """Retries a dropped connection, except where Slack may already have acted.
+
+    urllib raises URLError while connecting or sending (the request was not taken), but a
+    reset or a closed connection while waiting for the answer leaves the outcome unknown:
+    for a post, retrying then could post twice, so the ledger decides instead.
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method_of(request.url) in NOT_IDEMPOTENT and not isinstance(error, URLError):
+            return False
+        return bool(
+            super()._can_retry(state=state, request=request, response=response, error=error)
+        )
+
+
 def retry_handlers(gate: RateGate) -> list[RetryHandler]:
     """The retry handlers every cobot client uses (Bolt copies them into its own clients)."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        SafeConnectionRetryHandler(max_retry_count=2),
         SharedRateLimitHandler(gate),
         ServerErrorRetryHandler(max_retry_count=2),
     ]

@@ -1,14 +1,27 @@
-"""One rate gate per process: a 429 on one thread holds every thread back for that method."""
+"""The Slack client: one rate gate per process (a 429 on one thread holds every thread back
+for that method), and no retry that could post a message twice."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 import pytest
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.state import RetryState
 
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.slack.web import RateGate, make_web_client, team_key
+from cobot.services.ports import OutgoingMessage, SlackSendError
+from cobot.slack.web import (
+    RateGate,
+    SafeConnectionRetryHandler,
+    SlackMessenger,
+    make_web_client,
+    team_key,
+)
 
 CHANNELS = [f"C{n:03d}" for n in range(6)]
 
@@ -84,3 +97,40 @@ def test_tiers_pace_a_method_and_chat_post_message_paces_each_channel() -> None:
     assert now[0] == 10.0
     gate.wait("chat.postMessage", team, "C1")
     assert now[0] == pytest.approx(11.0)
+
+
+def test_a_post_whose_answer_is_lost_is_not_retried_by_the_client() -> None:
+    handler = SafeConnectionRetryHandler(max_retry_count=2)
+    state = RetryState()
+
+    def retries(method: str, error: Exception) -> bool:
+        request = HttpRequest(method="POST", url=f"https://slack.com/api/{method}", headers={})
+        return bool(handler.can_retry(state=state, request=request, error=error))
+
+    # the connection dropped while waiting for Slack's answer: it may have posted
+    assert not retries("chat.postMessage", RemoteDisconnected("closed"))
+    assert not retries("chat.postMessage", ConnectionResetError("reset"))
+    # never connected: nothing was posted, so retrying is safe
+    assert retries("chat.postMessage", URLError("connection refused"))
+    # idempotent methods keep their retries
+    assert retries("views.publish", RemoteDisconnected("closed"))
+
+
+def test_a_slow_answer_is_waited_for_within_the_client_timeout(emulator: SlackEmulator) -> None:
+    emulator.slow_next("chat.postMessage", seconds=1.5)
+    client = make_web_client(token="xoxb-gate", base_url=emulator.api_url)
+    assert client.timeout >= 30  # Slack answers slower than 10 s are still heard
+    messenger = SlackMessenger(client)
+    posted = messenger.post("C000", OutgoingMessage(text="slow"))
+    assert posted.channel == "C000"
+    assert [m["text"] for m in emulator.messages("C000")] == ["slow"]
+    # and a timeout is reported as a transient failure, not retried by the client
+    quick = SlackMessenger(make_web_client(token="xoxb-gate", base_url=emulator.api_url, timeout=1))
+    emulator.slow_next("chat.postMessage", seconds=2)
+    with pytest.raises(SlackSendError) as failure:
+        quick.post("C001", OutgoingMessage(text="lost answer"))
+    assert failure.value.permanent is False
+    time.sleep(1.5)
+    assert (
+        len([c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == "C001"]) == 1
+    )
