@@ -280,10 +280,12 @@ class DeliveryRunner:
             try:
                 posted = self._messenger.post(claimed.target, claimed.message)
             except SlackSendError as exc:
-                if not exc.permanent:
-                    self._breaker_failure()
-                else:
+                if exc.error == "ratelimited":
+                    self._release_probe()  # Slack is up, only busy: the rate gate paces us
+                elif exc.permanent:
                     self._breaker_success()  # Slack answered: it is up
+                else:
+                    self._breaker_failure()
                 return self._record_failure(claimed, exc)
             self._breaker_success()
             self._record_sent(claimed, posted)
