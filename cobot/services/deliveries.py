@@ -287,6 +287,10 @@ class DeliveryRunner:
                 else:
                     self._breaker_failure()
                 return self._record_failure(claimed, exc)
+            except BaseException:
+                # not an answer from Slack: a probe that never got one must not block others
+                self._release_probe()
+                raise
             self._breaker_success()
             self._record_sent(claimed, posted)
         finally:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain.deliveries import CircuitBreaker, LatenessPolicy
 from cobot.services import deliveries
 from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
-from cobot.services.ports import OutgoingMessage, SlackSendError
+from cobot.services.ports import OutgoingMessage, PostedMessage, SlackSendError
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
@@ -411,3 +411,25 @@ def test_coordinator_retry_requeues_a_failed_delivery(factory, clock, alarms) ->
     assert runner.retry(delivery_id) is True
     assert runner.retry(delivery_id) is False  # already queued again
     assert runner.deliver(delivery_id) == "sent"
+
+
+def test_a_probe_that_crashes_does_not_keep_the_breaker_shut(factory, clock, alarms) -> None:
+    class Crashing(FakeMessenger):
+        crash = True
+
+        def post(self, target: str, message: OutgoingMessage) -> PostedMessage:
+            if self.crash:
+                self.crash = False
+                raise RuntimeError("a bug, not Slack")
+            return super().post(target, message)
+
+    ids = [notice(factory, clock, f"c{i}") for i in range(2)]
+    breaker = CircuitBreaker(threshold=1, open_for=timedelta(seconds=5))
+    breaker.failure(clock.now())
+    messenger = Crashing()
+    runner = runner_for(factory, clock, messenger, breaker=breaker)
+    clock.advance(seconds=6)
+    with pytest.raises(RuntimeError):
+        runner.deliver(ids[0])
+    assert runner.deliver(ids[1]) == "sent"  # the next probe may go
+    assert runner.slack_state() == "ok"
