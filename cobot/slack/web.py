@@ -66,8 +66,10 @@ CHANNEL_RATE = 1.0
 CHANNEL_BURST = 3.0
 # a method not listed: Tier 2, what Slack says "most methods" allow at least
 DEFAULT_TIER = TIER_2
-# a tier's bucket holds this many seconds of calls (Slack tolerates short bursts)
-BURST_SECONDS = 6.0
+# a tier's bucket holds a minute of calls (Slack welcomes "sporadic bursts"), except
+# Tier 1's "small amount of burst": the gate paces sustained rates, Retry-After the rest
+BURST_SECONDS = 60.0
+TIER_1_BURST = 3.0
 # a client waits at most this long at the gate before giving up on a call
 MAX_WAIT = 120.0
 CLIENT_TIMEOUT = 30
@@ -159,7 +161,12 @@ class RateGate:
             if len(store) > 10_000:  # forget idle lanes (full buckets carry no state)
                 for stale in [k for k, b in store.items() if now - b.updated > 60]:
                     del store[stale]
-            capacity = CHANNEL_BURST if store is self._channels else max(rate * BURST_SECONDS, 1)
+            if store is self._channels:
+                capacity = CHANNEL_BURST
+            elif rate * 60.0 <= TIER_1:
+                capacity = TIER_1_BURST
+            else:
+                capacity = max(rate * BURST_SECONDS, 1.0)
             bucket = _Bucket(rate=rate, capacity=capacity, tokens=capacity, updated=now)
             store[key] = bucket
         bucket.refill(now)

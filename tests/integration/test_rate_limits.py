@@ -83,8 +83,8 @@ def test_tiers_pace_a_method_and_chat_post_message_paces_each_channel() -> None:
     now = [0.0]
     gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     team = team_key("xoxb-gate")
-    # chat.update is Tier 3, 50 a minute: a burst of 6 s' worth (5 calls), then 1.2 s apart
-    for _ in range(5):
+    # chat.update is Tier 3, 50 a minute: a burst of a minute's worth, then 1.2 s apart
+    for _ in range(50):
         gate.wait("chat.update", team)
     assert now[0] == 0.0
     gate.wait("chat.update", team)
@@ -97,6 +97,17 @@ def test_tiers_pace_a_method_and_chat_post_message_paces_each_channel() -> None:
     assert now[0] == 10.0
     gate.wait("chat.postMessage", team, "C1")
     assert now[0] == pytest.approx(11.0)
+
+
+def test_tier_1_allows_a_small_burst_only() -> None:
+    now = [0.0]
+    gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    team = team_key("xoxb-gate")
+    for _ in range(3):
+        gate.wait("apps.connections.open", team)
+    assert now[0] == 0.0
+    gate.wait("apps.connections.open", team)
+    assert now[0] == pytest.approx(60.0)
 
 
 def test_a_post_whose_answer_is_lost_is_not_retried_by_the_client() -> None:
