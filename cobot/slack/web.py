@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,11 @@ DEFAULT_TIER = TIER_2
 # Tier 1's "small amount of burst": the gate paces sustained rates, Retry-After the rest
 BURST_SECONDS = 60.0
 TIER_1_BURST = 3.0
+# after a 429, pace the method at this share of the rate that drew it, for a minute
+LEARNT_SHARE = 0.95
+LEARNT_FOR = 60.0
+MIN_LEARNT_RATE = 0.2
+GRANTS_KEPT = 1000
 # a client waits at most this long at the gate before giving up on a call
 MAX_WAIT = 120.0
 CLIENT_TIMEOUT = 30
@@ -106,13 +112,29 @@ class RateGate:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._channels: dict[tuple[str, str], _Bucket] = {}
         self._holds: dict[tuple[str, str], float] = {}
+        # calls let through in the last second, per method and workspace
+        self._grants: dict[tuple[str, str], deque[float]] = {}
+        # a pace learnt from a 429 (for limits Slack does not publish), and when it lapses
+        self._learned: dict[tuple[str, str], tuple[_Bucket, float]] = {}
 
     def hold(self, method: str, team: str, seconds: float) -> None:
-        """Slack said to wait `seconds` before calling `method` again in `team`."""
+        """Slack said to wait `seconds` before calling `method` again in `team`.
+
+        Every caller waits that long; afterwards the method is paced a little below the
+        rate that drew the 429 (a limit Slack does not publish, such as chat.postMessage's
+        workspace-wide one), so the next seconds do not burst into another 429. The learnt
+        pace lapses after a minute without 429s, to find out if the limit has risen.
+        """
         with self._lock:
-            until = self._clock() + max(seconds, 0.0)
+            now = self._clock()
+            until = now + max(seconds, 0.0)
             key = (team, method)
             self._holds[key] = max(self._holds.get(key, 0.0), until)
+            recent = self._grants.get(key, deque())
+            observed = sum(1 for t in recent if t >= now - 1.0)
+            rate = max(LEARNT_SHARE * observed, MIN_LEARNT_RATE)
+            bucket = _Bucket(rate=rate, capacity=1.0, tokens=1.0, updated=until)
+            self._learned[key] = (bucket, until + LEARNT_FOR)
         log.info("Slack rate-limited %s: every caller waits %.1f s", method, seconds)
 
     def held_for(self, method: str, team: str) -> float:
@@ -145,12 +167,23 @@ class RateGate:
             lane = None
             if method == POST_MESSAGE and channel:
                 lane = self._bucket(self._channels, (team, channel), CHANNEL_RATE, now)
-            short = [b for b in (bucket, lane) if b is not None and b.tokens < 1.0]
+            learnt = self._learned.get((team, method))
+            paced = None
+            if learnt is not None:
+                if now > learnt[1]:
+                    del self._learned[(team, method)]
+                else:
+                    paced = learnt[0]
+                    paced.refill(max(now, paced.updated))
+            # (a hair's tolerance: a refill that lands on 0.9999999 is a whole token)
+            short = [b for b in (bucket, lane, paced) if b is not None and b.tokens < 1.0 - 1e-9]
             if short:
-                return max((1.0 - b.tokens) / b.rate for b in short)
-            for b in (bucket, lane):
+                return max(max((1.0 - b.tokens) / b.rate for b in short), 1e-3)
+            for b in (bucket, lane, paced):
                 if b is not None:
-                    b.tokens -= 1.0
+                    b.tokens = max(b.tokens - 1.0, 0.0)
+            recent = self._grants.setdefault((team, method), deque(maxlen=GRANTS_KEPT))
+            recent.append(now)
             return 0.0
 
     def _bucket(

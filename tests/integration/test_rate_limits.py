@@ -145,3 +145,24 @@ def test_a_slow_answer_is_waited_for_within_the_client_timeout(emulator: SlackEm
     assert (
         len([c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == "C001"]) == 1
     )
+
+
+def test_after_a_429_the_method_is_paced_just_below_the_rate_that_drew_it() -> None:
+    now = [0.0]
+    gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    team = team_key("xoxb-gate")
+    for n in range(20):  # 20 posts in a second, to 20 channels: Slack's unpublished ceiling
+        now[0] = n / 20
+        gate.wait("chat.postMessage", team, f"C{n}")
+    gate.hold("chat.postMessage", team, 1.0)
+    started = now[0]
+    for n in range(39):
+        gate.wait("chat.postMessage", team, f"D{n}")
+    # the hold, then 19 a second (95% of 20), not another burst into another 429
+    assert now[0] - started == pytest.approx(1.0 + 38 / 19)
+    # a minute without 429s and the learnt pace lapses
+    now[0] += 61 + 2.0
+    before = now[0]
+    for n in range(10):
+        gate.wait("chat.postMessage", team, f"E{n}")
+    assert now[0] == before
