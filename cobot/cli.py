@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from dotenv import load_dotenv
@@ -65,13 +66,14 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    runtime.start()
+    # Slack's side is up first; the scheduler starts after, in constant time
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None
             handler = socket_handler(runtime.app, app_token=settings.slack_app_token)
             handler.connect()  # type: ignore[no-untyped-call]
             log.info("cobot is running in Socket Mode")
+            runtime.start()
             stop.wait()
             handler.close()  # type: ignore[no-untyped-call]
         else:
@@ -81,7 +83,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
                 server = HttpServer(
                     CobotWsgi(
                         runtime.app,
-                        healthy=runtime.healthy,
+                        healthy=runtime.readiness,
                         signing_secret=secret,
                         replays=runtime.events,
                     ),
@@ -97,7 +99,13 @@ def cmd_run(_args: argparse.Namespace) -> int:
                 server.close()
 
             threading.Thread(target=close_on_stop, daemon=True).start()
-            log.info("cobot listening on port %d (POST /slack/events, GET /healthz)", server.port)
+            # the socket already listens: requests queue, not refused, for the few
+            # milliseconds start() takes; recovery itself runs on the scheduler's threads
+            runtime.start()
+            log.info(
+                "cobot listening on port %d (POST /slack/events, GET /healthz, GET /livez)",
+                server.port,
+            )
             server.serve()
     finally:
         runtime.stop()
@@ -170,6 +178,24 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
             f"database schema at {current or 'nothing'} (newest {head})",
             "run `cobot db upgrade`",
         )
+        if current == head:
+            with engine.connect() as conn:
+                pending, overdue, alarms = conn.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM deliveries WHERE status = 'scheduled'),"
+                        " (SELECT count(*) FROM deliveries WHERE status = 'scheduled'"
+                        "  AND due_at < :stale),"
+                        " (SELECT count(*) FROM apscheduler_jobs)"
+                    ),
+                    {"stale": datetime.now(UTC) - timedelta(minutes=10)},
+                ).one()
+            report(
+                overdue == 0,
+                f"deliveries: {pending} scheduled, {alarms} alarm(s) armed (one per due minute),"
+                f" {overdue} overdue by more than 10 minutes",
+                "is `cobot run` running? its sweep sends what is due; check its log for"
+                " Slack errors",
+            )
     except SQLAlchemyError as exc:
         report(
             False,

@@ -7,9 +7,9 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,7 +51,12 @@ from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
-from cobot.slack.web import SlackMessenger, make_web_client
+from cobot.slack.web import (
+    GatedWebClient,
+    SlackMessenger,
+    gate_bolt_clients,
+    make_web_client,
+)
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory
 
@@ -66,7 +71,7 @@ class Runtime:
     engine: Engine
     factory: sessionmaker[Session]
     clock: Clock
-    client: WebClient
+    client: GatedWebClient
     kinds: DeliveryKinds
     alarms: AlarmClock
     runner: DeliveryRunner
@@ -83,6 +88,7 @@ class Runtime:
     home: Home
     home_refresher: home_listeners.HomeRefresher
     started: bool = False
+    _checked: bool = False
 
     @classmethod
     def build(
@@ -128,6 +134,8 @@ class Runtime:
             events=events,
             router=router,
         )
+        # listeners' own calls wait at the same rate gate as deliveries and Home publishes
+        gate_bolt_clients(app, client)
         directory = SlackDirectory(client)
         # feature services (one per feature, each given what it needs)
         projects = Projects(factory=factory, clock=clock, directory=directory)
@@ -157,9 +165,8 @@ class Runtime:
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
-        leadership = Leadership(
-            engine, on_elected=alarms.resume, retry=max(settings.sweep_seconds * 2, 2.0)
-        )
+        # a leader that loses its lock pauses at once; a standby campaigns every 2 s
+        leadership = Leadership(engine, on_elected=alarms.resume, on_lost=alarms.pause, retry=2.0)
         return cls(
             settings=settings,
             engine=engine,
@@ -186,21 +193,42 @@ class Runtime:
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
         """Start the alarm clock: leading if the lock is free, otherwise paused (a standby).
 
-        `force_lead` skips the election (tests prove two leaders still send nothing twice).
+        Constant work however many deliveries are pending: nothing is re-armed; the sweep
+        (run at once, then every few seconds, on the scheduler's threads) reads due rows by
+        index in batches. `force_lead` skips the election (tests prove two leaders still
+        send nothing twice).
         """
-        context.bind(self.runner, self.events, self.checkins, self.endings)
         leads = schedule and (force_lead or self.leadership.try_acquire())
-        self.alarms.start(paused=not leads)
+        checked = schedule and not force_lead and self.leadership.uses_lock
+        context.bind(
+            self.runner,
+            self.events,
+            self.checkins,
+            self.endings,
+            alarms=self.alarms,
+            leading=self.leadership.verify if checked else None,
+        )
+        self._checked = checked
+        self.alarms.start(paused=not leads, sweep=self.sweep)
         if leads:
-            armed = self.runner.rearm_all()
-            log.info("scheduler leading; %d scheduled deliveries armed", armed)
+            log.info("scheduler leading; the sweep drives whatever is due")
         elif schedule:
             log.info("another process leads the scheduler; this one waits as a standby")
             self.leadership.campaign()
         self.started = True
 
+    def sweep(self) -> None:
+        """One sweep: verify the scheduler lock first (stepping down if it is lost), then
+        drive whatever is due or whose claim expired."""
+        if self._checked and not self.leadership.verify():
+            return
+        driven = self.runner.sweep(still_leading=self.leadership.verify if self._checked else None)
+        if driven:
+            log.info("recovery sweep drove %d deliveries", len(driven))
+
     def stop(self) -> None:
         """Stop scheduling and release everything this process holds."""
+        self.runner.stop()
         self.home_refresher.close()
         self.alarms.shutdown(wait=True)
         self.leadership.release()
@@ -208,12 +236,30 @@ class Runtime:
         self.engine.dispose()
         self.started = False
 
-    def healthy(self) -> bool:
-        """The database answers."""
+    def readiness(self) -> dict[str, Any]:
+        """Whether this process can do its work: the database answers and Slack is not
+        failing (the delivery breaker is closed). `ok` false means answer 503."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+            database = "ok"
         except SQLAlchemyError:
             log.warning("health check: the database does not answer")
-            return False
-        return True
+            database = "unavailable"
+        slack = self.runner.slack_state()
+        if not self.started:
+            scheduler = "starting"
+        elif self.alarms.paused:
+            scheduler = "standby"
+        else:
+            scheduler = "leader"
+        return {
+            "ok": database == "ok" and slack == "ok",
+            "database": database,
+            "slack": slack,
+            "scheduler": scheduler,
+        }
+
+    def healthy(self) -> bool:
+        """The database answers and Slack is not failing."""
+        return bool(self.readiness()["ok"])

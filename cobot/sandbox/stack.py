@@ -84,7 +84,7 @@ class LocalStack:
             self.server = HttpServer(
                 CobotWsgi(
                     self.runtime.app,
-                    healthy=self.runtime.healthy,
+                    healthy=self.runtime.readiness,
                     signing_secret=SIGNING_SECRET,
                     replays=self.runtime.events,
                 ),

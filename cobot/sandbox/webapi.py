@@ -233,6 +233,7 @@ class SlackEmulator:
         self._socket = SocketModeServer(host=host, app_id=APP_ID)
         self._calls: list[ApiCall] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._outage_status: int | None = None
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._ims: dict[str, str] = {}
@@ -415,6 +416,16 @@ class SlackEmulator:
         """Delay the answer to the next ``times`` calls of ``method`` by ``seconds``."""
         self._add_fault(method, _Fault("slow", seconds=seconds), times)
 
+    def start_outage(self, status: int = 503) -> None:
+        """Slack is down: every Web API call answers HTTP ``status`` until ``end_outage``."""
+        with self._lock:
+            self._outage_status = status
+
+    def end_outage(self) -> None:
+        """Slack answers again."""
+        with self._lock:
+            self._outage_status = None
+
     def _add_fault(self, method: str, fault: _Fault, times: int) -> None:
         with self._lock:
             self._faults.setdefault(method, deque()).extend([fault] * times)
@@ -577,6 +588,10 @@ class SlackEmulator:
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, handler: _MethodHandler
     ) -> _Reply:
+        with self._lock:
+            outage = self._outage_status
+        if outage is not None:
+            return _Reply(outage, {"ok": False, "error": "service_unavailable"})
         fault = self._take_fault(method)
         if fault is not None:
             early = self._apply_fault(fault)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cobot.services.checkins import Checkins
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.endings import Endings
 from cobot.services.events import EventLedger
+from cobot.services.ports import Alarms
 
 _runner: DeliveryRunner | None = None
 _events: EventLedger | None = None
 _checkins: Checkins | None = None
 _endings: Endings | None = None
+_alarms: Alarms | None = None
+_leading: Callable[[], bool] | None = None
 
 
 def bind(
@@ -18,13 +23,32 @@ def bind(
     events: EventLedger | None = None,
     checkins: Checkins | None = None,
     endings: Endings | None = None,
+    *,
+    alarms: Alarms | None = None,
+    leading: Callable[[], bool] | None = None,
 ) -> None:
-    """Set (or clear) what job functions use in this process."""
-    global _runner, _events, _checkins, _endings
+    """Set (or clear) what job functions use in this process.
+
+    `leading` verifies the scheduler lock (and steps down when it is lost); jobs that
+    send check it first.
+    """
+    global _runner, _events, _checkins, _endings, _alarms, _leading
     _runner = runner
     _events = events
     _checkins = checkins
     _endings = endings
+    _alarms = alarms
+    _leading = leading
+
+
+def alarms() -> Alarms | None:
+    """The bound alarm clock, if this process has one."""
+    return _alarms
+
+
+def still_leading() -> bool:
+    """Whether this process may run sends now (verifies the lock where there is one)."""
+    return True if _leading is None else _leading()
 
 
 def endings() -> Endings | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cobot.scheduling import context
 
@@ -11,15 +11,33 @@ log = logging.getLogger(__name__)
 
 
 def deliver(delivery_id: int) -> None:
-    """Try to send delivery `delivery_id` (the ledger decides whether that is still right)."""
-    context.runner().deliver(delivery_id)
+    """Try to send delivery `delivery_id` (the ledger decides whether that is still right).
+
+    Only jobs armed before alarms became per minute still call this.
+    """
+    if context.still_leading():
+        context.runner().deliver(delivery_id)
+
+
+def wake(minute: str) -> None:
+    """A minute's alarm: send everything due now, then re-arm for the rest of the minute."""
+    if not context.still_leading():
+        return
+    runner = context.runner()
+    runner.sweep(grace=timedelta(0))
+    later = runner.next_due(before=datetime.fromisoformat(minute) + timedelta(minutes=1))
+    alarms = context.alarms()
+    if later is not None and alarms is not None:
+        alarms.arm(0, later)
 
 
 def sweep() -> None:
-    """Re-drive overdue deliveries and expired claims."""
+    """Check this process still leads, then re-drive overdue deliveries and expired claims."""
+    if not context.still_leading():
+        return
     driven = context.runner().sweep()
     if driven:
-        log.info("recovery sweep re-drove %d deliveries", len(driven))
+        log.info("recovery sweep drove %d deliveries", len(driven))
 
 
 def prune_events() -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, insert, or_, select, true, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.deliveries import (
     ALWAYS_USEFUL,
-    MAX_ATTEMPTS,
+    BreakerState,
+    CircuitBreaker,
     DeliveryStatus,
     LatenessPolicy,
     retry_delay,
@@ -282,7 +285,12 @@ class _Claimed:
 
 
 class DeliveryRunner:
-    """Claims due deliveries, sends them and records the outcome."""
+    """Claims due deliveries, sends them and records the outcome.
+
+    A circuit breaker shared by every thread of the process pauses all claims while Slack
+    is failing; a transient failure never uses a delivery up, only its kind's lateness
+    policy does. What Slack accepted is recorded however long the database takes to answer.
+    """
 
     def __init__(
         self,
@@ -295,6 +303,9 @@ class DeliveryRunner:
         alarms: Alarms | None = None,
         lease: timedelta = timedelta(seconds=60),
         sweep_grace: timedelta = timedelta(seconds=5),
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        record_retry_cap: float = 5.0,
     ) -> None:
         self._factory = factory
         self._clock = clock
@@ -304,63 +315,151 @@ class DeliveryRunner:
         self._alarms = alarms
         self._lease = lease
         self._sweep_grace = sweep_grace
+        self._breaker = breaker or CircuitBreaker()
+        self._breaker_lock = threading.Lock()
+        self._sleep = sleep
+        self._record_retry_cap = record_retry_cap
+        # posted but not yet recorded: never claimed again by this process meanwhile
+        self._unrecorded: set[int] = set()
+        self._unrecorded_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def slack_state(self) -> str:
+        """ "ok", "unavailable" (breaker open) or "probing" (half-open), for readiness."""
+        with self._breaker_lock:
+            state = self._breaker.state_at(self._clock.now())
+        return {
+            BreakerState.CLOSED: "ok",
+            BreakerState.OPEN: "unavailable",
+            BreakerState.HALF_OPEN: "probing",
+        }[state]
+
+    def stop(self) -> None:
+        """Stop waiting on the database to record a send (the process is going down)."""
+        self._stopping.set()
 
     def deliver(self, delivery_id: int) -> str | None:
-        """Try to send one delivery now; returns the status it ended in, or None if not ours."""
-        claimed = self._claim(delivery_id)
-        if claimed is None:
-            return None
+        """Try to send one delivery now; returns the status it ended in, or None if not ours
+        (not due, claimed elsewhere, or the breaker is pausing all sends)."""
+        with self._unrecorded_lock:
+            if delivery_id in self._unrecorded:
+                return None
+        with self._breaker_lock:
+            if not self._breaker.allow(self._clock.now()):
+                return None
+            # a probe may take a row that is backing off: the breaker paces it already
+            probing = self._breaker.state == BreakerState.HALF_OPEN
         try:
-            posted = self._messenger.post(claimed.target, claimed.message)
-        except SlackSendError as exc:
-            return self._record_failure(claimed, exc)
-        self._record_sent(claimed, posted)
+            claimed = self._claim(delivery_id, ignore_backoff=probing)
+        except BaseException:
+            self._release_probe()
+            raise
+        if claimed is None:
+            self._release_probe()
+            return None
+        with self._unrecorded_lock:
+            self._unrecorded.add(claimed.id)
+        try:
+            try:
+                posted = self._messenger.post(claimed.target, claimed.message)
+            except SlackSendError as exc:
+                if exc.error == "ratelimited":
+                    self._release_probe()  # Slack is up, only busy: the rate gate paces us
+                elif exc.permanent:
+                    self._breaker_success()  # Slack answered: it is up
+                else:
+                    self._breaker_failure()
+                return self._record_failure(claimed, exc)
+            except BaseException:
+                # not an answer from Slack: a probe that never got one must not block others
+                self._release_probe()
+                raise
+            self._breaker_success()
+            self._record_sent(claimed, posted)
+        finally:
+            with self._unrecorded_lock:
+                self._unrecorded.discard(claimed.id)
         return DeliveryStatus.SENT
 
-    def sweep(self, *, limit: int = 200) -> list[int]:
-        """Re-drive what is overdue without a working alarm or whose claim expired."""
+    def sweep(
+        self,
+        *,
+        limit: int = 200,
+        grace: timedelta | None = None,
+        still_leading: Callable[[], bool] | None = None,
+    ) -> list[int]:
+        """Drive everything due (older than the grace an alarm has to fire first) and every
+        expired claim, in due order and in batches of `limit`, until none is left, the
+        breaker pauses sending, or `still_leading` (checked between batches) says no."""
         now = self._clock.now()
-        cutoff = now - self._sweep_grace
-        with transaction(self._factory) as session:
-            ids = list(
-                session.scalars(
-                    select(Delivery.id)
-                    .where(
-                        or_(
-                            and_(
-                                Delivery.status == DeliveryStatus.SCHEDULED,
-                                Delivery.due_at <= cutoff,
-                                or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff),
-                            ),
-                            and_(
-                                Delivery.status == DeliveryStatus.SENDING,
-                                Delivery.lease_until < now,
-                            ),
-                        )
-                    )
-                    .order_by(Delivery.due_at)
-                    .limit(limit)
+        cutoff = now - (self._sweep_grace if grace is None else grace)
+        driven: list[int] = []
+        after: tuple[datetime, int] | None = None
+        while True:
+            state = self.slack_state()
+            if state == "unavailable":
+                return driven
+            batch = self._due_batch(
+                now=now, cutoff=cutoff, after=after, limit=limit, backoff=state == "ok"
+            )
+            recovered = False
+            for delivery_id, _due in batch:
+                if self.slack_state() == "unavailable":
+                    return driven
+                if self.deliver(delivery_id) is not None:
+                    driven.append(delivery_id)
+                if state != "ok" and self.slack_state() == "ok":
+                    # Slack is back: start again from the earliest due, backed-off included
+                    recovered = True
+                    break
+            if recovered:
+                after = None
+                continue
+            if len(batch) < limit:
+                return driven
+            if still_leading is not None and not still_leading():
+                return driven
+            after = (batch[-1][1], batch[-1][0])
+
+    def _due_batch(
+        self,
+        *,
+        now: datetime,
+        cutoff: datetime,
+        after: tuple[datetime, int] | None,
+        limit: int,
+        backoff: bool = True,
+    ) -> list[tuple[int, datetime]]:
+        # each branch is a range on the (status, due_at) index
+        due = and_(Delivery.status == DeliveryStatus.SCHEDULED, Delivery.due_at <= cutoff)
+        if backoff:
+            due = and_(due, or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff))
+        expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
+        query = select(Delivery.id, Delivery.due_at).where(or_(due, expired))
+        if after is not None:
+            query = query.where(
+                or_(
+                    Delivery.due_at > after[0],
+                    and_(Delivery.due_at == after[0], Delivery.id > after[1]),
                 )
             )
-        driven = []
-        for delivery_id in ids:
-            if self.deliver(delivery_id) is not None:
-                driven.append(delivery_id)
-        return driven
-
-    def rearm_all(self) -> int:
-        """Arm an alarm for every scheduled delivery (start-up: the job store may be stale)."""
-        if self._alarms is None:
-            return 0
         with transaction(self._factory) as session:
-            rows = session.execute(
-                select(Delivery.id, Delivery.due_at, Delivery.retry_at).where(
-                    Delivery.status == DeliveryStatus.SCHEDULED
+            rows = session.execute(query.order_by(Delivery.due_at, Delivery.id).limit(limit))
+            return [(int(r[0]), r[1]) for r in rows]
+
+    def next_due(self, *, before: datetime) -> datetime | None:
+        """The earliest time from now to `before` something scheduled falls due (one
+        indexed query; lets an alarm re-arm for the rest of its minute)."""
+        after = self._clock.now()
+        with transaction(self._factory) as session:
+            when: datetime | None = session.scalar(
+                select(func.min(Delivery.due_at)).where(
+                    Delivery.status == DeliveryStatus.SCHEDULED,
+                    Delivery.due_at > after,
+                    Delivery.due_at <= before,
                 )
-            ).all()
-        for delivery_id, due_at, retry_at in rows:
-            self._alarms.arm(delivery_id, max(due_at, retry_at or due_at))
-        return len(rows)
+            )
+        return when
 
     def retry(self, delivery_id: int) -> bool:
         """Put a failed or skipped delivery back in the queue now (a coordinator's retry)."""
@@ -396,8 +495,9 @@ class DeliveryRunner:
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _claim(self, delivery_id: int) -> _Claimed | None:
+    def _claim(self, delivery_id: int, *, ignore_backoff: bool = False) -> _Claimed | None:
         now = self._clock.now()
+        backed_off = or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now)
         with transaction(self._factory) as session:
             result = session.execute(
                 update(Delivery)
@@ -407,7 +507,7 @@ class DeliveryRunner:
                         and_(
                             Delivery.status == DeliveryStatus.SCHEDULED,
                             Delivery.due_at <= now,
-                            or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now),
+                            true() if ignore_backoff else backed_off,
                         ),
                         and_(
                             Delivery.status == DeliveryStatus.SENDING,
@@ -447,15 +547,38 @@ class DeliveryRunner:
             return _Claimed(id=row.id, kind=row.kind, target=row.target, message=message)
 
     def _record_sent(self, claimed: _Claimed, posted: PostedMessage) -> None:
+        """Record what Slack accepted, retrying (capped back-off) until the database answers:
+        re-posting because the record failed would send the message twice."""
+        delay = 0.05
+        while True:
+            try:
+                self._write_sent(claimed, posted)
+                break
+            except SQLAlchemyError as exc:
+                if self._stopping.is_set():
+                    log.error(
+                        "delivery %s was posted but could not be recorded before stopping",
+                        claimed.id,
+                    )
+                    raise
+                log.warning(
+                    "delivery %s posted; recording it failed (%s), retrying in %.1f s",
+                    claimed.id,
+                    type(exc).__name__,
+                    delay,
+                )
+                self._sleep(delay)
+                delay = min(delay * 2, self._record_retry_cap)
+        log.info("delivery %s (%s) sent", claimed.id, claimed.kind)
+
+    def _write_sent(self, claimed: _Claimed, posted: PostedMessage) -> None:
         now = self._clock.now()
         with transaction(self._factory) as session:
+            # whoever claimed it last, the message went out: sent is final (a reclaim by
+            # another worker after the lease expired must not send it again)
             session.execute(
                 update(Delivery)
-                .where(
-                    Delivery.id == claimed.id,
-                    Delivery.claimed_by == self._worker_id,
-                    Delivery.status == DeliveryStatus.SENDING,
-                )
+                .where(Delivery.id == claimed.id, Delivery.status == DeliveryStatus.SENDING)
                 .values(
                     status=DeliveryStatus.SENT,
                     slack_channel=posted.channel,
@@ -467,7 +590,6 @@ class DeliveryRunner:
                 )
                 .execution_options(synchronize_session=False)
             )
-        log.info("delivery %s (%s) sent", claimed.id, claimed.kind)
 
     def _record_failure(self, claimed: _Claimed, exc: SlackSendError) -> str:
         now = self._clock.now()
@@ -476,23 +598,64 @@ class DeliveryRunner:
             if row is None or row.status != DeliveryStatus.SENDING:
                 return row.status if row is not None else DeliveryStatus.CANCELLED
             kind = self._kinds.get(row.kind)
-            if exc.permanent or row.attempts >= MAX_ATTEMPTS:
-                reason = (
-                    exc.error if exc.permanent else f"gave up after {row.attempts}: {exc.error}"
-                )
-                self._finish(row, DeliveryStatus.FAILED, reason)
+            if exc.permanent:
+                self._finish(row, DeliveryStatus.FAILED, exc.error)
                 if kind is not None:
                     self._escalate(session, row, kind, now)
-                log.warning("delivery %s (%s) failed: %s", row.id, row.kind, reason)
+                log.warning("delivery %s (%s) failed: %s", row.id, row.kind, exc.error)
                 return DeliveryStatus.FAILED
+            retry_at = now + retry_delay(row.attempts)
+            if kind is not None and kind.lateness.too_late(due_at=row.due_at, now=retry_at):
+                # the next try would already be pointless: say so now, not after the wait
+                self._finish(row, DeliveryStatus.SKIPPED, f"{kind.lateness.reason} ({exc.error})")
+                self._escalate(session, row, kind, now)
+                log.warning("delivery %s (%s) skipped: Slack kept failing", row.id, row.kind)
+                return DeliveryStatus.SKIPPED
             row.status = DeliveryStatus.SCHEDULED
-            row.retry_at = now + retry_delay(row.attempts)
+            row.retry_at = retry_at
             row.lease_until = None
             row.last_error = exc.error
             row.updated_at = now
-            queue_alarm(session, row.id, row.retry_at)
+            queue_alarm(session, row.id, retry_at)
             log.info("delivery %s will be retried: %s", row.id, exc.error)
             return DeliveryStatus.SCHEDULED
+
+    # -- the breaker -----------------------------------------------------------------------
+
+    def _release_probe(self) -> None:
+        with self._breaker_lock:
+            self._breaker.release_probe()
+
+    def _breaker_failure(self) -> None:
+        with self._breaker_lock:
+            opened = self._breaker.failure(self._clock.now())
+            pause = self._breaker.current_open_for()
+        if opened:
+            log.warning("Slack is failing: all sending paused for %s", pause)
+
+    def _breaker_success(self) -> None:
+        with self._breaker_lock:
+            recovered = self._breaker.success()
+        if recovered:
+            log.info("Slack answers again: sending resumes, in due order")
+            self._release_backoffs()
+
+    def _release_backoffs(self) -> None:
+        """Slack is back: what was backing off goes out now, in due order with the rest."""
+        now = self._clock.now()
+        try:
+            with transaction(self._factory) as session:
+                session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.status == DeliveryStatus.SCHEDULED,
+                        Delivery.retry_at.is_not(None),
+                    )
+                    .values(retry_at=None, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+        except SQLAlchemyError:  # only a speed-up: the back-offs end on their own
+            log.warning("could not release backed-off deliveries after Slack recovered")
 
     def _finish(self, row: Delivery, status: DeliveryStatus, why: str) -> None:
         now = self._clock.now()

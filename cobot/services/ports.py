@@ -54,7 +54,12 @@ class PostedMessage:
 
 
 class SlackSendError(Exception):
-    """Slack refused or could not take a message, after the client's own retries."""
+    """Slack refused or could not take a message, after the client's own retries.
+
+    `permanent`: no retry can fix it (the ledger fails the delivery at once); otherwise it
+    is transient (429, 5xx, timeout, Slack down) and the delivery is tried again until its
+    kind's lateness policy says it is too late.
+    """
 
     def __init__(self, error: str, *, permanent: bool) -> None:
         super().__init__(error)
@@ -71,10 +76,12 @@ class Messenger(Protocol):
 
 
 class Alarms(Protocol):
-    """Wakes a delivery at its due time; only a hint, the ledger is the truth."""
+    """Wakes deliveries at their due time; only a hint, the ledger is the truth (the sweep
+    drives whatever is due without one)."""
 
     def arm(self, delivery_id: int, when: datetime) -> None:
-        """Make sure something tries delivery `delivery_id` at `when`."""
+        """Make sure something tries what is due at `when` (delivery `delivery_id` among it);
+        an implementation may share one alarm between deliveries due close together."""
         ...
 
 

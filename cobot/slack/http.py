@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# liveness: the process answers HTTP (restart it if not); /healthz is readiness
+LIVE_PATH = "/livez"
 MAX_BODY = 1024 * 1024
 _REASONS = {
     200: "OK",
@@ -49,7 +51,7 @@ class CobotWsgi:
         self,
         app: App,
         *,
-        healthy: Callable[[], bool],
+        healthy: Callable[[], bool] | Callable[[], dict[str, Any]],
         signing_secret: str,
         replays: ReplayGuard,
         wall_clock: Callable[[], float] = time.time,
@@ -64,8 +66,12 @@ class CobotWsgi:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok = self._healthy()
-            return _plain(start_response, 200 if ok else 503, {"ok": ok})
+            # readiness: the database answers and Slack is not failing (breaker closed)
+            state = self._healthy()
+            body = state if isinstance(state, dict) else {"ok": bool(state)}
+            return _plain(start_response, 200 if body.get("ok") else 503, body)
+        if path == LIVE_PATH and method in ("GET", "HEAD"):
+            return _plain(start_response, 200, {"ok": True})
         if path == EVENTS_PATH and method == "POST":
             return self._slack(environ, start_response)
         return _plain(start_response, 404, {"error": "not found"})

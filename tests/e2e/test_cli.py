@@ -79,7 +79,7 @@ def test_cobot_run_over_http_answers_help_and_logs_no_body(
             [sys.executable, "-m", "cobot", "run"], env=env, cwd=ROOT, stdout=out, stderr=out
         )
     try:
-        assert wait_http(f"http://127.0.0.1:{port}/healthz") == {"ok": True}
+        assert wait_http(f"http://127.0.0.1:{port}/healthz")["ok"] is True
         slack = SlackClient(
             app_url=f"http://127.0.0.1:{port}/slack/events",
             signing_secret=SIGNING_SECRET,
@@ -163,6 +163,7 @@ def test_doctor_says_what_is_wrong_and_how_to_fix_it(
     assert cobot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     healthy = cobot("doctor", env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN}, cwd=tmp_path)
     assert healthy.returncode == 0, healthy.stdout
+    assert "ok   deliveries: 0 scheduled, 0 alarm(s) armed" in healthy.stdout
     assert healthy.stdout.strip().endswith("all good")
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import UTC, datetime
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.services import deliveries
 from cobot.storage.db import transaction
@@ -93,3 +99,74 @@ def test_server_errors_are_retried(stack: LocalStack) -> None:
     wait_status(stack, delivery_id, "sent")
     assert [c.status for c in stack.emulator.calls_to("chat.postMessage")] == [503, 200]
     assert len(stack.emulator.messages("UPART")) == 1
+
+
+PEOPLE = [f"UOUT{n}" for n in range(10)]
+
+
+def readiness(stack: LocalStack) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(f"{stack.base_url}/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_15_minute_slack_outage_loses_nothing_and_sends_in_due_order(
+    database_url: str,
+) -> None:
+    clock = SimClock(datetime.now(UTC).replace(microsecond=0))
+    with LocalStack(database_url=database_url, clock=clock, sweep_interval=0.2) as stack:
+        assert stack.runtime is not None
+        for user in PEOPLE:
+            stack.emulator.add_user(user, name=user.lower())
+        start = clock.now()
+        # ten messages owed, one every 90 s across the outage
+        with transaction(stack.runtime.factory) as session:
+            for n, user in enumerate(PEOPLE):
+                deliveries.schedule(
+                    session,
+                    key=f"outage{n}",
+                    kind="notice",
+                    target=user,
+                    due_at=start + timedelta(seconds=30 + 90 * n),
+                    now=start,
+                    payload={"text": f"owed {n}"},
+                )
+        stack.emulator.start_outage()
+        # the first sends fail (each after the client's own 5xx retries); the breaker opens
+        deadline = time.monotonic() + 30
+        while readiness(stack)[0] != 503:
+            assert time.monotonic() < deadline, "the breaker never opened"
+            clock.advance(timedelta(seconds=30))
+            time.sleep(0.5)
+        # the rest of a 15-minute outage, 30 s of it per 0.3 s of real time
+        while clock.now() < start + timedelta(minutes=15):
+            clock.advance(timedelta(seconds=30))
+            time.sleep(0.3)
+            status, body = readiness(stack)
+            assert status == 503 and body["ok"] is False, body
+            assert body["slack"] in ("unavailable", "probing"), body
+        with transaction(stack.runtime.factory) as session:
+            statuses = {r.status for r in session.scalars(select(Delivery))}
+        # nothing failed, nothing gave up (a probe may be on the wire)
+        assert statuses <= {"scheduled", "sending"}
+        attempts = len(stack.emulator.calls_to("chat.postMessage"))
+        assert attempts < 60  # the breaker paused sending: no thundering retries
+        stack.emulator.end_outage()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            clock.advance(timedelta(seconds=30))
+            time.sleep(0.3)
+            with transaction(stack.runtime.factory) as session:
+                if {r.status for r in session.scalars(select(Delivery))} == {"sent"}:
+                    break
+        posted = [c for c in stack.emulator.calls_to("chat.postMessage") if c.status == 200]
+        # everything owed went out once, in the order it was due
+        assert [c.args["text"] for c in posted] == [f"owed {n}" for n in range(10)]
+        for user in PEOPLE:
+            assert len(stack.emulator.messages(stack.emulator.im_channel(user))) == 1
+        assert readiness(stack) == (
+            200,
+            {"ok": True, "database": "ok", "slack": "ok", "scheduler": "leader"},
+        )

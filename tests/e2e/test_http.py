@@ -108,8 +108,16 @@ def test_retried_event_is_processed_once(
         assert stored == 1
 
 
-def test_healthz_reports_the_database(stack: LocalStack) -> None:
+def test_healthz_reports_readiness_and_livez_liveness(stack: LocalStack) -> None:
     with urllib.request.urlopen(f"{stack.base_url}/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {
+            "ok": True,
+            "database": "ok",
+            "slack": "ok",
+            "scheduler": "leader",
+        }
+    with urllib.request.urlopen(f"{stack.base_url}/livez", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read()) == {"ok": True}
 

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cobot.domain.deliveries import MAX_ATTEMPTS, LatenessPolicy
+from cobot.domain.deliveries import CircuitBreaker, LatenessPolicy
 from cobot.services import deliveries
 from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
-from cobot.services.ports import OutgoingMessage, SlackSendError
+from cobot.services.ports import OutgoingMessage, PostedMessage, SlackSendError
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
@@ -53,6 +54,8 @@ def runner_for(
     kinds: DeliveryKinds | None = None,
     worker: str = "w1",
     alarms: FakeAlarms | None = None,
+    breaker: CircuitBreaker | None = None,
+    sleeps: list[float] | None = None,
 ) -> DeliveryRunner:
     return DeliveryRunner(
         factory=factory,
@@ -62,6 +65,8 @@ def runner_for(
         worker_id=worker,
         alarms=alarms,
         lease=timedelta(seconds=30),
+        breaker=breaker,
+        sleep=(sleeps.append if sleeps is not None else lambda _s: None),
     )
 
 
@@ -159,18 +164,117 @@ def test_transient_error_backs_off_then_succeeds(factory, clock, alarms) -> None
     assert load(factory, delivery_id).attempts == 2
 
 
-def test_transient_errors_give_up_after_max_attempts(factory, clock, alarms) -> None:
-    failures = [SlackSendError("TimeoutError", permanent=False) for _ in range(MAX_ATTEMPTS)]
+def test_transient_errors_never_use_a_delivery_up(factory, clock, alarms) -> None:
+    failures = [SlackSendError("TimeoutError", permanent=False) for _ in range(20)]
     messenger = FakeMessenger(failures=failures)
     runner = runner_for(factory, clock, messenger)
     delivery_id = notice(factory, clock)
     outcomes = []
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(21):
         outcomes.append(runner.deliver(delivery_id))
         clock.advance(hours=1)
-    assert outcomes == ["scheduled"] * (MAX_ATTEMPTS - 1) + ["failed"]
-    assert load(factory, delivery_id).last_error == f"gave up after {MAX_ATTEMPTS}: TimeoutError"
-    assert messenger.sent == []
+    assert outcomes == ["scheduled"] * 20 + ["sent"]
+    assert messenger.texts_to("U1") == ["hello n1"]
+
+
+def test_back_off_is_capped_at_a_few_minutes(factory, clock, alarms) -> None:
+    failures = [SlackSendError("http_503", permanent=False) for _ in range(8)]
+    runner = runner_for(factory, clock, FakeMessenger(failures=failures))
+    delivery_id = notice(factory, clock)
+    waits = []
+    for _ in range(8):
+        clock.advance(hours=1)  # past any back-off and any open breaker
+        runner.deliver(delivery_id)
+        row = load(factory, delivery_id)
+        assert row.retry_at is not None
+        waits.append((row.retry_at - clock.now()).total_seconds())
+    assert waits == [30, 60, 120, 240, 240, 240, 240, 240]
+
+
+def test_only_the_lateness_policy_ends_a_transiently_failing_delivery(
+    factory, clock, alarms
+) -> None:
+    kind = DeliveryKind(
+        name="agenda_reminder",
+        render=lambda session, delivery: OutgoingMessage(text="agenda"),
+        lateness=LatenessPolicy(timedelta(minutes=10), reason="the session has started"),
+    )
+    failures = [SlackSendError("http_503", permanent=False) for _ in range(50)]
+    messenger = FakeMessenger(failures=failures)
+    runner = runner_for(factory, clock, messenger, kinds=make_kinds(kind))
+    delivery_id = notice(factory, clock, kind="agenda_reminder")
+    outcomes = []
+    while (outcome := runner.deliver(delivery_id)) != "skipped":
+        outcomes.append(outcome)
+        clock.advance(minutes=5)
+    assert set(outcomes) == {"scheduled"}
+    row = load(factory, delivery_id)
+    assert row.last_error == "the session has started (http_503)"
+    # the coordinator is told, once Slack takes messages again
+    messenger.failures.clear()
+    clock.advance(minutes=5)
+    runner.sweep()
+    [text] = messenger.texts_to("UCOORD")
+    assert "was skipped" in text and "the session has started" in text
+
+
+def test_breaker_pauses_every_send_then_one_probe_reopens_the_flow(factory, clock, alarms) -> None:
+    ids = [notice(factory, clock, f"b{i}") for i in range(6)]
+    failures = [SlackSendError("http_503", permanent=False) for _ in range(4)]
+    messenger = FakeMessenger(failures=failures)
+    breaker = CircuitBreaker(threshold=3, open_for=timedelta(seconds=15))
+    runner = runner_for(factory, clock, messenger, breaker=breaker)
+    assert [runner.deliver(i) for i in ids[:3]] == ["scheduled"] * 3
+    assert runner.slack_state() == "unavailable"
+    # open: nobody claims anything (attempts stay 0), nothing is retried
+    assert runner.deliver(ids[3]) is None
+    assert load(factory, ids[3]).attempts == 0
+    clock.advance(seconds=16)
+    # half-open: the first delivery tried is the probe; it fails and the breaker reopens
+    assert runner.deliver(ids[3]) == "scheduled"
+    assert runner.slack_state() == "unavailable"
+    assert runner.deliver(ids[4]) is None
+    clock.advance(seconds=31)  # open twice as long after a failed probe
+    assert runner.deliver(ids[4]) == "sent"
+    assert runner.slack_state() == "ok"
+    # recovered: what was backing off goes out now, in due order, with the rest
+    assert runner.sweep(grace=timedelta(0)) == [ids[0], ids[1], ids[2], ids[3], ids[5]]
+    assert [m.text for _, m in messenger.sent] == [
+        "hello b4",
+        "hello b0",
+        "hello b1",
+        "hello b2",
+        "hello b3",
+        "hello b5",
+    ]
+
+
+def test_a_database_error_after_slacks_200_sends_nothing_twice(factory, clock, alarms) -> None:
+    delivery_id = notice(factory, clock)
+    messenger = FakeMessenger()
+    sleeps: list[float] = []
+    runner = runner_for(factory, clock, messenger, sleeps=sleeps)
+    engine = factory.kw["bind"]
+    broken = {"left": 4}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _db_restarting(conn, cursor, statement, parameters, context, executemany) -> None:
+        recording = statement.startswith("UPDATE deliveries SET status") and "slack_ts" in statement
+        if recording and broken["left"] > 0:
+            broken["left"] -= 1
+            raise OperationalError(statement, parameters, ConnectionError("db restarting"))
+
+    try:
+        assert runner.deliver(delivery_id) == "sent"
+    finally:
+        event.remove(engine, "before_cursor_execute", _db_restarting)
+    assert len(sleeps) == 4 and sleeps == sorted(sleeps)  # backed off, then recorded
+    row = load(factory, delivery_id)
+    assert row.status == "sent" and row.slack_ts is not None
+    # nothing is left to re-send, however long we wait
+    clock.advance(minutes=10)
+    assert runner.sweep() == []
+    assert messenger.texts_to("U1") == ["hello n1"]
 
 
 def test_lateness_policy_skips_and_escalates(factory, clock, alarms) -> None:
@@ -307,3 +411,25 @@ def test_coordinator_retry_requeues_a_failed_delivery(factory, clock, alarms) ->
     assert runner.retry(delivery_id) is True
     assert runner.retry(delivery_id) is False  # already queued again
     assert runner.deliver(delivery_id) == "sent"
+
+
+def test_a_probe_that_crashes_does_not_keep_the_breaker_shut(factory, clock, alarms) -> None:
+    class Crashing(FakeMessenger):
+        crash = True
+
+        def post(self, target: str, message: OutgoingMessage) -> PostedMessage:
+            if self.crash:
+                self.crash = False
+                raise RuntimeError("a bug, not Slack")
+            return super().post(target, message)
+
+    ids = [notice(factory, clock, f"c{i}") for i in range(2)]
+    breaker = CircuitBreaker(threshold=1, open_for=timedelta(seconds=5))
+    breaker.failure(clock.now())
+    messenger = Crashing()
+    runner = runner_for(factory, clock, messenger, breaker=breaker)
+    clock.advance(seconds=6)
+    with pytest.raises(RuntimeError):
+        runner.deliver(ids[0])
+    assert runner.deliver(ids[1]) == "sent"  # the next probe may go
+    assert runner.slack_state() == "ok"
