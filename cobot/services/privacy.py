@@ -378,10 +378,10 @@ def privacy_report(registry: Registry) -> str:
             lines += [f"  - `{f.column}`: {f.label} ({f.category.value})" for f in decl.fields]
     lines += [
         "",
-        "## Free text that is not one person's personal data",
+        "## Free text and settings that are not one person's personal data",
         "",
-        "Shared project material and technical fields; listed so that every free-text "
-        "column in the database is accounted for.",
+        "Shared project material, coordinators' settings and technical fields; listed so "
+        "that every free-text column in the database is accounted for.",
         "",
     ]
     lines += [f"- `{name}`: {why}" for name, why in sorted(registry.not_personal.items())]

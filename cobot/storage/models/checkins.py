@@ -168,6 +168,10 @@ PRIVACY = (
 )
 
 NOT_PERSONAL = {
+    "checkin_setups.roles": "the roles check-ins are for, chosen by coordinators",
+    "checkin_setups.contacts": (
+        "the Slack ids of the wellbeing contacts coordinators name (a role, not an answer)"
+    ),
     "checkin_setups.support_text": (
         "support information coordinators publish to everyone invited (not about one person)"
     ),

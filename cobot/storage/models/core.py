@@ -229,6 +229,8 @@ PRIVACY = (
 
 NOT_PERSONAL = {
     "deliveries.last_error": "a Slack API error code, never message content",
+    "deliveries.payload": "render parameters: ids only, never an answer",
+    "projects.lead_times": "seconds per lead time",
     "projects.aims": "the project's aims, written by coordinators for every member",
     "projects.agreement": "the group agreement, shared with every member",
     "project_sessions.venue": "where a session is held, shared with its people",

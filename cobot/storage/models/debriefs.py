@@ -214,4 +214,6 @@ PRIVACY = (
     ),
 )
 
-NOT_PERSONAL: dict[str, str] = {}
+NOT_PERSONAL = {
+    "debrief_settings.questions": "the debrief questions, as coordinators worded them",
+}

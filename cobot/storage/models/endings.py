@@ -144,4 +144,6 @@ PRIVACY = (
     ),
 )
 
-NOT_PERSONAL: dict[str, str] = {}
+NOT_PERSONAL = {
+    "endings.questions": "the evaluation questions, as coordinators worded them",
+}
