@@ -395,7 +395,8 @@ def export_markdown(document: dict[str, Any]) -> str:
     lines = [
         "# Your cobot data",
         "",
-        f"Exported {document['exported_at']} for <@{document['user_id']}>. {document['about']}",
+        f"Exported {document['exported_at']} for Slack user {document['user_id']}. "
+        f"{document['about']}",
     ]
     feature = None
     sections: Sequence[dict[str, Any]] = document["sections"]
@@ -419,7 +420,16 @@ def export_markdown(document: dict[str, Any]) -> str:
             for key, value in row.items():
                 if key in ("project", "session") or value in (None, "", []):
                     continue
-                lines.append(f"  - {labels.get(key, key.replace('_', ' '))}: {_md(value)}")
+                label = labels.get(key, key.replace("_", " "))
+                if isinstance(value, dict):
+                    lines.append(f"  - {label}:")
+                    lines += [
+                        f"    - {k.replace('_', ' ')}: {_md(v, indent=6)}"
+                        for k, v in value.items()
+                        if v not in (None, "")
+                    ]
+                else:
+                    lines.append(f"  - {label}: {_md(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -510,12 +520,10 @@ def _parsed(value: Any) -> Any:
         return value
 
 
-def _md(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_md(v)}" for k, v in value.items())
+def _md(value: Any, *, indent: int = 4) -> str:
     if isinstance(value, list):
         return ", ".join(_md(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     # keep multi-line text inside its bullet
-    return str(value).replace("\n", "\n    ")
+    return str(value).replace("\n", "\n" + " " * indent)
