@@ -99,6 +99,18 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class NamedIn:
+    """A coordinators' setting naming people by Slack id (a JSON list): a role someone holds,
+    not their data, so erasure leaves it and tells them."""
+
+    feature: str
+    table: str
+    column: str
+    project: Path
+    because: str
+
+
+@dataclass(frozen=True)
 class Registry:
     """Every feature's declarations, plus the free-text columns that are not personal data."""
 
@@ -107,6 +119,8 @@ class Registry:
     not_personal: Mapping[str, str] = field(default_factory=dict)
     # what stays after erasure whatever the person used, and why
     always_remains: tuple[str, ...] = ()
+    # settings that name people in a role (wellbeing contacts)
+    named_in: tuple[NamedIn, ...] = ()
 
     def declared(self) -> set[str]:
         """Every registered personal column, as "table.column"."""

@@ -21,6 +21,7 @@ from cobot.domain import checkins as checkin_rules
 from cobot.domain.privacy import (
     Declaration,
     Erasure,
+    NamedIn,
     Path,
     Registry,
     Retention,
@@ -35,8 +36,6 @@ ALWAYS_REMAINS = (
     "Word clouds, boat lists, totals and collated summaries already shared stay, as they "
     "cannot be traced to you.",
     "Messages cobot already sent you stay in your Slack DMs; you can delete them there.",
-    "The delivery log keeps when cobot messaged you (never what a message said), so "
-    "coordinators can see reminders went out; it goes when the project's record goes.",
 )
 
 
@@ -98,6 +97,7 @@ def build_registry(metadata: MetaData | None = None) -> Registry:
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},
         always_remains=ALWAYS_REMAINS,
+        named_in=checkins.NAMED_IN,
     )
     check_registry(registry, metadata or Base.metadata)
     return registry
@@ -126,6 +126,11 @@ def check_registry(registry: Registry, metadata: MetaData) -> None:
         table_name, _, column = name.partition(".")
         if column not in _table(metadata, table_name).c:
             raise ValueError(f"{name} is listed as not personal but does not exist")
+    for named in registry.named_in:
+        table = _table(metadata, named.table)
+        if named.column not in table.c:
+            raise ValueError(f"{named.table}.{named.column} does not exist")
+        _resolve(metadata, table, table, named.project)
 
 
 def retention_days(db: Session, project_id: int) -> int:
@@ -205,8 +210,6 @@ class Privacy:
             for decl in self.registry.declarations:
                 if decl.erasure is Erasure.DELETE:
                     doomed[decl.table] = self._ids(db, decl, decl.person, user_id, projects)
-                elif self._exists(db, decl, decl.person, user_id, projects):
-                    remains.append(_capitalised(decl.kept_because))
                 if decl.recipient is None:
                     continue
                 received = self._ids(db, decl, decl.recipient, user_id, projects)
@@ -214,10 +217,23 @@ class Privacy:
                     doomed[decl.table] = sorted({*doomed.get(decl.table, []), *received})
                 elif set(received) - set(doomed.get(decl.table, [])):
                     remains.append(_capitalised(decl.recipient_kept_because))
-            erased = self._delete(db, doomed)
+            remains += [
+                _capitalised(named.because)
+                for named in self.registry.named_in
+                if self._named(db, named, user_id, projects)
+            ]
+            # cancelled first, so the count includes check-ins whose ledger rows then go
             cancelled = deliveries.cancel_target(
                 db, target=user_id, project_ids=list(projects), now=now
             )
+            erased = self._delete(db, doomed)
+            # what is kept, looked at after erasure (erasing may have taken the last row)
+            remains[:0] = [
+                _capitalised(decl.kept_because)
+                for decl in self.registry.declarations
+                if decl.erasure is Erasure.KEEP
+                and self._exists(db, decl, decl.person, user_id, projects)
+            ]
             return Forgotten(
                 erased=tuple(erased),
                 cancelled=len(cancelled),
@@ -283,6 +299,16 @@ class Privacy:
             return False
         _table_, from_, where, _project = self._where_person(decl, path, user_id, projects)
         return db.scalar(select(1).select_from(from_).where(*where).limit(1)) is not None
+
+    def _named(self, db: Session, named: NamedIn, user_id: str, projects: dict[int, str]) -> bool:
+        if not projects:
+            return False
+        table = _table(self._metadata, named.table)
+        from_, project = _resolve(self._metadata, table, table, named.project)
+        lists = db.scalars(
+            select(table.c[named.column]).select_from(from_).where(project.in_(list(projects)))
+        )
+        return any(user_id in (found or []) for found in lists)
 
     def _rows(
         self, db: Session, decl: Declaration, path: Path, user_id: str, projects: dict[int, str]
@@ -385,6 +411,12 @@ def privacy_report(registry: Registry) -> str:
         "",
     ]
     lines += [f"- `{name}`: {why}" for name, why in sorted(registry.not_personal.items())]
+    if registry.named_in:
+        lines += ["", "## Roles people are named in", ""]
+        lines += [
+            f"- `{n.table}.{n.column}` ({n.feature}): on `forget me`, {n.because}"
+            for n in registry.named_in
+        ]
     lines += ["", "## What stays after erasure", ""]
     lines += [f"- {text}" for text in registry.always_remains]
     return "\n".join(lines) + "\n"

@@ -263,9 +263,12 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
     assert evaluation["answers"]["went_well"] == MINE["evaluation"]  # parsed, not a JSON string
 
     with transaction(stack.runtime.factory) as db:  # type: ignore[union-attr]
+        # due later (anything due now may rightly go out before I press the button)
         owed = db.scalars(
             select(Delivery.id).where(
-                Delivery.target == ME, Delivery.status == DeliveryStatus.SCHEDULED
+                Delivery.target == ME,
+                Delivery.status == DeliveryStatus.SCHEDULED,
+                Delivery.due_at > datetime.now(UTC) + timedelta(hours=1),
             )
         ).all()
     assert owed, "the future session's reminders are owed to me"
@@ -285,6 +288,7 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
     said = str(call.args)
     assert "What remains" in said and "cannot be traced to you" in said
     assert "membership" in said and "team's list" in said
+    assert "delivery log" in said and "wellbeing contact" not in said
 
     # no row holds any of my text, encrypted or not; the colleague's own text stays
     stored = every_text(stack)
@@ -299,8 +303,8 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
         statuses = {
             row.id: row.status for row in db.scalars(select(Delivery).where(Delivery.target == ME))
         }
-    assert DeliveryStatus.SCHEDULED not in statuses.values()
-    assert all(statuses.get(i) in (None, DeliveryStatus.CANCELLED) for i in owed)
+    assert DeliveryStatus.SCHEDULED not in statuses.values(), statuses
+    assert all(statuses.get(i) in (None, DeliveryStatus.CANCELLED) for i in owed), statuses
 
     # a second export holds only what was said to remain: membership, the team's action
     before = len(emulator.files)
@@ -312,5 +316,6 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
         "members",
         "session_people",
         "debrief_actions",
+        "deliveries",
     }
     assert THEIRS["action_for_me"] in json.dumps(again, ensure_ascii=False)

@@ -344,3 +344,21 @@ def test_migration_0007_encrypts_existing_action_text_and_downgrade_restores_it(
         assert crypto.decrypt(raw) == "book the big room"
     finally:
         engine.dispose()
+
+
+def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, projects) -> None:
+    with transaction(factory) as db:
+        setup = db.get(CheckinSetup, projects["short"])
+        assert setup is not None
+        setup.contacts = ["UCARE"]
+    privacy = Privacy(factory=factory, clock=clock)
+    done = privacy.forget(team_id="T1", user_id="UCARE")
+    assert done.erased == () and done.cancelled == 0
+    assert any("named wellbeing contact" in line for line in done.remains)
+    # and someone who is no contact is not told they are
+    done = privacy.forget(team_id="T1", user_id="UP1")
+    assert not any("wellbeing contact" in line for line in done.remains)
+    assert done.cancelled == 3  # the next check-in owed in each of the three projects
+    assert {e.feature for e in done.erased} >= {"Wellbeing check-ins", "Endings"}
+    # another workspace's forget me touches nothing here
+    assert privacy.forget(team_id="T2", user_id="UP1").erased == ()

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Link, Path
+from cobot.domain.privacy import Category, Declaration, Field, Link, NamedIn, Path
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -164,6 +164,20 @@ PRIVACY = (
         context=("requested_at",),
         seen_by="you and the project's named wellbeing contacts",
         ledger_subject="checkin_contact",
+    ),
+)
+
+NAMED_IN = (
+    NamedIn(
+        feature=FEATURE,
+        table="checkin_setups",
+        column="contacts",
+        project=Path("project_id"),
+        because=(
+            "you are still a named wellbeing contact, because coordinators choose the "
+            "contacts; ask one to name someone else (`/cobot checkin contacts`), or contact "
+            "requests will still reach you"
+        ),
     ),
 )
 

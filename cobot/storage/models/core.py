@@ -225,6 +225,23 @@ PRIVACY = (
         erasure=Erasure.KEEP,
         kept_because="your place in sessions' lists stays, " + _MEMBERSHIP,
     ),
+    Declaration(
+        feature=FEATURE,
+        table="deliveries",
+        what="The messages cobot sent or owes you: which kind, when (never what they said)",
+        person=Path("target"),
+        project=Path("project_id"),
+        fields=(Field("kind", Category.RECORD, "kind of message"),),
+        context=("due_at", "status", "finished_at"),
+        seen_by="you, and coordinators for the project's reminders (never private kinds)",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "the delivery log keeps when cobot messaged you about the project (never what a "
+            "message said, and nothing of your check-ins), so coordinators can see reminders "
+            "went out; what was still owed to you is cancelled"
+        ),
+    ),
 )
 
 NOT_PERSONAL = {
