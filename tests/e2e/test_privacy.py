@@ -284,7 +284,7 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
         channel_id=CHANNEL,
     )
     assert result.status == 200
-    [call] = emulator.wait_for("response_url", where=lambda c: "Erased" in str(c.args))
+    [call] = emulator.wait_for("response_url", where=lambda c: "Erased everything" in str(c.args))
     said = str(call.args)
     assert "What remains" in said and "cannot be traced to you" in said
     assert "membership" in said and "team's list" in said

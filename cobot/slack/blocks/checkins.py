@@ -702,8 +702,11 @@ def forgotten_text(done: Forgotten) -> str:
     for item in done.erased:
         by_feature[item.feature] = by_feature.get(item.feature, 0) + item.rows
     if by_feature:
-        parts = ", ".join(f"{feature} ({rows})" for feature, rows in by_feature.items())
-        head = f":wastebasket: Erased all your cobot data here: {parts}."
+        parts = ", ".join(
+            f"{feature} ({rows} item{'' if rows == 1 else 's'})"
+            for feature, rows in by_feature.items()
+        )
+        head = f":wastebasket: Erased everything you wrote or chose in cobot here: {parts}."
     else:
         head = ":wastebasket: cobot held no answers of yours here, so nothing needed erasing."
     cancelled = (

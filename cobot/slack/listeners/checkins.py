@@ -158,7 +158,12 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
             "totals for groups of 3 or more, and contact requests (coordinators)",
             summary,
         ),
-        ("my data", "my data", "a file of everything cobot stores about you", my_data),
+        (
+            "my data",
+            "my data",
+            "everything cobot stores about you, as a readable file and JSON",
+            my_data,
+        ),
         ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
     ):
         router.add(

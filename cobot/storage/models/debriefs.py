@@ -190,7 +190,7 @@ PRIVACY = (
         erased_for_recipient=False,
         recipient_kept_because=(
             "actions colleagues set for you are the team's work for the next session and "
-            "stay on the team's list with you as owner; a coordinator can reassign them"
+            "stay on the team's list with you as owner; a coordinator can mark them done"
         ),
     ),
     Declaration(
