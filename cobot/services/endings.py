@@ -199,6 +199,8 @@ class CloseDraft:
     project_name: str
     pending: int
     collection_open: bool
+    # the project's retention setting: personal answers go this many days after closing
+    retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -729,6 +731,7 @@ class Endings:
                 collection_open=ending is not None
                 and ending.started_at is not None
                 and ending.closed_at is None,
+                retention_days=retention_days(db, project.id),
             )
 
     def close_project(self, *, team_id: str, user_id: str, project_id: int) -> ProjectClosed:

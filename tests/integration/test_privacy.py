@@ -362,3 +362,33 @@ def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, proj
     assert {e.feature for e in done.erased} >= {"Wellbeing check-ins", "Endings"}
     # another workspace's forget me touches nothing here
     assert privacy.forget(team_id="T2", user_id="UP1").erased == ()
+
+
+def test_closing_a_project_states_its_own_retention_not_a_fixed_90_days(
+    factory, clock, projects
+) -> None:
+    from cobot.services.endings import Endings
+
+    with transaction(factory) as db:
+        db.add(
+            Member(
+                project_id=projects["open"],
+                user_id="UCOORD",
+                role="coordinator",
+                added_by="UC",
+                added_at=START,
+            )
+        )
+    endings = Endings(factory=factory, clock=clock)
+    draft = endings.close_draft(team_id="T1", channel_id="Copen", user_id="UCOORD")
+    assert draft.retention_days == 30
+    closed = endings.close_project(team_id="T1", user_id="UCOORD", project_id=projects["open"])
+    assert closed.retention_until == clock.now() + timedelta(days=30)
+    # and the purge keeps to the date the coordinator was told
+    privacy = Privacy(factory=factory, clock=clock)
+    clock.advance(days=29)
+    privacy.purge_expired(clock.now())
+    assert counts(factory, projects["open"])["ending_feelings"] == 1
+    clock.advance(days=1)
+    privacy.purge_expired(clock.now())
+    assert counts(factory, projects["open"])["ending_feelings"] == 0
