@@ -1,4 +1,4 @@
-"""Command line: cobot run | db | doctor | keys | demo | emulator."""
+"""Command line: cobot run | db | doctor | keys | demo | emulator | commands | privacy."""
 
 from __future__ import annotations
 
@@ -121,6 +121,11 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings()
     configure_logging("WARNING")
     if args.action == "upgrade":
+        if settings.encryption_keys:
+            from cobot.storage import crypto
+
+            # some migrations encrypt existing values (0007: debrief action text)
+            crypto.configure(list(settings.encryption_keys))
         upgrade(settings.database_url)
         print(f"database upgraded to {head_revision(settings.database_url)}")
         return 0
@@ -263,6 +268,15 @@ def cmd_commands(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(_args: argparse.Namespace) -> int:
+    """Print what cobot stores, who sees it, how long it is kept and how to export or erase
+    it, from the privacy registry (no settings, database or Slack needed)."""
+    from cobot.services.privacy import build_registry, privacy_report
+
+    print(privacy_report(build_registry()), end="")
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     """Run the built-in Slack emulator so `cobot run` can be tried without a Slack account."""
     from cobot.sandbox import SlackEmulator
@@ -326,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("commands", help="print the /cobot command reference").set_defaults(
         func=cmd_commands
     )
+    sub.add_parser(
+        "privacy", help="what cobot stores about people, who sees it, how long (for a DPIA)"
+    ).set_defaults(func=cmd_privacy)
     keys = sub.add_parser("keys", help="encryption keys for personal answers")
     keys.add_argument("action", choices=["new", "rotate"])
     keys.set_defaults(func=cmd_keys)

@@ -31,6 +31,7 @@ from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
 from cobot.services.home import Home, watch_changes
 from cobot.services.ports import Clock, SystemClock
+from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
 from cobot.services.reports import Reports
@@ -142,7 +143,9 @@ class Runtime:
         sessions = Sessions(factory=factory, clock=clock)
         reminders = Reminders(factory=factory, clock=clock)
         debriefs = Debriefs(factory=factory, clock=clock)
-        checkins = Checkins(factory=factory, clock=clock, directory=directory)
+        # export, erasure and retention for every feature, from the privacy registry
+        privacy = Privacy(factory=factory, clock=clock)
+        checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
         endings = Endings(factory=factory, clock=clock)
         reports = Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins)
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)

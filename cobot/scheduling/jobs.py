@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cobot.scheduling import context
 
@@ -49,12 +49,9 @@ def prune_events() -> None:
 
 
 def daily_maintenance() -> None:
-    """Daily: delete personal answers past their retention, re-plan next check-ins."""
+    """Daily: delete every feature's answers past their project's retention, re-plan next
+    check-ins (the privacy registry decides what the purge covers)."""
     service = context.checkins()
     if service is not None:
         purged, planned = service.daily_maintenance()
-        log.info("check-ins: purged %d people's expired data, re-planned %d", purged, planned)
-    endings = context.endings()
-    if endings is not None:
-        gone = endings.purge_expired(datetime.now(UTC))
-        log.info("endings: purged %d people's expired answers", gone)
+        log.info("purged %d expired personal rows, re-planned %d check-ins", purged, planned)

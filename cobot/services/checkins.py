@@ -9,14 +9,13 @@ payloads carry ids only, never an answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +26,7 @@ from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
+from cobot.services.privacy import Forgotten, PersonalData, Privacy
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
@@ -35,7 +35,6 @@ from cobot.storage.models import (
     CheckinSetup,
     CoSession,
     Delivery,
-    Member,
     Project,
     SessionPerson,
 )
@@ -269,23 +268,6 @@ class Summary:
     contact_requests: tuple[ContactAsked, ...]
 
 
-@dataclass(frozen=True)
-class PersonalData:
-    """A person's own data, as a JSON document."""
-
-    filename: str
-    content: str
-
-
-@dataclass(frozen=True)
-class Forgotten:
-    """What erasure removed."""
-
-    enrolments: int
-    answers: int
-    contact_requests: int
-
-
 CheckinPresenter = Callable[[Prompt], OutgoingMessage]
 ContactPresenter = Callable[[ContactNote], OutgoingMessage]
 
@@ -389,11 +371,18 @@ class Checkins:
     """Check-ins for people, set-up and aggregates for coordinators, export and erasure."""
 
     def __init__(
-        self, *, factory: sessionmaker[Session], clock: Clock, directory: Directory
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        directory: Directory,
+        privacy: Privacy | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._directory = directory
+        # export, erasure and retention cover every feature, from the privacy registry
+        self._privacy = privacy or Privacy(factory=factory, clock=clock)
 
     # ------------------------------------------------------------ planning
 
@@ -1114,160 +1103,20 @@ class Checkins:
             return History(projects=tuple(found))
 
     def my_data(self, *, team_id: str, user_id: str) -> PersonalData:
-        """Everything cobot stores about the person (check-ins, memberships, sessions)."""
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            projects = {
-                p.id: p for p in db.scalars(select(Project).where(Project.team_id == team_id)).all()
-            }
-            ids = list(projects)
-            people = db.scalars(
-                select(CheckinPerson).where(
-                    CheckinPerson.user_id == user_id, CheckinPerson.project_id.in_(ids)
-                )
-            ).all()
-            enrolments = []
-            for person in people:
-                answers = db.scalars(
-                    select(CheckinAnswer)
-                    .where(CheckinAnswer.person_id == person.id)
-                    .order_by(CheckinAnswer.asked_on, CheckinAnswer.id)
-                ).all()
-                requests = db.scalars(
-                    select(CheckinContactRequest)
-                    .where(CheckinContactRequest.person_id == person.id)
-                    .order_by(CheckinContactRequest.requested_at)
-                ).all()
-                enrolments.append(
-                    {
-                        "project": projects[person.project_id].name,
-                        "status": person.status,
-                        "consented_at": _iso(person.consented_at),
-                        "time_of_day": person.time_of_day,
-                        "working_days": [rules.DAY_NAMES[d] for d in _days_of(person)],
-                        "after_sessions": person.after_sessions,
-                        "paused_until": _iso(person.paused_until),
-                        "timezone": person.timezone,
-                        "last_checkin_on": _iso(person.last_checkin_on),
-                        "answers": [
-                            {
-                                "date": a.asked_on.isoformat(),
-                                "answered_at": _iso(a.answered_at),
-                                "mood": _mood(a),
-                                "mood_words": rules.MOODS.get(_mood(a)),
-                                "note": a.note,
-                                "role": a.role,
-                            }
-                            for a in answers
-                        ],
-                        "contact_requests": [
-                            {
-                                "requested_at": _iso(r.requested_at),
-                                "shared_mood": r.share_mood,
-                                "shared_note": r.share_note,
-                                "message": r.message,
-                            }
-                            for r in requests
-                        ],
-                    }
-                )
-            members = db.scalars(
-                select(Member).where(Member.user_id == user_id, Member.project_id.in_(ids))
-            ).all()
-            sessions = db.execute(
-                select(CoSession, SessionPerson.role)
-                .join(SessionPerson, SessionPerson.session_id == CoSession.id)
-                .where(SessionPerson.user_id == user_id, CoSession.project_id.in_(ids))
-                .order_by(CoSession.starts_at)
-            ).all()
-            document = {
-                "exported_at": _iso(now),
-                "user_id": user_id,
-                "checkins": enrolments,
-                "memberships": [
-                    {
-                        "project": projects[m.project_id].name,
-                        "role": m.role,
-                        "added_at": _iso(m.added_at),
-                        "briefing_done_at": _iso(m.briefing_done_at),
-                        "training_done_at": _iso(m.training_done_at),
-                        "access_needs_done_at": _iso(m.access_needs_done_at),
-                    }
-                    for m in members
-                ],
-                "sessions": [
-                    {
-                        "project": projects[s.project_id].name,
-                        "title": s.title,
-                        "starts_at": _iso(s.starts_at),
-                        "role": role,
-                    }
-                    for s, role in sessions
-                ],
-            }
-            return PersonalData(
-                filename=f"cobot-my-data-{now:%Y-%m-%d}.json",
-                content=json.dumps(document, indent=2, ensure_ascii=False),
-            )
+        """Everything cobot stores about the person, in every feature (the registry's)."""
+        return self._privacy.my_data(team_id=team_id, user_id=user_id)
 
     def forget(self, *, team_id: str, user_id: str) -> Forgotten:
-        """Erase the person's check-in data in every project of this workspace: enrolments,
-        answers, contact requests, and the ledger rows of their check-ins; nothing more is
-        sent to them or about them."""
-        with transaction(self._factory) as db:
-            ids = list(db.scalars(select(Project.id).where(Project.team_id == team_id)))
-            people = db.scalars(
-                select(CheckinPerson).where(
-                    CheckinPerson.user_id == user_id, CheckinPerson.project_id.in_(ids)
-                )
-            ).all()
-            person_ids = [p.id for p in people]
-            answers = db.scalars(
-                select(CheckinAnswer.id).where(CheckinAnswer.person_id.in_(person_ids))
-            ).all()
-            requests = db.scalars(
-                select(CheckinContactRequest.id).where(
-                    CheckinContactRequest.person_id.in_(person_ids)
-                )
-            ).all()
-            _erase(db, person_ids=person_ids, request_ids=list(requests))
-            return Forgotten(
-                enrolments=len(person_ids), answers=len(answers), contact_requests=len(requests)
-            )
+        """Erase all the person's cobot data in this workspace, every feature, and cancel
+        what is still owed to them; says what remains and why."""
+        return self._privacy.forget(team_id=team_id, user_id=user_id)
 
     # ------------------------------------------------------------ upkeep
 
     def purge_expired(self, now: datetime) -> int:
-        """Delete the check-in data of projects closed more than their retention days ago;
-        returns how many people's data went."""
-        with transaction(self._factory) as db:
-            closed = db.execute(
-                select(Project.id, Project.closed_at, CheckinSetup.retention_days)
-                .outerjoin(CheckinSetup, CheckinSetup.project_id == Project.id)
-                .where(Project.closed_at.is_not(None))
-            ).all()
-            purged = 0
-            for project_id, closed_at, days in closed:
-                keep = timedelta(days=days or rules.DEFAULT_RETENTION_DAYS)
-                if closed_at is None or closed_at + keep > now:
-                    continue
-                person_ids = list(
-                    db.scalars(
-                        select(CheckinPerson.id).where(CheckinPerson.project_id == project_id)
-                    )
-                )
-                if not person_ids:
-                    continue
-                requests = list(
-                    db.scalars(
-                        select(CheckinContactRequest.id).where(
-                            CheckinContactRequest.project_id == project_id
-                        )
-                    )
-                )
-                _erase(db, person_ids=person_ids, request_ids=requests)
-                purged += len(person_ids)
-            return purged
+        """Delete every feature's answers in projects closed longer than their retention
+        setting; returns how many rows went."""
+        return self._privacy.purge_expired(now).rows
 
     def refresh(self, now: datetime) -> int:
         """Invite members added since the last invitation and re-plan everyone's next
@@ -1409,28 +1258,6 @@ def _check_pause(until: date, today: date, *, field: str) -> None:
     message = _pause_error(until, today)
     if message:
         raise InvalidSettings({field: message})
-
-
-def _erase(db: Session, *, person_ids: list[int], request_ids: list[int]) -> None:
-    """Delete check-in rows and the ledger rows about them (cancelling unsent messages)."""
-    if request_ids:
-        db.execute(
-            delete(Delivery).where(
-                Delivery.subject_type == CONTACT_SUBJECT, Delivery.subject_id.in_(request_ids)
-            )
-        )
-        db.execute(delete(CheckinContactRequest).where(CheckinContactRequest.id.in_(request_ids)))
-    if person_ids:
-        db.execute(
-            delete(Delivery).where(
-                Delivery.subject_type == SUBJECT, Delivery.subject_id.in_(person_ids)
-            )
-        )
-        db.execute(
-            delete(CheckinContactRequest).where(CheckinContactRequest.person_id.in_(person_ids))
-        )
-        db.execute(delete(CheckinAnswer).where(CheckinAnswer.person_id.in_(person_ids)))
-        db.execute(delete(CheckinPerson).where(CheckinPerson.id.in_(person_ids)))
 
 
 def _iso(value: datetime | date | None) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, insert, or_, select, true, update
+from sqlalchemy import and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -231,6 +231,41 @@ def cancel_subject(session: Session, *, subject: tuple[str, int], now: datetime)
         row.updated_at = now
         row.finished_at = now
     return [row.id for row in rows]
+
+
+def cancel_target(
+    session: Session, *, target: str, project_ids: Collection[int], now: datetime
+) -> list[int]:
+    """Cancel every not-yet-sent delivery to `target` in these projects (erasure: nothing
+    more goes to a person who asked to be forgotten); returns their ids."""
+    if not project_ids:
+        return []
+    rows = session.scalars(
+        select(Delivery).where(
+            Delivery.target == target,
+            Delivery.project_id.in_(list(project_ids)),
+            Delivery.status == DeliveryStatus.SCHEDULED,
+        )
+    ).all()
+    for row in rows:
+        row.status = DeliveryStatus.CANCELLED
+        row.updated_at = now
+        row.finished_at = now
+    return [row.id for row in rows]
+
+
+def erase_subjects(session: Session, *, subject_type: str, subject_ids: Sequence[int]) -> int:
+    """Delete the ledger rows about these subjects, sent ones included: for private kinds
+    (a check-in, a contact alert) even that a message was owed says something about the
+    person. Unsent ones simply never go (their alarm finds no row). Returns how many."""
+    if not subject_ids:
+        return 0
+    result = session.execute(
+        delete(Delivery).where(
+            Delivery.subject_type == subject_type, Delivery.subject_id.in_(list(subject_ids))
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def move(session: Session, *, delivery: Delivery, due_at: datetime, now: datetime) -> None:

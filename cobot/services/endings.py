@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import endings as rules
@@ -37,6 +37,7 @@ from cobot.services import access, deliveries, reminders
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.privacy import retention_days
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CoSession,
@@ -62,7 +63,6 @@ CELEBRATION = "celebration"
 REFLECTIVE = "reflective"
 EVENT_LENGTH = timedelta(hours=2)
 DEADLINE_TIME = time(17, 0)
-DEFAULT_RETENTION = timedelta(days=90)
 CLOUD_FILENAME = "feelings-word-cloud.png"
 
 
@@ -199,6 +199,8 @@ class CloseDraft:
     project_name: str
     pending: int
     collection_open: bool
+    # the project's retention setting: personal answers go this many days after closing
+    retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -729,6 +731,7 @@ class Endings:
                 collection_open=ending is not None
                 and ending.started_at is not None
                 and ending.closed_at is None,
+                retention_days=retention_days(db, project.id),
             )
 
     def close_project(self, *, team_id: str, user_id: str, project_id: int) -> ProjectClosed:
@@ -755,25 +758,8 @@ class Endings:
                 timezone=project.timezone,
                 cancelled=len(rows),
                 closed_at=now,
-                retention_until=now + DEFAULT_RETENTION,
+                retention_until=now + timedelta(days=retention_days(db, project.id)),
             )
-
-    def purge_expired(self, now: datetime, *, keep: timedelta = DEFAULT_RETENTION) -> int:
-        """Delete ending answers of projects closed more than `keep` ago; returns how many
-        people's answers went (the shared tallies in Slack stay, they name no one)."""
-        with transaction(self._factory) as db:
-            expired = list(
-                db.scalars(
-                    select(Project.id).where(
-                        Project.closed_at.is_not(None), Project.closed_at <= now - keep
-                    )
-                )
-            )
-            gone = 0
-            for table in (EndingFeeling, EndingEvaluation, EndingFollowUp):
-                result = db.execute(delete(table).where(table.project_id.in_(expired)))
-                gone += int(getattr(result, "rowcount", 0) or 0)
-            return gone
 
     # -- rendering at send time ----------------------------------------------------------
 

@@ -250,10 +250,12 @@ def test_my_data_arrives_as_a_file_and_forget_me_erases_everything(
 
     command(slack, "UPART", "my data")
     emulator.wait_for("files.completeUploadExternal")
-    [upload] = emulator.files
+    readable, upload = emulator.files
     assert upload.channels == (emulator.im_channel("UPART"),)
     data = json.loads(upload.content)
-    assert data["checkins"][0]["answers"][0]["mood"] == 3
+    [answer] = next(s["rows"] for s in data["sections"] if s["table"] == "checkin_answers")
+    assert answer["mood"] == "3"
+    assert "mood (1-5): 3" in readable.content.decode()
 
     reply = command(slack, "UPART", "forget me")
     assert blocks.FORGET in json.dumps(reply["blocks"])

@@ -452,7 +452,8 @@ def test_forget_me_leaves_no_rows_in_any_checkin_table(factory, clock, service, 
     agree(service, factory, clock, runner, "UP2")
     assert all(count_rows(factory, t, "UP1") for t in CHECKIN_TABLES)
     done = service.forget(team_id=TEAM, user_id="UP1")
-    assert (done.enrolments, done.answers, done.contact_requests) == (1, 1, 1)
+    erased = {e.what.split(":")[0]: e.rows for e in done.erased}
+    assert [e.rows for e in done.erased] == [1, 1, 1], erased
     for table in CHECKIN_TABLES:
         assert count_rows(factory, table, "UP1") == 0, table
     with transaction(factory) as db:
@@ -505,11 +506,12 @@ def test_my_data_holds_the_persons_own_answers_only(factory, clock, service, run
         delivery_id = agree(service, factory, clock, runner, user)
         service.answer(team_id=TEAM, user_id=user, delivery_id=delivery_id, mood=3)
         service.save_note(team_id=TEAM, user_id=user, delivery_id=delivery_id, note=note)
-    data = json.loads(service.my_data(team_id=TEAM, user_id="UP1").content)
-    [enrolment] = data["checkins"]
-    assert enrolment["answers"][0]["note"] == "mine"
+    data = json.loads(service.my_data(team_id=TEAM, user_id="UP1").json.content)
+    sections = {s["table"]: s["rows"] for s in data["sections"]}
+    [answer] = sections["checkin_answers"]
+    assert answer["note"] == "mine" and answer["mood"] == "3"
     assert "theirs" not in json.dumps(data)
-    assert data["memberships"][0]["role"] == "participant"
+    assert sections["members"][0]["role"] == "participant"
 
 
 def test_the_same_contact_form_submitted_twice_alerts_the_contacts_once(

@@ -14,7 +14,6 @@ from cobot.services.checkins import (
     ContactForm,
     ContactNote,
     ContactRequested,
-    Forgotten,
     History,
     NoteForm,
     PersonSettings,
@@ -25,6 +24,7 @@ from cobot.services.checkins import (
     Summary,
 )
 from cobot.services.ports import OutgoingMessage
+from cobot.services.privacy import Forgotten
 from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 GROUP = "Check-ins"
@@ -681,22 +681,36 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
     """Ask before erasing."""
     return [
         section(
-            ":warning: This erases all your check-in answers, notes, settings and contact "
-            "requests in every project here, and stops your check-ins. It cannot be undone. "
-            "(`/cobot my data` sends you a copy first.)"
+            ":warning: This erases *all your cobot data* in every project here, now: "
+            "check-in answers, notes and contact requests, debriefs, developmental feedback "
+            "you wrote or received, actions you set, session feedback, end-of-project "
+            "feelings, boat, evaluation and follow-up. Messages cobot still owes you are "
+            "cancelled. It cannot be undone. (`/cobot my data` sends you a copy first.)"
         ),
         _actions(
-            "checkins_forget", [button("Erase my check-in data", FORGET, "1", style="danger")]
+            "checkins_forget", [button("Erase all my cobot data", FORGET, "1", style="danger")]
         ),
     ]
 
 
 def forgotten_text(done: Forgotten) -> str:
-    """After erasure."""
-    return (
-        f":wastebasket: Erased: {done.answers} answer{'' if done.answers == 1 else 's'}, "
-        f"{done.contact_requests} contact request"
-        f"{'' if done.contact_requests == 1 else 's'} and your check-in settings in "
-        f"{done.enrolments} project{'' if done.enrolments == 1 else 's'}. cobot will not send "
-        "you check-ins unless you start them again."
+    """After erasure: what went, what was cancelled, what remains and why."""
+    by_feature: dict[str, int] = {}
+    for item in done.erased:
+        by_feature[item.feature] = by_feature.get(item.feature, 0) + item.rows
+    if by_feature:
+        parts = ", ".join(
+            f"{feature} ({rows} item{'' if rows == 1 else 's'})"
+            for feature, rows in by_feature.items()
+        )
+        head = f":wastebasket: Erased everything you wrote or chose in cobot here: {parts}."
+    else:
+        head = ":wastebasket: cobot held no answers of yours here, so nothing needed erasing."
+    cancelled = (
+        f" Cancelled {done.cancelled} message{'' if done.cancelled == 1 else 's'} cobot "
+        "still owed you."
+        if done.cancelled
+        else ""
     )
+    remains = "\n".join(f"• {line}" for line in done.remains)
+    return f"{head}{cancelled}\n*What remains, and why:*\n{remains}"

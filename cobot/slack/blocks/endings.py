@@ -470,7 +470,8 @@ def close_confirm_blocks(draft: CloseDraft) -> list[dict[str, Any]]:
         section(
             f"*Close “{escape(draft.project_name)}”?* Every prompt still scheduled "
             f"({draft.pending}) is cancelled and check-ins stop; the follow-up check-in stays. "
-            "Personal answers are kept for 90 days after closing, then deleted. Export the "
+            f"Personal answers are kept for {draft.retention_days} days after closing (the "
+            "project's retention setting), then deleted. Export the "
             f"report first with `/cobot export`.{extra}"
         ),
         {

@@ -116,16 +116,20 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
             channel = tools.client.conversations_open(users=request.user_id)["channel"]["id"]
             tools.client.files_upload_v2(
                 channel=channel,
-                content=data.content,
-                filename=data.filename,
-                title="Your cobot data",
-                initial_comment="Here is everything cobot stores about you, as JSON.",
+                file_uploads=[
+                    {"content": f.content, "filename": f.filename, "title": f.title}
+                    for f in (data.markdown, data.json)
+                ],
+                initial_comment=(
+                    "Here is everything cobot stores about you, in every feature: a readable "
+                    "file and the same as JSON."
+                ),
             )
         except SlackApiError as exc:
             log.warning("could not send a data export: %s", exc.response.get("error"))
 
     def forget_me(_request: CommandRequest, _tools: Any) -> Reply:
-        return Reply(text="Erase all your check-in data?", blocks=blocks.forget_confirm_blocks())
+        return Reply(text="Erase all your cobot data?", blocks=blocks.forget_confirm_blocks())
 
     for name, usage, summary_line, handler in (
         ("checkin", "checkin", "what check-ins are and the commands for them", overview),
@@ -154,8 +158,13 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
             "totals for groups of 3 or more, and contact requests (coordinators)",
             summary,
         ),
-        ("my data", "my data", "a file of everything cobot stores about you", my_data),
-        ("forget me", "forget me", "erase your check-in data (asks first)", forget_me),
+        (
+            "my data",
+            "my data",
+            "everything cobot stores about you, as a readable file and JSON",
+            my_data,
+        ),
+        ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
     ):
         router.add(
             Subcommand(

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cobot.domain.privacy import Category, Declaration, Field, Link, NamedIn, Path
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -107,3 +108,85 @@ class CheckinContactRequest(Base):
     share_mood: Mapped[bool] = mapped_column(Boolean, default=False)
     share_note: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str | None] = mapped_column(EncryptedText())
+
+
+# ---------------------------------------------------------------- privacy registry
+
+_PERSON = Path("user_id", via=(Link("person_id", "checkin_people"),))
+FEATURE = "Wellbeing check-ins"
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="checkin_people",
+        what="Your check-in enrolment: consent and your own time, days, pause and zone",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("status", Category.CHOICE, "consent and status"),
+            Field("time_of_day", Category.SETTING, "time of day"),
+            Field("working_days", Category.SETTING, "days"),
+            Field("after_sessions", Category.SETTING, "after sessions too"),
+            Field("paused_until", Category.SETTING, "paused until"),
+            Field("timezone", Category.SETTING, "time zone"),
+        ),
+        context=("consented_at", "last_checkin_on", "created_at"),
+        seen_by="you only",
+        ledger_subject="checkin_person",
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="checkin_answers",
+        what="Each check-in answer: how you were feeling (1-5) and an optional note",
+        person=_PERSON,
+        project=Path("project_id"),
+        fields=(
+            Field("mood", Category.WELLBEING, "mood (1-5)"),
+            Field("note", Category.WELLBEING, "note"),
+        ),
+        context=("asked_on", "answered_at", "role"),
+        seen_by=(
+            "you only; coordinators see totals for groups of at least 3 people, never one "
+            "person's answer"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="checkin_contact_requests",
+        what="When you asked a wellbeing contact to get in touch, and what you chose to share",
+        person=_PERSON,
+        project=Path("project_id"),
+        fields=(
+            Field("share_mood", Category.CHOICE, "shared your mood"),
+            Field("share_note", Category.CHOICE, "shared your note"),
+            Field("message", Category.WELLBEING, "message to the contacts"),
+        ),
+        context=("requested_at",),
+        seen_by="you and the project's named wellbeing contacts",
+        ledger_subject="checkin_contact",
+    ),
+)
+
+NAMED_IN = (
+    NamedIn(
+        feature=FEATURE,
+        table="checkin_setups",
+        column="contacts",
+        project=Path("project_id"),
+        because=(
+            "you are still a named wellbeing contact, because coordinators choose the "
+            "contacts; ask one to name someone else (`/cobot checkin contacts`), or contact "
+            "requests will still reach you"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "checkin_setups.roles": "the roles check-ins are for, chosen by coordinators",
+    "checkin_setups.contacts": (
+        "the Slack ids of the wellbeing contacts coordinators name (a role, not an answer)"
+    ),
+    "checkin_setups.support_text": (
+        "support information coordinators publish to everyone invited (not about one person)"
+    ),
+}

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
 from cobot.storage.types import UTCDateTime
 
 NAMING = {
@@ -209,3 +210,70 @@ class SessionPerson(Base):
     role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
 
     session: Mapped[CoSession] = relationship(back_populates="people")
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Projects and sessions"
+_MEMBERSHIP = (
+    "because coordinators manage who is in a project; ask one to remove you, and cobot "
+    "stops inviting you to its sessions"
+)
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="members",
+        what="Your role in a project and your onboarding dates (briefing, training, access needs)",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(Field("role", Category.RECORD, "role"),),
+        context=("added_at", "briefing_done_at", "training_done_at", "access_needs_done_at"),
+        seen_by="the project's members",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because="your project membership and role stay, " + _MEMBERSHIP,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="session_people",
+        what="Which sessions you facilitate or take part in",
+        person=Path("user_id"),
+        project=Path("project_id", via=(Link("session_id", "project_sessions"),)),
+        session=Path("session_id"),
+        fields=(Field("role", Category.RECORD, "facilitator or participant"),),
+        seen_by="the project's members",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because="your place in sessions' lists stays, " + _MEMBERSHIP,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="deliveries",
+        what="The messages cobot sent or owes you: which kind, when (never what they said)",
+        person=Path("target"),
+        project=Path("project_id"),
+        fields=(Field("kind", Category.RECORD, "kind of message"),),
+        context=("due_at", "status", "finished_at"),
+        seen_by="you, and coordinators for the project's reminders (never private kinds)",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "the delivery log keeps when cobot messaged you about the project (never what a "
+            "message said, and nothing of your check-ins), so coordinators can see reminders "
+            "went out; what was still owed to you is cancelled"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "deliveries.last_error": "a Slack API error code, never message content",
+    "deliveries.payload": "render parameters: ids only, never an answer",
+    "projects.lead_times": "seconds per lead time",
+    "projects.aims": "the project's aims, written by coordinators for every member",
+    "projects.agreement": "the group agreement, shared with every member",
+    "project_sessions.venue": "where a session is held, shared with its people",
+    "project_sessions.objectives": "a session's objectives, shared with its people",
+    "project_sessions.agenda_text": "a session's agenda, shared with its people",
+    "project_sessions.notes_text": "a session's notes, shared with its people",
+}

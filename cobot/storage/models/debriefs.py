@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cobot.domain.privacy import Category, Declaration, Field, Link, Path
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -85,7 +86,7 @@ class DebriefAction(Base):
         ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
     )
     owner: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -125,3 +126,94 @@ class ParticipantFeedback(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "user_id", name="uq_participant_feedback_person"),
     )
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Debriefs and session feedback"
+_SESSION_PROJECT = Path("project_id", via=(Link("session_id", "project_sessions"),))
+_BY_DEBRIEF = Link("debrief_id", "debriefs")
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="debriefs",
+        what="Your debrief of a session: what went well, what to change, whose voices, "
+        "and how you felt",
+        person=Path("user_id"),
+        project=_SESSION_PROJECT,
+        session=Path("session_id"),
+        fields=(
+            Field("status", Category.CHOICE, "submitted or skipped"),
+            Field("went_well", Category.FREE_TEXT, "what went well"),
+            Field("change", Category.FREE_TEXT, "what to change"),
+            Field("voices", Category.FREE_TEXT, "whose voices were heard"),
+            Field("feeling", Category.WELLBEING, "how you felt (1-5)"),
+            Field("feeling_words", Category.WELLBEING, "how you felt, in words"),
+        ),
+        context=("created_at", "updated_at"),
+        seen_by=(
+            "you; the session's facilitators and coordinators see the collated summary "
+            "without names; how you felt is yours only"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="debrief_dev_notes",
+        what="Developmental feedback written in a debrief for one named colleague",
+        person=Path("user_id", via=(_BY_DEBRIEF,)),
+        project=Path(
+            "project_id",
+            via=(_BY_DEBRIEF, Link("session_id", "project_sessions")),
+        ),
+        session=Path("session_id", via=(_BY_DEBRIEF,)),
+        fields=(Field("text", Category.FREE_TEXT, "feedback"),),
+        seen_by="its author and the one colleague it is for",
+        recipient=Path("to_user"),
+        recipient_label="Developmental feedback colleagues wrote for you",
+        recipient_sees=True,
+        erased_for_recipient=True,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="debrief_actions",
+        what="Actions you set in a debrief for the next session",
+        person=Path("user_id", via=(_BY_DEBRIEF,)),
+        project=Path("project_id"),
+        session=Path("session_id"),
+        fields=(Field("text", Category.FREE_TEXT, "action"),),
+        context=("status", "created_at", "done_at"),
+        seen_by="the project team (facilitators and coordinators) and the action's owner",
+        recipient=Path("owner"),
+        recipient_label="Actions colleagues set for you",
+        recipient_sees=True,
+        erased_for_recipient=False,
+        recipient_kept_because=(
+            "actions colleagues set for you are the team's work for the next session and "
+            "stay on the team's list with you as owner; a coordinator can mark them done"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="participant_feedback",
+        what="Your feedback on a session: whether you felt heard, what to keep and change",
+        person=Path("user_id"),
+        project=_SESSION_PROJECT,
+        session=Path("session_id"),
+        fields=(
+            Field("heard", Category.CHOICE, "felt heard (1-5)"),
+            Field("keep", Category.FREE_TEXT, "what to keep"),
+            Field("change", Category.FREE_TEXT, "what to change"),
+            Field("named", Category.CHOICE, "put your name to it"),
+        ),
+        context=("created_at", "updated_at"),
+        seen_by=(
+            "you; the session's facilitators get it collated, with your name only if you "
+            "chose to give it"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "debrief_settings.questions": "the debrief questions, as coordinators worded them",
+}

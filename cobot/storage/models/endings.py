@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cobot.domain.privacy import Category, Declaration, Field, Path
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -94,3 +95,55 @@ class EndingFollowUp(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "user_id", name="uq_ending_follow_ups_person"),
     )
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Endings"
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="ending_feelings",
+        what="Your words for how you feel at the end, and the boat your journey was",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("typed", Category.WELLBEING, "what you typed"),
+            Field("words", Category.WELLBEING, "the words counted"),
+            Field("boat", Category.FREE_TEXT, "your boat"),
+        ),
+        context=("role_group", "created_at", "updated_at"),
+        seen_by=(
+            "you; everyone else sees only the word cloud and boats of groups of at least 3 "
+            "people, after the collection closes"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="ending_evaluations",
+        what="Your evaluation: what went well and what could have been done differently",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(Field("answers", Category.FREE_TEXT, "answers", json=True),),
+        context=("role_group", "created_at", "updated_at"),
+        seen_by="you; coordinators see the themes without names, after the collection closes",
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="ending_follow_ups",
+        what="Your reply to the follow-up weeks after the end",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("how", Category.WELLBEING, "how you are"),
+            Field("what_next", Category.FREE_TEXT, "what next"),
+        ),
+        context=("created_at", "updated_at"),
+        seen_by="you only",
+    ),
+)
+
+NOT_PERSONAL = {
+    "endings.questions": "the evaluation questions, as coordinators worded them",
+}

@@ -1,0 +1,150 @@
+"""The privacy registry's vocabulary: what personal data each feature keeps, whose, who sees
+it, how long, and what erasure does with it (pure declarations; services act on them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What kind of personal data a column holds (the DPIA's categories)."""
+
+    WELLBEING = "special category: health and wellbeing"
+    FREE_TEXT = "free text the person wrote"
+    CHOICE = "a choice from a fixed list"
+    SETTING = "a personal setting"
+    RECORD = "a record of taking part"
+
+
+class Erasure(StrEnum):
+    """What `forget me` does with a row that is the person's."""
+
+    DELETE = "deleted"
+    KEEP = "kept"
+
+
+class Retention(StrEnum):
+    """How long rows are kept."""
+
+    # the one rule for every feature's answers: the project's retention setting after it closes
+    PROJECT = "project"
+    # the record of who took part stays with the project (never personal answers)
+    WITH_PROJECT = "with_project"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One join step: this table's `column` refers to `table`.`key`."""
+
+    column: str
+    table: str
+    key: str = "id"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A column, reached from a declared table through zero or more joins."""
+
+    column: str
+    via: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One personal column of a declared table."""
+
+    column: str
+    category: Category
+    label: str
+    # stored as a JSON document: exported parsed
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One table holding personal data, as its feature declares it."""
+
+    feature: str
+    table: str
+    what: str
+    # the Slack user id of the person whose data this is (who wrote or chose it)
+    person: Path
+    # the project the row belongs to (retention and workspace scoping follow it)
+    project: Path
+    fields: tuple[Field, ...]
+    seen_by: str
+    # the session the row is about, when there is one (its title gives the export context)
+    session: Path | None = None
+    # plain columns exported for context (dates, status, role); never someone else's data
+    context: tuple[str, ...] = ()
+    retention: Retention = Retention.PROJECT
+    erasure: Erasure = Erasure.DELETE
+    kept_because: str = ""
+    # someone else the row is written for or about (developmental feedback, an action's owner)
+    recipient: Path | None = None
+    recipient_label: str = ""
+    # the recipient's export holds the row (it was theirs to see)
+    recipient_sees: bool = False
+    # the recipient's `forget me` deletes the row too; otherwise `recipient_kept_because`
+    erased_for_recipient: bool = False
+    recipient_kept_because: str = ""
+    # deliveries ledger rows about a row (subject_type, subject_id = row id) go with it
+    ledger_subject: str | None = None
+
+    def columns(self) -> Iterator[str]:
+        """The declared personal columns."""
+        return (f.column for f in self.fields)
+
+
+@dataclass(frozen=True)
+class NamedIn:
+    """A coordinators' setting naming people by Slack id (a JSON list): a role someone holds,
+    not their data, so erasure leaves it and tells them."""
+
+    feature: str
+    table: str
+    column: str
+    project: Path
+    because: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every feature's declarations, plus the free-text columns that are not personal data."""
+
+    declarations: tuple[Declaration, ...]
+    # "table.column" -> why it is not one person's personal data
+    not_personal: Mapping[str, str] = field(default_factory=dict)
+    # what stays after erasure whatever the person used, and why
+    always_remains: tuple[str, ...] = ()
+    # settings that name people in a role (wellbeing contacts)
+    named_in: tuple[NamedIn, ...] = ()
+
+    def declared(self) -> set[str]:
+        """Every registered personal column, as "table.column"."""
+        return {f"{d.table}.{c}" for d in self.declarations for c in d.columns()}
+
+    def features(self) -> list[str]:
+        """Feature names in declaration order."""
+        seen: list[str] = []
+        for d in self.declarations:
+            if d.feature not in seen:
+                seen.append(d.feature)
+        return seen
+
+    def of(self, feature: str) -> list[Declaration]:
+        """One feature's declarations."""
+        return [d for d in self.declarations if d.feature == feature]
+
+
+def retention_text(retention: Retention) -> str:
+    """How long, in words."""
+    if retention is Retention.PROJECT:
+        return (
+            "while the project runs, then deleted when the project's retention period after "
+            "it closes has passed (its retention setting, 90 days unless a coordinator "
+            "changes it in `/cobot checkin setup`)"
+        )
+    return "as long as the project's record is kept (who took part, never what anyone said)"

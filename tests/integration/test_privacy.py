@@ -1,0 +1,394 @@
+"""Retention from the privacy registry, on a real database with a fake clock: every feature's
+answers go once their project has been closed for its retention setting, and not before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cobot.domain.privacy import Retention
+from cobot.scheduling import context, jobs
+from cobot.services import deliveries
+from cobot.services.checkins import Checkins
+from cobot.services.privacy import Privacy, build_registry
+from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.models import (
+    Base,
+    CheckinAnswer,
+    CheckinContactRequest,
+    CheckinPerson,
+    CheckinSetup,
+    CoSession,
+    Debrief,
+    DebriefAction,
+    DebriefDevNote,
+    Delivery,
+    EndingEvaluation,
+    EndingFeeling,
+    EndingFollowUp,
+    Member,
+    ParticipantFeedback,
+    Project,
+    SessionPerson,
+)
+from tests.fakes import FakeAlarms, FakeClock
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+PURGED_TABLES = sorted(
+    d.table for d in build_registry().declarations if d.retention is Retention.PROJECT
+)
+
+
+@pytest.fixture
+def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = create_db_engine(database_url)
+    deliveries.install_alarm_hook(session_factory(engine), FakeAlarms())
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int:
+    """A project where one person used every feature (one row in each declared table)."""
+    now = START
+    project = Project(
+        team_id="T1",
+        channel_id=f"C{name}",
+        name=name,
+        timezone="UTC",
+        lead_times={},
+        created_by="UCOORD",
+        created_at=now,
+        updated_at=now,
+        status="closed" if closed else "active",
+        closed_at=now if closed else None,
+    )
+    project.members = [Member(user_id="UP1", role="practitioner", added_by="UC", added_at=now)]
+    db.add(project)
+    db.flush()
+    if retention is not None:
+        db.add(
+            CheckinSetup(
+                project_id=project.id, retention_days=retention, updated_by="UC", updated_at=now
+            )
+        )
+    person = CheckinPerson(
+        project_id=project.id, user_id="UP1", status="active", created_at=now, updated_at=now
+    )
+    db.add(person)
+    db.flush()
+    answer = CheckinAnswer(
+        person_id=person.id,
+        project_id=project.id,
+        delivery_id=person.id * 1000 + project.id,
+        asked_on=date(2026, 3, 2),
+        answered_at=now,
+        role="practitioner",
+        mood="2",
+        note="a note",
+    )
+    db.add(answer)
+    db.flush()
+    db.add(
+        CheckinContactRequest(
+            person_id=person.id,
+            project_id=project.id,
+            answer_id=answer.id,
+            requested_at=now,
+            message="call me",
+        )
+    )
+    deliveries.schedule(
+        db,
+        key=f"checkin:{project.id}:UP1",
+        kind="checkin",
+        target="UP1",
+        due_at=now + timedelta(days=200),
+        now=now,
+        project_id=project.id,
+        subject=("checkin_person", person.id),
+    )
+    cosession = CoSession(
+        project_id=project.id,
+        title="Workshop",
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=1),
+        created_by="UC",
+        created_at=now,
+        updated_at=now,
+    )
+    cosession.people = [SessionPerson(user_id="UP1", role="facilitator")]
+    db.add(cosession)
+    db.flush()
+    debrief = Debrief(
+        session_id=cosession.id,
+        user_id="UP1",
+        status="submitted",
+        went_well="well",
+        created_at=now,
+        updated_at=now,
+    )
+    debrief.notes = [DebriefDevNote(to_user="UF2", text="grow")]
+    db.add(debrief)
+    db.flush()
+    db.add(
+        DebriefAction(
+            project_id=project.id,
+            session_id=cosession.id,
+            debrief_id=debrief.id,
+            owner="UP1",
+            text="do it",
+            created_by="UP1",
+            created_at=now,
+        )
+    )
+    db.add(
+        ParticipantFeedback(
+            session_id=cosession.id, user_id="UP2", keep="keep", created_at=now, updated_at=now
+        )
+    )
+    for model in (EndingFeeling, EndingEvaluation, EndingFollowUp):
+        row = model(project_id=project.id, user_id="UP1", created_at=now, updated_at=now)
+        if isinstance(row, EndingFeeling):
+            row.role_group, row.typed, row.words, row.boat = "project_team", "calm", "calm", "raft"
+        elif isinstance(row, EndingEvaluation):
+            row.role_group, row.answers = "project_team", '{"went_well": "all"}'
+        else:
+            row.how, row.what_next = "fine", "rest"
+        db.add(row)
+    db.flush()
+    return project.id
+
+
+def counts(factory: sessionmaker[Session], project_id: int) -> dict[str, int]:
+    """Rows per declared table that belong to the project (through the registry's paths)."""
+    registry = build_registry()
+    found: dict[str, int] = {}
+    with transaction(factory) as db:
+        for decl in registry.declarations:
+            table: Table = Base.metadata.tables[decl.table]
+            if decl.project.via:
+                link = decl.project.via[-1]
+                parent = Base.metadata.tables[link.table]
+                if len(decl.project.via) == 1:
+                    query = (
+                        select(func.count())
+                        .select_from(table.join(parent, table.c[link.column] == parent.c.id))
+                        .where(parent.c.project_id == project_id)
+                    )
+                else:  # dev notes: debrief → session
+                    debriefs = Base.metadata.tables["debriefs"]
+                    query = (
+                        select(func.count())
+                        .select_from(
+                            table.join(debriefs, table.c.debrief_id == debriefs.c.id).join(
+                                parent, debriefs.c.session_id == parent.c.id
+                            )
+                        )
+                        .where(parent.c.project_id == project_id)
+                    )
+            else:
+                query = (
+                    select(func.count()).select_from(table).where(table.c.project_id == project_id)
+                )
+            found[decl.table] = int(db.scalar(query) or 0)
+    return found
+
+
+@pytest.fixture
+def projects(factory: sessionmaker[Session]) -> dict[str, int]:
+    with transaction(factory) as db:
+        return {
+            "short": plant(db, "short", retention=30, closed=True),
+            "default": plant(db, "default", retention=None, closed=True),
+            "open": plant(db, "open", retention=30, closed=False),
+        }
+
+
+def test_every_purged_table_is_planted(factory, projects) -> None:
+    planted = counts(factory, projects["short"])
+    assert all(planted[t] == 1 for t in PURGED_TABLES), planted
+    assert (
+        sorted(
+            [
+                "checkin_people",
+                "checkin_answers",
+                "checkin_contact_requests",
+                "debriefs",
+                "debrief_dev_notes",
+                "debrief_actions",
+                "participant_feedback",
+                "ending_feelings",
+                "ending_evaluations",
+                "ending_follow_ups",
+            ]
+        )
+        == PURGED_TABLES
+    )
+
+
+@pytest.mark.parametrize("table", PURGED_TABLES)
+def test_each_feature_is_purged_by_the_projects_retention_setting(
+    factory, clock, projects, table
+) -> None:
+    privacy = Privacy(factory=factory, clock=clock)
+    clock.advance(days=29)
+    assert privacy.purge_expired(clock.now()).rows == 0
+    assert counts(factory, projects["short"])[table] == 1
+    clock.advance(days=1, seconds=1)  # 30 days after closing: the short project's answers go
+    purged = privacy.purge_expired(clock.now())
+    assert purged.projects == 1 and purged.rows == len(PURGED_TABLES)
+    assert counts(factory, projects["short"])[table] == 0
+    assert counts(factory, projects["default"])[table] == 1  # 90 days by default
+    assert counts(factory, projects["open"])[table] == 1  # still running: kept
+    clock.advance(days=61)
+    assert privacy.purge_expired(clock.now()).projects == 1
+    assert counts(factory, projects["default"])[table] == 0
+    assert counts(factory, projects["open"])[table] == 1
+
+
+def test_daily_maintenance_purges_every_feature_and_keeps_the_record(
+    factory, clock, projects
+) -> None:
+    service = Checkins(factory=factory, clock=clock, directory=_NoZones())
+    context.bind(None, None, service, None)
+    try:
+        clock.advance(days=31)
+        jobs.daily_maintenance()
+    finally:
+        context.bind(None)
+    short = counts(factory, projects["short"])
+    assert all(short[t] == 0 for t in PURGED_TABLES), short
+    assert short["members"] == 1 and short["session_people"] == 1
+    with transaction(factory) as db:
+        ledger = db.scalars(
+            select(Delivery.project_id).where(Delivery.subject_type == "checkin_person")
+        ).all()
+        assert projects["short"] not in ledger and projects["open"] in ledger
+        # the other two projects' answers stay
+        assert db.execute(text("SELECT count(*) FROM checkin_answers")).scalar_one() == 2
+
+
+class _NoZones:
+    def timezone(self, user_id: str) -> str | None:  # noqa: ARG002
+        return None
+
+
+def test_migration_0007_encrypts_existing_action_text_and_downgrade_restores_it(
+    empty_database_url: str,
+) -> None:
+    from alembic import command
+
+    from cobot.storage import crypto
+    from cobot.storage.migrate import alembic_config, upgrade
+
+    upgrade(empty_database_url, "0005")
+    engine = create_db_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            now = START
+            conn.execute(
+                text(
+                    "INSERT INTO projects (id, team_id, channel_id, name, aims, agreement, "
+                    "timezone, lead_times, status, created_by, created_at, updated_at) VALUES "
+                    "(1, 'T1', 'C1', 'P', '', '', 'UTC', '{}', 'active', 'U', :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO project_sessions (id, project_id, kind, title, starts_at, "
+                    "ends_at, venue, objectives, status, revision, created_by, created_at, "
+                    "updated_at, agenda_text, notes_text) VALUES (1, 1, 'workshop', 'W', :now, "
+                    ":now, '', '', 'scheduled', 1, 'U', :now, :now, '', '')"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO debriefs (id, session_id, user_id, status, went_well, change, "
+                    "voices, created_at, updated_at) VALUES (1, 1, 'U', 'submitted', :e, :e, "
+                    ":e, :now, :now)"
+                ),
+                {"now": now, "e": crypto.encrypt("")},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO debrief_actions (id, project_id, session_id, debrief_id, owner, "
+                    "text, status, created_by, created_at) VALUES (1, 1, 1, 1, 'U', "
+                    "'book the big room', 'open', 'U', :now)"
+                ),
+                {"now": now},
+            )
+        upgrade(empty_database_url, "0007")
+        with engine.connect() as conn:
+            raw = conn.execute(text("SELECT text FROM debrief_actions")).scalar_one()
+        assert "big room" not in raw and crypto.decrypt(raw) == "book the big room"
+        with transaction(session_factory(engine)) as db:
+            assert db.scalars(select(DebriefAction.text)).one() == "book the big room"
+        command.downgrade(alembic_config(empty_database_url), "0005")
+        with engine.connect() as conn:
+            raw = conn.execute(text("SELECT text FROM debrief_actions")).scalar_one()
+        assert raw == "book the big room"
+        upgrade(empty_database_url, "0007")  # and up again: encrypted once, not twice
+        with engine.connect() as conn:
+            raw = conn.execute(text("SELECT text FROM debrief_actions")).scalar_one()
+        assert crypto.decrypt(raw) == "book the big room"
+    finally:
+        engine.dispose()
+
+
+def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, projects) -> None:
+    with transaction(factory) as db:
+        setup = db.get(CheckinSetup, projects["short"])
+        assert setup is not None
+        setup.contacts = ["UCARE"]
+    privacy = Privacy(factory=factory, clock=clock)
+    done = privacy.forget(team_id="T1", user_id="UCARE")
+    assert done.erased == () and done.cancelled == 0
+    assert any("named wellbeing contact" in line for line in done.remains)
+    # and someone who is no contact is not told they are
+    done = privacy.forget(team_id="T1", user_id="UP1")
+    assert not any("wellbeing contact" in line for line in done.remains)
+    assert done.cancelled == 3  # the next check-in owed in each of the three projects
+    assert {e.feature for e in done.erased} >= {"Wellbeing check-ins", "Endings"}
+    # another workspace's forget me touches nothing here
+    assert privacy.forget(team_id="T2", user_id="UP1").erased == ()
+
+
+def test_closing_a_project_states_its_own_retention_not_a_fixed_90_days(
+    factory, clock, projects
+) -> None:
+    from cobot.services.endings import Endings
+
+    with transaction(factory) as db:
+        db.add(
+            Member(
+                project_id=projects["open"],
+                user_id="UCOORD",
+                role="coordinator",
+                added_by="UC",
+                added_at=START,
+            )
+        )
+    endings = Endings(factory=factory, clock=clock)
+    draft = endings.close_draft(team_id="T1", channel_id="Copen", user_id="UCOORD")
+    assert draft.retention_days == 30
+    closed = endings.close_project(team_id="T1", user_id="UCOORD", project_id=projects["open"])
+    assert closed.retention_until == clock.now() + timedelta(days=30)
+    # and the purge keeps to the date the coordinator was told
+    privacy = Privacy(factory=factory, clock=clock)
+    clock.advance(days=29)
+    privacy.purge_expired(clock.now())
+    assert counts(factory, projects["open"])["ending_feelings"] == 1
+    clock.advance(days=1)
+    privacy.purge_expired(clock.now())
+    assert counts(factory, projects["open"])["ending_feelings"] == 0
