@@ -1026,11 +1026,15 @@ class Checkins:
         months, or the one month `period` names ("november", "2026-11"; anything else is
         refused with a clear message). Figures follow `disclosure.disclose` and are
         computed once per closed month; the open month shows nothing. Who asked for contact
-        and when goes only to the project's named wellbeing contacts. Never anyone's mood
-        or note."""
+        and when goes only to the project's named wellbeing contacts (who may read the
+        summary even when they are not coordinators). Never anyone's mood or note."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            setup = _setup(db, project.id)
+            is_contact = setup is not None and user_id in (setup.contacts or [])
+            if not is_contact:
+                access.require_coordinator(project, user_id)
             tz = _zone(project.timezone, "UTC")
             published = _publish(db, project, now)
             current = disclosure.current_period(now, tz)
@@ -1042,8 +1046,6 @@ class Checkins:
                 picked = [chosen]
             else:
                 picked = sorted(closed, reverse=True)[:SUMMARY_PERIODS]
-            setup = _setup(db, project.id)
-            is_contact = setup is not None and user_id in (setup.contacts or [])
             asked: list[ContactAsked] = []
             if is_contact:
                 oldest = min(picked, default=current)
