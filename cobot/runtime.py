@@ -147,7 +147,9 @@ class Runtime:
         privacy = Privacy(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
         endings = Endings(factory=factory, clock=clock)
-        reports = Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins)
+        reports = Reports(
+            factory=factory, clock=clock, debriefs=debriefs, checkins=checkins, kinds=kinds
+        )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
         # ending messages (invites, word cloud upload, results, follow-up) render at send time

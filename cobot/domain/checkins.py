@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# aggregates only where at least this many people answered (in that group and period)
-MIN_GROUP = 3
+from cobot.domain.disclosure import MIN_OTHERS, disclose
+
+# aggregates only where at least this many people other than the viewer answered
+MIN_GROUP = MIN_OTHERS
 
 MOODS: dict[int, str] = {1: "Struggling", 2: "Low", 3: "OK", 4: "Good", 5: "Great"}
 MOOD_EMOJI: dict[int, str] = {
@@ -186,7 +188,6 @@ class Aggregate:
     total: GroupFigures | None
     groups: tuple[GroupFigures, ...]
     hidden: tuple[str, ...]
-    people: int
 
 
 def _figures(group: str, rows: Sequence[Answered]) -> GroupFigures:
@@ -201,35 +202,23 @@ def _figures(group: str, rows: Sequence[Answered]) -> GroupFigures:
 
 
 def aggregate(rows: Sequence[Answered]) -> Aggregate:
-    """Figures for the whole and per group, only where at least MIN_GROUP people answered,
-    and never a breakdown whose hidden part (total minus the shown groups) is fewer than
-    MIN_GROUP people: more groups are held back until it is, or only the total is shown.
+    """Figures for the whole and per group, as `disclosure.disclose` allows: nothing under
+    MIN_PEOPLE people, and never a breakdown whose held-back part (total minus the shown
+    groups) is non-empty and under MIN_PEOPLE.
 
     Each person counts in one group (the group of their latest answer in `rows`, which are
     oldest first), so a person who changed role cannot be split across two groups.
     """
-    people = {r.person for r in rows}
-    if len(people) < MIN_GROUP:
-        return Aggregate(total=None, groups=(), hidden=(), people=len(people))
     group_of = {r.person: r.group for r in rows}
     by_group: dict[str, list[Answered]] = {}
     for row in rows:
         by_group.setdefault(group_of[row.person], []).append(row)
     figures = {g: _figures(g, rs) for g, rs in by_group.items()}
-    shown = {g for g, f in figures.items() if f.people >= MIN_GROUP}
-    hidden = set(figures) - shown
-
-    def hidden_people() -> int:
-        return sum(figures[g].people for g in hidden)
-
-    while hidden and hidden_people() < MIN_GROUP and shown:
-        smallest = min(shown, key=lambda g: (figures[g].people, g))
-        shown.discard(smallest)
-        hidden.add(smallest)
-    total = _figures("all", rows)
+    decided = disclose({g: f.people for g, f in figures.items()})
+    if not decided.total:
+        return Aggregate(total=None, groups=(), hidden=())
     return Aggregate(
-        total=total,
-        groups=tuple(figures[g] for g in sorted(shown)),
-        hidden=tuple(sorted(hidden)),
-        people=len(people),
+        total=_figures("all", rows),
+        groups=tuple(figures[g] for g in decided.shown),
+        hidden=decided.held,
     )

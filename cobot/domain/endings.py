@@ -18,10 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cobot.domain.disclosure import MIN_PEOPLE, disclose
 from cobot.domain.roles import Role
 
-# aggregates only where at least this many people answered
-MIN_GROUP = 3
+# aggregates only where at least this many people answered (3 besides whoever looks)
+MIN_GROUP = MIN_PEOPLE
 MAX_WORDS = 3
 MAX_WORD_LENGTH = 40
 MAX_BOAT = 1000
@@ -207,24 +208,13 @@ def check_boat(text: str) -> str:
 
 
 def safe_groups(people: Mapping[str, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Which groups may be shown on their own, and which are held back together.
-
-    A group is shown when at least MIN_GROUP people of it answered. Since the total is
-    shown too, the held-back groups together equal the total minus the shown ones: so
-    while they add up to fewer than MIN_GROUP people, the smallest shown group is held
-    back as well. Held-back groups are then at least MIN_GROUP people together (or all of
-    them, when only the total may be shown). Nothing is shown below MIN_GROUP in total.
-    """
-    present = {g: n for g, n in people.items() if n > 0}
-    if sum(present.values()) < MIN_GROUP:
-        return (), tuple(sorted(present))
-    shown = {g for g, n in present.items() if n >= MIN_GROUP}
-    hidden = set(present) - shown
-    while hidden and sum(present[g] for g in hidden) < MIN_GROUP and shown:
-        smallest = min(shown, key=lambda g: (present[g], g))
-        shown.discard(smallest)
-        hidden.add(smallest)
-    return _ordered(shown), _ordered(hidden)
+    """Which groups may be shown on their own, and which are held back together: the one
+    rule of `disclosure.disclose` (MIN_GROUP people a group, and held-back groups together
+    empty or at least MIN_GROUP, so no subtraction from the total reveals them)."""
+    decided = disclose(people)
+    if not decided.total:
+        return (), _ordered(decided.held)
+    return _ordered(decided.shown), _ordered(decided.held)
 
 
 def _ordered(groups: Iterable[str]) -> tuple[str, ...]:
@@ -281,6 +271,8 @@ class FeelingsTally:
     groups: tuple[GroupWords, ...]
     hidden: tuple[str, ...]
     boats: tuple[GroupBoats, ...]
+    # the collection is still open: only `answers` (how many answered) is filled in
+    open: bool = False
 
     @property
     def shareable(self) -> bool:
@@ -290,6 +282,17 @@ class FeelingsTally:
     def top(self, n: int = TOP_WORDS) -> tuple[tuple[str, int], ...]:
         """The n most common words."""
         return self.counts[:n]
+
+
+def open_tally(answers: int) -> FeelingsTally:
+    """While the collection is open: how many answered, nothing of what they wrote (texts
+    diffed between two views would be attributable to whoever answered in between)."""
+    return FeelingsTally(answers=answers, counts=(), groups=(), hidden=(), boats=(), open=True)
+
+
+def open_themes(people: int) -> EvaluationThemes:
+    """While the collection is open: how many answered, no theme or text."""
+    return EvaluationThemes(people=people, groups=(), hidden=(), open=True)
 
 
 def count_words(words: Iterable[Iterable[str]]) -> tuple[tuple[str, int], ...]:
@@ -435,6 +438,8 @@ class EvaluationThemes:
     people: int
     groups: tuple[GroupThemes, ...]
     hidden: tuple[str, ...]
+    # the collection is still open: only `people` (how many answered) is filled in
+    open: bool = False
 
 
 def common_words(texts: Iterable[str], *, top: int = 5) -> tuple[tuple[str, int], ...]:

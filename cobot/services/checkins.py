@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as rules
+from cobot.domain import disclosure
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.roles import Role
 from cobot.services import access, deliveries, receipts
@@ -36,12 +37,15 @@ from cobot.storage.models import (
     CoSession,
     Delivery,
     Project,
+    PublishedFigure,
     SessionPerson,
 )
 
 CHECKIN = "checkin"
 CONTACT = "checkin_contact"
 KINDS = (CHECKIN, CONTACT)
+# who is enrolled, when they were asked, when a contact was alerted: never in an export
+PRIVATE_KINDS = frozenset(KINDS)
 SUBJECT = "checkin_person"
 CONTACT_SUBJECT = "checkin_contact"
 
@@ -54,8 +58,8 @@ LIVE = (INVITED, ACTIVE)
 MAX_NOTE = 2000
 MAX_SUPPORT = 2900
 MAX_PAUSE = timedelta(days=366)
-MAX_SUMMARY_WEEKS = 52
-DEFAULT_SUMMARY_WEEKS = 4
+# `/cobot checkin summary` without a month shows this many closed months
+SUMMARY_PERIODS = 3
 
 NOT_YOURS = "That check-in is not yours or no longer exists, so nothing was changed."
 
@@ -257,14 +261,27 @@ class ContactAsked:
 
 
 @dataclass(frozen=True)
+class PeriodFigures:
+    """One closed month's published figures: the same for every viewer, for ever."""
+
+    period: str
+    label: str
+    aggregate: rules.Aggregate
+
+
+@dataclass(frozen=True)
 class Summary:
-    """What coordinators see: aggregates safe to show, and who asked for contact when."""
+    """What coordinators see: the published figures of closed months (newest first), the
+    open month (nothing shown for it) and, for the named wellbeing contacts only, who asked
+    for contact and when."""
 
     project_name: str
     timezone: str
-    weeks: int
-    since: datetime
-    aggregate: rules.Aggregate
+    periods: tuple[PeriodFigures, ...]
+    open_period: str
+    open_until: datetime
+    # whether the viewer is a named wellbeing contact (only they see contact requests)
+    is_contact: bool
     contact_requests: tuple[ContactAsked, ...]
 
 
@@ -1040,44 +1057,95 @@ class Checkins:
             return chosen
 
     def summary(
-        self, *, team_id: str, channel_id: str, user_id: str, weeks: int = DEFAULT_SUMMARY_WEEKS
+        self, *, team_id: str, channel_id: str, user_id: str, period: str | None = None
     ) -> Summary:
-        """Aggregates for coordinators: the project and its role groups over the last `weeks`,
-        only where at least 3 people answered and never a split that reveals one by
-        subtraction; plus who asked for contact and when. Never anyone's mood or note."""
-        if not 1 <= weeks <= MAX_SUMMARY_WEEKS:
-            raise AccessError(f"Choose a period of 1 to {MAX_SUMMARY_WEEKS} weeks.")
+        """The published check-in figures for coordinators: the last SUMMARY_PERIODS closed
+        months, or the one month `period` names ("november", "2026-11"; anything else is
+        refused with a clear message). Figures follow `disclosure.disclose` and are
+        computed once per closed month; the open month shows nothing. Who asked for contact
+        and when goes only to the project's named wellbeing contacts (who may read the
+        summary even when they are not coordinators). Never anyone's mood or note."""
         now = self._clock.now()
-        since = now - timedelta(weeks=weeks)
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
-            rows = db.execute(
-                select(CheckinPerson.user_id, CheckinAnswer)
-                .join(CheckinPerson, CheckinPerson.id == CheckinAnswer.person_id)
-                .where(CheckinAnswer.project_id == project.id, CheckinAnswer.answered_at >= since)
-                .order_by(CheckinAnswer.answered_at, CheckinAnswer.id)
-            ).all()
-            answered = [
-                rules.Answered(person=who, group=answer.role, mood=_mood(answer))
-                for who, answer in rows
-            ]
-            asked = db.execute(
-                select(CheckinPerson.user_id, CheckinContactRequest.requested_at)
-                .join(CheckinPerson, CheckinPerson.id == CheckinContactRequest.person_id)
-                .where(
-                    CheckinContactRequest.project_id == project.id,
-                    CheckinContactRequest.requested_at >= since,
-                )
-                .order_by(CheckinContactRequest.requested_at)
-            ).all()
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            setup = _setup(db, project.id)
+            is_contact = setup is not None and user_id in (setup.contacts or [])
+            if not is_contact:
+                access.require_coordinator(project, user_id)
+            tz = _zone(project.timezone, "UTC")
+            published = _publish(db, project, now)
+            current = disclosure.current_period(now, tz)
+            closed = [disclosure.Period.from_key(k) for k in published]
+            if period is not None and period.strip():
+                chosen = disclosure.parse_period(period, closed=closed, current=current)
+                if isinstance(chosen, str):
+                    raise AccessError(chosen)
+                picked = [chosen]
+            else:
+                picked = sorted(closed, reverse=True)[:SUMMARY_PERIODS]
+            asked: list[ContactAsked] = []
+            if is_contact:
+                oldest = min(picked, default=current)
+                since = datetime.combine(oldest.first_day, time()).replace(tzinfo=tz)
+                found = db.execute(
+                    select(CheckinPerson.user_id, CheckinContactRequest.requested_at)
+                    .join(CheckinPerson, CheckinPerson.id == CheckinContactRequest.person_id)
+                    .where(
+                        CheckinContactRequest.project_id == project.id,
+                        CheckinContactRequest.requested_at >= since.astimezone(UTC),
+                    )
+                    .order_by(CheckinContactRequest.requested_at)
+                ).all()
+                asked = [ContactAsked(u, at) for u, at in found]
             return Summary(
                 project_name=project.name,
                 timezone=project.timezone,
-                weeks=weeks,
-                since=since,
-                aggregate=rules.aggregate(answered),
-                contact_requests=tuple(ContactAsked(u, at) for u, at in asked),
+                periods=tuple(
+                    PeriodFigures(p.key, p.label, published[p.key])
+                    for p in sorted(picked, reverse=True)
+                ),
+                open_period=current.label,
+                open_until=current.ends(tz),
+                is_contact=is_contact,
+                contact_requests=tuple(asked),
             )
+
+    def published(self, project_id: int) -> tuple[PeriodFigures, ...]:
+        """Every closed month's published figures of a project, oldest first (the report
+        and its CSVs; the caller checked the reader may see them)."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            project = db.get(Project, project_id)
+            if project is None or _setup(db, project_id) is None:
+                return ()
+            figures = _publish(db, project, now)
+            return tuple(
+                PeriodFigures(k, disclosure.Period.from_key(k).label, figures[k])
+                for k in sorted(figures)
+            )
+
+    def publish_closed(self, now: datetime) -> int:
+        """Compute and store the figures of every month that has closed (the daily job; the
+        reads do it too, on first read after a month ends); returns how many months."""
+        with transaction(self._factory) as db:
+            projects = db.scalars(
+                select(Project).join(CheckinSetup, CheckinSetup.project_id == Project.id)
+            ).all()
+            before = int(
+                db.scalar(
+                    select(func.count(PublishedFigure.id)).where(PublishedFigure.group == ALL)
+                )
+                or 0
+            )
+            for project in projects:
+                _publish(db, project, now)
+            after = int(
+                db.scalar(
+                    select(func.count(PublishedFigure.id)).where(PublishedFigure.group == ALL)
+                )
+                or 0
+            )
+            return after - before
 
     # ------------------------------------------------------------ a person's own data
 
@@ -1148,8 +1216,10 @@ class Checkins:
             return count
 
     def daily_maintenance(self) -> tuple[int, int]:
-        """The daily job: purge expired answers, then refresh plans."""
+        """The daily job: publish the months that closed (before any answer of theirs can
+        be purged), purge expired answers, then refresh plans."""
         now = self._clock.now()
+        self.publish_closed(now)
         return self.purge_expired(now), self.refresh(now)
 
     def send_now(self, *, project_id: int, user_id: str) -> int:
@@ -1175,6 +1245,115 @@ class Checkins:
 
 
 # ---------------------------------------------------------------- module helpers
+
+
+ALL = "all"
+
+
+def _stored(db: Session, project_id: int) -> dict[str, rules.Aggregate]:
+    rows = db.scalars(
+        select(PublishedFigure)
+        .where(PublishedFigure.project_id == project_id)
+        .order_by(PublishedFigure.period, PublishedFigure.group)
+    ).all()
+    by_period: dict[str, list[PublishedFigure]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    found: dict[str, rules.Aggregate] = {}
+    for key, figures in by_period.items():
+        total = next((f for f in figures if f.group == ALL), None)
+        if total is None:
+            continue
+        groups = [f for f in figures if f.group != ALL]
+        found[key] = rules.Aggregate(
+            total=_group_figures(total) if total.shown else None,
+            groups=tuple(_group_figures(f) for f in groups if f.shown and total.shown),
+            hidden=tuple(f.group for f in groups if not f.shown) if total.shown else (),
+        )
+    return found
+
+
+def _group_figures(row: PublishedFigure) -> rules.GroupFigures:
+    return rules.GroupFigures(
+        group=row.group,
+        people=row.people,
+        answers=row.answers,
+        average=row.average,
+        low_answers=row.low_answers,
+    )
+
+
+def _months(db: Session, project: Project, now: datetime) -> list[disclosure.Period]:
+    """The closed months of a project: from its start (or its first answer) to the month
+    it closed in, or to the last month that has ended."""
+    tz = _zone(project.timezone, "UTC")
+    first = db.scalar(
+        select(func.min(CheckinAnswer.asked_on)).where(CheckinAnswer.project_id == project.id)
+    )
+    since = project.created_at.astimezone(tz).date()
+    if first is not None and first < since:
+        since = first
+    months = disclosure.closed_periods(since, now, tz)
+    if project.closed_at is not None:
+        last = disclosure.Period.of(project.closed_at.astimezone(tz).date())
+        months = tuple(p for p in months if p <= last)
+    return list(months)
+
+
+def _publish(db: Session, project: Project, now: datetime) -> dict[str, rules.Aggregate]:
+    """The project's published figures, first computing and storing those of any closed
+    month not yet stored. Stored figures are never recomputed, whatever happens to the
+    answers later (changes to old answers, forget me, retention)."""
+    stored = _stored(db, project.id)
+    if _setup(db, project.id) is None:
+        return stored
+    missing = [p for p in _months(db, project, now) if p.key not in stored]
+    if not missing:
+        return stored
+    # one writer per project: a second reader waits here, then finds the months stored
+    db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    stored = _stored(db, project.id)
+    for period in missing:
+        if period.key in stored:
+            continue
+        rows = db.execute(
+            select(CheckinPerson.user_id, CheckinAnswer)
+            .join(CheckinPerson, CheckinPerson.id == CheckinAnswer.person_id)
+            .where(
+                CheckinAnswer.project_id == project.id,
+                CheckinAnswer.asked_on >= period.first_day,
+                CheckinAnswer.asked_on < period.next().first_day,
+            )
+            .order_by(CheckinAnswer.answered_at, CheckinAnswer.id)
+        ).all()
+        figures = rules.aggregate(
+            [rules.Answered(person=who, group=a.role, mood=_mood(a)) for who, a in rows]
+        )
+        _store(db, project.id, period.key, figures, now)
+        stored[period.key] = figures
+    db.flush()
+    return stored
+
+
+def _store(db: Session, project_id: int, key: str, figures: rules.Aggregate, now: datetime) -> None:
+    def row(group: str, found: rules.GroupFigures | None) -> PublishedFigure:
+        return PublishedFigure(
+            project_id=project_id,
+            period=key,
+            group=group,
+            shown=found is not None,
+            people=found.people if found else 0,
+            answers=found.answers if found else 0,
+            average=found.average if found else 0.0,
+            low_answers=found.low_answers if found else 0,
+            computed_at=now,
+        )
+
+    db.add(row(ALL, figures.total))
+    for group in figures.groups:
+        db.add(row(group.group, group))
+    for name in figures.hidden:
+        db.add(row(name, None))
 
 
 def _consent_asked(db: Session, person: CheckinPerson, current: int) -> bool:
@@ -1284,6 +1463,6 @@ def checkin_kinds(
         return present_contact(note) if note is not None else None
 
     return (
-        DeliveryKind(name=CHECKIN, render=render_checkin, escalate=False),
-        DeliveryKind(name=CONTACT, render=render_contact),
+        DeliveryKind(name=CHECKIN, render=render_checkin, escalate=False, private=True),
+        DeliveryKind(name=CONTACT, render=render_contact, private=True),
     )

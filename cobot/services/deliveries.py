@@ -54,6 +54,8 @@ class DeliveryKind:
     render: Renderer
     lateness: LatenessPolicy = ALWAYS_USEFUL
     escalate: bool = True
+    # about one person's private life (e.g. their check-ins): never listed in exports
+    private: bool = False
 
 
 @dataclass
@@ -71,6 +73,10 @@ class DeliveryKinds:
     def get(self, name: str) -> DeliveryKind | None:
         """The kind called `name`, if registered."""
         return self.kinds.get(name)
+
+    def private(self) -> frozenset[str]:
+        """The names of the kinds a feature marked private."""
+        return frozenset(k.name for k in self.kinds.values() if k.private)
 
 
 @dataclass(frozen=True)

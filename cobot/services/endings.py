@@ -279,20 +279,30 @@ Presenter = Callable[[EndingNote], OutgoingMessage]
 # ---------------------------------------------------------------- reading answers
 
 
+def _collection_closed(db: Session, project_id: int) -> bool:
+    ending = db.get(Ending, project_id)
+    return ending is not None and ending.closed_at is not None
+
+
 def feelings_tally(db: Session, project_id: int) -> FeelingsTally:
-    """The shareable tally of a project's feelings (for the channel, the report, the CLI)."""
+    """The shareable tally of a project's feelings (for the channel, the report, the CLI):
+    words and boats only once the collection has closed, before that only how many
+    answered."""
     rows = db.scalars(
         select(EndingFeeling)
         .where(EndingFeeling.project_id == project_id)
         .order_by(EndingFeeling.id)
     ).all()
+    if not _collection_closed(db, project_id):
+        return rules.open_tally(len(rows))
     return rules.tally(
         [FeelingAnswer(group=r.role_group, words=tuple(r.words.split()), boat=r.boat) for r in rows]
     )
 
 
 def evaluation_themes(db: Session, project_id: int) -> EvaluationThemes:
-    """The evaluation collated by safe group."""
+    """The evaluation collated by safe group, texts sorted (never in the order written);
+    once the collection has closed, before that only how many answered."""
     ending = db.get(Ending, project_id)
     questions = rules.questions_from_json(ending.questions if ending else None)
     rows = db.scalars(
@@ -300,6 +310,8 @@ def evaluation_themes(db: Session, project_id: int) -> EvaluationThemes:
         .where(EndingEvaluation.project_id == project_id)
         .order_by(EndingEvaluation.id)
     ).all()
+    if ending is None or ending.closed_at is None:
+        return rules.open_themes(len(rows))
     answers = [EvaluationAnswer(group=r.role_group, answers=_answers(r)) for r in rows]
     return rules.collate_evaluation(answers, questions)
 
@@ -582,7 +594,7 @@ class Endings:
                 raise AccessError("Only members of this project can see how it ended.")
             ending = db.get(Ending, project.id)
             closed = ending.closed_at if ending else None
-            tally = feelings_tally(db, project.id) if closed is not None else rules.tally([])
+            tally = feelings_tally(db, project.id)
             return FeelingsView(
                 project_name=project.name,
                 started=ending is not None and ending.started_at is not None,

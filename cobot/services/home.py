@@ -69,7 +69,6 @@ NEXT_SESSIONS = 5
 MAX_ITEMS = 12
 MAX_FAILURES = 5
 TREND_ANSWERS = 12
-WELLBEING_WEEKS = 4
 # an agenda shows as an open item this long before its deadline
 AGENDA_HORIZON = timedelta(days=7)
 # debriefs and notes still open this long after the session stay on the list
@@ -198,8 +197,11 @@ class CoordinatorView:
     failures: tuple[Failure, ...]
     failures_total: int
     checkins_on: bool
+    # the last closed month's published figures ("" / None: no month has ended yet)
     wellbeing: checkin_rules.Aggregate | None = None
-    wellbeing_weeks: int = WELLBEING_WEEKS
+    wellbeing_period: str = ""
+    # the open month, whose figures appear once it ends
+    wellbeing_open: str = ""
 
 
 @dataclass(frozen=True)
@@ -330,18 +332,24 @@ class Home:
     def _with_wellbeing(
         self, view: CoordinatorView, team_id: str, user_id: str, projects: dict[int, Project]
     ) -> CoordinatorView:
-        """Only the check-ins service's aggregate, which holds back groups under 3."""
+        """The last closed month's published figures, the same the summary and the report
+        show (cobot/domain/disclosure.py decides them), never a window of live data."""
         assert self._checkins is not None
         try:
             summary: Summary = self._checkins.summary(
                 team_id=team_id,
                 channel_id=projects[view.project_id].channel_id,
                 user_id=user_id,
-                weeks=WELLBEING_WEEKS,
             )
         except AccessError:
             return view
-        return _replace_wellbeing(view, summary.aggregate)
+        latest = summary.periods[0] if summary.periods else None
+        return replace(
+            view,
+            wellbeing=latest.aggregate if latest else None,
+            wellbeing_period=latest.label if latest else "",
+            wellbeing_open=summary.open_period,
+        )
 
     def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
         """A project's aims and group agreement, for its members."""
@@ -873,12 +881,6 @@ def _coordinator_view(
         failures_total=int(failures_total or 0),
         checkins_on=setup is not None and setup.enabled,
     )
-
-
-def _replace_wellbeing(
-    view: CoordinatorView, aggregate: checkin_rules.Aggregate
-) -> CoordinatorView:
-    return replace(view, wellbeing=aggregate)
 
 
 # ---------------------------------------------------------------- noticing changes

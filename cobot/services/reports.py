@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import endings as rules
-from cobot.domain.checkins import Aggregate
+from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.endings import EvaluationThemes, FeelingsTally
 from cobot.domain.roles import Role
 from cobot.services import access
 from cobot.services.access import AccessError
-from cobot.services.checkins import Checkins
+from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
 from cobot.services.debriefs import Debriefs
+from cobot.services.deliveries import DeliveryKinds
 from cobot.services.endings import (
     CLOUD_FILENAME,
     evaluation_themes,
@@ -36,7 +37,6 @@ from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, EndingFollowUp, Project
 
 REPORT_FILENAME = "project-report.md"
-WELLBEING_WEEKS = 52
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ class ReportSnapshot:
     deliveries: tuple[DeliveryRow, ...]
     # None: not available (the debriefs or check-ins service refused, e.g. a closed project)
     debriefs: tuple[DebriefRow, ...] | None
-    wellbeing: Aggregate | None
+    # the published figures of each closed month, oldest first (empty: check-ins not used)
+    wellbeing: tuple[PeriodFigures, ...]
     feelings: FeelingsTally
     cloud_filename: str | None
     themes: EvaluationThemes
@@ -108,11 +109,16 @@ class Reports:
         clock: Clock,
         debriefs: Debriefs,
         checkins: Checkins,
+        kinds: DeliveryKinds | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._debriefs = debriefs
         self._checkins = checkins
+        self._kinds = kinds
+
+    def _private_kinds(self) -> frozenset[str]:
+        return PRIVATE_KINDS | (self._kinds.private() if self._kinds else frozenset())
 
     def export(self, *, team_id: str, channel_id: str, user_id: str) -> list[tuple[str, bytes]]:
         """The export files for a coordinator of the channel's project (active or closed)."""
@@ -137,6 +143,7 @@ class Reports:
             ("debriefs.csv", debriefs_csv(snap).encode()),
             ("evaluation.csv", evaluation_csv(snap).encode()),
             ("feelings.csv", feelings_csv(snap).encode()),
+            ("wellbeing.csv", wellbeing_csv(snap).encode()),
         ]
         if snap.cloud_filename is not None:
             files.append((snap.cloud_filename, rules.cloud_png(snap.feelings.counts)))
@@ -153,7 +160,12 @@ class Reports:
             team_id, channel_id = project.team_id, project.channel_id
             sessions = tuple(_session_row(s) for s in _sessions(db, project.id))
             rows = db.scalars(
-                select(Delivery).where(Delivery.project_id == project.id).order_by(Delivery.id)
+                select(Delivery)
+                .where(
+                    Delivery.project_id == project.id,
+                    Delivery.kind.not_in(sorted(self._private_kinds())),
+                )
+                .order_by(Delivery.id)
             ).all()
             delivered = tuple(
                 DeliveryRow(
@@ -180,7 +192,7 @@ class Reports:
             name, zone, aims = project.name, project.timezone, project.aims
             status, closed_at = project.status, project.closed_at
         debriefs = self._debrief_rows(team_id, channel_id, coordinator)
-        wellbeing = self._wellbeing(team_id, channel_id, coordinator)
+        wellbeing = self._checkins.published(project_id)
         return ReportSnapshot(
             project_name=name,
             timezone=zone,
@@ -217,15 +229,6 @@ class Reports:
             )
             for c in sorted(view.sessions, key=lambda c: c.session.starts_at)
         )
-
-    def _wellbeing(self, team_id: str, channel_id: str, user_id: str) -> Aggregate | None:
-        try:
-            summary = self._checkins.summary(
-                team_id=team_id, channel_id=channel_id, user_id=user_id, weeks=WELLBEING_WEEKS
-            )
-        except AccessError:
-            return None
-        return summary.aggregate
 
 
 def _sessions(db: Session, project_id: int) -> Sequence[CoSession]:
@@ -375,6 +378,19 @@ def feelings_csv(snap: ReportSnapshot) -> str:
     return _csv(["group", "word", "count"], rows)
 
 
+def wellbeing_csv(snap: ReportSnapshot) -> str:
+    """The published check-in figures: one row per closed month and shown group (the same
+    figures the summary and Home show; months with nothing to show have no rows)."""
+    rows: list[tuple[object, ...]] = []
+    for period in snap.wellbeing:
+        agg = period.aggregate
+        if agg.total is None:
+            continue
+        for f in (agg.total, *agg.groups):
+            rows.append((period.period, f.group, f.people, f.answers, f.average, f.low_answers))
+    return _csv(["month", "group", "people", "answers", "average_mood", "low_answers"], rows)
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
@@ -422,28 +438,44 @@ def build_report(snap: ReportSnapshot) -> str:
         ]
         lines.append("")
     lines += ["## Wellbeing (aggregate)", ""]
-    agg = snap.wellbeing
-    if agg is None or agg.total is None:
-        lines += [
-            f"Not shown: check-ins were off, not available, or fewer than {rules.MIN_GROUP} "
-            "people answered.",
-            "",
-        ]
+    if not snap.wellbeing:
+        lines += ["Not shown: check-ins were off, or no month has ended since they started.", ""]
     else:
         lines += [
-            f"Over the last {WELLBEING_WEEKS} weeks: {agg.total.people} people, "
-            f"{agg.total.answers} check-ins, average mood {agg.total.average} of 5, "
-            f"{agg.total.low_answers} low answers.",
+            f"Published once per calendar month after it ended, for groups of at least "
+            f"{MIN_PEOPLE} people.",
             "",
+            "| Month | People | Check-ins | Average mood (of 5) | Low answers |",
+            "|---|---|---|---|---|",
         ]
-        for g in agg.groups:
-            lines.append(f"- {g.group}: {g.people} people, average {g.average}")
-        if agg.hidden:
-            lines.append(f"- groups shown only together: {', '.join(agg.hidden)}")
+        notes: list[str] = []
+        for period in snap.wellbeing:
+            agg = period.aggregate
+            if agg.total is None:
+                lines.append(f"| {period.label} | fewer than {MIN_PEOPLE} | – | – | – |")
+                continue
+            t = agg.total
+            lines.append(
+                f"| {period.label} | {t.people} | {t.answers} | {t.average} | {t.low_answers} |"
+            )
+            for g in agg.groups:
+                notes.append(f"- {period.label}, {g.group}: {g.people} people, average {g.average}")
+            if agg.hidden:
+                notes.append(
+                    f"- {period.label}, counted only in the whole: {', '.join(agg.hidden)}"
+                )
         lines.append("")
+        if notes:
+            lines += [*notes, ""]
     lines += ["## How we feel at the end", ""]
     tally = snap.feelings
-    if not tally.shareable:
+    if tally.open:
+        lines += [
+            f"The collection is still open ({tally.answers} answered so far): words and boats "
+            "are shown once it closes.",
+            "",
+        ]
+    elif not tally.shareable:
         lines += [f"Fewer than {rules.MIN_GROUP} people answered, so nothing is shown.", ""]
     else:
         if snap.cloud_filename:
@@ -468,7 +500,13 @@ def build_report(snap: ReportSnapshot) -> str:
                 lines.append("")
     lines += ["## Evaluation", ""]
     themes = snap.themes
-    if not themes.groups:
+    if themes.open:
+        lines += [
+            f"The collection is still open ({themes.people} answered so far): themes and "
+            "answers are shown once it closes.",
+            "",
+        ]
+    elif not themes.groups:
         lines += [
             f"{themes.people} people answered; themes are shown once at least "
             f"{rules.MIN_GROUP} have.",
@@ -510,4 +548,5 @@ __all__ = [
     "facilitation_csv",
     "feelings_csv",
     "sessions_csv",
+    "wellbeing_csv",
 ]

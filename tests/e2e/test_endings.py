@@ -165,8 +165,8 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
         raw = db.execute(sql("SELECT typed FROM ending_feelings")).scalars().first()
         assert raw is not None and "grateful" not in str(raw)  # encrypted at rest
 
-    # the evaluation: three participants answer
-    for user in ("UP1", "UP2", "UP3"):
+    # the evaluation: four participants answer (written in this order)
+    for user in ("UP3", "UP1", "UP4", "UP2"):
         invite = dm_with(emulator, user, blocks.OPEN_EVALUATION)
         modal = open_modal(slack, emulator, user, invite, blocks.OPEN_EVALUATION)
         result = slack.view_submission(
@@ -175,9 +175,24 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
             values=values(went_well={"type": "plain_text_input", "value": f"Being heard ({user})"}),
         )
         assert result.status == 200
-    themes = command(slack, "UCOORD", "evaluation")
-    said = json.dumps(themes)
-    assert "Being heard (UP1)" in said and "<@UP1>" not in said
+        # while the collection is open: how many answered, never a text (two views diffed
+        # around one answer would tie that text to whoever answered in between)
+        said = json.dumps(command(slack, "UCOORD", "evaluation"))
+        assert "answered so far" in said and "Being heard" not in said
+    # nor the export: no evaluation, feelings words or boats before the close
+    command(slack, "UCOORD", "export")
+    emulator.wait_for("files.completeUploadExternal")
+    early = {
+        f.filename: f.content.decode()
+        for f in emulator.files
+        if f.filename.endswith((".csv", ".md"))
+    }
+    assert "15 answered so far" in early["project-report.md"]
+    for text in ("Being heard", "A raft", "A dinghy", "A warship", "grateful", "proud"):
+        assert all(text not in content for content in early.values()), text
+    assert list(csv.DictReader(io.StringIO(early["evaluation.csv"]))) == []
+    assert list(csv.DictReader(io.StringIO(early["feelings.csv"]))) == []
+    assert "feelings-word-cloud.png" not in {f.filename for f in emulator.files}
 
     # close: the image goes up once, a valid PNG; counts match the answers
     assert "Only coordinators" in command(slack, "UP1", "ending close")["text"]
@@ -193,11 +208,16 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     assert "A raft that became a ship" in text and "<@" not in text
     assert "already closed" in command(slack, "UCOORD", "ending close")["text"]
     stack.runtime.runner.sweep()
-    [image] = emulator.files
-    assert image.channels == (CHANNEL,)
+    emulator.wait_for("files.completeUploadExternal", count=2)
+    [image] = [f for f in emulator.files if f.channels == (CHANNEL,)]
     assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert Image.open(io.BytesIO(image.content)).format == "PNG"
-    assert len(emulator.calls_to("files.completeUploadExternal")) == 1
+    assert len(emulator.calls_to("files.completeUploadExternal")) == 2  # the export, the image
+
+    # after the close: the texts, all at once, sorted (not in the order they came in)
+    said = json.dumps(command(slack, "UCOORD", "evaluation"))
+    order = [said.index(f"Being heard ({u})") for u in ("UP1", "UP2", "UP3", "UP4")]
+    assert order == sorted(order) and "<@UP1>" not in said
 
     feelings = command(slack, "UP4", "feelings")
     assert image.id in json.dumps(feelings) and "grateful (13)" in json.dumps(feelings)
@@ -210,7 +230,7 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     # export: the report and CSVs arrive in the coordinator's DM
     assert "Only coordinators" in command(slack, "UP1", "export")["text"]
     command(slack, "UCOORD", "export")
-    emulator.wait_for("files.completeUploadExternal", count=2)
+    emulator.wait_for("files.completeUploadExternal", count=3)
     exported = {f.filename: f.content for f in emulator.files if f.id != image.id}
     report = exported["project-report.md"].decode()
     assert "# Recovery framework: project report" in report
@@ -229,7 +249,8 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
         "attempts",
     }
     evaluation = list(csv.DictReader(io.StringIO(exported["evaluation.csv"].decode())))
-    assert {r["answer"] for r in evaluation} >= {"Being heard (UP1)", "Being heard (UP3)"}
+    answers = [r["answer"] for r in evaluation]
+    assert answers == [f"Being heard (UP{i})" for i in range(1, 5)]  # sorted by text
     assert "feelings-word-cloud.png" in exported
 
     # celebration and final debrief were planned like any session, reminders included

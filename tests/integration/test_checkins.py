@@ -416,23 +416,43 @@ def answer_all(service, factory, clock, runner, users, mood: int) -> None:
         service.answer(team_id=TEAM, user_id=user, delivery_id=delivery_id, mood=mood)
 
 
-def test_coordinators_see_aggregates_only_from_three_people(
+def test_coordinators_see_figures_of_closed_months_only_from_four_people(
     factory, clock, service, runner
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
-    answer_all(service, factory, clock, runner, ("UP1", "UP2"), 2)
-    hidden = service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD", weeks=4)
-    assert hidden.aggregate.total is None and hidden.aggregate.groups == ()
-    answer_all(service, factory, clock, runner, ("UP3", "UP4", "UF1", "UF2", "USTEER"), 4)
-    shown = service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD", weeks=4)
-    agg = shown.aggregate
-    assert agg.total is not None and agg.total.people == 7
-    # steering (1 person) and practitioners (2) are hidden together (3 people): participants show
-    assert [g.group for g in agg.groups] == ["participant"]
-    assert set(agg.hidden) == {"practitioner", "steering"}
+    answer_all(service, factory, clock, runner, ("UP1", "UP2", "UP3"), 4)
+    answer_all(service, factory, clock, runner, ("UP4", "UF1", "UF2", "USTEER"), 2)
+    during = service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD")
+    # March is open: nothing, however many answered
+    assert during.periods == () and during.open_period == "March 2026"
+    # London is on BST from 29 March: April begins at 23:00 UTC on 31 March
+    clock.current = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+    after = service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD")
+    [march] = after.periods
+    agg = march.aggregate
+    assert march.label == "March 2026" and agg.total is not None and agg.total.people == 7
+    assert agg.total.average == round((3 * 4 + 4 * 2) / 7, 1)
+    # participants (4) could show, but practitioners (2) and steering (1) would be a
+    # remainder of 3: so only the whole is shown
+    assert agg.groups == () and set(agg.hidden) == {"participant", "practitioner", "steering"}
+    # the stored figure never changes: an erasure afterwards leaves it as it was
+    service.forget(team_id=TEAM, user_id="UP1")
+    assert service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD") == after
+    named = service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD", period="march")
+    assert named.periods == after.periods
+    # contact requests: only for the named wellbeing contacts (UCARE), not coordinators
+    assert not after.is_contact and after.contact_requests == ()
+    assert service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCARE").is_contact
+    for bad, says in (
+        ("april", "no figures for April"),
+        ("2026-04", "has not ended"),
+        ("4", "Name a month"),
+    ):
+        with pytest.raises(AccessError, match=says):
+            service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UCOORD", period=bad)
     with pytest.raises(NotCoordinator):
-        service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UP1", weeks=4)
+        service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UP1")
 
 
 def test_forget_me_leaves_no_rows_in_any_checkin_table(factory, clock, service, runner) -> None:

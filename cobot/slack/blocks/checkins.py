@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cobot.domain import checkins as rules
+from cobot.domain.disclosure import MIN_OTHERS, MIN_PEOPLE
 from cobot.domain.roles import Role
 from cobot.services.checkins import (
     Answer,
@@ -16,6 +17,7 @@ from cobot.services.checkins import (
     ContactRequested,
     History,
     NoteForm,
+    PeriodFigures,
     PersonSettings,
     Planned,
     Prompt,
@@ -48,7 +50,6 @@ SETUP_MODAL = "checkins_setup_modal"
 INPUT = "input"
 
 CONTACTS_USAGE = "Usage: `/cobot checkin contacts @a @b` (coordinators)."
-SUMMARY_USAGE = "Usage: `/cobot checkin summary [weeks]`, e.g. `/cobot checkin summary 4`."
 
 
 def _actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -630,51 +631,86 @@ def _group_label(value: str) -> str:
         return "Former members"
 
 
-def summary_text(summary: Summary) -> str:
-    """Aggregates for coordinators; never one person's answer."""
-    head = (
-        f"*Check-ins in {escape(summary.project_name)}*, the last {summary.weeks} "
-        f"week{'' if summary.weeks == 1 else 's'} (since "
-        f"{slack_date(summary.since, summary.timezone, with_time=False)})"
-    )
-    agg = summary.aggregate
-    lines = [head]
-    if agg.total is None:
+def figures_lines(aggregate: rules.Aggregate) -> list[str]:
+    """One closed month's published figures as lines (the summary, Home): the whole project,
+    the groups shown on their own, which groups are only in the total."""
+    if aggregate.total is None:
+        return [
+            f"Fewer than {MIN_PEOPLE} people answered, so nothing is shown: with fewer than "
+            f"{MIN_OTHERS} people besides whoever looks, figures could reveal someone's answers."
+        ]
+    lines = [f"*Whole project:* {_figures(aggregate.total)}"]
+    lines.extend(f"• {_group_label(g.group)}: {_figures(g)}" for g in aggregate.groups)
+    if aggregate.hidden:
         lines.append(
-            f"Fewer than {rules.MIN_GROUP} people answered in this period, so nothing is shown: "
-            "small numbers could reveal someone's answers."
+            f"Counted only in the whole (groups under {MIN_PEOPLE} people, and any group "
+            "that would let them be worked out): "
+            + ", ".join(_group_label(g) for g in aggregate.hidden)
+            + "."
         )
-    else:
-        lines.append(f"*Whole project:* {_figures(agg.total)}")
-        for group in agg.groups:
-            lines.append(f"• {_group_label(group.group)}: {_figures(group)}")
-        if agg.hidden:
-            lines.append(
-                f"Groups with fewer than {rules.MIN_GROUP} people are combined out of the "
-                "breakdown (with any group that would let them be worked out): "
-                + ", ".join(_group_label(g) for g in agg.hidden)
-                + "."
-            )
-    if summary.contact_requests:
-        lines.append("*Asked for someone to get in touch*")
-        lines.extend(
+    return lines
+
+
+def _open_line(summary: Summary) -> str:
+    return (
+        f"_Figures for {summary.open_period} appear once it ends "
+        f"({slack_date(summary.open_until, summary.timezone, with_time=False)}), and never "
+        "change afterwards._"
+    )
+
+
+def _period_text(period: PeriodFigures) -> str:
+    return "\n".join([f"*{period.label}*", *figures_lines(period.aggregate)])
+
+
+def _contacts_text(summary: Summary) -> str | None:
+    if not summary.is_contact:
+        return None
+    if not summary.contact_requests:
+        return "Nobody asked for someone to get in touch in these months."
+    return "\n".join(
+        ["*Asked for someone to get in touch* (you are a named wellbeing contact)"]
+        + [
             f"• <@{c.user_id}>, {slack_date(c.requested_at, summary.timezone)}"
             for c in summary.contact_requests[:50]
-        )
-    else:
-        lines.append("Nobody asked for someone to get in touch in this period.")
+        ]
+    )
+
+
+def summary_text(summary: Summary) -> str:
+    """Published figures of closed months for coordinators; never one person's answer."""
+    lines = [f"*Check-ins in {escape(summary.project_name)}*"]
+    if not summary.periods:
+        lines.append("No month has ended since check-ins started, so there are no figures yet.")
+    lines.extend(_period_text(p) for p in summary.periods)
+    lines.append(_open_line(summary))
+    contacts = _contacts_text(summary)
+    if contacts:
+        lines.append(contacts)
     return "\n".join(lines)
 
 
 def summary_blocks(summary: Summary) -> list[dict[str, Any]]:
-    """The summary as one section plus a privacy line."""
-    return [
-        section(summary_text(summary)),
+    """The summary: a heading, one section per closed month, the open month, the contact
+    requests (wellbeing contacts only) and a privacy line."""
+    blocks = [section(f"*Check-ins in {escape(summary.project_name)}*")]
+    if not summary.periods:
+        blocks.append(
+            section("No month has ended since check-ins started, so there are no figures yet.")
+        )
+    blocks.extend(section(_period_text(p)) for p in summary.periods[:12])
+    blocks.append(context(_open_line(summary)))
+    contacts = _contacts_text(summary)
+    if contacts:
+        blocks.append(section(contacts))
+    blocks.append(
         context(
-            f"Only totals for groups of at least {rules.MIN_GROUP} people are shown; individual "
-            "answers and notes are seen only by the person who gave them."
-        ),
-    ]
+            f"Figures are published once per calendar month, for groups of at least "
+            f"{MIN_PEOPLE} people, and never change; individual answers and notes are seen "
+            "only by the person who gave them."
+        )
+    )
+    return blocks
 
 
 def forget_confirm_blocks() -> list[dict[str, Any]]:

@@ -433,12 +433,20 @@ def themes_blocks(view: ThemesView) -> list[dict[str, Any]]:
 
 def themes_sections(project_name: str, themes: EvaluationThemes) -> list[dict[str, Any]]:
     """Sections per group and question: counts, recurring words, the anonymous texts."""
+    answered = f"{themes.people} {'person' if themes.people == 1 else 'people'} answered"
+    if themes.open:
+        return [
+            section(
+                f"*Evaluation of “{escape(project_name)}”*: {answered} so far. Themes and "
+                "answers are shown once the collection has closed, all at once and in no "
+                "particular order, so no answer can be linked to when it came in."
+            )
+        ]
     if not themes.groups:
         return [
             section(
-                f"*Evaluation of “{escape(project_name)}”*: {themes.people} "
-                f"{'person' if themes.people == 1 else 'people'} answered so far. Themes are "
-                f"shown once at least {rules.MIN_GROUP} have answered."
+                f"*Evaluation of “{escape(project_name)}”*: {answered}. Themes are shown only "
+                f"when at least {rules.MIN_GROUP} people answered."
             )
         ]
     blocks = [

@@ -12,6 +12,7 @@ from typing import Any
 
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
+from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.roles import Role
 from cobot.services.home import (
     ITEM_ACTION,
@@ -403,11 +404,16 @@ def _failures(view: CoordinatorView) -> list[dict[str, Any]]:
 
 
 def _wellbeing_text(view: CoordinatorView) -> str:
-    head = f"*Wellbeing* · last {view.wellbeing_weeks} weeks, totals only"
-    found = view.wellbeing
-    if found is None or found.total is None:
+    if not view.wellbeing_period or view.wellbeing is None:
         return (
-            f"{head}\nFewer than {checkin_rules.MIN_GROUP} people answered, so nothing is shown: "
+            "*Wellbeing* · totals only\nNo month has ended since check-ins started: figures "
+            f"for {view.wellbeing_open or 'this month'} appear once it ends."
+        )
+    head = f"*Wellbeing* · {view.wellbeing_period}, totals only"
+    found = view.wellbeing
+    if found.total is None:
+        return (
+            f"{head}\nFewer than {MIN_PEOPLE} people answered, so nothing is shown: "
             "this protects each person's answers."
         )
     total = found.total
@@ -422,9 +428,9 @@ def _wellbeing_text(view: CoordinatorView) -> str:
             f"({group.people} people)"
         )
     if found.hidden:
-        lines.append(
-            f"_Groups under {checkin_rules.MIN_GROUP} people are counted only in the total._"
-        )
+        lines.append(f"_Groups under {MIN_PEOPLE} people are counted only in the total._")
+    if view.wellbeing_open:
+        lines.append(f"_{view.wellbeing_open} appears once it ends._")
     return "\n".join(lines)
 
 

@@ -41,13 +41,10 @@ def parse_contacts(words: list[str]) -> list[str] | str:
     return users
 
 
-def parse_weeks(words: list[str]) -> int | str:
-    """`/cobot checkin summary [weeks]`."""
-    if not words:
-        return 4
-    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 3:
-        return int(words[0])
-    return blocks.SUMMARY_USAGE
+def parse_period(words: list[str]) -> str | None:
+    """`/cobot checkin summary [month]`: the month as typed (the service checks it names a
+    closed month), or None for the last months that ended."""
+    return " ".join(words) if words else None
 
 
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
@@ -61,7 +58,7 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
                 "Private wellbeing check-ins. Yours: `/cobot checkin settings`, "
                 "`/cobot checkin history`, `/cobot my data`, `/cobot forget me`. "
                 "Coordinators: `/cobot checkin setup`, `/cobot checkin contacts @a @b`, "
-                "`/cobot checkin summary [weeks]`."
+                "`/cobot checkin summary [month]`."
             )
         )
 
@@ -98,14 +95,11 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         return Reply(text=blocks.history_text(found), blocks=blocks.history_blocks(found))
 
     def summary(request: CommandRequest, _tools: Any) -> Reply:
-        weeks = parse_weeks(request.args)
-        if isinstance(weeks, str):
-            return Reply(text=weeks)
         found = checkins.summary(
             team_id=request.team_id,
             channel_id=request.channel_id,
             user_id=request.user_id,
-            weeks=weeks,
+            period=parse_period(request.args),
         )
         return Reply(text=blocks.summary_text(found), blocks=blocks.summary_blocks(found))
 
@@ -154,8 +148,9 @@ def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
         ),
         (
             "checkin summary",
-            "checkin summary [weeks]",
-            "totals for groups of 3 or more, and contact requests (coordinators)",
+            "checkin summary [month]",
+            "figures of months that ended, for groups of 4 or more (coordinators); contact "
+            "requests (wellbeing contacts)",
             summary,
         ),
         (

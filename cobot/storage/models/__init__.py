@@ -6,6 +6,7 @@ from cobot.storage.models.checkins import (
     CheckinContactRequest,
     CheckinPerson,
     CheckinSetup,
+    PublishedFigure,
 )
 from cobot.storage.models.core import (
     Base,
@@ -51,6 +52,7 @@ __all__ = [
     "Member",
     "ParticipantFeedback",
     "Project",
+    "PublishedFigure",
     "SessionPerson",
     "SlackEvent",
     "SlackSignature",

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,6 +111,31 @@ class CheckinContactRequest(Base):
     message: Mapped[str | None] = mapped_column(EncryptedText())
 
 
+class PublishedFigure(Base):
+    """One check-in figure published for a closed month (domain/disclosure.py): the whole
+    project (`group` "all") or one role group. Written once after the month ends and never
+    changed, so erasing or purging answers later cannot be diffed against it. Held-back
+    groups get a row with `shown` false and no numbers; a month with nothing to show has
+    its "all" row with `shown` false, which also marks the month as done."""
+
+    __tablename__ = "published_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    group: Mapped[str] = mapped_column(String(20))
+    shown: Mapped[bool] = mapped_column(Boolean, default=False)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    average: Mapped[float] = mapped_column(Float, default=0.0)
+    low_answers: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "period", "group", name="uq_published_figures_figure"),
+    )
+
+
 # ---------------------------------------------------------------- privacy registry
 
 _PERSON = Path("user_id", via=(Link("person_id", "checkin_people"),))
@@ -146,8 +172,8 @@ PRIVACY = (
         ),
         context=("asked_on", "answered_at", "role"),
         seen_by=(
-            "you only; coordinators see totals for groups of at least 3 people, never one "
-            "person's answer"
+            "you only; coordinators see totals of closed months for groups of at least 4 "
+            "people, published once and never one person's answer"
         ),
     ),
     Declaration(

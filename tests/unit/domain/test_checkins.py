@@ -98,9 +98,10 @@ def rows(group: str, people: int, mood: int = 3, prefix: str = "") -> list[Answe
     return [Answered(person=f"{prefix or group}{i}", group=group, mood=mood) for i in range(people)]
 
 
-def test_nothing_is_shown_below_three_people() -> None:
-    result = rules.aggregate(rows("participant", 2))
-    assert result.total is None and result.groups == ()
+def test_nothing_is_shown_below_four_people_three_besides_any_viewer() -> None:
+    result = rules.aggregate(rows("participant", 3))
+    assert result.total is None and result.groups == () and result.hidden == ()
+    assert rules.aggregate(rows("participant", 4)).total is not None
 
 
 def test_a_small_group_is_hidden_and_one_more_so_subtraction_reveals_nothing() -> None:
@@ -110,12 +111,12 @@ def test_a_small_group_is_hidden_and_one_more_so_subtraction_reveals_nothing() -
     shown = {g.group for g in result.groups}
     assert "steering" not in shown
     hidden_people = result.total.people - sum(g.people for g in result.groups)
-    assert hidden_people >= rules.MIN_GROUP
+    assert hidden_people >= rules.MIN_GROUP + 1
     assert set(result.hidden) >= {"steering"}
 
 
 def test_when_no_split_is_safe_only_the_total_is_shown() -> None:
-    data = rows("participant", 3) + rows("steering", 1)
+    data = rows("participant", 4) + rows("steering", 1)
     result = rules.aggregate(data)
     assert result.total is not None and result.groups == ()
     assert set(result.hidden) == {"participant", "steering"}
@@ -125,7 +126,7 @@ def test_a_person_counts_in_one_group_only() -> None:
     data = [
         Answered("U1", "participant", 3),
         Answered("U1", "practitioner", 4),
-        *rows("practitioner", 3),
+        *rows("practitioner", 4),
     ]
     result = rules.aggregate(data)
-    assert [g.people for g in result.groups] == [4]
+    assert [g.people for g in result.groups] == [5]

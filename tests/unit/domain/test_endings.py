@@ -76,49 +76,53 @@ def test_unusable_words_are_refused_with_a_reason(typed: str, message: str) -> N
         parse_feelings(typed)
 
 
-def test_a_group_under_three_is_held_back_with_enough_others_to_hide_it() -> None:
+def test_a_group_under_four_is_held_back_with_enough_others_to_hide_it() -> None:
     shown, hidden = safe_groups(
-        {"project_team": 3, "oversight": 2, "practitioners": 4, "participants": 6}
+        {"project_team": 4, "oversight": 3, "practitioners": 5, "participants": 6}
     )
-    # oversight alone (2) could be worked out from the total: the smallest shown group joins it
+    # oversight alone (3) could be worked out from the total: the smallest shown group joins it
     assert shown == ("practitioners", "participants")
     assert hidden == ("project_team", "oversight")
 
 
-def test_groups_of_three_or_more_with_a_safe_remainder_are_all_shown() -> None:
-    shown, hidden = safe_groups({"project_team": 3, "oversight": 3, "participants": 5})
+def test_groups_of_four_or_more_with_a_safe_remainder_are_all_shown() -> None:
+    shown, hidden = safe_groups({"project_team": 4, "oversight": 4, "participants": 5})
     assert shown == ("project_team", "oversight", "participants") and hidden == ()
 
 
-def test_nothing_is_shown_below_three_in_total() -> None:
-    assert safe_groups({"participants": 2}) == ((), ("participants",))
-    assert tally([FeelingAnswer("participants", ("sad",))] * 2).shareable is False
+def test_nothing_is_shown_below_four_in_total() -> None:
+    # three people: a viewer who is one of them would see two others' words
+    assert safe_groups({"participants": 3}) == ((), ("participants",))
+    assert tally([FeelingAnswer("participants", ("sad",))] * 3).shareable is False
 
 
 def test_the_tally_counts_per_person_and_hides_small_groups() -> None:
     answers = (
-        [FeelingAnswer("participants", ("grateful", "valued"), "A raft, then a ship")] * 4
-        + [FeelingAnswer("practitioners", ("grateful", "tired"), "A dinghy in choppy water")] * 3
+        [FeelingAnswer("participants", ("grateful", "valued"), "A raft, then a ship")] * 5
+        + [FeelingAnswer("practitioners", ("grateful", "tired"), "A dinghy in choppy water")] * 4
         + [FeelingAnswer("oversight", ("proud",), "A warship")] * 2
-        + [FeelingAnswer("project_team", ("inspired",), "A lifeboat")]
+        + [
+            FeelingAnswer("project_team", ("inspired",), "A lifeboat"),
+            FeelingAnswer("project_team", ("inspired",), "A lifeboat"),
+        ]
     )
     result = tally(answers)
-    assert result.answers == 10
+    assert result.answers == 13
     assert dict(result.counts) == {
-        "grateful": 7,
-        "valued": 4,
-        "tired": 3,
+        "grateful": 9,
+        "valued": 5,
+        "tired": 4,
         "proud": 2,
-        "inspired": 1,
+        "inspired": 2,
     }
     labels = {g.group: g.answers for g in result.groups}
-    assert labels == {"practitioners": 3, "participants": 4, "other": 3}
+    assert labels == {"practitioners": 4, "participants": 5, "other": 4}
     assert "oversight" not in labels and "project_team" not in labels
     # shown groups plus the combined rest make the total: nothing smaller can be derived
     assert sum(labels.values()) == result.answers
     boats = {b.group: b.boats for b in result.boats}
-    assert boats["participants"] == ("A raft, then a ship",) * 4
-    assert boats["other"] == ("A lifeboat", "A warship", "A warship")
+    assert boats["participants"] == ("A raft, then a ship",) * 5
+    assert boats["other"] == ("A lifeboat", "A lifeboat", "A warship", "A warship")
 
 
 def test_boats_of_fewer_than_three_people_are_not_shared() -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from cobot.domain import endings as rules
 from cobot.domain.checkins import Aggregate, GroupFigures
 from cobot.domain.endings import EvaluationAnswer, FeelingAnswer
+from cobot.services.checkins import PeriodFigures
 from cobot.services.reports import (
     DebriefRow,
     DeliveryRow,
@@ -19,6 +20,7 @@ from cobot.services.reports import (
     evaluation_csv,
     facilitation_csv,
     sessions_csv,
+    wellbeing_csv,
 )
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
@@ -69,11 +71,20 @@ def snapshot(*, answers: int = 4, debriefs: bool = True) -> ReportSnapshot:
         ),
         deliveries=(DeliveryRow(9, "ending_invite", "UP1", "sent", start, start, 1),),
         debriefs=(DebriefRow("Values", start, ("UF1",), (), ("UF2",)),) if debriefs else None,
-        wellbeing=Aggregate(
-            total=GroupFigures("all", 5, 20, 3.6, 2), groups=(), hidden=("participants",), people=5
+        wellbeing=(
+            PeriodFigures(
+                "2026-08",
+                "August 2026",
+                Aggregate(
+                    total=GroupFigures("all", 5, 20, 3.6, 2),
+                    groups=(GroupFigures("participant", 5, 20, 3.6, 2),),
+                    hidden=(),
+                ),
+            ),
+            PeriodFigures("2026-09", "September 2026", Aggregate(None, (), ())),
         ),
         feelings=rules.tally(feelings),
-        cloud_filename="feelings-word-cloud.png" if answers >= 3 else None,
+        cloud_filename="feelings-word-cloud.png" if answers >= 4 else None,
         themes=rules.collate_evaluation(evaluation, rules.DEFAULT_QUESTIONS),
         follow_up_replies=2,
     )
@@ -85,7 +96,8 @@ def test_the_report_covers_sessions_debriefs_wellbeing_feelings_and_evaluation()
     assert "2 sessions held of 3 planned." in report
     assert "Sessions with fewer than two facilitators: 1." in report
     assert "| Values | 1 | 0 | 1 |" in report
-    assert "5 people, 20 check-ins, average mood 3.6 of 5" in report
+    assert "| August 2026 | 5 | 20 | 3.6 | 2 |" in report
+    assert "| September 2026 | fewer than 4 | – | – | – |" in report
     assert "![Word cloud of how we feel at the end](feelings-word-cloud.png)" in report
     assert "grateful (4)" in report and "- A raft" in report
     assert "**What went well?** (4 answered)" in report and "- =Being heard" in report
@@ -93,8 +105,8 @@ def test_the_report_covers_sessions_debriefs_wellbeing_feelings_and_evaluation()
 
 
 def test_the_report_withholds_what_too_few_answered() -> None:
-    report = build_report(snapshot(answers=2, debriefs=False))
-    assert "Fewer than 3 people answered, so nothing is shown." in report
+    report = build_report(snapshot(answers=3, debriefs=False))
+    assert "Fewer than 4 people answered, so nothing is shown." in report
     assert "![Word cloud" not in report and "grateful" not in report
     assert "Being heard" not in report
     assert "Not available" in report
@@ -116,3 +128,27 @@ def test_csvs_have_headers_rows_and_no_formula_cells() -> None:
     evaluation = list(csv.DictReader(io.StringIO(evaluation_csv(snap))))
     assert evaluation[0]["answer"] == "'=Being heard"  # a spreadsheet won't run it
     assert evaluation[0]["group"] == "Participants" and len(evaluation) == 4
+
+
+def test_the_wellbeing_csv_has_the_published_months_only() -> None:
+    rows = list(csv.DictReader(io.StringIO(wellbeing_csv(snapshot()))))
+    assert [(r["month"], r["group"], r["people"], r["average_mood"]) for r in rows] == [
+        ("2026-08", "all", "5", "3.6"),
+        ("2026-08", "participant", "5", "3.6"),
+    ]
+
+
+def test_while_the_collection_is_open_the_report_has_counts_and_no_text() -> None:
+    snap = snapshot()
+    open_snap = ReportSnapshot(
+        **{
+            **snap.__dict__,
+            "feelings": rules.open_tally(4),
+            "themes": rules.open_themes(4),
+            "cloud_filename": None,
+        }
+    )
+    report = build_report(open_snap)
+    assert "still open (4 answered so far)" in report
+    assert "A raft" not in report and "grateful" not in report and "Being heard" not in report
+    assert list(csv.DictReader(io.StringIO(evaluation_csv(open_snap)))) == []

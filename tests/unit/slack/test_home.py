@@ -63,8 +63,9 @@ def coordinator(i: int) -> CoordinatorView:
             total=GroupFigures("all", 9, 30, 3.4, 4),
             groups=(GroupFigures("participant", 6, 20, 3.1, 3),),
             hidden=("practitioner",),
-            people=9,
         ),
+        wellbeing_period="November 2026",
+        wellbeing_open="December 2026",
     )
 
 
@@ -161,11 +162,18 @@ def test_text_from_people_is_escaped_and_the_empty_home_welcomes() -> None:
 def test_wellbeing_shows_totals_only() -> None:
     shown = json.dumps(home_view(big_home()))
     assert "average 3.4 of 5" in shown and "counted only in the total" in shown
+    assert "November 2026" in shown and "December 2026 appears once it ends" in shown
     held_back = replace(
-        coordinator(1), wellbeing=Aggregate(total=None, groups=(), hidden=(), people=2)
+        coordinator(1),
+        wellbeing=Aggregate(total=None, groups=(), hidden=()),
+        wellbeing_period="November 2026",
     )
-    assert "Fewer than 3 people answered" in json.dumps(
+    assert "Fewer than 4 people answered" in json.dumps(
         home_view(replace(big_home(), coordinating=(held_back,)))
+    )
+    none_yet = replace(coordinator(1), wellbeing=None, wellbeing_open="December 2026")
+    assert "figures for December 2026 appear once it ends" in json.dumps(
+        home_view(replace(big_home(), coordinating=(none_yet,)))
     )
 
 
