@@ -653,7 +653,7 @@ def figures_lines(aggregate: rules.Aggregate) -> list[str]:
 
 def _open_line(summary: Summary) -> str:
     return (
-        f"_Figures for {summary.open_period} appear once it ends "
+        f"_Figures for {escape(summary.open_period)} appear once it ends "
         f"({slack_date(summary.open_until, summary.timezone, with_time=False)}), and never "
         "change afterwards._"
     )
@@ -736,7 +736,7 @@ def forgotten_text(done: Forgotten) -> str:
         by_feature[item.feature] = by_feature.get(item.feature, 0) + item.rows
     if by_feature:
         parts = ", ".join(
-            f"{feature} ({rows} item{'' if rows == 1 else 's'})"
+            f"{escape(feature)} ({rows} item{'' if rows == 1 else 's'})"
             for feature, rows in by_feature.items()
         )
         head = f":wastebasket: Erased everything you wrote or chose in cobot here: {parts}."
@@ -748,5 +748,5 @@ def forgotten_text(done: Forgotten) -> str:
         if done.cancelled
         else ""
     )
-    remains = "\n".join(f"• {line}" for line in done.remains)
+    remains = "\n".join(f"• {escape(line)}" for line in done.remains)
     return f"{head}{cancelled}\n*What remains, and why:*\n{remains}"

@@ -407,9 +407,9 @@ def _wellbeing_text(view: CoordinatorView) -> str:
     if not view.wellbeing_period or view.wellbeing is None:
         return (
             "*Wellbeing* · totals only\nNo month has ended since check-ins started: figures "
-            f"for {view.wellbeing_open or 'this month'} appear once it ends."
+            f"for {escape(view.wellbeing_open or 'this month')} appear once it ends."
         )
-    head = f"*Wellbeing* · {view.wellbeing_period}, totals only"
+    head = f"*Wellbeing* · {escape(view.wellbeing_period)}, totals only"
     found = view.wellbeing
     if found.total is None:
         return (
@@ -430,7 +430,7 @@ def _wellbeing_text(view: CoordinatorView) -> str:
     if found.hidden:
         lines.append(f"_Groups under {MIN_PEOPLE} people are counted only in the total._")
     if view.wellbeing_open:
-        lines.append(f"_{view.wellbeing_open} appears once it ends._")
+        lines.append(f"_{escape(view.wellbeing_open)} appears once it ends._")
     return "\n".join(lines)
 
 
