@@ -1,7 +1,7 @@
 """privacy registry: debrief action text encrypted at rest like the rest of the debrief
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 11:00:00.000000
 
 The column stays TEXT (Fernet tokens are text); only its values change. Upgrading needs the
@@ -18,7 +18,7 @@ from alembic import op
 from cobot.storage import crypto
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,3 +35,16 @@ def test_upgrade_is_repeatable(empty_database_url: str) -> None:
         assert current_revision(engine) == head_revision(empty_database_url)
     finally:
         engine.dispose()
+
+
+def test_the_history_is_one_line_with_one_head() -> None:
+    # feature branches may add parallel heads; once merged they are chained, so an operator's
+    # `cobot db current` names one revision and every downgrade has one path
+    from alembic.script import ScriptDirectory
+
+    from cobot.storage.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    for revision in script.walk_revisions():
+        assert revision.down_revision is None or isinstance(revision.down_revision, str)
