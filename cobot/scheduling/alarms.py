@@ -76,6 +76,7 @@ class AlarmClock:
         )
         self._sweep_seconds = sweep_seconds
         self._arm_lock = threading.Lock()
+        self._closing = False
         # minute job id -> the time this process last armed it for
         self._armed: dict[str, datetime] = {}
 
@@ -129,6 +130,10 @@ class AlarmClock:
         The shared store is detached first: APScheduler's main loop may process due jobs
         once more while stopping, fail to submit them, and delete them from the store.
         """
+        with self._arm_lock:
+            # a job still running may try to re-arm; adding a job while the scheduler joins
+            # its workers deadlocks APScheduler 3, and the sweep re-drives anything due anyway
+            self._closing = True
         if self._scheduler.running:
             self._scheduler.remove_jobstore("default", shutdown=False)
             self._scheduler.shutdown(wait=wait)
@@ -142,6 +147,8 @@ class AlarmClock:
         """
         jid = minute_job_id(when)
         with self._arm_lock:
+            if self._closing:
+                return
             now = datetime.now(UTC)
             known = self._armed.get(jid)
             if known is not None and now < known <= when:

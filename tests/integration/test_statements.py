@@ -92,9 +92,20 @@ def statements(world: World, request: Callable[[World], object]) -> tuple[int, s
     return seen.count, str(seen)
 
 
-def same_cost(worlds: Callable[[tuple[int, int]], World], request: Callable[[World], object]):
-    small, listed_small = statements(worlds(SMALL), request)
-    big, listed_big = statements(worlds(BIG), request)
+def same_cost(
+    worlds: Callable[[tuple[int, int]], World],
+    request: Callable[[World], object],
+    *,
+    warm: bool = False,
+):
+    small_world, big_world = worlds(SMALL), worlds(BIG)
+    if warm:
+        # a read that publishes a month's check-in figures the first time after it closes
+        # does that once per month, not once per person: measure the steady state
+        request(small_world)
+        request(big_world)
+    small, listed_small = statements(small_world, request)
+    big, listed_big = statements(big_world, request)
     assert small == big, f"small {small}:\n{listed_small}\n\nbig {big}:\n{listed_big}"
     return small
 
@@ -188,8 +199,11 @@ def _channel(world: World) -> str:
     return channel_of(world)
 
 
+PUBLISHING_READS = {"a coordinator's Home"}
+
+
 @pytest.mark.parametrize("name", list(REQUESTS))
 def test_a_request_costs_the_same_sql_however_big_the_project(
     worlds: Callable[[tuple[int, int]], World], name: str
 ) -> None:
-    assert same_cost(worlds, REQUESTS[name]) > 0
+    assert same_cost(worlds, REQUESTS[name], warm=name in PUBLISHING_READS) > 0
