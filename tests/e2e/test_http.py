@@ -5,22 +5,32 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from typing import Any, Protocol
 
+import pytest
 from sqlalchemy import func, select
 
-from cobot.sandbox.client import SlackClient
+from cobot.sandbox.client import HttpResult, SlackClient
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.commands import CommandRequest, Reply
 from cobot.storage.db import transaction
 from cobot.storage.models import SlackEvent
 
 
-def ack_body(result) -> dict:
+class _Acks(Protocol):
+    """The part of a subcommand's tools these handlers use."""
+
+    def ack(self) -> object: ...
+
+
+def ack_body(result: HttpResult) -> dict[str, Any]:
     """Slack shows a JSON ack as a message, and a plain-text ack as that text."""
     assert result.status == 200, result.text
     headers = {k.lower(): v for k, v in result.headers.items()}
     if headers.get("content-type", "").startswith("application/json"):
-        return result.json()
+        body: dict[str, Any] = result.json()
+        return body
     return {"text": result.text}
 
 
@@ -47,7 +57,9 @@ def test_an_unclosed_quote_is_explained(slack: SlackClient) -> None:
     assert "a quote is not closed" in body["text"]
 
 
-def test_forged_signature_is_401_and_runs_nothing(slack: SlackClient, emulator) -> None:
+def test_forged_signature_is_401_and_runs_nothing(
+    slack: SlackClient, emulator: SlackEmulator
+) -> None:
     fields = slack.slash_command_fields(user_id="UCOORD", text="help")
     from urllib.parse import urlencode
 
@@ -133,11 +145,11 @@ def test_unknown_path_is_404(stack: LocalStack) -> None:
 
 
 def test_a_failing_listener_answers_kindly_and_logs_no_body(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, caplog
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     from cobot.slack.commands import Subcommand
 
-    def explode(request, tools):
+    def explode(request: CommandRequest, tools: object) -> Reply | None:
         raise ValueError(f"secret words from {request.raw_args}")
 
     assert stack.runtime is not None
@@ -157,10 +169,10 @@ def test_a_refusal_from_a_service_is_answered_once_before_or_after_the_ack(
     from cobot.services.access import AccessError
     from cobot.slack.commands import Subcommand
 
-    def refuse(request, tools):
+    def refuse(request: CommandRequest, tools: object) -> Reply | None:
         raise AccessError("Only coordinators can do that.")
 
-    def ack_then_refuse(request, tools):
+    def ack_then_refuse(request: CommandRequest, tools: _Acks) -> Reply | None:
         tools.ack()
         raise AccessError("That session no longer exists.")
 

@@ -43,7 +43,9 @@ def messenger() -> FakeMessenger:
 
 
 @pytest.fixture
-def runner(factory, clock, messenger) -> DeliveryRunner:
+def runner(
+    factory: sessionmaker[Session], clock: FakeClock, messenger: FakeMessenger
+) -> DeliveryRunner:
     deliveries.install_alarm_hook(factory, FakeAlarms())
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
@@ -60,12 +62,12 @@ def runner(factory, clock, messenger) -> DeliveryRunner:
 
 
 @pytest.fixture
-def service(factory, clock) -> Debriefs:
+def service(factory: sessionmaker[Session], clock: FakeClock) -> Debriefs:
     return Debriefs(factory=factory, clock=clock)
 
 
 @pytest.fixture
-def project_id(factory, clock) -> int:
+def project_id(factory: sessionmaker[Session], clock: FakeClock) -> int:
     now = clock.now()
     with transaction(factory) as db:
         project = Project(
@@ -90,7 +92,11 @@ def project_id(factory, clock) -> int:
 
 
 def add_session(
-    factory, clock, project_id: int, starts_at: datetime, kind: str = "workshop"
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    starts_at: datetime,
+    kind: str = "workshop",
 ) -> int:
     now = clock.now()
     with transaction(factory) as db:
@@ -117,7 +123,9 @@ def add_session(
         return row.id
 
 
-def ledger(factory, session_id: int, kinds: tuple[str, ...] = debriefs.SESSION_KINDS):
+def ledger(
+    factory: sessionmaker[Session], session_id: int, kinds: tuple[str, ...] = debriefs.SESSION_KINDS
+) -> list[tuple[str, str, str, datetime, str]]:
     with transaction(factory) as db:
         rows = db.scalars(
             select(Delivery)
@@ -133,7 +141,7 @@ def run_due(runner: DeliveryRunner) -> None:
 
 
 def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
-    factory, clock, project_id
+    factory: sessionmaker[Session], clock: FakeClock, project_id: int
 ) -> None:
     start = clock.now() + timedelta(days=7)
     session_id = add_session(factory, clock, project_id, start)
@@ -175,12 +183,13 @@ def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
     assert {s for *_, s in ledger(factory, session_id)} == {"cancelled"}
 
 
-def debrief(**kwargs) -> DebriefInput:
-    return DebriefInput(**kwargs)
-
-
 def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -194,11 +203,14 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
 
     with pytest.raises(FormRejected) as refused:
         service.submit(
-            team_id=TEAM, user_id="UF1", session_id=session_id, data=debrief(dev=(("UP1", "x"),))
+            team_id=TEAM,
+            user_id="UF1",
+            session_id=session_id,
+            data=DebriefInput(dev=(("UP1", "x"),)),
         )
     assert "dev_to_1" in refused.value.errors
     with pytest.raises(AccessError, match="Only the facilitators"):
-        service.submit(team_id=TEAM, user_id="UP1", session_id=session_id, data=debrief())
+        service.submit(team_id=TEAM, user_id="UP1", session_id=session_id, data=DebriefInput())
     with pytest.raises(AccessError):
         service.form(team_id="TOTHER", user_id="UF1", session_id=session_id)
 
@@ -206,7 +218,7 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
         team_id=TEAM,
         user_id="UF1",
         session_id=session_id,
-        data=debrief(
+        data=DebriefInput(
             went_well="Clear aims",
             dev=(("UF2", "Lovely pacing"),),
             feeling=2,
@@ -216,7 +228,7 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
     )
     assert not saved.summary_now and saved.actions == 1
     saved = service.submit(
-        team_id=TEAM, user_id="UF2", session_id=session_id, data=debrief(change="More breaks")
+        team_id=TEAM, user_id="UF2", session_id=session_id, data=DebriefInput(change="More breaks")
     )
     assert saved.summary_now
     run_due(runner)
@@ -253,7 +265,12 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
 
 
 def test_feedback_digest_shows_a_spread_only_from_three_and_closes(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -287,7 +304,12 @@ def test_feedback_digest_shows_a_spread_only_from_three_and_closes(
 
 
 def test_reflective_practice_reminder_carries_collated_debriefs(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -299,7 +321,7 @@ def test_reflective_practice_reminder_carries_collated_debriefs(
             team_id=TEAM,
             user_id=user,
             session_id=session_id,
-            data=debrief(went_well=f"well {user}", feeling=1, feeling_words="secret"),
+            data=DebriefInput(went_well=f"well {user}", feeling=1, feeling_words="secret"),
         )
     run_due(runner)
     clock.advance(days=4)

@@ -213,7 +213,9 @@ def projects(factory: sessionmaker[Session]) -> dict[str, int]:
         }
 
 
-def test_every_purged_table_is_planted(factory, projects) -> None:
+def test_every_purged_table_is_planted(
+    factory: sessionmaker[Session], projects: dict[str, int]
+) -> None:
     planted = counts(factory, projects["short"])
     assert all(planted[t] == 1 for t in PURGED_TABLES), planted
     assert (
@@ -237,7 +239,7 @@ def test_every_purged_table_is_planted(factory, projects) -> None:
 
 @pytest.mark.parametrize("table", PURGED_TABLES)
 def test_each_feature_is_purged_by_the_projects_retention_setting(
-    factory, clock, projects, table
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int], table: str
 ) -> None:
     privacy = Privacy(factory=factory, clock=clock)
     clock.advance(days=29)
@@ -256,7 +258,7 @@ def test_each_feature_is_purged_by_the_projects_retention_setting(
 
 
 def test_daily_maintenance_purges_every_feature_and_keeps_the_record(
-    factory, clock, projects
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
 ) -> None:
     service = Checkins(factory=factory, clock=clock, directory=_NoZones())
     context.bind(None, None, service, None)
@@ -346,7 +348,9 @@ def test_migration_0007_encrypts_existing_action_text_and_downgrade_restores_it(
         engine.dispose()
 
 
-def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, projects) -> None:
+def test_forget_me_says_a_named_wellbeing_contact_stays_one(
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
+) -> None:
     with transaction(factory) as db:
         setup = db.get(CheckinSetup, projects["short"])
         assert setup is not None
@@ -365,7 +369,7 @@ def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, proj
 
 
 def test_closing_a_project_states_its_own_retention_not_a_fixed_90_days(
-    factory, clock, projects
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
 ) -> None:
     from cobot.services.endings import Endings
 

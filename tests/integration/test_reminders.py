@@ -51,7 +51,9 @@ def messenger() -> FakeMessenger:
 
 
 @pytest.fixture
-def runner(factory, clock, messenger, alarms) -> DeliveryRunner:
+def runner(
+    factory: sessionmaker[Session], clock: FakeClock, messenger: FakeMessenger, alarms: FakeAlarms
+) -> DeliveryRunner:
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
     deliveries.register_all(kinds, reminders.reminder_kinds(present=reminder_message, clock=clock))
@@ -67,7 +69,7 @@ def runner(factory, clock, messenger, alarms) -> DeliveryRunner:
 
 
 @pytest.fixture
-def service(factory, clock) -> Reminders:
+def service(factory: sessionmaker[Session], clock: FakeClock) -> Reminders:
     return Reminders(factory=factory, clock=clock)
 
 
@@ -118,7 +120,7 @@ def add_session(
 ) -> int:
     now = clock.now()
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
+        project = db.get_one(Project, project_id)
         assert project is not None
         row = CoSession(
             project_id=project_id,
@@ -167,8 +169,8 @@ def rows_of(factory: sessionmaker[Session], session_id: int) -> list[Delivery]:
         )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def run_until(
@@ -200,7 +202,9 @@ def shown(messenger: FakeMessenger, target: str) -> list[str]:
     return [m.text + json.dumps(m.blocks) for t, m in messenger.sent if t == target]
 
 
-def test_each_reminder_is_owed_at_its_time_to_its_people(factory, clock, alarms) -> None:
+def test_each_reminder_is_owed_at_its_time_to_its_people(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     project_id = make_project(factory, clock)
     first = add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
     second = add_session(factory, clock, project_id, utc(2026, 3, 16, 10), title="Two")
@@ -235,7 +239,9 @@ def test_each_reminder_is_owed_at_its_time_to_its_people(factory, clock, alarms)
     )
 
 
-def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(factory, clock) -> None:
+def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     # Sunday 29 March 2026: London moves to BST at 01:00 UTC; 10:00 BST is 09:00 UTC
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 29, 9))
@@ -250,7 +256,10 @@ def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(factory,
 
 
 def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -258,8 +267,8 @@ def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically
 
     def move(to: datetime) -> None:
         with transaction(factory) as db:
-            row = db.get(CoSession, session_id)
-            project = db.get(Project, project_id)
+            row = db.get_one(CoSession, session_id)
+            project = db.get_one(Project, project_id)
             row.starts_at, row.ends_at = to, to + timedelta(hours=2)
             row.revision += 1
             db.flush()
@@ -288,20 +297,22 @@ def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically
     assert [t for t, _m in messenger.sent if t.startswith("UP")] == []
 
 
-def test_an_edit_that_keeps_the_time_keeps_the_reminders(factory, clock) -> None:
+def test_an_edit_that_keeps_the_time_keeps_the_reminders(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     before = {row.idempotency_key: row.id for row in rows_of(factory, session_id)}
 
     def replan(participants: tuple[str, ...]) -> None:
         with transaction(factory) as db:
-            row = db.get(CoSession, session_id)
+            row = db.get_one(CoSession, session_id)
             row.objectives = "Something else."
             row.people = [p for p in row.people if p.role == "facilitator"] + [
                 SessionPerson(user_id=p, role="participant") for p in participants
             ]
             db.flush()
-            project = db.get(Project, project_id)
+            project = db.get_one(Project, project_id)
             reminders.plan_session(db, project=project, cosession=row, now=clock.now())
 
     replan(PARTICIPANTS)
@@ -315,20 +326,24 @@ def test_an_edit_that_keeps_the_time_keeps_the_reminders(factory, clock) -> None
     assert len(rows_of(factory, session_id)) == len(before)
 
 
-def test_changed_lead_times_move_the_reminders(factory, clock) -> None:
+def test_changed_lead_times_move_the_reminders(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
+        project = db.get_one(Project, project_id)
         project.lead_times = {"agenda_before": 5 * 86400}
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         reminders.plan_session(db, project=project, cosession=row, now=clock.now())
     got = owed(factory, session_id)
     assert got[("agenda_overdue", "UF2")] == utc(2026, 3, 11, 10)
     assert got[("agenda_due", "UF2")] == utc(2026, 3, 10, 10)
 
 
-def test_a_session_planned_at_short_notice_owes_only_what_still_helps(factory, clock) -> None:
+def test_a_session_planned_at_short_notice_owes_only_what_still_helps(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     now = clock.now()
     session_id = add_session(factory, clock, project_id, now + timedelta(hours=20))
@@ -347,11 +362,16 @@ def test_a_session_planned_at_short_notice_owes_only_what_still_helps(factory, c
     assert kinds == {"reminder_hour"}
 
 
-def test_a_cancelled_sessions_reminders_never_arrive(factory, clock, runner, messenger) -> None:
+def test_a_cancelled_sessions_reminders_never_arrive(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     with transaction(factory) as db:
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         row.status = "cancelled"
         reminders.cancel_session(db, cosession=row, now=clock.now())
     assert {row.status for row in rows_of(factory, session_id)} == {"cancelled"}
@@ -360,7 +380,7 @@ def test_a_cancelled_sessions_reminders_never_arrive(factory, clock, runner, mes
 
 
 def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
-    factory, clock
+    factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
     project_id = make_project(factory, clock, onboarded=())
     first = add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
@@ -368,7 +388,7 @@ def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
     assert ("onboarding_incomplete", "UCOORD") not in owed(factory, second)
     assert ("plan_next", "UF1") in owed(factory, second)
     with transaction(factory) as db:
-        row = db.get(CoSession, first)
+        row = db.get_one(CoSession, first)
         row.status = "cancelled"
         reminders.cancel_session(db, cosession=row, now=clock.now())
     got = owed(factory, second)
@@ -378,7 +398,11 @@ def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
 
 
 def test_sharing_the_agenda_dms_each_participant_once_and_stops_its_nudges(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -416,13 +440,16 @@ def test_sharing_the_agenda_dms_each_participant_once_and_stops_its_nudges(
     assert shown(messenger, "UCOORD") == []
     assert len(shown(messenger, "UF1")) == 2  # agenda_due and the accessibility checklist
     with transaction(factory) as db:
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         assert (row.agenda_shared_by, row.agenda_text) == ("UF1", "1. Welcome\n2. Values, v2")
         assert row.agenda_shared_at == utc(2026, 3, 12, 10) + SWEEP_GRACE
 
 
 def test_an_unshared_agenda_nudges_facilitators_and_tells_the_coordinator(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -435,7 +462,11 @@ def test_an_unshared_agenda_nudges_facilitators_and_tells_the_coordinator(
 
 
 def test_posting_notes_sends_them_once_and_stops_the_nudges(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -461,7 +492,12 @@ def test_posting_notes_sends_them_once_and_stops_the_nudges(
     assert (overdue.status, overdue.last_error) == ("skipped", "no longer needed")
 
 
-def test_notes_nudge_again_once_then_stop(factory, clock, runner, messenger) -> None:
+def test_notes_nudge_again_once_then_stop(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock, team=())  # no project team: the coordinators
     add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     run_until(runner, clock, utc(2026, 3, 30, 12), factory)
@@ -469,11 +505,16 @@ def test_notes_nudge_again_once_then_stop(factory, clock, runner, messenger) -> 
     assert len(notes) == 2 and "last reminder" in notes[1]
 
 
-def test_onboarding_reminder_lists_only_unfinished_items(factory, clock, runner, messenger) -> None:
+def test_onboarding_reminder_lists_only_unfinished_items(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock, onboarded=("UP1",))
     add_session(factory, clock, project_id, utc(2026, 3, 9, 10))
     with transaction(factory) as db:
-        member = db.scalar(select(Member).where(Member.user_id == "UP2"))
+        member = db.scalars(select(Member).where(Member.user_id == "UP2")).one()
         member.training_done_at = clock.now()
     run_until(runner, clock, utc(2026, 3, 6, 10), factory)
     [message] = [m for m in shown(messenger, "UCOORD") if "Onboarding" in m]
@@ -483,12 +524,15 @@ def test_onboarding_reminder_lists_only_unfinished_items(factory, clock, runner,
 
 
 def test_onboarding_reminder_renders_nothing_when_all_is_done(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock, onboarded=("UP1",))
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 9, 10))
     with transaction(factory) as db:
-        member = db.scalar(select(Member).where(Member.user_id == "UP2"))
+        member = db.scalars(select(Member).where(Member.user_id == "UP2")).one()
         member.briefing_done_at = member.training_done_at = clock.now()
         member.access_needs_done_at = clock.now()
     run_until(runner, clock, utc(2026, 3, 6, 10), factory)
@@ -498,7 +542,11 @@ def test_onboarding_reminder_renders_nothing_when_all_is_done(
 
 
 def test_ticking_the_checklist_and_the_plan_stop_their_reminders(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
@@ -518,7 +566,10 @@ def test_ticking_the_checklist_and_the_plan_stop_their_reminders(
 
 
 def test_an_hour_before_reminder_after_the_start_is_skipped_and_the_coordinator_told(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 3, 10))

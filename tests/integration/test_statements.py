@@ -92,7 +92,9 @@ def statements(world: World, request: Callable[[World], object]) -> tuple[int, s
     return seen.count, str(seen)
 
 
-def same_cost(worlds: Callable[[tuple[int, int]], World], request: Callable[[World], object]):
+def same_cost(
+    worlds: Callable[[tuple[int, int]], World], request: Callable[[World], object]
+) -> int:
     small, listed_small = statements(worlds(SMALL), request)
     big, listed_big = statements(worlds(BIG), request)
     assert small == big, f"small {small}:\n{listed_small}\n\nbig {big}:\n{listed_big}"
