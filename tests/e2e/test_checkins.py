@@ -16,7 +16,8 @@ from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import CheckinAnswer, CheckinPerson, Delivery, Member, Project
+from cobot.storage.models import CheckinAnswer, CheckinPerson, Delivery, Project
+from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
@@ -29,25 +30,10 @@ def project_id(stack: LocalStack) -> int:
     for user in PEOPLE:
         stack.emulator.add_user(user, name=user.lower())
     assert stack.runtime is not None
-    now = datetime.now(UTC)
+    members = [("UCOORD", "coordinator"), ("UF1", "practitioner")]
+    members += [(u, "participant") for u in ("UPART", "UP2", "UP3")]
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
-            channel_id=CHANNEL,
-            name="Recovery framework",
-            timezone="UTC",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
-        )
-        members = [("UCOORD", "coordinator"), ("UF1", "practitioner")]
-        members += [(u, "participant") for u in ("UPART", "UP2", "UP3")]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in members
-        ]
-        db.add(project)
-        db.flush()
+        project = add_project(db, channel_id=CHANNEL, members=members, now=datetime.now(UTC))
         return project.id
 
 

@@ -13,7 +13,6 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver, ElementValue, chosen, picked_user, ticked, typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import reminders
 from cobot.slack.blocks.debriefs import (
     ACTION_DONE,
     FEEDBACK_HEARD,
@@ -27,10 +26,9 @@ from cobot.storage.models import (
     DebriefAction,
     DebriefSettings,
     Delivery,
-    Member,
     Project,
-    SessionPerson,
 )
+from tests.seeds import add_project, add_session
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
@@ -48,27 +46,18 @@ def add_people(emulator: SlackEmulator) -> None:
 
 def seed_project(stack: LocalStack, lead_times: dict[str, int]) -> int:
     assert stack.runtime is not None
-    now = datetime.now(UTC)
+    people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
+    people += [(u, "practitioner") for u in FACILITATORS]
+    people += [(u, "participant") for u in PARTICIPANTS]
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=people,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework.",
-            timezone="UTC",
             lead_times=lead_times,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
-        people += [(u, "practitioner") for u in FACILITATORS]
-        people += [(u, "participant") for u in PARTICIPANTS]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -84,26 +73,17 @@ def seed_session(
     sessions plan one (sessions' own rules refuse past starts, so the row is made here)."""
     assert stack.runtime is not None
     now = datetime.now(UTC)
+    people = [(u, "facilitator") for u in FACILITATORS] + [(u, "participant") for u in participants]
     with transaction(stack.runtime.factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=now - timedelta(hours=2),
             ends_at=now + timedelta(seconds=ends_in),
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=people,
+            now=now,
         )
-        row.people = [SessionPerson(user_id=u, role="facilitator") for u in FACILITATORS] + [
-            SessionPerson(user_id=u, role="participant") for u in participants
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 

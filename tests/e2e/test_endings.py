@@ -19,6 +19,7 @@ from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import endings as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, EndingFeeling, EndingFollowUp, Project
+from tests.seeds import add_project
 
 # 15 people in 4 groups: oversight has 2, so it is never shown on its own
 TEAM = "T0SANDBOX"
@@ -52,26 +53,14 @@ def seed(stack: LocalStack) -> int:
     emulator.add_user("UOUT", name="outsider")
     emulator.add_channel(CHANNEL, name="recovery", members=[u for u, _ in EVERYONE])
     assert stack.runtime is not None
-    now = datetime.now(UTC)
-    from cobot.storage.models import Member
-
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=EVERYONE,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework.",
-            timezone="UTC",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in EVERYONE
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 

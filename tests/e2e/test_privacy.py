@@ -17,16 +17,16 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver, state, ticked, typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import ApiCall, SlackEmulator
-from cobot.services import reminders
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks.debriefs import FEEDBACK_HEARD, OPEN_DEBRIEF
 from cobot.storage import crypto
 from cobot.storage.db import transaction
-from cobot.storage.models import Base, CoSession, Delivery, Member, Project, SessionPerson
+from cobot.storage.models import Base, Delivery, Project
 from tests.e2e import test_debriefs as dx
 from tests.e2e import test_endings as ex
 from tests.e2e.test_checkins import CHANNEL, TEAM, check_in, switch_on
+from tests.seeds import add_project, add_session
 
 ME = "UPART"
 OTHER = "UF1"
@@ -64,25 +64,16 @@ def project_id(stack: LocalStack) -> int:
         stack.emulator.add_user(user, name=user.lower())
     stack.emulator.add_channel(CHANNEL, name="recovery", members=["UCOORD", ME, OTHER])
     assert stack.runtime is not None
-    now = datetime.now(UTC)
+    members = [("UCOORD", "coordinator"), (ME, "practitioner"), (OTHER, "practitioner")]
+    members += [(u, "participant") for u in ("UP2", "UP3")]
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
-            timezone="UTC",
+            members=members,
+            now=datetime.now(UTC),
             lead_times={"debrief_within": 3600, "feedback_within": 3600},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        members = [("UCOORD", "coordinator"), (ME, "practitioner"), (OTHER, "practitioner")]
-        members += [(u, "participant") for u in ("UP2", "UP3")]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in members
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -100,23 +91,15 @@ def _session(
     assert stack.runtime is not None
     now = datetime.now(UTC)
     with transaction(stack.runtime.factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=now + starts,
             ends_at=now + ends,
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=people.items(),
+            now=now,
         )
-        row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 

@@ -4,7 +4,7 @@ support, contact, aggregates, erasure and retention."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -20,15 +20,15 @@ from cobot.services.access import AccessError, NotCoordinator
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.slack.blocks.checkins import answered_message, checkin_message, contact_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
     CheckinContactRequest,
     CheckinPerson,
     Delivery,
-    Member,
     Project,
 )
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
@@ -48,13 +48,6 @@ class FakeDirectory:
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     # Monday 2 March 2026, 08:00 UTC (London is on GMT)
     return FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
@@ -68,11 +61,6 @@ def directory() -> FakeDirectory:
 @pytest.fixture
 def service(factory: sessionmaker[Session], clock: FakeClock, directory: FakeDirectory) -> Checkins:
     return Checkins(factory=factory, clock=clock, directory=directory)
-
-
-@pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
 
 
 @pytest.fixture
@@ -91,25 +79,18 @@ def runner(
 
 
 def make_project(factory: sessionmaker[Session], clock: FakeClock) -> int:
-    now = clock.now()
+    people = [("UCOORD", "coordinator"), ("USTEER", "steering")]
+    people += [(p, "participant") for p in PARTICIPANTS]
+    people += [(f, "practitioner") for f in PRACTITIONERS]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id=CHANNEL,
+            members=people,
+            now=clock.now(),
             name="Framework",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("USTEER", "steering")]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        people += [(f, "practitioner") for f in PRACTITIONERS]
-        for user, role in people:
-            project.members.append(Member(user_id=user, role=role, added_by="UCOORD", added_at=now))
-        db.add(project)
-        db.flush()
         return project.id
 
 

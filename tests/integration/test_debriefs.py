@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,8 +15,9 @@ from cobot.services.access import AccessError
 from cobot.services.debriefs import DebriefClosed, Debriefs, FormRejected
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.slack.blocks.debriefs import debrief_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
-from cobot.storage.models import CoSession, Debrief, Delivery, Member, Project, SessionPerson
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Debrief, Delivery, Project
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
@@ -26,20 +26,8 @@ PARTICIPANTS = ("UP1", "UP2", "UP3")
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
 
 
 @pytest.fixture
@@ -68,26 +56,18 @@ def service(factory: sessionmaker[Session], clock: FakeClock) -> Debriefs:
 
 @pytest.fixture
 def project_id(factory: sessionmaker[Session], clock: FakeClock) -> int:
-    now = clock.now()
+    people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
+    people += [(f, "practitioner") for f in FACILITATORS]
+    people += [(p, "participant") for p in PARTICIPANTS]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id="C0PROJ",
+            members=people,
+            now=clock.now(),
             name="Framework",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
-        people += [(f, "practitioner") for f in FACILITATORS]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -98,28 +78,18 @@ def add_session(
     starts_at: datetime,
     kind: str = "workshop",
 ) -> int:
-    now = clock.now()
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = seeds.add_session(
+            db,
+            db.get_one(Project, project_id),
             kind=kind,
             title=f"Session at {starts_at:%d %H:%M}",
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=2),
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=[(u, "facilitator") for u in FACILITATORS]
+            + [(u, "participant") for u in PARTICIPANTS],
+            now=clock.now(),
         )
-        row.people = [SessionPerson(user_id=u, role="facilitator") for u in FACILITATORS] + [
-            SessionPerson(user_id=u, role="participant") for u in PARTICIPANTS
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,21 +15,9 @@ from cobot.domain.deliveries import CircuitBreaker, LatenessPolicy
 from cobot.services import deliveries
 from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
 from cobot.services.ports import OutgoingMessage, PostedMessage, SlackSendError
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

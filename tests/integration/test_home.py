@@ -4,7 +4,7 @@ project state, privacy, the retry, and which Homes a change refreshes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -31,7 +31,7 @@ from cobot.services.home import (
 )
 from cobot.services.timeline import Timelines
 from cobot.slack.blocks.home import home_view
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
     CheckinPerson,
@@ -282,13 +282,6 @@ def seed_project(
 class NoDirectory:
     def timezone(self, user_id: str) -> str | None:
         return None
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ answers go once their project has been closed for its retention setting, and not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -44,11 +43,9 @@ PURGED_TABLES = sorted(
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    deliveries.install_alarm_hook(session_factory(engine), FakeAlarms())
-    yield session_factory(engine)
-    engine.dispose()
+def factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    deliveries.install_alarm_hook(factory, FakeAlarms())
+    return factory
 
 
 @pytest.fixture

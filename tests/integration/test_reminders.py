@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,21 +15,15 @@ from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.services.reminders import KINDS as REMINDER_KINDS
 from cobot.services.reminders import InvalidText, NotAllowed, Reminders
 from cobot.slack.blocks.reminders import reminder_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project, SessionPerson
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
 FACILITATORS = ("UF1", "UF2")
 PARTICIPANTS = ("UP1", "UP2")
 SWEEP_GRACE = timedelta(seconds=6)  # the sweep leaves fresher rows to their alarm
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -43,11 +36,6 @@ def alarms(factory: sessionmaker[Session]) -> FakeAlarms:
     fake = FakeAlarms()
     deliveries.install_alarm_hook(factory, fake)
     return fake
-
-
-@pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
 
 
 @pytest.fixture
@@ -81,31 +69,22 @@ def make_project(
     lead_times: dict[str, int] | None = None,
     onboarded: tuple[str, ...] = PARTICIPANTS,
 ) -> int:
-    now = clock.now()
+    people = [("UCOORD", "coordinator")]
+    people += [(f, "practitioner") for f in FACILITATORS]
+    people += [(p, "participant") for p in PARTICIPANTS]
+    people += [(t, "project_team") for t in team]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id="C0PROJ",
+            members=people,
+            now=clock.now(),
             name="Framework",
             aims="Co-produce a framework for mental-health services.",
             timezone="Europe/London",
-            lead_times=lead_times or {},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            lead_times=lead_times,
+            onboarded=onboarded,
         )
-        people = [("UCOORD", "coordinator")]
-        people += [(f, "practitioner") for f in FACILITATORS]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        people += [(t, "project_team") for t in team]
-        for user, role in people:
-            member = Member(user_id=user, role=role, added_by="UCOORD", added_at=now)
-            if user in onboarded:
-                member.briefing_done_at = member.training_done_at = now
-                member.access_needs_done_at = now
-            project.members.append(member)
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -118,29 +97,19 @@ def add_session(
     title: str = "Workshop",
     hours: float = 2,
 ) -> int:
-    now = clock.now()
     with transaction(factory) as db:
-        project = db.get_one(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = seeds.add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=hours),
+            people=[(f, "facilitator") for f in FACILITATORS]
+            + [(p, "participant") for p in PARTICIPANTS],
+            now=clock.now(),
             venue="Town hall, room 2",
             objectives="Agree the framework's values.",
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        row.people = [SessionPerson(user_id=f, role="facilitator") for f in FACILITATORS] + [
-            SessionPerson(user_id=p, role="participant") for p in PARTICIPANTS
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from cobot.services.sessions import (
     Sessions,
     session_kinds,
 )
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
@@ -30,12 +29,9 @@ CHANNEL = "C0PROJ"
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    made = session_factory(engine)
-    deliveries.install_alarm_hook(made, FakeAlarms())
-    yield made
-    engine.dispose()
+def factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    deliveries.install_alarm_hook(factory, FakeAlarms())
+    return factory
 
 
 @pytest.fixture
