@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,6 +63,34 @@ from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory
 
 log = logging.getLogger(__name__)
+
+
+def register_listeners(
+    app: App,
+    router: CommandRouter,
+    *,
+    client: WebClient,
+    projects: Projects,
+    sessions: Sessions,
+    reminders: Reminders,
+    debriefs: Debriefs,
+    checkins: Checkins,
+    endings: Endings,
+    reports: Reports,
+    home: Home,
+    timelines: Timelines,
+) -> home_listeners.HomeRefresher:
+    """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
+    register()); returns the Home refresher. Registering calls no service."""
+    projects_listeners.register(app, router, projects=projects)
+    sessions_listeners.register(app, router, sessions=sessions)
+    reminders_listeners.register(app, router, reminders=reminders)
+    debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
+    checkins_listeners.register(app, router, checkins=checkins)
+    endings_listeners.register(app, router, endings=endings, reports=reports)
+    return home_listeners.register(
+        app, router, home=home, timelines=timelines, client=client, reports=reports
+    )
 
 
 @dataclass
@@ -158,15 +187,19 @@ class Runtime:
         register_all(
             kinds, checkin_kinds(checkins, present=checkin_message, present_contact=contact_message)
         )
-        # feature listeners (each feature's slack/listeners/<feature>.py register())
-        projects_listeners.register(app, router, projects=projects)
-        sessions_listeners.register(app, router, sessions=sessions)
-        reminders_listeners.register(app, router, reminders=reminders)
-        debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
-        checkins_listeners.register(app, router, checkins=checkins)
-        endings_listeners.register(app, router, endings=endings, reports=reports)
-        home_refresher = home_listeners.register(
-            app, router, home=home, timelines=timelines, client=client, reports=reports
+        home_refresher = register_listeners(
+            app,
+            router,
+            client=client,
+            projects=projects,
+            sessions=sessions,
+            reminders=reminders,
+            debriefs=debriefs,
+            checkins=checkins,
+            endings=endings,
+            reports=reports,
+            home=home,
+            timelines=timelines,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)

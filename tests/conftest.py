@@ -9,9 +9,11 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from cobot.storage.db import normalise_url
+from cobot.storage.db import create_db_engine, normalise_url, session_factory
 from cobot.storage.migrate import upgrade
+from tests.fakes import FakeClock, FakeMessenger
 
 PG_ENV = "COBOT_TEST_DATABASE_URL"
 REQUIRE_PG_ENV = "COBOT_REQUIRE_POSTGRES"
@@ -57,6 +59,26 @@ def database_url(empty_database_url: str) -> str:
     """A database migrated to head."""
     upgrade(empty_database_url)
     return empty_database_url
+
+
+@pytest.fixture
+def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the migrated database (a module adds hooks by overriding and asking for it)."""
+    engine = create_db_engine(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock that moves only when told (modules override it to start elsewhere)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def messenger() -> FakeMessenger:
+    """Records what cobot would have posted to Slack."""
+    return FakeMessenger()
 
 
 @pytest.fixture(autouse=True, scope="session")

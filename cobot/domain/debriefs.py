@@ -122,7 +122,7 @@ def action_block(index: int) -> tuple[str, str]:
     return f"action_owner_{index}", f"action_text_{index}"
 
 
-def check_debrief(
+def check_debrief(  # noqa: C901
     data: DebriefInput, *, author: str, addressees: Iterable[str], members: Iterable[str]
 ) -> tuple[CleanDebrief | None, dict[str, str]]:
     """The cleaned debrief, or the problems keyed by the modal's block ids."""

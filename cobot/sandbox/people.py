@@ -1,14 +1,17 @@
 """Simulated people: they read their Slack DMs in the emulator, press buttons, fill modals.
 
 Everything they do goes through the real Bolt app as signed requests, like a person in
-Slack; modals are filled from what the modal itself offers (initial values, first options)
+Slack. `Driver` is the one way to act as someone (run a command, press a button, submit a
+modal, read a DM): the demo's `SimPerson` uses it, and so do the end-to-end tests. Modals a
+`SimPerson` meets are filled from what the modal itself offers (initial values, first options)
 plus the answers a scenario gives for particular blocks.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +19,67 @@ from cobot.sandbox.client import HttpResult, SlackClient
 from cobot.sandbox.webapi import SlackEmulator
 
 Answers = dict[str, Any]  # block_id -> text, or a full Slack state value dict
+Message = dict[str, Any]  # a message (or a view) as Slack stores it
+ElementValue = dict[str, Any]  # one element's value in view.state.values
+StateValues = dict[str, dict[str, ElementValue]]  # view.state.values: block -> action -> value
+
+
+class DriveError(AssertionError):
+    """cobot did not answer an action as Slack needs (a non-200, no modal, no DM in time)."""
+
+
+# -- element values as Slack sends them in view.state.values ------------------------------
+
+
+def typed(text: str | None) -> ElementValue:
+    """A plain-text input holding `text`."""
+    return {"type": "plain_text_input", "value": text}
+
+
+def ticked(*values: str) -> ElementValue:
+    """Checkboxes with the options `values` ticked."""
+    return {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}
+
+
+def chosen(value: str, kind: str = "static_select") -> ElementValue:
+    """A single choice (a static select, or `kind` radio_buttons) set to `value`."""
+    return {"type": kind, "selected_option": {"value": value}}
+
+
+def picked_user(user: str | None) -> ElementValue:
+    """A user select set to `user` (None: left empty)."""
+    return {"type": "users_select", "selected_user": user}
+
+
+def picked_users(users: Sequence[str]) -> ElementValue:
+    """A multi-user select holding `users`."""
+    return {"type": "multi_users_select", "selected_users": list(users)}
+
+
+def dated(day: str) -> ElementValue:
+    """A date picker set to `day` (YYYY-MM-DD)."""
+    return {"type": "datepicker", "selected_date": day}
+
+
+def timed(at: str) -> ElementValue:
+    """A time picker set to `at` (HH:MM)."""
+    return {"type": "timepicker", "selected_time": at}
+
+
+def state(action_id: str, **blocks: ElementValue) -> StateValues:
+    """view.state.values for inputs whose elements all share `action_id`."""
+    return {block: {action_id: value} for block, value in blocks.items()}
+
+
+def ack_body(result: HttpResult) -> dict[str, Any]:
+    """An ack as Slack shows it: the JSON cobot answered, or its plain text as the message."""
+    if not result.body.strip():
+        return {}
+    headers = {k.lower(): v for k, v in result.headers.items()}
+    if headers.get("content-type", "").startswith("application/json"):
+        body = result.json()
+        return dict(body) if isinstance(body, dict) else {}
+    return {"text": result.text}
 
 
 @dataclass(frozen=True)
@@ -53,6 +117,156 @@ def buttons_in(channel: str, message: dict[str, Any]) -> Iterator[Button]:
                 )
 
 
+def find_button(message: Message, action_id: str) -> dict[str, Any] | None:
+    """The button `action_id` of a message or view (in actions blocks or as an accessory)."""
+    for block in message.get("blocks") or []:
+        for element in [block.get("accessory") or {}, *(block.get("elements") or [])]:
+            if element.get("action_id") == action_id and element.get("type") == "button":
+                return dict(element) | {"block_id": block.get("block_id")}
+    return None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """Acts in Slack as any person would, over signed HTTP, and reads what they are shown.
+
+    Every action checks cobot answered 200 and raises `DriveError` otherwise; what cobot
+    answered is returned as Slack shows it.
+    """
+
+    slack: SlackClient
+    emulator: SlackEmulator
+
+    # -- acting -----------------------------------------------------------------------
+
+    def run_command(
+        self, user: str, text: str, *, channel_id: str, channel_name: str = "project"
+    ) -> HttpResult:
+        """Type `/cobot text` in a channel; cobot's raw answer (not checked)."""
+        return self.slack.slash_command(
+            user_id=user, text=text, channel_id=channel_id, channel_name=channel_name
+        )
+
+    def command(self, user: str, text: str, *, channel_id: str) -> dict[str, Any]:
+        """Type `/cobot text`; the ack as the person sees it (`text`, maybe `blocks`)."""
+        return ack_body(self._ok(self.run_command(user, text, channel_id=channel_id)))
+
+    def press_button(
+        self,
+        user: str,
+        message: Message | None,
+        action_id: str,
+        *,
+        value: str | None = None,
+        channel_id: str | None = None,
+        in_view: bool = False,
+    ) -> HttpResult:
+        """Press `action_id` on a message (or, `in_view`, a modal or Home view); raw answer.
+
+        The button is looked up in the message; `value` is for a button the test makes up
+        (a stale or forged one) or one on a message it does not hold.
+        """
+        button = find_button(message, action_id) if message else None
+        action: dict[str, Any] = {"type": "button", "action_id": action_id}
+        if button is not None:
+            action["block_id"] = button.get("block_id")
+            action["text"] = button.get("text") or {"type": "plain_text", "text": ""}
+            action["value"] = button.get("value", "")
+        if value is not None:
+            action["value"] = value
+        if "value" not in action:
+            raise DriveError(f"no button {action_id!r} to press and no value given")
+        if in_view:
+            return self.slack.block_actions(user_id=user, actions=[action], view=message)
+        return self.slack.block_actions(
+            user_id=user,
+            actions=[action],
+            message=message or {"ts": "1.000", "blocks": []},
+            channel_id=channel_id or self.emulator.im_channel(user),
+        )
+
+    def press(
+        self,
+        user: str,
+        message: Message | None,
+        action_id: str,
+        *,
+        value: str | None = None,
+        channel_id: str | None = None,
+        in_view: bool = False,
+    ) -> None:
+        """Press a button and check cobot acknowledged it."""
+        self._ok(
+            self.press_button(
+                user, message, action_id, value=value, channel_id=channel_id, in_view=in_view
+            )
+        )
+
+    def open_modal(
+        self, user: str, message: Message | None, action_id: str, *, value: str | None = None
+    ) -> Message:
+        """Press a button that opens a modal; the modal, once Slack has opened it."""
+        before = self.opened()
+        self.press(user, message, action_id, value=value)
+        return self.next_view(before)
+
+    def command_modal(self, user: str, text: str, *, channel_id: str) -> Message:
+        """Type a `/cobot` command that opens a modal; the modal."""
+        before = self.opened()
+        self.command(user, text, channel_id=channel_id)
+        return self.next_view(before)
+
+    def submit_modal(self, user: str, view: Message, values: StateValues) -> dict[str, Any]:
+        """Submit a modal with `values`; cobot's answer (`{}`, or a response_action)."""
+        return ack_body(
+            self._ok(self.slack.view_submission(user_id=user, view=view, values=values))
+        )
+
+    # -- reading ----------------------------------------------------------------------
+
+    def opened(self) -> int:
+        """How many views.open calls cobot has made so far."""
+        return len(self.emulator.calls_to("views.open"))
+
+    def next_view(self, opened_before: int, *, timeout: float = 10) -> Message:
+        """The modal cobot opened after `opened_before` views.open calls."""
+        self.emulator.wait_for("views.open", count=opened_before + 1, timeout=timeout)
+        return self.emulator.open_views[-1]
+
+    def dms(self, user: str, words: str) -> list[Message]:
+        """The messages in `user`'s DM holding `words` (anywhere in them), oldest first."""
+        return [m for m in self.emulator.messages(user) if words in json.dumps(m)]
+
+    def dm_with(self, user: str, words: str, *, timeout: float = 20) -> Message:
+        """The first message to `user` (or a channel) holding `words`, once cobot sent one."""
+        self.emulator.wait_for(
+            "chat.postMessage",
+            where=lambda c: c.args.get("channel") == user and words in json.dumps(c.args),
+            timeout=timeout,
+        )
+        return self.dms(user, words)[0]
+
+    def message(self, user: str, ts: str) -> Message:
+        """The message `ts` in `user`'s DM as it is now (after any updates)."""
+        return next(m for m in self.emulator.messages(user) if m["ts"] == ts)
+
+    def wait_replaced(self, user: str, ts: str, words: str, *, timeout: float = 10) -> Message:
+        """The message `ts` once cobot has updated it to hold `words`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.message(user, ts)
+            if words in json.dumps(message):
+                return message
+            if time.monotonic() >= deadline:
+                raise DriveError(f"message {ts} never said {words!r}: {json.dumps(message)[:500]}")
+            time.sleep(0.02)
+
+    def _ok(self, result: HttpResult) -> HttpResult:
+        if result.status != 200:
+            raise DriveError(f"cobot answered HTTP {result.status}: {result.text[:500]}")
+        return result
+
+
 def settle(emulator: SlackEmulator, *, quiet: float = 0.08, limit: float = 5.0) -> None:
     """Wait until cobot has stopped calling Slack for a moment (its listeners run async)."""
     deadline = time.monotonic() + limit
@@ -67,7 +281,7 @@ def settle(emulator: SlackEmulator, *, quiet: float = 0.08, limit: float = 5.0) 
             return
 
 
-def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str, Any]]]:
+def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str, Any]]]:  # noqa: C901
     """State values for every input of a modal: the scenario's answers, else what is offered."""
     values: dict[str, dict[str, dict[str, Any]]] = {}
     for block in view.get("blocks") or []:
@@ -136,6 +350,11 @@ class SimPerson:
     said: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def driver(self) -> Driver:
+        """How this person acts in Slack."""
+        return Driver(self.slack, self.emulator)
+
     def new_buttons(self) -> list[Button]:
         """Buttons in my DMs I have not pressed (or decided to ignore) yet."""
         found = []
@@ -157,19 +376,12 @@ class SimPerson:
         Returns the modal that was submitted, if any.
         """
         self.ignore(button)
-        opened_before = len(self.emulator.calls_to("views.open"))
-        result = self.slack.block_actions(
-            user_id=self.user_id,
-            actions=[
-                {
-                    "type": "button",
-                    "action_id": button.action_id,
-                    "block_id": button.block_id,
-                    "value": button.value,
-                    "text": {"type": "plain_text", "text": button.label},
-                }
-            ],
-            message=button.message,
+        opened_before = self.driver.opened()
+        result = self.driver.press_button(
+            self.user_id,
+            button.message,
+            button.action_id,
+            value=button.value,
             channel_id=button.channel,
         )
         self._check(result, f"pressing {button.label!r}")
@@ -186,9 +398,9 @@ class SimPerson:
         channel_name: str = "project",
     ) -> str:
         """Type a /cobot command; returns what cobot answered (and fills a modal if one opens)."""
-        opened_before = len(self.emulator.calls_to("views.open"))
-        result = self.slack.slash_command(
-            user_id=self.user_id, text=text, channel_id=channel_id, channel_name=channel_name
+        opened_before = self.driver.opened()
+        result = self.driver.run_command(
+            self.user_id, text, channel_id=channel_id, channel_name=channel_name
         )
         self._check(result, f"/cobot {text}")
         reply = _ack_text(result)
@@ -214,7 +426,7 @@ class SimPerson:
             user_id=self.user_id, view=view, values=fill(view, answers)
         )
         self._check(result, f"submitting the form {what}")
-        body = _json(result)
+        body = ack_body(result)
         if body.get("response_action") == "errors":
             self.problems.append(f"{self.name}: form {what} refused: {body['errors']}")
         return view
@@ -224,21 +436,10 @@ class SimPerson:
             self.problems.append(f"{self.name}: {what} answered HTTP {result.status}")
 
 
-def _json(result: HttpResult) -> dict[str, Any]:
-    try:
-        body = result.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _ack_text(result: HttpResult) -> str:
     from cobot.sandbox.transcript import blocks_to_text
 
-    body = _json(result)
-    if not body:
-        return result.text
+    body = ack_body(result)
+    if not body or set(body) == {"text"} and body["text"] == result.text:
+        return result.text  # a plain-text ack is shown as it is
     return blocks_to_text(body.get("blocks"), str(body.get("text", "")))
-
-
-Chooser = Callable[[SimPerson, Button], Answers | None | bool]

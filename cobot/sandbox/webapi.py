@@ -1295,7 +1295,7 @@ def _first_file_part(content_type: str, body: bytes) -> bytes:
     return body
 
 
-def _make_handler(emulator: SlackEmulator) -> type[BaseHTTPRequestHandler]:
+def _make_handler(emulator: SlackEmulator) -> type[BaseHTTPRequestHandler]:  # noqa: C901
     class Handler(BaseHTTPRequestHandler):
         server_version = "SlackSandbox/1.0"
 

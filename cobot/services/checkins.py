@@ -289,17 +289,6 @@ CheckinPresenter = Callable[[Prompt], OutgoingMessage]
 ContactPresenter = Callable[[ContactNote], OutgoingMessage]
 
 
-def plain_prompt(prompt: Prompt) -> OutgoingMessage:
-    """A minimal presenter (the Slack one is cobot.slack.blocks.checkins.checkin_message)."""
-    word = "consent" if prompt.consent else "check-in"
-    return OutgoingMessage(text=f"{prompt.project_name}: {word}")
-
-
-def plain_contact(note: ContactNote) -> OutgoingMessage:
-    """A minimal presenter (the Slack one is cobot.slack.blocks.checkins.contact_message)."""
-    return OutgoingMessage(text=f"<@{note.person}> asked for someone to get in touch")
-
-
 # ---------------------------------------------------------------- helpers on rows
 
 
@@ -1446,8 +1435,8 @@ def _iso(value: datetime | date | None) -> str | None:
 def checkin_kinds(
     service: Checkins,
     *,
-    present: CheckinPresenter = plain_prompt,
-    present_contact: ContactPresenter = plain_contact,
+    present: CheckinPresenter,
+    present_contact: ContactPresenter,
 ) -> Sequence[DeliveryKind]:
     """The delivery kinds check-ins use; the presenters turn them into Slack messages.
 

@@ -198,11 +198,6 @@ DebriefNote = (
 Presenter = Callable[[DebriefNote], OutgoingMessage]
 
 
-def plain_text(note: DebriefNote) -> OutgoingMessage:
-    """A minimal presenter (the Slack one is cobot.slack.blocks.debriefs.debrief_message)."""
-    return OutgoingMessage(text=type(note).__name__)
-
-
 # ---------------------------------------------------------------- planning
 
 
@@ -552,9 +547,7 @@ def _questions(session: Session, project_id: int) -> dict[str, str]:
 # ---------------------------------------------------------------- rendering at send time
 
 
-def debrief_kinds(
-    *, present: Presenter = plain_text, clock: Clock | None = None
-) -> Sequence[DeliveryKind]:
+def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds debriefs use; `present` turns a note into a message."""
     clock = clock or SystemClock()
 
@@ -577,7 +570,7 @@ def debrief_kinds(
     )
 
 
-def build_note(session: Session, delivery: Delivery, *, now: datetime) -> DebriefNote | None:
+def build_note(session: Session, delivery: Delivery, *, now: datetime) -> DebriefNote | None:  # noqa: C901
     """What `delivery` should say now, or None when it no longer applies.
 
     Rendering a summary closes the session's debriefs (once): from then on they cannot be

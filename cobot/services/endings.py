@@ -605,12 +605,6 @@ class Endings:
                 cloud_file_id=cloud_file_id(db, project.id) if closed else None,
             )
 
-    def cloud_image(self, project_id: int) -> bytes | None:
-        """The word cloud PNG (None while fewer than MIN_GROUP answered); for reports."""
-        with transaction(self._factory) as db:
-            tally = feelings_tally(db, project_id)
-        return rules.cloud_png(tally.counts) if tally.shareable else None
-
     # -- evaluation ----------------------------------------------------------------------
 
     def evaluation_form(self, *, team_id: str, user_id: str, project_id: int) -> EvaluationForm:

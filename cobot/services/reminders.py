@@ -132,11 +132,6 @@ class ReminderNote:
 Presenter = Callable[[ReminderNote], OutgoingMessage]
 
 
-def plain_text(note: ReminderNote) -> OutgoingMessage:
-    """A minimal presenter (the Slack one is cobot.slack.blocks.reminders.reminder_message)."""
-    return OutgoingMessage(text=f"{note.kind.replace('_', ' ')}: {note.session.title}")
-
-
 # ---------------------------------------------------------------- planning
 
 
@@ -399,9 +394,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 # ---------------------------------------------------------------- rendering at send time
 
 
-def reminder_kinds(
-    *, present: Presenter = plain_text, clock: Clock | None = None
-) -> Sequence[DeliveryKind]:
+def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds reminders use; `present` turns a reminder into a message."""
     clock = clock or SystemClock()
 
@@ -435,7 +428,7 @@ def reminder_kinds(
 LATE_AFTER = timedelta(hours=1)
 
 
-def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:
+def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:  # noqa: C901
     """What `delivery` should say now, or None when it no longer applies."""
     cosession = session.get(CoSession, delivery.subject_id or 0)
     if cosession is None or cosession.status != SCHEDULED:

@@ -395,7 +395,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
-def build_report(snap: ReportSnapshot) -> str:
+def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
     """The Markdown project report."""
     zone = snap.timezone
     held = [s for s in snap.sessions if s.status == "scheduled" and s.ends_at <= snap.generated_at]

@@ -6,7 +6,7 @@ import difflib
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,6 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
-class Ack(Protocol):
-    """Bolt's ack, as command handlers use it."""
-
-    def __call__(
-        self, text: str | None = None, blocks: list[dict[str, Any]] | None = None
-    ) -> Any: ...
 
 
 CommandHandler = Callable[[CommandRequest, Any], Reply | None]

@@ -1,7 +1,7 @@
 """wellbeing check-ins
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 10:00:00.000000
 """
 

@@ -1,7 +1,7 @@
 """endings: feelings, boats, evaluations, follow-ups
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 10:00:00.000000
 """
 

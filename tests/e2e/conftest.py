@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 
@@ -35,3 +36,9 @@ def slack(stack: LocalStack) -> SlackClient:
 @pytest.fixture
 def emulator(stack: LocalStack) -> SlackEmulator:
     return stack.emulator
+
+
+@pytest.fixture
+def driver(slack: SlackClient, emulator: SlackEmulator) -> Driver:
+    """Acts as anyone in the workspace: commands, buttons, modals, DMs (cobot/sandbox/people)."""
+    return Driver(slack, emulator)

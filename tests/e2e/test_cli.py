@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,12 +51,13 @@ def cobot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPro
     )
 
 
-def wait_http(url: str, timeout: float = 30) -> dict:
+def wait_http(url: str, timeout: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return json.loads(response.read())
+                body: dict[str, Any] = json.loads(response.read())
+                return body
         except OSError:
             if time.monotonic() > deadline:
                 raise

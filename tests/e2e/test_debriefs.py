@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver, ElementValue, chosen, picked_user, ticked, typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import reminders
 from cobot.slack.blocks.debriefs import (
     ACTION_DONE,
     FEEDBACK_HEARD,
@@ -26,10 +26,9 @@ from cobot.storage.models import (
     DebriefAction,
     DebriefSettings,
     Delivery,
-    Member,
     Project,
-    SessionPerson,
 )
+from tests.seeds import add_project, add_session
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
@@ -47,27 +46,18 @@ def add_people(emulator: SlackEmulator) -> None:
 
 def seed_project(stack: LocalStack, lead_times: dict[str, int]) -> int:
     assert stack.runtime is not None
-    now = datetime.now(UTC)
+    people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
+    people += [(u, "practitioner") for u in FACILITATORS]
+    people += [(u, "participant") for u in PARTICIPANTS]
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=people,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework.",
-            timezone="UTC",
             lead_times=lead_times,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
-        people += [(u, "practitioner") for u in FACILITATORS]
-        people += [(u, "participant") for u in PARTICIPANTS]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -83,101 +73,30 @@ def seed_session(
     sessions plan one (sessions' own rules refuse past starts, so the row is made here)."""
     assert stack.runtime is not None
     now = datetime.now(UTC)
+    people = [(u, "facilitator") for u in FACILITATORS] + [(u, "participant") for u in participants]
     with transaction(stack.runtime.factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=now - timedelta(hours=2),
             ends_at=now + timedelta(seconds=ends_in),
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=people,
+            now=now,
         )
-        row.people = [SessionPerson(user_id=u, role="facilitator") for u in FACILITATORS] + [
-            SessionPerson(user_id=u, role="participant") for u in participants
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 
-def dm_with(emulator: SlackEmulator, user: str, words: str, timeout: float = 20) -> dict[str, Any]:
-    """Wait for a message to `user` (or a channel) containing `words`; return it."""
-    emulator.wait_for(
-        "chat.postMessage",
-        where=lambda c: c.args.get("channel") == user and words in json.dumps(c.args),
-        timeout=timeout,
-    )
-    return next(m for m in emulator.messages(user) if words in json.dumps(m))
+def text(value: str) -> dict[str, ElementValue]:
+    return {VALUE: typed(value)}
 
 
-def press(
-    slack: SlackClient, emulator: SlackEmulator, user: str, message: dict[str, Any], action: str
-) -> None:
-    button = next(
-        element
-        for block in message["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action
-    )
-    press_value(slack, emulator, user, action, button["value"], message)
+def person(user: str | None) -> dict[str, ElementValue]:
+    return {VALUE: picked_user(user)}
 
 
-def press_value(
-    slack: SlackClient,
-    emulator: SlackEmulator,
-    user: str,
-    action: str,
-    value: str,
-    message: dict[str, Any] | None = None,
-) -> None:
-    result = slack.block_actions(
-        user_id=user,
-        actions=[{"action_id": action, "value": value, "type": "button"}],
-        message=message or {"ts": "1.000", "blocks": []},
-        channel_id=emulator.im_channel(user),
-    )
-    assert result.status == 200, result.text
-
-
-def text(value: str) -> dict[str, Any]:
-    return {VALUE: {"type": "plain_text_input", "value": value}}
-
-
-def person(user: str | None) -> dict[str, Any]:
-    return {VALUE: {"type": "users_select", "selected_user": user}}
-
-
-def choice(value: int) -> dict[str, Any]:
-    return {VALUE: {"type": "radio_buttons", "selected_option": {"value": str(value)}}}
-
-
-def open_modal(
-    slack: SlackClient, emulator: SlackEmulator, user: str, message: dict[str, Any], action: str
-) -> dict[str, Any]:
-    before = len(emulator.calls_to("views.open"))
-    press(slack, emulator, user, message, action)
-    emulator.wait_for("views.open", count=before + 1)
-    return emulator.open_views[-1]
-
-
-def submit(slack: SlackClient, user: str, view: dict[str, Any], values: dict[str, Any]) -> Any:
-    result = slack.view_submission(user_id=user, view=view, values=values)
-    assert result.status == 200, result.text
-    return result.json() if result.text.strip() else {}
-
-
-def command(slack: SlackClient, user: str, words: str) -> dict[str, Any]:
-    result = slack.slash_command(user_id=user, text=words, channel_id=CHANNEL)
-    assert result.status == 200, result.text
-    # Bolt answers a text-only ack as plain text, one with blocks as JSON
-    return result.json() if result.text.startswith("{") else {"text": result.text}
+def choice(value: int) -> dict[str, ElementValue]:
+    return {VALUE: chosen(str(value), "radio_buttons")}
 
 
 def posted(emulator: SlackEmulator) -> list[tuple[str, str]]:
@@ -208,31 +127,35 @@ def wait_for_status(stack: LocalStack, kind: str, target: str, wanted: set[str])
 
 
 def test_two_facilitators_debrief_and_the_summary_is_posted_once_to_the_private_channel(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     add_people(emulator)
     project_id = seed_project(stack, {"debrief_within": 3600, "feedback_within": 3600})
     # with user escaping on, Slack sends a channel chosen from the # list like this
-    reply = command(slack, "UCOORD", f"debrief channel <#{PRIVATE}|practitioners>")
+    reply = driver.command(
+        "UCOORD", f"debrief channel <#{PRIVATE}|practitioners>", channel_id=CHANNEL
+    )
     assert f"<#{PRIVATE}>" in reply["text"]
-    refused = command(slack, "UF1", f"debrief channel <#{PRIVATE}|practitioners>")
+    refused = driver.command(
+        "UF1", f"debrief channel <#{PRIVATE}|practitioners>", channel_id=CHANNEL
+    )
     assert "Only coordinators" in refused["text"]
     session_id = seed_session(stack, project_id, ends_in=2)
 
-    prompt = dm_with(emulator, "UF1", OPEN_DEBRIEF)
+    prompt = driver.dm_with("UF1", OPEN_DEBRIEF)
     assert "Debrief for" in json.dumps(prompt) and "Our values" in json.dumps(prompt)
-    dm_with(emulator, "UTEAM", OPEN_DEBRIEF)  # the project team is asked too
+    driver.dm_with("UTEAM", OPEN_DEBRIEF)  # the project team is asked too
 
     # a participant pressing a facilitator's button, or a forged session id, opens nothing
-    press(slack, emulator, "UP1", prompt, OPEN_DEBRIEF)
+    driver.press("UP1", prompt, OPEN_DEBRIEF)
     emulator.wait_for("response_url", where=lambda c: "Only the facilitators" in str(c.args))
-    press_value(slack, emulator, "UF1", OPEN_DEBRIEF, "999999")
+    driver.press("UF1", None, OPEN_DEBRIEF, value="999999")
     emulator.wait_for("response_url", where=lambda c: "no longer exists" in str(c.args))
-    press_value(slack, emulator, "UF1", OPEN_DEBRIEF, "1; drop table")
+    driver.press("UF1", None, OPEN_DEBRIEF, value="1; drop table")
     emulator.wait_for("response_url", where=lambda c: "out of date" in str(c.args))
     assert emulator.open_views == []
 
-    modal = open_modal(slack, emulator, "UF1", prompt, OPEN_DEBRIEF)
+    modal = driver.open_modal("UF1", prompt, OPEN_DEBRIEF)
     assert modal["private_metadata"] == str(session_id)
     first = {
         "went_well": text("Warm welcome"),
@@ -245,28 +168,30 @@ def test_two_facilitators_debrief_and_the_summary_is_posted_once_to_the_private_
         "action_text_1": text("Book a bigger room"),
         "action_owner_1": person("UTEAM"),
     }
-    assert "errors" not in submit(slack, "UF1", modal, first)
-    dm_with(emulator, "UF1", "is saved")
+    assert "errors" not in driver.submit_modal("UF1", modal, first)
+    driver.dm_with("UF1", "is saved")
 
     # the coordinator sees who has debriefed, never what they wrote
-    view = command(slack, "UCOORD", "debriefs")
+    view = driver.command("UCOORD", "debriefs", channel_id=CHANNEL)
     shown = json.dumps(view)
     assert "<@UF1>" in shown and "Not yet: <@UF2>" in shown
     for secret in ("Warm welcome", "Tired but proud", "slow down", "icebreaker"):
         assert secret not in shown
-    assert "Only coordinators" in command(slack, "UF1", "debriefs")["text"]
+    assert "Only coordinators" in driver.command("UF1", "debriefs", channel_id=CHANNEL)["text"]
 
     # editing before the summary: the modal reopens with the earlier answers
-    modal = open_modal(slack, emulator, "UF1", prompt, OPEN_DEBRIEF)
+    modal = driver.open_modal("UF1", prompt, OPEN_DEBRIEF)
     assert "Warm welcome" in json.dumps(modal["blocks"]) and "Update" in json.dumps(modal)
-    submit(slack, "UF1", modal, {**first, "went_well": text("Warm welcome and clear aims")})
-    dm_with(emulator, "UF1", "is updated")
+    driver.submit_modal("UF1", modal, {**first, "went_well": text("Warm welcome and clear aims")})
+    driver.dm_with("UF1", "is updated")
 
-    other = dm_with(emulator, "UF2", OPEN_DEBRIEF)
-    modal = open_modal(slack, emulator, "UF2", other, OPEN_DEBRIEF)
-    submit(slack, "UF2", modal, {"went_well": text("Good energy"), "change": text("More breaks")})
+    other = driver.dm_with("UF2", OPEN_DEBRIEF)
+    modal = driver.open_modal("UF2", other, OPEN_DEBRIEF)
+    driver.submit_modal(
+        "UF2", modal, {"went_well": text("Good energy"), "change": text("More breaks")}
+    )
 
-    summary = dm_with(emulator, PRIVATE, "Debrief summary")
+    summary = driver.dm_with(PRIVATE, "Debrief summary")
     said = json.dumps(summary)
     for words in (
         "Warm welcome and clear aims",
@@ -280,7 +205,7 @@ def test_two_facilitators_debrief_and_the_summary_is_posted_once_to_the_private_
     assert "Tired" not in said and "slow down" not in said
 
     # developmental feedback reaches its addressee, and only them
-    dm_with(emulator, "UF2", "slow down at the start")
+    driver.dm_with("UF2", "slow down at the start")
     wait_for_status(stack, "debrief_dev_feedback", "UF2", {"sent"})
     assert [ch for ch, body in posted(emulator) if "slow down" in body] == ["UF2"]
     # feelings reach no one at all
@@ -291,52 +216,52 @@ def test_two_facilitators_debrief_and_the_summary_is_posted_once_to_the_private_
     assert len([m for m in emulator.messages(PRIVATE) if "Debrief summary" in json.dumps(m)]) == 1
 
     # too late to edit now, and the reason is given
-    press(slack, emulator, "UF1", prompt, OPEN_DEBRIEF)
+    driver.press("UF1", prompt, OPEN_DEBRIEF)
     emulator.wait_for("response_url", where=lambda c: "already been posted" in str(c.args))
-    assert "summary posted" in json.dumps(command(slack, "UCOORD", "debriefs"))
+    assert "summary posted" in json.dumps(driver.command("UCOORD", "debriefs", channel_id=CHANNEL))
 
     # the action is tracked: its owner can tick it, others see it without a button
-    listing = command(slack, "UF1", "actions")
+    listing = driver.command("UF1", "actions", channel_id=CHANNEL)
     assert "Book a bigger room" in json.dumps(listing) and ACTION_DONE not in json.dumps(listing)
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
         action_id = db.scalars(select(DebriefAction.id)).one()
-    press_value(slack, emulator, "UF1", ACTION_DONE, str(action_id))
+    driver.press("UF1", None, ACTION_DONE, value=str(action_id))
     emulator.wait_for("response_url", where=lambda c: "Only <@UTEAM>" in str(c.args))
-    owner_view = command(slack, "UTEAM", "actions")
+    owner_view = driver.command("UTEAM", "actions", channel_id=CHANNEL)
     assert ACTION_DONE in json.dumps(owner_view)
-    press_value(slack, emulator, "UTEAM", ACTION_DONE, str(action_id))
+    driver.press("UTEAM", None, ACTION_DONE, value=str(action_id))
     emulator.wait_for("response_url", where=lambda c: "done by <@UTEAM>" in str(c.args))
-    assert "No open actions" in json.dumps(command(slack, "UTEAM", "actions"))
+    assert "No open actions" in json.dumps(driver.command("UTEAM", "actions", channel_id=CHANNEL))
 
 
 def test_validation_skip_nudges_and_the_deadline(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     add_people(emulator)
     # a 9-second debrief window: nudges at +3 s and about +7 s, the deadline at +9 s
     project_id = seed_project(stack, {"debrief_within": 9, "feedback_within": 3600})
     seed_session(stack, project_id, ends_in=1)
-    prompt = dm_with(emulator, "UF1", OPEN_DEBRIEF)
-    press(slack, emulator, "UF1", prompt, SKIP_DEBRIEF)
+    prompt = driver.dm_with("UF1", OPEN_DEBRIEF)
+    driver.press("UF1", prompt, SKIP_DEBRIEF)
     emulator.wait_for("response_url", where=lambda c: "no more nudges" in str(c.args))
 
     # skipping still leaves the debrief open to write; the modal checks what is typed
-    modal = open_modal(slack, emulator, "UF1", prompt, OPEN_DEBRIEF)
-    answer = submit(slack, "UF1", modal, {})
+    modal = driver.open_modal("UF1", prompt, OPEN_DEBRIEF)
+    answer = driver.submit_modal("UF1", modal, {})
     assert answer["response_action"] == "errors" and "went_well" in answer["errors"]
-    answer = submit(slack, "UF1", modal, {"dev_text_1": text("Nice pacing")})
+    answer = driver.submit_modal("UF1", modal, {"dev_text_1": text("Nice pacing")})
     assert set(answer["errors"]) == {"dev_to_1"}
-    answer = submit(slack, "UF1", modal, {"dev_to_1": person("UF1"), "went_well": text("ok")})
+    answer = driver.submit_modal("UF1", modal, {"dev_to_1": person("UF1"), "went_well": text("ok")})
     assert "co-facilitators" in answer["errors"]["dev_to_1"]
-    answer = submit(slack, "UF1", modal, {"went_well": text("x" * 2001)})
+    answer = driver.submit_modal("UF1", modal, {"went_well": text("x" * 2001)})
     assert "2000" in answer["errors"]["went_well"]
     assert len(emulator.open_views) == 1  # still open, for the person to fix
 
     # the deadline passes without UF2: the summary still goes, by DM without a channel
-    dm_with(emulator, "UF2", "gentle nudge")
-    dm_with(emulator, "UCOORD", "Debrief summary")
-    summary = dm_with(emulator, "UF1", "Debrief summary")
+    driver.dm_with("UF2", "gentle nudge")
+    driver.dm_with("UCOORD", "Debrief summary")
+    summary = driver.dm_with("UF1", "Debrief summary")
     assert "skipped: <@UF1>" in json.dumps(summary) and "No one wrote" in json.dumps(summary)
     # the nudges stopped for the person who skipped: none was ever sent to them
     assert statuses(stack, "debrief_nudge", "UF1") and "sent" not in statuses(
@@ -359,11 +284,11 @@ def ask_for(emulator: SlackEmulator, user: str, title: str) -> dict[str, Any]:
     return next(m for m in emulator.messages(user) if is_ask(json.dumps(m)))
 
 
-NAMED = {VALUE: {"type": "checkboxes", "selected_options": [{"value": "named"}]}}
+NAMED = {VALUE: ticked("named")}
 
 
 def test_participant_feedback_shows_a_spread_only_from_three_answers(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     add_people(emulator)
     project_id = seed_project(stack, {"debrief_within": 3600, "feedback_within": 12})
@@ -373,24 +298,26 @@ def test_participant_feedback_shows_a_spread_only_from_three_answers(
     # UP1 and UP2 are in both sessions: each ask is found by its session's title
     for user, score in (("UP1", 4), ("UP2", 2)):
         ask = ask_for(emulator, user, "Small group")
-        modal = open_modal(slack, emulator, user, ask, f"{FEEDBACK_HEARD}{score}")
+        modal = driver.open_modal(user, ask, f"{FEEDBACK_HEARD}{score}")
         assert '"initial_option"' in json.dumps(modal["blocks"])  # the pressed score is chosen
-        submit(slack, user, modal, {"heard": choice(score), "keep": text(f"keep from {user}")})
+        driver.submit_modal(
+            user, modal, {"heard": choice(score), "keep": text(f"keep from {user}")}
+        )
     for user, score, named in (("UP1", 5, True), ("UP2", 5, False), ("UP3", 3, False)):
         ask = ask_for(emulator, user, "Whole group")
-        modal = open_modal(slack, emulator, user, ask, f"{FEEDBACK_HEARD}{score}")
+        modal = driver.open_modal(user, ask, f"{FEEDBACK_HEARD}{score}")
         values: dict[str, Any] = {"heard": choice(score), "change": text(f"change from {user}")}
         if named:
             values["named"] = NAMED
-        assert "errors" not in submit(slack, user, modal, values)
+        assert "errors" not in driver.submit_modal(user, modal, values)
 
-    small = dm_with(emulator, "UF1", "Participant feedback on *Small group*")
+    small = driver.dm_with("UF1", "Participant feedback on *Small group*")
     said = json.dumps(small)
     assert "2 of 2 participants answered" in said
     assert "too few to show the spread" in said and "\\u2588" not in said and "█" not in said
     assert "keep from UP1" in said and "<@UP1>" not in said  # anonymous by default
 
-    large = dm_with(emulator, "UF2", "Participant feedback on *Whole group*")
+    large = driver.dm_with("UF2", "Participant feedback on *Whole group*")
     said = json.dumps(large, ensure_ascii=False)
     assert "3 people answered" in said and "too few" not in said
     assert "5 · Completely: ██ 2" in said and "3 · Somewhat: █ 1" in said
@@ -415,8 +342,10 @@ def test_deliveries_live_in_the_ledger_and_survive_a_restart(database_url: str) 
     with LocalStack(database_url=database_url) as second:
         add_people(second.emulator)
         second.emulator.add_user("UCOORD", name="cora")
-        dm_with(second.emulator, "UF1", OPEN_DEBRIEF)
-        dm_with(second.emulator, "UP3", f"{FEEDBACK_HEARD}1")
+        assert second.client is not None
+        fresh = Driver(second.client, second.emulator)
+        fresh.dm_with("UF1", OPEN_DEBRIEF)
+        fresh.dm_with("UP3", f"{FEEDBACK_HEARD}1")
 
 
 def _ledger(stack: LocalStack, session_id: int) -> list[tuple[str, str]]:
@@ -433,11 +362,14 @@ def _ledger(stack: LocalStack, session_id: int) -> list[tuple[str, str]]:
 
 
 def test_coordinators_reword_questions_choose_the_channel_and_add_reflective_practice(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     add_people(emulator)
     project_id = seed_project(stack, {})
-    assert "Only coordinators" in command(slack, "UF1", "debrief questions")["text"]
+    assert (
+        "Only coordinators"
+        in driver.command("UF1", "debrief questions", channel_id=CHANNEL)["text"]
+    )
     slack.slash_command(user_id="UCOORD", text="debrief questions", channel_id=CHANNEL)
     emulator.wait_for("views.open")
     [modal] = emulator.open_views
@@ -445,20 +377,25 @@ def test_coordinators_reword_questions_choose_the_channel_and_add_reflective_pra
         key: text(f"Q {key}?")
         for key in ("went_well", "change", "voices", "development", "feeling", "actions")
     }
-    answer = submit(slack, "UCOORD", modal, {**values, "voices": text("  ")})
+    answer = driver.submit_modal("UCOORD", modal, {**values, "voices": text("  ")})
     assert set(answer["errors"]) == {"voices"}
-    submit(slack, "UCOORD", modal, values)
+    driver.submit_modal("UCOORD", modal, values)
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
         settings = db.get(DebriefSettings, project_id)
         assert settings is not None and settings.questions["voices"] == "Q voices?"
 
-    assert "couldn't read a channel" in command(slack, "UCOORD", "debrief channel general")["text"]
-    assert "by DM" in command(slack, "UCOORD", "debrief channel")["text"]
+    assert (
+        "couldn't read a channel"
+        in driver.command("UCOORD", "debrief channel general", channel_id=CHANNEL)["text"]
+    )
+    assert "by DM" in driver.command("UCOORD", "debrief channel", channel_id=CHANNEL)["text"]
 
     day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
-    reply = command(
-        slack, "UCOORD", f'reflective add "Reflect together" {day} 10:00 90m with <@UF1> <@UF2>'
+    reply = driver.command(
+        "UCOORD",
+        f'reflective add "Reflect together" {day} 10:00 90m with <@UF1> <@UF2>',
+        channel_id=CHANNEL,
     )
     assert "Reflect together" in reply["text"]
     with transaction(stack.runtime.factory) as db:

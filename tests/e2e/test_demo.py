@@ -32,7 +32,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Completed
     return result, out
 
 
-def test_the_demo_exits_cleanly_and_shows_progress_and_a_summary(demo) -> None:
+def test_the_demo_exits_cleanly_and_shows_progress_and_a_summary(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     result, _out = demo
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Playing the project forward" in result.stdout
@@ -41,7 +43,9 @@ def test_the_demo_exits_cleanly_and_shows_progress_and_a_summary(demo) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_the_artefacts_are_written_and_valid(demo) -> None:
+def test_the_artefacts_are_written_and_valid(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     _result, out = demo
     for picture in ("feelings-word-cloud.png", "timeline.png"):
         assert (out / picture).read_bytes().startswith(PNG), picture
@@ -51,7 +55,9 @@ def test_the_artefacts_are_written_and_valid(demo) -> None:
     assert "Carers in Crisis" in report and "Workshop 5" in report
 
 
-def test_the_transcript_tells_the_story(demo) -> None:
+def test_the_transcript_tells_the_story(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     _result, out = demo
     text = (out / "transcript.txt").read_text()
     channel = text.split("--- #carers-in-crisis ---")[1].split("--- #practitioners ---")[0]

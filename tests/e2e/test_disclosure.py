@@ -10,18 +10,20 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver, ack_body
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, Member, Project, PublishedFigure
-from tests.e2e.test_checkins import CHANNEL, TEAM, command, dm_with, press, wait_replaced
+from tests.e2e.test_checkins import CHANNEL, TEAM
 
 # simulated time runs ahead of the real clock, so APScheduler's (real-time) alarms never
 # fire early; the sweep drives what falls due in simulated time
@@ -70,6 +72,13 @@ def stack(database_url: str, clock: SimClock) -> Iterator[LocalStack]:
         settle(running)
 
 
+def command(slack: SlackClient, user: str, words: str) -> dict[str, Any]:
+    """Type `/cobot words` in the project's channel; the ack as the person sees it."""
+    result = slack.slash_command(user_id=user, text=words, channel_id=CHANNEL)
+    assert result.status == 200, result.text
+    return ack_body(result)
+
+
 def drive(stack: LocalStack) -> None:
     """What is due now goes out: past the sweep's grace for new rows, then one sweep (the
     alarms run on real time, which is behind the simulated clock)."""
@@ -102,7 +111,7 @@ def switch_on(slack: SlackClient, emulator: SlackEmulator, roles: tuple[str, ...
     command(slack, "UCOORD", "checkin setup")
     emulator.wait_for("views.open")
     [modal] = emulator.open_views
-    values = {
+    values: dict[str, dict[str, dict[str, Any]]] = {
         "enabled": {"input": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
         "roles": {
             "input": {"type": "checkboxes", "selected_options": [{"value": r} for r in roles]}
@@ -131,11 +140,13 @@ def first_answer(
     assert stack.runtime is not None
     stack.runtime.checkins.send_now(project_id=_project_id(stack), user_id=user)
     drive(stack)
-    consent = dm_with(emulator, user, blocks.CONSENT_YES)
-    press(slack, emulator, user, consent, blocks.CONSENT_YES)
-    question = wait_replaced(emulator, user, consent["ts"], "How are you feeling today?")
-    press(slack, emulator, user, question, f"{blocks.MOOD_PREFIX}{mood}")
-    wait_replaced(emulator, user, consent["ts"], "You answered")
+    consent = Driver(slack, emulator).dm_with(user, blocks.CONSENT_YES)
+    Driver(slack, emulator).press(user, consent, blocks.CONSENT_YES)
+    question = Driver(slack, emulator).wait_replaced(
+        user, consent["ts"], "How are you feeling today?"
+    )
+    Driver(slack, emulator).press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
+    Driver(slack, emulator).wait_replaced(user, consent["ts"], "You answered")
 
 
 def next_answer(
@@ -151,8 +162,8 @@ def next_answer(
         assert time.monotonic() < deadline, "the check-in never arrived"
         time.sleep(0.02)
     question = emulator.messages(user)[-1]
-    press(slack, emulator, user, question, f"{blocks.MOOD_PREFIX}{mood}")
-    wait_replaced(emulator, user, question["ts"], "You answered")
+    Driver(slack, emulator).press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
+    Driver(slack, emulator).wait_replaced(user, question["ts"], "You answered")
 
 
 def summary(slack: SlackClient, user: str = "UCOORD", words: str = "") -> str:
@@ -224,8 +235,8 @@ def test_one_more_answer_changes_no_view_and_a_closed_month_never_changes(
     november_message = next(
         m for m in emulator.messages("UPART") if "You answered" in json.dumps(m)
     )
-    press(slack, emulator, "UPART", november_message, f"{blocks.MOOD_PREFIX}1")
-    wait_replaced(emulator, "UPART", november_message["ts"], "1 Struggling")
+    Driver(slack, emulator).press("UPART", november_message, f"{blocks.MOOD_PREFIX}1")
+    Driver(slack, emulator).wait_replaced("UPART", november_message["ts"], "1 Struggling")
     reply = command(slack, "UP3", "forget me")
     message = {"ts": "1.000001", "blocks": reply["blocks"], "text": reply["text"]}
     slack.block_actions(
@@ -291,7 +302,7 @@ def test_contact_requests_go_to_the_named_contacts_and_the_export_has_no_checkin
     switch_on(slack, emulator, ("participant",))
     first_answer(stack, slack, emulator, "UPART", 1)
     answered = emulator.messages("UPART")[-1]
-    press(slack, emulator, "UPART", answered, blocks.CONTACT)
+    Driver(slack, emulator).press("UPART", answered, blocks.CONTACT)
     emulator.wait_for("views.open", count=2)
     modal = emulator.open_views[-1]
     assert slack.view_submission(user_id="UPART", view=modal, values={}).status == 200

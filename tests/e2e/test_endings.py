@@ -13,14 +13,17 @@ from sqlalchemy import select, update
 from sqlalchemy import text as sql
 
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver, StateValues, state, typed
 from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import endings as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, EndingFeeling, EndingFollowUp, Project
-from tests.e2e.test_debriefs import CHANNEL, TEAM, command, dm_with, open_modal, press_value
+from tests.seeds import add_project
 
 # 15 people in 4 groups: oversight has 2, so it is never shown on its own
+TEAM = "T0SANDBOX"
+CHANNEL = "C0PROJ"
 TEAM_PEOPLE = [("UCOORD", "coordinator"), ("UT1", "project_team"), ("UT2", "project_team")]
 OVERSIGHT = [("UO1", "oversight"), ("UO2", "steering")]
 PRACTITIONERS = [(f"UF{i}", "practitioner") for i in range(1, 5)]
@@ -50,38 +53,23 @@ def seed(stack: LocalStack) -> int:
     emulator.add_user("UOUT", name="outsider")
     emulator.add_channel(CHANNEL, name="recovery", members=[u for u, _ in EVERYONE])
     assert stack.runtime is not None
-    now = datetime.now(UTC)
-    from cobot.storage.models import Member
-
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=EVERYONE,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework.",
-            timezone="UTC",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in EVERYONE
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
-def values(**fields: Any) -> dict[str, Any]:
-    return {block: {blocks.VALUE: value} for block, value in fields.items()}
+def values(**fields: Any) -> StateValues:
+    return state(blocks.VALUE, **fields)
 
 
-def start_ending(slack: SlackClient, emulator: SlackEmulator, **extra: Any) -> dict[str, Any]:
-    before = len(emulator.calls_to("views.open"))
-    command(slack, "UCOORD", "ending start")
-    emulator.wait_for("views.open", count=before + 1)
-    modal = emulator.open_views[-1]
+def start_ending(driver: Driver, **extra: Any) -> dict[str, Any]:
+    modal = driver.command_modal("UCOORD", "ending start", channel_id=CHANNEL)
     today = datetime.now(UTC).date()
     fields = {
         blocks.DEADLINE: {
@@ -91,39 +79,25 @@ def start_ending(slack: SlackClient, emulator: SlackEmulator, **extra: Any) -> d
         blocks.FOLLOW_UP: {"type": "plain_text_input", "value": "4"},
         **extra,
     }
-    result = slack.view_submission(user_id="UCOORD", view=modal, values=values(**fields))
-    assert result.status == 200, result.text
-    return result.json() if result.text.strip() else {}
+    return driver.submit_modal("UCOORD", modal, values(**fields))
 
 
-def answer_feelings(
-    slack: SlackClient, emulator: SlackEmulator, user: str, words: str, boat: str
-) -> Any:
-    invite = dm_with(emulator, user, blocks.OPEN_FEELINGS)
-    modal = open_modal(slack, emulator, user, invite, blocks.OPEN_FEELINGS)
+def answer_feelings(driver: Driver, user: str, words: str, boat: str) -> Any:
+    invite = driver.dm_with(user, blocks.OPEN_FEELINGS)
+    modal = driver.open_modal(user, invite, blocks.OPEN_FEELINGS)
     assert modal["callback_id"] == blocks.FEELINGS_MODAL
-    result = slack.view_submission(
-        user_id=user,
-        view=modal,
-        values=values(
-            words={"type": "plain_text_input", "value": words},
-            boat={"type": "plain_text_input", "value": boat},
-        ),
-    )
-    assert result.status == 200, result.text
-    return result.json() if result.text.strip() else {}
+    return driver.submit_modal(user, modal, values(words=typed(words), boat=typed(boat)))
 
 
 def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_close(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     project_id = seed(stack)
     assert stack.runtime is not None
-    assert "Only coordinators" in command(slack, "UP1", "ending start")["text"]
+    assert "Only coordinators" in driver.command("UP1", "ending start", channel_id=CHANNEL)["text"]
     today = datetime.now(UTC).date()
     refused = start_ending(
-        slack,
-        emulator,
+        driver,
         celebration_day={
             "type": "datepicker",
             "selected_date": (today + timedelta(days=10)).isoformat(),
@@ -131,8 +105,7 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     )
     assert set(refused["errors"]) == {blocks.CELEBRATION_DAY}  # a date without a time
     start_ending(
-        slack,
-        emulator,
+        driver,
         celebration_day={
             "type": "datepicker",
             "selected_date": (today + timedelta(days=10)).isoformat(),
@@ -144,21 +117,21 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
         },
         reflective_time={"type": "timepicker", "selected_time": "10:00"},
     )
-    dm_with(emulator, CHANNEL, "is coming to an end")
+    driver.dm_with(CHANNEL, "is coming to an end")
 
     # more than three words are refused inline, and nothing is stored
-    refused = answer_feelings(slack, emulator, "UP1", "grateful proud tired happy", "")
+    refused = answer_feelings(driver, "UP1", "grateful proud tired happy", "")
     assert "4 words" in refused["errors"]["words"]
     # forged and outsider buttons change nothing
     before = len(emulator.calls_to("views.open"))
-    press_value(slack, emulator, "UOUT", blocks.OPEN_FEELINGS, str(project_id))
-    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, "not-an-id")
-    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, "999999")
+    driver.press("UOUT", None, blocks.OPEN_FEELINGS, value=str(project_id))
+    driver.press("UP1", None, blocks.OPEN_FEELINGS, value="not-an-id")
+    driver.press("UP1", None, blocks.OPEN_FEELINGS, value="999999")
     assert len(emulator.calls_to("views.open")) == before
 
     for user, role in EVERYONE:
         group_boat = {"participant": "A raft that became a ship", "practitioner": "A dinghy"}
-        answer_feelings(slack, emulator, user, ROLE_WORDS[role], group_boat.get(role, "A warship"))
+        answer_feelings(driver, user, ROLE_WORDS[role], group_boat.get(role, "A warship"))
     with transaction(stack.runtime.factory) as db:
         rows = db.scalars(select(EndingFeeling)).all()
         assert len(rows) == 15
@@ -167,20 +140,15 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
 
     # the evaluation: four participants answer (written in this order)
     for user in ("UP3", "UP1", "UP4", "UP2"):
-        invite = dm_with(emulator, user, blocks.OPEN_EVALUATION)
-        modal = open_modal(slack, emulator, user, invite, blocks.OPEN_EVALUATION)
-        result = slack.view_submission(
-            user_id=user,
-            view=modal,
-            values=values(went_well={"type": "plain_text_input", "value": f"Being heard ({user})"}),
-        )
-        assert result.status == 200
+        invite = driver.dm_with(user, blocks.OPEN_EVALUATION)
+        modal = driver.open_modal(user, invite, blocks.OPEN_EVALUATION)
+        driver.submit_modal(user, modal, values(went_well=typed(f"Being heard ({user})")))
         # while the collection is open: how many answered, never a text (two views diffed
         # around one answer would tie that text to whoever answered in between)
-        said = json.dumps(command(slack, "UCOORD", "evaluation"))
+        said = json.dumps(driver.command("UCOORD", "evaluation", channel_id=CHANNEL))
         assert "answered so far" in said and "Being heard" not in said
     # nor the export: no evaluation, feelings words or boats before the close
-    command(slack, "UCOORD", "export")
+    driver.command("UCOORD", "export", channel_id=CHANNEL)
     emulator.wait_for("files.completeUploadExternal")
     early = {
         f.filename: f.content.decode()
@@ -195,10 +163,12 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     assert "feelings-word-cloud.png" not in {f.filename for f in emulator.files}
 
     # close: the image goes up once, a valid PNG; counts match the answers
-    assert "Only coordinators" in command(slack, "UP1", "ending close")["text"]
-    assert "15 people answered" in command(slack, "UCOORD", "ending close")["text"]
+    assert "Only coordinators" in driver.command("UP1", "ending close", channel_id=CHANNEL)["text"]
+    assert (
+        "15 people answered" in driver.command("UCOORD", "ending close", channel_id=CHANNEL)["text"]
+    )
     emulator.wait_for("files.completeUploadExternal")
-    results = dm_with(emulator, CHANNEL, "Most common words")
+    results = driver.dm_with(CHANNEL, "Most common words")
     text = json.dumps(results)
     assert "grateful (13)" in text  # 3 team + 4 "greatful" practitioners + 6 participants
     assert "inspired (4)" in text and "proud (2)" in text
@@ -206,7 +176,7 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     assert "Other groups together* (5)" in text  # oversight (2) joined by the project team
     assert "Oversight" not in text and "Project team" not in text
     assert "A raft that became a ship" in text and "<@" not in text
-    assert "already closed" in command(slack, "UCOORD", "ending close")["text"]
+    assert "already closed" in driver.command("UCOORD", "ending close", channel_id=CHANNEL)["text"]
     stack.runtime.runner.sweep()
     emulator.wait_for("files.completeUploadExternal", count=2)
     [image] = [f for f in emulator.files if f.channels == (CHANNEL,)]
@@ -215,21 +185,21 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
     assert len(emulator.calls_to("files.completeUploadExternal")) == 2  # the export, the image
 
     # after the close: the texts, all at once, sorted (not in the order they came in)
-    said = json.dumps(command(slack, "UCOORD", "evaluation"))
+    said = json.dumps(driver.command("UCOORD", "evaluation", channel_id=CHANNEL))
     order = [said.index(f"Being heard ({u})") for u in ("UP1", "UP2", "UP3", "UP4")]
     assert order == sorted(order) and "<@UP1>" not in said
 
-    feelings = command(slack, "UP4", "feelings")
+    feelings = driver.command("UP4", "feelings", channel_id=CHANNEL)
     assert image.id in json.dumps(feelings) and "grateful (13)" in json.dumps(feelings)
     # answers can no longer change
     before = len(emulator.calls_to("views.open"))
-    press_value(slack, emulator, "UP1", blocks.OPEN_FEELINGS, str(project_id))
+    driver.press("UP1", None, blocks.OPEN_FEELINGS, value=str(project_id))
     emulator.wait_for("response_url", where=lambda c: "collection has closed" in json.dumps(c.args))
     assert len(emulator.calls_to("views.open")) == before
 
     # export: the report and CSVs arrive in the coordinator's DM
-    assert "Only coordinators" in command(slack, "UP1", "export")["text"]
-    command(slack, "UCOORD", "export")
+    assert "Only coordinators" in driver.command("UP1", "export", channel_id=CHANNEL)["text"]
+    driver.command("UCOORD", "export", channel_id=CHANNEL)
     emulator.wait_for("files.completeUploadExternal", count=3)
     exported = {f.filename: f.content for f in emulator.files if f.id != image.id}
     report = exported["project-report.md"].decode()
@@ -266,13 +236,13 @@ def test_a_project_of_fifteen_finishes_with_one_cloud_safe_counts_export_and_clo
         assert "reminder_day" in reminders
 
     # closing the project: confirmation, then every prompt but the follow-ups stops
-    confirm = command(slack, "UCOORD", "project close")
+    confirm = driver.command("UCOORD", "project close", channel_id=CHANNEL)
     assert blocks.CLOSE_PROJECT in json.dumps(confirm)
-    press_value(slack, emulator, "UP1", blocks.CLOSE_PROJECT, str(project_id))
+    driver.press("UP1", None, blocks.CLOSE_PROJECT, value=str(project_id))
     emulator.wait_for("response_url", where=lambda c: "Only coordinators" in json.dumps(c.args))
     with transaction(stack.runtime.factory) as db:
         assert db.get(Project, project_id).status == "active"  # type: ignore[union-attr]
-    press_value(slack, emulator, "UCOORD", blocks.CLOSE_PROJECT, str(project_id))
+    driver.press("UCOORD", None, blocks.CLOSE_PROJECT, value=str(project_id))
     emulator.wait_for("response_url", where=lambda c: "is closed" in json.dumps(c.args))
     with transaction(stack.runtime.factory) as db:
         project = db.get(Project, project_id)
@@ -292,7 +262,7 @@ def test_the_follow_up_survives_a_restart_and_is_sent_when_due(database_url: str
         first.emulator.add_user("UCOORD", name="cora")
         assert first.client is not None
         project_id = seed(first)
-        start_ending(first.client, first.emulator)
+        start_ending(Driver(first.client, first.emulator))
         assert first.runtime is not None
         with transaction(first.runtime.factory) as db:
             rows = db.scalars(select(Delivery).where(Delivery.kind == "ending_follow_up")).all()
@@ -310,14 +280,10 @@ def test_the_follow_up_survives_a_restart_and_is_sent_when_due(database_url: str
         emulator.add_user(user, name=user.lower())
     with LocalStack(database_url=database_url, emulator=emulator) as second:
         assert second.client is not None and second.runtime is not None
-        message = dm_with(second.emulator, "UP2", blocks.OPEN_FOLLOW_UP)
-        modal = open_modal(second.client, second.emulator, "UP2", message, blocks.OPEN_FOLLOW_UP)
-        result = second.client.view_submission(
-            user_id="UP2",
-            view=modal,
-            values=values(what_next={"type": "plain_text_input", "value": "A new peer role"}),
-        )
-        assert result.status == 200
+        fresh = Driver(second.client, second.emulator)
+        message = fresh.dm_with("UP2", blocks.OPEN_FOLLOW_UP)
+        modal = fresh.open_modal("UP2", message, blocks.OPEN_FOLLOW_UP)
+        fresh.submit_modal("UP2", modal, values(what_next=typed("A new peer role")))
         with transaction(second.runtime.factory) as db:
             reply = db.scalars(select(EndingFollowUp)).one()
             assert reply.project_id == project_id and reply.what_next == "A new peer role"

@@ -19,8 +19,9 @@ from cobot.sandbox.stack import SIGNING_SECRET, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.http import MAX_BODY
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Member, Project, SlackSignature
+from cobot.storage.models import CoSession, SlackSignature
 from tests.mrkdwn import shown_texts
+from tests.seeds import add_project
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -284,29 +285,16 @@ def project(stack: LocalStack) -> int:
     for user in ("UF1", "UF2"):
         stack.emulator.add_user(user, name=user.lower())
     stack.emulator.add_channel(CHANNEL, name="recovery", members=["UCOORD", "UF1", "UF2"])
-    now = datetime.now(UTC)
+    members = [("UCOORD", "coordinator"), ("UF1", "practitioner"), ("UF2", "practitioner")]
     with transaction(stack.runtime.factory) as session:
-        row = Project(
-            team_id=TEAM,
+        row = add_project(
+            session,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=members,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework.",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        row.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now)
-            for u, r in (
-                ("UCOORD", "coordinator"),
-                ("UF1", "practitioner"),
-                ("UF2", "practitioner"),
-            )
-        ]
-        session.add(row)
-        session.flush()
         return row.id
 
 

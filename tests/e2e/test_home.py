@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import deliveries, reminders
@@ -73,21 +74,6 @@ def published_to(emulator: SlackEmulator) -> list[str]:
     return sorted(str(c.args.get("user_id")) for c in emulator.calls_to("views.publish"))
 
 
-def press(slack: SlackClient, user: str, view: dict[str, Any], action_id: str) -> None:
-    button = next(
-        element
-        for block in view["blocks"]
-        for element in [block.get("accessory") or {}, *block.get("elements", [])]
-        if element.get("action_id") == action_id
-    )
-    result = slack.block_actions(
-        user_id=user,
-        actions=[{"action_id": action_id, "value": button["value"], "type": "button"}],
-        view=view,
-    )
-    assert result.status == 200, result.text
-
-
 def test_each_person_sees_their_own_home(
     seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
@@ -120,12 +106,12 @@ def test_each_person_sees_their_own_home(
 
 
 def test_sharing_an_agenda_from_the_home_refreshes_the_homes_it_shows_on(
-    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     view = open_home(slack, emulator, "UF2", "Share agenda")
     open_home(slack, emulator, "UP02", "Workshop 4")
     assert "agenda out" not in shown(emulator, "UP02").split("Workshop 5")[0]
-    press(slack, "UF2", view, SHARE_AGENDA)  # the reminders feature's own button
+    driver.press("UF2", view, SHARE_AGENDA, in_view=True)  # the reminders feature's own button
     emulator.wait_for("views.open")
     [modal] = emulator.open_views
     values = {TEXT_BLOCK: {TEXT_INPUT: {"type": "plain_text_input", "value": "1. Welcome"}}}
@@ -139,12 +125,12 @@ def test_sharing_an_agenda_from_the_home_refreshes_the_homes_it_shows_on(
 
 
 def test_the_coordinator_retries_a_failed_message_from_the_home(
-    stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     view = open_home(slack, emulator, "UF1", "Your open items")
     assert home_blocks.RETRY not in json.dumps(view)
     coordinator = open_home(slack, emulator, "UCOORD", "Retry")
-    press(slack, "UCOORD", coordinator, home_blocks.RETRY)
+    driver.press("UCOORD", coordinator, home_blocks.RETRY, in_view=True)
     emulator.wait_for("chat.postMessage", where=lambda c: "queued again" in str(c.args))
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
@@ -156,7 +142,7 @@ def test_the_coordinator_retries_a_failed_message_from_the_home(
 
 
 def test_timeline_picture_from_the_command_and_the_home(
-    seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     refused = slack.slash_command(user_id="UF1", text="timeline", channel_id=CHANNEL)
     assert "Only coordinators" in refused.text
@@ -166,16 +152,16 @@ def test_timeline_picture_from_the_command_and_the_home(
     [picture] = emulator.files
     assert picture.content.startswith(b"\x89PNG") and CHANNEL in picture.channels
     view = open_home(slack, emulator, "UCOORD", "Timeline picture")
-    press(slack, "UCOORD", view, home_blocks.TIMELINE)
+    driver.press("UCOORD", view, home_blocks.TIMELINE, in_view=True)
     emulator.wait_for("files.completeUploadExternal", count=2)
     assert emulator.files[-1].content.startswith(b"\x89PNG")
 
 
 def test_the_agreement_is_one_click_away(
-    seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, seeded: Seeded, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     view = open_home(slack, emulator, "UP03", "Aims and agreement")
-    press(slack, "UP03", view, home_blocks.AGREEMENT)
+    driver.press("UP03", view, home_blocks.AGREEMENT, in_view=True)
     emulator.wait_for("views.open")
     [modal] = emulator.open_views
     assert "Everyone's voice counts" in json.dumps(modal)

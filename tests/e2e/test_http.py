@@ -5,49 +5,54 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from typing import Protocol
 
+import pytest
 from sqlalchemy import func, select
 
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver, ack_body
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.commands import CommandRequest, Reply
 from cobot.storage.db import transaction
 from cobot.storage.models import SlackEvent
 
-
-def ack_body(result) -> dict:
-    """Slack shows a JSON ack as a message, and a plain-text ack as that text."""
-    assert result.status == 200, result.text
-    headers = {k.lower(): v for k, v in result.headers.items()}
-    if headers.get("content-type", "").startswith("application/json"):
-        return result.json()
-    return {"text": result.text}
+GENERAL = "C0GENERAL"
 
 
-def test_help_answers_with_an_ephemeral_overview(slack: SlackClient) -> None:
-    body = ack_body(slack.slash_command(user_id="UCOORD", text="help"))
+class _Acks(Protocol):
+    """The part of a subcommand's tools these handlers use."""
+
+    def ack(self) -> object: ...
+
+
+def test_help_answers_with_an_ephemeral_overview(driver: Driver, slack: SlackClient) -> None:
+    body = driver.command("UCOORD", "help", channel_id=GENERAL)
     assert body.get("response_type", "ephemeral") == "ephemeral"
     shown = json.dumps(body["blocks"])
     assert "cobot: what you can ask" in shown and "/cobot help" in shown
     assert len(body["blocks"]) <= 50
 
 
-def test_an_empty_command_is_help_too(slack: SlackClient) -> None:
-    assert "/cobot help" in json.dumps(ack_body(slack.slash_command(user_id="UCOORD", text="")))
+def test_an_empty_command_is_help_too(driver: Driver, slack: SlackClient) -> None:
+    assert "/cobot help" in json.dumps(driver.command("UCOORD", "", channel_id=GENERAL))
 
 
-def test_unknown_subcommand_suggests_the_nearest(slack: SlackClient) -> None:
-    body = ack_body(slack.slash_command(user_id="UCOORD", text="hlep me"))
+def test_unknown_subcommand_suggests_the_nearest(driver: Driver, slack: SlackClient) -> None:
+    body = driver.command("UCOORD", "hlep me", channel_id=GENERAL)
     assert "I don't know `/cobot hlep me`" in body["text"]
     assert "Did you mean `/cobot help`?" in body["text"]
 
 
-def test_an_unclosed_quote_is_explained(slack: SlackClient) -> None:
-    body = ack_body(slack.slash_command(user_id="UCOORD", text='session add "Kick off'))
+def test_an_unclosed_quote_is_explained(driver: Driver, slack: SlackClient) -> None:
+    body = driver.command("UCOORD", 'session add "Kick off', channel_id=GENERAL)
     assert "a quote is not closed" in body["text"]
 
 
-def test_forged_signature_is_401_and_runs_nothing(slack: SlackClient, emulator) -> None:
+def test_forged_signature_is_401_and_runs_nothing(
+    slack: SlackClient, emulator: SlackEmulator
+) -> None:
     fields = slack.slash_command_fields(user_id="UCOORD", text="help")
     from urllib.parse import urlencode
 
@@ -101,7 +106,8 @@ def test_retried_event_is_processed_once(
     time.sleep(0.5)
     publishes = emulator.calls_to("views.publish")
     assert len(publishes) == 1
-    assert emulator.home_view("UCOORD")["blocks"][0]["text"]["text"] == "Welcome to cobot"
+    home = emulator.home_view("UCOORD")
+    assert home is not None and home["blocks"][0]["text"]["text"] == "Welcome to cobot"
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as session:
         stored = session.scalar(select(func.count()).select_from(SlackEvent))
@@ -133,16 +139,17 @@ def test_unknown_path_is_404(stack: LocalStack) -> None:
 
 
 def test_a_failing_listener_answers_kindly_and_logs_no_body(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, caplog
+    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     from cobot.slack.commands import Subcommand
 
-    def explode(request, tools):
+    def explode(request: CommandRequest, tools: object) -> Reply | None:
         raise ValueError(f"secret words from {request.raw_args}")
 
     assert stack.runtime is not None
     stack.runtime.router.add(Subcommand(name="boom", usage="boom", summary="", handler=explode))
     result = slack.slash_command(user_id="UCOORD", text="boom I feel awful today")
+    assert result.status == 200, result.text
     body = ack_body(result)
     assert "Traceback" not in result.text
     assert "something went wrong on cobot's side" in body["text"]
@@ -152,15 +159,15 @@ def test_a_failing_listener_answers_kindly_and_logs_no_body(
 
 
 def test_a_refusal_from_a_service_is_answered_once_before_or_after_the_ack(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
     from cobot.services.access import AccessError
     from cobot.slack.commands import Subcommand
 
-    def refuse(request, tools):
+    def refuse(request: CommandRequest, tools: object) -> Reply | None:
         raise AccessError("Only coordinators can do that.")
 
-    def ack_then_refuse(request, tools):
+    def ack_then_refuse(request: CommandRequest, tools: _Acks) -> Reply | None:
         tools.ack()
         raise AccessError("That session no longer exists.")
 
@@ -169,7 +176,7 @@ def test_a_refusal_from_a_service_is_answered_once_before_or_after_the_ack(
     stack.runtime.router.add(
         Subcommand(name="late", usage="late", summary="", handler=ack_then_refuse)
     )
-    assert ack_body(slack.slash_command(user_id="UCOORD", text="refuse"))["text"] == (
+    assert driver.command("UCOORD", "refuse", channel_id=GENERAL)["text"] == (
         "Only coordinators can do that."
     )
     late = slack.slash_command(user_id="UCOORD", text="late")

@@ -14,17 +14,19 @@ from sqlalchemy import Text, select, type_coerce
 
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver, state, ticked, typed
 from cobot.sandbox.stack import LocalStack
-from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import reminders
+from cobot.sandbox.webapi import ApiCall, SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.blocks import endings as ending_blocks
+from cobot.slack.blocks.debriefs import FEEDBACK_HEARD, OPEN_DEBRIEF
 from cobot.storage import crypto
 from cobot.storage.db import transaction
-from cobot.storage.models import Base, CoSession, Delivery, Member, Project, SessionPerson
+from cobot.storage.models import Base, Delivery, Project
 from tests.e2e import test_debriefs as dx
 from tests.e2e import test_endings as ex
-from tests.e2e.test_checkins import CHANNEL, TEAM, check_in, command, press, switch_on
+from tests.e2e.test_checkins import CHANNEL, TEAM, check_in, switch_on
+from tests.seeds import add_project, add_session
 
 ME = "UPART"
 OTHER = "UF1"
@@ -62,25 +64,16 @@ def project_id(stack: LocalStack) -> int:
         stack.emulator.add_user(user, name=user.lower())
     stack.emulator.add_channel(CHANNEL, name="recovery", members=["UCOORD", ME, OTHER])
     assert stack.runtime is not None
-    now = datetime.now(UTC)
+    members = [("UCOORD", "coordinator"), (ME, "practitioner"), (OTHER, "practitioner")]
+    members += [(u, "participant") for u in ("UP2", "UP3")]
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=CHANNEL,
-            name="Recovery framework",
-            timezone="UTC",
+            members=members,
+            now=datetime.now(UTC),
             lead_times={"debrief_within": 3600, "feedback_within": 3600},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        members = [("UCOORD", "coordinator"), (ME, "practitioner"), (OTHER, "practitioner")]
-        members += [(u, "participant") for u in ("UP2", "UP3")]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in members
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -98,23 +91,15 @@ def _session(
     assert stack.runtime is not None
     now = datetime.now(UTC)
     with transaction(stack.runtime.factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=now + starts,
             ends_at=now + ends,
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=people.items(),
+            now=now,
         )
-        row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 
@@ -123,7 +108,7 @@ def _dm(emulator: SlackEmulator, user: str, *words: str) -> dict[str, Any]:
     Slack's per-channel rate limit, and its buttons work the same whether it is stored now or
     when the ledger retries."""
 
-    def wanted(call: Any) -> bool:
+    def wanted(call: ApiCall) -> bool:
         body = json.dumps(call.args, ensure_ascii=False)
         return call.args.get("channel") == user and all(w in body for w in words)
 
@@ -131,30 +116,20 @@ def _dm(emulator: SlackEmulator, user: str, *words: str) -> dict[str, Any]:
     return {"ts": "1.000001", "text": call.args.get("text", ""), "blocks": call.args["blocks"]}
 
 
-def use_every_feature(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, project_id: int
-) -> None:
+def use_every_feature(stack: LocalStack, driver: Driver, project_id: int) -> None:
     """Everything through Slack: a check-in with a note and a contact request, a debrief with
     developmental feedback and actions (and a colleague's for me), session feedback, feelings,
     boat and evaluation; only the follow-up, weeks after the end, is the service call its
     modal makes."""
-    switch_on(stack, slack, emulator)
-    answered = check_in(stack, slack, emulator, ME, 2)
-    press(slack, emulator, ME, answered, blocks.NOTE)
-    emulator.wait_for("views.open", count=2)
-    [modal] = emulator.open_views
-    values = {"note": {"input": {"type": "plain_text_input", "value": MINE["note"]}}}
-    assert slack.view_submission(user_id=ME, view=modal, values=values).status == 200
-    emulator.wait_for("chat.postMessage", where=lambda c: "note is saved" in str(c.args))
-    press(slack, emulator, ME, answered, blocks.CONTACT)
-    emulator.wait_for("views.open", count=3)
-    [modal] = emulator.open_views
-    values = {
-        "share": {"input": {"type": "checkboxes", "selected_options": [{"value": "note"}]}},
-        "message": {"input": {"type": "plain_text_input", "value": MINE["contact"]}},
-    }
-    assert slack.view_submission(user_id=ME, view=modal, values=values).status == 200
-    emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "UCARE")
+    switch_on(driver)
+    answered = check_in(stack, driver, ME, 2)
+    modal = driver.open_modal(ME, answered, blocks.NOTE)
+    assert "errors" not in driver.submit_modal(ME, modal, state("input", note=typed(MINE["note"])))
+    driver.emulator.wait_for("chat.postMessage", where=lambda c: "note is saved" in str(c.args))
+    modal = driver.open_modal(ME, answered, blocks.CONTACT)
+    values = state("input", share=ticked("note"), message=typed(MINE["contact"]))
+    assert "errors" not in driver.submit_modal(ME, modal, values)
+    driver.emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "UCARE")
 
     # two sessions that end now: I facilitate one and take part in the other
     ended = {"starts": -timedelta(hours=2), "ends": timedelta(seconds=1)}
@@ -177,8 +152,8 @@ def use_every_feature(
         ends=timedelta(days=3, hours=2),
         people={ME: "participant"},
     )
-    prompt = _dm(emulator, ME, dx.OPEN_DEBRIEF, "Our values")
-    modal = dx.open_modal(slack, emulator, ME, prompt, dx.OPEN_DEBRIEF)
+    prompt = _dm(driver.emulator, ME, OPEN_DEBRIEF, "Our values")
+    modal = driver.open_modal(ME, prompt, OPEN_DEBRIEF)
     mine = {
         "went_well": dx.text(MINE["went_well"]),
         "change": dx.text(MINE["change"]),
@@ -190,9 +165,9 @@ def use_every_feature(
         "action_text_1": dx.text(MINE["action"]),
         "action_owner_1": dx.person(OTHER),
     }
-    assert "errors" not in dx.submit(slack, ME, modal, mine)
-    prompt = _dm(emulator, OTHER, dx.OPEN_DEBRIEF, "Our values")
-    modal = dx.open_modal(slack, emulator, OTHER, prompt, dx.OPEN_DEBRIEF)
+    assert "errors" not in driver.submit_modal(ME, modal, mine)
+    prompt = _dm(driver.emulator, OTHER, OPEN_DEBRIEF, "Our values")
+    modal = driver.open_modal(OTHER, prompt, OPEN_DEBRIEF)
     theirs = {
         "went_well": dx.text(THEIRS["went_well"]),
         "dev_to_1": dx.person(ME),
@@ -202,42 +177,37 @@ def use_every_feature(
         "action_text_2": dx.text(THEIRS["action"]),
         "action_owner_2": dx.person(OTHER),
     }
-    assert "errors" not in dx.submit(slack, OTHER, modal, theirs)
-    _dm(emulator, ME, THEIRS["dev_for_me"])  # the summary is out: feedback for me arrives
+    assert "errors" not in driver.submit_modal(OTHER, modal, theirs)
+    _dm(driver.emulator, ME, THEIRS["dev_for_me"])  # the summary is out: feedback for me arrives
 
-    ask = _dm(emulator, ME, dx.FEEDBACK_HEARD, "Co-writing")
-    modal = dx.open_modal(slack, emulator, ME, ask, f"{dx.FEEDBACK_HEARD}4")
+    ask = _dm(driver.emulator, ME, FEEDBACK_HEARD, "Co-writing")
+    modal = driver.open_modal(ME, ask, f"{FEEDBACK_HEARD}4")
     feedback = {
         "heard": dx.choice(4),
         "keep": dx.text(MINE["keep"]),
         "change": dx.text(MINE["fb_change"]),
         "named": dx.NAMED,
     }
-    assert "errors" not in dx.submit(slack, ME, modal, feedback)
+    assert "errors" not in driver.submit_modal(ME, modal, feedback)
 
-    ex.start_ending(slack, emulator)
+    ex.start_ending(driver)
     for user, feel, boat, evaluation in (
         (ME, MINE["feel"], MINE["boat"], MINE["evaluation"]),
         (OTHER, THEIRS["feel"], "a raft", THEIRS["evaluation"]),
     ):
-        invite = _dm(emulator, user, ending_blocks.OPEN_FEELINGS)
-        modal = dx.open_modal(slack, emulator, user, invite, ending_blocks.OPEN_FEELINGS)
-        words = ex.values(
-            words={"type": "plain_text_input", "value": f"hopeful {feel}"},
-            boat={"type": "plain_text_input", "value": boat},
-        )
-        assert "errors" not in dx.submit(slack, user, modal, words)
-        invite = _dm(emulator, user, ending_blocks.OPEN_EVALUATION)
-        modal = dx.open_modal(slack, emulator, user, invite, ending_blocks.OPEN_EVALUATION)
-        answers = ex.values(went_well={"type": "plain_text_input", "value": evaluation})
-        assert slack.view_submission(user_id=user, view=modal, values=answers).status == 200
+        invite = _dm(driver.emulator, user, ending_blocks.OPEN_FEELINGS)
+        modal = driver.open_modal(user, invite, ending_blocks.OPEN_FEELINGS)
+        words = ex.values(words=typed(f"hopeful {feel}"), boat=typed(boat))
+        assert "errors" not in driver.submit_modal(user, modal, words)
+        invite = _dm(driver.emulator, user, ending_blocks.OPEN_EVALUATION)
+        modal = driver.open_modal(user, invite, ending_blocks.OPEN_EVALUATION)
+        driver.submit_modal(user, modal, ex.values(went_well=typed(evaluation)))
         for what in ("answer", "evaluation"):  # the confirmations, sent after the ack
-            emulator.wait_for(
-                "chat.postMessage",
-                where=lambda c, u=user, w=what: (
-                    c.args.get("channel") == u and f"Your {w} for" in str(c.args)
-                ),
-            )
+
+            def confirms(c: ApiCall, u: str = user, w: str = what) -> bool:
+                return c.args.get("channel") == u and f"Your {w} for" in str(c.args)
+
+            driver.emulator.wait_for("chat.postMessage", where=confirms)
     assert stack.runtime is not None
     stack.runtime.endings.submit_follow_up(
         team_id=TEAM, user_id=ME, project_id=project_id, how=MINE["how"], what_next=MINE["next"]
@@ -276,14 +246,14 @@ def every_text(stack: LocalStack) -> str:
 
 
 def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, project_id: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, project_id: int
 ) -> None:
-    use_every_feature(stack, slack, emulator, project_id)
+    use_every_feature(stack, driver, project_id)
     stored = every_text(stack)
     assert all(text in stored for text in (*MINE.values(), *THEIRS.values()))
 
     # my data: a readable file and a JSON file, in my DM, with all of mine
-    command(slack, ME, "my data")
+    driver.command(ME, "my data", channel_id=CHANNEL)
     emulator.wait_for("files.completeUploadExternal")
     readable, document = emulator.files
     assert document.channels == (emulator.im_channel(ME),)
@@ -328,16 +298,10 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
     assert owed, "the future session's reminders are owed to me"
 
     # forget me: asks first, says it erases everything now
-    reply = command(slack, ME, "forget me")
+    reply = driver.command(ME, "forget me", channel_id=CHANNEL)
     assert "all your cobot data" in json.dumps(reply["blocks"])
     message = {"ts": "1.000001", "blocks": reply["blocks"], "text": reply["text"]}
-    result = slack.block_actions(
-        user_id=ME,
-        actions=[{"action_id": blocks.FORGET, "value": "1", "type": "button"}],
-        message=message,
-        channel_id=CHANNEL,
-    )
-    assert result.status == 200
+    driver.press(ME, message, blocks.FORGET, value="1", channel_id=CHANNEL)
     [call] = emulator.wait_for("response_url", where=lambda c: "Erased everything" in str(c.args))
     said = str(call.args)
     assert "What remains" in said and "cannot be traced to you" in said
@@ -362,7 +326,7 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
 
     # a second export holds only what was said to remain: membership, the team's action
     before = len(emulator.files)
-    command(slack, ME, "my data")
+    driver.command(ME, "my data", channel_id=CHANNEL)
     emulator.wait_for("files.completeUploadExternal", count=2)
     assert len(emulator.files) == before + 2
     again = json.loads(emulator.files[-1].content)

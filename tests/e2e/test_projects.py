@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cobot.domain.sessions import LeadTimes
 from cobot.sandbox.client import HttpResult, SlackClient
+from cobot.sandbox.people import ack_body
 from cobot.sandbox.stack import SIGNING_SECRET, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import projects as blocks
@@ -22,18 +23,13 @@ CHANNEL = "C0PROJECT"
 def body_of(result: HttpResult) -> dict[str, Any]:
     """What the person sees from a slash command's ack (JSON, or plain text)."""
     assert result.status == 200, result.text
-    if not result.body.strip():
-        return {}
-    headers = {k.lower(): v for k, v in result.headers.items()}
-    if headers.get("content-type", "").startswith("application/json"):
-        return dict(result.json())
-    return {"text": result.text}
+    return ack_body(result)
 
 
 def shown(result: HttpResult) -> str:
     """Everything visible in an ack: text and blocks."""
     body = body_of(result)
-    return body.get("text", "") + json.dumps(body.get("blocks", []), ensure_ascii=False)
+    return str(body.get("text", "")) + json.dumps(body.get("blocks", []), ensure_ascii=False)
 
 
 def cobot(slack: SlackClient, user: str, text: str, channel: str = CHANNEL) -> HttpResult:

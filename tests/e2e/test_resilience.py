@@ -24,6 +24,7 @@ from cobot.services import deliveries
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import Delivery
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -111,15 +112,6 @@ def statuses(database_url: str) -> Counter[str]:
             return Counter(session.scalars(select(Delivery.status)).all())
     finally:
         engine.dispose()
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def delivered(emulator: SlackEmulator) -> Counter[str]:

@@ -11,15 +11,18 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from cobot.sandbox.client import HttpResult, SlackClient
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member, Project
+from cobot.storage.models import CoSession, Delivery, Member
+from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
 FACILITATORS = ["UF1", "UF2"]
 PARTICIPANTS = [f"UP{i:02}" for i in range(1, 14)]
+SESSIONS_LIST = {"ts": "1700000000.000100", "text": "sessions"}  # /cobot sessions
 USAGE = '/cobot session add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with'
 
 
@@ -32,27 +35,18 @@ def project(stack: LocalStack) -> int:
     stack.emulator.add_channel(
         CHANNEL, name="recovery", members=["UCOORD", "UPART", *FACILITATORS, *PARTICIPANTS]
     )
-    now = datetime.now(UTC)
+    people = [("UCOORD", "coordinator"), ("UPART", "participant")]
+    people += [(u, "practitioner") for u in FACILITATORS]
+    people += [(u, "participant") for u in PARTICIPANTS]
     with transaction(stack.runtime.factory) as session:
-        row = Project(
-            team_id=TEAM,
+        row = add_project(
+            session,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=people,
+            now=datetime.now(UTC),
             aims="Co-produce a recovery framework with people with lived experience.",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("UPART", "participant")]
-        people += [(u, "practitioner") for u in FACILITATORS]
-        people += [(u, "participant") for u in PARTICIPANTS]
-        row.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        session.add(row)
-        session.flush()
         return row.id
 
 
@@ -64,19 +58,6 @@ def shown_text(value: Any) -> str:
 def soon(days: int) -> date:
     """A date safely in the future of the real clock the app runs on."""
     return datetime.now(UTC).date() + timedelta(days=days)
-
-
-def answer(result: HttpResult) -> dict[str, Any]:
-    """A slash command's ack as Slack shows it (JSON, or plain text)."""
-    assert result.status == 200, result.text
-    headers = {k.lower(): v for k, v in result.headers.items()}
-    if headers.get("content-type", "").startswith("application/json"):
-        return result.json()
-    return {"text": result.text}
-
-
-def command(slack: SlackClient, user: str, text: str) -> dict[str, Any]:
-    return answer(slack.slash_command(user_id=user, text=text, channel_id=CHANNEL))
 
 
 def rows(stack: LocalStack) -> list[CoSession]:
@@ -122,40 +103,9 @@ def form(
     }
 
 
-def open_add_form(stack: LocalStack, slack: SlackClient) -> dict[str, Any]:
-    opened = len(stack.emulator.calls_to("views.open"))
-    command(slack, "UCOORD", "session add")
-    stack.emulator.wait_for("views.open", count=opened + 1)
-    return stack.emulator.open_views[-1]
-
-
-def submit(slack: SlackClient, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    result = slack.view_submission(user_id="UCOORD", view=view, values=values)
-    assert result.status == 200, result.text
-    return result.json()
-
-
-def add_one_line(slack: SlackClient, title: str, day: date, start: str = "10:00") -> str:
+def add_one_line(driver: Driver, title: str, day: date, start: str = "10:00") -> str:
     text = f'session add "{title}" {day.isoformat()} {start} 2h with <@UF1|uf1> <@UF2>'
-    return command(slack, "UCOORD", text)["text"]
-
-
-def press(
-    stack: LocalStack,
-    slack: SlackClient,
-    user: str,
-    action_id: str,
-    session_id: int,
-    message: dict[str, Any] | None = None,
-) -> None:
-    """Press a session button, on the given channel message or on the /cobot sessions list."""
-    result = slack.block_actions(
-        user_id=user,
-        actions=[{"action_id": action_id, "value": str(session_id), "type": "button"}],
-        channel_id=CHANNEL,
-        message=message or {"ts": "1700000000.000100", "text": "sessions"},
-    )
-    assert result.status == 200, result.text
+    return str(driver.command("UCOORD", text, channel_id=CHANNEL)["text"])
 
 
 def channel_posts(stack: LocalStack, count: int) -> list[dict[str, Any]]:
@@ -172,22 +122,22 @@ def channel_posts(stack: LocalStack, count: int) -> list[dict[str, Any]]:
 def told(stack: LocalStack, user: str, count: int = 1) -> str:
     """The latest ephemeral answer to a button press, once it has arrived."""
     stack.emulator.wait_for("response_url", count=count)
-    return stack.emulator.ephemerals(user)[-1]["text"]
+    return str(stack.emulator.ephemerals(user)[-1]["text"])
 
 
 # -- the add form -------------------------------------------------------------------------
 
 
 def test_the_form_saves_utc_times_across_the_clocks_change_and_announces_it(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    view = open_add_form(stack, slack)
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert by_id["facilitators"]["element"]["initial_users"] == FACILITATORS
     assert by_id["participants"]["element"]["initial_users"] == ["UPART", *PARTICIPANTS]
     assert by_id["duration"]["element"]["initial_value"] == "2h"
     # London springs forward on 28 March 2027: 10:00 local is 09:00 UTC that day
-    body = submit(slack, view, form(day=date(2027, 3, 28)))
+    body = driver.submit_modal("UCOORD", view, form(day=date(2027, 3, 28)))
     assert body["response_action"] == "update"
     assert "Saved *Kick-off*" in shown_text(body["view"])
     [row] = rows(stack)
@@ -210,10 +160,10 @@ def test_the_form_saves_utc_times_across_the_clocks_change_and_announces_it(
 
 
 def test_one_facilitator_is_refused_inline_and_nothing_is_stored(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(day=soon(40), facilitators=["UF1"]))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal("UCOORD", view, form(day=soon(40), facilitators=["UF1"]))
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"facilitators"}
     assert "at least two facilitators" in body["errors"]["facilitators"]
@@ -222,24 +172,25 @@ def test_one_facilitator_is_refused_inline_and_nothing_is_stored(
 
 
 def test_thirteen_participants_are_saved_with_the_warning_shown(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(day=soon(40), participants=PARTICIPANTS))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal("UCOORD", view, form(day=soon(40), participants=PARTICIPANTS))
     assert body["response_action"] == "update"
     shown = shown_text(body["view"])
     assert "13 participants" in shown and "every voice to be heard" in shown
-    assert stack.emulator.view(view["id"])["title"]["text"] == "Session saved"
+    saved = stack.emulator.view(view["id"])
+    assert saved is not None and saved["title"]["text"] == "Session saved"
     [row] = rows(stack)
     assert len(row.user_ids("participant")) == 13
 
 
 def test_a_weekly_second_session_is_saved_with_the_squeezed_steps_named(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    assert "Saved" in add_one_line(slack, "Session 1", soon(40))
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(title="Session 2", day=soon(47)))
+    assert "Saved" in add_one_line(driver, "Session 1", soon(40))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal("UCOORD", view, form(title="Session 2", day=soon(47)))
     assert body["response_action"] == "update"
     shown = shown_text(body["view"])
     assert "“Session 1” and “Session 2”" in shown
@@ -248,19 +199,19 @@ def test_a_weekly_second_session_is_saved_with_the_squeezed_steps_named(
 
 
 def test_a_time_the_clocks_skip_is_refused_inline(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(day=date(2027, 3, 28), start="01:30"))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal("UCOORD", view, form(day=date(2027, 3, 28), start="01:30"))
     assert body["response_action"] == "errors"
     assert "01:30 does not exist on 28 March 2027" in body["errors"]["time"]
     assert rows(stack) == []
 
 
 def test_a_participant_cannot_open_the_form(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    body = command(slack, "UPART", "session add")
+    body = driver.command("UPART", "session add", channel_id=CHANNEL)
     assert "Only coordinators can change this project" in body["text"]
     assert "<@UCOORD>" in body["text"]
     assert stack.emulator.calls_to("views.open") == []
@@ -270,9 +221,9 @@ def test_a_participant_cannot_open_the_form(
 
 
 def test_the_one_liner_schedules_with_every_participant(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    text = add_one_line(slack, "Kick-off", soon(30), "14:30")
+    text = add_one_line(driver, "Kick-off", soon(30), "14:30")
     assert "Saved *Kick-off*" in text
     assert "14 participants" in text  # all of them: a warning about the group's size
     [row] = rows(stack)
@@ -290,9 +241,10 @@ def test_the_one_liner_schedules_with_every_participant(
     ],
 )
 def test_a_malformed_one_liner_says_what_was_wrong_and_changes_nothing(
-    stack: LocalStack, slack: SlackClient, project: int, args: str, wrong: str
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int, args: str, wrong: str
 ) -> None:
-    text = command(slack, "UCOORD", "session add " + args.format(day=soon(30)))["text"]
+    words = "session add " + args.format(day=soon(30))
+    text = driver.command("UCOORD", words, channel_id=CHANNEL)["text"]
     assert wrong in text and USAGE in text
     assert rows(stack) == []
 
@@ -301,11 +253,11 @@ def test_a_malformed_one_liner_says_what_was_wrong_and_changes_nothing(
 
 
 def test_the_list_shows_buttons_to_coordinators_only(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(driver, "Kick-off", soon(30))
     [row] = rows(stack)
-    coordinator = command(slack, "UCOORD", "sessions")
+    coordinator = driver.command("UCOORD", "sessions", channel_id=CHANNEL)
     assert coordinator.get("response_type", "ephemeral") == "ephemeral"
     actions = [b for b in coordinator["blocks"] if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
@@ -316,24 +268,24 @@ def test_the_list_shows_buttons_to_coordinators_only(
     assert actions[0]["elements"][2]["confirm"]["confirm"]["text"] == "Cancel the session"
     shown = shown_text(coordinator["blocks"])
     assert f"<!date^{int(row.starts_at.timestamp())}^" in shown and "2 hours" in shown
-    participant = command(slack, "UPART", "sessions")
+    participant = driver.command("UPART", "sessions", channel_id=CHANNEL)
     assert "Kick-off" in shown_text(participant["blocks"])
     assert not [b for b in participant["blocks"] if b["type"] == "actions"]
 
 
 def test_move_from_the_button_changes_the_times_and_the_revision(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(driver, "Kick-off", soon(30))
     [before] = rows(stack)
     [announced] = channel_posts(stack, 1)
-    press(stack, slack, "UCOORD", "session_move", before.id, message=announced)
+    driver.press("UCOORD", announced, "session_move", value=str(before.id), channel_id=CHANNEL)
     stack.emulator.wait_for("views.open")
     modal = stack.emulator.open_views[-1]
     assert modal["callback_id"] == "session_move"
     target = soon(60)
-    body = submit(
-        slack,
+    body = driver.submit_modal(
+        "UCOORD",
         modal,
         {
             "date": {"value": {"type": "datepicker", "selected_date": target.isoformat()}},
@@ -353,43 +305,47 @@ def test_move_from_the_button_changes_the_times_and_the_revision(
 
 
 def test_edit_opens_the_form_prefilled_and_saves(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(driver, "Kick-off", soon(30))
     [row] = rows(stack)
-    press(stack, slack, "UCOORD", "session_edit", row.id)
+    driver.press("UCOORD", SESSIONS_LIST, "session_edit", value=str(row.id), channel_id=CHANNEL)
     stack.emulator.wait_for("views.open")
     modal = stack.emulator.open_views[-1]
     by_id = {b.get("block_id"): b for b in modal["blocks"]}
     assert by_id["title"]["element"]["initial_value"] == "Kick-off"
     assert by_id["date"]["element"]["initial_date"] == soon(30).isoformat()
-    body = submit(slack, modal, form(title="Kick-off, renamed", day=soon(30), venue="Online"))
+    body = driver.submit_modal(
+        "UCOORD", modal, form(title="Kick-off, renamed", day=soon(30), venue="Online")
+    )
     assert body["response_action"] == "update"
     [after] = rows(stack)
     assert (after.title, after.venue, after.revision) == ("Kick-off, renamed", "Online", 1)
 
 
 def test_cancel_from_the_button_marks_the_session_cancelled(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(driver, "Kick-off", soon(30))
     [row] = rows(stack)
     channel_posts(stack, 1)
-    press(stack, slack, "UCOORD", "session_cancel", row.id)
+    driver.press("UCOORD", SESSIONS_LIST, "session_cancel", value=str(row.id), channel_id=CHANNEL)
     assert "Cancelled *Kick-off*" in told(stack, "UCOORD")
     [after] = rows(stack)
     assert after.status == "cancelled" and after.cancelled_at is not None
     # the announcement went out, so the channel is told it is off
     assert "is cancelled" in shown_text(channel_posts(stack, 2)[-1]["blocks"])
-    assert "No sessions are scheduled" in shown_text(command(slack, "UCOORD", "sessions"))
+    assert "No sessions are scheduled" in shown_text(
+        driver.command("UCOORD", "sessions", channel_id=CHANNEL)
+    )
 
 
 def test_a_forged_cancel_from_a_participant_is_refused_and_changes_nothing(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
+    add_one_line(driver, "Kick-off", soon(30))
     [row] = rows(stack)
-    press(stack, slack, "UPART", "session_cancel", row.id)
+    driver.press("UPART", SESSIONS_LIST, "session_cancel", value=str(row.id), channel_id=CHANNEL)
     text = told(stack, "UPART")
     assert text.startswith("Only coordinators can change this project") and "<@UCOORD>" in text
     [after] = rows(stack)
@@ -400,14 +356,16 @@ def test_a_forged_cancel_from_a_participant_is_refused_and_changes_nothing(
 
 
 def test_calendar_uploads_a_parseable_ics(
-    stack: LocalStack, slack: SlackClient, project: int
+    driver: Driver, stack: LocalStack, slack: SlackClient, project: int
 ) -> None:
-    add_one_line(slack, "Kick-off", soon(30))
-    add_one_line(slack, "Session 2", soon(60))
+    add_one_line(driver, "Kick-off", soon(30))
+    add_one_line(driver, "Session 2", soon(60))
     first, second = rows(stack)
-    press(stack, slack, "UCOORD", "session_cancel", second.id)
+    driver.press(
+        "UCOORD", SESSIONS_LIST, "session_cancel", value=str(second.id), channel_id=CHANNEL
+    )
     told(stack, "UCOORD")
-    command(slack, "UPART", "calendar")
+    driver.command("UPART", "calendar", channel_id=CHANNEL)
     stack.emulator.wait_for("files.completeUploadExternal")
     [file] = stack.emulator.files
     assert file.filename == "recovery-framework.ics" and file.channels == (CHANNEL,)
@@ -455,10 +413,10 @@ def deliveries_of(stack: LocalStack, session_id: int) -> list[Delivery]:
 
 
 def test_a_big_session_is_acked_at_once_then_saved_and_the_form_says_so(
-    stack: LocalStack, slack: SlackClient, crowd: list[str]
+    driver: Driver, stack: LocalStack, slack: SlackClient, crowd: list[str]
 ) -> None:
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(day=soon(40), participants=crowd))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal("UCOORD", view, form(day=soon(40), participants=crowd))
     # the ack closes nothing and waits for nothing: the form says it is saving
     assert body["response_action"] == "update"
     assert "Saving the session" in shown_text(body["view"]) and "302 people" in shown_text(
@@ -477,10 +435,12 @@ def test_a_big_session_is_acked_at_once_then_saved_and_the_form_says_so(
 
 
 def test_a_big_session_that_breaks_a_rule_is_still_refused_inline(
-    stack: LocalStack, slack: SlackClient, crowd: list[str]
+    driver: Driver, stack: LocalStack, slack: SlackClient, crowd: list[str]
 ) -> None:
-    view = open_add_form(stack, slack)
-    body = submit(slack, view, form(day=soon(40), facilitators=["UF1"], participants=crowd))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    body = driver.submit_modal(
+        "UCOORD", view, form(day=soon(40), facilitators=["UF1"], participants=crowd)
+    )
     assert body["response_action"] == "errors"
     assert "at least two facilitators" in body["errors"]["facilitators"]
     assert rows(stack) == []
@@ -488,18 +448,18 @@ def test_a_big_session_that_breaks_a_rule_is_still_refused_inline(
 
 
 def test_moving_a_big_session_acks_then_moves_every_reminder(
-    stack: LocalStack, slack: SlackClient, crowd: list[str]
+    driver: Driver, stack: LocalStack, slack: SlackClient, crowd: list[str]
 ) -> None:
-    view = open_add_form(stack, slack)
-    submit(slack, view, form(day=soon(40), participants=crowd))
+    view = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+    driver.submit_modal("UCOORD", view, form(day=soon(40), participants=crowd))
     stack.emulator.wait_for("views.update", timeout=30)
     [row] = rows(stack)
-    press(stack, slack, "UCOORD", "session_move", row.id)
+    driver.press("UCOORD", SESSIONS_LIST, "session_move", value=str(row.id), channel_id=CHANNEL)
     stack.emulator.wait_for("views.open", count=2)
     modal = stack.emulator.open_views[-1]
     target = soon(60)
-    body = submit(
-        slack,
+    body = driver.submit_modal(
+        "UCOORD",
         modal,
         {
             "date": {"value": {"type": "datepicker", "selected_date": target.isoformat()}},
@@ -522,10 +482,10 @@ def test_moving_a_big_session_acks_then_moves_every_reminder(
 
 
 def test_the_one_liner_for_a_big_project_answers_at_once_then_confirms(
-    stack: LocalStack, slack: SlackClient, crowd: list[str]
+    driver: Driver, stack: LocalStack, slack: SlackClient, crowd: list[str]
 ) -> None:
     text = f'session add "Big day" {soon(40).isoformat()} 10:00 2h with <@UF1> <@UF2>'
-    acked = command(slack, "UCOORD", text)
+    acked = driver.command("UCOORD", text, channel_id=CHANNEL)
     assert "Saving the session for 316 people" in acked["text"]
     stack.emulator.wait_for("response_url", timeout=30)
     assert "Saved *Big day*" in stack.emulator.ephemerals("UCOORD")[-1]["text"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 
 from cobot.config import Settings
 from cobot.runtime import Runtime
@@ -17,6 +17,7 @@ from cobot.services import deliveries
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeMessenger
+from tests.polling import wait_until
 
 
 @pytest.fixture
@@ -30,15 +31,6 @@ def runtime(database_url: str) -> Iterator[Runtime]:
     yield rt
     if rt.started:
         rt.stop()
-
-
-def wait_until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def schedule_in(rt: Runtime, key: str, seconds: float) -> tuple[int, str]:
@@ -70,7 +62,7 @@ def test_job_in_the_shared_store_sends_on_time(runtime: Runtime) -> None:
     delivery_id, alarm = schedule_in(runtime, "soon", 1.0)
     assert alarm in runtime.alarms.pending_job_ids()
     with runtime.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar() >= 1
+        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one() >= 1
     wait_until(lambda: status(runtime, delivery_id) == "sent")
     messenger = runtime.runner._messenger
     assert isinstance(messenger, FakeMessenger)
@@ -125,7 +117,7 @@ def add_pending(rt: Runtime, count: int, *, start: datetime) -> None:
     ]
     if rows:
         with transaction(rt.factory) as session:
-            session.execute(Delivery.__table__.insert(), rows)
+            session.execute(insert(Delivery), rows)
 
 
 def statements_in_start(rt: Runtime) -> int:

@@ -4,7 +4,7 @@ support, contact, aggregates, erasure and retention."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -20,15 +20,15 @@ from cobot.services.access import AccessError, NotCoordinator
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.slack.blocks.checkins import answered_message, checkin_message, contact_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
     CheckinContactRequest,
     CheckinPerson,
     Delivery,
-    Member,
     Project,
 )
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
@@ -48,13 +48,6 @@ class FakeDirectory:
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     # Monday 2 March 2026, 08:00 UTC (London is on GMT)
     return FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
@@ -66,17 +59,14 @@ def directory() -> FakeDirectory:
 
 
 @pytest.fixture
-def service(factory, clock, directory) -> Checkins:
+def service(factory: sessionmaker[Session], clock: FakeClock, directory: FakeDirectory) -> Checkins:
     return Checkins(factory=factory, clock=clock, directory=directory)
 
 
 @pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
-
-
-@pytest.fixture
-def runner(factory, clock, messenger, service) -> DeliveryRunner:
+def runner(
+    factory: sessionmaker[Session], clock: FakeClock, messenger: FakeMessenger, service: Checkins
+) -> DeliveryRunner:
     deliveries.install_alarm_hook(factory, FakeAlarms())
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
@@ -89,25 +79,18 @@ def runner(factory, clock, messenger, service) -> DeliveryRunner:
 
 
 def make_project(factory: sessionmaker[Session], clock: FakeClock) -> int:
-    now = clock.now()
+    people = [("UCOORD", "coordinator"), ("USTEER", "steering")]
+    people += [(p, "participant") for p in PARTICIPANTS]
+    people += [(f, "practitioner") for f in PRACTITIONERS]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id=CHANNEL,
+            members=people,
+            now=clock.now(),
             name="Framework",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("USTEER", "steering")]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        people += [(f, "practitioner") for f in PRACTITIONERS]
-        for user, role in people:
-            project.members.append(Member(user_id=user, role=role, added_by="UCOORD", added_at=now))
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -141,14 +124,22 @@ def pending(factory: sessionmaker[Session], user: str) -> list[Delivery]:
         )
 
 
-def send_next(factory, clock: FakeClock, runner: DeliveryRunner, user: str) -> Delivery:
+def send_next(
+    factory: sessionmaker[Session], clock: FakeClock, runner: DeliveryRunner, user: str
+) -> Delivery:
     [row] = pending(factory, user)
     clock.current = max(clock.current, row.due_at)
     assert runner.deliver(row.id) is not None
     return row
 
 
-def agree(service: Checkins, factory, clock, runner, user: str) -> int:
+def agree(
+    service: Checkins,
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    user: str,
+) -> int:
     """Send the consent request to `user` and agree; returns that check-in's delivery id."""
     row = send_next(factory, clock, runner, user)
     service.consent(team_id=TEAM, user_id=user, delivery_id=row.id, agree=True)
@@ -168,7 +159,11 @@ def count_rows(factory: sessionmaker[Session], table: str, user: str) -> int:
 
 
 def test_consent_comes_first_and_nothing_is_collected_before_it(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     assert switch_on(service, project_id) == 9
@@ -196,7 +191,9 @@ def test_consent_comes_first_and_nothing_is_collected_before_it(
     assert following.due_at == datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
 
-def test_no_thanks_stops_everything(factory, clock, service, runner) -> None:
+def test_no_thanks_stops_everything(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     row = send_next(factory, clock, runner, "UP2")
@@ -206,7 +203,9 @@ def test_no_thanks_stops_everything(factory, clock, service, runner) -> None:
         service.answer(team_id=TEAM, user_id="UP2", delivery_id=row.id, mood=3)
 
 
-def test_someone_else_cannot_answer_your_checkin(factory, clock, service, runner) -> None:
+def test_someone_else_cannot_answer_your_checkin(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     delivery_id = agree(service, factory, clock, runner, "UP1")
@@ -226,7 +225,12 @@ def test_someone_else_cannot_answer_your_checkin(factory, clock, service, runner
     ],
 )
 def test_the_next_checkin_stays_at_10_local_across_a_dst_change(
-    factory, service, runner, clock, start, expected_utc
+    factory: sessionmaker[Session],
+    service: Checkins,
+    runner: DeliveryRunner,
+    clock: FakeClock,
+    start: datetime,
+    expected_utc: datetime,
 ) -> None:
     clock.current = start
     project_id = make_project(factory, clock)
@@ -243,7 +247,11 @@ def test_the_next_checkin_stays_at_10_local_across_a_dst_change(
 
 
 def test_travel_a_changed_slack_zone_moves_the_next_checkin(
-    factory, clock, service, runner, directory
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    directory: FakeDirectory,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -259,7 +267,11 @@ def test_travel_a_changed_slack_zone_moves_the_next_checkin(
 
 
 def test_a_pause_is_honoured_and_check_ins_resume_on_the_day_back(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -280,7 +292,11 @@ def test_a_pause_is_honoured_and_check_ins_resume_on_the_day_back(
 
 
 def test_a_pause_saved_after_a_checkin_was_planned_is_still_honoured_at_send_time(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -301,7 +317,9 @@ def test_a_pause_saved_after_a_checkin_was_planned_is_still_honoured_at_send_tim
     assert nxt.due_at.date() == date(2026, 3, 20)
 
 
-def test_not_today_asks_again_on_the_next_working_day(factory, clock, service, runner) -> None:
+def test_not_today_asks_again_on_the_next_working_day(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     delivery_id = agree(service, factory, clock, runner, "UP1")
@@ -310,7 +328,7 @@ def test_not_today_asks_again_on_the_next_working_day(factory, clock, service, r
 
 
 def test_settings_refuse_night_times_and_move_the_next_checkin(
-    factory, clock, service, runner
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -337,7 +355,11 @@ def test_settings_refuse_night_times_and_move_the_next_checkin(
 
 
 def test_a_low_answer_gets_the_support_information_privately(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -352,7 +374,9 @@ def test_a_low_answer_gets_the_support_information_privately(
     assert len(messenger.sent) == sent  # nobody else was told anything
 
 
-def test_three_low_answers_in_a_row_are_a_streak(factory, clock, service, runner) -> None:
+def test_three_low_answers_in_a_row_are_a_streak(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     first = agree(service, factory, clock, runner, "UP1")
@@ -365,7 +389,11 @@ def test_three_low_answers_in_a_row_are_a_streak(factory, clock, service, runner
 
 
 def test_the_contact_dm_holds_only_what_was_shared(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id, contacts=("UCARE", "UCARE2"))
@@ -410,14 +438,21 @@ def test_the_contact_dm_holds_only_what_was_shared(
     assert "Low" not in shown and "xyz" not in shown and "Afternoons" not in shown
 
 
-def answer_all(service, factory, clock, runner, users, mood: int) -> None:
+def answer_all(
+    service: Checkins,
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    users: Iterable[str],
+    mood: int,
+) -> None:
     for user in users:
         delivery_id = agree(service, factory, clock, runner, user)
         service.answer(team_id=TEAM, user_id=user, delivery_id=delivery_id, mood=mood)
 
 
 def test_coordinators_see_figures_of_closed_months_only_from_four_people(
-    factory, clock, service, runner
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
@@ -455,7 +490,9 @@ def test_coordinators_see_figures_of_closed_months_only_from_four_people(
         service.summary(team_id=TEAM, channel_id=CHANNEL, user_id="UP1")
 
 
-def test_forget_me_leaves_no_rows_in_any_checkin_table(factory, clock, service, runner) -> None:
+def test_forget_me_leaves_no_rows_in_any_checkin_table(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     delivery_id = agree(service, factory, clock, runner, "UP1")
@@ -492,7 +529,9 @@ def test_forget_me_leaves_no_rows_in_any_checkin_table(factory, clock, service, 
     assert count_rows(factory, "checkin_people", "UP1") == 0
 
 
-def test_answers_are_purged_after_the_retention_period(factory, clock, service, runner) -> None:
+def test_answers_are_purged_after_the_retention_period(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     delivery_id = agree(service, factory, clock, runner, "UP1")
@@ -508,7 +547,9 @@ def test_answers_are_purged_after_the_retention_period(factory, clock, service, 
         assert count_rows(factory, table, "UP1") == 0
 
 
-def test_mood_and_note_are_encrypted_at_rest(factory, clock, service, runner) -> None:
+def test_mood_and_note_are_encrypted_at_rest(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     delivery_id = agree(service, factory, clock, runner, "UP1")
@@ -519,7 +560,9 @@ def test_mood_and_note_are_encrypted_at_rest(factory, clock, service, runner) ->
     assert mood != "2" and "plain words" not in note
 
 
-def test_my_data_holds_the_persons_own_answers_only(factory, clock, service, runner) -> None:
+def test_my_data_holds_the_persons_own_answers_only(
+    factory: sessionmaker[Session], clock: FakeClock, service: Checkins, runner: DeliveryRunner
+) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id)
     for user, note in (("UP1", "mine"), ("UP2", "theirs")):
@@ -535,7 +578,11 @@ def test_my_data_holds_the_persons_own_answers_only(factory, clock, service, run
 
 
 def test_the_same_contact_form_submitted_twice_alerts_the_contacts_once(
-    factory, clock, service, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    service: Checkins,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     switch_on(service, project_id, contacts=("UCARE", "UCARE2"))

@@ -25,7 +25,7 @@ def test_stored_text_is_ciphertext_and_rotation_keeps_it_readable(database_url: 
             conn.execute(insert(notes).values(id=1, note="I felt drained after session 3"))
             conn.execute(insert(notes).values(id=2, note=None))
         with engine.connect() as conn:
-            raw = conn.execute(text("SELECT note FROM crypto_probe WHERE id = 1")).scalar()
+            raw = conn.execute(text("SELECT note FROM crypto_probe WHERE id = 1")).scalar_one()
         assert "drained" not in raw
         crypto.configure([new, old])
         assert crypto.rotate_all(engine, metadata) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,8 +15,9 @@ from cobot.services.access import AccessError
 from cobot.services.debriefs import DebriefClosed, Debriefs, FormRejected
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.slack.blocks.debriefs import debrief_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
-from cobot.storage.models import CoSession, Debrief, Delivery, Member, Project, SessionPerson
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession, Debrief, Delivery, Project
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
@@ -26,24 +26,14 @@ PARTICIPANTS = ("UP1", "UP2", "UP3")
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
-
-
-@pytest.fixture
-def runner(factory, clock, messenger) -> DeliveryRunner:
+def runner(
+    factory: sessionmaker[Session], clock: FakeClock, messenger: FakeMessenger
+) -> DeliveryRunner:
     deliveries.install_alarm_hook(factory, FakeAlarms())
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
@@ -60,64 +50,52 @@ def runner(factory, clock, messenger) -> DeliveryRunner:
 
 
 @pytest.fixture
-def service(factory, clock) -> Debriefs:
+def service(factory: sessionmaker[Session], clock: FakeClock) -> Debriefs:
     return Debriefs(factory=factory, clock=clock)
 
 
 @pytest.fixture
-def project_id(factory, clock) -> int:
-    now = clock.now()
+def project_id(factory: sessionmaker[Session], clock: FakeClock) -> int:
+    people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
+    people += [(f, "practitioner") for f in FACILITATORS]
+    people += [(p, "participant") for p in PARTICIPANTS]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id="C0PROJ",
+            members=people,
+            now=clock.now(),
             name="Framework",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        people = [("UCOORD", "coordinator"), ("UTEAM", "project_team")]
-        people += [(f, "practitioner") for f in FACILITATORS]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        db.add(project)
-        db.flush()
         return project.id
 
 
 def add_session(
-    factory, clock, project_id: int, starts_at: datetime, kind: str = "workshop"
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    starts_at: datetime,
+    kind: str = "workshop",
 ) -> int:
-    now = clock.now()
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = seeds.add_session(
+            db,
+            db.get_one(Project, project_id),
             kind=kind,
             title=f"Session at {starts_at:%d %H:%M}",
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=2),
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            people=[(u, "facilitator") for u in FACILITATORS]
+            + [(u, "participant") for u in PARTICIPANTS],
+            now=clock.now(),
         )
-        row.people = [SessionPerson(user_id=u, role="facilitator") for u in FACILITATORS] + [
-            SessionPerson(user_id=u, role="participant") for u in PARTICIPANTS
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 
-def ledger(factory, session_id: int, kinds: tuple[str, ...] = debriefs.SESSION_KINDS):
+def ledger(
+    factory: sessionmaker[Session], session_id: int, kinds: tuple[str, ...] = debriefs.SESSION_KINDS
+) -> list[tuple[str, str, str, datetime, str]]:
     with transaction(factory) as db:
         rows = db.scalars(
             select(Delivery)
@@ -133,7 +111,7 @@ def run_due(runner: DeliveryRunner) -> None:
 
 
 def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
-    factory, clock, project_id
+    factory: sessionmaker[Session], clock: FakeClock, project_id: int
 ) -> None:
     start = clock.now() + timedelta(days=7)
     session_id = add_session(factory, clock, project_id, start)
@@ -175,12 +153,13 @@ def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
     assert {s for *_, s in ledger(factory, session_id)} == {"cancelled"}
 
 
-def debrief(**kwargs) -> DebriefInput:
-    return DebriefInput(**kwargs)
-
-
 def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -194,11 +173,14 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
 
     with pytest.raises(FormRejected) as refused:
         service.submit(
-            team_id=TEAM, user_id="UF1", session_id=session_id, data=debrief(dev=(("UP1", "x"),))
+            team_id=TEAM,
+            user_id="UF1",
+            session_id=session_id,
+            data=DebriefInput(dev=(("UP1", "x"),)),
         )
     assert "dev_to_1" in refused.value.errors
     with pytest.raises(AccessError, match="Only the facilitators"):
-        service.submit(team_id=TEAM, user_id="UP1", session_id=session_id, data=debrief())
+        service.submit(team_id=TEAM, user_id="UP1", session_id=session_id, data=DebriefInput())
     with pytest.raises(AccessError):
         service.form(team_id="TOTHER", user_id="UF1", session_id=session_id)
 
@@ -206,7 +188,7 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
         team_id=TEAM,
         user_id="UF1",
         session_id=session_id,
-        data=debrief(
+        data=DebriefInput(
             went_well="Clear aims",
             dev=(("UF2", "Lovely pacing"),),
             feeling=2,
@@ -216,7 +198,7 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
     )
     assert not saved.summary_now and saved.actions == 1
     saved = service.submit(
-        team_id=TEAM, user_id="UF2", session_id=session_id, data=debrief(change="More breaks")
+        team_id=TEAM, user_id="UF2", session_id=session_id, data=DebriefInput(change="More breaks")
     )
     assert saved.summary_now
     run_due(runner)
@@ -253,7 +235,12 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
 
 
 def test_feedback_digest_shows_a_spread_only_from_three_and_closes(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -287,7 +274,12 @@ def test_feedback_digest_shows_a_spread_only_from_three_and_closes(
 
 
 def test_reflective_practice_reminder_carries_collated_debriefs(
-    factory, clock, project_id, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Debriefs,
 ) -> None:
     start = clock.now() + timedelta(hours=1)
     session_id = add_session(factory, clock, project_id, start)
@@ -299,7 +291,7 @@ def test_reflective_practice_reminder_carries_collated_debriefs(
             team_id=TEAM,
             user_id=user,
             session_id=session_id,
-            data=debrief(went_well=f"well {user}", feeling=1, feeling_words="secret"),
+            data=DebriefInput(went_well=f"well {user}", feeling=1, feeling_words="secret"),
         )
     run_due(runner)
     clock.advance(days=4)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,21 +15,9 @@ from cobot.domain.deliveries import CircuitBreaker, LatenessPolicy
 from cobot.services import deliveries
 from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
 from cobot.services.ports import OutgoingMessage, PostedMessage, SlackSendError
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -101,7 +89,9 @@ def load(factory: sessionmaker[Session], delivery_id: int) -> Delivery:
         return row
 
 
-def test_due_delivery_is_sent_once_and_its_ts_recorded(factory, clock, alarms) -> None:
+def test_due_delivery_is_sent_once_and_its_ts_recorded(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     messenger = FakeMessenger()
     delivery_id = notice(factory, clock)
     assert alarms.armed == {delivery_id: clock.now()}
@@ -114,16 +104,20 @@ def test_due_delivery_is_sent_once_and_its_ts_recorded(factory, clock, alarms) -
     assert row.slack_ts is not None and row.finished_at == clock.now()
 
 
-def test_same_idempotency_key_records_one_row(factory, clock, alarms) -> None:
+def test_same_idempotency_key_records_one_row(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     first = notice(factory, clock, "same")
     second = notice(factory, clock, "same", in_minutes=10)
     assert first == second
     with transaction(factory) as session:
         assert len(session.scalars(select(Delivery)).all()) == 1
-        assert session.get(Delivery, first).due_at == clock.now()  # unchanged
+        assert session.get_one(Delivery, first).due_at == clock.now()  # unchanged
 
 
-def test_a_delivery_not_yet_due_is_not_sent_and_is_re_armed(factory, clock, alarms) -> None:
+def test_a_delivery_not_yet_due_is_not_sent_and_is_re_armed(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     messenger = FakeMessenger()
     delivery_id = notice(factory, clock, in_minutes=5)
     alarms.armed.clear()
@@ -133,7 +127,7 @@ def test_a_delivery_not_yet_due_is_not_sent_and_is_re_armed(factory, clock, alar
 
 
 def test_permanent_error_fails_without_retry_and_tells_the_coordinator(
-    factory, clock, alarms
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
 ) -> None:
     messenger = FakeMessenger(failures=[SlackSendError("account_inactive", permanent=True)])
     runner = runner_for(factory, clock, messenger)
@@ -150,7 +144,9 @@ def test_permanent_error_fails_without_retry_and_tells_the_coordinator(
     assert "<@UGONE>" in text and "account_inactive" in text and "could not be delivered" in text
 
 
-def test_transient_error_backs_off_then_succeeds(factory, clock, alarms) -> None:
+def test_transient_error_backs_off_then_succeeds(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     messenger = FakeMessenger(failures=[SlackSendError("http_503", permanent=False)])
     runner = runner_for(factory, clock, messenger)
     delivery_id = notice(factory, clock)
@@ -164,7 +160,9 @@ def test_transient_error_backs_off_then_succeeds(factory, clock, alarms) -> None
     assert load(factory, delivery_id).attempts == 2
 
 
-def test_transient_errors_never_use_a_delivery_up(factory, clock, alarms) -> None:
+def test_transient_errors_never_use_a_delivery_up(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     failures = [SlackSendError("TimeoutError", permanent=False) for _ in range(20)]
     messenger = FakeMessenger(failures=failures)
     runner = runner_for(factory, clock, messenger)
@@ -177,7 +175,9 @@ def test_transient_errors_never_use_a_delivery_up(factory, clock, alarms) -> Non
     assert messenger.texts_to("U1") == ["hello n1"]
 
 
-def test_back_off_is_capped_at_a_few_minutes(factory, clock, alarms) -> None:
+def test_back_off_is_capped_at_a_few_minutes(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     failures = [SlackSendError("http_503", permanent=False) for _ in range(8)]
     runner = runner_for(factory, clock, FakeMessenger(failures=failures))
     delivery_id = notice(factory, clock)
@@ -192,7 +192,7 @@ def test_back_off_is_capped_at_a_few_minutes(factory, clock, alarms) -> None:
 
 
 def test_only_the_lateness_policy_ends_a_transiently_failing_delivery(
-    factory, clock, alarms
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
 ) -> None:
     kind = DeliveryKind(
         name="agenda_reminder",
@@ -218,7 +218,9 @@ def test_only_the_lateness_policy_ends_a_transiently_failing_delivery(
     assert "was skipped" in text and "the session has started" in text
 
 
-def test_breaker_pauses_every_send_then_one_probe_reopens_the_flow(factory, clock, alarms) -> None:
+def test_breaker_pauses_every_send_then_one_probe_reopens_the_flow(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     ids = [notice(factory, clock, f"b{i}") for i in range(6)]
     failures = [SlackSendError("http_503", permanent=False) for _ in range(4)]
     messenger = FakeMessenger(failures=failures)
@@ -249,7 +251,9 @@ def test_breaker_pauses_every_send_then_one_probe_reopens_the_flow(factory, cloc
     ]
 
 
-def test_a_database_error_after_slacks_200_sends_nothing_twice(factory, clock, alarms) -> None:
+def test_a_database_error_after_slacks_200_sends_nothing_twice(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     delivery_id = notice(factory, clock)
     messenger = FakeMessenger()
     sleeps: list[float] = []
@@ -258,7 +262,14 @@ def test_a_database_error_after_slacks_200_sends_nothing_twice(factory, clock, a
     broken = {"left": 4}
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _db_restarting(conn, cursor, statement, parameters, context, executemany) -> None:
+    def _db_restarting(
+        conn: Connection,
+        cursor: object,
+        statement: str,
+        parameters: Any,
+        context: object,
+        executemany: bool,
+    ) -> None:
         recording = statement.startswith("UPDATE deliveries SET status") and "slack_ts" in statement
         if recording and broken["left"] > 0:
             broken["left"] -= 1
@@ -277,7 +288,9 @@ def test_a_database_error_after_slacks_200_sends_nothing_twice(factory, clock, a
     assert messenger.texts_to("U1") == ["hello n1"]
 
 
-def test_lateness_policy_skips_and_escalates(factory, clock, alarms) -> None:
+def test_lateness_policy_skips_and_escalates(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     def render(session: Session, delivery: Delivery) -> OutgoingMessage:
         return OutgoingMessage(text="agenda reminder")
 
@@ -300,7 +313,9 @@ def test_lateness_policy_skips_and_escalates(factory, clock, alarms) -> None:
     assert messenger.texts_to("U1") == []
 
 
-def test_render_none_means_no_longer_needed(factory, clock, alarms) -> None:
+def test_render_none_means_no_longer_needed(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     kind = DeliveryKind(name="nothing_to_say", render=lambda session, delivery: None)
     messenger = FakeMessenger()
     runner = runner_for(factory, clock, messenger, kinds=make_kinds(kind))
@@ -310,7 +325,9 @@ def test_render_none_means_no_longer_needed(factory, clock, alarms) -> None:
     assert messenger.sent == []
 
 
-def test_cancel_and_move_by_subject(factory, clock, alarms) -> None:
+def test_cancel_and_move_by_subject(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     with transaction(factory) as session:
         ids = [
             deliveries.schedule(
@@ -345,7 +362,9 @@ def test_cancel_and_move_by_subject(factory, clock, alarms) -> None:
     assert {load(factory, i).status for i in ids} == {"cancelled"}
 
 
-def test_rolled_back_schedule_arms_nothing(factory, clock, alarms) -> None:
+def test_rolled_back_schedule_arms_nothing(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     with pytest.raises(RuntimeError), transaction(factory) as session:
         deliveries.schedule(
             session, key="gone", kind="notice", target="U1", due_at=clock.now(), now=clock.now()
@@ -356,7 +375,9 @@ def test_rolled_back_schedule_arms_nothing(factory, clock, alarms) -> None:
         assert session.scalars(select(Delivery)).all() == []
 
 
-def test_sweep_redrives_an_expired_claim(factory, clock, alarms) -> None:
+def test_sweep_redrives_an_expired_claim(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     delivery_id = notice(factory, clock)
     # a worker claimed it and died before recording anything
     with transaction(factory) as session:
@@ -373,7 +394,9 @@ def test_sweep_redrives_an_expired_claim(factory, clock, alarms) -> None:
     assert load(factory, delivery_id).attempts == 2
 
 
-def test_sweep_leaves_fresh_rows_to_their_alarm(factory, clock, alarms) -> None:
+def test_sweep_leaves_fresh_rows_to_their_alarm(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     delivery_id = notice(factory, clock)
     messenger = FakeMessenger()
     runner = runner_for(factory, clock, messenger)
@@ -382,7 +405,9 @@ def test_sweep_leaves_fresh_rows_to_their_alarm(factory, clock, alarms) -> None:
     assert runner.sweep() == [delivery_id]
 
 
-def test_two_runners_racing_send_each_delivery_once(factory, clock, alarms) -> None:
+def test_two_runners_racing_send_each_delivery_once(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     ids = [notice(factory, clock, f"race{i}") for i in range(20)]
     messenger = FakeMessenger()
     runners = [runner_for(factory, clock, messenger, worker=f"w{n}") for n in range(2)]
@@ -403,7 +428,9 @@ def test_two_runners_racing_send_each_delivery_once(factory, clock, alarms) -> N
         assert {r.status for r in session.scalars(select(Delivery))} == {"sent"}
 
 
-def test_coordinator_retry_requeues_a_failed_delivery(factory, clock, alarms) -> None:
+def test_coordinator_retry_requeues_a_failed_delivery(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     messenger = FakeMessenger(failures=[SlackSendError("channel_not_found", permanent=True)])
     runner = runner_for(factory, clock, messenger)
     delivery_id = notice(factory, clock, escalate_to=None)
@@ -413,7 +440,9 @@ def test_coordinator_retry_requeues_a_failed_delivery(factory, clock, alarms) ->
     assert runner.deliver(delivery_id) == "sent"
 
 
-def test_a_probe_that_crashes_does_not_keep_the_breaker_shut(factory, clock, alarms) -> None:
+def test_a_probe_that_crashes_does_not_keep_the_breaker_shut(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     class Crashing(FakeMessenger):
         crash = True
 

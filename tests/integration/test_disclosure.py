@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.disclosure import MIN_OTHERS
 from cobot.services.checkins import Checkins
@@ -41,7 +42,7 @@ class NoDirectory:
         return None
 
 
-def build(path: Path) -> tuple[Checkins, FakeClock, object]:
+def build(path: Path) -> tuple[Checkins, FakeClock, sessionmaker[Session]]:
     engine = create_db_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
@@ -84,11 +85,13 @@ def build(path: Path) -> tuple[Checkins, FakeClock, object]:
                     updated_at=START,
                 )
             )
-    service = Checkins(factory=factory, clock=clock, directory=NoDirectory())  # type: ignore[arg-type]
+    service = Checkins(factory=factory, clock=clock, directory=NoDirectory())
     return service, clock, factory
 
 
-def add_answer(factory, project_day: date, user: str, mood: int, n: int) -> None:
+def add_answer(
+    factory: sessionmaker[Session], project_day: date, user: str, mood: int, n: int
+) -> None:
     with transaction(factory) as db:
         person = db.query(CheckinPerson).filter_by(user_id=user).one()
         db.add(
@@ -123,7 +126,7 @@ def every_view(service: Checkins) -> dict[str, object]:
 @settings(max_examples=25, deadline=None)
 @given(answers, st.sampled_from(PEOPLE), st.integers(1, 5), st.sampled_from(PEOPLE))
 def test_views_never_change_and_always_hide_the_viewer(
-    history, extra_user, extra_mood, erased
+    history: list[tuple[str, int, int]], extra_user: str, extra_mood: int, erased: str
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         service, clock, factory = build(Path(folder) / "p.db")

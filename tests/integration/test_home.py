@@ -4,7 +4,7 @@ project state, privacy, the retry, and which Homes a change refreshes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,12 +25,13 @@ from cobot.services.home import (
     ITEM_FEEDBACK,
     ITEM_NOTES,
     Home,
+    OpenItem,
     Touch,
     watch_changes,
 )
 from cobot.services.timeline import Timelines
 from cobot.slack.blocks.home import home_view
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
     CheckinPerson,
@@ -284,19 +285,12 @@ class NoDirectory:
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
 @pytest.fixture
-def runner(factory, clock) -> DeliveryRunner:
+def runner(factory: sessionmaker[Session], clock: FakeClock) -> DeliveryRunner:
     return DeliveryRunner(
         factory=factory,
         clock=clock,
@@ -308,7 +302,7 @@ def runner(factory, clock) -> DeliveryRunner:
 
 
 @pytest.fixture
-def home(factory, clock, runner) -> Home:
+def home(factory: sessionmaker[Session], clock: FakeClock, runner: DeliveryRunner) -> Home:
     checkins = Checkins(factory=factory, clock=clock, directory=NoDirectory())
     return Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
 
@@ -316,11 +310,13 @@ def home(factory, clock, runner) -> Home:
 pytestmark = pytest.mark.db
 
 
-def kinds_of(items) -> list[tuple[str, str]]:
+def kinds_of(items: Iterable[OpenItem]) -> list[tuple[str, str]]:
     return [(i.kind, i.title) for i in items]
 
 
-def test_a_participant_sees_their_sessions_items_and_own_trend(factory, home) -> None:
+def test_a_participant_sees_their_sessions_items_and_own_trend(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seeded = seed_project(factory)
     view = home.home(team_id=TEAM, user_id="UP01")
     assert [s.title for s in view.sessions] == [
@@ -345,7 +341,9 @@ def test_a_participant_sees_their_sessions_items_and_own_trend(factory, home) ->
     assert (ITEM_FEEDBACK, "Workshop 3") not in kinds_of(other.items)
 
 
-def test_a_facilitator_sees_debriefs_agendas_and_actions_they_owe(factory, home) -> None:
+def test_a_facilitator_sees_debriefs_agendas_and_actions_they_owe(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seed_project(factory)
     view = home.home(team_id=TEAM, user_id="UF2")
     found = kinds_of(view.items)
@@ -360,7 +358,7 @@ def test_a_facilitator_sees_debriefs_agendas_and_actions_they_owe(factory, home)
     assert not any(k == ITEM_ACTION for k, _t in uf1)
 
 
-def test_the_team_sees_notes_overdue_first(factory, home) -> None:
+def test_the_team_sees_notes_overdue_first(factory: sessionmaker[Session], home: Home) -> None:
     seed_project(factory)
     view = home.home(team_id=TEAM, user_id="UTEAM")
     notes = [i for i in view.items if i.kind == ITEM_NOTES]
@@ -369,7 +367,9 @@ def test_the_team_sees_notes_overdue_first(factory, home) -> None:
     assert view.items[0].overdue
 
 
-def test_the_coordinator_sees_the_projects_state(factory, home) -> None:
+def test_the_coordinator_sees_the_projects_state(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seeded = seed_project(factory)
     view = home.home(team_id=TEAM, user_id="UCOORD")
     (detail,) = view.coordinating
@@ -396,13 +396,15 @@ def test_the_coordinator_sees_the_projects_state(factory, home) -> None:
     assert detail.wellbeing.total.people == 6
 
 
-def test_groups_over_twelve_are_flagged(factory, home) -> None:
+def test_groups_over_twelve_are_flagged(factory: sessionmaker[Session], home: Home) -> None:
     seed_project(factory, participants=13, sessions=5)
     (detail,) = home.home(team_id=TEAM, user_id="UCOORD").coordinating
     assert all(r.too_big for r in detail.rota)
 
 
-def test_a_coordinators_home_holds_no_ones_answers(factory, home) -> None:
+def test_a_coordinators_home_holds_no_ones_answers(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seed_project(factory)
     view = home.home(team_id=TEAM, user_id="UCOORD")
     published = json.dumps(home_view(view))
@@ -418,7 +420,9 @@ def test_a_coordinators_home_holds_no_ones_answers(factory, home) -> None:
             assert secret not in shown, (user, secret)
 
 
-def test_wellbeing_is_held_back_under_three_people(factory, home) -> None:
+def test_wellbeing_is_held_back_under_three_people(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seeded = seed_project(factory, participants=2, sessions=4)
     with transaction(factory) as db:
         rows = db.scalars(
@@ -431,7 +435,9 @@ def test_wellbeing_is_held_back_under_three_people(factory, home) -> None:
     assert detail.wellbeing is not None and detail.wellbeing.total is None
 
 
-def test_a_coordinator_of_two_projects_sees_one_in_detail(factory, home) -> None:
+def test_a_coordinator_of_two_projects_sees_one_in_detail(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     first = seed_project(factory, sessions=3)
     second = seed_project(factory, sessions=3, channel="C0OTHER", name="Carers network")
     view = home.home(team_id=TEAM, user_id="UCOORD")
@@ -442,11 +448,13 @@ def test_a_coordinator_of_two_projects_sees_one_in_detail(factory, home) -> None
     assert [c.id for c in focused.other_coordinated] == [second.project_id]
 
 
-def test_someone_in_no_project_gets_an_empty_home(home) -> None:
+def test_someone_in_no_project_gets_an_empty_home(home: Home) -> None:
     assert home.home(team_id=TEAM, user_id="UNOBODY").empty
 
 
-def test_retry_rechecks_the_coordinator_of_that_project(factory, home, clock) -> None:
+def test_retry_rechecks_the_coordinator_of_that_project(
+    factory: sessionmaker[Session], home: Home, clock: FakeClock
+) -> None:
     seeded = seed_project(factory)
     with pytest.raises(NotCoordinator):
         home.retry(team_id=TEAM, user_id="UF1", delivery_id=seeded.failed_delivery)
@@ -465,7 +473,7 @@ def test_retry_rechecks_the_coordinator_of_that_project(factory, home, clock) ->
     assert home.home(team_id=TEAM, user_id="UCOORD").coordinating[0].failures == ()
 
 
-def test_the_agreement_is_for_members_only(factory, home) -> None:
+def test_the_agreement_is_for_members_only(factory: sessionmaker[Session], home: Home) -> None:
     seeded = seed_project(factory, sessions=3)
     card = home.agreement(team_id=TEAM, user_id="UP03", project_id=seeded.project_id)
     assert "Everyone's voice counts" in card.agreement
@@ -473,7 +481,9 @@ def test_the_agreement_is_for_members_only(factory, home) -> None:
         home.agreement(team_id=TEAM, user_id="UOUTSIDER", project_id=seeded.project_id)
 
 
-def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
+def test_changes_reach_the_right_homes_after_commit_only(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seeded = seed_project(factory, participants=3, sessions=4)
     everyone = {"UCOORD", "UTEAM", "UF1", "UF2", "UF3", *seeded.participants}
     for user in everyone:
@@ -515,13 +525,13 @@ def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
     # a delivery changing status (sent, failed, retried) republishes no one's Home
     count = len(seen)
     with transaction(factory) as db:
-        row = db.get(Delivery, seeded.failed_delivery)
-        assert row is not None
-        row.status = DeliveryStatus.SCHEDULED
+        delivery = db.get(Delivery, seeded.failed_delivery)
+        assert delivery is not None
+        delivery.status = DeliveryStatus.SCHEDULED
     with transaction(factory) as db:
-        row = db.get(Delivery, seeded.failed_delivery)
-        assert row is not None
-        row.status = DeliveryStatus.SENT
+        delivery = db.get(Delivery, seeded.failed_delivery)
+        assert delivery is not None
+        delivery.status = DeliveryStatus.SENT
     assert len(seen) == count
     # reading changes nothing, so it refreshes nobody
     count = len(seen)
@@ -529,7 +539,9 @@ def test_changes_reach_the_right_homes_after_commit_only(factory, home) -> None:
     assert len(seen) == count
 
 
-def test_only_people_who_opened_their_home_are_refreshed(factory, home) -> None:
+def test_only_people_who_opened_their_home_are_refreshed(
+    factory: sessionmaker[Session], home: Home
+) -> None:
     seeded = seed_project(factory, participants=3, sessions=4)
     home.opened(team_id=TEAM, user_id="UP02")
     home.opened(team_id="T0OTHER", user_id="UP03")  # the same id in another workspace
@@ -543,7 +555,9 @@ def test_only_people_who_opened_their_home_are_refreshed(factory, home) -> None:
     assert home.audience([Touch(project_id=seeded.project_id, user_id="UP01")]) == set()
 
 
-def test_the_timeline_picture_is_a_png_for_coordinators(factory, clock) -> None:
+def test_the_timeline_picture_is_a_png_for_coordinators(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     seeded = seed_project(factory, sessions=6)
     timelines = Timelines(factory=factory, clock=clock)
     with pytest.raises(NotCoordinator):
@@ -556,7 +570,7 @@ def test_the_timeline_picture_is_a_png_for_coordinators(factory, clock) -> None:
         timelines.picture(team_id=TEAM, user_id="UCOORD", channel_id="C0NOWHERE")
 
 
-def test_what_sending_changes_refreshes_no_home(factory, home) -> None:
+def test_what_sending_changes_refreshes_no_home(factory: sessionmaker[Session], home: Home) -> None:
     seeded = seed_project(factory, participants=3, sessions=6)
     seen: list[frozenset[Touch]] = []
     watch_changes(factory, seen.append)

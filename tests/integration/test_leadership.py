@@ -15,15 +15,7 @@ from cobot.services import deliveries
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeMessenger
-
-
-def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met in {timeout}s")
+from tests.polling import wait_until
 
 
 @pytest.fixture

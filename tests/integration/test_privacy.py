@@ -3,7 +3,6 @@ answers go once their project has been closed for its retention setting, and not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -44,11 +43,9 @@ PURGED_TABLES = sorted(
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    deliveries.install_alarm_hook(session_factory(engine), FakeAlarms())
-    yield session_factory(engine)
-    engine.dispose()
+def factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    deliveries.install_alarm_hook(factory, FakeAlarms())
+    return factory
 
 
 @pytest.fixture
@@ -213,7 +210,9 @@ def projects(factory: sessionmaker[Session]) -> dict[str, int]:
         }
 
 
-def test_every_purged_table_is_planted(factory, projects) -> None:
+def test_every_purged_table_is_planted(
+    factory: sessionmaker[Session], projects: dict[str, int]
+) -> None:
     planted = counts(factory, projects["short"])
     assert all(planted[t] == 1 for t in PURGED_TABLES), planted
     assert (
@@ -237,7 +236,7 @@ def test_every_purged_table_is_planted(factory, projects) -> None:
 
 @pytest.mark.parametrize("table", PURGED_TABLES)
 def test_each_feature_is_purged_by_the_projects_retention_setting(
-    factory, clock, projects, table
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int], table: str
 ) -> None:
     privacy = Privacy(factory=factory, clock=clock)
     clock.advance(days=29)
@@ -256,7 +255,7 @@ def test_each_feature_is_purged_by_the_projects_retention_setting(
 
 
 def test_daily_maintenance_purges_every_feature_and_keeps_the_record(
-    factory, clock, projects
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
 ) -> None:
     service = Checkins(factory=factory, clock=clock, directory=_NoZones())
     context.bind(None, None, service, None)
@@ -346,7 +345,9 @@ def test_migration_0007_encrypts_existing_action_text_and_downgrade_restores_it(
         engine.dispose()
 
 
-def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, projects) -> None:
+def test_forget_me_says_a_named_wellbeing_contact_stays_one(
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
+) -> None:
     with transaction(factory) as db:
         setup = db.get(CheckinSetup, projects["short"])
         assert setup is not None
@@ -365,7 +366,7 @@ def test_forget_me_says_a_named_wellbeing_contact_stays_one(factory, clock, proj
 
 
 def test_closing_a_project_states_its_own_retention_not_a_fixed_90_days(
-    factory, clock, projects
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
 ) -> None:
     from cobot.services.endings import Endings
 

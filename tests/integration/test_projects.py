@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -35,18 +34,6 @@ class FakeDirectory:
     def timezone(self, user_id: str) -> str | None:
         self.asked.append(user_id)
         return self.zones.get(user_id)
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -400,7 +387,7 @@ def test_removing_a_person_takes_them_off_sessions_to_come_and_their_reminders(
 
     from cobot.domain.sessions import SessionInput
     from cobot.services.sessions import Sessions
-    from cobot.storage.db import create_db_engine, session_factory, transaction
+    from cobot.storage.db import transaction
     from cobot.storage.models import CoSession, Delivery
     from tests.fakes import FakeClock
 

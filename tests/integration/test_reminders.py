@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,21 +15,15 @@ from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.services.reminders import KINDS as REMINDER_KINDS
 from cobot.services.reminders import InvalidText, NotAllowed, Reminders
 from cobot.slack.blocks.reminders import reminder_message
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project, SessionPerson
+from tests import seeds
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
 TEAM = "T0SANDBOX"
 FACILITATORS = ("UF1", "UF2")
 PARTICIPANTS = ("UP1", "UP2")
 SWEEP_GRACE = timedelta(seconds=6)  # the sweep leaves fresher rows to their alarm
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -46,12 +39,9 @@ def alarms(factory: sessionmaker[Session]) -> FakeAlarms:
 
 
 @pytest.fixture
-def messenger() -> FakeMessenger:
-    return FakeMessenger()
-
-
-@pytest.fixture
-def runner(factory, clock, messenger, alarms) -> DeliveryRunner:
+def runner(
+    factory: sessionmaker[Session], clock: FakeClock, messenger: FakeMessenger, alarms: FakeAlarms
+) -> DeliveryRunner:
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
     deliveries.register_all(kinds, reminders.reminder_kinds(present=reminder_message, clock=clock))
@@ -67,7 +57,7 @@ def runner(factory, clock, messenger, alarms) -> DeliveryRunner:
 
 
 @pytest.fixture
-def service(factory, clock) -> Reminders:
+def service(factory: sessionmaker[Session], clock: FakeClock) -> Reminders:
     return Reminders(factory=factory, clock=clock)
 
 
@@ -79,31 +69,22 @@ def make_project(
     lead_times: dict[str, int] | None = None,
     onboarded: tuple[str, ...] = PARTICIPANTS,
 ) -> int:
-    now = clock.now()
+    people = [("UCOORD", "coordinator")]
+    people += [(f, "practitioner") for f in FACILITATORS]
+    people += [(p, "participant") for p in PARTICIPANTS]
+    people += [(t, "project_team") for t in team]
     with transaction(factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = seeds.add_project(
+            db,
             channel_id="C0PROJ",
+            members=people,
+            now=clock.now(),
             name="Framework",
             aims="Co-produce a framework for mental-health services.",
             timezone="Europe/London",
-            lead_times=lead_times or {},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
+            lead_times=lead_times,
+            onboarded=onboarded,
         )
-        people = [("UCOORD", "coordinator")]
-        people += [(f, "practitioner") for f in FACILITATORS]
-        people += [(p, "participant") for p in PARTICIPANTS]
-        people += [(t, "project_team") for t in team]
-        for user, role in people:
-            member = Member(user_id=user, role=role, added_by="UCOORD", added_at=now)
-            if user in onboarded:
-                member.briefing_done_at = member.training_done_at = now
-                member.access_needs_done_at = now
-            project.members.append(member)
-        db.add(project)
-        db.flush()
         return project.id
 
 
@@ -116,29 +97,19 @@ def add_session(
     title: str = "Workshop",
     hours: float = 2,
 ) -> int:
-    now = clock.now()
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
-        assert project is not None
-        row = CoSession(
-            project_id=project_id,
+        row = seeds.add_session(
+            db,
+            db.get_one(Project, project_id),
             title=title,
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=hours),
+            people=[(f, "facilitator") for f in FACILITATORS]
+            + [(p, "participant") for p in PARTICIPANTS],
+            now=clock.now(),
             venue="Town hall, room 2",
             objectives="Agree the framework's values.",
-            status="scheduled",
-            revision=1,
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
         )
-        row.people = [SessionPerson(user_id=f, role="facilitator") for f in FACILITATORS] + [
-            SessionPerson(user_id=p, role="participant") for p in PARTICIPANTS
-        ]
-        db.add(row)
-        db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
         return row.id
 
 
@@ -167,8 +138,8 @@ def rows_of(factory: sessionmaker[Session], session_id: int) -> list[Delivery]:
         )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def run_until(
@@ -200,7 +171,9 @@ def shown(messenger: FakeMessenger, target: str) -> list[str]:
     return [m.text + json.dumps(m.blocks) for t, m in messenger.sent if t == target]
 
 
-def test_each_reminder_is_owed_at_its_time_to_its_people(factory, clock, alarms) -> None:
+def test_each_reminder_is_owed_at_its_time_to_its_people(
+    factory: sessionmaker[Session], clock: FakeClock, alarms: FakeAlarms
+) -> None:
     project_id = make_project(factory, clock)
     first = add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
     second = add_session(factory, clock, project_id, utc(2026, 3, 16, 10), title="Two")
@@ -235,7 +208,9 @@ def test_each_reminder_is_owed_at_its_time_to_its_people(factory, clock, alarms)
     )
 
 
-def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(factory, clock) -> None:
+def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     # Sunday 29 March 2026: London moves to BST at 01:00 UTC; 10:00 BST is 09:00 UTC
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 29, 9))
@@ -250,7 +225,10 @@ def test_day_counts_keep_the_local_time_across_the_clocks_going_forward(factory,
 
 
 def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -258,8 +236,8 @@ def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically
 
     def move(to: datetime) -> None:
         with transaction(factory) as db:
-            row = db.get(CoSession, session_id)
-            project = db.get(Project, project_id)
+            row = db.get_one(CoSession, session_id)
+            project = db.get_one(Project, project_id)
             row.starts_at, row.ends_at = to, to + timedelta(hours=2)
             row.revision += 1
             db.flush()
@@ -288,20 +266,22 @@ def test_moving_a_session_cancels_the_old_reminders_and_owes_new_ones_atomically
     assert [t for t, _m in messenger.sent if t.startswith("UP")] == []
 
 
-def test_an_edit_that_keeps_the_time_keeps_the_reminders(factory, clock) -> None:
+def test_an_edit_that_keeps_the_time_keeps_the_reminders(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     before = {row.idempotency_key: row.id for row in rows_of(factory, session_id)}
 
     def replan(participants: tuple[str, ...]) -> None:
         with transaction(factory) as db:
-            row = db.get(CoSession, session_id)
+            row = db.get_one(CoSession, session_id)
             row.objectives = "Something else."
             row.people = [p for p in row.people if p.role == "facilitator"] + [
                 SessionPerson(user_id=p, role="participant") for p in participants
             ]
             db.flush()
-            project = db.get(Project, project_id)
+            project = db.get_one(Project, project_id)
             reminders.plan_session(db, project=project, cosession=row, now=clock.now())
 
     replan(PARTICIPANTS)
@@ -315,20 +295,24 @@ def test_an_edit_that_keeps_the_time_keeps_the_reminders(factory, clock) -> None
     assert len(rows_of(factory, session_id)) == len(before)
 
 
-def test_changed_lead_times_move_the_reminders(factory, clock) -> None:
+def test_changed_lead_times_move_the_reminders(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     with transaction(factory) as db:
-        project = db.get(Project, project_id)
+        project = db.get_one(Project, project_id)
         project.lead_times = {"agenda_before": 5 * 86400}
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         reminders.plan_session(db, project=project, cosession=row, now=clock.now())
     got = owed(factory, session_id)
     assert got[("agenda_overdue", "UF2")] == utc(2026, 3, 11, 10)
     assert got[("agenda_due", "UF2")] == utc(2026, 3, 10, 10)
 
 
-def test_a_session_planned_at_short_notice_owes_only_what_still_helps(factory, clock) -> None:
+def test_a_session_planned_at_short_notice_owes_only_what_still_helps(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     project_id = make_project(factory, clock)
     now = clock.now()
     session_id = add_session(factory, clock, project_id, now + timedelta(hours=20))
@@ -347,11 +331,16 @@ def test_a_session_planned_at_short_notice_owes_only_what_still_helps(factory, c
     assert kinds == {"reminder_hour"}
 
 
-def test_a_cancelled_sessions_reminders_never_arrive(factory, clock, runner, messenger) -> None:
+def test_a_cancelled_sessions_reminders_never_arrive(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     with transaction(factory) as db:
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         row.status = "cancelled"
         reminders.cancel_session(db, cosession=row, now=clock.now())
     assert {row.status for row in rows_of(factory, session_id)} == {"cancelled"}
@@ -360,7 +349,7 @@ def test_a_cancelled_sessions_reminders_never_arrive(factory, clock, runner, mes
 
 
 def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
-    factory, clock
+    factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
     project_id = make_project(factory, clock, onboarded=())
     first = add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
@@ -368,7 +357,7 @@ def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
     assert ("onboarding_incomplete", "UCOORD") not in owed(factory, second)
     assert ("plan_next", "UF1") in owed(factory, second)
     with transaction(factory) as db:
-        row = db.get(CoSession, first)
+        row = db.get_one(CoSession, first)
         row.status = "cancelled"
         reminders.cancel_session(db, cosession=row, now=clock.now())
     got = owed(factory, second)
@@ -378,7 +367,11 @@ def test_cancelling_the_first_session_moves_onboarding_and_planning_to_the_next(
 
 
 def test_sharing_the_agenda_dms_each_participant_once_and_stops_its_nudges(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -416,13 +409,16 @@ def test_sharing_the_agenda_dms_each_participant_once_and_stops_its_nudges(
     assert shown(messenger, "UCOORD") == []
     assert len(shown(messenger, "UF1")) == 2  # agenda_due and the accessibility checklist
     with transaction(factory) as db:
-        row = db.get(CoSession, session_id)
+        row = db.get_one(CoSession, session_id)
         assert (row.agenda_shared_by, row.agenda_text) == ("UF1", "1. Welcome\n2. Values, v2")
         assert row.agenda_shared_at == utc(2026, 3, 12, 10) + SWEEP_GRACE
 
 
 def test_an_unshared_agenda_nudges_facilitators_and_tells_the_coordinator(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -435,7 +431,11 @@ def test_an_unshared_agenda_nudges_facilitators_and_tells_the_coordinator(
 
 
 def test_posting_notes_sends_them_once_and_stops_the_nudges(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
@@ -461,7 +461,12 @@ def test_posting_notes_sends_them_once_and_stops_the_nudges(
     assert (overdue.status, overdue.last_error) == ("skipped", "no longer needed")
 
 
-def test_notes_nudge_again_once_then_stop(factory, clock, runner, messenger) -> None:
+def test_notes_nudge_again_once_then_stop(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock, team=())  # no project team: the coordinators
     add_session(factory, clock, project_id, utc(2026, 3, 16, 10))
     run_until(runner, clock, utc(2026, 3, 30, 12), factory)
@@ -469,11 +474,16 @@ def test_notes_nudge_again_once_then_stop(factory, clock, runner, messenger) -> 
     assert len(notes) == 2 and "last reminder" in notes[1]
 
 
-def test_onboarding_reminder_lists_only_unfinished_items(factory, clock, runner, messenger) -> None:
+def test_onboarding_reminder_lists_only_unfinished_items(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+) -> None:
     project_id = make_project(factory, clock, onboarded=("UP1",))
     add_session(factory, clock, project_id, utc(2026, 3, 9, 10))
     with transaction(factory) as db:
-        member = db.scalar(select(Member).where(Member.user_id == "UP2"))
+        member = db.scalars(select(Member).where(Member.user_id == "UP2")).one()
         member.training_done_at = clock.now()
     run_until(runner, clock, utc(2026, 3, 6, 10), factory)
     [message] = [m for m in shown(messenger, "UCOORD") if "Onboarding" in m]
@@ -483,12 +493,15 @@ def test_onboarding_reminder_lists_only_unfinished_items(factory, clock, runner,
 
 
 def test_onboarding_reminder_renders_nothing_when_all_is_done(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock, onboarded=("UP1",))
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 9, 10))
     with transaction(factory) as db:
-        member = db.scalar(select(Member).where(Member.user_id == "UP2"))
+        member = db.scalars(select(Member).where(Member.user_id == "UP2")).one()
         member.briefing_done_at = member.training_done_at = clock.now()
         member.access_needs_done_at = clock.now()
     run_until(runner, clock, utc(2026, 3, 6, 10), factory)
@@ -498,7 +511,11 @@ def test_onboarding_reminder_renders_nothing_when_all_is_done(
 
 
 def test_ticking_the_checklist_and_the_plan_stop_their_reminders(
-    factory, clock, runner, messenger, service
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
+    service: Reminders,
 ) -> None:
     project_id = make_project(factory, clock)
     add_session(factory, clock, project_id, utc(2026, 3, 9, 10), title="One")
@@ -518,7 +535,10 @@ def test_ticking_the_checklist_and_the_plan_stop_their_reminders(
 
 
 def test_an_hour_before_reminder_after_the_start_is_skipped_and_the_coordinator_told(
-    factory, clock, runner, messenger
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    runner: DeliveryRunner,
+    messenger: FakeMessenger,
 ) -> None:
     project_id = make_project(factory, clock)
     session_id = add_session(factory, clock, project_id, utc(2026, 3, 3, 10))

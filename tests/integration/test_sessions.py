@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from cobot.services.sessions import (
     Sessions,
     session_kinds,
 )
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
 
@@ -30,12 +29,9 @@ CHANNEL = "C0PROJ"
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(database_url)
-    made = session_factory(engine)
-    deliveries.install_alarm_hook(made, FakeAlarms())
-    yield made
-    engine.dispose()
+def factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    deliveries.install_alarm_hook(factory, FakeAlarms())
+    return factory
 
 
 @pytest.fixture
@@ -49,11 +45,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
     seen: list[tuple[str, int, int]] = []
     plan, cancel = reminders.plan_session, reminders.cancel_session
 
-    def planning(session, *, project, cosession, now):
+    def planning(
+        session: Session, *, project: Project, cosession: CoSession, now: datetime
+    ) -> None:
         seen.append(("plan", cosession.id, cosession.revision))
         plan(session, project=project, cosession=cosession, now=now)
 
-    def cancelling(session, *, cosession, now):
+    def cancelling(session: Session, *, cosession: CoSession, now: datetime) -> None:
         seen.append(("cancel", cosession.id, cosession.revision))
         cancel(session, cosession=cosession, now=now)
 
@@ -123,7 +121,10 @@ def announcements(factory: sessionmaker[Session], session_id: int) -> list[Deliv
 
 
 def test_add_stores_utc_times_people_and_owes_an_announcement(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     saved = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
@@ -146,7 +147,10 @@ def test_add_stores_utc_times_people_and_owes_an_announcement(
 
 
 def test_rule_errors_refuse_with_fields_and_store_nothing(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     with pytest.raises(SessionRejected) as caught:
@@ -165,7 +169,10 @@ def test_rule_errors_refuse_with_fields_and_store_nothing(
 
 
 def test_only_coordinators_add_and_the_one_liner_invites_everyone(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     with pytest.raises(NotCoordinator):
@@ -183,7 +190,10 @@ def test_only_coordinators_add_and_the_one_liner_invites_everyone(
 
 
 def test_move_bumps_the_revision_replans_and_re_announces(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     first = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
@@ -214,7 +224,12 @@ def test_move_bumps_the_revision_replans_and_re_announces(
     assert "planning and amending the next session" in warning.message
 
 
-def test_edit_without_a_time_change_keeps_the_revision(factory, clock, project_id, calls) -> None:
+def test_edit_without_a_time_change_keeps_the_revision(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
+) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     first = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
     edited = sessions.edit(
@@ -232,7 +247,10 @@ def test_edit_without_a_time_change_keeps_the_revision(factory, clock, project_i
 
 
 def test_cancel_marks_it_calls_reminders_and_refuses_others(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     first = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
@@ -256,7 +274,10 @@ def render(announcement: Announcement) -> OutgoingMessage:
 
 
 def test_announcements_render_current_state_and_a_sent_one_is_taken_back(
-    factory, clock, project_id, calls
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
 ) -> None:
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, session_kinds(render))
@@ -292,7 +313,12 @@ def test_announcements_render_current_state_and_a_sent_one_is_taken_back(
     ]
 
 
-def test_the_calendar_has_every_session_with_stable_uids(factory, clock, project_id, calls) -> None:
+def test_the_calendar_has_every_session_with_stable_uids(
+    factory: sessionmaker[Session],
+    clock: FakeClock,
+    project_id: int,
+    calls: list[tuple[str, int, int]],
+) -> None:
     sessions = Sessions(factory=factory, clock=clock)
     kept = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
     dropped = sessions.add(
@@ -312,5 +338,5 @@ def test_the_calendar_has_every_session_with_stable_uids(factory, clock, project
     assert first.decoded("dtend") == datetime(2027, 3, 28, 11, tzinfo=UTC)
     assert str(first["summary"]) == "Kick-off" and str(first["location"]) == "Town hall, room 3"
     assert str(first["description"]) == "Agree the group agreement"
-    assert (int(first["sequence"]), str(first["status"])) == (1, "CONFIRMED")
+    assert (str(first["sequence"]), str(first["status"])) == ("1", "CONFIRMED")
     assert str(events[f"cobot-session-{dropped.view.id}@{TEAM}"]["status"]) == "CANCELLED"

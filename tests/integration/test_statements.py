@@ -97,7 +97,7 @@ def same_cost(
     request: Callable[[World], object],
     *,
     warm: bool = False,
-):
+) -> int:
     small_world, big_world = worlds(SMALL), worlds(BIG)
     if warm:
         # a read that publishes a month's check-in figures the first time after it closes

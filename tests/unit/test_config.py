@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_redacted_never_shows_secrets() -> None:
     ],
 )
 def test_cobot_run_stops_with_one_line_and_no_traceback(
-    tmp_path, env: dict[str, str], expected: str
+    tmp_path: Path, env: dict[str, str], expected: str
 ) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COBOT_"))}
     result = subprocess.run(

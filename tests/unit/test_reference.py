@@ -26,3 +26,19 @@ def test_help_lists_every_registered_subcommand() -> None:
         # mrkdwn shows `<title>` only when written `&lt;title&gt;` (Slack parses <...>)
         assert f"/cobot {escape(sub.usage)}" in shown
     assert len(help_blocks(subs)) <= 50
+
+
+def test_the_reference_registers_what_a_running_cobot_registers(tmp_path: Path) -> None:
+    # `cobot commands` builds only the app and the listeners; a whole runtime must agree
+    from cobot.config import Settings
+    from cobot.runtime import Runtime
+
+    settings = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-reference", "COBOT_DATABASE_URL": f"sqlite:///{tmp_path}/u.db"}
+    )
+    runtime = Runtime.build(settings)
+    try:
+        built = [(s.name, s.usage, s.summary, s.group) for s in runtime.router.listing()]
+    finally:
+        runtime.engine.dispose()
+    assert [(s.name, s.usage, s.summary, s.group) for s in registered_router().listing()] == built

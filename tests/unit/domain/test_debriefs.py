@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from cobot.domain.debriefs import (
     DEFAULT_QUESTIONS,
     MIN_GROUP,
+    CleanDebrief,
     DebriefInput,
     FeedbackInput,
     check_debrief,
@@ -21,7 +22,7 @@ from cobot.domain.debriefs import (
 END = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 
 
-def check(data: DebriefInput):
+def check(data: DebriefInput) -> tuple[CleanDebrief | None, dict[str, str]]:
     return check_debrief(
         data,
         author="UF1",

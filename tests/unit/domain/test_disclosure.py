@@ -55,7 +55,9 @@ def people(history: list[tuple[str, str, int, int]], answers: frozenset[int]) ->
 
 
 def check(
-    history: list[tuple[str, str, int, int]], published: dict[int, list], viewer: str
+    history: list[tuple[str, str, int, int]],
+    published: dict[int, list[frozenset[int]]],
+    viewer: str,
 ) -> None:
     every = [f for figs in published.values() for f in figs]
     for figure in every:
@@ -69,7 +71,10 @@ def check(
 @settings(max_examples=300, deadline=None)
 @given(histories, answer, viewers, st.integers(0, 29))
 def test_no_two_obtainable_figures_differ_by_fewer_than_three_others(
-    history, extra, viewer, erased
+    history: list[tuple[str, str, int, int]],
+    extra: tuple[str, str, int, int],
+    viewer: str,
+    erased: int,
 ) -> None:
     # months 0 and 1 have closed and were published from the history as it was then;
     # month 2 is open and shows nothing
@@ -88,7 +93,7 @@ def test_no_two_obtainable_figures_differ_by_fewer_than_three_others(
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(GROUPS + ["oversight"]), st.integers(0, 9)))
-def test_the_remainder_is_empty_or_large_enough(people_by_group) -> None:
+def test_the_remainder_is_empty_or_large_enough(people_by_group: dict[str, int]) -> None:
     decided = disclose(people_by_group)
     total = sum(people_by_group.values())
     if not decided.total:

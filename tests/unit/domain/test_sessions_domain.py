@@ -11,6 +11,7 @@ from cobot.domain.sessions import (
     LeadTimes,
     LocalTimeError,
     Neighbour,
+    SessionCheck,
     SessionInput,
     check_session,
     minimum_gap,
@@ -35,7 +36,7 @@ def session(**overrides: object) -> SessionInput:
     return SessionInput(**values)  # type: ignore[arg-type]
 
 
-def check(data: SessionInput, neighbours: list[Neighbour] | None = None):
+def check(data: SessionInput, neighbours: list[Neighbour] | None = None) -> SessionCheck:
     return check_session(data, tz=LONDON, now=NOW, neighbours=neighbours or [], lead=LeadTimes())
 
 

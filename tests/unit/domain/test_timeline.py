@@ -25,9 +25,22 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEAD = LeadTimes()
 
 
-def point(i: int, starts: datetime, **kw) -> SessionPoint:
+def point(
+    i: int,
+    starts: datetime,
+    *,
+    debriefs_missing: tuple[str, ...] = (),
+    notes_posted: bool = False,
+    debriefs_closed: bool = False,
+) -> SessionPoint:
     return SessionPoint(
-        id=i, title=f"S{i}", starts_at=starts, ends_at=starts + timedelta(hours=2), **kw
+        id=i,
+        title=f"S{i}",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        debriefs_missing=debriefs_missing,
+        notes_posted=notes_posted,
+        debriefs_closed=debriefs_closed,
     )
 
 

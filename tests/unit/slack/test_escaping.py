@@ -69,7 +69,7 @@ class Builder:
     def __init__(self, *, full: bool) -> None:
         self.full = full  # False: optional fields None, flags False (the other branches)
 
-    def value(self, hint: Any, *, name: str = "", owner: str = "") -> Any:
+    def value(self, hint: Any, *, name: str = "", owner: str = "") -> Any:  # noqa: C901
         if (owner, name) in CODES:
             return CODES[(owner, name)]
         safe = name in ID_FIELDS
@@ -166,7 +166,7 @@ class Builder:
 
 def builders() -> list[tuple[str, Callable[..., Any]]]:
     """Every public function of every feature's blocks module that makes something shown."""
-    found = []
+    found: list[tuple[str, Callable[..., Any]]] = []
     for info in pkgutil.iter_modules(cobot.slack.blocks.__path__):
         if info.name == "common":
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from slack_sdk.models.views import View
 
@@ -108,7 +109,7 @@ def big_home() -> HomeView:
     )
 
 
-def check_limits(view: dict) -> None:
+def check_limits(view: dict[str, Any]) -> None:
     assert len(view["blocks"]) <= HOME_LIMIT
     for block in view["blocks"]:
         text = (block.get("text") or {}).get("text", "")

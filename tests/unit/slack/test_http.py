@@ -70,7 +70,7 @@ def call(
     setup_testing_defaults(env)
     status: list[str] = []
     wsgi = CobotWsgi(app, healthy=lambda: True, signing_secret=SECRET, replays=replays or Replays())
-    chunks = wsgi(env, lambda s, _h: status.append(s))  # type: ignore[arg-type,return-value]
+    chunks = wsgi(env, lambda s, _h: status.append(s))  # type: ignore[arg-type]
     return status[0], b"".join(chunks)
 
 

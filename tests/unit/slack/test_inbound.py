@@ -22,7 +22,9 @@ NOW = 1_800_000_000
 SECRET = "s3cret"
 
 
-def check(ts: str, body: bytes = b"a=1", signature: str | None = None, now: float = NOW):
+def check(
+    ts: str, body: bytes = b"a=1", signature: str | None = None, now: float = NOW
+) -> inbound.Verified | None:
     return inbound.verify(
         secret=SECRET,
         timestamp=ts,

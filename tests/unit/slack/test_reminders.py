@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -11,6 +13,7 @@ from slack_sdk.models.views import View
 
 from cobot.services import reminders as r
 from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
+from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.reminders import (
     ACCESSIBILITY_DONE,
     PLAN_DONE,
@@ -18,7 +21,6 @@ from cobot.slack.blocks.reminders import (
     SHARE_AGENDA,
     agenda_modal,
     done_text,
-    escape,
     notes_modal,
     reminder_message,
     shared_text,
@@ -57,7 +59,7 @@ def note(kind: str, **overrides: object) -> ReminderNote:
     return ReminderNote(**values)  # type: ignore[arg-type]
 
 
-def buttons(blocks: list[dict]) -> list[tuple[str, str]]:
+def buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [
         (element["action_id"], element["value"])
         for block in blocks
@@ -148,7 +150,9 @@ def form(**overrides: object) -> ShareForm:
 
 
 @pytest.mark.parametrize("build", [agenda_modal, notes_modal])
-def test_modals_are_valid_and_carry_only_the_session_id(build) -> None:
+def test_modals_are_valid_and_carry_only_the_session_id(
+    build: Callable[[ShareForm], dict[str, Any]],
+) -> None:
     first = build(form())
     View(**first).validate_json()
     assert first["private_metadata"] == "42"
@@ -186,18 +190,15 @@ def test_escape_keeps_text_from_becoming_mentions_or_links() -> None:
 def test_a_reminder_sent_after_its_deadline_says_so() -> None:
     from dataclasses import replace as _replace
 
-    from cobot.services import reminders as r
     from cobot.slack.blocks.reminders import headline
 
-    note = _late_note_for_test(r)
+    note = _late_note_for_test()
     assert "are due to participants by" in headline(note)
     late = headline(_replace(note, late=True))
     assert "were due to participants by" in late and "as soon as you can" in late
 
 
-def _late_note_for_test(r):  # a minimal agenda_due note
-    from datetime import UTC, datetime, timedelta
-
+def _late_note_for_test() -> ReminderNote:  # a minimal agenda_due note
     start = datetime(2027, 1, 12, 10, tzinfo=UTC)
     facts = r.SessionFacts(
         id=1,

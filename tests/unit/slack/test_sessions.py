@@ -105,7 +105,7 @@ def test_the_error_text_carries_the_exact_usage() -> None:
 # -- the forms ----------------------------------------------------------------------------
 
 
-def form_values(**overrides: dict) -> dict:
+def form_values(**overrides: dict[str, Any]) -> dict[str, Any]:
     values = {
         "title": {"value": {"type": "plain_text_input", "value": "Kick-off"}},
         "date": {"value": {"type": "datepicker", "selected_date": "2027-03-28"}},
@@ -156,7 +156,7 @@ def test_problems_land_on_their_block_or_the_fallback() -> None:
 # -- Block Kit ------------------------------------------------------------------------------
 
 
-def check_view(modal: dict) -> None:
+def check_view(modal: dict[str, Any]) -> None:
     View(**modal).validate_json()
     assert len(modal["blocks"]) <= 100 and len(modal["title"]["text"]) <= 24
 
