@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -14,13 +13,12 @@ from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
 from cobot.services.access import AccessError
+from cobot.slack.blocks.forms import INPUT, Form
 from cobot.slack.payloads import action_value, parse_id, state_values, team_id, user_id
 
 log = logging.getLogger(__name__)
 
 STALE = "That button or form is out of date, so nothing was changed."
-# every input built here carries this action id: its block id alone names the field
-INPUT = "value"
 
 
 # ---------------------------------------------------------------- refusals and field errors
@@ -69,205 +67,6 @@ def field_errors(
 def mention(user: str) -> str:
     """A user mention Slack renders as the person's name."""
     return f"<@{user}>"
-
-
-# ---------------------------------------------------------------- inputs and their readers
-
-
-def text_input(
-    block_id: str,
-    label: str,
-    *,
-    initial: str = "",
-    multiline: bool = False,
-    optional: bool = False,
-    max_length: int | None = None,
-    placeholder: str | None = None,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    """A plain-text input; `Form.text(block_id)` reads it."""
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": INPUT}
-    if multiline:
-        element["multiline"] = True
-    if initial:
-        element["initial_value"] = initial
-    if max_length is not None:
-        element["max_length"] = max_length
-    if placeholder:
-        element["placeholder"] = _plain(placeholder)
-    return _input(block_id, label, element, optional=optional, hint=hint)
-
-
-def select(
-    block_id: str,
-    label: str,
-    options: list[tuple[str, str]],
-    *,
-    initial: str | None = None,
-    optional: bool = False,
-) -> dict[str, Any]:
-    """A static select over (value, label) options; `Form.selected(block_id)` reads it."""
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": INPUT,
-        "options": [_option(v, t) for v, t in options],
-    }
-    chosen = [_option(v, t) for v, t in options if v == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return _input(block_id, label, element, optional=optional)
-
-
-def checkboxes(
-    block_id: str,
-    label: str,
-    options: list[tuple[str, str]],
-    *,
-    checked: frozenset[str] = frozenset(),
-    optional: bool = True,
-) -> dict[str, Any]:
-    """Checkboxes over (value, label) options; `Form.checked(block_id)` reads them."""
-    element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": INPUT,
-        "options": [_option(v, t) for v, t in options],
-    }
-    initial = [_option(v, t) for v, t in options if v in checked]
-    if initial:
-        element["initial_options"] = initial
-    return _input(block_id, label, element, optional=optional)
-
-
-def datepicker(
-    block_id: str, label: str, *, initial: date | None = None, optional: bool = False
-) -> dict[str, Any]:
-    """A date picker; `Form.date(block_id)` reads it."""
-    element: dict[str, Any] = {"type": "datepicker", "action_id": INPUT}
-    if initial is not None:
-        element["initial_date"] = initial.isoformat()
-    return _input(block_id, label, element, optional=optional)
-
-
-def timepicker(
-    block_id: str, label: str, *, initial: time | None = None, optional: bool = False
-) -> dict[str, Any]:
-    """A time picker; `Form.time(block_id)` reads it."""
-    element: dict[str, Any] = {"type": "timepicker", "action_id": INPUT}
-    if initial is not None:
-        element["initial_time"] = initial.strftime("%H:%M")
-    return _input(block_id, label, element, optional=optional)
-
-
-def modal(
-    callback_id: str,
-    title: str,
-    blocks: list[dict[str, Any]],
-    *,
-    submit: str | None = "Save",
-    metadata: str = "",
-    close: str = "Cancel",
-) -> dict[str, Any]:
-    """A modal whose submission `view(app, callback_id, ...)` receives."""
-    built: dict[str, Any] = {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": _plain(title, 24),
-        "close": _plain(close, 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
-    if submit is not None:
-        built["submit"] = _plain(submit, 24)
-    return built
-
-
-@dataclass(frozen=True)
-class Form:
-    """A submitted modal's values, read by block id under one action id."""
-
-    values: dict[str, Any]
-    action_id: str = INPUT
-
-    def element(self, block_id: str) -> dict[str, Any]:
-        """The raw state of the input in `block_id` ({} when absent or forged)."""
-        found = (self.values.get(block_id) or {}).get(self.action_id)
-        return found if isinstance(found, dict) else {}
-
-    def text(self, block_id: str) -> str:
-        """A text input's value; "" when empty or not a string."""
-        value = self.element(block_id).get("value")
-        return value if isinstance(value, str) else ""
-
-    def selected(self, block_id: str) -> str:
-        """A select's chosen value; "" when none."""
-        option = self.element(block_id).get("selected_option")
-        raw = option.get("value") if isinstance(option, dict) else None
-        return raw if isinstance(raw, str) else ""
-
-    def checked(self, block_id: str) -> list[str]:
-        """The values of the checked boxes, in order."""
-        options = self.element(block_id).get("selected_options") or []
-        return [str(o.get("value")) for o in options if isinstance(o, dict)]
-
-    def date(self, block_id: str) -> date | None:
-        """A date picker's day; None when empty or not a date."""
-        raw = self.element(block_id).get("selected_date")
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            return None
-
-    def time(self, block_id: str) -> time | None:
-        """A time picker's time; None when empty or not a time."""
-        raw = self.element(block_id).get("selected_time")
-        if not isinstance(raw, str) or not raw:
-            return None
-        try:
-            return time.fromisoformat(raw)
-        except ValueError:
-            return None
-
-    def user(self, block_id: str) -> str | None:
-        """A user select's person; None when none."""
-        value = self.element(block_id).get("selected_user")
-        return value if isinstance(value, str) and value else None
-
-    def users(self, block_id: str) -> tuple[str, ...]:
-        """A multi-user select's people."""
-        found = self.element(block_id).get("selected_users") or []
-        return tuple(str(u) for u in found if isinstance(u, str))
-
-
-def _plain(text: str, limit: int = 150) -> dict[str, Any]:
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": _plain(text, 75), "value": value}
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _plain(hint, 2000)
-    return block
 
 
 # ---------------------------------------------------------------- answering
@@ -447,3 +246,22 @@ def view(
             answer.then()
 
     app.view(callback_id)(listener)
+
+
+__all__ = [
+    "INPUT",
+    "STALE",
+    "Answer",
+    "Form",
+    "FormError",
+    "Press",
+    "Stale",
+    "Submission",
+    "action",
+    "dm",
+    "field_errors",
+    "mention",
+    "stale_id",
+    "tell",
+    "view",
+]

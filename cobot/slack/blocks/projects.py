@@ -20,6 +20,7 @@ from cobot.services.projects import (
     ProjectView,
     Removal,
 )
+from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import button, context, escape, mention, mentions, plain, section
 
 GROUP = "Projects and people"
@@ -33,7 +34,7 @@ EDIT_PROJECT = "projects_edit_open"
 EDIT_AGREEMENT = "projects_agreement_open"
 EDIT_ONBOARDING = "projects_onboarding_open"
 # every input's action id; the block id names the field
-INPUT = "value"
+INPUT = forms.INPUT
 
 MAX_MESSAGE_BLOCKS = 50
 
@@ -371,57 +372,13 @@ def settings_modal(settings: LeadTimeSettings) -> dict[str, Any]:
 def _modal(
     callback_id: str, title: str, blocks: list[dict[str, Any]], metadata: str, *, submit: str
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    return forms.modal(callback_id, title, blocks, metadata=metadata, submit=submit)
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+_input = forms.input_block
 
 
-def _text_input(
-    block_id: str,
-    label: str,
-    initial: str,
-    *,
-    multiline: bool = False,
-    optional: bool = False,
-    max_length: int | None = None,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT,
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = initial
-    if max_length is not None:
-        element["max_length"] = max_length
-    return _input(block_id, label, element, optional=optional, hint=hint)
+_text_input = forms.text_input
 
 
 def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
