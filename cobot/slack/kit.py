@@ -13,8 +13,16 @@ from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
 from cobot.services.access import AccessError
+from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.forms import INPUT, Form
-from cobot.slack.payloads import action_value, parse_id, state_values, team_id, user_id
+from cobot.slack.payloads import (
+    action_value,
+    mentioned_user,
+    parse_id,
+    state_values,
+    team_id,
+    user_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +69,6 @@ def field_errors(
     return {names.get(k, k): v for k, v in found.items()}
 
 
-# ---------------------------------------------------------------- mentions
-
-
-def mention(user: str) -> str:
-    """A user mention Slack renders as the person's name."""
-    return f"<@{user}>"
-
-
 # ---------------------------------------------------------------- answering
 
 
@@ -78,6 +78,25 @@ def dm(client: Any, user: str, text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
     except SlackApiError as exc:
         log.warning("could not answer in a DM: %s", exc.response.get("error"))
+
+
+def dm_files(
+    client: Any, user: str, files: list[tuple[str, str, str | bytes]], *, comment: str, what: str
+) -> None:
+    """Upload (filename, title, content) files to the person's DM with cobot; a failure is
+    logged as `what` (never the contents: they may be personal)."""
+    try:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            file_uploads=[
+                {"content": content, "filename": name, "title": title}
+                for name, title, content in files
+            ],
+            initial_comment=comment,
+        )
+    except SlackApiError as exc:
+        log.warning("could not send %s: %s", what, exc.response.get("error"))
 
 
 def tell(respond: Respond, text: str) -> None:
@@ -259,8 +278,10 @@ __all__ = [
     "Submission",
     "action",
     "dm",
+    "dm_files",
     "field_errors",
     "mention",
+    "mentioned_user",
     "stale_id",
     "tell",
     "view",

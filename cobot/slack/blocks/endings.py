@@ -54,6 +54,10 @@ BOAT = "boat"
 HOW = "how"
 WHAT_NEXT = "what_next"
 MAX_MESSAGE_BLOCKS = 50
+EXPORT_COMMENT = (
+    "The project report (Markdown) and CSV exports. They hold no one's "
+    "personal answers; evaluation texts are anonymous and grouped."
+)
 
 
 _input = forms.input_block

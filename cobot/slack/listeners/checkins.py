@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import logging
-import re
 from functools import partial
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
+from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def parse_contacts(words: list[str]) -> list[str] | str:
     """The mentioned user ids, or what is wrong."""
     users = []
     for word in words:
-        found = _MENTION.fullmatch(word)
+        found = mentioned_user(word)
         if found is None:
             shown = word if len(word) <= 40 else word[:37] + "..."
             return f"“{shown}” is not a mention of a person. {blocks.CONTACTS_USAGE}"
-        users.append(found.group(1))
+        users.append(found)
     if not users:
         return f"Mention the wellbeing contacts with @. {blocks.CONTACTS_USAGE}"
     return users
@@ -171,21 +168,16 @@ def my_data(checkins: Checkins, request: CommandRequest, tools: Any) -> None:
     """`/cobot my data`: acked first, the files follow in the DM."""
     tools.ack(text="Preparing your data: it will arrive as a file in your DM with cobot.")
     data = checkins.my_data(team_id=request.team_id, user_id=request.user_id)
-    try:
-        channel = tools.client.conversations_open(users=request.user_id)["channel"]["id"]
-        tools.client.files_upload_v2(
-            channel=channel,
-            file_uploads=[
-                {"content": f.content, "filename": f.filename, "title": f.title}
-                for f in (data.markdown, data.json)
-            ],
-            initial_comment=(
-                "Here is everything cobot stores about you, in every feature: a readable "
-                "file and the same as JSON."
-            ),
-        )
-    except SlackApiError as exc:
-        log.warning("could not send a data export: %s", exc.response.get("error"))
+    kit.dm_files(
+        tools.client,
+        request.user_id,
+        [(f.filename, f.title, f.content) for f in (data.markdown, data.json)],
+        comment=(
+            "Here is everything cobot stores about you, in every feature: a readable "
+            "file and the same as JSON."
+        ),
+        what="a data export",
+    )
 
 
 def forget_me(_checkins: Checkins, _request: CommandRequest, _tools: Any) -> Reply:

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from cobot.domain import endings as rules
 from cobot.services.endings import EndingPlan, Endings
@@ -154,20 +153,13 @@ def export(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
         team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
     )
     tools.ack(text=f"Preparing the report: {len(files)} files will arrive in your DM.")
-    try:
-        channel = tools.client.conversations_open(users=request.user_id)["channel"]["id"]
-        tools.client.files_upload_v2(
-            channel=channel,
-            file_uploads=[
-                {"content": content, "filename": name, "title": name} for name, content in files
-            ],
-            initial_comment=(
-                "The project report (Markdown) and CSV exports. They hold no one's "
-                "personal answers; evaluation texts are anonymous and grouped."
-            ),
-        )
-    except SlackApiError as exc:
-        log.warning("could not upload an export: %s", exc.response.get("error"))
+    kit.dm_files(
+        tools.client,
+        request.user_id,
+        [(n, n, c) for n, c in files],
+        comment=blocks.EXPORT_COMMENT,
+        what="an export",
+    )
     return None
 
 

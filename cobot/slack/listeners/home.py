@@ -34,6 +34,7 @@ from cobot.services.reports import Reports
 from cobot.services.timeline import TimelinePicture, Timelines
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
+from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks import home as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.kit import Press
@@ -306,20 +307,13 @@ def export(deps: Deps, press: Press) -> None:
     )
     # the reports feature's own public service, which checks the coordinator again
     files = deps.reports.export(team_id=press.team, channel_id=channel_id, user_id=press.user)
-    try:
-        channel = press.client.conversations_open(users=press.user)["channel"]["id"]
-        press.client.files_upload_v2(
-            channel=channel,
-            file_uploads=[
-                {"content": content, "filename": name, "title": name} for name, content in files
-            ],
-            initial_comment=(
-                "The project report (Markdown) and CSV exports. They hold no one's "
-                "personal answers; evaluation texts are anonymous and grouped."
-            ),
-        )
-    except SlackApiError as exc:
-        log.warning("could not upload an export: %s", exc.response.get("error"))
+    kit.dm_files(
+        press.client,
+        press.user,
+        [(n, n, c) for n, c in files],
+        comment=ending_blocks.EXPORT_COMMENT,
+        what="an export",
+    )
 
 
 # ---------------------------------------------------------------- /cobot timeline

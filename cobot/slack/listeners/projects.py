@@ -19,11 +19,10 @@ from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.kit import FormError, Press, Stale, Submission
+from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
 
-# Slack escapes mentions in slash commands (should_escape) as <@U123|name> or <@U123>
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _FILLERS = {"a", "an", "the"}
 STALE = "That button or form is out of date: run the command again. Nothing was changed."
 
@@ -40,11 +39,11 @@ def parse_mentions(words: list[str]) -> list[str] | str:
     """The user ids mentioned, or what is wrong (a word that is not a mention)."""
     users: list[str] = []
     for word in words:
-        found = _MENTION.fullmatch(word)
+        found = mentioned_user(word)
         if found is None:
             shown = word if len(word) <= 40 else word[:37] + "..."
             return f"“{shown}” is not a mention of a person: pick people from the @ menu."
-        users.append(found.group(1))
+        users.append(found)
     if not users:
         return "Mention the people with @."
     return users

@@ -45,6 +45,7 @@ from cobot.slack.blocks.sessions import (
 )
 from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
+from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ ACK_FIRST_ABOVE = 100
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 STALE_BUTTON = "That button is out of date; try `/cobot sessions` again."
 STALE_FORM = "This form is out of date."
 
@@ -138,14 +138,14 @@ def parse_one_liner(args: list[str]) -> SessionInput:
             problems["duration"] = f"“{duration_text}” is not a duration: try 2h, 90m or 1h30m."
     facilitators: list[str] = []
     for word in tail:
-        match = _MENTION.fullmatch(word)
+        match = mentioned_user(word)
         if match is None:
             problems["facilitators"] = (
                 f"“{word}” is not a person: choose facilitators from Slack's @ list "
                 "so they arrive as mentions."
             )
             break
-        facilitators.append(match.group(1))
+        facilitators.append(match)
     if "with" not in problems and not tail:
         problems["facilitators"] = "name the facilitators after `with`."
     if problems or day is None or start is None or duration is None:
