@@ -108,12 +108,10 @@ def tell(respond: Respond, text: str) -> None:
 
 
 @dataclass(frozen=True)
-class Press:
-    """A button (or other block action) pressed: who, where, and how to answer."""
+class _Interaction:
+    """What every interaction payload says: the workspace and who acted."""
 
     body: dict[str, Any]
-    client: Any
-    respond: Respond
 
     @property
     def team(self) -> str:
@@ -122,6 +120,14 @@ class Press:
     @property
     def user(self) -> str:
         return user_id(self.body)
+
+
+@dataclass(frozen=True)
+class Press(_Interaction):
+    """A button (or other block action) pressed: who, where, and how to answer."""
+
+    client: Any
+    respond: Respond
 
     @property
     def value(self) -> str:
@@ -186,20 +192,11 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
 
 
 @dataclass(frozen=True)
-class Submission:
+class Submission(_Interaction):
     """A modal submitted: who, the form's values and its metadata."""
 
-    body: dict[str, Any]
     view: dict[str, Any]
     client: Any
-
-    @property
-    def team(self) -> str:
-        return team_id(self.body)
-
-    @property
-    def user(self) -> str:
-        return user_id(self.body)
 
     @property
     def metadata(self) -> str:

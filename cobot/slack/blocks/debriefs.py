@@ -346,14 +346,7 @@ def _input(
 
 
 def _text_element(value: str, *, multiline: bool = True, limit: int = MAX_ANSWER) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": limit,
-    }
-    if value:
-        element["initial_value"] = value
-    return element
+    return forms.text_element(value, multiline=multiline, max_length=limit)
 
 
 def _user_element(user: str | None, placeholder: str) -> dict[str, Any]:

@@ -64,14 +64,7 @@ _input = forms.input_block
 
 
 def _text(initial: str = "", *, multiline: bool = False, max_length: int = 3000) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial
-    return element
+    return forms.text_element(initial, multiline=multiline, max_length=max_length)
 
 
 def _modal(

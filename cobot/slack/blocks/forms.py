@@ -14,7 +14,7 @@ INPUT = "value"
 
 
 def text_element(
-    *, initial: str = "", multiline: bool = False, max_length: int | None = None
+    initial: str = "", *, multiline: bool = False, max_length: int | None = None
 ) -> dict[str, Any]:
     """A plain-text input element (its action id is set by `input_block`)."""
     element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
