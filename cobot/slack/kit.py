@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -188,6 +189,18 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
     app.action(action_id)(listener)
 
 
+def actions(
+    app: App,
+    table: Iterable[tuple[Any, Callable[..., None]]],
+    deps: Any,
+    *,
+    answer_in_dm: bool = False,
+) -> None:
+    """`action()` for each (action id, handler) row, the handler bound to `deps` first."""
+    for action_id, handler in table:
+        action(app, action_id, partial(handler, deps), answer_in_dm=answer_in_dm)
+
+
 # ---------------------------------------------------------------- modals
 
 
@@ -264,6 +277,14 @@ def view(
     app.view(callback_id)(listener)
 
 
+def views(
+    app: App, table: Iterable[tuple[str, Callable[..., Answer | None], str]], deps: Any
+) -> None:
+    """`view()` for each (callback id, handler, fallback block) row, bound to `deps` first."""
+    for callback_id, handler, fallback in table:
+        view(app, callback_id, partial(handler, deps), fallback=fallback)
+
+
 __all__ = [
     "INPUT",
     "STALE",
@@ -274,6 +295,7 @@ __all__ = [
     "Stale",
     "Submission",
     "action",
+    "actions",
     "dm",
     "dm_files",
     "field_errors",
@@ -282,4 +304,5 @@ __all__ = [
     "stale_id",
     "tell",
     "view",
+    "views",
 ]

@@ -11,7 +11,13 @@ from slack_bolt import App
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    CommandTable,
+    Reply,
+    add_commands,
+)
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -38,64 +44,35 @@ def parse_period(words: list[str]) -> str | None:
     return " ".join(words) if words else None
 
 
-_COMMANDS = (
-    ("checkin", "checkin", "what check-ins are and the commands for them"),
-    ("checkin settings", "checkin settings", "your check-in time, days, pause, or stop"),
-    ("checkin history", "checkin history", "your own check-ins and their trend"),
-    (
-        "checkin setup",
-        "checkin setup",
-        "switch check-ins on, pick roles, rhythm, support information (coordinators)",
-    ),
-    (
-        "checkin contacts",
-        "checkin contacts @a @b",
-        "name the wellbeing contacts (coordinators)",
-    ),
-    (
-        "checkin summary",
-        "checkin summary [month]",
-        "figures of months that ended, for groups of 4 or more (coordinators); contact "
-        "requests (wellbeing contacts)",
-    ),
-    ("my data", "my data", "everything cobot stores about you, as a readable file and JSON"),
-    ("forget me", "forget me", "erase all your cobot data (asks first)"),
-)
-
-
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
     """Add the check-in subcommands, buttons and modals."""
-    commands = (overview, settings, history, setup, contacts, summary, my_data, forget_me)
-    for (name, usage, summary_line), handler in zip(_COMMANDS, commands, strict=True):
-        router.add(
-            Subcommand(
-                name=name,
-                usage=usage,
-                summary=summary_line,
-                handler=partial(handler, checkins),
-                group=blocks.GROUP,
-            )
-        )
-    for action_id, on_press in (
-        (blocks.CONSENT_YES, partial(consent, agree=True)),
-        (blocks.CONSENT_NO, partial(consent, agree=False)),
-        (blocks.MOOD_PATTERN, mood),
-        (blocks.NOTE, open_note),
-        (blocks.CONTACT, open_contact),
-        (blocks.PAUSE, open_pause),
-        (blocks.NOT_TODAY, not_today),
-        (blocks.STOP, stop),
-        (blocks.FORGET, forget),
-    ):
-        kit.action(app, action_id, partial(on_press, checkins))
-    for callback_id, on_submit, fallback in (
-        (blocks.NOTE_MODAL, save_note, "note"),
-        (blocks.CONTACT_MODAL, save_contact, "message"),
-        (blocks.PAUSE_MODAL, save_pause, "until"),
-        (blocks.SETTINGS_MODAL, save_settings, "time"),
-        (blocks.SETUP_MODAL, save_setup, "roles"),
-    ):
-        kit.view(app, callback_id, partial(on_submit, checkins), fallback=fallback)
+    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=checkins)
+    kit.actions(
+        app,
+        (
+            (blocks.CONSENT_YES, partial(consent, agree=True)),
+            (blocks.CONSENT_NO, partial(consent, agree=False)),
+            (blocks.MOOD_PATTERN, mood),
+            (blocks.NOTE, open_note),
+            (blocks.CONTACT, open_contact),
+            (blocks.PAUSE, open_pause),
+            (blocks.NOT_TODAY, not_today),
+            (blocks.STOP, stop),
+            (blocks.FORGET, forget),
+        ),
+        checkins,
+    )
+    kit.views(
+        app,
+        (
+            (blocks.NOTE_MODAL, save_note, "note"),
+            (blocks.CONTACT_MODAL, save_contact, "message"),
+            (blocks.PAUSE_MODAL, save_pause, "until"),
+            (blocks.SETTINGS_MODAL, save_settings, "time"),
+            (blocks.SETUP_MODAL, save_setup, "roles"),
+        ),
+        checkins,
+    )
 
 
 # ---------------------------------------------------------------- slash commands
@@ -319,3 +296,36 @@ def save_setup(checkins: Checkins, sent: Submission) -> Answer:
         team_id=sent.team, user_id=sent.user, project_id=sent.id(), choice=choice
     )
     return Answer(dm=blocks.setup_saved_text(saved))
+
+
+_COMMANDS: CommandTable = (
+    ("checkin", "checkin", "what check-ins are and the commands for them", overview),
+    ("checkin settings", "checkin settings", "your check-in time, days, pause, or stop", settings),
+    ("checkin history", "checkin history", "your own check-ins and their trend", history),
+    (
+        "checkin setup",
+        "checkin setup",
+        "switch check-ins on, pick roles, rhythm, support information (coordinators)",
+        setup,
+    ),
+    (
+        "checkin contacts",
+        "checkin contacts @a @b",
+        "name the wellbeing contacts (coordinators)",
+        contacts,
+    ),
+    (
+        "checkin summary",
+        "checkin summary [month]",
+        "figures of months that ended, for groups of 4 or more (coordinators); contact "
+        "requests (wellbeing contacts)",
+        summary,
+    ),
+    (
+        "my data",
+        "my data",
+        "everything cobot stores about you, as a readable file and JSON",
+        my_data,
+    ),
+    ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
+)

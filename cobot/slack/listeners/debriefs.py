@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -30,7 +29,13 @@ from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    CommandTable,
+    Reply,
+    add_commands,
+)
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.listeners.sessions import parse_one_liner
 
@@ -97,55 +102,30 @@ class Deps:
     sessions: Sessions
 
 
-_COMMANDS = (
-    (
-        "debriefs",
-        "debriefs",
-        "who has debriefed recent sessions (coordinators; never what they wrote)",
-    ),
-    (
-        "debrief questions",
-        "debrief questions",
-        "reword the project's debrief questions (coordinators)",
-    ),
-    (
-        "debrief channel",
-        "debrief channel [#channel | none]",
-        "where debrief summaries go: the practitioners' private channel, or DMs",
-    ),
-    ("actions", "actions", "open actions from debriefs, with Done for their owners"),
-    (
-        "reflective add",
-        'reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
-        "schedule reflective practice for the practitioners named",
-    ),
-)
-
-
 def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: Sessions) -> None:
     """Wire the debrief commands, buttons and modals."""
     deps = Deps(debriefs=debriefs, sessions=sessions)
-    commands = (on_completion, on_questions, on_channel, on_actions, on_reflective)
-    for (name, usage, summary), handler in zip(_COMMANDS, commands, strict=True):
-        router.add(
-            Subcommand(
-                name=name, usage=usage, summary=summary, handler=partial(handler, deps), group=GROUP
-            )
-        )
-    for action_id, on_press in (
-        (blocks.OPEN_DEBRIEF, open_debrief),
-        (blocks.SKIP_DEBRIEF, skip_debrief),
-        (blocks.ACTION_DONE, action_done),
-        (_HEARD, open_feedback),
-        (blocks.FEEDBACK_OPEN, open_feedback),
-    ):
-        kit.action(app, action_id, partial(on_press, deps))
-    for callback_id, on_submit, fallback in (
-        (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
-        (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
-        (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
-    ):
-        kit.view(app, callback_id, partial(on_submit, deps), fallback=fallback)
+    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
+    kit.actions(
+        app,
+        (
+            (blocks.OPEN_DEBRIEF, open_debrief),
+            (blocks.SKIP_DEBRIEF, skip_debrief),
+            (blocks.ACTION_DONE, action_done),
+            (_HEARD, open_feedback),
+            (blocks.FEEDBACK_OPEN, open_feedback),
+        ),
+        deps,
+    )
+    kit.views(
+        app,
+        (
+            (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
+            (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
+            (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
+        ),
+        deps,
+    )
 
 
 # ---------------------------------------------------------------- slash commands
@@ -288,3 +268,32 @@ def submit_feedback(deps: Deps, sent: Submission) -> Answer:
         team_id=sent.team, user_id=sent.user, session_id=sent.id(), data=read_feedback(sent.values)
     )
     return Answer(dm=blocks.feedback_saved_text(saved))
+
+
+_COMMANDS: CommandTable = (
+    (
+        "debriefs",
+        "debriefs",
+        "who has debriefed recent sessions (coordinators; never what they wrote)",
+        on_completion,
+    ),
+    (
+        "debrief questions",
+        "debrief questions",
+        "reword the project's debrief questions (coordinators)",
+        on_questions,
+    ),
+    (
+        "debrief channel",
+        "debrief channel [#channel | none]",
+        "where debrief summaries go: the practitioners' private channel, or DMs",
+        on_channel,
+    ),
+    ("actions", "actions", "open actions from debriefs, with Done for their owners", on_actions),
+    (
+        "reflective add",
+        'reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
+        "schedule reflective practice for the practitioners named",
+        on_reflective,
+    ),
+)

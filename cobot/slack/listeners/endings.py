@@ -14,7 +14,13 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    CommandTable,
+    Reply,
+    add_commands,
+)
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -31,54 +37,20 @@ class Deps:
     reports: Reports
 
 
-_COMMANDS = (
-    (
-        "ending start",
-        "ending start",
-        "start the ending: feelings, evaluation, celebration (coordinators)",
-    ),
-    (
-        "ending close",
-        "ending close",
-        "close the feelings collection now and share the results (coordinators)",
-    ),
-    ("feelings", "feelings", "the end-of-project word cloud and counts"),
-    ("evaluation", "evaluation", "the evaluation themes by group (coordinators)"),
-    (
-        "evaluation questions",
-        "evaluation questions",
-        "reword the evaluation questions (coordinators)",
-    ),
-    ("export", "export", "the project report and CSV exports, to your DM (coordinators)"),
-    ("project close", "project close", "close the project and stop its prompts (coordinators)"),
-)
-
-
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
     """Wire the ending's commands, buttons and modals."""
     deps = Deps(endings=endings, reports=reports)
-    commands = (
-        ending_start,
-        ending_close,
-        feelings,
-        evaluation,
-        evaluation_questions,
-        export,
-        project_close,
+    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
+    kit.actions(
+        app,
+        (
+            (blocks.OPEN_FEELINGS, open_feelings),
+            (blocks.OPEN_EVALUATION, open_evaluation),
+            (blocks.OPEN_FOLLOW_UP, open_follow_up),
+            (blocks.CLOSE_PROJECT, close_project),
+        ),
+        deps,
     )
-    for (name, usage, summary), handler in zip(_COMMANDS, commands, strict=True):
-        router.add(
-            Subcommand(
-                name=name, usage=usage, summary=summary, handler=partial(handler, deps), group=GROUP
-            )
-        )
-    for action_id, on_press in (
-        (blocks.OPEN_FEELINGS, open_feelings),
-        (blocks.OPEN_EVALUATION, open_evaluation),
-        (blocks.OPEN_FOLLOW_UP, open_follow_up),
-        (blocks.CLOSE_PROJECT, close_project),
-    ):
-        kit.action(app, action_id, partial(on_press, deps))
     kit.view(
         app,
         blocks.START_MODAL,
@@ -86,13 +58,16 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
         fallback=blocks.DEADLINE,
         rename=blocks.ERROR_BLOCKS,
     )
-    for callback_id, on_submit, fallback in (
-        (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
-        (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
-        (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
-        (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
-    ):
-        kit.view(app, callback_id, partial(on_submit, deps), fallback=fallback)
+    kit.views(
+        app,
+        (
+            (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
+            (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
+            (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
+            (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
+        ),
+        deps,
+    )
 
 
 # ---------------------------------------------------------------- slash commands
@@ -285,3 +260,34 @@ def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
         what_next=form.text(blocks.WHAT_NEXT),
     )
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
+
+
+_COMMANDS: CommandTable = (
+    (
+        "ending start",
+        "ending start",
+        "start the ending: feelings, evaluation, celebration (coordinators)",
+        ending_start,
+    ),
+    (
+        "ending close",
+        "ending close",
+        "close the feelings collection now and share the results (coordinators)",
+        ending_close,
+    ),
+    ("feelings", "feelings", "the end-of-project word cloud and counts", feelings),
+    ("evaluation", "evaluation", "the evaluation themes by group (coordinators)", evaluation),
+    (
+        "evaluation questions",
+        "evaluation questions",
+        "reword the evaluation questions (coordinators)",
+        evaluation_questions,
+    ),
+    ("export", "export", "the project report and CSV exports, to your DM (coordinators)", export),
+    (
+        "project close",
+        "project close",
+        "close the project and stop its prompts (coordinators)",
+        project_close,
+    ),
+)

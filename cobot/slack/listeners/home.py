@@ -36,7 +36,7 @@ from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import Press
 from cobot.slack.payloads import user_id as _user
 
@@ -215,24 +215,32 @@ def register(
     deps = Deps(home=home, timelines=timelines, refresher=refresher, reports=reports)
     app.use(home_respond)
     app.event("app_home_opened")(partial(on_home_opened, refresher))
-    for action_id, on_press in (
-        (blocks.AGREEMENT, open_agreement),
-        (blocks.EXPORT, export),
-        (blocks.CHECKIN_SETTINGS, open_checkin_settings),
-        (blocks.RETRY, retry),
-        (blocks.TIMELINE, show_timeline),
-        (blocks.FOCUS, focus),
-    ):
-        # a Home has no response_url: refusals are answered in the person's DM
-        kit.action(app, action_id, partial(on_press, deps), answer_in_dm=True)
-    router.add(
-        Subcommand(
-            name="timeline",
-            usage="timeline",
-            summary="a picture of the sessions and the work between them (coordinators)",
-            handler=partial(timeline_command, deps),
-            group=blocks.GROUP,
-        )
+    # a Home has no response_url: refusals are answered in the person's DM
+    kit.actions(
+        app,
+        (
+            (blocks.AGREEMENT, open_agreement),
+            (blocks.EXPORT, export),
+            (blocks.CHECKIN_SETTINGS, open_checkin_settings),
+            (blocks.RETRY, retry),
+            (blocks.TIMELINE, show_timeline),
+            (blocks.FOCUS, focus),
+        ),
+        deps,
+        answer_in_dm=True,
+    )
+    add_commands(
+        router,
+        (
+            (
+                "timeline",
+                "timeline",
+                "a picture of the sessions and the work between them (coordinators)",
+                timeline_command,
+            ),
+        ),
+        group=blocks.GROUP,
+        deps=deps,
     )
     return refresher
 

@@ -6,7 +6,6 @@ import logging
 import re
 from dataclasses import dataclass, fields
 from datetime import date
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -17,7 +16,13 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    CommandTable,
+    Reply,
+    add_commands,
+)
 from cobot.slack.kit import FormError, Press, Stale, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -66,66 +71,28 @@ def parse_add(args: list[str]) -> AddPeople | str:
     return AddPeople(users=users, role=role)
 
 
-_COMMANDS = (
-    ("project new", "project new <name>", "start a project in this channel"),
-    (
-        "project edit",
-        "project edit",
-        "change the name, aims and objectives, time zone and dates (coordinators)",
-    ),
-    ("project", "project", "an overview of this channel's project"),
-    ("aims", "aims", "the project's aims and objectives"),
-    ("agreement", "agreement", "the group agreement: terms of reference and values"),
-    ("add", "add @a @b as <role>", "add people, or change their role (coordinators)"),
-    ("remove", "remove @a", "take people out of the project (coordinators)"),
-    ("people", "people", "who is in the project, by role"),
-    (
-        "onboarding",
-        "onboarding",
-        "each participant's briefing, training and access-needs checklist (coordinators)",
-    ),
-    (
-        "settings",
-        "settings",
-        "lead times between sessions: agenda, notes, debrief… (coordinators)",
-    ),
-)
-
-
 def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     """Add the projects-and-people subcommands, buttons and modals."""
-    commands = (
-        project_new,
-        project_edit,
-        project_show,
-        aims,
-        agreement,
-        add,
-        remove,
-        people,
-        onboarding,
-        settings,
+    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=projects)
+    kit.actions(
+        app,
+        (
+            (blocks.EDIT_PROJECT, open_project_modal),
+            (blocks.EDIT_AGREEMENT, open_agreement_modal),
+            (blocks.EDIT_ONBOARDING, open_onboarding_modal),
+        ),
+        projects,
     )
-    for (name, usage, summary), handler in zip(_COMMANDS, commands, strict=True):
-        router.add(
-            Subcommand(
-                name=name,
-                usage=usage,
-                summary=summary,
-                handler=partial(handler, projects),
-                group=blocks.GROUP,
-            )
-        )
-    kit.action(app, blocks.EDIT_PROJECT, partial(open_project_modal, projects))
-    kit.action(app, blocks.EDIT_AGREEMENT, partial(open_agreement_modal, projects))
-    kit.action(app, blocks.EDIT_ONBOARDING, partial(open_onboarding_modal, projects))
-    for callback_id, on_submit, fallback in (
-        (blocks.PROJECT_MODAL, save_project, "name"),
-        (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
-        (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
-        (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
-    ):
-        kit.view(app, callback_id, partial(on_submit, projects), fallback=fallback)
+    kit.views(
+        app,
+        (
+            (blocks.PROJECT_MODAL, save_project, "name"),
+            (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
+            (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
+            (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
+        ),
+        projects,
+    )
 
 
 # ---------------------------------------------------------------- slash commands
@@ -340,3 +307,32 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
     if not user or not re.fullmatch(r"[UW][A-Z0-9]+", user):
         raise Stale(STALE)
     return kit.stale_id(project, STALE), user
+
+
+_COMMANDS: CommandTable = (
+    ("project new", "project new <name>", "start a project in this channel", project_new),
+    (
+        "project edit",
+        "project edit",
+        "change the name, aims and objectives, time zone and dates (coordinators)",
+        project_edit,
+    ),
+    ("project", "project", "an overview of this channel's project", project_show),
+    ("aims", "aims", "the project's aims and objectives", aims),
+    ("agreement", "agreement", "the group agreement: terms of reference and values", agreement),
+    ("add", "add @a @b as <role>", "add people, or change their role (coordinators)", add),
+    ("remove", "remove @a", "take people out of the project (coordinators)", remove),
+    ("people", "people", "who is in the project, by role", people),
+    (
+        "onboarding",
+        "onboarding",
+        "each participant's briefing, training and access-needs checklist (coordinators)",
+        onboarding,
+    ),
+    (
+        "settings",
+        "settings",
+        "lead times between sessions: agenda, notes, debrief… (coordinators)",
+        settings,
+    ),
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -16,12 +15,24 @@ from cobot.slack.kit import STALE, Answer, Press, Submission
 
 def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None:  # noqa: ARG001
     """Wire the reminder buttons and modals (reminders add no slash command)."""
-    kit.action(app, blocks.SHARE_AGENDA, partial(open_agenda, reminders))
-    kit.action(app, blocks.POST_NOTES, partial(open_notes, reminders))
-    kit.action(app, blocks.ACCESSIBILITY_DONE, partial(accessibility_done, reminders))
-    kit.action(app, blocks.PLAN_DONE, partial(plan_done, reminders))
-    kit.view(app, blocks.AGENDA_MODAL, partial(share_agenda, reminders), fallback=blocks.TEXT_BLOCK)
-    kit.view(app, blocks.NOTES_MODAL, partial(post_notes, reminders), fallback=blocks.TEXT_BLOCK)
+    kit.actions(
+        app,
+        (
+            (blocks.SHARE_AGENDA, open_agenda),
+            (blocks.POST_NOTES, open_notes),
+            (blocks.ACCESSIBILITY_DONE, accessibility_done),
+            (blocks.PLAN_DONE, plan_done),
+        ),
+        reminders,
+    )
+    kit.views(
+        app,
+        (
+            (blocks.AGENDA_MODAL, share_agenda, blocks.TEXT_BLOCK),
+            (blocks.NOTES_MODAL, post_notes, blocks.TEXT_BLOCK),
+        ),
+        reminders,
+    )
 
 
 # ---------------------------------------------------------------- buttons that open a modal

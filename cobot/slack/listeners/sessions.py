@@ -43,7 +43,13 @@ from cobot.slack.blocks.sessions import (
     sessions_list,
     sessions_text,
 )
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
+from cobot.slack.commands import (
+    CommandRequest,
+    CommandRouter,
+    CommandTable,
+    Reply,
+    add_commands,
+)
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -211,41 +217,21 @@ Save = Callable[[], SessionSaved]
 
 def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     """Add the sessions subcommands to the router and the buttons and modals to the app."""
-    for name, usage, summary, handler in (
+    add_commands(router, _COMMANDS, group="Sessions", deps=sessions)
+    kit.views(
+        app,
         (
-            "session add",
-            'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
-            "schedule a session: a form, or all in one line",
-            on_add,
+            (ADD_CALLBACK, on_add_submitted, "title"),
+            (EDIT_CALLBACK, on_edit_submitted, "title"),
+            (MOVE_CALLBACK, on_move_submitted, "date"),
         ),
-        (
-            "sessions",
-            "sessions",
-            "upcoming sessions; coordinators can move, edit or cancel them",
-            on_list,
-        ),
-        (
-            "calendar",
-            "calendar",
-            "post the project's sessions as a calendar (.ics) file",
-            on_calendar,
-        ),
-    ):
-        router.add(
-            Subcommand(
-                name=name,
-                usage=usage,
-                summary=summary,
-                handler=partial(handler, sessions),
-                group="Sessions",
-            )
-        )
-    kit.view(app, ADD_CALLBACK, partial(on_add_submitted, sessions), fallback="title")
-    kit.view(app, EDIT_CALLBACK, partial(on_edit_submitted, sessions), fallback="title")
-    kit.view(app, MOVE_CALLBACK, partial(on_move_submitted, sessions), fallback="date")
-    kit.action(app, MOVE_ACTION, partial(open_form, sessions))
-    kit.action(app, EDIT_ACTION, partial(open_form, sessions))
-    kit.action(app, CANCEL_ACTION, partial(on_cancel, sessions))
+        sessions,
+    )
+    kit.actions(
+        app,
+        ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel)),
+        sessions,
+    )
 
 
 # -- slash commands ---------------------------------------------------------------------
@@ -435,6 +421,22 @@ def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Re
     )
     return Reply(text=saved_text(saved))
 
+
+_COMMANDS: CommandTable = (
+    (
+        "session add",
+        'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
+        "schedule a session: a form, or all in one line",
+        on_add,
+    ),
+    (
+        "sessions",
+        "sessions",
+        "upcoming sessions; coordinators can move, edit or cancel them",
+        on_list,
+    ),
+    ("calendar", "calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
+)
 
 __all__ = [
     "USAGE",
