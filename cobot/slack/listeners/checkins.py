@@ -11,13 +11,7 @@ from slack_bolt import App
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTable,
-    Reply,
-    add_commands,
-)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -47,32 +41,8 @@ def parse_period(words: list[str]) -> str | None:
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
     """Add the check-in subcommands, buttons and modals."""
     add_commands(router, _COMMANDS, group=blocks.GROUP, deps=checkins)
-    kit.actions(
-        app,
-        (
-            (blocks.CONSENT_YES, partial(consent, agree=True)),
-            (blocks.CONSENT_NO, partial(consent, agree=False)),
-            (blocks.MOOD_PATTERN, mood),
-            (blocks.NOTE, open_note),
-            (blocks.CONTACT, open_contact),
-            (blocks.PAUSE, open_pause),
-            (blocks.NOT_TODAY, not_today),
-            (blocks.STOP, stop),
-            (blocks.FORGET, forget),
-        ),
-        checkins,
-    )
-    kit.views(
-        app,
-        (
-            (blocks.NOTE_MODAL, save_note, "note"),
-            (blocks.CONTACT_MODAL, save_contact, "message"),
-            (blocks.PAUSE_MODAL, save_pause, "until"),
-            (blocks.SETTINGS_MODAL, save_settings, "time"),
-            (blocks.SETUP_MODAL, save_setup, "roles"),
-        ),
-        checkins,
-    )
+    kit.actions(app, _BUTTONS, checkins)
+    kit.views(app, _FORMS, checkins)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -298,7 +268,9 @@ def save_setup(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.setup_saved_text(saved))
 
 
-_COMMANDS: CommandTable = (
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
     ("checkin", "checkin", "what check-ins are and the commands for them", overview),
     ("checkin settings", "checkin settings", "your check-in time, days, pause, or stop", settings),
     ("checkin history", "checkin history", "your own check-ins and their trend", history),
@@ -328,4 +300,25 @@ _COMMANDS: CommandTable = (
         my_data,
     ),
     ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
+)
+
+_BUTTONS = (
+    (blocks.CONSENT_YES, partial(consent, agree=True)),
+    (blocks.CONSENT_NO, partial(consent, agree=False)),
+    (blocks.MOOD_PATTERN, mood),
+    (blocks.NOTE, open_note),
+    (blocks.CONTACT, open_contact),
+    (blocks.PAUSE, open_pause),
+    (blocks.NOT_TODAY, not_today),
+    (blocks.STOP, stop),
+    (blocks.FORGET, forget),
+)
+
+
+_FORMS = (
+    (blocks.NOTE_MODAL, save_note, "note"),
+    (blocks.CONTACT_MODAL, save_contact, "message"),
+    (blocks.PAUSE_MODAL, save_pause, "until"),
+    (blocks.SETTINGS_MODAL, save_settings, "time"),
+    (blocks.SETUP_MODAL, save_setup, "roles"),
 )

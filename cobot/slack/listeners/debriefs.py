@@ -29,13 +29,7 @@ from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTable,
-    Reply,
-    add_commands,
-)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.listeners.sessions import parse_one_liner
 
@@ -106,26 +100,8 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
     """Wire the debrief commands, buttons and modals."""
     deps = Deps(debriefs=debriefs, sessions=sessions)
     add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(
-        app,
-        (
-            (blocks.OPEN_DEBRIEF, open_debrief),
-            (blocks.SKIP_DEBRIEF, skip_debrief),
-            (blocks.ACTION_DONE, action_done),
-            (_HEARD, open_feedback),
-            (blocks.FEEDBACK_OPEN, open_feedback),
-        ),
-        deps,
-    )
-    kit.views(
-        app,
-        (
-            (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
-            (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
-            (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
-        ),
-        deps,
-    )
+    kit.actions(app, _BUTTONS, deps)
+    kit.views(app, _FORMS, deps)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -270,7 +246,9 @@ def submit_feedback(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.feedback_saved_text(saved))
 
 
-_COMMANDS: CommandTable = (
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
     (
         "debriefs",
         "debriefs",
@@ -296,4 +274,19 @@ _COMMANDS: CommandTable = (
         "schedule reflective practice for the practitioners named",
         on_reflective,
     ),
+)
+
+_BUTTONS = (
+    (blocks.OPEN_DEBRIEF, open_debrief),
+    (blocks.SKIP_DEBRIEF, skip_debrief),
+    (blocks.ACTION_DONE, action_done),
+    (_HEARD, open_feedback),
+    (blocks.FEEDBACK_OPEN, open_feedback),
+)
+
+
+_FORMS = (
+    (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
+    (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
+    (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
 )

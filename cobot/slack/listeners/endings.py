@@ -14,13 +14,7 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTable,
-    Reply,
-    add_commands,
-)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -41,16 +35,7 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
     """Wire the ending's commands, buttons and modals."""
     deps = Deps(endings=endings, reports=reports)
     add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(
-        app,
-        (
-            (blocks.OPEN_FEELINGS, open_feelings),
-            (blocks.OPEN_EVALUATION, open_evaluation),
-            (blocks.OPEN_FOLLOW_UP, open_follow_up),
-            (blocks.CLOSE_PROJECT, close_project),
-        ),
-        deps,
-    )
+    kit.actions(app, _BUTTONS, deps)
     kit.view(
         app,
         blocks.START_MODAL,
@@ -58,16 +43,7 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
         fallback=blocks.DEADLINE,
         rename=blocks.ERROR_BLOCKS,
     )
-    kit.views(
-        app,
-        (
-            (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
-            (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
-            (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
-            (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
-        ),
-        deps,
-    )
+    kit.views(app, _FORMS, deps)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -262,7 +238,9 @@ def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
 
 
-_COMMANDS: CommandTable = (
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
     (
         "ending start",
         "ending start",
@@ -290,4 +268,19 @@ _COMMANDS: CommandTable = (
         "close the project and stop its prompts (coordinators)",
         project_close,
     ),
+)
+
+_BUTTONS = (
+    (blocks.OPEN_FEELINGS, open_feelings),
+    (blocks.OPEN_EVALUATION, open_evaluation),
+    (blocks.OPEN_FOLLOW_UP, open_follow_up),
+    (blocks.CLOSE_PROJECT, close_project),
+)
+
+
+_FORMS = (
+    (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
+    (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
+    (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
+    (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
 )

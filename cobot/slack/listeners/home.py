@@ -216,19 +216,7 @@ def register(
     app.use(home_respond)
     app.event("app_home_opened")(partial(on_home_opened, refresher))
     # a Home has no response_url: refusals are answered in the person's DM
-    kit.actions(
-        app,
-        (
-            (blocks.AGREEMENT, open_agreement),
-            (blocks.EXPORT, export),
-            (blocks.CHECKIN_SETTINGS, open_checkin_settings),
-            (blocks.RETRY, retry),
-            (blocks.TIMELINE, show_timeline),
-            (blocks.FOCUS, focus),
-        ),
-        deps,
-        answer_in_dm=True,
-    )
+    kit.actions(app, _BUTTONS, deps, answer_in_dm=True)
     add_commands(
         router,
         (
@@ -355,3 +343,15 @@ def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
         title=blocks.timeline_title(picture),
         initial_comment=blocks.timeline_comment(picture),
     )
+
+
+# ---------------------------------------------------------------- what register() wires
+
+_BUTTONS = (
+    (blocks.AGREEMENT, open_agreement),
+    (blocks.EXPORT, export),
+    (blocks.CHECKIN_SETTINGS, open_checkin_settings),
+    (blocks.RETRY, retry),
+    (blocks.TIMELINE, show_timeline),
+    (blocks.FOCUS, focus),
+)

@@ -16,13 +16,7 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTable,
-    Reply,
-    add_commands,
-)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import FormError, Press, Stale, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -74,25 +68,8 @@ def parse_add(args: list[str]) -> AddPeople | str:
 def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     """Add the projects-and-people subcommands, buttons and modals."""
     add_commands(router, _COMMANDS, group=blocks.GROUP, deps=projects)
-    kit.actions(
-        app,
-        (
-            (blocks.EDIT_PROJECT, open_project_modal),
-            (blocks.EDIT_AGREEMENT, open_agreement_modal),
-            (blocks.EDIT_ONBOARDING, open_onboarding_modal),
-        ),
-        projects,
-    )
-    kit.views(
-        app,
-        (
-            (blocks.PROJECT_MODAL, save_project, "name"),
-            (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
-            (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
-            (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
-        ),
-        projects,
-    )
+    kit.actions(app, _BUTTONS, projects)
+    kit.views(app, _FORMS, projects)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -309,7 +286,9 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
     return kit.stale_id(project, STALE), user
 
 
-_COMMANDS: CommandTable = (
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
     ("project new", "project new <name>", "start a project in this channel", project_new),
     (
         "project edit",
@@ -335,4 +314,18 @@ _COMMANDS: CommandTable = (
         "lead times between sessions: agenda, notes, debrief… (coordinators)",
         settings,
     ),
+)
+
+_BUTTONS = (
+    (blocks.EDIT_PROJECT, open_project_modal),
+    (blocks.EDIT_AGREEMENT, open_agreement_modal),
+    (blocks.EDIT_ONBOARDING, open_onboarding_modal),
+)
+
+
+_FORMS = (
+    (blocks.PROJECT_MODAL, save_project, "name"),
+    (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
+    (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
+    (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
 )

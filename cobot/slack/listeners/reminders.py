@@ -15,24 +15,8 @@ from cobot.slack.kit import STALE, Answer, Press, Submission
 
 def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None:  # noqa: ARG001
     """Wire the reminder buttons and modals (reminders add no slash command)."""
-    kit.actions(
-        app,
-        (
-            (blocks.SHARE_AGENDA, open_agenda),
-            (blocks.POST_NOTES, open_notes),
-            (blocks.ACCESSIBILITY_DONE, accessibility_done),
-            (blocks.PLAN_DONE, plan_done),
-        ),
-        reminders,
-    )
-    kit.views(
-        app,
-        (
-            (blocks.AGENDA_MODAL, share_agenda, blocks.TEXT_BLOCK),
-            (blocks.NOTES_MODAL, post_notes, blocks.TEXT_BLOCK),
-        ),
-        reminders,
-    )
+    kit.actions(app, _BUTTONS, reminders)
+    kit.views(app, _FORMS, reminders)
 
 
 # ---------------------------------------------------------------- buttons that open a modal
@@ -102,3 +86,19 @@ def _show_done(press: Press, line: str) -> None:
         )
     else:
         press.tell(line)
+
+
+# ---------------------------------------------------------------- what register() wires
+
+_BUTTONS = (
+    (blocks.SHARE_AGENDA, open_agenda),
+    (blocks.POST_NOTES, open_notes),
+    (blocks.ACCESSIBILITY_DONE, accessibility_done),
+    (blocks.PLAN_DONE, plan_done),
+)
+
+
+_FORMS = (
+    (blocks.AGENDA_MODAL, share_agenda, blocks.TEXT_BLOCK),
+    (blocks.NOTES_MODAL, post_notes, blocks.TEXT_BLOCK),
+)

@@ -43,13 +43,7 @@ from cobot.slack.blocks.sessions import (
     sessions_list,
     sessions_text,
 )
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTable,
-    Reply,
-    add_commands,
-)
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -218,20 +212,8 @@ Save = Callable[[], SessionSaved]
 def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     """Add the sessions subcommands to the router and the buttons and modals to the app."""
     add_commands(router, _COMMANDS, group="Sessions", deps=sessions)
-    kit.views(
-        app,
-        (
-            (ADD_CALLBACK, on_add_submitted, "title"),
-            (EDIT_CALLBACK, on_edit_submitted, "title"),
-            (MOVE_CALLBACK, on_move_submitted, "date"),
-        ),
-        sessions,
-    )
-    kit.actions(
-        app,
-        ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel)),
-        sessions,
-    )
+    kit.views(app, _FORMS, sessions)
+    kit.actions(app, _BUTTONS, sessions)
 
 
 # -- slash commands ---------------------------------------------------------------------
@@ -422,7 +404,9 @@ def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Re
     return Reply(text=saved_text(saved))
 
 
-_COMMANDS: CommandTable = (
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
     (
         "session add",
         'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
@@ -447,3 +431,12 @@ __all__ = [
     "read_session_form",
     "register",
 ]
+
+_FORMS = (
+    (ADD_CALLBACK, on_add_submitted, "title"),
+    (EDIT_CALLBACK, on_edit_submitted, "title"),
+    (MOVE_CALLBACK, on_move_submitted, "date"),
+)
+
+
+_BUTTONS = ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel))
