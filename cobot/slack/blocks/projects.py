@@ -21,7 +21,16 @@ from cobot.services.projects import (
     Removal,
 )
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mention, mentions, plain, section
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    mention,
+    mentions,
+    plain,
+    role_name,
+    section,
+)
 
 GROUP = "Projects and people"
 
@@ -208,12 +217,12 @@ def people_text(people: People) -> str:
 
 def people_change_text(change: PeopleChange) -> str:
     """What `/cobot add` did, person by person."""
-    label = _role_name(change.role)
+    label = role_name(change.role)
     lines = []
     if change.added:
         lines.append(f"Added {mentions(list(change.added))} as {label}.")
     for user, before in change.changed:
-        lines.append(f"{mention(user)} was {_role_name(before)}, and is now {label}.")
+        lines.append(f"{mention(user)} was {role_name(before)}, and is now {label}.")
     if change.unchanged:
         lines.append(
             f"{mentions(list(change.unchanged))} already "
@@ -229,7 +238,7 @@ def people_change_text(change: PeopleChange) -> str:
 
 def removal_text(removal: Removal) -> str:
     """What `/cobot remove` did."""
-    lines = [f"Removed {mention(user)} ({_role_name(role)})." for user, role in removal.removed]
+    lines = [f"Removed {mention(user)} ({role_name(role)})." for user, role in removal.removed]
     if removal.not_members:
         lines.append(
             f"{mentions(list(removal.not_members))} "
@@ -391,15 +400,3 @@ def _dates(view: ProjectView) -> str:
     start = f"{view.start_date:%d %B %Y}" if view.start_date else "?"
     end = f"{view.end_date:%d %B %Y}" if view.end_date else "?"
     return f"{start} to {end}"
-
-
-def _role_name(role: Role) -> str:
-    """A role in the singular, for sentences ('as participant')."""
-    return {
-        Role.COORDINATOR: "coordinator",
-        Role.PRACTITIONER: "practitioner (facilitator)",
-        Role.PARTICIPANT: "participant",
-        Role.PROJECT_TEAM: "project team",
-        Role.STEERING: "steering group",
-        Role.OVERSIGHT: "oversight group",
-    }[role]
