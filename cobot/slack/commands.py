@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,6 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
-class Ack(Protocol):
-    """Bolt's ack, as command handlers use it."""
-
-    def __call__(
-        self, text: str | None = None, blocks: list[dict[str, Any]] | None = None
-    ) -> Any: ...
 
 
 CommandHandler = Callable[[CommandRequest, Any], Reply | None]

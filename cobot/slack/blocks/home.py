@@ -57,7 +57,6 @@ RETRY = "home_retry_delivery"
 TIMELINE = "home_timeline"
 EXPORT = "home_export"
 FOCUS = "home_focus"
-REFRESH = "home_refresh"
 GROUP = "Home and timeline"
 
 PHASE_WORDS = {
