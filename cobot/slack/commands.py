@@ -6,6 +6,7 @@ import difflib
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 
@@ -31,6 +32,8 @@ class Reply:
 
 
 CommandHandler = Callable[[CommandRequest, Any], Reply | None]
+# (name, usage, summary, handler taking the feature's services first)
+CommandTable = tuple[tuple[str, str, str, Callable[..., Reply | None]], ...]
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,13 @@ class CommandRouter:
     def listing(self) -> list[Subcommand]:
         """Subcommands in registration order (help and the README's reference)."""
         return list(self.subcommands.values())
+
+
+def add_commands(router: CommandRouter, table: CommandTable, *, group: str, deps: Any) -> None:
+    """Register a feature's subcommands, each handler bound to the feature's services."""
+    for name, usage, summary, handler in table:
+        router.add(
+            Subcommand(
+                name=name, usage=usage, summary=summary, handler=partial(handler, deps), group=group
+            )
+        )

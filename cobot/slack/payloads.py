@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_ID_DIGITS = 12
 # ids are 32-bit integer columns: a larger number fails the query on PostgreSQL
 MAX_ID = 2**31 - 1
+# Slack escapes mentions in slash commands (should_escape) as <@U123|name> or <@U123>
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -39,3 +42,9 @@ def parse_id(raw: Any) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_ID else None
+
+
+def mentioned_user(word: str) -> str | None:
+    """The user id of a word that is one mention (`<@U123>` or `<@U123|name>`), else None."""
+    found = _MENTION.fullmatch(word)
+    return found.group(1) if found else None

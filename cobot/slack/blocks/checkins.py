@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from cobot.domain import checkins as rules
@@ -27,6 +28,7 @@ from cobot.services.checkins import (
 )
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import Forgotten
+from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 GROUP = "Check-ins"
@@ -302,45 +304,13 @@ def contact_message(note: ContactNote) -> OutgoingMessage:
 def _modal(
     callback_id: str, title: str, submit: str, metadata: str, blocks: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    return forms.modal(callback_id, title, blocks, metadata=metadata, submit=submit)
 
 
-def _text_input(
-    block_id: str,
-    label: str,
-    *,
-    initial: str = "",
-    multiline: bool = True,
-    optional: bool = True,
-    hint: str | None = None,
-    max_length: int = 2000,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+# check-in texts are multi-line and optional unless said otherwise
+_text_input = partial(
+    forms.text_input, multiline=True, optional=True, max_length=2000, action_id=INPUT
+)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:

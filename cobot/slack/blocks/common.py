@@ -6,7 +6,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cobot.domain.roles import Role
+
 SECTION_LIMIT = 3000
+_ROLE_NAMES = {
+    Role.COORDINATOR: "coordinator",
+    Role.PRACTITIONER: "practitioner (facilitator)",
+    Role.PARTICIPANT: "participant",
+    Role.PROJECT_TEAM: "project team",
+    Role.STEERING: "steering group",
+    Role.OVERSIGHT: "oversight group",
+}
 
 
 def escape(text: str) -> str:
@@ -26,6 +36,11 @@ def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) ->
 def mention(user_id: str) -> str:
     """A user mention Slack renders as the person's name."""
     return f"<@{user_id}>"
+
+
+def role_name(role: Role) -> str:
+    """A role in the singular, for sentences ('as participant', 'you are coordinator')."""
+    return _ROLE_NAMES[role]
 
 
 def mentions(user_ids: list[str]) -> str:

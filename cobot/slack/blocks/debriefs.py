@@ -47,6 +47,7 @@ from cobot.services.debriefs import (
     SummaryNote,
 )
 from cobot.services.ports import OutgoingMessage
+from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     button,
     context,
@@ -66,7 +67,7 @@ FEEDBACK_OPEN = "feedback_open"
 DEBRIEF_MODAL = "debrief_submit"
 QUESTIONS_MODAL = "debrief_questions"
 FEEDBACK_MODAL = "feedback_submit"
-VALUE = "value"
+VALUE = forms.INPUT
 FEELING_WORDS_BLOCK = "feeling_words"
 HEARD_BLOCK = "heard"
 KEEP_BLOCK = "keep"
@@ -341,27 +342,11 @@ def _input(
     *,
     hint: str | None = None,
 ) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "optional": True,
-        "element": {"action_id": VALUE, **element},
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    return forms.input_block(block_id, label, element, optional=True, hint=hint)
 
 
 def _text_element(value: str, *, multiline: bool = True, limit: int = MAX_ANSWER) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": limit,
-    }
-    if value:
-        element["initial_value"] = value
-    return element
+    return forms.text_element(value, multiline=multiline, max_length=limit)
 
 
 def _user_element(user: str | None, placeholder: str) -> dict[str, Any]:

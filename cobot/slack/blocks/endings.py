@@ -27,7 +27,8 @@ from cobot.services.endings import (
     ThemesView,
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
-from cobot.slack.blocks.common import button, context, escape, plain, section, slack_date
+from cobot.slack.blocks import forms
+from cobot.slack.blocks.common import button, context, escape, section, slack_date
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"
@@ -38,7 +39,7 @@ FEELINGS_MODAL = "endings_feelings"
 EVALUATION_MODAL = "endings_evaluation"
 QUESTIONS_MODAL = "endings_questions"
 FOLLOW_UP_MODAL = "endings_follow_up"
-VALUE = "value"
+VALUE = forms.INPUT
 # start modal blocks; service error keys map onto them
 DEADLINE = "deadline"
 FOLLOW_UP = "follow_up"
@@ -53,51 +54,23 @@ BOAT = "boat"
 HOW = "how"
 WHAT_NEXT = "what_next"
 MAX_MESSAGE_BLOCKS = 50
+EXPORT_COMMENT = (
+    "The project report (Markdown) and CSV exports. They hold no one's "
+    "personal answers; evaluation texts are anonymous and grouped."
+)
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {**element, "action_id": VALUE},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+_input = forms.input_block
 
 
 def _text(initial: str = "", *, multiline: bool = False, max_length: int = 3000) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial
-    return element
+    return forms.text_element(initial, multiline=multiline, max_length=max_length)
 
 
 def _modal(
     callback_id: str, title: str, blocks: list[dict[str, Any]], metadata: str
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    return forms.modal(callback_id, title, blocks, metadata=metadata)
 
 
 # ---------------------------------------------------------------- starting the ending

@@ -13,7 +13,6 @@ from typing import Any
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.disclosure import MIN_PEOPLE
-from cobot.domain.roles import Role
 from cobot.services.home import (
     ITEM_ACTION,
     ITEM_AGENDA,
@@ -40,6 +39,7 @@ from cobot.slack.blocks.common import (
     mention,
     mentions,
     plain,
+    role_name,
     section,
     slack_date,
 )
@@ -59,14 +59,6 @@ EXPORT = "home_export"
 FOCUS = "home_focus"
 GROUP = "Home and timeline"
 
-ROLE_NAMES = {
-    Role.COORDINATOR: "coordinator",
-    Role.PRACTITIONER: "practitioner (facilitator)",
-    Role.PARTICIPANT: "participant",
-    Role.PROJECT_TEAM: "project team",
-    Role.STEERING: "steering group",
-    Role.OVERSIGHT: "oversight group",
-}
 PHASE_WORDS = {
     rules.SETTING_UP: ":seedling: Setting up: no session held yet",
     rules.RUNNING: ":arrows_counterclockwise: Running sessions",
@@ -260,7 +252,7 @@ def _projects(cards: tuple[ProjectCard, ...]) -> list[dict[str, Any]]:
         dates = ""
         if card.start_date and card.end_date:
             dates = f"\n{card.start_date:%d %b %Y} to {card.end_date:%d %b %Y}"
-        text = f"*{escape(card.name)}*, you are {ROLE_NAMES[card.role]}\n{aims}{dates}"
+        text = f"*{escape(card.name)}*, you are {role_name(card.role)}\n{aims}{dates}"
         label = "Aims and agreement" if card.has_agreement else "Aims"
         blocks.append(section(text, accessory=button(label, AGREEMENT, str(card.id))))
     if len(cards) > MAX_PROJECTS:

@@ -20,7 +20,17 @@ from cobot.services.projects import (
     ProjectView,
     Removal,
 )
-from cobot.slack.blocks.common import button, context, escape, mention, mentions, plain, section
+from cobot.slack.blocks import forms
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    mention,
+    mentions,
+    plain,
+    role_name,
+    section,
+)
 
 GROUP = "Projects and people"
 
@@ -33,7 +43,7 @@ EDIT_PROJECT = "projects_edit_open"
 EDIT_AGREEMENT = "projects_agreement_open"
 EDIT_ONBOARDING = "projects_onboarding_open"
 # every input's action id; the block id names the field
-INPUT = "value"
+INPUT = forms.INPUT
 
 MAX_MESSAGE_BLOCKS = 50
 
@@ -207,12 +217,12 @@ def people_text(people: People) -> str:
 
 def people_change_text(change: PeopleChange) -> str:
     """What `/cobot add` did, person by person."""
-    label = _role_name(change.role)
+    label = role_name(change.role)
     lines = []
     if change.added:
         lines.append(f"Added {mentions(list(change.added))} as {label}.")
     for user, before in change.changed:
-        lines.append(f"{mention(user)} was {_role_name(before)}, and is now {label}.")
+        lines.append(f"{mention(user)} was {role_name(before)}, and is now {label}.")
     if change.unchanged:
         lines.append(
             f"{mentions(list(change.unchanged))} already "
@@ -228,7 +238,7 @@ def people_change_text(change: PeopleChange) -> str:
 
 def removal_text(removal: Removal) -> str:
     """What `/cobot remove` did."""
-    lines = [f"Removed {mention(user)} ({_role_name(role)})." for user, role in removal.removed]
+    lines = [f"Removed {mention(user)} ({role_name(role)})." for user, role in removal.removed]
     if removal.not_members:
         lines.append(
             f"{mentions(list(removal.not_members))} "
@@ -371,57 +381,13 @@ def settings_modal(settings: LeadTimeSettings) -> dict[str, Any]:
 def _modal(
     callback_id: str, title: str, blocks: list[dict[str, Any]], metadata: str, *, submit: str
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    return forms.modal(callback_id, title, blocks, metadata=metadata, submit=submit)
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+_input = forms.input_block
 
 
-def _text_input(
-    block_id: str,
-    label: str,
-    initial: str,
-    *,
-    multiline: bool = False,
-    optional: bool = False,
-    max_length: int | None = None,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT,
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = initial
-    if max_length is not None:
-        element["max_length"] = max_length
-    return _input(block_id, label, element, optional=optional, hint=hint)
+_text_input = forms.text_input
 
 
 def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -434,15 +400,3 @@ def _dates(view: ProjectView) -> str:
     start = f"{view.start_date:%d %B %Y}" if view.start_date else "?"
     end = f"{view.end_date:%d %B %Y}" if view.end_date else "?"
     return f"{start} to {end}"
-
-
-def _role_name(role: Role) -> str:
-    """A role in the singular, for sentences ('as participant')."""
-    return {
-        Role.COORDINATOR: "coordinator",
-        Role.PRACTITIONER: "practitioner (facilitator)",
-        Role.PARTICIPANT: "participant",
-        Role.PROJECT_TEAM: "project team",
-        Role.STEERING: "steering group",
-        Role.OVERSIGHT: "oversight group",
-    }[role]

@@ -17,6 +17,7 @@ from cobot.services.sessions import (
     SessionSaved,
     SessionView,
 )
+from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
 
 ADD_CALLBACK = "session_add"
@@ -26,7 +27,7 @@ MOVE_ACTION = "session_move"
 EDIT_ACTION = "session_edit"
 CANCEL_ACTION = "session_cancel"
 # every input of the session forms uses this action id; the block id names the field
-VALUE = "value"
+VALUE = forms.INPUT
 
 FORM_BLOCKS = (
     "title",
@@ -222,42 +223,10 @@ def _session_modal(
     }
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {"action_id": VALUE, **element},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+_input = forms.input_block
 
 
-def _text_input(
-    block_id: str,
-    label: str,
-    initial: str,
-    *,
-    optional: bool = False,
-    multiline: bool = False,
-    max_length: int | None = None,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial
-    if max_length is not None:
-        element["max_length"] = max_length
-    return _input(block_id, label, element, optional=optional, hint=hint)
+_text_input = forms.text_input
 
 
 def _date_input(initial: date | None) -> dict[str, Any]:

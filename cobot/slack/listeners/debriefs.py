@@ -3,13 +3,11 @@ commands (`/cobot debriefs`, `debrief questions`, `debrief channel`) and reflect
 
 from __future__ import annotations
 
-import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_bolt.context.respond import Respond
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App
 
 from cobot.domain.debriefs import (
     CHANGE,
@@ -25,23 +23,16 @@ from cobot.domain.debriefs import (
     dev_block,
     parse_channel,
 )
-from cobot.services.access import AccessError
-from cobot.services.debriefs import Debriefs, FormRejected
+from cobot.services.debriefs import Debriefs
 from cobot.services.sessions import Sessions
+from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
-from cobot.slack.listeners.sessions import FormError, parse_one_liner
-from cobot.slack.payloads import action_value as _value
-from cobot.slack.payloads import parse_id
-from cobot.slack.payloads import state_values as _values
-from cobot.slack.payloads import team_id as _team
-from cobot.slack.payloads import user_id as _user
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.kit import Answer, Form, FormError, Press, Submission
+from cobot.slack.listeners.sessions import parse_one_liner
 
-log = logging.getLogger(__name__)
-
-STALE = "That button or form is out of date, so nothing was changed."
 GROUP = "Debriefs and feedback"
 _HEARD = re.compile(rf"{blocks.FEEDBACK_HEARD}([1-5])")
 
@@ -49,320 +40,253 @@ _HEARD = re.compile(rf"{blocks.FEEDBACK_HEARD}([1-5])")
 # ---------------------------------------------------------------- payload reading (pure)
 
 
-def _id(raw: Any) -> int:
-    """An id from a button value or private_metadata; anything else is stale."""
-    found = parse_id(raw)
-    if found is None:
-        raise AccessError(STALE)
-    return found
-
-
-def _element(values: dict[str, Any], block: str) -> dict[str, Any]:
-    found = (values.get(block) or {}).get(blocks.VALUE)
-    return found if isinstance(found, dict) else {}
-
-
-def _text(values: dict[str, Any], block: str) -> str:
-    value = _element(values, block).get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _person(values: dict[str, Any], block: str) -> str | None:
-    value = _element(values, block).get("selected_user")
-    return value if isinstance(value, str) and value else None
-
-
-def _choice(values: dict[str, Any], block: str) -> int | None:
-    option = _element(values, block).get("selected_option")
-    raw = option.get("value") if isinstance(option, dict) else None
-    return (
-        int(raw)
-        if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) == 1
-        else None
-    )
+def _choice(form: Form, block: str) -> int | None:
+    raw = form.selected(block)
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 1 else None
 
 
 def read_debrief(values: dict[str, Any]) -> DebriefInput:
     """The debrief modal's state as typed values."""
+    form = Form(values, blocks.VALUE)
     dev = []
     for index in range(1, MAX_DEV_NOTES + 1):
         person_block, text_block = dev_block(index)
-        dev.append((_person(values, person_block), _text(values, text_block)))
+        dev.append((form.user(person_block), form.text(text_block)))
     actions = []
     for index in range(1, MAX_ACTIONS + 1):
         owner_block, text_block = action_block(index)
-        actions.append((_person(values, owner_block), _text(values, text_block)))
+        actions.append((form.user(owner_block), form.text(text_block)))
     return DebriefInput(
-        went_well=_text(values, WENT_WELL),
-        change=_text(values, CHANGE),
-        voices=_text(values, VOICES),
+        went_well=form.text(WENT_WELL),
+        change=form.text(CHANGE),
+        voices=form.text(VOICES),
         dev=tuple(dev),
-        feeling=_choice(values, FEELING),
-        feeling_words=_text(values, blocks.FEELING_WORDS_BLOCK),
+        feeling=_choice(form, FEELING),
+        feeling_words=form.text(blocks.FEELING_WORDS_BLOCK),
         actions=tuple(actions),
     )
 
 
 def read_feedback(values: dict[str, Any]) -> FeedbackInput:
     """The feedback modal's state as typed values."""
-    selected = _element(values, blocks.NAMED_BLOCK).get("selected_options") or []
-    named = any(isinstance(o, dict) and o.get("value") == blocks.NAMED_OPTION for o in selected)
+    form = Form(values, blocks.VALUE)
+    named = blocks.NAMED_OPTION in form.checked(blocks.NAMED_BLOCK)
     return FeedbackInput(
-        heard=_choice(values, blocks.HEARD_BLOCK),
-        keep=_text(values, blocks.KEEP_BLOCK),
-        change=_text(values, blocks.FEEDBACK_CHANGE_BLOCK),
+        heard=_choice(form, blocks.HEARD_BLOCK),
+        keep=form.text(blocks.KEEP_BLOCK),
+        change=form.text(blocks.FEEDBACK_CHANGE_BLOCK),
         named=named,
     )
 
 
 def read_questions(values: dict[str, Any]) -> dict[str, str]:
     """The questions modal's state."""
-    return {key: _text(values, key) for key in QUESTION_KEYS}
+    form = Form(values, blocks.VALUE)
+    return {key: form.text(key) for key in QUESTION_KEYS}
 
 
 # ---------------------------------------------------------------- listeners
 
 
+@dataclass(frozen=True)
+class Deps:
+    """The services the debrief listeners call."""
+
+    debriefs: Debriefs
+    sessions: Sessions
+
+
 def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: Sessions) -> None:
     """Wire the debrief commands, buttons and modals."""
+    deps = Deps(debriefs=debriefs, sessions=sessions)
+    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
+    kit.actions(app, _BUTTONS, deps)
+    kit.views(app, _FORMS, deps)
 
-    # ------------------------------------------------------------ slash commands
 
-    def on_completion(request: CommandRequest, _tools: Any) -> Reply:
-        view = debriefs.completion(
-            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-        )
-        return Reply(text=blocks.completion_text(view), blocks=blocks.completion_blocks(view))
+# ---------------------------------------------------------------- slash commands
 
-    def on_questions(request: CommandRequest, tools: Any) -> Reply | None:
-        form = debriefs.questions_form(
-            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-        )
-        tools.ack()
-        tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
-        return None
 
-    def on_channel(request: CommandRequest, _tools: Any) -> Reply:
-        if not request.args:
-            return Reply(
-                text=blocks.channel_text(
-                    debriefs.channel(team_id=request.team_id, channel_id=request.channel_id)
-                )
-            )
-        typed = " ".join(request.args)
-        target: str | None
-        if typed.strip().lower() in ("none", "off", "dm"):
-            target = None
-        else:
-            target = parse_channel(typed)
-            if target is None:
-                return Reply(
-                    text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
-                    "choosing the channel from Slack's # list."
-                )
-        result = debriefs.set_channel(
-            team_id=request.team_id,
-            channel_id=request.channel_id,
-            user_id=request.user_id,
-            target=target,
-        )
-        return Reply(text=blocks.channel_text(result))
+def on_completion(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot debriefs`: who has debriefed (never what they wrote)."""
+    view = deps.debriefs.completion(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    return Reply(text=blocks.completion_text(view), blocks=blocks.completion_blocks(view))
 
-    def on_actions(request: CommandRequest, _tools: Any) -> Reply:
-        listing = debriefs.actions(
-            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-        )
-        return Reply(text=blocks.actions_text(listing), blocks=blocks.actions_blocks(listing))
 
-    def on_reflective(request: CommandRequest, _tools: Any) -> Reply:
-        try:
-            data = parse_one_liner(request.args)
-        except FormError as exc:
-            return Reply(text=blocks.reflective_error_text(list(exc.problems.values())))
-        saved = sessions.add(
-            team_id=request.team_id,
-            user_id=request.user_id,
-            channel_id=request.channel_id,
-            data=data,
-            kind="reflective",
-        )
+def on_questions(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot debrief questions`: the form."""
+    form = deps.debriefs.questions_form(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
+    return None
+
+
+def on_channel(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot debrief channel [#channel | none]`."""
+    if not request.args:
         return Reply(
-            text=session_saved_text(saved)
-            + "\nIts reminder (a day before) carries the collated debriefs since the last one."
+            text=blocks.channel_text(
+                deps.debriefs.channel(team_id=request.team_id, channel_id=request.channel_id)
+            )
         )
-
-    for sub in (
-        Subcommand(
-            name="debriefs",
-            usage="debriefs",
-            summary="who has debriefed recent sessions (coordinators; never what they wrote)",
-            handler=on_completion,
-            group=GROUP,
-        ),
-        Subcommand(
-            name="debrief questions",
-            usage="debrief questions",
-            summary="reword the project's debrief questions (coordinators)",
-            handler=on_questions,
-            group=GROUP,
-        ),
-        Subcommand(
-            name="debrief channel",
-            usage="debrief channel [#channel | none]",
-            summary="where debrief summaries go: the practitioners' private channel, or DMs",
-            handler=on_channel,
-            group=GROUP,
-        ),
-        Subcommand(
-            name="actions",
-            usage="actions",
-            summary="open actions from debriefs, with Done for their owners",
-            handler=on_actions,
-            group=GROUP,
-        ),
-        Subcommand(
-            name="reflective add",
-            usage='reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
-            summary="schedule reflective practice for the practitioners named",
-            handler=on_reflective,
-            group=GROUP,
-        ),
-    ):
-        router.add(sub)
-
-    # ------------------------------------------------------------ buttons
-
-    def open_debrief(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
-        ack()
-        try:
-            form = debriefs.form(
-                team_id=_team(body), user_id=_user(body), session_id=_id(_value(body))
+    typed = " ".join(request.args)
+    target: str | None
+    if typed.strip().lower() in ("none", "off", "dm"):
+        target = None
+    else:
+        target = parse_channel(typed)
+        if target is None:
+            return Reply(
+                text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
+                "choosing the channel from Slack's # list."
             )
-        except AccessError as exc:
-            _refuse(respond, exc)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.debrief_modal(form))
-
-    def skip_debrief(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        try:
-            saved = debriefs.skip(
-                team_id=_team(body), user_id=_user(body), session_id=_id(_value(body))
-            )
-        except AccessError as exc:
-            _refuse(respond, exc)
-            return
-        respond(text=blocks.saved_text(saved), response_type="ephemeral", replace_original=False)
-
-    def action_done(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        try:
-            done = debriefs.action_done(
-                team_id=_team(body), user_id=_user(body), action_id=_id(_value(body))
-            )
-        except AccessError as exc:
-            _refuse(respond, exc)
-            return
-        respond(
-            text=blocks.action_done_text(done), response_type="ephemeral", replace_original=False
-        )
-
-    def open_feedback(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Respond
-    ) -> None:
-        ack()
-        match = _HEARD.fullmatch(str(action.get("action_id") or ""))
-        try:
-            form = debriefs.feedback_form(
-                team_id=_team(body),
-                user_id=_user(body),
-                session_id=_id(action.get("value")),
-                heard=int(match.group(1)) if match else None,
-            )
-        except AccessError as exc:
-            _refuse(respond, exc)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.feedback_modal(form))
-
-    app.action(blocks.OPEN_DEBRIEF)(open_debrief)
-    app.action(blocks.SKIP_DEBRIEF)(skip_debrief)
-    app.action(blocks.ACTION_DONE)(action_done)
-    app.action(_HEARD)(open_feedback)
-    app.action(blocks.FEEDBACK_OPEN)(open_feedback)
-
-    # ------------------------------------------------------------ modals
-
-    def submit_debrief(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
-        user = _user(body)
-        try:
-            saved = debriefs.submit(
-                team_id=_team(body),
-                user_id=user,
-                session_id=_id(view.get("private_metadata")),
-                data=read_debrief(_values(view)),
-            )
-        except FormRejected as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        except AccessError as exc:
-            ack(response_action="errors", errors={WENT_WELL: exc.message})
-            return
-        ack()
-        _confirm(client, user, blocks.saved_text(saved))
-
-    def submit_questions(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
-        user = _user(body)
-        try:
-            form = debriefs.save_questions(
-                team_id=_team(body),
-                user_id=user,
-                project_id=_id(view.get("private_metadata")),
-                questions=read_questions(_values(view)),
-            )
-        except FormRejected as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        except AccessError as exc:
-            ack(response_action="errors", errors={WENT_WELL: exc.message})
-            return
-        ack()
-        _confirm(
-            client,
-            user,
-            f":white_check_mark: The debrief questions for *{escape(form.project_name)}* "
-            "are saved; the next debriefs use them.",
-        )
-
-    def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
-        user = _user(body)
-        try:
-            saved = debriefs.give_feedback(
-                team_id=_team(body),
-                user_id=user,
-                session_id=_id(view.get("private_metadata")),
-                data=read_feedback(_values(view)),
-            )
-        except FormRejected as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        except AccessError as exc:
-            ack(response_action="errors", errors={blocks.HEARD_BLOCK: exc.message})
-            return
-        ack()
-        _confirm(client, user, blocks.feedback_saved_text(saved))
-
-    app.view(blocks.DEBRIEF_MODAL)(submit_debrief)
-    app.view(blocks.QUESTIONS_MODAL)(submit_questions)
-    app.view(blocks.FEEDBACK_MODAL)(submit_feedback)
+    result = deps.debriefs.set_channel(
+        team_id=request.team_id,
+        channel_id=request.channel_id,
+        user_id=request.user_id,
+        target=target,
+    )
+    return Reply(text=blocks.channel_text(result))
 
 
-def _refuse(respond: Respond, exc: AccessError) -> None:
-    respond(text=exc.message, response_type="ephemeral", replace_original=False)
+def on_actions(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot actions`."""
+    listing = deps.debriefs.actions(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    return Reply(text=blocks.actions_text(listing), blocks=blocks.actions_blocks(listing))
 
 
-def _confirm(client: Any, user_id: str, text: str) -> None:
-    """Tell the person in their DM with cobot; the modal has already closed."""
+def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot reflective add …`: a reflective-practice session in one line."""
     try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
-        log.warning("could not confirm a debrief action: %s", exc.response.get("error"))
+        data = parse_one_liner(request.args)
+    except FormError as exc:
+        return Reply(text=blocks.reflective_error_text(list(exc.problems.values())))
+    saved = deps.sessions.add(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        data=data,
+        kind="reflective",
+    )
+    return Reply(
+        text=session_saved_text(saved)
+        + "\nIts reminder (a day before) carries the collated debriefs since the last one."
+    )
+
+
+# ---------------------------------------------------------------- buttons
+
+
+def open_debrief(deps: Deps, press: Press) -> None:
+    """Debrief: the form."""
+    form = deps.debriefs.form(team_id=press.team, user_id=press.user, session_id=press.id())
+    press.open(blocks.debrief_modal(form))
+
+
+def skip_debrief(deps: Deps, press: Press) -> None:
+    """Not this time."""
+    saved = deps.debriefs.skip(team_id=press.team, user_id=press.user, session_id=press.id())
+    press.tell(blocks.saved_text(saved))
+
+
+def action_done(deps: Deps, press: Press) -> None:
+    """An action's owner marks it done."""
+    done = deps.debriefs.action_done(team_id=press.team, user_id=press.user, action_id=press.id())
+    press.tell(blocks.action_done_text(done))
+
+
+def open_feedback(deps: Deps, press: Press) -> None:
+    """Feedback on a session: the form, with the 1-5 pressed already chosen."""
+    match = _HEARD.fullmatch(press.action_id)
+    form = deps.debriefs.feedback_form(
+        team_id=press.team,
+        user_id=press.user,
+        session_id=press.id(),
+        heard=int(match.group(1)) if match else None,
+    )
+    press.open(blocks.feedback_modal(form))
+
+
+# ---------------------------------------------------------------- modals
+
+
+def submit_debrief(deps: Deps, sent: Submission) -> Answer:
+    """The debrief form."""
+    saved = deps.debriefs.submit(
+        team_id=sent.team, user_id=sent.user, session_id=sent.id(), data=read_debrief(sent.values)
+    )
+    return Answer(dm=blocks.saved_text(saved))
+
+
+def submit_questions(deps: Deps, sent: Submission) -> Answer:
+    """The coordinator's debrief questions."""
+    form = deps.debriefs.save_questions(
+        team_id=sent.team,
+        user_id=sent.user,
+        project_id=sent.id(),
+        questions=read_questions(sent.values),
+    )
+    return Answer(
+        dm=f":white_check_mark: The debrief questions for *{escape(form.project_name)}* "
+        "are saved; the next debriefs use them."
+    )
+
+
+def submit_feedback(deps: Deps, sent: Submission) -> Answer:
+    """A participant's feedback form."""
+    saved = deps.debriefs.give_feedback(
+        team_id=sent.team, user_id=sent.user, session_id=sent.id(), data=read_feedback(sent.values)
+    )
+    return Answer(dm=blocks.feedback_saved_text(saved))
+
+
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
+    (
+        "debriefs",
+        "debriefs",
+        "who has debriefed recent sessions (coordinators; never what they wrote)",
+        on_completion,
+    ),
+    (
+        "debrief questions",
+        "debrief questions",
+        "reword the project's debrief questions (coordinators)",
+        on_questions,
+    ),
+    (
+        "debrief channel",
+        "debrief channel [#channel | none]",
+        "where debrief summaries go: the practitioners' private channel, or DMs",
+        on_channel,
+    ),
+    ("actions", "actions", "open actions from debriefs, with Done for their owners", on_actions),
+    (
+        "reflective add",
+        'reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
+        "schedule reflective practice for the practitioners named",
+        on_reflective,
+    ),
+)
+
+_BUTTONS = (
+    (blocks.OPEN_DEBRIEF, open_debrief),
+    (blocks.SKIP_DEBRIEF, skip_debrief),
+    (blocks.ACTION_DONE, action_done),
+    (_HEARD, open_feedback),
+    (blocks.FEEDBACK_OPEN, open_feedback),
+)
+
+
+_FORMS = (
+    (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
+    (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
+    (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
+)

@@ -19,9 +19,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,12 +32,12 @@ from cobot.services.access import AccessError
 from cobot.services.home import Home, Touch
 from cobot.services.reports import Reports
 from cobot.services.timeline import TimelinePicture, Timelines
+from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
+from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
-from cobot.slack.payloads import action_value as _value
-from cobot.slack.payloads import parse_id
-from cobot.slack.payloads import team_id as _team
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.kit import Press
 from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,16 @@ def from_home(body: dict[str, Any]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Deps:
+    """What the Home's listeners call."""
+
+    home: Home
+    timelines: Timelines
+    refresher: HomeRefresher
+    reports: Reports | None = None
+
+
 def register(
     app: App,
     router: CommandRouter,
@@ -200,151 +212,127 @@ def register(
     """Wire the Home tab, its buttons and `/cobot timeline`; returns the refresher (to feed
     with changes, and to close on shutdown)."""
     refresher = HomeRefresher(home=home, client=client)
-
-    def home_respond(
-        body: dict[str, Any], context: BoltContext, client: WebClient, next_: Callable[[], None]
-    ) -> None:
-        if from_home(body):
-            context["respond"] = HomeRespond(client, _user(body))
-        next_()
-
+    deps = Deps(home=home, timelines=timelines, refresher=refresher, reports=reports)
     app.use(home_respond)
-
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
-        refresher.opened(team_id=team_id, user_id=str(event["user"]), client=client)
-
-    app.event("app_home_opened")(on_home_opened)
-
-    # ------------------------------------------------------------ the Home's own buttons
-
-    def open_agreement(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            view = home.agreement(
-                team_id=_team(body), user_id=_user(body), project_id=_id(_value(body))
-            )
-        except AccessError as exc:
-            _tell(client, _user(body), exc.message)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.agreement_modal(view))
-
-    def open_checkin_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            found = home.checkin_settings(
-                team_id=_team(body), user_id=_user(body), project_id=_id(_value(body))
-            )
-        except AccessError as exc:
-            _tell(client, _user(body), exc.message)
-            return
-        # the check-ins feature's own modal: its own view handler saves it
-        client.views_open(trigger_id=body["trigger_id"], view=checkin_blocks.settings_modal(found))
-
-    def retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = _user(body)
-        try:
-            result = home.retry(team_id=_team(body), user_id=user, delivery_id=_id(_value(body)))
-        except AccessError as exc:
-            _tell(client, user, exc.message)
-            return
-        refresher.publish(team_id=_team(body), user_id=user, client=client)
-        _tell(client, user, blocks.retried_text(result))
-
-    def show_timeline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = _user(body)
-        try:
-            plan = timelines.plan(team_id=_team(body), user_id=user, project_id=_id(_value(body)))
-        except AccessError as exc:
-            _tell(client, user, exc.message)
-            return
-        picture = timelines.draw(plan)
-        try:
-            channel = client.conversations_open(users=user)["channel"]["id"]
-            _upload(client, channel, picture)
-        except SlackApiError as exc:
-            log.warning("could not send a timeline picture: %s", exc.response.get("error"))
-
-    def focus(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            project_id = _id(_value(body))
-        except AccessError as exc:
-            _tell(client, _user(body), exc.message)
-            return
-        refresher.focus(_user(body), project_id)
-        refresher.publish(team_id=_team(body), user_id=_user(body), client=client)
-
-    def export(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user, team = _user(body), _team(body)
-        try:
-            if reports is None:
-                raise AccessError("Exports are not available here.")
-            channel_id = home.coordinated_channel(
-                team_id=team, user_id=user, project_id=_id(_value(body))
-            )
-            # the reports feature's own public service, which checks the coordinator again
-            files = reports.export(team_id=team, channel_id=channel_id, user_id=user)
-        except AccessError as exc:
-            _tell(client, user, exc.message)
-            return
-        try:
-            channel = client.conversations_open(users=user)["channel"]["id"]
-            client.files_upload_v2(
-                channel=channel,
-                file_uploads=[
-                    {"content": content, "filename": name, "title": name} for name, content in files
-                ],
-                initial_comment=(
-                    "The project report (Markdown) and CSV exports. They hold no one's "
-                    "personal answers; evaluation texts are anonymous and grouped."
-                ),
-            )
-        except SlackApiError as exc:
-            log.warning("could not upload an export: %s", exc.response.get("error"))
-
-    app.action(blocks.AGREEMENT)(open_agreement)
-    app.action(blocks.EXPORT)(export)
-    app.action(blocks.CHECKIN_SETTINGS)(open_checkin_settings)
-    app.action(blocks.RETRY)(retry)
-    app.action(blocks.TIMELINE)(show_timeline)
-    app.action(blocks.FOCUS)(focus)
-
-    # ------------------------------------------------------------ /cobot timeline
-
-    def timeline_command(request: CommandRequest, tools: Any) -> Reply | None:
-        plan = timelines.plan(
-            team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-        )
-        tools.ack(text=":bar_chart: Drawing the timeline: it will appear in this channel.")
-        picture = timelines.draw(plan)
-        try:
-            _upload(tools.client, request.channel_id, picture)
-        except SlackApiError as exc:
-            log.warning("could not upload a timeline picture: %s", exc.response.get("error"))
-            _tell(
-                tools.client,
-                request.user_id,
-                "I couldn't upload the timeline picture to the channel. Is cobot a member of "
-                "it? Invite it with `/invite @cobot` and try again.",
-            )
-        return None
-
-    router.add(
-        Subcommand(
-            name="timeline",
-            usage="timeline",
-            summary="a picture of the sessions and the work between them (coordinators)",
-            handler=timeline_command,
-            group=blocks.GROUP,
-        )
+    app.event("app_home_opened")(partial(on_home_opened, refresher))
+    # a Home has no response_url: refusals are answered in the person's DM
+    kit.actions(app, _BUTTONS, deps, answer_in_dm=True)
+    add_commands(
+        router,
+        (
+            (
+                "timeline",
+                "timeline",
+                "a picture of the sessions and the work between them (coordinators)",
+                timeline_command,
+            ),
+        ),
+        group=blocks.GROUP,
+        deps=deps,
     )
     return refresher
+
+
+def home_respond(
+    body: dict[str, Any], context: BoltContext, client: WebClient, next_: Callable[[], None]
+) -> None:
+    """Middleware: actions from a Home answer in the person's DM (Homes have no response_url)."""
+    if from_home(body):
+        context["respond"] = HomeRespond(client, _user(body))
+    next_()
+
+
+def on_home_opened(
+    refresher: HomeRefresher, event: dict[str, Any], body: dict[str, Any], client: WebClient
+) -> None:
+    """Someone opened their Home: publish it fresh."""
+    if event.get("tab", "home") != "home":
+        return
+    team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
+    refresher.opened(team_id=team_id, user_id=str(event["user"]), client=client)
+
+
+# ---------------------------------------------------------------- the Home's own buttons
+
+
+def open_agreement(deps: Deps, press: Press) -> None:
+    """The project's agreement, in a modal."""
+    view = deps.home.agreement(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    press.open(blocks.agreement_modal(view))
+
+
+def open_checkin_settings(deps: Deps, press: Press) -> None:
+    """The person's check-in settings (the check-ins feature's own modal and handler)."""
+    found = deps.home.checkin_settings(
+        team_id=press.team, user_id=press.user, project_id=press.id(STALE)
+    )
+    press.open(checkin_blocks.settings_modal(found))
+
+
+def retry(deps: Deps, press: Press) -> None:
+    """Send a failed delivery again."""
+    result = deps.home.retry(team_id=press.team, user_id=press.user, delivery_id=press.id(STALE))
+    deps.refresher.publish(team_id=press.team, user_id=press.user, client=press.client)
+    press.dm(blocks.retried_text(result))
+
+
+def show_timeline(deps: Deps, press: Press) -> None:
+    """The project's timeline picture, to the person's DM."""
+    plan = deps.timelines.plan(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    picture = deps.timelines.draw(plan)
+    try:
+        channel = press.client.conversations_open(users=press.user)["channel"]["id"]
+        _upload(press.client, channel, picture)
+    except SlackApiError as exc:
+        log.warning("could not send a timeline picture: %s", exc.response.get("error"))
+
+
+def focus(deps: Deps, press: Press) -> None:
+    """Show one project on the Home."""
+    project_id = press.id(STALE)
+    deps.refresher.focus(press.user, project_id)
+    deps.refresher.publish(team_id=press.team, user_id=press.user, client=press.client)
+
+
+def export(deps: Deps, press: Press) -> None:
+    """The project's report and exports, to the coordinator's DM."""
+    if deps.reports is None:
+        raise AccessError("Exports are not available here.")
+    channel_id = deps.home.coordinated_channel(
+        team_id=press.team, user_id=press.user, project_id=press.id(STALE)
+    )
+    # the reports feature's own public service, which checks the coordinator again
+    files = deps.reports.export(team_id=press.team, channel_id=channel_id, user_id=press.user)
+    kit.dm_files(
+        press.client,
+        press.user,
+        [(n, n, c) for n, c in files],
+        comment=ending_blocks.EXPORT_COMMENT,
+        what="an export",
+    )
+
+
+# ---------------------------------------------------------------- /cobot timeline
+
+
+def timeline_command(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot timeline`: acked first, the picture follows in the channel."""
+    plan = deps.timelines.plan(
+        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
+    )
+    tools.ack(text=":bar_chart: Drawing the timeline: it will appear in this channel.")
+    picture = deps.timelines.draw(plan)
+    try:
+        _upload(tools.client, request.channel_id, picture)
+    except SlackApiError as exc:
+        log.warning("could not upload a timeline picture: %s", exc.response.get("error"))
+        kit.dm(
+            tools.client,
+            request.user_id,
+            "I couldn't upload the timeline picture to the channel. Is cobot a member of "
+            "it? Invite it with `/invite @cobot` and try again.",
+        )
+    return None
 
 
 def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
@@ -357,17 +345,13 @@ def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
     )
 
 
-def _tell(client: WebClient, user_id: str, text: str) -> None:
-    """Answer in the person's DM with cobot (a Home has nowhere else to answer)."""
-    try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
-        log.warning("could not answer a Home button: %s", exc.response.get("error"))
+# ---------------------------------------------------------------- what register() wires
 
-
-def _id(raw: Any) -> int:
-    """An id from a button value; anything else is stale."""
-    found = parse_id(raw)
-    if found is None:
-        raise AccessError(STALE)
-    return found
+_BUTTONS = (
+    (blocks.AGREEMENT, open_agreement),
+    (blocks.EXPORT, export),
+    (blocks.CHECKIN_SETTINGS, open_checkin_settings),
+    (blocks.RETRY, retry),
+    (blocks.TIMELINE, show_timeline),
+    (blocks.FOCUS, focus),
+)

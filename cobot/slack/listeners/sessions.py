@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,7 @@ from cobot.domain.durations import DurationError, parse_duration
 from cobot.domain.sessions import SessionInput
 from cobot.services.access import AccessError
 from cobot.services.sessions import SessionCheck, SessionRejected, Sessions, SessionSaved
+from cobot.slack import kit
 from cobot.slack.blocks.sessions import (
     ADD_CALLBACK,
     CANCEL_ACTION,
@@ -42,8 +43,9 @@ from cobot.slack.blocks.sessions import (
     sessions_list,
     sessions_text,
 )
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, Subcommand
-from cobot.slack.payloads import parse_id, team_id, user_id
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.kit import Answer, Form, FormError, Press, Submission
+from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +55,8 @@ ACK_FIRST_ABOVE = 100
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-
-class FormError(ValueError):
-    """Typed values could not be read; `problems` are messages for the person."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
+STALE_BUTTON = "That button is out of date; try `/cobot sessions` again."
+STALE_FORM = "This form is out of date."
 
 
 @dataclass(frozen=True)
@@ -143,14 +138,14 @@ def parse_one_liner(args: list[str]) -> SessionInput:
             problems["duration"] = f"“{duration_text}” is not a duration: try 2h, 90m or 1h30m."
     facilitators: list[str] = []
     for word in tail:
-        match = _MENTION.fullmatch(word)
+        match = mentioned_user(word)
         if match is None:
             problems["facilitators"] = (
                 f"“{word}” is not a person: choose facilitators from Slack's @ list "
                 "so they arrive as mentions."
             )
             break
-        facilitators.append(match.group(1))
+        facilitators.append(match)
     if "with" not in problems and not tail:
         problems["facilitators"] = "name the facilitators after `with`."
     if problems or day is None or start is None or duration is None:
@@ -165,27 +160,14 @@ def parse_one_liner(args: list[str]) -> SessionInput:
     )
 
 
-def _state(values: dict[str, Any], block: str) -> dict[str, Any]:
-    found = (values.get(block) or {}).get(VALUE)
-    return found if isinstance(found, dict) else {}
-
-
-def _text(values: dict[str, Any], block: str) -> str:
-    return str(_state(values, block).get("value") or "")
-
-
-def _users(values: dict[str, Any], block: str) -> tuple[str, ...]:
-    users = _state(values, block).get("selected_users") or []
-    return tuple(str(u) for u in users if isinstance(u, str))
-
-
 def read_new_time(values: dict[str, Any]) -> NewTime:
     """The date and time inputs of a session form (datepicker, timepicker)."""
     problems: dict[str, str] = {}
-    day = parse_date(str(_state(values, "date").get("selected_date") or ""))
+    form = Form(values, VALUE)
+    day = parse_date(str(form.element("date").get("selected_date") or ""))
     if day is None:
         problems["date"] = "Pick a date."
-    start = parse_time(str(_state(values, "time").get("selected_time") or ""))
+    start = parse_time(str(form.element("time").get("selected_time") or ""))
     if start is None:
         problems["time"] = "Pick a start time."
     if problems or day is None or start is None:
@@ -196,12 +178,13 @@ def read_new_time(values: dict[str, Any]) -> NewTime:
 def read_session_form(values: dict[str, Any]) -> SessionInput:
     """Every input of the add/edit form, as Slack sends them in view.state.values."""
     problems: dict[str, str] = {}
+    form = Form(values, VALUE)
     try:
         when: NewTime | None = read_new_time(values)
     except FormError as exc:
         problems.update(exc.problems)
         when = None
-    duration_text = _text(values, "duration").strip() or "2h"
+    duration_text = form.text("duration").strip() or "2h"
     try:
         duration = parse_duration(duration_text)
     except DurationError:
@@ -209,256 +192,162 @@ def read_session_form(values: dict[str, Any]) -> SessionInput:
     if problems or when is None:
         raise FormError(problems)
     return SessionInput(
-        title=_text(values, "title"),
+        title=form.text("title"),
         day=when.day,
         start=when.start,
         duration=duration,
-        facilitators=_users(values, "facilitators"),
-        participants=_users(values, "participants"),
-        venue=_text(values, "venue"),
-        objectives=_text(values, "objectives"),
+        facilitators=form.users("facilitators"),
+        participants=form.users("participants"),
+        venue=form.text("venue"),
+        objectives=form.text("objectives"),
     )
-
-
-def _int(text: Any) -> int | None:
-    return parse_id(text)
 
 
 # -- listeners --------------------------------------------------------------------------
 
+Check = Callable[[], SessionCheck]
+Save = Callable[[], SessionSaved]
+
 
 def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     """Add the sessions subcommands to the router and the buttons and modals to the app."""
+    add_commands(router, _COMMANDS, group="Sessions", deps=sessions)
+    kit.views(app, _FORMS, sessions)
+    kit.actions(app, _BUTTONS, sessions)
 
-    def on_add(request: CommandRequest, tools: Any) -> Reply | None:
-        if request.args:
-            return _add_one_line(sessions, request, tools)
-        draft = sessions.draft(
-            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-        )
-        tools.ack()
-        tools.client.views_open(trigger_id=request.trigger_id, view=add_modal(draft))
-        return None
 
-    def on_list(request: CommandRequest, _tools: Any) -> Reply:
-        listing = sessions.upcoming(
-            team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-        )
-        return Reply(text=sessions_text(listing), blocks=sessions_list(listing))
+# -- slash commands ---------------------------------------------------------------------
 
-    def on_calendar(request: CommandRequest, tools: Any) -> Reply | None:
-        file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
-        tools.ack(text=f"Posting the calendar ({file.sessions} sessions) to this channel…")
-        try:
-            tools.client.files_upload_v2(
-                channel=request.channel_id,
-                content=file.content,
-                filename=file.filename,
-                title=file.filename,
-                initial_comment=(
-                    "The project's sessions as a calendar file: open it to add them to your "
-                    "calendar. Cancelled sessions are marked so calendars drop them."
-                ),
-            )
-        except SlackApiError as exc:
-            log.warning("could not upload the calendar: %s", exc.response.get("error"))
-            tools.client.chat_postEphemeral(
-                channel=request.channel_id,
-                user=request.user_id,
-                text="Slack would not take the calendar file here; is cobot in this channel?",
-            )
-        return None
 
-    router.add(
-        Subcommand(
-            name="session add",
-            usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
-            summary="schedule a session: a form, or all in one line",
-            handler=on_add,
-            group="Sessions",
-        )
+def on_add(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot session add`: the form, or the whole session in one line."""
+    if request.args:
+        return _add_one_line(sessions, request, tools)
+    draft = sessions.draft(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
     )
-    router.add(
-        Subcommand(
-            name="sessions",
-            usage="sessions",
-            summary="upcoming sessions; coordinators can move, edit or cancel them",
-            handler=on_list,
-            group="Sessions",
-        )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=add_modal(draft))
+    return None
+
+
+def on_list(sessions: Sessions, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot sessions`."""
+    listing = sessions.upcoming(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
     )
-    router.add(
-        Subcommand(
-            name="calendar",
-            usage="calendar",
-            summary="post the project's sessions as a calendar (.ics) file",
-            handler=on_calendar,
-            group="Sessions",
+    return Reply(text=sessions_text(listing), blocks=sessions_list(listing))
+
+
+def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot calendar`: acked first, the .ics file follows in the channel."""
+    file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
+    tools.ack(text=f"Posting the calendar ({file.sessions} sessions) to this channel…")
+    try:
+        tools.client.files_upload_v2(
+            channel=request.channel_id,
+            content=file.content,
+            filename=file.filename,
+            title=file.filename,
+            initial_comment=(
+                "The project's sessions as a calendar file: open it to add them to your "
+                "calendar. Cancelled sessions are marked so calendars drop them."
+            ),
         )
+    except SlackApiError as exc:
+        log.warning("could not upload the calendar: %s", exc.response.get("error"))
+        tools.client.chat_postEphemeral(
+            channel=request.channel_id,
+            user=request.user_id,
+            text="Slack would not take the calendar file here; is cobot in this channel?",
+        )
+    return None
+
+
+# -- modals -----------------------------------------------------------------------------
+
+
+def on_add_submitted(sessions: Sessions, sent: Submission) -> Answer:
+    """The add form: read, check, save (the form id makes a double submit save once)."""
+    data = read_session_form(sent.values)
+    project_id = sent.id(STALE_FORM)
+    team, user = sent.team, sent.user
+    return finish(
+        sent,
+        check=lambda: sessions.check_add(
+            team_id=team, user_id=user, project_id=project_id, data=data
+        ),
+        save=lambda: sessions.add(
+            team_id=team, user_id=user, project_id=project_id, data=data, form_id=sent.view_id
+        ),
+        blocks=FORM_BLOCKS,
+        fallback="title",
+        heading="Session saved",
     )
 
-    def submit_form(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: WebClient,
-        check: Callable[[str, str, int, SessionInput], SessionCheck],
-        save: Callable[[str, str, int, SessionInput], SessionSaved],
-    ) -> None:
-        """The add and edit forms: read, check, save through `save`, show the result or
-        errors (inline, in the ack)."""
-        target = _int(view.get("private_metadata"))
-        try:
-            data = read_session_form(view["state"]["values"])
-        except FormError as exc:
-            ack(response_action="errors", errors=exc.problems)
-            return
-        if target is None:
-            ack(response_action="errors", errors={"title": "This form is out of date."})
-            return
-        finish(
-            ack,
-            body,
-            view,
-            client,
-            check=lambda: check(team_id(body), user_id(body), target, data),
-            save=lambda: save(team_id(body), user_id(body), target, data),
-            blocks=FORM_BLOCKS,
-            fallback="title",
-            heading="Session saved",
-        )
 
-    def on_add_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        submit_form(
-            ack,
-            body,
-            view,
-            client,
-            lambda team, user, project_id, data: sessions.check_add(
-                team_id=team, user_id=user, project_id=project_id, data=data
-            ),
-            lambda team, user, project_id, data: sessions.add(
-                team_id=team,
-                user_id=user,
-                project_id=project_id,
-                data=data,
-                form_id=str(view.get("id") or "") or None,
-            ),
-        )
+def on_edit_submitted(sessions: Sessions, sent: Submission) -> Answer:
+    """The edit form: read, check, save."""
+    data = read_session_form(sent.values)
+    session_id = sent.id(STALE_FORM)
+    team, user = sent.team, sent.user
+    return finish(
+        sent,
+        check=lambda: sessions.check_edit(
+            team_id=team, user_id=user, session_id=session_id, data=data
+        ),
+        save=lambda: sessions.edit(team_id=team, user_id=user, session_id=session_id, data=data),
+        blocks=FORM_BLOCKS,
+        fallback="title",
+        heading="Session saved",
+    )
 
-    def on_edit_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        submit_form(
-            ack,
-            body,
-            view,
-            client,
-            lambda team, user, session_id, data: sessions.check_edit(
-                team_id=team, user_id=user, session_id=session_id, data=data
-            ),
-            lambda team, user, session_id, data: sessions.edit(
-                team_id=team, user_id=user, session_id=session_id, data=data
-            ),
-        )
 
-    def on_move_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        session_id = _int(view.get("private_metadata"))
-        try:
-            when = read_new_time(view["state"]["values"])
-        except FormError as exc:
-            ack(response_action="errors", errors=exc.problems)
-            return
-        if session_id is None:
-            ack(response_action="errors", errors={"date": "This form is out of date."})
-            return
-        team, user = team_id(body), user_id(body)
-        finish(
-            ack,
-            body,
-            view,
-            client,
-            check=lambda: sessions.check_move(
-                team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
-            ),
-            save=lambda: sessions.move(
-                team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
-            ),
-            blocks=MOVE_BLOCKS,
-            fallback="date",
-            heading="Session moved",
-        )
-
-    def open_form(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Respond
-    ) -> None:
-        ack()
-        session_id = _int(action.get("value"))
-        if session_id is None:
-            _tell(respond, "That button is out of date; try `/cobot sessions` again.")
-            return
-        try:
-            found = sessions.form(
-                team_id=team_id(body), user_id=user_id(body), session_id=session_id
-            )
-        except AccessError as exc:
-            _tell(respond, exc.message)
-            return
-        modal = move_modal(found) if action.get("action_id") == MOVE_ACTION else edit_modal(found)
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
-
-    def on_cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        session_id = _int(action.get("value"))
-        if session_id is None:
-            _tell(respond, "That button is out of date; try `/cobot sessions` again.")
-            return
-        try:
-            cancelled = sessions.cancel(
-                team_id=team_id(body), user_id=user_id(body), session_id=session_id
-            )
-        except AccessError as exc:
-            _tell(respond, exc.message)
-            return
-        _tell(respond, cancelled_text(cancelled))
-
-    app.view(ADD_CALLBACK)(on_add_submitted)
-    app.view(EDIT_CALLBACK)(on_edit_submitted)
-    app.view(MOVE_CALLBACK)(on_move_submitted)
-    app.action(MOVE_ACTION)(open_form)
-    app.action(EDIT_ACTION)(open_form)
-    app.action(CANCEL_ACTION)(on_cancel)
+def on_move_submitted(sessions: Sessions, sent: Submission) -> Answer:
+    """The move form: a new date and start time."""
+    when = read_new_time(sent.values)
+    session_id = sent.id(STALE_FORM)
+    team, user = sent.team, sent.user
+    return finish(
+        sent,
+        check=lambda: sessions.check_move(
+            team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+        ),
+        save=lambda: sessions.move(
+            team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+        ),
+        blocks=MOVE_BLOCKS,
+        fallback="date",
+        heading="Session moved",
+    )
 
 
 def finish(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
+    sent: Submission,
     *,
-    check: Callable[[], SessionCheck],
-    save: Callable[[], SessionSaved],
+    check: Check,
+    save: Save,
     blocks: tuple[str, ...],
     fallback: str,
     heading: str,
-) -> None:
+) -> Answer:
     """Check (refusals go back inline, in the ack), then save: within the ack for a small
     session, after it for a big one (planning each person's reminders takes longer than
     Slack waits), updating the form with the result when done."""
     try:
         checked = check()
         if checked.people <= ACK_FIRST_ABOVE:
-            saved = save()
-            ack(response_action="update", view=saved_modal(saved, heading=heading))
-            return
-    except AccessError as exc:
-        ack(response_action="errors", errors=_errors(exc, blocks, fallback))
-        return
-    ack(response_action="update", view=saving_modal(heading=heading, people=checked.people))
+            return Answer(view=saved_modal(save(), heading=heading))
+    except SessionRejected as exc:
+        raise FormError(form_errors(exc.problems, blocks=blocks, fallback=fallback)) from exc
+    return Answer(
+        view=saving_modal(heading=heading, people=checked.people),
+        then=partial(_save_after_ack, sent, save, heading),
+    )
+
+
+def _save_after_ack(sent: Submission, save: Save, heading: str) -> None:
+    """The big save, after the ack: the form shows the result, or a message if it closed."""
     try:
         result = saved_modal(save(), heading=heading)
         text = str(result["blocks"][0]["text"]["text"])
@@ -471,13 +360,30 @@ def finish(
         result = not_saved_modal(message, heading="Not saved")
         text = f"I couldn't save that session: {message} Nothing was changed; try again."
     try:
-        client.views_update(view_id=view["id"], view=result)
+        sent.client.views_update(view_id=sent.view["id"], view=result)
     except SlackApiError as exc:  # closed meanwhile: tell them in a message instead
         log.info("could not update a session form: %s", exc.response.get("error"))
         try:
-            client.chat_postMessage(channel=user_id(body), text=text)
+            sent.client.chat_postMessage(channel=sent.user, text=text)
         except SlackApiError as again:
             log.warning("could not tell a coordinator: %s", again.response.get("error"))
+
+
+# -- buttons ----------------------------------------------------------------------------
+
+
+def open_form(sessions: Sessions, press: Press) -> None:
+    """Move or Edit: the form."""
+    session_id = press.id(STALE_BUTTON)
+    found = sessions.form(team_id=press.team, user_id=press.user, session_id=session_id)
+    press.open(move_modal(found) if press.action_id == MOVE_ACTION else edit_modal(found))
+
+
+def on_cancel(sessions: Sessions, press: Press) -> None:
+    """Cancel a session."""
+    session_id = press.id(STALE_BUTTON)
+    cancelled = sessions.cancel(team_id=press.team, user_id=press.user, session_id=session_id)
+    press.tell(cancelled_text(cancelled))
 
 
 def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply:
@@ -498,15 +404,39 @@ def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Re
     return Reply(text=saved_text(saved))
 
 
-def _errors(exc: AccessError, blocks: tuple[str, ...], fallback: str) -> dict[str, str]:
-    if isinstance(exc, SessionRejected):
-        return form_errors(exc.problems, blocks=blocks, fallback=fallback)
-    return {fallback: exc.message}
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
+    (
+        "session add",
+        'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
+        "schedule a session: a form, or all in one line",
+        on_add,
+    ),
+    (
+        "sessions",
+        "sessions",
+        "upcoming sessions; coordinators can move, edit or cancel them",
+        on_list,
+    ),
+    ("calendar", "calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
+)
+
+__all__ = [
+    "USAGE",
+    "FormError",
+    "finish",
+    "parse_one_liner",
+    "read_new_time",
+    "read_session_form",
+    "register",
+]
+
+_FORMS = (
+    (ADD_CALLBACK, on_add_submitted, "title"),
+    (EDIT_CALLBACK, on_edit_submitted, "title"),
+    (MOVE_CALLBACK, on_move_submitted, "date"),
+)
 
 
-def _tell(respond: Respond, text: str) -> None:
-    """An ephemeral answer to whoever pressed the button, leaving the message as it was."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-__all__ = ["USAGE", "parse_one_liner", "read_new_time", "read_session_form", "register"]
+_BUTTONS = ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel))

@@ -33,6 +33,7 @@ from cobot.slack.blocks.sessions import (
     saved_modal,
     sessions_list,
 )
+from cobot.slack.kit import Submission
 from cobot.slack.listeners.sessions import (
     FormError,
     finish,
@@ -253,18 +254,20 @@ class FormClient:
 def run_finish(
     client: FormClient, *, people: int, save: Callable[[], SessionSaved]
 ) -> list[dict[str, Any]]:
-    acks: list[dict[str, Any]] = []
-    finish(
-        lambda **kwargs: acks.append(kwargs),  # type: ignore[arg-type]
-        {"user": {"id": "UCOORD"}, "team": {"id": "T1"}},
-        {"id": "V1"},
-        client,  # type: ignore[arg-type]
+    answer = finish(
+        Submission(
+            body={"user": {"id": "UCOORD"}, "team": {"id": "T1"}}, view={"id": "V1"}, client=client
+        ),
         check=lambda: SessionCheck(people=people, warnings=()),
         save=save,
         blocks=("title", "date"),
         fallback="title",
         heading="Session saved",
     )
+    # as kit.view answers: the ack shows the answer's view, then the work after the ack runs
+    acks = [{"response_action": "update", "view": answer.view}]
+    if answer.then is not None:
+        answer.then()
     return acks
 
 

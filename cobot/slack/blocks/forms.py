@@ -1,0 +1,205 @@
+"""Form inputs paired with their readers: every builder here sets the element's action id
+and the block id names the field, so `Form` reads back exactly what was built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from cobot.slack.blocks.common import plain
+
+# the action id every input carries unless a feature keeps its own
+INPUT = "value"
+
+
+def text_element(
+    initial: str = "", *, multiline: bool = False, max_length: int | None = None
+) -> dict[str, Any]:
+    """A plain-text input element (its action id is set by `input_block`)."""
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial
+    if max_length is not None:
+        element["max_length"] = max_length
+    return element
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    initial: str = "",
+    *,
+    multiline: bool = False,
+    optional: bool = False,
+    max_length: int | None = None,
+    hint: str | None = None,
+    action_id: str = INPUT,
+) -> dict[str, Any]:
+    """A plain-text input; `Form.text(block_id)` reads it."""
+    element = text_element(initial=initial, multiline=multiline, max_length=max_length)
+    return input_block(block_id, label, element, optional=optional, hint=hint, action_id=action_id)
+
+
+def select(
+    block_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+) -> dict[str, Any]:
+    """A static select over (value, label) options; `Form.selected(block_id)` reads it."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "options": [_option(v, t) for v, t in options],
+    }
+    chosen = [_option(v, t) for v, t in options if v == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return input_block(block_id, label, element, optional=optional)
+
+
+def checkboxes(
+    block_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    *,
+    checked: frozenset[str] = frozenset(),
+    optional: bool = True,
+) -> dict[str, Any]:
+    """Checkboxes over (value, label) options; `Form.checked(block_id)` reads them."""
+    element: dict[str, Any] = {
+        "type": "checkboxes",
+        "options": [_option(v, t) for v, t in options],
+    }
+    initial = [_option(v, t) for v, t in options if v in checked]
+    if initial:
+        element["initial_options"] = initial
+    return input_block(block_id, label, element, optional=optional)
+
+
+def datepicker(
+    block_id: str, label: str, *, initial: date | None = None, optional: bool = False
+) -> dict[str, Any]:
+    """A date picker; `Form.date(block_id)` reads it."""
+    element: dict[str, Any] = {"type": "datepicker"}
+    if initial is not None:
+        element["initial_date"] = initial.isoformat()
+    return input_block(block_id, label, element, optional=optional)
+
+
+def timepicker(
+    block_id: str, label: str, *, initial: time | None = None, optional: bool = False
+) -> dict[str, Any]:
+    """A time picker; `Form.time(block_id)` reads it."""
+    element: dict[str, Any] = {"type": "timepicker"}
+    if initial is not None:
+        element["initial_time"] = initial.strftime("%H:%M")
+    return input_block(block_id, label, element, optional=optional)
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    *,
+    metadata: str,
+    submit: str = "Save",
+) -> dict[str, Any]:
+    """A modal whose submission `kit.view(app, callback_id, ...)` receives."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class Form:
+    """A submitted modal's values, read by block id under one action id."""
+
+    values: dict[str, Any]
+    action_id: str = INPUT
+
+    def element(self, block_id: str) -> dict[str, Any]:
+        """The raw state of the input in `block_id` ({} when absent or forged)."""
+        found = (self.values.get(block_id) or {}).get(self.action_id)
+        return found if isinstance(found, dict) else {}
+
+    def text(self, block_id: str) -> str:
+        """A text input's value; "" when empty or not a string."""
+        value = self.element(block_id).get("value")
+        return value if isinstance(value, str) else ""
+
+    def selected(self, block_id: str) -> str:
+        """A select's chosen value; "" when none."""
+        option = self.element(block_id).get("selected_option")
+        raw = option.get("value") if isinstance(option, dict) else None
+        return raw if isinstance(raw, str) else ""
+
+    def checked(self, block_id: str) -> list[str]:
+        """The values of the checked boxes, in order."""
+        options = self.element(block_id).get("selected_options") or []
+        return [str(o.get("value")) for o in options if isinstance(o, dict)]
+
+    def date(self, block_id: str) -> date | None:
+        """A date picker's day; None when empty or not a date."""
+        raw = self.element(block_id).get("selected_date")
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            return None
+
+    def time(self, block_id: str) -> time | None:
+        """A time picker's time; None when empty or not a time."""
+        raw = self.element(block_id).get("selected_time")
+        if not isinstance(raw, str) or not raw:
+            return None
+        try:
+            return time.fromisoformat(raw)
+        except ValueError:
+            return None
+
+    def user(self, block_id: str) -> str | None:
+        """A user select's person; None when none."""
+        value = self.element(block_id).get("selected_user")
+        return value if isinstance(value, str) and value else None
+
+    def users(self, block_id: str) -> tuple[str, ...]:
+        """A multi-user select's people."""
+        found = self.element(block_id).get("selected_users") or []
+        return tuple(str(u) for u in found if isinstance(u, str))
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": plain(text, 75), "value": value}
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    action_id: str = INPUT,
+) -> dict[str, Any]:
+    """An input block: the block id names the field, the element carries `action_id`, so
+    `Form(values, action_id)` reads it back by block id alone."""
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": action_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block

@@ -1,0 +1,308 @@
+"""The Slack interaction kit: form inputs paired with their readers, stale ids, and the
+`action()` / `view()` registrations that ack, catch refusals and field errors, and reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+from slack_sdk.errors import SlackApiError
+
+from cobot.services.access import AccessError
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.forms import INPUT, Form
+from cobot.slack.payloads import (
+    action_value,
+    mentioned_user,
+    parse_id,
+    state_values,
+    team_id,
+    user_id,
+)
+
+log = logging.getLogger(__name__)
+
+STALE = "That button or form is out of date, so nothing was changed."
+
+
+# ---------------------------------------------------------------- refusals and field errors
+
+
+class Stale(AccessError):
+    """A forged or outdated id in a button value or a modal's private_metadata."""
+
+    def __init__(self, message: str = STALE) -> None:
+        super().__init__(message)
+
+
+class FormError(ValueError):
+    """Typed values could not be read; `problems` are messages for the person, by block id."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def stale_id(raw: Any, message: str = STALE) -> int:
+    """An id from a button value or private_metadata; anything else raises Stale."""
+    found = parse_id(raw)
+    if found is None:
+        raise Stale(message)
+    return found
+
+
+def field_errors(
+    exc: AccessError | FormError, fallback: str, rename: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What a modal shows under its inputs: a form error's problems, a service's per-field
+    `errors` (InvalidFields, InvalidSettings, FormRejected), or the refusal under `fallback`."""
+    if isinstance(exc, FormError):
+        found: dict[str, str] = exc.problems
+    else:
+        errors = getattr(exc, "errors", None)
+        found = errors if isinstance(errors, dict) else {fallback: exc.message}
+    names = rename or {}
+    return {names.get(k, k): v for k, v in found.items()}
+
+
+# ---------------------------------------------------------------- answering
+
+
+def dm(client: Any, user: str, text: str) -> None:
+    """Tell the person in their DM with cobot (a closed modal or a Home has nowhere else)."""
+    try:
+        client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not answer in a DM: %s", exc.response.get("error"))
+
+
+def dm_files(
+    client: Any, user: str, files: list[tuple[str, str, str | bytes]], *, comment: str, what: str
+) -> None:
+    """Upload (filename, title, content) files to the person's DM with cobot; a failure is
+    logged as `what` (never the contents: they may be personal)."""
+    try:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            file_uploads=[
+                {"content": content, "filename": name, "title": title}
+                for name, title, content in files
+            ],
+            initial_comment=comment,
+        )
+    except SlackApiError as exc:
+        log.warning("could not send %s: %s", what, exc.response.get("error"))
+
+
+def tell(respond: Respond, text: str) -> None:
+    """An ephemeral answer to whoever pressed, leaving the message as it was."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+@dataclass(frozen=True)
+class _Interaction:
+    """What every interaction payload says: the workspace and who acted."""
+
+    body: dict[str, Any]
+
+    @property
+    def team(self) -> str:
+        return team_id(self.body)
+
+    @property
+    def user(self) -> str:
+        return user_id(self.body)
+
+
+@dataclass(frozen=True)
+class Press(_Interaction):
+    """A button (or other block action) pressed: who, where, and how to answer."""
+
+    client: Any
+    respond: Respond
+
+    @property
+    def value(self) -> str:
+        return action_value(self.body)
+
+    @property
+    def action_id(self) -> str:
+        actions = self.body.get("actions") or [{}]
+        return str(actions[0].get("action_id") or "")
+
+    @property
+    def message(self) -> dict[str, Any]:
+        found = self.body.get("message")
+        return found if isinstance(found, dict) else {}
+
+    def id(self, message: str = STALE) -> int:
+        """The id in the button's value, or Stale."""
+        return stale_id(self.value, message)
+
+    def open(self, view: dict[str, Any]) -> None:
+        """Open a modal on the press's trigger."""
+        self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+
+    def tell(self, text: str) -> None:
+        """Answer just the presser, leaving the message."""
+        tell(self.respond, text)
+
+    def replace(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Replace the message the button was in."""
+        if blocks is None:
+            self.respond(text=text, replace_original=True)
+        else:
+            self.respond(text=text, blocks=blocks, replace_original=True)
+
+    def dm(self, text: str) -> None:
+        """Answer in the presser's DM with cobot."""
+        dm(self.client, self.user, text)
+
+
+ActionHandler = Callable[[Press], None]
+
+
+def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bool = False) -> None:
+    """Register a block action: ack at once, then run `handler`; a refusal (AccessError and
+    its subclasses) goes to the presser, ephemerally or (`answer_in_dm`) in their DM."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        ack()
+        press = Press(body=body, client=client, respond=respond)
+        try:
+            handler(press)
+        except AccessError as exc:
+            if answer_in_dm:
+                press.dm(exc.message)
+            else:
+                press.tell(exc.message)
+
+    app.action(action_id)(listener)
+
+
+def actions(
+    app: App,
+    table: Iterable[tuple[Any, Callable[..., None]]],
+    deps: Any,
+    *,
+    answer_in_dm: bool = False,
+) -> None:
+    """`action()` for each (action id, handler) row, the handler bound to `deps` first."""
+    for action_id, handler in table:
+        action(app, action_id, partial(handler, deps), answer_in_dm=answer_in_dm)
+
+
+# ---------------------------------------------------------------- modals
+
+
+@dataclass(frozen=True)
+class Submission(_Interaction):
+    """A modal submitted: who, the form's values and its metadata."""
+
+    view: dict[str, Any]
+    client: Any
+
+    @property
+    def metadata(self) -> str:
+        return str(self.view.get("private_metadata") or "")
+
+    @property
+    def view_id(self) -> str | None:
+        """The open view's id (a form id for idempotent saves); None when absent."""
+        return str(self.view.get("id") or "") or None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return state_values(self.view)
+
+    def form(self, action_id: str = INPUT) -> Form:
+        """The values, read by block id."""
+        return Form(self.values, action_id)
+
+    def id(self, message: str = STALE) -> int:
+        """The id in private_metadata, or Stale."""
+        return stale_id(self.view.get("private_metadata"), message)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a view handler answers: close (default) or show `view`; then DM `dm` and run
+    `then`, both after the ack (Slack waits 3 seconds for it)."""
+
+    view: dict[str, Any] | None = None
+    dm: str | None = None
+    then: Callable[[], None] | None = field(default=None, compare=False)
+
+
+ViewHandler = Callable[[Submission], Answer | None]
+
+
+def view(
+    app: App,
+    callback_id: str,
+    handler: ViewHandler,
+    *,
+    fallback: str,
+    rename: Mapping[str, str] | None = None,
+) -> None:
+    """Register a modal submission: run `handler`; field errors and refusals go back under
+    the inputs (`response_action: errors`, a plain refusal under `fallback`); otherwise ack
+    (closing, or updating to the answer's view), then DM and run what comes after."""
+
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
+        submitted = Submission(body=body, view=view, client=client)
+        try:
+            answer = handler(submitted) or Answer()
+        except (AccessError, FormError) as exc:
+            ack(response_action="errors", errors=field_errors(exc, fallback, rename))
+            return
+        if answer.view is not None:
+            ack(response_action="update", view=answer.view)
+        else:
+            ack()
+        if answer.dm is not None:
+            dm(client, submitted.user, answer.dm)
+        if answer.then is not None:
+            answer.then()
+
+    app.view(callback_id)(listener)
+
+
+def views(
+    app: App, table: Iterable[tuple[str, Callable[..., Answer | None], str]], deps: Any
+) -> None:
+    """`view()` for each (callback id, handler, fallback block) row, bound to `deps` first."""
+    for callback_id, handler, fallback in table:
+        view(app, callback_id, partial(handler, deps), fallback=fallback)
+
+
+__all__ = [
+    "INPUT",
+    "STALE",
+    "Answer",
+    "Form",
+    "FormError",
+    "Press",
+    "Stale",
+    "Submission",
+    "action",
+    "actions",
+    "dm",
+    "dm_files",
+    "field_errors",
+    "mention",
+    "mentioned_user",
+    "stale_id",
+    "tell",
+    "view",
+    "views",
+]
