@@ -446,29 +446,19 @@ class Checkins:
             local_day = due.astimezone(tz).date()
             key = f"checkin:{project.id}:{person.user_id}:{local_day.isoformat()}"
             row = db.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-            if row is None:
-                row = deliveries.schedule(
-                    db,
+            if row is None or row.status in (DeliveryStatus.CANCELLED, DeliveryStatus.SCHEDULED):
+                # new, or never sent: the ledger schedules, reopens or moves it
+                owed = deliveries.Owed(
                     key=key,
                     kind=CHECKIN,
                     target=person.user_id,
                     due_at=due,
-                    now=now,
                     project_id=project.id,
                     subject=(SUBJECT, person.id),
                     payload={"project_id": project.id},
                 )
-                break
-            if row.status == DeliveryStatus.CANCELLED:
-                row.status = DeliveryStatus.SCHEDULED
-                row.finished_at = None
-                row.last_error = None
-                row.attempts = 0
-                deliveries.move(db, delivery=row, due_at=due, now=now)
-                break
-            if row.status == DeliveryStatus.SCHEDULED:
-                if row.due_at != due:
-                    deliveries.move(db, delivery=row, due_at=due, now=now)
+                deliveries.reconcile(db, subject=deliveries.Scope(SUBJECT), owed=[owed], now=now)
+                row = deliveries.existing_by_key(db, [key])[key]
                 break
             # that day's check-in already went (or is going): the next working day
             due = rules.first_slot(
@@ -488,10 +478,7 @@ class Checkins:
                 Delivery.id != row.id,
             )
         ).all()
-        for other in others:
-            other.status = DeliveryStatus.CANCELLED
-            other.updated_at = now
-            other.finished_at = now
+        deliveries.cancel(db, others, now=now)
         return row.due_at
 
     def _session_ends(self, db: Session, person: CheckinPerson, after: datetime) -> list[datetime]:

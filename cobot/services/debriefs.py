@@ -15,7 +15,7 @@ Feelings stay with their author: nothing here renders them for anyone else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ from cobot.domain.debriefs import (
     questions_from_json,
     spread,
 )
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes, shift
 from cobot.services import access, deliveries
@@ -206,14 +206,38 @@ def plain_text(note: DebriefNote) -> OutgoingMessage:
 # ---------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Owed:
-    key: str
-    kind: str
-    target: str
-    due_at: datetime
-    late_ok: bool
-    payload: dict[str, int] = field(default_factory=dict)
+def _item(
+    project: Project,
+    cosession: CoSession,
+    key: str,
+    kind: str,
+    target: str,
+    due: datetime,
+    *,
+    late_ok: bool,
+    payload: dict[str, int] | None = None,
+) -> deliveries.Owed:
+    """One delivery a session owes, escalating to the project's first coordinator."""
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    return deliveries.Owed(
+        key=key,
+        kind=kind,
+        target=target,
+        due_at=due,
+        project_id=project.id,
+        subject=(SUBJECT, cosession.id),
+        payload={"session_id": cosession.id, "revision": cosession.revision, **(payload or {})},
+        escalate_to=coordinators[0] if coordinators else None,
+        late_ok=late_ok,
+    )
+
+
+def _cancel_pending(
+    session: Session, session_id: int, kinds: Iterable[str], *, now: datetime
+) -> None:
+    """Nothing of these kinds is owed for this session any more."""
+    scope = deliveries.Scope.of(SUBJECT, [session_id], kinds)
+    deliveries.reconcile(session, subject=scope, owed=[], now=now)
 
 
 def plan_session(
@@ -225,15 +249,14 @@ def plan_session(
         cancel_session(session, cosession=cosession, now=now)
         return
     owed = _owed(session, project, cosession, now=now)
-    _reconcile(session, project, cosession, owed, kinds=SESSION_KINDS, now=now)
+    scope = deliveries.Scope.of(SUBJECT, [cosession.id], SESSION_KINDS)
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
     plan_actions(session, project, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
     """A cancelled session owes nothing; action reminders move to the next session."""
-    rows = _pending(session, cosession.id, (*SESSION_KINDS, ACTION_REMINDER))
-    for row in rows:
-        _cancel(row, now)
+    _cancel_pending(session, cosession.id, (*SESSION_KINDS, ACTION_REMINDER), now=now)
     project = session.get(Project, cosession.project_id)
     if project is not None:
         plan_actions(session, project, now=now, excluded=cosession.id)
@@ -254,38 +277,43 @@ def plan_actions(
         )
     ).all()
     tz = ZoneInfo(project.timezone)
-    plans: list[tuple[CoSession, list[_Owed]]] = []
-    for index, upcoming_session in enumerate(upcoming):
-        owed: list[_Owed] = []
-        if index == 0:
-            due = shift(upcoming_session.starts_at, -ACTION_REMINDER_BEFORE, tz)
-            prefix = f"debrief:s{upcoming_session.id}:r{upcoming_session.revision}"
-            owed = [
-                _Owed(
-                    f"{prefix}:action:{a.id}",
-                    ACTION_REMINDER,
-                    a.owner,
-                    due,
-                    True,
-                    {"action_id": a.id},
-                )
-                for a in actions
-                if a.session_id != upcoming_session.id
-            ]
-        plans.append((upcoming_session, owed))
-    _reconcile_all(session, project, plans, kinds=(ACTION_REMINDER,), now=now)
+    owed: list[deliveries.Owed] = []
+    if upcoming:
+        first = upcoming[0]
+        due = shift(first.starts_at, -ACTION_REMINDER_BEFORE, tz)
+        prefix = f"debrief:s{first.id}:r{first.revision}"
+        owed = [
+            _item(
+                project,
+                first,
+                f"{prefix}:action:{a.id}",
+                ACTION_REMINDER,
+                a.owner,
+                due,
+                late_ok=True,
+                payload={"action_id": a.id},
+            )
+            for a in actions
+            if a.session_id != first.id
+        ]
+    # the later sessions owe no action reminders (yet): any pending ones are cancelled
+    scope = deliveries.Scope.of(SUBJECT, [s.id for s in upcoming], (ACTION_REMINDER,))
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
 
 
 def _owed(
     session: Session, project: Project, cosession: CoSession, *, now: datetime
-) -> list[_Owed]:
+) -> list[deliveries.Owed]:
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
-    owed: list[_Owed] = []
+    owed: list[deliveries.Owed] = []
 
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+        owed.extend(
+            _item(project, cosession, f"{prefix}:{kind}:{t}", kind, t, due, late_ok=late_ok)
+            for t in targets
+        )
 
     people = _unique(cosession.user_ids(FACILITATOR) + cosession.user_ids(PARTICIPANT))
     if cosession.kind == REFLECTIVE:
@@ -303,7 +331,16 @@ def _owed(
         add(PROMPT, debriefers, end, late_ok=True)
         for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
             owed.extend(
-                _Owed(f"{prefix}:{NUDGE}{number}:{t}", NUDGE, t, when, False) for t in debriefers
+                _item(
+                    project,
+                    cosession,
+                    f"{prefix}:{NUDGE}{number}:{t}",
+                    NUDGE,
+                    t,
+                    when,
+                    late_ok=False,
+                )
+                for t in debriefers
             )
         settings = session.get(DebriefSettings, project.id)
         targets = (
@@ -322,130 +359,6 @@ def _owed(
         add(FEEDBACK_ASK, participants, end, late_ok=True)
         add(FEEDBACK_DIGEST, _unique(cosession.user_ids(FACILITATOR)), feedback_due, late_ok=True)
     return owed
-
-
-def _reconcile(
-    session: Session,
-    project: Project,
-    cosession: CoSession,
-    owed: list[_Owed],
-    *,
-    kinds: Sequence[str],
-    now: datetime,
-) -> None:
-    _reconcile_all(session, project, [(cosession, owed)], kinds=kinds, now=now)
-
-
-def _reconcile_all(
-    session: Session,
-    project: Project,
-    plans: Sequence[tuple[CoSession, list[_Owed]]],
-    *,
-    kinds: Sequence[str],
-    now: datetime,
-) -> None:
-    """Bring these sessions' deliveries of `kinds` to exactly what each owes, in a fixed
-    number of queries however many sessions and people (new rows in one flush)."""
-    if not plans:
-        return
-    keys = {o.key for _s, owed in plans for o in owed}
-    pending = session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id.in_([s.id for s, _o in plans]),
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(list(kinds)),
-        )
-    ).all()
-    for row in pending:
-        if row.idempotency_key not in keys:
-            _cancel(row, now)
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    escalate_to = coordinators[0] if coordinators else None
-    existing = deliveries.existing_by_key(session, keys)
-    new: list[deliveries.Owed] = []
-    for cosession, owed in plans:
-        for item in owed:
-            _ensure(
-                session,
-                item,
-                project=project,
-                cosession=cosession,
-                now=now,
-                escalate=escalate_to,
-                existing=existing,
-                new=new,
-            )
-    deliveries.schedule_many(session, new, now=now)
-
-
-def _pending(session: Session, session_id: int, kinds: Sequence[str]) -> Sequence[Delivery]:
-    return session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id == session_id,
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(list(kinds)),
-        )
-    ).all()
-
-
-def _cancel(row: Delivery, now: datetime) -> None:
-    row.status = DeliveryStatus.CANCELLED
-    row.updated_at = now
-    row.finished_at = now
-
-
-def _ensure(
-    session: Session,
-    item: _Owed,
-    *,
-    project: Project,
-    cosession: CoSession,
-    now: datetime,
-    escalate: str | None,
-    existing: dict[str, Delivery],
-    new: list[deliveries.Owed],
-) -> None:
-    """Schedule `item` once: sent ones stay sent, moved ones move, cancelled ones reopen;
-    a new one goes on `new`, for the caller to record with the others."""
-    row = existing.get(item.key)
-    due = item.due_at
-    if due <= now:
-        if not item.late_ok:
-            return
-        due = now
-    if row is None:
-        new.append(
-            deliveries.Owed(
-                key=item.key,
-                kind=item.kind,
-                target=item.target,
-                due_at=due,
-                project_id=project.id,
-                subject=(SUBJECT, cosession.id),
-                payload={
-                    "session_id": cosession.id,
-                    "revision": cosession.revision,
-                    **item.payload,
-                },
-                escalate_to=escalate,
-            )
-        )
-    elif row.status == DeliveryStatus.CANCELLED:
-        # never sent, so reopening it cannot send anything twice
-        row.status = DeliveryStatus.SCHEDULED
-        row.finished_at = None
-        row.last_error = None
-        row.attempts = 0
-        deliveries.move(session, delivery=row, due_at=due, now=now)
-    elif (
-        row.status == DeliveryStatus.SCHEDULED
-        and row.due_at != due
-        # one already due stays due; one whose time changed moves with it
-        and (row.due_at > now or item.due_at > now)
-    ):
-        deliveries.move(session, delivery=row, due_at=due, now=now)
 
 
 def _scheduled(session: Session, project_id: int) -> list[CoSession]:
@@ -663,8 +576,7 @@ def _close(session: Session, project: Project, cosession: CoSession, *, now: dat
         return
     round_.closed_at = now
     # the nudges and prompts still pending will render nothing: cancel them now
-    for row in _pending(session, cosession.id, (PROMPT, NUDGE)):
-        _cancel(row, now)
+    _cancel_pending(session, cosession.id, (PROMPT, NUDGE), now=now)
     coordinators = access.people_with(project, Role.COORDINATOR)
     for answer in _answers(session, cosession.id).values():
         if answer.status != SUBMITTED:

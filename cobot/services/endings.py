@@ -757,18 +757,14 @@ class Endings:
             ending = db.get(Ending, project.id)
             if ending is not None and ending.started_at is not None and ending.closed_at is None:
                 _close(db, ending, now=now, by=user_id)
-            rows = _stoppable(db, project.id)
-            for row in rows:
-                row.status = DeliveryStatus.CANCELLED
-                row.updated_at = now
-                row.finished_at = now
+            cancelled = deliveries.cancel(db, _stoppable(db, project.id), now=now)
             project.status = "closed"
             project.closed_at = now
             project.updated_at = now
             return ProjectClosed(
                 project_name=project.name,
                 timezone=project.timezone,
-                cancelled=len(rows),
+                cancelled=len(cancelled),
                 closed_at=now,
                 retention_until=now + timedelta(days=retention_days(db, project.id)),
             )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
 from cobot.services import access, debriefs, deliveries
@@ -140,18 +140,6 @@ def plain_text(note: ReminderNote) -> OutgoingMessage:
 # ---------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Owed:
-    """A delivery a session owes, as planned now."""
-
-    key: str
-    kind: str
-    target: str
-    due_at: datetime
-    # still worth sending (straight away) when its time has already passed at planning
-    late_ok: bool
-
-
 def plan_session(
     session: Session, *, project: Project, cosession: CoSession, now: datetime
 ) -> None:
@@ -222,53 +210,22 @@ def _replan(
     scheduled: list[CoSession],
 ) -> None:
     """Bring each planned session's reminders of these kinds to what it owes now, in a
-    fixed number of queries however many sessions and people: what is owed is worked out
-    in memory, the pending and existing rows are read in bulk, new rows are one flush."""
+    fixed number of queries however many sessions and people (see deliveries.reconcile)."""
     if not plans:
         return
-    owed = {
-        cosession.id: [
-            o for o in _owed(project, cosession, now=now, others=scheduled) if o.kind in kinds
-        ]
+    owed = [
+        o
         for cosession, kinds in plans
-    }
-    kinds_of = {cosession.id: kinds for cosession, kinds in plans}
-    keys = {o.key for items in owed.values() for o in items}
-    pending = session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id.in_(list(kinds_of)),
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(sorted(set().union(*kinds_of.values()))),
-        )
-    ).all()
-    for row in pending:
-        if row.kind in kinds_of.get(row.subject_id or 0, ()) and row.idempotency_key not in keys:
-            row.status = DeliveryStatus.CANCELLED
-            row.updated_at = now
-            row.finished_at = now
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    escalate_to = coordinators[0] if coordinators else None
-    existing = deliveries.existing_by_key(session, keys)
-    new: list[deliveries.Owed] = []
-    for cosession, _kinds in plans:
-        for item in owed[cosession.id]:
-            _ensure(
-                session,
-                item,
-                project=project,
-                cosession=cosession,
-                now=now,
-                escalate_to=escalate_to,
-                existing=existing,
-                new=new,
-            )
-    deliveries.schedule_many(session, new, now=now)
+        for o in _owed(project, cosession, now=now, others=scheduled)
+        if o.kind in kinds
+    ]
+    scope = deliveries.Scope(SUBJECT, {cosession.id: kinds for cosession, kinds in plans})
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
 
 
 def _owed(
     project: Project, cosession: CoSession, *, now: datetime, others: list[CoSession]
-) -> list[_Owed]:
+) -> list[deliveries.Owed]:
     """Everything `cosession` owes, by the project's lead times, at its current revision;
     `others` are the project's scheduled workshops (see _scheduled())."""
     lead = LeadTimes.from_json(project.lead_times)
@@ -280,10 +237,24 @@ def _owed(
     participants = _unique(cosession.user_ids(PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
     team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
-    owed: list[_Owed] = []
+    escalate_to = coordinators[0] if coordinators else None
+    owed: list[deliveries.Owed] = []
+
+    def one(key: str, kind: str, target: str, due: datetime, late_ok: bool) -> deliveries.Owed:
+        return deliveries.Owed(
+            key=key,
+            kind=kind,
+            target=target,
+            due_at=due,
+            project_id=project.id,
+            subject=(SUBJECT, cosession.id),
+            payload={"session_id": cosession.id, "revision": cosession.revision},
+            escalate_to=escalate_to,
+            late_ok=late_ok,
+        )
 
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+        owed.extend(one(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
 
     if cosession.kind == REFLECTIVE:
         # reflective practice is reminded by the debriefs feature, with the debriefs so far
@@ -324,72 +295,21 @@ def _owed(
     if others and others[0].id == cosession.id:
         first_key = f"project:{project.id}:onboarding:s{cosession.id}:r{cosession.revision}"
         due = shift(start, -lead.onboarding_before, tz)
-        owed.extend(_Owed(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
+        owed.extend(one(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
     # people added after the agenda or notes went out get them too (once per person, ever)
-    if cosession.agenda_shared_at is not None:
-        owed.extend(_shared(cosession.id, AGENDA_SHARED, participants, now))
-    if cosession.notes_posted_at is not None:
-        owed.extend(_shared(cosession.id, NOTES_SHARED, participants, now))
+    for kind, done in (
+        (AGENDA_SHARED, cosession.agenda_shared_at),
+        (NOTES_SHARED, cosession.notes_posted_at),
+    ):
+        if done is not None:
+            owed.extend(
+                one(f"session:{cosession.id}:{kind}:{p}", kind, p, now, True) for p in participants
+            )
     return owed
 
 
 WORKSHOP = "workshop"
 REFLECTIVE = "reflective"
-
-
-def _shared(session_id: int, kind: str, participants: Iterable[str], now: datetime) -> list[_Owed]:
-    return [_Owed(f"session:{session_id}:{kind}:{p}", kind, p, now, True) for p in participants]
-
-
-def _ensure(
-    session: Session,
-    item: _Owed,
-    *,
-    project: Project,
-    cosession: CoSession,
-    now: datetime,
-    escalate_to: str | None,
-    existing: dict[str, Delivery],
-    new: list[deliveries.Owed],
-) -> None:
-    """Make sure `item` is scheduled once: sent ones stay sent, moved ones move; a new one
-    goes on `new` (recorded together by the caller). `existing`: the rows by key."""
-    row = existing.get(item.key)
-    due = item.due_at
-    if due <= now:
-        if not item.late_ok:
-            return  # whatever was already recorded stays as it is
-        due = now
-    if row is None:
-        new.append(
-            deliveries.Owed(
-                key=item.key,
-                kind=item.kind,
-                target=item.target,
-                due_at=due,
-                project_id=project.id,
-                subject=(SUBJECT, cosession.id),
-                payload={"session_id": cosession.id, "revision": cosession.revision},
-                escalate_to=escalate_to,
-            )
-        )
-    elif row.status == DeliveryStatus.CANCELLED:
-        # a key names "this message about this session as it is now": cancelled when it
-        # stopped being owed (a person taken off, another session first), owed again now.
-        # It was never sent, so reopening it cannot send anything twice.
-        row.status = DeliveryStatus.SCHEDULED
-        row.finished_at = None
-        row.last_error = None
-        row.attempts = 0
-        row.escalate_to = escalate_to
-        deliveries.move(session, delivery=row, due_at=due, now=now)
-    elif (
-        row.status == DeliveryStatus.SCHEDULED
-        and row.due_at != due
-        # one already due stays due; one whose time changed moves with it
-        and (row.due_at > now or item.due_at > now)
-    ):
-        deliveries.move(session, delivery=row, due_at=due, now=now)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
