@@ -18,6 +18,8 @@ from cobot.config import Settings
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
+from cobot.services import debriefs as debriefs_service
+from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
 from cobot.services.deliveries import (
@@ -35,6 +37,7 @@ from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
 from cobot.services.reports import Reports
+from cobot.services.session_changes import SessionChanges
 from cobot.services.sessions import Sessions, session_kinds
 from cobot.services.timeline import Timelines
 from cobot.slack.app import build_app
@@ -139,14 +142,19 @@ class Runtime:
         gate_bolt_clients(app, client)
         directory = SlackDirectory(client)
         # feature services (one per feature, each given what it needs)
-        projects = Projects(factory=factory, clock=clock, directory=directory)
-        sessions = Sessions(factory=factory, clock=clock)
+        # a session changed (added, edited, moved, cancelled): who re-plans, in this order,
+        # inside the transaction that changed it
+        changes = SessionChanges()
+        changes.subscribe(reminders_service.on_session_changed)
+        changes.subscribe(debriefs_service.on_session_changed)
+        projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
+        sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
         debriefs = Debriefs(factory=factory, clock=clock)
         # export, erasure and retention for every feature, from the privacy registry
         privacy = Privacy(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
-        endings = Endings(factory=factory, clock=clock)
+        endings = Endings(factory=factory, clock=clock, changes=changes)
         reports = Reports(
             factory=factory, clock=clock, debriefs=debriefs, checkins=checkins, kinds=kinds
         )

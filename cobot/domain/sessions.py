@@ -10,10 +10,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
+
+
+class SessionChange(StrEnum):
+    """How a session changed (the words its announcements use, too)."""
+
+    ADDED = "added"
+    EDITED = "edited"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """A session was added, edited (people or details), moved or cancelled; the features
+    that owe something about it re-plan (see services/session_changes.py)."""
+
+    session_id: int
+    change: SessionChange
+
 
 MIN_FACILITATORS = 2
 MAX_GROUP = 12

@@ -39,8 +39,8 @@ from cobot.domain.debriefs import (
 )
 from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, shift
-from cobot.services import access, deliveries
+from cobot.domain.sessions import LeadTimes, SessionChanged, shift
+from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
@@ -252,6 +252,12 @@ def plan_session(
     scope = deliveries.Scope.of(SUBJECT, [cosession.id], SESSION_KINDS)
     deliveries.reconcile(session, subject=scope, owed=owed, now=now)
     plan_actions(session, project, now=now)
+
+
+def on_session_changed(session: Session, event: SessionChanged, now: datetime) -> None:
+    """A session was added, edited, moved or cancelled: its debrief prompts, feedback asks
+    and summary move with it (or go), and open actions are reminded before the next one."""
+    session_changes.replan(session, event, now, plan=plan_session, cancel=cancel_session)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:

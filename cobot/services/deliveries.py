@@ -192,7 +192,14 @@ def schedule_many(session: Session, items: Sequence[Owed], *, now: datetime) -> 
     """schedule() for many messages at once: one look-up per 500 keys and one flush, however
     many (planning a session of 2,000 people is not 2,000 round trips). Same semantics: a
     key already recorded keeps its row unchanged."""
-    existing = existing_by_key(session, (i.key for i in items))
+    return _record(session, items, existing_by_key(session, (i.key for i in items)), now=now)
+
+
+def _record(
+    session: Session, items: Sequence[Owed], existing: dict[str, Delivery], *, now: datetime
+) -> list[Delivery]:
+    """schedule_many() once `existing` (the rows already under these keys) is known."""
+    existing = dict(existing)
     new: dict[str, dict[str, Any]] = {}
     for item in items:
         if item.key in existing or item.key in new:
@@ -278,7 +285,8 @@ def reconcile(session: Session, *, subject: Scope, owed: Sequence[Owed], now: da
             and (row.due_at > now or item.due_at > now)
         ):
             move(session, delivery=row, due_at=due, now=now)
-    schedule_many(session, new, now=now)
+    if new:
+        _record(session, new, existing, now=now)
 
 
 def _cancel_unowed(session: Session, scope: Scope, keys: Collection[str], *, now: datetime) -> None:

@@ -32,12 +32,13 @@ from cobot.domain.endings import (
     WordsError,
 )
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LocalTimeError, to_utc
-from cobot.services import access, deliveries, reminders
+from cobot.domain.sessions import LocalTimeError, SessionChange, SessionChanged, to_utc
+from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.privacy import retention_days
+from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CoSession,
@@ -367,9 +368,17 @@ def _member_group(project: Project, user_id: str) -> str:
 class Endings:
     """Use cases for the end of a project; each public call is one transaction."""
 
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        changes: SessionChanges | None = None,
+    ) -> None:
         self._factory = factory
         self._clock = clock
+        # who plans the ending's celebration and reflective session: wired in runtime.py
+        self._changes = changes or session_changes.standard()
 
     # -- starting and closing the collection -------------------------------------------
 
@@ -428,6 +437,7 @@ class Endings:
             if celebration_at is not None:
                 coordinators = access.people_with(project, Role.COORDINATOR)
                 celebration = _event(
+                    self._changes,
                     db,
                     project,
                     kind=CELEBRATION,
@@ -446,6 +456,7 @@ class Endings:
                     project, Role.PROJECT_TEAM
                 )
                 reflective = _event(
+                    self._changes,
                     db,
                     project,
                     kind=REFLECTIVE,
@@ -879,6 +890,7 @@ def _stoppable(db: Session, project_id: int) -> list[Delivery]:
 
 
 def _event(
+    changes: SessionChanges,
     db: Session,
     project: Project,
     *,
@@ -911,7 +923,7 @@ def _event(
     row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
     db.add(row)
     db.flush()
-    reminders.plan_session(db, project=project, cosession=row, now=now)
+    changes.publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
     return row
 
 

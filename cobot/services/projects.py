@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.durations import DurationError, format_duration, parse_duration
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
-from cobot.services import reminders
+from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged
+from cobot.services import session_changes
 from cobot.services.access import (
     AccessError,
     people_with,
@@ -24,6 +24,7 @@ from cobot.services.access import (
     role_of,
 )
 from cobot.services.ports import Clock, Directory
+from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Member, Project
 
@@ -218,11 +219,18 @@ class Projects:
     """Use cases for projects and their people; each public call is one transaction."""
 
     def __init__(
-        self, *, factory: sessionmaker[Session], clock: Clock, directory: Directory
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        directory: Directory,
+        changes: SessionChanges | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._directory = directory
+        # who re-plans when a session changes (people left, lead times): wired in runtime.py
+        self._changes = changes or session_changes.standard()
 
     # ------------------------------------------------------------------ the project
 
@@ -412,7 +420,7 @@ class Projects:
                 project.updated_at = now
                 session.flush()
                 # people who left are taken off the sessions to come, with their reminders
-                _replan_upcoming(session, project, now, drop={p for p, _ in removed})
+                _replan_upcoming(session, project, now, self._changes, drop={p for p, _ in removed})
             return Removal(removed=tuple(removed), not_members=tuple(not_members))
 
     def people(self, *, team_id: str, channel_id: str, user_id: str) -> People:
@@ -539,14 +547,19 @@ class Projects:
             project.lead_times = lead.to_json()
             project.updated_at = now
             session.flush()
-            _replan_upcoming(session, project, now)
+            _replan_upcoming(session, project, now, self._changes)
             return LeadTimeSettings(
                 project_id=project.id, project_name=project.name, lead_times=lead
             )
 
 
 def _replan_upcoming(
-    session: Session, project: Project, now: datetime, *, drop: set[str] | None = None
+    session: Session,
+    project: Project,
+    now: datetime,
+    changes: SessionChanges,
+    *,
+    drop: set[str] | None = None,
 ) -> None:
     """Re-plan the reminders of every session to come, first taking `drop` off them."""
     upcoming = session.scalars(
@@ -561,7 +574,7 @@ def _replan_upcoming(
             for person in [p for p in cosession.people if p.user_id in drop]:
                 cosession.people.remove(person)
             session.flush()
-        reminders.plan_session(session, project=project, cosession=cosession, now=now)
+        changes.publish(session, SessionChanged(cosession.id, SessionChange.EDITED), now=now)
 
 
 def _find(

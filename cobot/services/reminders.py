@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
-from cobot.services import access, debriefs, deliveries
+from cobot.domain.sessions import LeadTimes, SessionChanged, agenda_deadline, shift
+from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
@@ -160,8 +160,6 @@ def plan_session(
         if other.id != cosession.id and other.starts_at > now
     ]
     _replan(session, project, plans, now=now, scheduled=scheduled)
-    # debrief prompts, participant feedback asks and the summary move with the session
-    debriefs.plan_session(session, project=project, cosession=cosession, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
@@ -170,7 +168,12 @@ def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> 
     project = session.get(Project, cosession.project_id)
     if project is not None:
         _replan_others(session, project, now=now, skip=cosession.id, excluded=cosession.id)
-    debriefs.cancel_session(session, cosession=cosession, now=now)
+
+
+def on_session_changed(session: Session, event: SessionChanged, now: datetime) -> None:
+    """A session was added, edited, moved or cancelled: its reminders (and the neighbouring
+    sessions' "plan the next one" and onboarding reminders) follow."""
+    session_changes.replan(session, event, now, plan=plan_session, cancel=cancel_session)
 
 
 def _replan_others(

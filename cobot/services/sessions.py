@@ -19,13 +19,16 @@ from cobot.domain.sessions import (
     LeadTimes,
     Neighbour,
     Problem,
+    SessionChange,
+    SessionChanged,
     SessionInput,
     check_session,
 )
-from cobot.services import access, deliveries, receipts, reminders
+from cobot.services import access, deliveries, receipts, session_changes
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
@@ -139,9 +142,17 @@ AnnouncementRenderer = Callable[[Announcement], OutgoingMessage]
 class Sessions:
     """Schedules co-production sessions; each public call is one transaction."""
 
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        changes: SessionChanges | None = None,
+    ) -> None:
         self._factory = factory
         self._clock = clock
+        # who re-plans when a session changes (reminders, debriefs): wired in runtime.py
+        self._changes = changes or session_changes.standard()
 
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
@@ -244,7 +255,7 @@ class Sessions:
             db.flush()
             if receipt:
                 receipts.record(db, receipt, result_id=row.id, now=now)
-            reminders.plan_session(db, project=project, cosession=row, now=now)
+            self._changes.publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
             _announce(db, project, row, change="added", now=now, by=user_id)
             return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))
 
@@ -328,7 +339,7 @@ class Sessions:
             row.status = CANCELLED
             row.cancelled_at = now
             row.updated_at = now
-            reminders.cancel_session(db, cosession=row, now=now)
+            self._changes.publish(db, SessionChanged(row.id, SessionChange.CANCELLED), now=now)
             was_announced = _was_announced(db, row.id)
             deliveries.cancel_subject(db, subject=(ANNOUNCEMENT_SUBJECT, row.id), now=now)
             if was_announced:
@@ -406,7 +417,8 @@ class Sessions:
             row.revision += 1
         _set_people(row, facilitators=data.facilitators, participants=check.participants)
         db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
+        what = SessionChange.MOVED if moved else SessionChange.EDITED
+        self._changes.publish(db, SessionChanged(row.id, what), now=now)
         if moved:
             # a channel that never heard of the old time just hears of the session
             change = "moved" if _was_announced(db, row.id) else "added"
