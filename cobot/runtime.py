@@ -116,7 +116,7 @@ class Runtime:
         # reminders are rendered by slack/blocks at send time, from the session's state
         register_all(kinds, reminder_kinds(present=reminder_message, clock=clock))
         # announcements are rendered by slack/blocks at send time, from the session's state
-        register_all(kinds, session_kinds(announcement_message))
+        register_all(kinds, session_kinds(present=announcement_message))
         # debrief prompts, summaries and feedback are rendered at send time, from current state
         register_all(kinds, debrief_kinds(present=debrief_message, clock=clock))
         alarms = AlarmClock(engine, sweep_seconds=sweep_seconds or settings.sweep_seconds)
@@ -161,10 +161,13 @@ class Runtime:
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
-        register_all(kinds, ending_kinds(endings, present=ending_message))
+        register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
         register_all(
-            kinds, checkin_kinds(checkins, present=checkin_message, present_contact=contact_message)
+            kinds,
+            checkin_kinds(
+                present=checkin_message, service=checkins, present_contact=contact_message
+            ),
         )
         # feature listeners (each feature's slack/listeners/<feature>.py register())
         projects_listeners.register(app, router, projects=projects)

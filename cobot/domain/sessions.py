@@ -17,6 +17,29 @@ from zoneinfo import ZoneInfo
 from cobot.domain.durations import format_duration
 
 
+class SessionKind(StrEnum):
+    """What a session is: a co-production workshop (the series the between-session work is
+    about), reflective practice for the practitioners, or an ending's celebration."""
+
+    WORKSHOP = "workshop"
+    REFLECTIVE = "reflective"
+    CELEBRATION = "celebration"
+
+
+class SessionStatus(StrEnum):
+    """A session is scheduled until cancelled."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class SessionRole(StrEnum):
+    """A person's place on one session."""
+
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+
+
 class SessionChange(StrEnum):
     """How a session changed (the words its announcements use, too)."""
 
@@ -33,6 +56,22 @@ class SessionChanged:
 
     session_id: int
     change: SessionChange
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What every message about a session shows of it and its project (reminders use all of
+    it, debriefs the first six)."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    project_name: str
+    venue: str = ""
+    objectives: str = ""
+    aims: str = ""
 
 
 MIN_FACILITATORS = 2

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain import checkins as rules
 from cobot.domain import disclosure
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
+from cobot.domain.sessions import SessionStatus
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
@@ -417,7 +419,7 @@ class Checkins:
     ) -> datetime | None:
         """Keep exactly one future check-in for `person`: compute when, (re)use its ledger row,
         cancel any other. The Slack zone is read afresh, so travel moves the next one."""
-        if person.status not in LIVE or not setup.enabled or project.status != "active":
+        if person.status not in LIVE or not setup.enabled or project.status != ProjectStatus.ACTIVE:
             _cancel_person(db, person, now)
             return None
         zone_name = self._directory.timezone(person.user_id) or person.timezone or project.timezone
@@ -490,7 +492,7 @@ class Checkins:
                 .join(SessionPerson, SessionPerson.session_id == CoSession.id)
                 .where(
                     CoSession.project_id == person.project_id,
-                    CoSession.status == "scheduled",
+                    CoSession.status == SessionStatus.SCHEDULED,
                     CoSession.ends_at > after,
                     SessionPerson.user_id == person.user_id,
                 )
@@ -542,7 +544,12 @@ class Checkins:
             return None
         project = db.get(Project, person.project_id)
         setup = _setup(db, person.project_id)
-        if project is None or project.status != "active" or setup is None or not setup.enabled:
+        if (
+            project is None
+            or project.status != ProjectStatus.ACTIVE
+            or setup is None
+            or not setup.enabled
+        ):
             return None
         if not _included(project, setup, person.user_id):
             _cancel_person(db, person, now)
@@ -876,7 +883,7 @@ class Checkins:
                 .join(CheckinPerson, CheckinPerson.project_id == Project.id)
                 .where(
                     Project.team_id == team_id,
-                    Project.status == "active",
+                    Project.status == ProjectStatus.ACTIVE,
                     CheckinPerson.user_id == user_id,
                 )
             ).all()
@@ -1180,7 +1187,7 @@ class Checkins:
             setups = db.execute(
                 select(CheckinSetup, Project)
                 .join(Project, Project.id == CheckinSetup.project_id)
-                .where(CheckinSetup.enabled.is_(True), Project.status == "active")
+                .where(CheckinSetup.enabled.is_(True), Project.status == ProjectStatus.ACTIVE)
             ).all()
             count = 0
             for setup, project in setups:
@@ -1431,9 +1438,9 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def checkin_kinds(
-    service: Checkins,
     *,
     present: CheckinPresenter = plain_prompt,
+    service: Checkins,
     present_contact: ContactPresenter = plain_contact,
 ) -> Sequence[DeliveryKind]:
     """The delivery kinds check-ins use; the presenters turn them into Slack messages.

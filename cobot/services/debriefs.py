@@ -38,8 +38,17 @@ from cobot.domain.debriefs import (
     spread,
 )
 from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, SessionChanged, shift
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionChanged,
+    SessionFacts,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    shift,
+)
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
@@ -58,10 +67,6 @@ from cobot.storage.models import (
 )
 
 SUBJECT = "session"
-SCHEDULED = "scheduled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
-REFLECTIVE = "reflective"
 SUBMITTED = "submitted"
 SKIPPED = "skipped"
 OPEN = "open"
@@ -85,18 +90,6 @@ REFLECTIVE_DIGEST_SESSIONS = 5
 
 
 # ---------------------------------------------------------------- what messages say
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """What every debrief message shows about its session."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    project_name: str
 
 
 @dataclass(frozen=True)
@@ -245,7 +238,7 @@ def plan_session(
 ) -> None:
     """(Re)plan a session's debrief prompts, nudges, summary, feedback asks and digest (or a
     reflective session's reminders), in the caller's transaction; idempotent."""
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         cancel_session(session, cosession=cosession, now=now)
         return
     owed = _owed(session, project, cosession, now=now)
@@ -275,7 +268,7 @@ def plan_actions(
     upcoming = [
         s
         for s in _scheduled(session, project.id)
-        if s.starts_at > now and s.id != excluded and s.kind == "workshop"
+        if s.starts_at > now and s.id != excluded and s.kind == SessionKind.WORKSHOP
     ]
     actions = session.scalars(
         select(DebriefAction).where(
@@ -321,12 +314,14 @@ def _owed(
             for t in targets
         )
 
-    people = _unique(cosession.user_ids(FACILITATOR) + cosession.user_ids(PARTICIPANT))
-    if cosession.kind == REFLECTIVE:
+    people = _unique(
+        cosession.user_ids(SessionRole.FACILITATOR) + cosession.user_ids(SessionRole.PARTICIPANT)
+    )
+    if cosession.kind == SessionKind.REFLECTIVE:
         due = shift(cosession.starts_at, -REFLECTIVE_BEFORE, tz)
         add(REFLECTIVE_REMINDER, people, due, late_ok=cosession.starts_at > now)
         return owed
-    if cosession.kind != "workshop":
+    if cosession.kind != SessionKind.WORKSHOP:
         return owed  # a celebration is not debriefed or fed back on like a workshop
     end = cosession.ends_at
     round_ = session.get(DebriefRound, cosession.id)
@@ -353,17 +348,23 @@ def _owed(
             [settings.channel_id]
             if settings is not None and settings.channel_id
             else _unique(
-                cosession.user_ids(FACILITATOR) + access.people_with(project, Role.COORDINATOR)
+                cosession.user_ids(SessionRole.FACILITATOR)
+                + access.people_with(project, Role.COORDINATOR)
             )
         )
         # every facilitator has answered: the summary need not wait for the deadline
         due = now if _all_answered(session, cosession) and end <= now else deadline
         add(SUMMARY, targets, due, late_ok=True)
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     feedback_due = shift(end, lead.feedback_within, tz)
     if feedback_due > now and participants and (round_ is None or not round_.feedback_closed_at):
         add(FEEDBACK_ASK, participants, end, late_ok=True)
-        add(FEEDBACK_DIGEST, _unique(cosession.user_ids(FACILITATOR)), feedback_due, late_ok=True)
+        add(
+            FEEDBACK_DIGEST,
+            _unique(cosession.user_ids(SessionRole.FACILITATOR)),
+            feedback_due,
+            late_ok=True,
+        )
     return owed
 
 
@@ -371,7 +372,7 @@ def _scheduled(session: Session, project_id: int) -> list[CoSession]:
     return list(
         session.scalars(
             select(CoSession)
-            .where(CoSession.project_id == project_id, CoSession.status == SCHEDULED)
+            .where(CoSession.project_id == project_id, CoSession.status == SessionStatus.SCHEDULED)
             .order_by(CoSession.starts_at, CoSession.id)
         ).all()
     )
@@ -389,7 +390,7 @@ def _team(project: Project) -> list[str]:
 
 def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     """Who debriefs a session: its facilitators, with the project team."""
-    return _unique(cosession.user_ids(FACILITATOR) + _team(project))
+    return _unique(cosession.user_ids(SessionRole.FACILITATOR) + _team(project))
 
 
 def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
@@ -398,20 +399,9 @@ def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
 
 
 def _all_answered(session: Session, cosession: CoSession) -> bool:
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
     answered = _answers(session, cosession.id)
     return bool(facilitators) and all(f in answered for f in facilitators)
-
-
-def _facts(cosession: CoSession, project: Project) -> SessionFacts:
-    return SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
-        timezone=project.timezone,
-        project_name=project.name,
-    )
 
 
 def _round(session: Session, session_id: int) -> DebriefRound:
@@ -442,7 +432,7 @@ def _collate(session: Session, project: Project, cosession: CoSession) -> Collat
     ).all()
     debriefers = _debriefers(project, cosession)
     return Collated(
-        session=_facts(cosession, project),
+        session=access.session_facts(cosession, project),
         went_well=tuple(a.went_well for a in submitted if a.went_well),
         change=tuple(a.change for a in submitted if a.change),
         voices=tuple(a.voices for a in submitted if a.voices),
@@ -503,16 +493,16 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
     edited, developmental feedback goes to its addressees and actions are reminded.
     """
     cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SCHEDULED:
+    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
         return None
     project = session.get(Project, cosession.project_id)
-    if project is None or project.status != "active":
+    if project is None or project.status != ProjectStatus.ACTIVE:
         return None
     kind = delivery.kind
     target = delivery.target
     if kind in SESSION_KINDS and delivery.payload.get("revision") != cosession.revision:
         return None  # moved since: the new revision's delivery says the right thing
-    facts = _facts(cosession, project)
+    facts = access.session_facts(cosession, project)
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     if kind in (PROMPT, NUDGE):
@@ -550,7 +540,7 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
         round_ = session.get(DebriefRound, cosession.id)
         if round_ is not None and round_.feedback_closed_at is not None:
             return None
-        if target not in cosession.user_ids(PARTICIPANT) or _feedback_of(
+        if target not in cosession.user_ids(SessionRole.PARTICIPANT) or _feedback_of(
             session, cosession.id, target
         ):
             return None
@@ -559,13 +549,13 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
         round_ = _round(session, cosession.id)
         if round_.feedback_closed_at is None:
             round_.feedback_closed_at = now
-        if target not in cosession.user_ids(FACILITATOR):
+        if target not in cosession.user_ids(SessionRole.FACILITATOR):
             return None
         return _digest(session, cosession, facts)
     if kind == REFLECTIVE_REMINDER:
         if cosession.starts_at <= now or target not in cosession.user_ids(
-            FACILITATOR
-        ) + cosession.user_ids(PARTICIPANT):
+            SessionRole.FACILITATOR
+        ) + cosession.user_ids(SessionRole.PARTICIPANT):
             return None
         return ReflectiveNote(
             session=facts,
@@ -620,7 +610,7 @@ def _digest(session: Session, cosession: CoSession, facts: SessionFacts) -> Feed
     return FeedbackDigestNote(
         session=facts,
         answered=len(rows),
-        invited=len(_unique(cosession.user_ids(PARTICIPANT))),
+        invited=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
         heard=spread(scores),
         keep=tuple((r.keep, r.user_id if r.named else None) for r in rows if r.keep),
         change=tuple((r.change, r.user_id if r.named else None) for r in rows if r.change),
@@ -632,10 +622,12 @@ def _debriefs_so_far(
 ) -> tuple[Collated, ...]:
     """Closed debriefs since the previous reflective session (the last few at most)."""
     sessions = [s for s in _scheduled(session, project.id) if s.starts_at < reflective.starts_at]
-    earlier_reflective = [s for s in sessions if s.kind == REFLECTIVE]
+    earlier_reflective = [s for s in sessions if s.kind == SessionKind.REFLECTIVE]
     since = earlier_reflective[-1].starts_at if earlier_reflective else None
     workshops = [
-        s for s in sessions if s.kind != REFLECTIVE and (since is None or s.starts_at > since)
+        s
+        for s in sessions
+        if s.kind != SessionKind.REFLECTIVE and (since is None or s.starts_at > since)
     ]
     collated = []
     for workshop in workshops[-REFLECTIVE_DIGEST_SESSIONS:]:
@@ -785,7 +777,7 @@ class Debriefs:
             cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
             settings = db.get(DebriefSettings, project.id)
             base = DebriefForm(
-                session=_facts(cosession, project),
+                session=access.session_facts(cosession, project),
                 questions=_questions(db, project.id),
                 shares_to_channel=settings is not None and bool(settings.channel_id),
             )
@@ -876,7 +868,7 @@ class Debriefs:
         plan_session(db, project=project, cosession=cosession, now=now)
         actions = db.scalars(select(DebriefAction).where(DebriefAction.debrief_id == mine.id)).all()
         return DebriefSaved(
-            session=_facts(cosession, project),
+            session=access.session_facts(cosession, project),
             status=mine.status,
             edited=edited,
             dev_notes=len(mine.notes),
@@ -893,7 +885,9 @@ class Debriefs:
             lead = LeadTimes.from_json(project.lead_times)
             tz = ZoneInfo(project.timezone)
             ended = [
-                s for s in _scheduled(db, project.id) if s.ends_at <= now and s.kind != REFLECTIVE
+                s
+                for s in _scheduled(db, project.id)
+                if s.ends_at <= now and s.kind != SessionKind.REFLECTIVE
             ][-RECENT_SESSIONS:]
             items = []
             for cosession in reversed(ended):
@@ -962,7 +956,9 @@ class Debriefs:
             replanned = 0
             for cosession in _scheduled(db, project.id):
                 round_ = db.get(DebriefRound, cosession.id)
-                if cosession.kind != REFLECTIVE and (round_ is None or round_.closed_at is None):
+                if cosession.kind != SessionKind.REFLECTIVE and (
+                    round_ is None or round_.closed_at is None
+                ):
                     plan_session(db, project=project, cosession=cosession, now=now)
                     replanned += 1
             return ChannelSet(project_name=project.name, channel_id=target, replanned=replanned)
@@ -1038,7 +1034,7 @@ class Debriefs:
         with transaction(self._factory) as db:
             cosession, project = _feedbackable(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
-            facts = _facts(cosession, project)
+            facts = access.session_facts(cosession, project)
             if mine is None:
                 return FeedbackForm(session=facts, heard=heard)
             earlier = (
@@ -1075,7 +1071,7 @@ class Debriefs:
             mine.named = data.named
             mine.updated_at = now
             return FeedbackSaved(
-                session=_facts(cosession, project), edited=edited, named=data.named
+                session=access.session_facts(cosession, project), edited=edited, named=data.named
             )
 
 
@@ -1144,7 +1140,7 @@ def _replace_actions(
 
 def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
     cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         raise AccessError(f"“{cosession.title}” was cancelled, so there is nothing to debrief.")
     project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
     return cosession, project
@@ -1176,7 +1172,7 @@ def _feedbackable(
     db: Session, team_id: str, user_id: str, session_id: int
 ) -> tuple[CoSession, Project]:
     cosession, project = _live(db, team_id, session_id)
-    if user_id not in cosession.user_ids(PARTICIPANT):
+    if user_id not in cosession.user_ids(SessionRole.PARTICIPANT):
         raise AccessError(
             f"Only the participants of “{cosession.title}” can give feedback on it. "
             "Nothing was changed."
@@ -1206,8 +1202,10 @@ __all__ = [
     "FeedbackSaved",
     "FormRejected",
     "QuestionsForm",
+    "SessionFacts",
     "build_note",
     "cancel_session",
     "debrief_kinds",
+    "on_session_changed",
     "plan_session",
 ]

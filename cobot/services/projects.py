@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.durations import DurationError, format_duration, parse_duration
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged
+from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
 from cobot.services import session_changes
 from cobot.services.access import (
     AccessError,
+    InvalidFields,
     people_with,
     project_by_id,
     project_in_channel,
@@ -41,14 +43,6 @@ ONBOARDING_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("access_needs", "access_needs_done_at", "Access needs noted"),
 )
 ONBOARDING_LABELS = {key: label for key, _column, label in ONBOARDING_ITEMS}
-
-
-class InvalidFields(AccessError):
-    """Some fields of a form are wrong; `errors` maps each field name to what to fix."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 class LastCoordinator(AccessError):
@@ -259,7 +253,7 @@ class Projects:
                     agreement="",
                     timezone=zone,
                     lead_times=LeadTimes().to_json(),
-                    status="active",
+                    status=ProjectStatus.ACTIVE,
                     created_by=user_id,
                     created_at=now,
                     updated_at=now,
@@ -287,7 +281,7 @@ class Projects:
         )
         if existing is None:
             return
-        if existing.status != "active":
+        if existing.status != ProjectStatus.ACTIVE:
             raise AccessError(
                 f"This channel held the project “{existing.name}”, which has closed. One channel "
                 "holds one project: start the new one in a new channel. Nothing was changed."
@@ -565,7 +559,7 @@ def _replan_upcoming(
     upcoming = session.scalars(
         select(CoSession).where(
             CoSession.project_id == project.id,
-            CoSession.status == "scheduled",
+            CoSession.status == SessionStatus.SCHEDULED,
             CoSession.starts_at > now,
         )
     ).all()

@@ -17,8 +17,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, SessionChanged, agenda_deadline, shift
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionChanged,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    agenda_deadline,
+    shift,
+)
+
+# re-exported: what slack/blocks/reminders renders a reminder's session from
+from cobot.domain.sessions import SessionFacts as SessionFacts
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.deliveries import DeliveryKind
@@ -27,9 +39,6 @@ from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 
 SUBJECT = "session"
-SCHEDULED = "scheduled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
 
 # facilitators
 PLAN_NEXT = "plan_next"
@@ -94,21 +103,6 @@ ACCESSIBILITY_CHECKLIST = (
 
 
 @dataclass(frozen=True)
-class SessionFacts:
-    """What every reminder shows about its session and project."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    venue: str
-    objectives: str
-    timezone: str
-    project_name: str
-    aims: str
-
-
-@dataclass(frozen=True)
 class ReminderNote:
     """One reminder, ready to present: which kind, to whom, about what."""
 
@@ -150,7 +144,7 @@ def plan_session(
     The other sessions' "plan the next session" and onboarding reminders follow too, since
     which session comes first or before another may have changed.
     """
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         cancel_session(session, cosession=cosession, now=now)
         return
     scheduled = _scheduled(session, project.id, excluded=None)
@@ -195,8 +189,8 @@ def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> li
         select(CoSession)
         .where(
             CoSession.project_id == project_id,
-            CoSession.status == SCHEDULED,
-            CoSession.kind == WORKSHOP,
+            CoSession.status == SessionStatus.SCHEDULED,
+            CoSession.kind == SessionKind.WORKSHOP,
         )
         .options(selectinload(CoSession.people))
         .order_by(CoSession.starts_at, CoSession.id)
@@ -236,8 +230,8 @@ def _owed(
     start, end = cosession.starts_at, cosession.ends_at
     upcoming = start > now
     prefix = f"session:{cosession.id}:r{cosession.revision}"
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
     team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
     escalate_to = coordinators[0] if coordinators else None
@@ -259,10 +253,10 @@ def _owed(
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
         owed.extend(one(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
 
-    if cosession.kind == REFLECTIVE:
+    if cosession.kind == SessionKind.REFLECTIVE:
         # reflective practice is reminded by the debriefs feature, with the debriefs so far
         return []
-    if cosession.kind != WORKSHOP:
+    if cosession.kind != SessionKind.WORKSHOP:
         # a celebration or launch: people only need to know when and where it is
         add(REMINDER_DAY, participants, shift(start, -DAY_BEFORE, tz), late_ok=False)
         add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
@@ -311,10 +305,6 @@ def _owed(
     return owed
 
 
-WORKSHOP = "workshop"
-REFLECTIVE = "reflective"
-
-
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -361,31 +351,21 @@ LATE_AFTER = timedelta(hours=1)
 def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:
     """What `delivery` should say now, or None when it no longer applies."""
     cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SCHEDULED:
+    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
         return None
     project = session.get(Project, cosession.project_id)
-    if project is None or project.status != "active":
+    if project is None or project.status != ProjectStatus.ACTIVE:
         return None
     kind = delivery.kind
     if kind in TIMED and delivery.payload.get("revision") != cosession.revision:
         return None  # moved since: the new revision's reminder says the right thing
     target = delivery.target
-    facilitators = tuple(_unique(cosession.user_ids(FACILITATOR)))
-    participants = tuple(_unique(cosession.user_ids(PARTICIPANT)))
+    facilitators = tuple(_unique(cosession.user_ids(SessionRole.FACILITATOR)))
+    participants = tuple(_unique(cosession.user_ids(SessionRole.PARTICIPANT)))
     started = cosession.starts_at <= now
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
-    facts = SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
-        venue=cosession.venue,
-        objectives=cosession.objectives,
-        timezone=project.timezone,
-        project_name=project.name,
-        aims=project.aims,
-    )
+    facts = access.session_facts(cosession, project)
     note = ReminderNote(
         kind=kind,
         target=target,
@@ -526,7 +506,7 @@ class Reminders:
                 text=cosession.agenda_text,
                 shared_at=cosession.agenda_shared_at,
                 shared_by=cosession.agenda_shared_by,
-                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
             )
 
     def share_agenda(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
@@ -556,7 +536,7 @@ class Reminders:
                 text=cosession.notes_text,
                 shared_at=cosession.notes_posted_at,
                 shared_by=cosession.notes_posted_by,
-                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
             )
 
     def post_notes(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
@@ -615,7 +595,7 @@ def _clean(text: str, what: str) -> str:
 
 def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
     cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         raise AccessError("That session was cancelled, so there is nothing to do for it.")
     project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
     return cosession, project
@@ -625,7 +605,7 @@ def _facilitated(
     db: Session, team_id: str, user_id: str, session_id: int, what: str
 ) -> tuple[CoSession, Project]:
     cosession, project = _live(db, team_id, session_id)
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
     if user_id not in facilitators:
         who = ", ".join(f"<@{f}>" for f in facilitators) or "its facilitators"
         raise NotAllowed(
@@ -658,7 +638,7 @@ def _send_to_participants(
     db: Session, cosession: CoSession, kind: str, *, first: bool, now: datetime
 ) -> Shared:
     """One DM per participant, keyed per person so sharing twice messages nobody twice."""
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
     keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}

@@ -16,15 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import timeline as rules
-from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.ports import Clock
 from cobot.storage.db import read_only
 from cobot.storage.models import CoSession, Project
 
-SCHEDULED = "scheduled"
-REFLECTIVE = "reflective"
 MAX_SESSIONS = 60
 SESSION_COLOUR = "#1f4e79"
 STEP_COLOUR = "#8fb8de"
@@ -79,8 +77,8 @@ class Timelines:
                 select(CoSession)
                 .where(
                     CoSession.project_id == project.id,
-                    CoSession.status == SCHEDULED,
-                    CoSession.kind != REFLECTIVE,
+                    CoSession.status == SessionStatus.SCHEDULED,
+                    CoSession.kind != SessionKind.REFLECTIVE,
                 )
                 .order_by(CoSession.starts_at, CoSession.id)
                 .limit(MAX_SESSIONS)

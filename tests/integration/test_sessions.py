@@ -260,7 +260,7 @@ def test_announcements_render_current_state_and_a_sent_one_is_taken_back(
     factory, clock, project_id, calls
 ) -> None:
     kinds = DeliveryKinds()
-    deliveries.register_all(kinds, session_kinds(render))
+    deliveries.register_all(kinds, session_kinds(present=render))
     messenger = FakeMessenger()
     runner = DeliveryRunner(
         factory=factory, clock=clock, messenger=messenger, kinds=kinds, worker_id="w"
