@@ -18,10 +18,6 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-FINISHED = frozenset(
-    {DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
-)
-
 # Slack errors that no retry can fix: the person, channel or token is gone or wrong.
 PERMANENT_ERRORS = frozenset(
     {

@@ -1433,10 +1433,6 @@ def _check_pause(until: date, today: date, *, field: str) -> None:
         raise InvalidSettings({field: message})
 
 
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def checkin_kinds(
     *,
     present: CheckinPresenter = plain_prompt,

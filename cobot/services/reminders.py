@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -555,31 +556,37 @@ class Reminders:
 
     def accessibility_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator ticked the accessibility checklist: its reminders stop."""
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            cosession, _project = _facilitated(
-                db, team_id, user_id, session_id, "tick its accessibility checklist"
-            )
-            already = cosession.accessibility_done_at is not None
-            if not already:
-                cosession.accessibility_done_at = now
-                cosession.updated_at = now
-            assert cosession.accessibility_done_at is not None
-            return Done(cosession.id, cosession.title, cosession.accessibility_done_at, already)
+        return self._tick(
+            team_id,
+            user_id,
+            session_id,
+            "accessibility_done_at",
+            "tick its accessibility checklist",
+        )
 
     def plan_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator marked the session planned: its planning reminders stop."""
+        return self._tick(team_id, user_id, session_id, "plan_done_at", "mark it as planned")
+
+    def _tick(
+        self,
+        team_id: str,
+        user_id: str,
+        session_id: int,
+        column: Literal["accessibility_done_at", "plan_done_at"],
+        doing: str,
+    ) -> Done:
+        """Record once when a facilitator did a step (the reminders about it then stop)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, _project = _facilitated(
-                db, team_id, user_id, session_id, "mark it as planned"
-            )
-            already = cosession.plan_done_at is not None
-            if not already:
-                cosession.plan_done_at = now
+            cosession, _project = _facilitated(db, team_id, user_id, session_id, doing)
+            done_at: datetime | None = getattr(cosession, column)
+            already = done_at is not None
+            if done_at is None:
+                done_at = now
+                setattr(cosession, column, now)
                 cosession.updated_at = now
-            assert cosession.plan_done_at is not None
-            return Done(cosession.id, cosession.title, cosession.plan_done_at, already)
+            return Done(cosession.id, cosession.title, done_at, already)
 
 
 def _clean(text: str, what: str) -> str:
