@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain.debriefs import (
     MIN_GROUP,
@@ -37,7 +37,7 @@ from cobot.domain.debriefs import (
     questions_from_json,
     spread,
 )
-from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
+from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -51,6 +51,7 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import read_only, transaction
@@ -465,24 +466,24 @@ def debrief_kinds(
     *, present: Presenter = plain_text, clock: Clock | None = None
 ) -> Sequence[DeliveryKind]:
     """The delivery kinds debriefs use; `present` turns a note into a message."""
-    clock = clock or SystemClock()
+    now = (clock or SystemClock()).now
+    covered = "a later nudge or the summary covers it"
 
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = build_note(session, delivery, now=clock.now())
-        return present(note) if note is not None else None
+    def build(session: Session, delivery: Delivery) -> DebriefNote | None:
+        return build_note(session, delivery, now=now())
 
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    return (
-        kind(PROMPT),
-        kind(NUDGE, LatenessPolicy(timedelta(hours=12), "a later nudge or the summary covers it")),
-        kind(SUMMARY),
-        kind(DEV_NOTE),
-        kind(ACTION_REMINDER),
-        kind(FEEDBACK_ASK),
-        kind(FEEDBACK_DIGEST),
-        kind(REFLECTIVE_REMINDER),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[DebriefNote](build, present),
+        {
+            PROMPT: None,
+            NUDGE: LatenessPolicy(timedelta(hours=12), covered),
+            SUMMARY: None,
+            DEV_NOTE: None,
+            ACTION_REMINDER: None,
+            FEEDBACK_ASK: None,
+            FEEDBACK_DIGEST: None,
+            REFLECTIVE_REMINDER: None,
+        },
     )
 
 
@@ -761,12 +762,8 @@ class FeedbackSaved:
     named: bool
 
 
-class Debriefs:
+class Debriefs(Service):
     """Debriefs, actions and participant feedback; each public call is one transaction."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     # -- debriefs --------------------------------------------------------------------------
 

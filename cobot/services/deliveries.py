@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -34,6 +34,8 @@ from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 
 log = logging.getLogger(__name__)
+
+Note = TypeVar("Note")
 
 ALARMS_KEY = "cobot.alarms"
 PROBLEM_KIND = "delivery_problem"
@@ -853,6 +855,30 @@ def render_problem(session: Session, delivery: Delivery) -> OutgoingMessage | No
         f"{problem.last_error or 'no reason recorded'}."
     )
     return OutgoingMessage(text=text)
+
+
+@dataclass(frozen=True)
+class Presented(Generic[Note]):
+    """A renderer in two steps: `build` works out what the delivery should say now (None:
+    nothing any more) and `present` makes that a message (slack/blocks does, at send time)."""
+
+    build: Callable[[Session, Delivery], Note | None]
+    present: Callable[[Note], OutgoingMessage]
+
+    def __call__(self, session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = self.build(session, delivery)
+        return self.present(note) if note is not None else None
+
+
+def kinds_rendered_by(
+    render: Renderer, lateness: Mapping[str, LatenessPolicy | None]
+) -> tuple[DeliveryKind, ...]:
+    """A feature's kinds, all rendered by `render`; `lateness` names each kind with how late
+    it may still go (None: always useful)."""
+    return tuple(
+        DeliveryKind(name=name, render=render, lateness=policy or ALWAYS_USEFUL)
+        for name, policy in lateness.items()
+    )
 
 
 def core_kinds() -> Sequence[DeliveryKind]:

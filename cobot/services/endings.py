@@ -20,10 +20,10 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain import endings as rules
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.endings import (
     EvaluationAnswer,
     EvaluationThemes,
@@ -42,10 +42,11 @@ from cobot.domain.sessions import (
     SessionStatus,
     to_utc,
 )
-from cobot.services import access, deliveries, session_changes
+from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields, NoProjectHere
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
@@ -364,20 +365,8 @@ def _member_group(project: Project, user_id: str) -> str:
 # ---------------------------------------------------------------- the service
 
 
-class Endings:
+class Endings(SessionChangingService):
     """Use cases for the end of a project; each public call is one transaction."""
-
-    def __init__(
-        self,
-        *,
-        factory: sessionmaker[Session],
-        clock: Clock,
-        changes: SessionChanges | None = None,
-    ) -> None:
-        self._factory = factory
-        self._clock = clock
-        # who plans the ending's celebration and reflective session: wired in runtime.py
-        self._changes = changes or session_changes.standard()
 
     # -- starting and closing the collection -------------------------------------------
 
@@ -935,20 +924,15 @@ def _brief(db: Session, session_id: int | None) -> EventBrief | None:
 
 def ending_kinds(*, present: Presenter, service: Endings) -> Sequence[DeliveryKind]:
     """The delivery kinds endings use, rendered at send time by `present`."""
-
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = service.render(session, delivery)
-        return present(note) if note is not None else None
-
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    return (
-        kind(STARTED, LatenessPolicy(timedelta(days=2), "the ending was announced too late")),
-        kind(INVITE),
-        kind(CLOUD),
-        kind(RESULTS),
-        kind(FOLLOW_UP),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[EndingNote](service.render, present),
+        {
+            STARTED: LatenessPolicy(timedelta(days=2), "the ending was announced too late"),
+            INVITE: None,
+            CLOUD: None,
+            RESULTS: None,
+            FOLLOW_UP: None,
+        },
     )
 
 

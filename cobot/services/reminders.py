@@ -15,9 +15,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
-from cobot.domain.deliveries import ALWAYS_USEFUL, LatenessPolicy
+from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -34,6 +34,7 @@ from cobot.domain.sessions import (
 from cobot.domain.sessions import SessionFacts as SessionFacts
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import transaction
@@ -317,31 +318,29 @@ def reminder_kinds(
     *, present: Presenter = plain_text, clock: Clock | None = None
 ) -> Sequence[DeliveryKind]:
     """The delivery kinds reminders use; `present` turns a reminder into a message."""
-    clock = clock or SystemClock()
+    now = (clock or SystemClock()).now
+    day_late = "it was more than a day late"
 
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = build_note(session, delivery, now=clock.now())
-        return present(note) if note is not None else None
+    def build(session: Session, delivery: Delivery) -> ReminderNote | None:
+        return build_note(session, delivery, now=now())
 
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    started = "the session had already started"
-    return (
-        kind(PLAN_NEXT),
-        kind(AGENDA_DUE, LatenessPolicy(AGENDA_WARNING, "its deadline had passed")),
-        kind(AGENDA_OVERDUE, LatenessPolicy(timedelta(days=1), "it was more than a day late")),
-        kind(ACCESSIBILITY, LatenessPolicy(DAY_BEFORE, "it was more than a day late")),
-        kind(
-            REMINDER_DAY,
-            LatenessPolicy(DAY_BEFORE - HOUR_BEFORE, "the hour-before reminder covers it"),
-        ),
-        kind(REMINDER_HOUR, LatenessPolicy(HOUR_BEFORE, started)),
-        kind(AGENDA_SHARED),
-        kind(NOTES_SHARED),
-        kind(NOTES_DUE),
-        kind(NOTES_OVERDUE),
-        kind(ONBOARDING),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[ReminderNote](build, present),
+        {
+            PLAN_NEXT: None,
+            AGENDA_DUE: LatenessPolicy(AGENDA_WARNING, "its deadline had passed"),
+            AGENDA_OVERDUE: LatenessPolicy(timedelta(days=1), day_late),
+            ACCESSIBILITY: LatenessPolicy(DAY_BEFORE, day_late),
+            REMINDER_DAY: LatenessPolicy(
+                DAY_BEFORE - HOUR_BEFORE, "the hour-before reminder covers it"
+            ),
+            REMINDER_HOUR: LatenessPolicy(HOUR_BEFORE, "the session had already started"),
+            AGENDA_SHARED: None,
+            NOTES_SHARED: None,
+            NOTES_DUE: None,
+            NOTES_OVERDUE: None,
+            ONBOARDING: None,
+        },
     )
 
 
@@ -488,12 +487,8 @@ class Done:
     already: bool
 
 
-class Reminders:
+class Reminders(Service):
     """What people do from a reminder: share the agenda, post notes, tick things done."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def agenda_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
         """The agenda modal's content, for one of the session's facilitators."""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -27,11 +27,11 @@ from cobot.domain.sessions import (
     SessionStatus,
     check_session,
 )
-from cobot.services import access, deliveries, receipts, session_changes
+from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage
-from cobot.services.session_changes import SessionChanges
+from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
@@ -138,20 +138,8 @@ class Announcement:
 AnnouncementRenderer = Callable[[Announcement], OutgoingMessage]
 
 
-class Sessions:
+class Sessions(SessionChangingService):
     """Schedules co-production sessions; each public call is one transaction."""
-
-    def __init__(
-        self,
-        *,
-        factory: sessionmaker[Session],
-        clock: Clock,
-        changes: SessionChanges | None = None,
-    ) -> None:
-        self._factory = factory
-        self._clock = clock
-        # who re-plans when a session changes (reminders, debriefs): wired in runtime.py
-        self._changes = changes or session_changes.standard()
 
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""

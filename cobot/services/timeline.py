@@ -13,13 +13,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain import timeline as rules
 from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
-from cobot.services.ports import Clock
+from cobot.services.base import Service
 from cobot.storage.db import read_only
 from cobot.storage.models import CoSession, Project
 
@@ -52,12 +52,8 @@ class TimelinePlan:
     steps: tuple[rules.Step, ...]
 
 
-class Timelines:
+class Timelines(Service):
     """Draws a project's timeline for its coordinators."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def plan(
         self,
