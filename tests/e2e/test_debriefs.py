@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cobot.domain.sessions import SessionChange, SessionChanged
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import reminders
+from cobot.services import session_changes
 from cobot.slack.blocks.debriefs import (
     ACTION_DONE,
     FEEDBACK_HEARD,
@@ -102,7 +103,8 @@ def seed_session(
         ]
         db.add(row)
         db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
+        # as Sessions would: the reminders and debriefs features re-plan
+        session_changes.standard().publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
         return row.id
 
 

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import Text, select, type_coerce
 
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.sessions import SessionChange, SessionChanged
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import reminders
+from cobot.services import session_changes
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.blocks import endings as ending_blocks
 from cobot.storage import crypto
@@ -114,7 +115,8 @@ def _session(
         row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
         db.add(row)
         db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
+        # as Sessions would: the reminders and debriefs features re-plan
+        session_changes.standard().publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
         return row.id
 
 
