@@ -19,6 +19,8 @@ from cobot.config import Settings
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
+from cobot.services import debriefs as debriefs_service
+from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
 from cobot.services.deliveries import (
@@ -36,6 +38,7 @@ from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
 from cobot.services.reports import Reports
+from cobot.services.session_changes import SessionChanges
 from cobot.services.sessions import Sessions, session_kinds
 from cobot.services.timeline import Timelines
 from cobot.slack.app import build_app
@@ -142,7 +145,7 @@ class Runtime:
         # reminders are rendered by slack/blocks at send time, from the session's state
         register_all(kinds, reminder_kinds(present=reminder_message, clock=clock))
         # announcements are rendered by slack/blocks at send time, from the session's state
-        register_all(kinds, session_kinds(announcement_message))
+        register_all(kinds, session_kinds(present=announcement_message))
         # debrief prompts, summaries and feedback are rendered at send time, from current state
         register_all(kinds, debrief_kinds(present=debrief_message, clock=clock))
         alarms = AlarmClock(engine, sweep_seconds=sweep_seconds or settings.sweep_seconds)
@@ -168,24 +171,32 @@ class Runtime:
         gate_bolt_clients(app, client)
         directory = SlackDirectory(client)
         # feature services (one per feature, each given what it needs)
-        projects = Projects(factory=factory, clock=clock, directory=directory)
-        sessions = Sessions(factory=factory, clock=clock)
+        # a session changed (added, edited, moved, cancelled): who re-plans, in this order,
+        # inside the transaction that changed it
+        changes = SessionChanges()
+        changes.subscribe(reminders_service.on_session_changed)
+        changes.subscribe(debriefs_service.on_session_changed)
+        projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
+        sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
         debriefs = Debriefs(factory=factory, clock=clock)
         # export, erasure and retention for every feature, from the privacy registry
         privacy = Privacy(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
-        endings = Endings(factory=factory, clock=clock)
+        endings = Endings(factory=factory, clock=clock, changes=changes)
         reports = Reports(
             factory=factory, clock=clock, debriefs=debriefs, checkins=checkins, kinds=kinds
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
-        register_all(kinds, ending_kinds(endings, present=ending_message))
+        register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
         register_all(
-            kinds, checkin_kinds(checkins, present=checkin_message, present_contact=contact_message)
+            kinds,
+            checkin_kinds(
+                present=checkin_message, service=checkins, present_contact=contact_message
+            ),
         )
         home_refresher = register_listeners(
             app,

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from cobot.services import reminders
+from cobot.domain.sessions import SessionChange, SessionChanged
+from cobot.services import session_changes
 from cobot.storage.models import CoSession, Member, Project, SessionPerson
 
 TEAM = "T0SANDBOX"
@@ -68,7 +69,8 @@ def add_session(
     venue: str = "",
     objectives: str = "",
 ) -> CoSession:
-    """A scheduled session of `project` with `people` (user, role), its reminders planned."""
+    """A scheduled session of `project` with `people` (user, role), planned as Sessions plans
+    one: the session-changed fan-out re-plans its reminders and debrief prompts."""
     row = CoSession(
         project_id=project.id,
         kind=kind,
@@ -86,5 +88,5 @@ def add_session(
     row.people = [SessionPerson(user_id=user, role=role) for user, role in people]
     db.add(row)
     db.flush()
-    reminders.plan_session(db, project=project, cosession=row, now=now)
+    session_changes.standard().publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
     return row

@@ -10,10 +10,69 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
+
+
+class SessionKind(StrEnum):
+    """What a session is: a co-production workshop (the series the between-session work is
+    about), reflective practice for the practitioners, or an ending's celebration."""
+
+    WORKSHOP = "workshop"
+    REFLECTIVE = "reflective"
+    CELEBRATION = "celebration"
+
+
+class SessionStatus(StrEnum):
+    """A session is scheduled until cancelled."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class SessionRole(StrEnum):
+    """A person's place on one session."""
+
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+
+
+class SessionChange(StrEnum):
+    """How a session changed (the words its announcements use, too)."""
+
+    ADDED = "added"
+    EDITED = "edited"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """A session was added, edited (people or details), moved or cancelled; the features
+    that owe something about it re-plan (see services/session_changes.py)."""
+
+    session_id: int
+    change: SessionChange
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What every message about a session shows of it and its project (reminders use all of
+    it, debriefs the first six)."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    project_name: str
+    venue: str = ""
+    objectives: str = ""
+    aims: str = ""
+
 
 MIN_FACILITATORS = 2
 MAX_GROUP = 12

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
+from cobot.domain.sessions import SessionFacts
 from cobot.storage.models import CoSession, Project
 
 
@@ -15,6 +17,14 @@ class AccessError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class InvalidFields(AccessError):
+    """Some fields of a form are wrong; `errors` maps each field name to what to fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
 
 
 class NoProjectHere(AccessError):
@@ -44,7 +54,7 @@ def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Pr
         select(Project).where(
             Project.team_id == team_id,
             Project.channel_id == channel_id,
-            Project.status == "active",
+            Project.status == ProjectStatus.ACTIVE,
         )
     )
     if project is None:
@@ -55,7 +65,7 @@ def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Pr
 def project_by_id(session: Session, *, team_id: str, project_id: int) -> Project:
     """A project by id, only within the asking workspace (button values can be forged)."""
     project = session.get(Project, project_id)
-    if project is None or project.team_id != team_id or project.status != "active":
+    if project is None or project.team_id != team_id or project.status != ProjectStatus.ACTIVE:
         raise NoProjectHere()
     return project
 
@@ -86,3 +96,18 @@ def require_coordinator(project: Project, user_id: str) -> None:
     """Refuse anyone but a coordinator, naming who to ask."""
     if role_of(project, user_id) is not Role.COORDINATOR:
         raise NotCoordinator(people_with(project, Role.COORDINATOR))
+
+
+def session_facts(cosession: CoSession, project: Project) -> SessionFacts:
+    """What a message about `cosession` shows of it and its project."""
+    return SessionFacts(
+        id=cosession.id,
+        title=cosession.title,
+        starts_at=cosession.starts_at,
+        ends_at=cosession.ends_at,
+        timezone=project.timezone,
+        project_name=project.name,
+        venue=cosession.venue,
+        objectives=cosession.objectives,
+        aims=project.aims,
+    )

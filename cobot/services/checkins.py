@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain import checkins as rules
 from cobot.domain import disclosure
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
+from cobot.domain.sessions import SessionStatus
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
@@ -406,7 +408,7 @@ class Checkins:
     ) -> datetime | None:
         """Keep exactly one future check-in for `person`: compute when, (re)use its ledger row,
         cancel any other. The Slack zone is read afresh, so travel moves the next one."""
-        if person.status not in LIVE or not setup.enabled or project.status != "active":
+        if person.status not in LIVE or not setup.enabled or project.status != ProjectStatus.ACTIVE:
             _cancel_person(db, person, now)
             return None
         zone_name = self._directory.timezone(person.user_id) or person.timezone or project.timezone
@@ -435,29 +437,19 @@ class Checkins:
             local_day = due.astimezone(tz).date()
             key = f"checkin:{project.id}:{person.user_id}:{local_day.isoformat()}"
             row = db.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-            if row is None:
-                row = deliveries.schedule(
-                    db,
+            if row is None or row.status in (DeliveryStatus.CANCELLED, DeliveryStatus.SCHEDULED):
+                # new, or never sent: the ledger schedules, reopens or moves it
+                owed = deliveries.Owed(
                     key=key,
                     kind=CHECKIN,
                     target=person.user_id,
                     due_at=due,
-                    now=now,
                     project_id=project.id,
                     subject=(SUBJECT, person.id),
                     payload={"project_id": project.id},
                 )
-                break
-            if row.status == DeliveryStatus.CANCELLED:
-                row.status = DeliveryStatus.SCHEDULED
-                row.finished_at = None
-                row.last_error = None
-                row.attempts = 0
-                deliveries.move(db, delivery=row, due_at=due, now=now)
-                break
-            if row.status == DeliveryStatus.SCHEDULED:
-                if row.due_at != due:
-                    deliveries.move(db, delivery=row, due_at=due, now=now)
+                deliveries.reconcile(db, subject=deliveries.Scope(SUBJECT), owed=[owed], now=now)
+                row = deliveries.existing_by_key(db, [key])[key]
                 break
             # that day's check-in already went (or is going): the next working day
             due = rules.first_slot(
@@ -477,10 +469,7 @@ class Checkins:
                 Delivery.id != row.id,
             )
         ).all()
-        for other in others:
-            other.status = DeliveryStatus.CANCELLED
-            other.updated_at = now
-            other.finished_at = now
+        deliveries.cancel(db, others, now=now)
         return row.due_at
 
     def _session_ends(self, db: Session, person: CheckinPerson, after: datetime) -> list[datetime]:
@@ -492,7 +481,7 @@ class Checkins:
                 .join(SessionPerson, SessionPerson.session_id == CoSession.id)
                 .where(
                     CoSession.project_id == person.project_id,
-                    CoSession.status == "scheduled",
+                    CoSession.status == SessionStatus.SCHEDULED,
                     CoSession.ends_at > after,
                     SessionPerson.user_id == person.user_id,
                 )
@@ -544,7 +533,12 @@ class Checkins:
             return None
         project = db.get(Project, person.project_id)
         setup = _setup(db, person.project_id)
-        if project is None or project.status != "active" or setup is None or not setup.enabled:
+        if (
+            project is None
+            or project.status != ProjectStatus.ACTIVE
+            or setup is None
+            or not setup.enabled
+        ):
             return None
         if not _included(project, setup, person.user_id):
             _cancel_person(db, person, now)
@@ -878,7 +872,7 @@ class Checkins:
                 .join(CheckinPerson, CheckinPerson.project_id == Project.id)
                 .where(
                     Project.team_id == team_id,
-                    Project.status == "active",
+                    Project.status == ProjectStatus.ACTIVE,
                     CheckinPerson.user_id == user_id,
                 )
             ).all()
@@ -1182,7 +1176,7 @@ class Checkins:
             setups = db.execute(
                 select(CheckinSetup, Project)
                 .join(Project, Project.id == CheckinSetup.project_id)
-                .where(CheckinSetup.enabled.is_(True), Project.status == "active")
+                .where(CheckinSetup.enabled.is_(True), Project.status == ProjectStatus.ACTIVE)
             ).all()
             count = 0
             for setup, project in setups:
@@ -1428,14 +1422,10 @@ def _check_pause(until: date, today: date, *, field: str) -> None:
         raise InvalidSettings({field: message})
 
 
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def checkin_kinds(
-    service: Checkins,
     *,
     present: CheckinPresenter,
+    service: Checkins,
     present_contact: ContactPresenter,
 ) -> Sequence[DeliveryKind]:
     """The delivery kinds check-ins use; the presenters turn them into Slack messages.

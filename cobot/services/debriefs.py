@@ -15,13 +15,13 @@ Feelings stay with their author: nothing here renders them for anyone else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain.debriefs import (
     MIN_GROUP,
@@ -37,11 +37,21 @@ from cobot.domain.debriefs import (
     questions_from_json,
     spread,
 )
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, shift
-from cobot.services import access, deliveries
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionChanged,
+    SessionFacts,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    shift,
+)
+from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import read_only, transaction
@@ -58,10 +68,6 @@ from cobot.storage.models import (
 )
 
 SUBJECT = "session"
-SCHEDULED = "scheduled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
-REFLECTIVE = "reflective"
 SUBMITTED = "submitted"
 SKIPPED = "skipped"
 OPEN = "open"
@@ -85,18 +91,6 @@ REFLECTIVE_DIGEST_SESSIONS = 5
 
 
 # ---------------------------------------------------------------- what messages say
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """What every debrief message shows about its session."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    project_name: str
 
 
 @dataclass(frozen=True)
@@ -201,14 +195,38 @@ Presenter = Callable[[DebriefNote], OutgoingMessage]
 # ---------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Owed:
-    key: str
-    kind: str
-    target: str
-    due_at: datetime
-    late_ok: bool
-    payload: dict[str, int] = field(default_factory=dict)
+def _item(
+    project: Project,
+    cosession: CoSession,
+    key: str,
+    kind: str,
+    target: str,
+    due: datetime,
+    *,
+    late_ok: bool,
+    payload: dict[str, int] | None = None,
+) -> deliveries.Owed:
+    """One delivery a session owes, escalating to the project's first coordinator."""
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    return deliveries.Owed(
+        key=key,
+        kind=kind,
+        target=target,
+        due_at=due,
+        project_id=project.id,
+        subject=(SUBJECT, cosession.id),
+        payload={"session_id": cosession.id, "revision": cosession.revision, **(payload or {})},
+        escalate_to=coordinators[0] if coordinators else None,
+        late_ok=late_ok,
+    )
+
+
+def _cancel_pending(
+    session: Session, session_id: int, kinds: Iterable[str], *, now: datetime
+) -> None:
+    """Nothing of these kinds is owed for this session any more."""
+    scope = deliveries.Scope.of(SUBJECT, [session_id], kinds)
+    deliveries.reconcile(session, subject=scope, owed=[], now=now)
 
 
 def plan_session(
@@ -216,19 +234,24 @@ def plan_session(
 ) -> None:
     """(Re)plan a session's debrief prompts, nudges, summary, feedback asks and digest (or a
     reflective session's reminders), in the caller's transaction; idempotent."""
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         cancel_session(session, cosession=cosession, now=now)
         return
     owed = _owed(session, project, cosession, now=now)
-    _reconcile(session, project, cosession, owed, kinds=SESSION_KINDS, now=now)
+    scope = deliveries.Scope.of(SUBJECT, [cosession.id], SESSION_KINDS)
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
     plan_actions(session, project, now=now)
+
+
+def on_session_changed(session: Session, event: SessionChanged, now: datetime) -> None:
+    """A session was added, edited, moved or cancelled: its debrief prompts, feedback asks
+    and summary move with it (or go), and open actions are reminded before the next one."""
+    session_changes.replan(session, event, now, plan=plan_session, cancel=cancel_session)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
     """A cancelled session owes nothing; action reminders move to the next session."""
-    rows = _pending(session, cosession.id, (*SESSION_KINDS, ACTION_REMINDER))
-    for row in rows:
-        _cancel(row, now)
+    _cancel_pending(session, cosession.id, (*SESSION_KINDS, ACTION_REMINDER), now=now)
     project = session.get(Project, cosession.project_id)
     if project is not None:
         plan_actions(session, project, now=now, excluded=cosession.id)
@@ -241,7 +264,7 @@ def plan_actions(
     upcoming = [
         s
         for s in _scheduled(session, project.id)
-        if s.starts_at > now and s.id != excluded and s.kind == "workshop"
+        if s.starts_at > now and s.id != excluded and s.kind == SessionKind.WORKSHOP
     ]
     actions = session.scalars(
         select(DebriefAction).where(
@@ -249,45 +272,52 @@ def plan_actions(
         )
     ).all()
     tz = ZoneInfo(project.timezone)
-    plans: list[tuple[CoSession, list[_Owed]]] = []
-    for index, upcoming_session in enumerate(upcoming):
-        owed: list[_Owed] = []
-        if index == 0:
-            due = shift(upcoming_session.starts_at, -ACTION_REMINDER_BEFORE, tz)
-            prefix = f"debrief:s{upcoming_session.id}:r{upcoming_session.revision}"
-            owed = [
-                _Owed(
-                    f"{prefix}:action:{a.id}",
-                    ACTION_REMINDER,
-                    a.owner,
-                    due,
-                    True,
-                    {"action_id": a.id},
-                )
-                for a in actions
-                if a.session_id != upcoming_session.id
-            ]
-        plans.append((upcoming_session, owed))
-    _reconcile_all(session, project, plans, kinds=(ACTION_REMINDER,), now=now)
+    owed: list[deliveries.Owed] = []
+    if upcoming:
+        first = upcoming[0]
+        due = shift(first.starts_at, -ACTION_REMINDER_BEFORE, tz)
+        prefix = f"debrief:s{first.id}:r{first.revision}"
+        owed = [
+            _item(
+                project,
+                first,
+                f"{prefix}:action:{a.id}",
+                ACTION_REMINDER,
+                a.owner,
+                due,
+                late_ok=True,
+                payload={"action_id": a.id},
+            )
+            for a in actions
+            if a.session_id != first.id
+        ]
+    # the later sessions owe no action reminders (yet): any pending ones are cancelled
+    scope = deliveries.Scope.of(SUBJECT, [s.id for s in upcoming], (ACTION_REMINDER,))
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
 
 
 def _owed(
     session: Session, project: Project, cosession: CoSession, *, now: datetime
-) -> list[_Owed]:
+) -> list[deliveries.Owed]:
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
-    owed: list[_Owed] = []
+    owed: list[deliveries.Owed] = []
 
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+        owed.extend(
+            _item(project, cosession, f"{prefix}:{kind}:{t}", kind, t, due, late_ok=late_ok)
+            for t in targets
+        )
 
-    people = _unique(cosession.user_ids(FACILITATOR) + cosession.user_ids(PARTICIPANT))
-    if cosession.kind == REFLECTIVE:
+    people = _unique(
+        cosession.user_ids(SessionRole.FACILITATOR) + cosession.user_ids(SessionRole.PARTICIPANT)
+    )
+    if cosession.kind == SessionKind.REFLECTIVE:
         due = shift(cosession.starts_at, -REFLECTIVE_BEFORE, tz)
         add(REFLECTIVE_REMINDER, people, due, late_ok=cosession.starts_at > now)
         return owed
-    if cosession.kind != "workshop":
+    if cosession.kind != SessionKind.WORKSHOP:
         return owed  # a celebration is not debriefed or fed back on like a workshop
     end = cosession.ends_at
     round_ = session.get(DebriefRound, cosession.id)
@@ -298,156 +328,47 @@ def _owed(
         add(PROMPT, debriefers, end, late_ok=True)
         for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
             owed.extend(
-                _Owed(f"{prefix}:{NUDGE}{number}:{t}", NUDGE, t, when, False) for t in debriefers
+                _item(
+                    project,
+                    cosession,
+                    f"{prefix}:{NUDGE}{number}:{t}",
+                    NUDGE,
+                    t,
+                    when,
+                    late_ok=False,
+                )
+                for t in debriefers
             )
         settings = session.get(DebriefSettings, project.id)
         targets = (
             [settings.channel_id]
             if settings is not None and settings.channel_id
             else _unique(
-                cosession.user_ids(FACILITATOR) + access.people_with(project, Role.COORDINATOR)
+                cosession.user_ids(SessionRole.FACILITATOR)
+                + access.people_with(project, Role.COORDINATOR)
             )
         )
         # every facilitator has answered: the summary need not wait for the deadline
         due = now if _all_answered(session, cosession) and end <= now else deadline
         add(SUMMARY, targets, due, late_ok=True)
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     feedback_due = shift(end, lead.feedback_within, tz)
     if feedback_due > now and participants and (round_ is None or not round_.feedback_closed_at):
         add(FEEDBACK_ASK, participants, end, late_ok=True)
-        add(FEEDBACK_DIGEST, _unique(cosession.user_ids(FACILITATOR)), feedback_due, late_ok=True)
+        add(
+            FEEDBACK_DIGEST,
+            _unique(cosession.user_ids(SessionRole.FACILITATOR)),
+            feedback_due,
+            late_ok=True,
+        )
     return owed
-
-
-def _reconcile(
-    session: Session,
-    project: Project,
-    cosession: CoSession,
-    owed: list[_Owed],
-    *,
-    kinds: Sequence[str],
-    now: datetime,
-) -> None:
-    _reconcile_all(session, project, [(cosession, owed)], kinds=kinds, now=now)
-
-
-def _reconcile_all(
-    session: Session,
-    project: Project,
-    plans: Sequence[tuple[CoSession, list[_Owed]]],
-    *,
-    kinds: Sequence[str],
-    now: datetime,
-) -> None:
-    """Bring these sessions' deliveries of `kinds` to exactly what each owes, in a fixed
-    number of queries however many sessions and people (new rows in one flush)."""
-    if not plans:
-        return
-    keys = {o.key for _s, owed in plans for o in owed}
-    pending = session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id.in_([s.id for s, _o in plans]),
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(list(kinds)),
-        )
-    ).all()
-    for row in pending:
-        if row.idempotency_key not in keys:
-            _cancel(row, now)
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    escalate_to = coordinators[0] if coordinators else None
-    existing = deliveries.existing_by_key(session, keys)
-    new: list[deliveries.Owed] = []
-    for cosession, owed in plans:
-        for item in owed:
-            _ensure(
-                session,
-                item,
-                project=project,
-                cosession=cosession,
-                now=now,
-                escalate=escalate_to,
-                existing=existing,
-                new=new,
-            )
-    deliveries.schedule_many(session, new, now=now)
-
-
-def _pending(session: Session, session_id: int, kinds: Sequence[str]) -> Sequence[Delivery]:
-    return session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id == session_id,
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(list(kinds)),
-        )
-    ).all()
-
-
-def _cancel(row: Delivery, now: datetime) -> None:
-    row.status = DeliveryStatus.CANCELLED
-    row.updated_at = now
-    row.finished_at = now
-
-
-def _ensure(
-    session: Session,
-    item: _Owed,
-    *,
-    project: Project,
-    cosession: CoSession,
-    now: datetime,
-    escalate: str | None,
-    existing: dict[str, Delivery],
-    new: list[deliveries.Owed],
-) -> None:
-    """Schedule `item` once: sent ones stay sent, moved ones move, cancelled ones reopen;
-    a new one goes on `new`, for the caller to record with the others."""
-    row = existing.get(item.key)
-    due = item.due_at
-    if due <= now:
-        if not item.late_ok:
-            return
-        due = now
-    if row is None:
-        new.append(
-            deliveries.Owed(
-                key=item.key,
-                kind=item.kind,
-                target=item.target,
-                due_at=due,
-                project_id=project.id,
-                subject=(SUBJECT, cosession.id),
-                payload={
-                    "session_id": cosession.id,
-                    "revision": cosession.revision,
-                    **item.payload,
-                },
-                escalate_to=escalate,
-            )
-        )
-    elif row.status == DeliveryStatus.CANCELLED:
-        # never sent, so reopening it cannot send anything twice
-        row.status = DeliveryStatus.SCHEDULED
-        row.finished_at = None
-        row.last_error = None
-        row.attempts = 0
-        deliveries.move(session, delivery=row, due_at=due, now=now)
-    elif (
-        row.status == DeliveryStatus.SCHEDULED
-        and row.due_at != due
-        # one already due stays due; one whose time changed moves with it
-        and (row.due_at > now or item.due_at > now)
-    ):
-        deliveries.move(session, delivery=row, due_at=due, now=now)
 
 
 def _scheduled(session: Session, project_id: int) -> list[CoSession]:
     return list(
         session.scalars(
             select(CoSession)
-            .where(CoSession.project_id == project_id, CoSession.status == SCHEDULED)
+            .where(CoSession.project_id == project_id, CoSession.status == SessionStatus.SCHEDULED)
             .order_by(CoSession.starts_at, CoSession.id)
         ).all()
     )
@@ -465,7 +386,7 @@ def _team(project: Project) -> list[str]:
 
 def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     """Who debriefs a session: its facilitators, with the project team."""
-    return _unique(cosession.user_ids(FACILITATOR) + _team(project))
+    return _unique(cosession.user_ids(SessionRole.FACILITATOR) + _team(project))
 
 
 def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
@@ -474,20 +395,9 @@ def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
 
 
 def _all_answered(session: Session, cosession: CoSession) -> bool:
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
     answered = _answers(session, cosession.id)
     return bool(facilitators) and all(f in answered for f in facilitators)
-
-
-def _facts(cosession: CoSession, project: Project) -> SessionFacts:
-    return SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
-        timezone=project.timezone,
-        project_name=project.name,
-    )
 
 
 def _round(session: Session, session_id: int) -> DebriefRound:
@@ -518,7 +428,7 @@ def _collate(session: Session, project: Project, cosession: CoSession) -> Collat
     ).all()
     debriefers = _debriefers(project, cosession)
     return Collated(
-        session=_facts(cosession, project),
+        session=access.session_facts(cosession, project),
         went_well=tuple(a.went_well for a in submitted if a.went_well),
         change=tuple(a.change for a in submitted if a.change),
         voices=tuple(a.voices for a in submitted if a.voices),
@@ -549,24 +459,24 @@ def _questions(session: Session, project_id: int) -> dict[str, str]:
 
 def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds debriefs use; `present` turns a note into a message."""
-    clock = clock or SystemClock()
+    now = (clock or SystemClock()).now
+    covered = "a later nudge or the summary covers it"
 
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = build_note(session, delivery, now=clock.now())
-        return present(note) if note is not None else None
+    def build(session: Session, delivery: Delivery) -> DebriefNote | None:
+        return build_note(session, delivery, now=now())
 
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    return (
-        kind(PROMPT),
-        kind(NUDGE, LatenessPolicy(timedelta(hours=12), "a later nudge or the summary covers it")),
-        kind(SUMMARY),
-        kind(DEV_NOTE),
-        kind(ACTION_REMINDER),
-        kind(FEEDBACK_ASK),
-        kind(FEEDBACK_DIGEST),
-        kind(REFLECTIVE_REMINDER),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[DebriefNote](build, present),
+        {
+            PROMPT: None,
+            NUDGE: LatenessPolicy(timedelta(hours=12), covered),
+            SUMMARY: None,
+            DEV_NOTE: None,
+            ACTION_REMINDER: None,
+            FEEDBACK_ASK: None,
+            FEEDBACK_DIGEST: None,
+            REFLECTIVE_REMINDER: None,
+        },
     )
 
 
@@ -577,16 +487,16 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
     edited, developmental feedback goes to its addressees and actions are reminded.
     """
     cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SCHEDULED:
+    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
         return None
     project = session.get(Project, cosession.project_id)
-    if project is None or project.status != "active":
+    if project is None or project.status != ProjectStatus.ACTIVE:
         return None
     kind = delivery.kind
     target = delivery.target
     if kind in SESSION_KINDS and delivery.payload.get("revision") != cosession.revision:
         return None  # moved since: the new revision's delivery says the right thing
-    facts = _facts(cosession, project)
+    facts = access.session_facts(cosession, project)
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     if kind in (PROMPT, NUDGE):
@@ -624,7 +534,7 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
         round_ = session.get(DebriefRound, cosession.id)
         if round_ is not None and round_.feedback_closed_at is not None:
             return None
-        if target not in cosession.user_ids(PARTICIPANT) or _feedback_of(
+        if target not in cosession.user_ids(SessionRole.PARTICIPANT) or _feedback_of(
             session, cosession.id, target
         ):
             return None
@@ -633,13 +543,13 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
         round_ = _round(session, cosession.id)
         if round_.feedback_closed_at is None:
             round_.feedback_closed_at = now
-        if target not in cosession.user_ids(FACILITATOR):
+        if target not in cosession.user_ids(SessionRole.FACILITATOR):
             return None
         return _digest(session, cosession, facts)
     if kind == REFLECTIVE_REMINDER:
         if cosession.starts_at <= now or target not in cosession.user_ids(
-            FACILITATOR
-        ) + cosession.user_ids(PARTICIPANT):
+            SessionRole.FACILITATOR
+        ) + cosession.user_ids(SessionRole.PARTICIPANT):
             return None
         return ReflectiveNote(
             session=facts,
@@ -656,8 +566,7 @@ def _close(session: Session, project: Project, cosession: CoSession, *, now: dat
         return
     round_.closed_at = now
     # the nudges and prompts still pending will render nothing: cancel them now
-    for row in _pending(session, cosession.id, (PROMPT, NUDGE)):
-        _cancel(row, now)
+    _cancel_pending(session, cosession.id, (PROMPT, NUDGE), now=now)
     coordinators = access.people_with(project, Role.COORDINATOR)
     for answer in _answers(session, cosession.id).values():
         if answer.status != SUBMITTED:
@@ -695,7 +604,7 @@ def _digest(session: Session, cosession: CoSession, facts: SessionFacts) -> Feed
     return FeedbackDigestNote(
         session=facts,
         answered=len(rows),
-        invited=len(_unique(cosession.user_ids(PARTICIPANT))),
+        invited=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
         heard=spread(scores),
         keep=tuple((r.keep, r.user_id if r.named else None) for r in rows if r.keep),
         change=tuple((r.change, r.user_id if r.named else None) for r in rows if r.change),
@@ -707,10 +616,12 @@ def _debriefs_so_far(
 ) -> tuple[Collated, ...]:
     """Closed debriefs since the previous reflective session (the last few at most)."""
     sessions = [s for s in _scheduled(session, project.id) if s.starts_at < reflective.starts_at]
-    earlier_reflective = [s for s in sessions if s.kind == REFLECTIVE]
+    earlier_reflective = [s for s in sessions if s.kind == SessionKind.REFLECTIVE]
     since = earlier_reflective[-1].starts_at if earlier_reflective else None
     workshops = [
-        s for s in sessions if s.kind != REFLECTIVE and (since is None or s.starts_at > since)
+        s
+        for s in sessions
+        if s.kind != SessionKind.REFLECTIVE and (since is None or s.starts_at > since)
     ]
     collated = []
     for workshop in workshops[-REFLECTIVE_DIGEST_SESSIONS:]:
@@ -844,12 +755,8 @@ class FeedbackSaved:
     named: bool
 
 
-class Debriefs:
+class Debriefs(Service):
     """Debriefs, actions and participant feedback; each public call is one transaction."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     # -- debriefs --------------------------------------------------------------------------
 
@@ -860,7 +767,7 @@ class Debriefs:
             cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
             settings = db.get(DebriefSettings, project.id)
             base = DebriefForm(
-                session=_facts(cosession, project),
+                session=access.session_facts(cosession, project),
                 questions=_questions(db, project.id),
                 shares_to_channel=settings is not None and bool(settings.channel_id),
             )
@@ -951,7 +858,7 @@ class Debriefs:
         plan_session(db, project=project, cosession=cosession, now=now)
         actions = db.scalars(select(DebriefAction).where(DebriefAction.debrief_id == mine.id)).all()
         return DebriefSaved(
-            session=_facts(cosession, project),
+            session=access.session_facts(cosession, project),
             status=mine.status,
             edited=edited,
             dev_notes=len(mine.notes),
@@ -968,7 +875,9 @@ class Debriefs:
             lead = LeadTimes.from_json(project.lead_times)
             tz = ZoneInfo(project.timezone)
             ended = [
-                s for s in _scheduled(db, project.id) if s.ends_at <= now and s.kind != REFLECTIVE
+                s
+                for s in _scheduled(db, project.id)
+                if s.ends_at <= now and s.kind != SessionKind.REFLECTIVE
             ][-RECENT_SESSIONS:]
             items = []
             for cosession in reversed(ended):
@@ -1037,7 +946,9 @@ class Debriefs:
             replanned = 0
             for cosession in _scheduled(db, project.id):
                 round_ = db.get(DebriefRound, cosession.id)
-                if cosession.kind != REFLECTIVE and (round_ is None or round_.closed_at is None):
+                if cosession.kind != SessionKind.REFLECTIVE and (
+                    round_ is None or round_.closed_at is None
+                ):
                     plan_session(db, project=project, cosession=cosession, now=now)
                     replanned += 1
             return ChannelSet(project_name=project.name, channel_id=target, replanned=replanned)
@@ -1113,7 +1024,7 @@ class Debriefs:
         with transaction(self._factory) as db:
             cosession, project = _feedbackable(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
-            facts = _facts(cosession, project)
+            facts = access.session_facts(cosession, project)
             if mine is None:
                 return FeedbackForm(session=facts, heard=heard)
             earlier = (
@@ -1150,7 +1061,7 @@ class Debriefs:
             mine.named = data.named
             mine.updated_at = now
             return FeedbackSaved(
-                session=_facts(cosession, project), edited=edited, named=data.named
+                session=access.session_facts(cosession, project), edited=edited, named=data.named
             )
 
 
@@ -1219,7 +1130,7 @@ def _replace_actions(
 
 def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
     cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         raise AccessError(f"“{cosession.title}” was cancelled, so there is nothing to debrief.")
     project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
     return cosession, project
@@ -1251,7 +1162,7 @@ def _feedbackable(
     db: Session, team_id: str, user_id: str, session_id: int
 ) -> tuple[CoSession, Project]:
     cosession, project = _live(db, team_id, session_id)
-    if user_id not in cosession.user_ids(PARTICIPANT):
+    if user_id not in cosession.user_ids(SessionRole.PARTICIPANT):
         raise AccessError(
             f"Only the participants of “{cosession.title}” can give feedback on it. "
             "Nothing was changed."
@@ -1281,8 +1192,10 @@ __all__ = [
     "FeedbackSaved",
     "FormRejected",
     "QuestionsForm",
+    "SessionFacts",
     "build_note",
     "cancel_session",
     "debrief_kinds",
+    "on_session_changed",
     "plan_session",
 ]

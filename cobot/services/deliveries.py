@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +34,8 @@ from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 
 log = logging.getLogger(__name__)
+
+Note = TypeVar("Note")
 
 ALARMS_KEY = "cobot.alarms"
 PROBLEM_KIND = "delivery_problem"
@@ -152,6 +154,25 @@ class Owed:
     subject: tuple[str, int] | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     escalate_to: str | None = None
+    # still worth sending (straight away) when its time has already passed at planning;
+    # if not, whatever was already recorded under its key stays as it is
+    late_ok: bool = True
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The pending deliveries a plan speaks for: those about `subject_type` whose subject id
+    and kind are in `kinds` (kinds by subject id). reconcile() cancels any of them no longer
+    owed; rows outside the scope are never cancelled."""
+
+    subject_type: str
+    kinds: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, subject_type: str, ids: Iterable[int], kinds: Iterable[str]) -> Scope:
+        """The same kinds for every one of these subjects."""
+        wanted = frozenset(kinds)
+        return cls(subject_type, dict.fromkeys(ids, wanted))
 
 
 # keys looked up per query (well under SQLite's and PostgreSQL's bind-parameter limits)
@@ -173,7 +194,14 @@ def schedule_many(session: Session, items: Sequence[Owed], *, now: datetime) -> 
     """schedule() for many messages at once: one look-up per 500 keys and one flush, however
     many (planning a session of 2,000 people is not 2,000 round trips). Same semantics: a
     key already recorded keeps its row unchanged."""
-    existing = existing_by_key(session, (i.key for i in items))
+    return _record(session, items, existing_by_key(session, (i.key for i in items)), now=now)
+
+
+def _record(
+    session: Session, items: Sequence[Owed], existing: dict[str, Delivery], *, now: datetime
+) -> list[Delivery]:
+    """schedule_many() once `existing` (the rows already under these keys) is known."""
+    existing = dict(existing)
     new: dict[str, dict[str, Any]] = {}
     for item in items:
         if item.key in existing or item.key in new:
@@ -223,6 +251,104 @@ def _schedule_one(session: Session, item: Owed, *, now: datetime) -> Delivery:
     )
 
 
+def reconcile(session: Session, *, subject: Scope, owed: Sequence[Owed], now: datetime) -> None:
+    """Make the ledger match what is owed now, inside the caller's transaction: a new key is
+    scheduled, a cancelled one owed again is reopened (with the owed escalation), a scheduled
+    one whose time changed moves, and a pending one in `subject`'s scope that is no longer
+    owed is cancelled. Sent (and sending, failed, skipped) rows stay as they are: a key names
+    "this message as it is owed now", so reopening a never-sent row cannot send it twice.
+
+    A fixed number of statements however many rows: pending and existing rows are read in a
+    query per 500, new ones recorded in one flush, cancelled ones in one update per 500."""
+    keys = {item.key for item in owed}
+    _cancel_unowed(session, subject, keys, now=now)
+    existing = existing_by_key(session, keys)
+    new: list[Owed] = []
+    for item in owed:
+        row = existing.get(item.key)
+        due = item.due_at
+        if due <= now:
+            if not item.late_ok:
+                continue
+            due = now
+        if row is None:
+            new.append(replace(item, due_at=due))
+        elif row.status == DeliveryStatus.CANCELLED:
+            row.status = DeliveryStatus.SCHEDULED
+            row.finished_at = None
+            row.last_error = None
+            row.attempts = 0
+            row.escalate_to = item.escalate_to
+            move(session, delivery=row, due_at=due, now=now)
+        elif (
+            row.status == DeliveryStatus.SCHEDULED
+            and row.due_at != due
+            # one already due stays due; one whose time changed moves with it
+            and (row.due_at > now or item.due_at > now)
+        ):
+            move(session, delivery=row, due_at=due, now=now)
+    if new:
+        _record(session, new, existing, now=now)
+
+
+def _cancel_unowed(session: Session, scope: Scope, keys: Collection[str], *, now: datetime) -> None:
+    if not scope.kinds:
+        return
+    all_kinds = sorted(frozenset().union(*scope.kinds.values()))
+    ids = list(scope.kinds)
+    stale: list[int] = []
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        pending = session.execute(
+            select(Delivery.id, Delivery.subject_id, Delivery.kind, Delivery.idempotency_key).where(
+                Delivery.subject_type == scope.subject_type,
+                Delivery.subject_id.in_(ids[start : start + KEYS_PER_QUERY]),
+                Delivery.status == DeliveryStatus.SCHEDULED,
+                Delivery.kind.in_(all_kinds),
+            )
+        )
+        stale.extend(
+            row_id
+            for row_id, subject_id, kind, key in pending
+            if kind in scope.kinds.get(subject_id or 0, ()) and key not in keys
+        )
+    _cancel_ids(session, stale, now=now)
+
+
+def _cancel_ids(session: Session, ids: Sequence[int], *, now: datetime) -> list[int]:
+    """Cancel these deliveries if still scheduled, in an update per 500 ids."""
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(list(ids[start : start + KEYS_PER_QUERY])),
+                Delivery.status == DeliveryStatus.SCHEDULED,
+            )
+            .values(status=DeliveryStatus.CANCELLED, updated_at=now, finished_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    return list(ids)
+
+
+def cancel(session: Session, rows: Iterable[Delivery], *, now: datetime) -> list[int]:
+    """Cancel these not-yet-sent deliveries (any already sent or sending are left alone);
+    returns the ids asked for."""
+    return _cancel_ids(session, [row.id for row in rows], now=now)
+
+
+def due(
+    *, now: datetime, cutoff: datetime | None = None, backoff: bool = True
+) -> ColumnElement[bool]:
+    """The one "due" condition, for the sweep and the claim alike: scheduled and due by
+    `cutoff` (default now), and unless `backoff` is off past any retry back-off; or being
+    sent under a claim whose lease has expired. Each branch is a range on (status, due_at)."""
+    cutoff = now if cutoff is None else cutoff
+    scheduled = and_(Delivery.status == DeliveryStatus.SCHEDULED, Delivery.due_at <= cutoff)
+    if backoff:
+        scheduled = and_(scheduled, or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff))
+    expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
+    return or_(scheduled, expired)
+
+
 def cancel_subject(session: Session, *, subject: tuple[str, int], now: datetime) -> list[int]:
     """Cancel every not-yet-sent delivery about `subject`; returns their ids."""
     rows = session.scalars(
@@ -232,11 +358,7 @@ def cancel_subject(session: Session, *, subject: tuple[str, int], now: datetime)
             Delivery.status == DeliveryStatus.SCHEDULED,
         )
     ).all()
-    for row in rows:
-        row.status = DeliveryStatus.CANCELLED
-        row.updated_at = now
-        row.finished_at = now
-    return [row.id for row in rows]
+    return cancel(session, rows, now=now)
 
 
 def cancel_target(
@@ -253,11 +375,7 @@ def cancel_target(
             Delivery.status == DeliveryStatus.SCHEDULED,
         )
     ).all()
-    for row in rows:
-        row.status = DeliveryStatus.CANCELLED
-        row.updated_at = now
-        row.finished_at = now
-    return [row.id for row in rows]
+    return cancel(session, rows, now=now)
 
 
 def erase_subjects(session: Session, *, subject_type: str, subject_ids: Sequence[int]) -> int:
@@ -471,12 +589,9 @@ class DeliveryRunner:
         limit: int,
         backoff: bool = True,
     ) -> list[tuple[int, datetime]]:
-        # each branch is a range on the (status, due_at) index
-        due = and_(Delivery.status == DeliveryStatus.SCHEDULED, Delivery.due_at <= cutoff)
-        if backoff:
-            due = and_(due, or_(Delivery.retry_at.is_(None), Delivery.retry_at <= cutoff))
-        expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
-        query = select(Delivery.id, Delivery.due_at).where(or_(due, expired))
+        query = select(Delivery.id, Delivery.due_at).where(
+            due(now=now, cutoff=cutoff, backoff=backoff)
+        )
         if after is not None:
             query = query.where(
                 or_(
@@ -538,24 +653,10 @@ class DeliveryRunner:
 
     def _claim(self, delivery_id: int, *, ignore_backoff: bool = False) -> _Claimed | None:
         now = self._clock.now()
-        backed_off = or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now)
         with transaction(self._factory) as session:
             result = session.execute(
                 update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    or_(
-                        and_(
-                            Delivery.status == DeliveryStatus.SCHEDULED,
-                            Delivery.due_at <= now,
-                            true() if ignore_backoff else backed_off,
-                        ),
-                        and_(
-                            Delivery.status == DeliveryStatus.SENDING,
-                            Delivery.lease_until < now,
-                        ),
-                    ),
-                )
+                .where(Delivery.id == delivery_id, due(now=now, backoff=not ignore_backoff))
                 .values(
                     status=DeliveryStatus.SENDING,
                     lease_until=now + self._lease,
@@ -754,6 +855,30 @@ def render_problem(session: Session, delivery: Delivery) -> OutgoingMessage | No
         f"{problem.last_error or 'no reason recorded'}."
     )
     return OutgoingMessage(text=text)
+
+
+@dataclass(frozen=True)
+class Presented(Generic[Note]):
+    """A renderer in two steps: `build` works out what the delivery should say now (None:
+    nothing any more) and `present` makes that a message (slack/blocks does, at send time)."""
+
+    build: Callable[[Session, Delivery], Note | None]
+    present: Callable[[Note], OutgoingMessage]
+
+    def __call__(self, session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        note = self.build(session, delivery)
+        return self.present(note) if note is not None else None
+
+
+def kinds_rendered_by(
+    render: Renderer, lateness: Mapping[str, LatenessPolicy | None]
+) -> tuple[DeliveryKind, ...]:
+    """A feature's kinds, all rendered by `render`; `lateness` names each kind with how late
+    it may still go (None: always useful)."""
+    return tuple(
+        DeliveryKind(name=name, render=render, lateness=policy or ALWAYS_USEFUL)
+        for name, policy in lateness.items()
+    )
 
 
 def core_kinds() -> Sequence[DeliveryKind]:

@@ -20,10 +20,10 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain import endings as rules
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.endings import (
     EvaluationAnswer,
     EvaluationThemes,
@@ -31,13 +31,24 @@ from cobot.domain.endings import (
     FeelingsTally,
     WordsError,
 )
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LocalTimeError, to_utc
-from cobot.services import access, deliveries, reminders
-from cobot.services.access import AccessError, NoProjectHere
+from cobot.domain.sessions import (
+    LocalTimeError,
+    SessionChange,
+    SessionChanged,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    to_utc,
+)
+from cobot.services import access, deliveries
+from cobot.services.access import AccessError, InvalidFields, NoProjectHere
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
+from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CoSession,
@@ -59,19 +70,9 @@ FOLLOW_UP = "ending_follow_up"
 KINDS = (STARTED, INVITE, CLOUD, RESULTS, FOLLOW_UP)
 # what closing a project leaves scheduled: the results of the ending and the follow-up
 KEEP_ON_CLOSE = frozenset({CLOUD, RESULTS, FOLLOW_UP})
-CELEBRATION = "celebration"
-REFLECTIVE = "reflective"
 EVENT_LENGTH = timedelta(hours=2)
 DEADLINE_TIME = time(17, 0)
 CLOUD_FILENAME = "feelings-word-cloud.png"
-
-
-class InvalidFields(AccessError):
-    """Some fields of a form are wrong; `errors` maps each field to what to fix."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 # ---------------------------------------------------------------- typed requests and views
@@ -364,12 +365,8 @@ def _member_group(project: Project, user_id: str) -> str:
 # ---------------------------------------------------------------- the service
 
 
-class Endings:
+class Endings(SessionChangingService):
     """Use cases for the end of a project; each public call is one transaction."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     # -- starting and closing the collection -------------------------------------------
 
@@ -428,9 +425,10 @@ class Endings:
             if celebration_at is not None:
                 coordinators = access.people_with(project, Role.COORDINATOR)
                 celebration = _event(
+                    self._changes,
                     db,
                     project,
-                    kind=CELEBRATION,
+                    kind=SessionKind.CELEBRATION,
                     title=f"Celebration: {project.name}",
                     starts_at=celebration_at,
                     venue=plan.celebration_venue.strip(),
@@ -446,9 +444,10 @@ class Endings:
                     project, Role.PROJECT_TEAM
                 )
                 reflective = _event(
+                    self._changes,
                     db,
                     project,
-                    kind=REFLECTIVE,
+                    kind=SessionKind.REFLECTIVE,
                     title=f"Final debrief: {project.name}",
                     starts_at=reflective_at,
                     venue="",
@@ -506,8 +505,8 @@ class Endings:
             errors["venue"] = "Keep the venue or link under 300 characters."
         events: dict[str, datetime | None] = {}
         for key, day, at in (
-            ("celebration", plan.celebration_day, plan.celebration_time),
-            ("reflective", plan.reflective_day, plan.reflective_time),
+            (SessionKind.CELEBRATION, plan.celebration_day, plan.celebration_time),
+            (SessionKind.REFLECTIVE, plan.reflective_day, plan.reflective_time),
         ):
             events[key] = None
             if day is None and at is None:
@@ -526,7 +525,7 @@ class Endings:
         if errors:
             raise InvalidFields(errors)
         deadline, _ = to_utc(plan.deadline, DEADLINE_TIME, tz)
-        return deadline, events["celebration"], events["reflective"]
+        return deadline, events[SessionKind.CELEBRATION], events[SessionKind.REFLECTIVE]
 
     def close_collection(self, *, team_id: str, channel_id: str, user_id: str) -> CollectionClosed:
         """Close the collection now: the word cloud and the results go to the channel."""
@@ -751,18 +750,14 @@ class Endings:
             ending = db.get(Ending, project.id)
             if ending is not None and ending.started_at is not None and ending.closed_at is None:
                 _close(db, ending, now=now, by=user_id)
-            rows = _stoppable(db, project.id)
-            for row in rows:
-                row.status = DeliveryStatus.CANCELLED
-                row.updated_at = now
-                row.finished_at = now
-            project.status = "closed"
+            cancelled = deliveries.cancel(db, _stoppable(db, project.id), now=now)
+            project.status = ProjectStatus.CLOSED
             project.closed_at = now
             project.updated_at = now
             return ProjectClosed(
                 project_name=project.name,
                 timezone=project.timezone,
-                cancelled=len(rows),
+                cancelled=len(cancelled),
                 closed_at=now,
                 retention_until=now + timedelta(days=retention_days(db, project.id)),
             )
@@ -788,7 +783,7 @@ class Endings:
                 follow_up_at=ending.follow_up_at,
             )
         if kind == INVITE:
-            if ending.closed_at is not None or project.status != "active":
+            if ending.closed_at is not None or project.status != ProjectStatus.ACTIVE:
                 return None
             return InviteNote(
                 project_id=project.id,
@@ -877,6 +872,7 @@ def _stoppable(db: Session, project_id: int) -> list[Delivery]:
 
 
 def _event(
+    changes: SessionChanges,
     db: Session,
     project: Project,
     *,
@@ -898,44 +894,39 @@ def _event(
         ends_at=starts_at + EVENT_LENGTH,
         venue=venue,
         objectives="",
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         revision=1,
         created_by=by,
         created_at=now,
         updated_at=now,
     )
-    people = dict.fromkeys(participants, "participant")
-    people.update(dict.fromkeys(facilitators, "facilitator"))
+    people = dict.fromkeys(participants, SessionRole.PARTICIPANT)
+    people.update(dict.fromkeys(facilitators, SessionRole.FACILITATOR))
     row.people = [SessionPerson(user_id=u, role=r) for u, r in people.items()]
     db.add(row)
     db.flush()
-    reminders.plan_session(db, project=project, cosession=row, now=now)
+    changes.publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
     return row
 
 
 def _brief(db: Session, session_id: int | None) -> EventBrief | None:
     row = db.get(CoSession, session_id) if session_id is not None else None
-    if row is None or row.status != "scheduled":
+    if row is None or row.status != SessionStatus.SCHEDULED:
         return None
     return EventBrief(title=row.title, starts_at=row.starts_at)
 
 
-def ending_kinds(endings: Endings, *, present: Presenter) -> Sequence[DeliveryKind]:
+def ending_kinds(*, present: Presenter, service: Endings) -> Sequence[DeliveryKind]:
     """The delivery kinds endings use, rendered at send time by `present`."""
-
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = endings.render(session, delivery)
-        return present(note) if note is not None else None
-
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    return (
-        kind(STARTED, LatenessPolicy(timedelta(days=2), "the ending was announced too late")),
-        kind(INVITE),
-        kind(CLOUD),
-        kind(RESULTS),
-        kind(FOLLOW_UP),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[EndingNote](service.render, present),
+        {
+            STARTED: LatenessPolicy(timedelta(days=2), "the ending was announced too late"),
+            INVITE: None,
+            CLOUD: None,
+            RESULTS: None,
+            FOLLOW_UP: None,
+        },
     )
 
 

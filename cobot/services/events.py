@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from cobot.services.ports import Clock
+from cobot.services.base import Service
 from cobot.storage.db import transaction
 from cobot.storage.models import FormReceipt, SlackEvent, SlackSignature
 
@@ -18,12 +17,8 @@ from cobot.storage.models import FormReceipt, SlackEvent, SlackSignature
 SIGNATURE_MEMORY = timedelta(minutes=15)
 
 
-class EventLedger:
+class EventLedger(Service):
     """Remembers event ids long enough to cover Slack's retries (minutes, not days)."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def first_time(self, event_id: str) -> bool:
         """Record `event_id`; False if it was already recorded (a retry or a duplicate)."""

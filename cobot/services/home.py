@@ -31,8 +31,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    agenda_deadline,
+    shift,
+)
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
@@ -59,10 +67,6 @@ from cobot.storage.models import (
 
 log = logging.getLogger(__name__)
 
-SCHEDULED = "scheduled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
-REFLECTIVE = "reflective"
 
 # how much each section shows before it summarises
 NEXT_SESSIONS = 5
@@ -87,8 +91,8 @@ ITEM_ACTION = "action"
 ITEM_CHECKIN = "checkin"
 
 ROLE_WORDS = {
-    FACILITATOR: "facilitating",
-    PARTICIPANT: "taking part",
+    SessionRole.FACILITATOR: "facilitating",
+    SessionRole.PARTICIPANT: "taking part",
     Role.COORDINATOR.value: "coordinating",
     Role.PROJECT_TEAM.value: "project team",
 }
@@ -288,7 +292,7 @@ class Home:
                 .where(
                     Member.user_id == user_id,
                     Project.team_id == team_id,
-                    Project.status == "active",
+                    Project.status == ProjectStatus.ACTIVE,
                 )
                 # every project's people in one more query (debriefers, onboarding, rota)
                 .options(selectinload(Project.members))
@@ -497,7 +501,9 @@ def _sessions(db: Session, project_ids: list[int]) -> list[CoSession]:
     return list(
         db.scalars(
             select(CoSession)
-            .where(CoSession.project_id.in_(project_ids), CoSession.status == SCHEDULED)
+            .where(
+                CoSession.project_id.in_(project_ids), CoSession.status == SessionStatus.SCHEDULED
+            )
             .options(selectinload(CoSession.people))
             .order_by(CoSession.starts_at, CoSession.id)
         ).all()
@@ -548,7 +554,7 @@ def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     team = access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
         project, Role.COORDINATOR
     )
-    return _unique(cosession.user_ids(FACILITATOR) + team)
+    return _unique(cosession.user_ids(SessionRole.FACILITATOR) + team)
 
 
 def _my_items(
@@ -563,7 +569,7 @@ def _my_items(
     recent = [
         s
         for s in sessions
-        if s.ends_at <= now and now - s.ends_at <= ITEM_HORIZON and s.kind != REFLECTIVE
+        if s.ends_at <= now and now - s.ends_at <= ITEM_HORIZON and s.kind != SessionKind.REFLECTIVE
     ]
     recent_ids = [s.id for s in recent]
     # which of these I have debriefed or given feedback on (ids only, never the content)
@@ -602,7 +608,7 @@ def _my_items(
             )
         feedback_due = shift(s.ends_at, lead.feedback_within, tz)
         if (
-            user_id in s.user_ids(PARTICIPANT)
+            user_id in s.user_ids(SessionRole.PARTICIPANT)
             and s.id not in gave
             and feedback_due > now
             and (round_ is None or round_.feedback_closed_at is None)
@@ -617,7 +623,7 @@ def _my_items(
     for s in sessions:
         if s.starts_at <= now or s.agenda_shared_at is not None:
             continue
-        if user_id not in s.user_ids(FACILITATOR):
+        if user_id not in s.user_ids(SessionRole.FACILITATOR):
             continue
         project = projects[s.project_id]
         lead = LeadTimes.from_json(project.lead_times)
@@ -798,10 +804,10 @@ def _coordinator_view(
     notes_due: dict[int, datetime] = {}
     debriefs_due: dict[int, datetime] = {}
     for s in sessions:
-        facilitators = _unique(s.user_ids(FACILITATOR))
+        facilitators = _unique(s.user_ids(SessionRole.FACILITATOR))
         missing = (
             ()
-            if s.kind == REFLECTIVE
+            if s.kind == SessionKind.REFLECTIVE
             else tuple(u for u in _debriefers(project, s) if u not in answered.get(s.id, set()))
         )
         points.append(
@@ -811,9 +817,9 @@ def _coordinator_view(
                 starts_at=s.starts_at,
                 ends_at=s.ends_at,
                 facilitators=len(facilitators),
-                participants=len(_unique(s.user_ids(PARTICIPANT))),
-                agenda_shared=s.agenda_shared_at is not None or s.kind == REFLECTIVE,
-                notes_posted=s.notes_posted_at is not None or s.kind == REFLECTIVE,
+                participants=len(_unique(s.user_ids(SessionRole.PARTICIPANT))),
+                agenda_shared=s.agenda_shared_at is not None or s.kind == SessionKind.REFLECTIVE,
+                notes_posted=s.notes_posted_at is not None or s.kind == SessionKind.REFLECTIVE,
                 debriefs_missing=missing,
                 debriefs_closed=s.id in closed,
             )
@@ -821,7 +827,9 @@ def _coordinator_view(
         agenda_due[s.id] = agenda_deadline(s.starts_at, lead, tz)
         notes_due[s.id] = shift(s.ends_at, lead.notes_after, tz)
         debriefs_due[s.id] = shift(s.ends_at, lead.debrief_within, tz)
-    workshops = [p for p, s in zip(points, sessions, strict=True) if s.kind != REFLECTIVE]
+    workshops = [
+        p for p, s in zip(points, sessions, strict=True) if s.kind != SessionKind.REFLECTIVE
+    ]
     today = now.astimezone(tz).date()
     line = rules.timeline(workshops, now=now, today=today, end_date=project.end_date, lead=lead)
     at_risk = rules.risks(
@@ -837,11 +845,11 @@ def _coordinator_view(
             session_id=s.id,
             title=s.title,
             starts_at=s.starts_at,
-            facilitators=tuple(_unique(s.user_ids(FACILITATOR))),
-            participants=len(_unique(s.user_ids(PARTICIPANT))),
+            facilitators=tuple(_unique(s.user_ids(SessionRole.FACILITATOR))),
+            participants=len(_unique(s.user_ids(SessionRole.PARTICIPANT))),
         )
         for s in sessions
-        if s.ends_at > now and s.kind != REFLECTIVE
+        if s.ends_at > now and s.kind != SessionKind.REFLECTIVE
     )
     participants = [m for m in project.members if m.role == Role.PARTICIPANT]
     onboarding = []

@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.durations import DurationError, format_duration, parse_duration
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
-from cobot.services import reminders
+from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
+from cobot.services import session_changes
 from cobot.services.access import (
     AccessError,
+    InvalidFields,
     people_with,
     project_by_id,
     project_in_channel,
@@ -24,6 +26,7 @@ from cobot.services.access import (
     role_of,
 )
 from cobot.services.ports import Clock, Directory
+from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Member, Project
 
@@ -40,14 +43,6 @@ ONBOARDING_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("access_needs", "access_needs_done_at", "Access needs noted"),
 )
 ONBOARDING_LABELS = {key: label for key, _column, label in ONBOARDING_ITEMS}
-
-
-class InvalidFields(AccessError):
-    """Some fields of a form are wrong; `errors` maps each field name to what to fix."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 class LastCoordinator(AccessError):
@@ -218,11 +213,18 @@ class Projects:
     """Use cases for projects and their people; each public call is one transaction."""
 
     def __init__(
-        self, *, factory: sessionmaker[Session], clock: Clock, directory: Directory
+        self,
+        *,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        directory: Directory,
+        changes: SessionChanges | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._directory = directory
+        # who re-plans when a session changes (people left, lead times): wired in runtime.py
+        self._changes = changes or session_changes.standard()
 
     # ------------------------------------------------------------------ the project
 
@@ -251,7 +253,7 @@ class Projects:
                     agreement="",
                     timezone=zone,
                     lead_times=LeadTimes().to_json(),
-                    status="active",
+                    status=ProjectStatus.ACTIVE,
                     created_by=user_id,
                     created_at=now,
                     updated_at=now,
@@ -279,7 +281,7 @@ class Projects:
         )
         if existing is None:
             return
-        if existing.status != "active":
+        if existing.status != ProjectStatus.ACTIVE:
             raise AccessError(
                 f"This channel held the project “{existing.name}”, which has closed. One channel "
                 "holds one project: start the new one in a new channel. Nothing was changed."
@@ -412,7 +414,7 @@ class Projects:
                 project.updated_at = now
                 session.flush()
                 # people who left are taken off the sessions to come, with their reminders
-                _replan_upcoming(session, project, now, drop={p for p, _ in removed})
+                _replan_upcoming(session, project, now, self._changes, drop={p for p, _ in removed})
             return Removal(removed=tuple(removed), not_members=tuple(not_members))
 
     def people(self, *, team_id: str, channel_id: str, user_id: str) -> People:
@@ -539,20 +541,25 @@ class Projects:
             project.lead_times = lead.to_json()
             project.updated_at = now
             session.flush()
-            _replan_upcoming(session, project, now)
+            _replan_upcoming(session, project, now, self._changes)
             return LeadTimeSettings(
                 project_id=project.id, project_name=project.name, lead_times=lead
             )
 
 
 def _replan_upcoming(
-    session: Session, project: Project, now: datetime, *, drop: set[str] | None = None
+    session: Session,
+    project: Project,
+    now: datetime,
+    changes: SessionChanges,
+    *,
+    drop: set[str] | None = None,
 ) -> None:
     """Re-plan the reminders of every session to come, first taking `drop` off them."""
     upcoming = session.scalars(
         select(CoSession).where(
             CoSession.project_id == project.id,
-            CoSession.status == "scheduled",
+            CoSession.status == SessionStatus.SCHEDULED,
             CoSession.starts_at > now,
         )
     ).all()
@@ -561,7 +568,7 @@ def _replan_upcoming(
             for person in [p for p in cosession.people if p.user_id in drop]:
                 cosession.people.remove(person)
             session.flush()
-        reminders.plan_session(session, project=project, cosession=cosession, now=now)
+        changes.publish(session, SessionChanged(cosession.id, SessionChange.EDITED), now=now)
 
 
 def _find(

@@ -11,25 +11,36 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
-from cobot.domain.deliveries import ALWAYS_USEFUL, DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
-from cobot.services import access, debriefs, deliveries
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionChanged,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    agenda_deadline,
+    shift,
+)
+
+# re-exported: what slack/blocks/reminders renders a reminder's session from
+from cobot.domain.sessions import SessionFacts as SessionFacts
+from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 
 SUBJECT = "session"
-SCHEDULED = "scheduled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
 
 # facilitators
 PLAN_NEXT = "plan_next"
@@ -94,21 +105,6 @@ ACCESSIBILITY_CHECKLIST = (
 
 
 @dataclass(frozen=True)
-class SessionFacts:
-    """What every reminder shows about its session and project."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    venue: str
-    objectives: str
-    timezone: str
-    project_name: str
-    aims: str
-
-
-@dataclass(frozen=True)
 class ReminderNote:
     """One reminder, ready to present: which kind, to whom, about what."""
 
@@ -135,18 +131,6 @@ Presenter = Callable[[ReminderNote], OutgoingMessage]
 # ---------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Owed:
-    """A delivery a session owes, as planned now."""
-
-    key: str
-    kind: str
-    target: str
-    due_at: datetime
-    # still worth sending (straight away) when its time has already passed at planning
-    late_ok: bool
-
-
 def plan_session(
     session: Session, *, project: Project, cosession: CoSession, now: datetime
 ) -> None:
@@ -157,7 +141,7 @@ def plan_session(
     The other sessions' "plan the next session" and onboarding reminders follow too, since
     which session comes first or before another may have changed.
     """
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         cancel_session(session, cosession=cosession, now=now)
         return
     scheduled = _scheduled(session, project.id, excluded=None)
@@ -167,8 +151,6 @@ def plan_session(
         if other.id != cosession.id and other.starts_at > now
     ]
     _replan(session, project, plans, now=now, scheduled=scheduled)
-    # debrief prompts, participant feedback asks and the summary move with the session
-    debriefs.plan_session(session, project=project, cosession=cosession, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
@@ -177,7 +159,12 @@ def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> 
     project = session.get(Project, cosession.project_id)
     if project is not None:
         _replan_others(session, project, now=now, skip=cosession.id, excluded=cosession.id)
-    debriefs.cancel_session(session, cosession=cosession, now=now)
+
+
+def on_session_changed(session: Session, event: SessionChanged, now: datetime) -> None:
+    """A session was added, edited, moved or cancelled: its reminders (and the neighbouring
+    sessions' "plan the next one" and onboarding reminders) follow."""
+    session_changes.replan(session, event, now, plan=plan_session, cancel=cancel_session)
 
 
 def _replan_others(
@@ -199,8 +186,8 @@ def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> li
         select(CoSession)
         .where(
             CoSession.project_id == project_id,
-            CoSession.status == SCHEDULED,
-            CoSession.kind == WORKSHOP,
+            CoSession.status == SessionStatus.SCHEDULED,
+            CoSession.kind == SessionKind.WORKSHOP,
         )
         .options(selectinload(CoSession.people))
         .order_by(CoSession.starts_at, CoSession.id)
@@ -217,53 +204,22 @@ def _replan(
     scheduled: list[CoSession],
 ) -> None:
     """Bring each planned session's reminders of these kinds to what it owes now, in a
-    fixed number of queries however many sessions and people: what is owed is worked out
-    in memory, the pending and existing rows are read in bulk, new rows are one flush."""
+    fixed number of queries however many sessions and people (see deliveries.reconcile)."""
     if not plans:
         return
-    owed = {
-        cosession.id: [
-            o for o in _owed(project, cosession, now=now, others=scheduled) if o.kind in kinds
-        ]
+    owed = [
+        o
         for cosession, kinds in plans
-    }
-    kinds_of = {cosession.id: kinds for cosession, kinds in plans}
-    keys = {o.key for items in owed.values() for o in items}
-    pending = session.scalars(
-        select(Delivery).where(
-            Delivery.subject_type == SUBJECT,
-            Delivery.subject_id.in_(list(kinds_of)),
-            Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.kind.in_(sorted(set().union(*kinds_of.values()))),
-        )
-    ).all()
-    for row in pending:
-        if row.kind in kinds_of.get(row.subject_id or 0, ()) and row.idempotency_key not in keys:
-            row.status = DeliveryStatus.CANCELLED
-            row.updated_at = now
-            row.finished_at = now
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    escalate_to = coordinators[0] if coordinators else None
-    existing = deliveries.existing_by_key(session, keys)
-    new: list[deliveries.Owed] = []
-    for cosession, _kinds in plans:
-        for item in owed[cosession.id]:
-            _ensure(
-                session,
-                item,
-                project=project,
-                cosession=cosession,
-                now=now,
-                escalate_to=escalate_to,
-                existing=existing,
-                new=new,
-            )
-    deliveries.schedule_many(session, new, now=now)
+        for o in _owed(project, cosession, now=now, others=scheduled)
+        if o.kind in kinds
+    ]
+    scope = deliveries.Scope(SUBJECT, {cosession.id: kinds for cosession, kinds in plans})
+    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
 
 
 def _owed(
     project: Project, cosession: CoSession, *, now: datetime, others: list[CoSession]
-) -> list[_Owed]:
+) -> list[deliveries.Owed]:
     """Everything `cosession` owes, by the project's lead times, at its current revision;
     `others` are the project's scheduled workshops (see _scheduled())."""
     lead = LeadTimes.from_json(project.lead_times)
@@ -271,19 +227,33 @@ def _owed(
     start, end = cosession.starts_at, cosession.ends_at
     upcoming = start > now
     prefix = f"session:{cosession.id}:r{cosession.revision}"
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
     team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
-    owed: list[_Owed] = []
+    escalate_to = coordinators[0] if coordinators else None
+    owed: list[deliveries.Owed] = []
+
+    def one(key: str, kind: str, target: str, due: datetime, late_ok: bool) -> deliveries.Owed:
+        return deliveries.Owed(
+            key=key,
+            kind=kind,
+            target=target,
+            due_at=due,
+            project_id=project.id,
+            subject=(SUBJECT, cosession.id),
+            payload={"session_id": cosession.id, "revision": cosession.revision},
+            escalate_to=escalate_to,
+            late_ok=late_ok,
+        )
 
     def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(_Owed(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+        owed.extend(one(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
 
-    if cosession.kind == REFLECTIVE:
+    if cosession.kind == SessionKind.REFLECTIVE:
         # reflective practice is reminded by the debriefs feature, with the debriefs so far
         return []
-    if cosession.kind != WORKSHOP:
+    if cosession.kind != SessionKind.WORKSHOP:
         # a celebration or launch: people only need to know when and where it is
         add(REMINDER_DAY, participants, shift(start, -DAY_BEFORE, tz), late_ok=False)
         add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
@@ -319,72 +289,17 @@ def _owed(
     if others and others[0].id == cosession.id:
         first_key = f"project:{project.id}:onboarding:s{cosession.id}:r{cosession.revision}"
         due = shift(start, -lead.onboarding_before, tz)
-        owed.extend(_Owed(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
+        owed.extend(one(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
     # people added after the agenda or notes went out get them too (once per person, ever)
-    if cosession.agenda_shared_at is not None:
-        owed.extend(_shared(cosession.id, AGENDA_SHARED, participants, now))
-    if cosession.notes_posted_at is not None:
-        owed.extend(_shared(cosession.id, NOTES_SHARED, participants, now))
-    return owed
-
-
-WORKSHOP = "workshop"
-REFLECTIVE = "reflective"
-
-
-def _shared(session_id: int, kind: str, participants: Iterable[str], now: datetime) -> list[_Owed]:
-    return [_Owed(f"session:{session_id}:{kind}:{p}", kind, p, now, True) for p in participants]
-
-
-def _ensure(
-    session: Session,
-    item: _Owed,
-    *,
-    project: Project,
-    cosession: CoSession,
-    now: datetime,
-    escalate_to: str | None,
-    existing: dict[str, Delivery],
-    new: list[deliveries.Owed],
-) -> None:
-    """Make sure `item` is scheduled once: sent ones stay sent, moved ones move; a new one
-    goes on `new` (recorded together by the caller). `existing`: the rows by key."""
-    row = existing.get(item.key)
-    due = item.due_at
-    if due <= now:
-        if not item.late_ok:
-            return  # whatever was already recorded stays as it is
-        due = now
-    if row is None:
-        new.append(
-            deliveries.Owed(
-                key=item.key,
-                kind=item.kind,
-                target=item.target,
-                due_at=due,
-                project_id=project.id,
-                subject=(SUBJECT, cosession.id),
-                payload={"session_id": cosession.id, "revision": cosession.revision},
-                escalate_to=escalate_to,
-            )
-        )
-    elif row.status == DeliveryStatus.CANCELLED:
-        # a key names "this message about this session as it is now": cancelled when it
-        # stopped being owed (a person taken off, another session first), owed again now.
-        # It was never sent, so reopening it cannot send anything twice.
-        row.status = DeliveryStatus.SCHEDULED
-        row.finished_at = None
-        row.last_error = None
-        row.attempts = 0
-        row.escalate_to = escalate_to
-        deliveries.move(session, delivery=row, due_at=due, now=now)
-    elif (
-        row.status == DeliveryStatus.SCHEDULED
-        and row.due_at != due
-        # one already due stays due; one whose time changed moves with it
-        and (row.due_at > now or item.due_at > now)
+    for kind, done in (
+        (AGENDA_SHARED, cosession.agenda_shared_at),
+        (NOTES_SHARED, cosession.notes_posted_at),
     ):
-        deliveries.move(session, delivery=row, due_at=due, now=now)
+        if done is not None:
+            owed.extend(
+                one(f"session:{cosession.id}:{kind}:{p}", kind, p, now, True) for p in participants
+            )
+    return owed
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -396,31 +311,29 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds reminders use; `present` turns a reminder into a message."""
-    clock = clock or SystemClock()
+    now = (clock or SystemClock()).now
+    day_late = "it was more than a day late"
 
-    def render(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        note = build_note(session, delivery, now=clock.now())
-        return present(note) if note is not None else None
+    def build(session: Session, delivery: Delivery) -> ReminderNote | None:
+        return build_note(session, delivery, now=now())
 
-    def kind(name: str, lateness: LatenessPolicy = ALWAYS_USEFUL) -> DeliveryKind:
-        return DeliveryKind(name=name, render=render, lateness=lateness)
-
-    started = "the session had already started"
-    return (
-        kind(PLAN_NEXT),
-        kind(AGENDA_DUE, LatenessPolicy(AGENDA_WARNING, "its deadline had passed")),
-        kind(AGENDA_OVERDUE, LatenessPolicy(timedelta(days=1), "it was more than a day late")),
-        kind(ACCESSIBILITY, LatenessPolicy(DAY_BEFORE, "it was more than a day late")),
-        kind(
-            REMINDER_DAY,
-            LatenessPolicy(DAY_BEFORE - HOUR_BEFORE, "the hour-before reminder covers it"),
-        ),
-        kind(REMINDER_HOUR, LatenessPolicy(HOUR_BEFORE, started)),
-        kind(AGENDA_SHARED),
-        kind(NOTES_SHARED),
-        kind(NOTES_DUE),
-        kind(NOTES_OVERDUE),
-        kind(ONBOARDING),
+    return deliveries.kinds_rendered_by(
+        deliveries.Presented[ReminderNote](build, present),
+        {
+            PLAN_NEXT: None,
+            AGENDA_DUE: LatenessPolicy(AGENDA_WARNING, "its deadline had passed"),
+            AGENDA_OVERDUE: LatenessPolicy(timedelta(days=1), day_late),
+            ACCESSIBILITY: LatenessPolicy(DAY_BEFORE, day_late),
+            REMINDER_DAY: LatenessPolicy(
+                DAY_BEFORE - HOUR_BEFORE, "the hour-before reminder covers it"
+            ),
+            REMINDER_HOUR: LatenessPolicy(HOUR_BEFORE, "the session had already started"),
+            AGENDA_SHARED: None,
+            NOTES_SHARED: None,
+            NOTES_DUE: None,
+            NOTES_OVERDUE: None,
+            ONBOARDING: None,
+        },
     )
 
 
@@ -431,31 +344,21 @@ LATE_AFTER = timedelta(hours=1)
 def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:  # noqa: C901
     """What `delivery` should say now, or None when it no longer applies."""
     cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SCHEDULED:
+    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
         return None
     project = session.get(Project, cosession.project_id)
-    if project is None or project.status != "active":
+    if project is None or project.status != ProjectStatus.ACTIVE:
         return None
     kind = delivery.kind
     if kind in TIMED and delivery.payload.get("revision") != cosession.revision:
         return None  # moved since: the new revision's reminder says the right thing
     target = delivery.target
-    facilitators = tuple(_unique(cosession.user_ids(FACILITATOR)))
-    participants = tuple(_unique(cosession.user_ids(PARTICIPANT)))
+    facilitators = tuple(_unique(cosession.user_ids(SessionRole.FACILITATOR)))
+    participants = tuple(_unique(cosession.user_ids(SessionRole.PARTICIPANT)))
     started = cosession.starts_at <= now
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
-    facts = SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
-        venue=cosession.venue,
-        objectives=cosession.objectives,
-        timezone=project.timezone,
-        project_name=project.name,
-        aims=project.aims,
-    )
+    facts = access.session_facts(cosession, project)
     note = ReminderNote(
         kind=kind,
         target=target,
@@ -577,12 +480,8 @@ class Done:
     already: bool
 
 
-class Reminders:
+class Reminders(Service):
     """What people do from a reminder: share the agenda, post notes, tick things done."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def agenda_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
         """The agenda modal's content, for one of the session's facilitators."""
@@ -596,7 +495,7 @@ class Reminders:
                 text=cosession.agenda_text,
                 shared_at=cosession.agenda_shared_at,
                 shared_by=cosession.agenda_shared_by,
-                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
             )
 
     def share_agenda(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
@@ -626,7 +525,7 @@ class Reminders:
                 text=cosession.notes_text,
                 shared_at=cosession.notes_posted_at,
                 shared_by=cosession.notes_posted_by,
-                recipients=len(_unique(cosession.user_ids(PARTICIPANT))),
+                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
             )
 
     def post_notes(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
@@ -645,31 +544,37 @@ class Reminders:
 
     def accessibility_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator ticked the accessibility checklist: its reminders stop."""
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            cosession, _project = _facilitated(
-                db, team_id, user_id, session_id, "tick its accessibility checklist"
-            )
-            already = cosession.accessibility_done_at is not None
-            if not already:
-                cosession.accessibility_done_at = now
-                cosession.updated_at = now
-            assert cosession.accessibility_done_at is not None
-            return Done(cosession.id, cosession.title, cosession.accessibility_done_at, already)
+        return self._tick(
+            team_id,
+            user_id,
+            session_id,
+            "accessibility_done_at",
+            "tick its accessibility checklist",
+        )
 
     def plan_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator marked the session planned: its planning reminders stop."""
+        return self._tick(team_id, user_id, session_id, "plan_done_at", "mark it as planned")
+
+    def _tick(
+        self,
+        team_id: str,
+        user_id: str,
+        session_id: int,
+        column: Literal["accessibility_done_at", "plan_done_at"],
+        doing: str,
+    ) -> Done:
+        """Record once when a facilitator did a step (the reminders about it then stop)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, _project = _facilitated(
-                db, team_id, user_id, session_id, "mark it as planned"
-            )
-            already = cosession.plan_done_at is not None
-            if not already:
-                cosession.plan_done_at = now
+            cosession, _project = _facilitated(db, team_id, user_id, session_id, doing)
+            done_at: datetime | None = getattr(cosession, column)
+            already = done_at is not None
+            if done_at is None:
+                done_at = now
+                setattr(cosession, column, now)
                 cosession.updated_at = now
-            assert cosession.plan_done_at is not None
-            return Done(cosession.id, cosession.title, cosession.plan_done_at, already)
+            return Done(cosession.id, cosession.title, done_at, already)
 
 
 def _clean(text: str, what: str) -> str:
@@ -685,7 +590,7 @@ def _clean(text: str, what: str) -> str:
 
 def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
     cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SCHEDULED:
+    if cosession.status != SessionStatus.SCHEDULED:
         raise AccessError("That session was cancelled, so there is nothing to do for it.")
     project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
     return cosession, project
@@ -695,7 +600,7 @@ def _facilitated(
     db: Session, team_id: str, user_id: str, session_id: int, what: str
 ) -> tuple[CoSession, Project]:
     cosession, project = _live(db, team_id, session_id)
-    facilitators = _unique(cosession.user_ids(FACILITATOR))
+    facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
     if user_id not in facilitators:
         who = ", ".join(f"<@{f}>" for f in facilitators) or "its facilitators"
         raise NotAllowed(
@@ -728,7 +633,7 @@ def _send_to_participants(
     db: Session, cosession: CoSession, kind: str, *, first: bool, now: datetime
 ) -> Shared:
     """One DM per participant, keyed per person so sharing twice messages nobody twice."""
-    participants = _unique(cosession.user_ids(PARTICIPANT))
+    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
     keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}

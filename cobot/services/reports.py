@@ -21,6 +21,7 @@ from cobot.domain import endings as rules
 from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.endings import EvaluationThemes, FeelingsTally
 from cobot.domain.roles import Role
+from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
@@ -247,8 +248,8 @@ def _session_row(row: CoSession) -> SessionRow:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         status=row.status,
-        facilitators=tuple(row.user_ids("facilitator")),
-        participants=len(row.user_ids("participant")),
+        facilitators=tuple(row.user_ids(SessionRole.FACILITATOR)),
+        participants=len(row.user_ids(SessionRole.PARTICIPANT)),
     )
 
 
@@ -313,7 +314,7 @@ def facilitation_csv(snap: ReportSnapshot) -> str:
     return _csv(
         ["session_id", "title", "starts_at_utc", "role", "user_id"],
         [
-            (s.id, s.title, _iso(s.starts_at), "facilitator", u)
+            (s.id, s.title, _iso(s.starts_at), SessionRole.FACILITATOR, u)
             for s in snap.sessions
             for u in s.facilitators
         ],
@@ -398,7 +399,11 @@ def _md(text: str) -> str:
 def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
     """The Markdown project report."""
     zone = snap.timezone
-    held = [s for s in snap.sessions if s.status == "scheduled" and s.ends_at <= snap.generated_at]
+    held = [
+        s
+        for s in snap.sessions
+        if s.status == SessionStatus.SCHEDULED and s.ends_at <= snap.generated_at
+    ]
     lines = [
         f"# {_md(snap.project_name)}: project report",
         "",
@@ -419,7 +424,9 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
             f"{len(s.facilitators)} ({', '.join(s.facilitators) or 'none'}) | {s.participants} |"
             for s in snap.sessions
         ]
-        short = [s for s in snap.sessions if s.kind == "workshop" and len(s.facilitators) < 2]
+        short = [
+            s for s in snap.sessions if s.kind == SessionKind.WORKSHOP and len(s.facilitators) < 2
+        ]
         lines += [
             "",
             f"Sessions with fewer than two facilitators: {len(short)}.",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -19,22 +19,24 @@ from cobot.domain.sessions import (
     LeadTimes,
     Neighbour,
     Problem,
+    SessionChange,
+    SessionChanged,
     SessionInput,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
     check_session,
 )
-from cobot.services import access, deliveries, receipts, reminders
+from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
 ANNOUNCED_KIND = "session_announced"
 ANNOUNCEMENT_SUBJECT = "session_announcement"
-SCHEDULED = "scheduled"
-CANCELLED = "cancelled"
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
 
 
 class SessionRejected(AccessError):
@@ -136,12 +138,8 @@ class Announcement:
 AnnouncementRenderer = Callable[[Announcement], OutgoingMessage]
 
 
-class Sessions:
+class Sessions(SessionChangingService):
     """Schedules co-production sessions; each public call is one transaction."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
@@ -165,7 +163,7 @@ class Sessions:
         project_id: int | None = None,
         channel_id: str | None = None,
         default_participants: bool = False,
-        kind: str = "workshop",
+        kind: str = SessionKind.WORKSHOP,
         form_id: str | None = None,
     ) -> SessionSaved:
         """Schedule a session in a project (by id, or the channel's), announce it, plan its
@@ -233,7 +231,7 @@ class Sessions:
                 ends_at=check.ends_at,
                 venue=data.venue.strip(),
                 objectives=data.objectives.strip(),
-                status=SCHEDULED,
+                status=SessionStatus.SCHEDULED,
                 revision=1,
                 created_by=user_id,
                 created_at=now,
@@ -244,8 +242,8 @@ class Sessions:
             db.flush()
             if receipt:
                 receipts.record(db, receipt, result_id=row.id, now=now)
-            reminders.plan_session(db, project=project, cosession=row, now=now)
-            _announce(db, project, row, change="added", now=now, by=user_id)
+            self._changes.publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
+            _announce(db, project, row, change=SessionChange.ADDED, now=now, by=user_id)
             return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))
 
     def check_add(
@@ -325,14 +323,14 @@ class Sessions:
         now = self._clock.now()
         with transaction(self._factory) as db:
             row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
-            row.status = CANCELLED
+            row.status = SessionStatus.CANCELLED
             row.cancelled_at = now
             row.updated_at = now
-            reminders.cancel_session(db, cosession=row, now=now)
+            self._changes.publish(db, SessionChanged(row.id, SessionChange.CANCELLED), now=now)
             was_announced = _was_announced(db, row.id)
             deliveries.cancel_subject(db, subject=(ANNOUNCEMENT_SUBJECT, row.id), now=now)
             if was_announced:
-                _announce(db, project, row, change="cancelled", now=now, by=user_id)
+                _announce(db, project, row, change=SessionChange.CANCELLED, now=now, by=user_id)
             return _view(row, project)
 
     def upcoming(self, *, team_id: str, channel_id: str, user_id: str) -> SessionList:
@@ -344,7 +342,7 @@ class Sessions:
                 select(CoSession)
                 .where(
                     CoSession.project_id == project.id,
-                    CoSession.status == SCHEDULED,
+                    CoSession.status == SessionStatus.SCHEDULED,
                     CoSession.ends_at > now,
                 )
                 # every session's people in one more query, not one each
@@ -406,10 +404,11 @@ class Sessions:
             row.revision += 1
         _set_people(row, facilitators=data.facilitators, participants=check.participants)
         db.flush()
-        reminders.plan_session(db, project=project, cosession=row, now=now)
+        what = SessionChange.MOVED if moved else SessionChange.EDITED
+        self._changes.publish(db, SessionChanged(row.id, what), now=now)
         if moved:
             # a channel that never heard of the old time just hears of the session
-            change = "moved" if _was_announced(db, row.id) else "added"
+            change = SessionChange.MOVED if _was_announced(db, row.id) else SessionChange.ADDED
             deliveries.cancel_subject(db, subject=(ANNOUNCEMENT_SUBJECT, row.id), now=now)
             _announce(db, project, row, change=change, now=now, by=by)
         return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings), moved=moved)
@@ -450,8 +449,8 @@ def _moved(row: CoSession, day: date, start: time) -> SessionInput:
         day=day,
         start=start,
         duration=row.ends_at - row.starts_at,
-        facilitators=tuple(row.user_ids(FACILITATOR)),
-        participants=tuple(row.user_ids(PARTICIPANT)),
+        facilitators=tuple(row.user_ids(SessionRole.FACILITATOR)),
+        participants=tuple(row.user_ids(SessionRole.PARTICIPANT)),
         venue=row.venue,
         objectives=row.objectives,
     )
@@ -468,8 +467,8 @@ def _check(
     # the between-session pipeline is about the workshop series
     query = select(CoSession).where(
         CoSession.project_id == project.id,
-        CoSession.status == SCHEDULED,
-        CoSession.kind == "workshop",
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
     )
     if exclude is not None:
         query = query.where(CoSession.id != exclude)
@@ -512,7 +511,7 @@ def _changeable(
     row = access.session_by_id(db, team_id=team_id, session_id=session_id)
     project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
     access.require_coordinator(project, user_id)
-    if row.status != SCHEDULED:
+    if row.status != SessionStatus.SCHEDULED:
         raise AccessError(f"“{row.title}” was cancelled, so it can't be changed.")
     return row, project
 
@@ -523,9 +522,9 @@ def _set_people(
     """Bring the session's people to exactly these, changing only what differs."""
     wanted: dict[str, str] = {}
     for user_id in participants:
-        wanted[user_id] = PARTICIPANT
+        wanted[user_id] = SessionRole.PARTICIPANT
     for user_id in facilitators:
-        wanted[user_id] = FACILITATOR
+        wanted[user_id] = SessionRole.FACILITATOR
     for person in list(row.people):
         role = wanted.pop(person.user_id, None)
         if role is None:
@@ -545,8 +544,8 @@ def _view(row: CoSession, project: Project) -> SessionView:
         ends_at=row.ends_at,
         venue=row.venue,
         objectives=row.objectives,
-        facilitators=tuple(row.user_ids(FACILITATOR)),
-        participants=tuple(row.user_ids(PARTICIPANT)),
+        facilitators=tuple(row.user_ids(SessionRole.FACILITATOR)),
+        participants=tuple(row.user_ids(SessionRole.PARTICIPANT)),
         status=row.status,
         revision=row.revision,
         timezone=project.timezone,
@@ -569,7 +568,7 @@ def _announce(
 ) -> None:
     key = (
         f"session:{row.id}:cancelled"
-        if change == "cancelled"
+        if change == SessionChange.CANCELLED
         else f"session:{row.id}:announced:r{row.revision}"
     )
     deliveries.schedule(
@@ -586,8 +585,8 @@ def _announce(
     )
 
 
-def session_kinds(render: AnnouncementRenderer) -> Sequence[DeliveryKind]:
-    """The delivery kinds sessions use; `render` turns an announcement into a message."""
+def session_kinds(*, present: AnnouncementRenderer) -> Sequence[DeliveryKind]:
+    """The delivery kinds sessions use; `present` turns an announcement into a message."""
 
     def render_announcement(session: Session, delivery: Delivery) -> OutgoingMessage | None:
         row = session.get(CoSession, int(delivery.payload.get("session_id", 0)))
@@ -596,14 +595,16 @@ def session_kinds(render: AnnouncementRenderer) -> Sequence[DeliveryKind]:
         project = session.get(Project, row.project_id)
         if project is None:
             return None
-        change = str(delivery.payload.get("change", "added"))
-        if change == "cancelled":
-            if row.status != CANCELLED:
+        change = str(delivery.payload.get("change", SessionChange.ADDED))
+        if change == SessionChange.CANCELLED:
+            if row.status != SessionStatus.CANCELLED:
                 return None
-        elif row.status != SCHEDULED or row.revision != delivery.payload.get("revision"):
+        elif row.status != SessionStatus.SCHEDULED or row.revision != delivery.payload.get(
+            "revision"
+        ):
             # cancelled since, or moved again: a newer announcement says the right thing
             return None
-        return render(
+        return present(
             Announcement(
                 change=change,
                 session=_view(row, project),
@@ -644,8 +645,8 @@ def build_calendar(
         if item.objectives:
             event.add("description", item.objectives)
         # calendars take an update only when SEQUENCE grows: a cancellation is one more
-        event.add("sequence", item.revision + (1 if item.status == CANCELLED else 0))
-        event.add("status", "CANCELLED" if item.status == CANCELLED else "CONFIRMED")
+        event.add("sequence", item.revision + (1 if item.status == SessionStatus.CANCELLED else 0))
+        event.add("status", "CANCELLED" if item.status == SessionStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 

@@ -13,18 +13,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.domain import timeline as rules
-from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
-from cobot.services.ports import Clock
+from cobot.services.base import Service
 from cobot.storage.db import read_only
 from cobot.storage.models import CoSession, Project
 
-SCHEDULED = "scheduled"
-REFLECTIVE = "reflective"
 MAX_SESSIONS = 60
 SESSION_COLOUR = "#1f4e79"
 STEP_COLOUR = "#8fb8de"
@@ -54,12 +52,8 @@ class TimelinePlan:
     steps: tuple[rules.Step, ...]
 
 
-class Timelines:
+class Timelines(Service):
     """Draws a project's timeline for its coordinators."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def plan(
         self,
@@ -79,8 +73,8 @@ class Timelines:
                 select(CoSession)
                 .where(
                     CoSession.project_id == project.id,
-                    CoSession.status == SCHEDULED,
-                    CoSession.kind != REFLECTIVE,
+                    CoSession.status == SessionStatus.SCHEDULED,
+                    CoSession.kind != SessionKind.REFLECTIVE,
                 )
                 .order_by(CoSession.starts_at, CoSession.id)
                 .limit(MAX_SESSIONS)

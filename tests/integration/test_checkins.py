@@ -71,7 +71,10 @@ def runner(
     kinds = DeliveryKinds()
     deliveries.register_all(kinds, deliveries.core_kinds())
     deliveries.register_all(
-        kinds, svc.checkin_kinds(service, present=checkin_message, present_contact=contact_message)
+        kinds,
+        svc.checkin_kinds(
+            service=service, present=checkin_message, present_contact=contact_message
+        ),
     )
     return DeliveryRunner(
         factory=factory, clock=clock, messenger=messenger, kinds=kinds, worker_id="w1"

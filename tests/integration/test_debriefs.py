@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.debriefs import DebriefInput, FeedbackInput
-from cobot.services import debriefs, deliveries, reminders
+from cobot.domain.sessions import SessionChange, SessionChanged
+from cobot.services import debriefs, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.debriefs import DebriefClosed, Debriefs, FormRejected
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
@@ -130,7 +131,9 @@ def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
         project = db.get(Project, project_id)
         row = db.get(CoSession, session_id)
         assert project is not None and row is not None
-        reminders.plan_session(db, project=project, cosession=row, now=clock.now())
+        session_changes.standard().publish(
+            db, SessionChanged(row.id, SessionChange.EDITED), now=clock.now()
+        )
     assert ledger(factory, session_id) == planned
 
     with transaction(factory) as db:
@@ -140,7 +143,9 @@ def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
         row.starts_at += timedelta(days=1)
         row.ends_at += timedelta(days=1)
         row.revision = 2
-        reminders.plan_session(db, project=project, cosession=row, now=clock.now())
+        session_changes.standard().publish(
+            db, SessionChanged(row.id, SessionChange.MOVED), now=clock.now()
+        )
     after = ledger(factory, session_id)
     assert {s for k, _, _, _, s in after if ":r1:" in k} == {"cancelled"}
     assert {s for k, _, _, _, s in after if ":r2:" in k} == {"scheduled"}
@@ -149,7 +154,9 @@ def test_planning_is_idempotent_and_a_moved_session_moves_its_debriefs(
         row = db.get(CoSession, session_id)
         assert row is not None
         row.status = "cancelled"
-        reminders.cancel_session(db, cosession=row, now=clock.now())
+        session_changes.standard().publish(
+            db, SessionChanged(row.id, SessionChange.CANCELLED), now=clock.now()
+        )
     assert {s for *_, s in ledger(factory, session_id)} == {"cancelled"}
 
 

@@ -9,11 +9,12 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cobot.domain.sessions import SessionInput
-from cobot.services import deliveries, reminders
+from cobot.domain.sessions import SessionChange, SessionChanged, SessionInput
+from cobot.services import debriefs, deliveries, reminders, session_changes
 from cobot.services.access import NoProjectHere, NotCoordinator
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.services.ports import OutgoingMessage
+from cobot.services.session_changes import SessionChanges
 from cobot.services.sessions import (
     Announcement,
     SessionRejected,
@@ -280,7 +281,7 @@ def test_announcements_render_current_state_and_a_sent_one_is_taken_back(
     calls: list[tuple[str, int, int]],
 ) -> None:
     kinds = DeliveryKinds()
-    deliveries.register_all(kinds, session_kinds(render))
+    deliveries.register_all(kinds, session_kinds(present=render))
     messenger = FakeMessenger()
     runner = DeliveryRunner(
         factory=factory, clock=clock, messenger=messenger, kinds=kinds, worker_id="w"
@@ -340,3 +341,85 @@ def test_the_calendar_has_every_session_with_stable_uids(
     assert str(first["description"]) == "Agree the group agreement"
     assert (str(first["sequence"]), str(first["status"])) == ("1", "CONFIRMED")
     assert str(events[f"cobot-session-{dropped.view.id}@{TEAM}"]["status"]) == "CANCELLED"
+
+
+# -- a session changed: the explicit fan-out ------------------------------------------
+
+
+def test_the_standard_wiring_is_reminders_then_debriefs() -> None:
+    assert session_changes.standard().subscribers == (
+        reminders.on_session_changed,
+        debriefs.on_session_changed,
+    )
+
+
+def test_each_change_is_published_once_with_what_changed(
+    factory: sessionmaker[Session], clock: FakeClock, project_id: int
+) -> None:
+    heard: list[tuple[SessionChanged, str]] = []
+
+    def listen(db: Session, event: SessionChanged, now: datetime) -> None:
+        row = db.get(CoSession, event.session_id)
+        assert row is not None and now == clock.now()
+        heard.append((event, row.status))  # the subscriber sees the session as changed
+
+    sessions = Sessions(factory=factory, clock=clock, changes=SessionChanges([listen]))
+    saved = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
+    sid = saved.view.id
+    sessions.move(
+        team_id=TEAM, user_id="UCOORD", session_id=sid, day=date(2027, 4, 6), start=time(14)
+    )
+    sessions.edit(
+        team_id=TEAM,
+        user_id="UCOORD",
+        session_id=sid,
+        data=data(day=date(2027, 4, 6), start=time(14), title="Renamed"),
+    )
+    sessions.cancel(team_id=TEAM, user_id="UCOORD", session_id=sid)
+    assert heard == [
+        (SessionChanged(sid, SessionChange.ADDED), "scheduled"),
+        (SessionChanged(sid, SessionChange.MOVED), "scheduled"),
+        (SessionChanged(sid, SessionChange.EDITED), "scheduled"),
+        (SessionChanged(sid, SessionChange.CANCELLED), "cancelled"),
+    ]
+    # nobody subscribed to reminders or debriefs here: nothing about the session was owed
+    with transaction(factory) as db:
+        owed = db.scalars(
+            select(Delivery.kind).where(
+                Delivery.subject_type == "session", Delivery.subject_id == sid
+            )
+        ).all()
+    assert owed == []
+
+
+def test_a_failing_subscriber_undoes_the_change_and_everything_planned_with_it(
+    factory: sessionmaker[Session], clock: FakeClock, project_id: int
+) -> None:
+    sessions = Sessions(factory=factory, clock=clock)
+    saved = sessions.add(team_id=TEAM, user_id="UCOORD", project_id=project_id, data=data())
+    sid = saved.view.id
+    with transaction(factory) as db:
+        before = sorted(
+            (d.idempotency_key, d.status, d.due_at)
+            for d in db.scalars(select(Delivery).where(Delivery.subject_id == sid))
+        )
+    assert any(":reminder_day:" in key for key, _, _ in before)  # reminders were planned
+
+    def broken(db: Session, event: SessionChanged, now: datetime) -> None:  # noqa: ARG001
+        raise RuntimeError("the last subscriber failed")
+
+    failing = session_changes.standard()
+    failing.subscribe(broken)
+    moving = Sessions(factory=factory, clock=clock, changes=failing)
+    with pytest.raises(RuntimeError):
+        moving.move(
+            team_id=TEAM, user_id="UCOORD", session_id=sid, day=date(2027, 4, 6), start=time(14)
+        )
+    with transaction(factory) as db:
+        row = db.get(CoSession, sid)
+        assert row is not None and row.revision == 1
+        after = sorted(
+            (d.idempotency_key, d.status, d.due_at)
+            for d in db.scalars(select(Delivery).where(Delivery.subject_id == sid))
+        )
+    assert after == before  # reminders and debriefs moved with the session, or not at all

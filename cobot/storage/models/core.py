@@ -18,7 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
+from cobot.domain.projects import ProjectStatus
+from cobot.domain.sessions import SessionKind, SessionStatus
 from cobot.storage.types import UTCDateTime
 
 NAMING = {
@@ -54,7 +57,7 @@ class Delivery(Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.SCHEDULED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # while sending: the claim expires then; while scheduled after a failure: not before then
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -121,7 +124,7 @@ class Project(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     # LeadTimes.to_json(): seconds per lead time
     lead_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ProjectStatus.ACTIVE)
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -164,13 +167,13 @@ class CoSession(Base):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20), default="workshop")
+    kind: Mapped[str] = mapped_column(String(20), default=SessionKind.WORKSHOP)
     title: Mapped[str] = mapped_column(String(150))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     venue: Mapped[str] = mapped_column(String(300), default="")
     objectives: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.SCHEDULED)
     # bumped whenever the time changes, so reminders get fresh idempotency keys
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(40))
