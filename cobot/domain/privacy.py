@@ -52,6 +52,20 @@ class Path:
 
 
 @dataclass(frozen=True)
+class Published:
+    """Rows that feed a figure published once `table.column` is set for their project (the
+    word cloud and results at an ending's close). Deleting one afterwards would change the
+    figure, and the change would tell who it was; so erasure then unlinks the row from the
+    person for good (a random stand-in for their id) and empties `blank`, the columns the
+    figure does not use, and the rest stays counted."""
+
+    table: str
+    column: str
+    blank: tuple[str, ...] = ()
+    because: str = ""
+
+
+@dataclass(frozen=True)
 class Field:
     """One personal column of a declared table."""
 
@@ -92,6 +106,8 @@ class Declaration:
     recipient_kept_because: str = ""
     # deliveries ledger rows about a row (subject_type, subject_id = row id) go with it
     ledger_subject: str | None = None
+    # once published, erasure unlinks the row instead of deleting it (see Published)
+    published: Published | None = None
 
     def columns(self) -> Iterator[str]:
         """The declared personal columns."""

@@ -9,12 +9,13 @@ four can never disagree; a test fails when a model gains a personal column nobod
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, MetaData, Table, delete, select
+from sqlalchemy import ColumnElement, FromClause, MetaData, Table, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -23,6 +24,7 @@ from cobot.domain.privacy import (
     Erasure,
     NamedIn,
     Path,
+    Published,
     Registry,
     Retention,
     retention_text,
@@ -226,6 +228,12 @@ class Privacy:
             cancelled = deliveries.cancel_target(
                 db, target=user_id, project_ids=list(projects), now=now
             )
+            for decl in self.registry.declarations:
+                if decl.published is not None and doomed.get(decl.table):
+                    unlinked = self._unlink_published(db, decl, decl.published, doomed[decl.table])
+                    doomed[decl.table] = [i for i in doomed[decl.table] if i not in unlinked]
+                    if unlinked and decl.published.because:
+                        remains.append(_capitalised(decl.published.because))
             erased = self._delete(db, doomed)
             # what is kept, looked at after erasure (erasing may have taken the last row)
             remains[:0] = [
@@ -340,6 +348,27 @@ class Privacy:
                 item[f.column] = _parsed(value) if f.json else _plain(value)
             rows.append(item)
         return rows
+
+    def _unlink_published(
+        self, db: Session, decl: Declaration, published: Published, ids: list[int]
+    ) -> set[int]:
+        """Of `ids`, the rows whose project's figure is published: each gets a random
+        stand-in for the person's id (nothing maps it back) and its `blank` columns emptied."""
+        if decl.person.via:
+            raise ValueError(f"{decl.table}: a published row must name its person directly")
+        table = _table(self._metadata, decl.table)
+        marker = _table(self._metadata, published.table)
+        from_, project = _resolve(self._metadata, table, table, decl.project)
+        rows = db.scalars(
+            select(table.c.id)
+            .select_from(from_.join(marker, marker.c.project_id == project))
+            .where(table.c.id.in_(ids), marker.c[published.column].is_not(None))
+        ).all()
+        for row_id in rows:
+            values: dict[str, Any] = {decl.person.column: f"forgotten-{secrets.token_hex(8)}"}
+            values.update(dict.fromkeys(published.blank, ""))
+            db.execute(update(table).where(table.c.id == row_id).values(**values))
+        return {int(i) for i in rows}
 
     def _delete(self, db: Session, doomed: dict[str, list[int]]) -> list[Erased]:
         """Delete rows children first (the models' foreign keys decide the order), and the

@@ -393,3 +393,58 @@ def test_closing_a_project_states_its_own_retention_not_a_fixed_90_days(
     clock.advance(days=1)
     privacy.purge_expired(clock.now())
     assert counts(factory, projects["open"])["ending_feelings"] == 0
+
+
+def test_forget_me_after_the_close_unlinks_the_published_words_and_changes_no_figure(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    # taking one person's words out of a published word cloud would show which were theirs:
+    # after the close, erasure unlinks their rows for good and every figure stays as it was
+    from cobot.services.endings import evaluation_themes, feelings_tally
+    from cobot.storage.models import Ending
+
+    with transaction(factory) as db:
+        project_id = plant(db, "ended", retention=None, closed=False)
+        for n, word in enumerate(("calm", "proud", "tired", "calm", "hopeful")):
+            db.add(
+                EndingFeeling(
+                    project_id=project_id,
+                    user_id=f"UX{n}",
+                    role_group="project_team",
+                    typed=word,
+                    words=word,
+                    boat="raft",
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+            db.add(
+                EndingEvaluation(
+                    project_id=project_id,
+                    user_id=f"UX{n}",
+                    role_group="project_team",
+                    answers='{"went_well": "being heard"}',
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+        db.add(Ending(project_id=project_id, closed_at=START, updated_at=START))
+    with transaction(factory) as db:
+        before = (feelings_tally(db, project_id), evaluation_themes(db, project_id))
+
+    done = Privacy(factory=factory, clock=clock).forget(team_id="T1", user_id="UP1")
+
+    with transaction(factory) as db:
+        assert (feelings_tally(db, project_id), evaluation_themes(db, project_id)) == before
+        for model in (EndingFeeling, EndingEvaluation):
+            owners = db.scalars(select(model.user_id).where(model.project_id == project_id))
+            assert "UP1" not in set(owners)
+        [unlinked] = db.scalars(
+            select(EndingFeeling).where(
+                EndingFeeling.project_id == project_id, EndingFeeling.user_id.like("forgotten-%")
+            )
+        ).all()
+        assert unlinked.typed == "" and unlinked.words == "calm"  # what the cloud counts stays
+        # the follow-up is no published figure: it goes
+        assert db.scalars(select(EndingFollowUp).where(EndingFollowUp.user_id == "UP1")).all() == []
+    assert any("word cloud" in line and "no longer linked to you" in line for line in done.remains)

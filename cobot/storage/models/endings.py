@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Path
+from cobot.domain.privacy import Category, Declaration, Field, Path, Published
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -115,8 +115,18 @@ PRIVACY = (
         ),
         context=("role_group", "created_at", "updated_at"),
         seen_by=(
-            "you; everyone else sees only the word cloud and boats of groups of at least 3 "
+            "you; everyone else sees only the word cloud and boats of groups of at least 4 "
             "people, after the collection closes"
+        ),
+        published=Published(
+            table="endings",
+            column="closed_at",
+            blank=("typed",),
+            because=(
+                "your end-of-project words and boat are still counted in the word cloud and "
+                "results published when the collection closed, no longer linked to you: they "
+                "cannot be traced back to you, and taking them out would show which were yours"
+            ),
         ),
     ),
     Declaration(
@@ -128,6 +138,15 @@ PRIVACY = (
         fields=(Field("answers", Category.FREE_TEXT, "answers", json=True),),
         context=("role_group", "created_at", "updated_at"),
         seen_by="you; coordinators see the themes without names, after the collection closes",
+        published=Published(
+            table="endings",
+            column="closed_at",
+            because=(
+                "your evaluation answers are still among the themes published when the "
+                "collection closed, no longer linked to you: they cannot be traced back to "
+                "you, and taking them out would show which were yours"
+            ),
+        ),
     ),
     Declaration(
         feature=FEATURE,
