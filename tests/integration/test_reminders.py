@@ -128,11 +128,16 @@ def owed(factory: sessionmaker[Session], session_id: int) -> dict[tuple[str, str
 
 
 def rows_of(factory: sessionmaker[Session], session_id: int) -> list[Delivery]:
+    """The session's reminders (its debrief prompts are the debriefs feature's)."""
     with transaction(factory) as db:
         return list(
             db.scalars(
                 select(Delivery)
-                .where(Delivery.subject_type == "session", Delivery.subject_id == session_id)
+                .where(
+                    Delivery.subject_type == "session",
+                    Delivery.subject_id == session_id,
+                    Delivery.kind.in_(reminders.KINDS),
+                )
                 .order_by(Delivery.id)
             ).all()
         )
