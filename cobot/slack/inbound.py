@@ -65,6 +65,8 @@ def verify(
         return None
     if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
         return None
+    # not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 first, so a signed
+    # body that is not UTF-8 would raise (a 500) instead of being refused as malformed
     base = b"v0:" + timestamp.encode("ascii") + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
