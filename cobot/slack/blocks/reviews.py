@@ -289,3 +289,12 @@ def coordinator_text(current: OpenRound | None, last: OutcomeNote | None) -> str
             "`/cobot review` shows the results; `/cobot review start` starts another round."
         )
     return None
+
+
+def find_round(message: dict[str, Any]) -> str:
+    """The round id an invite's buttons carry ("" when none)."""
+    for block in message.get("blocks", []):
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == APPROVE:
+                return str(element.get("value") or "")
+    return ""
