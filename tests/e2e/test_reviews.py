@@ -15,9 +15,11 @@ from cobot.sandbox.people import Driver, dated, state, ticked, typed
 from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import reviews as service
+from cobot.slack.blocks import checkins as checkin_blocks
+from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, ReviewAnswer, ReviewRound
+from cobot.storage.models import Delivery, MemberPerspectives, ReviewAnswer, ReviewRound
 from tests.seeds import add_project
 
 CHANNEL = "C0REVIEW"
@@ -211,3 +213,35 @@ def test_a_review_round_with_approvals_changes_a_reminder_a_close_after_restart_
                 select(ReviewRound.number).where(ReviewRound.project_id == project_id)
             ).all()
         assert sorted(numbers) == [1, 2]
+
+
+def test_my_data_holds_my_review_answer_and_perspectives_and_forget_me_erases_them(
+    driver: Driver, stack: LocalStack, emulator: SlackEmulator
+) -> None:
+    seed(stack)
+    assert stack.runtime is not None
+    assert start(driver, DRAFT, 5) == {}
+    answer(driver, "UP3", blocks.CHANGES, "qzmine add a glossary", named=True)
+    answer(driver, "UP4", blocks.CHANGES, "qztheirs shorter please")
+    modal = driver.command_modal("UP3", "perspectives", channel_id=CHANNEL)
+    driver.submit_modal(
+        "UP3", modal, state(perspective_blocks.VALUE, chosen=ticked("lived_experience"))
+    )
+
+    driver.command("UP3", "my data", channel_id=CHANNEL)
+    emulator.wait_for("files.completeUploadExternal")
+    data = json.loads(emulator.files[-1].content)
+    sections = {s["table"]: s["rows"] for s in data["sections"]}
+    [mine] = sections["review_answers"]
+    assert mine["text"] == "qzmine add a glossary" and mine["choice"] == "changes"
+    assert "lived_experience" in json.dumps(sections["member_perspectives"])
+    assert "qztheirs" not in json.dumps(data)
+
+    reply = driver.command("UP3", "forget me", channel_id=CHANNEL)
+    message = {"ts": "1.000001", "blocks": reply["blocks"], "text": reply["text"]}
+    driver.press("UP3", message, checkin_blocks.FORGET, value="1", channel_id=CHANNEL)
+    emulator.wait_for("response_url", where=lambda c: "Erased everything" in str(c.args))
+    with transaction(stack.runtime.factory) as db:
+        left = {a.user_id: a.text for a in db.scalars(select(ReviewAnswer))}
+        assert left == {"UP4": "qztheirs shorter please"}
+        assert db.scalars(select(MemberPerspectives)).all() == []
