@@ -51,6 +51,12 @@ def modal(form: PerspectivesForm) -> dict[str, Any]:
     return forms.modal(MODAL, "Your perspectives", blocks, metadata=str(form.project_id))
 
 
+def _label(name: str, *, several: bool) -> str:
+    # a button's text is plain text: Slack's control characters are left out, not escaped
+    clean = "".join(c for c in name if c not in "<>&")
+    return f"My perspectives: {clean}" if several else "My perspectives"
+
+
 def home_button(cards: list[tuple[int, str]]) -> dict[str, Any] | None:
     """The Home's way to say which perspectives one brings, per project (ids only)."""
     if not cards:
@@ -59,7 +65,7 @@ def home_button(cards: list[tuple[int, str]]) -> dict[str, Any] | None:
         "type": "actions",
         "block_id": "perspectives_home",
         "elements": [
-            button(f"My perspectives: {name}"[:75], OPEN, str(pid)) for pid, name in cards[:5]
+            button(_label(name, several=len(cards) > 1), OPEN, str(pid)) for pid, name in cards[:5]
         ],
     }
 

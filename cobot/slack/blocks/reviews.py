@@ -42,6 +42,12 @@ ANSWER_BUTTONS = "review_buttons"
 MAX_TEXTS = 20
 
 
+def link(url: str, label: str) -> str:
+    """A link to the draft: the address was checked when it was typed, and is escaped here too
+    (Slack reads `&amp;` in a link as `&`; a `|` would end the address)."""
+    return f"<{escape(url).replace('|', '%7C')}|{label}>"
+
+
 def start_modal(form: StartForm) -> dict[str, Any]:
     """The coordinator's form: the link to the draft, the deadline, a note."""
     blocks = [
@@ -103,7 +109,7 @@ def invite_message(note: InviteNote) -> OutgoingMessage:
     text = f"{first}{slack_date(note.deadline, note.timezone)}."
     blocks = [
         section(text),
-        section(f"<{note.draft_url}|Open the draft>"),
+        section(link(note.draft_url, "Open the draft")),
     ]
     if note.note:
         blocks.append(section(f"_From your coordinator:_ {escape(note.note)}"))
@@ -226,7 +232,7 @@ def review_message(note: ReviewNote) -> OutgoingMessage:
 def _open_line(current: OpenRound, *, counts: bool) -> str:
     line = (
         f"Round {current.number} is open until {slack_date(current.deadline, current.timezone)}"
-        f" (<{current.draft_url}|the draft>)"
+        f" ({link(current.draft_url, 'the draft')})"
     )
     if counts:
         line += (
@@ -270,7 +276,7 @@ def home_blocks(waiting: tuple[Awaiting, ...]) -> list[dict[str, Any]]:
         blocks.append(
             section(
                 f":memo: *Your review of “{escape(item.project_name)}”* (round {item.number}): "
-                f"<{item.draft_url}|open the draft>, then answer by "
+                f"{link(item.draft_url, 'open the draft')}, then answer by "
                 f"{slack_date(item.deadline, item.timezone)}."
             )
         )
