@@ -20,6 +20,7 @@ from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, MemberPerspectives, ReviewAnswer, ReviewRound
+from tests.e2e.test_home import open_home
 from tests.seeds import add_project
 
 CHANNEL = "C0REVIEW"
@@ -199,6 +200,14 @@ def test_a_review_round_with_approvals_changes_a_reminder_a_close_after_restart_
         driver.press("UP1", invite, blocks.APPROVE)
         status = shown(driver.command("UCOORD", "review", channel_id=CHANNEL))
         assert "Round 2 is open" in status and "1 of 5 participants have answered" in status
+        # Homes: a participant who has not answered can answer from there; the coordinator
+        # sees the count; oversight sees nothing of an open round
+        home = open_home(second.client, second.emulator, "UP2", "Your review of")
+        assert blocks.APPROVE in shown(home)
+        home = open_home(second.client, second.emulator, "UCOORD", "Round 2 is open")
+        assert "1 of 5 participants have answered" in shown(home)
+        home = open_home(second.client, second.emulator, "UO1", "Your projects")
+        assert "Round 2" not in shown(home) and "have answered" not in shown(home)
 
         # the report holds round 1 as the coordinator saw it
         driver.command("UCOORD", "export", channel_id=CHANNEL)
