@@ -2,9 +2,10 @@
 
 `start` (coordinators) opens a numbered round: every participant (only) is owed a DM with
 the draft's link and three answers; one reminder goes before the deadline to those who have
-not answered; at the deadline the round closes once (a ledger row per coordinator and per
-oversight and steering member, rendered at send time; the first to render closes it, and a
-restart changes nothing: the rows are in the ledger). Answers may change until the close.
+not answered; at the deadline the round closes once (a ledger row per coordinator for the
+results, and per oversight, steering member and participant for the outcome, rendered at
+send time; the first to render closes it, and a restart changes nothing: the rows are in
+the ledger). Answers may change until the close.
 
 What the coordinator may learn, and why (the project's rule: nothing that can be differenced
 down to fewer than 3 people, cobot/domain/disclosure.py):
@@ -55,8 +56,9 @@ OUTCOME = "review_outcome"
 KINDS = (INVITE, REMINDER, RESULTS, OUTCOME)
 # the round closes at this local time on its deadline day
 CLOSES_AT = time(17, 0)
-# who hears the outcome only
-OUTCOME_ROLES = (Role.OVERSIGHT, Role.STEERING)
+# who hears the outcome only: oversight and steering (the case study: they have no say over
+# the content), and the participants themselves, whose review it was
+OUTCOME_ROLES = (Role.OVERSIGHT, Role.STEERING, Role.PARTICIPANT)
 
 
 @dataclass(frozen=True)
@@ -530,7 +532,8 @@ def _outcome_note(project: Project, row: ReviewRound) -> OutcomeNote:
 
 def _plan(db: Session, project: Project, row: ReviewRound, *, now: datetime) -> None:
     """Everything the round owes: invites and the reminder to participants, the results to
-    coordinators and the outcome to oversight and steering members at the deadline."""
+    coordinators and the outcome to oversight and steering members (and the participants) at
+    the deadline."""
     rid = row.id
     remind = rules.reminder_at(now=now, deadline=row.deadline)
 

@@ -184,6 +184,9 @@ def test_a_review_round_with_approvals_changes_a_reminder_a_close_after_restart_
             told = shown(driver.dm_with(user, "participants' review"))
             assert "approved with changes" in told
             assert "shorter" not in told.lower() and "glossary" not in told and "4 of 5" not in told
+        # the participants hear the outcome too, and nobody's words
+        told = shown(driver.dm_with("UP5", "participants' review"))
+        assert "approved with changes" in told and "shorter" not in told.lower()
         # answers can no longer change
         driver.press("UP5", None, blocks.APPROVE, value=str(round_id))
         second.emulator.wait_for("response_url", where=lambda c: "has closed" in json.dumps(c.args))
