@@ -45,7 +45,7 @@ from cobot.services.access import AccessError, InvalidFields
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind, Owed, Scope
 from cobot.services.ports import OutgoingMessage
-from cobot.storage.db import read_only, transaction
+from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, Project, ReviewAnswer, ReviewRound
 
 SUBJECT = "review_round"
@@ -199,7 +199,7 @@ class Reviews(Service):
     def start_form(self, *, team_id: str, user_id: str, channel_id: str) -> StartForm:
         """The start modal, for a coordinator, when no round is open."""
         now = self._clock.now()
-        with read_only(self._factory) as db:
+        with transaction(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             access.require_coordinator(project, user_id)
             _refuse_open(db, project, now)
@@ -437,8 +437,11 @@ def _next_number(db: Session, project_id: int) -> int:
 
 
 def _refuse_open(db: Session, project: Project, now: datetime) -> None:
+    """Refuse a new round while one is open; one whose deadline passed closes now (its close
+    deliveries may still be on their way), so the next round is the only open one."""
     for row in _rounds(db, project.id):
-        if row.closed_at is None and row.deadline > now:
+        _close_if_due(db, row, now)
+        if row.closed_at is None:
             raise AccessError(
                 f"Round {row.number} of the review is still open; a second round can start "
                 "once it closes at its deadline. `/cobot review` shows how it is going."
