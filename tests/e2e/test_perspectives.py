@@ -138,6 +138,10 @@ def test_perspectives_are_counted_only_from_three_and_warn_a_session_without_liv
     # UP3 took theirs back: 5 of 8 now, 3 on the other side, so a number again
     assert "Lived experience of mental health difficulties: 5" in text
     assert "UP1" not in text.split("Voices in the room")[1]
+    # the project's overview shows the same mix to anyone in the channel
+    overview = json.dumps(driver.command("UP2", "project", channel_id=CHANNEL), ensure_ascii=False)
+    assert "Lived experience of mental health difficulties: 5" in overview
+    assert "Clinician: fewer than 3" in overview
     # a non-member cannot open anyone's form
     stack.emulator.add_user("UOUT", name="outsider")
     said = driver.command("UOUT", "perspectives", channel_id=CHANNEL)
