@@ -288,7 +288,7 @@ class Reviews(Service):
                     draft_url=current.draft_url,
                     timezone=project.timezone,
                     deadline=current.deadline,
-                    asked=current.asked,
+                    asked=_asked(db, project, current),
                     answered=_answered(db, current.id) if coordinator else 0,
                 )
             mine = None
@@ -491,10 +491,21 @@ def _close_if_due(db: Session, row: ReviewRound, now: datetime) -> bool:
     return False
 
 
+def _asked(db: Session, project: Project, row: ReviewRound) -> int:
+    """Who the round asks: the project's participants now (someone added during the round
+    answers from their Home or `/cobot review`) and anyone who answered and has since left."""
+    people = set(access.people_with(project, Role.PARTICIPANT))
+    people |= set(db.scalars(select(ReviewAnswer.user_id).where(ReviewAnswer.round_id == row.id)))
+    return len(people)
+
+
 def _close(db: Session, row: ReviewRound, when: datetime) -> None:
     """Freeze the counts and the outcome: they never change afterwards."""
     choices = db.scalars(select(ReviewAnswer.choice).where(ReviewAnswer.round_id == row.id))
     counted = rules.tally(Choice(c) for c in choices)
+    project = db.get(Project, row.project_id)
+    if project is not None:
+        row.asked = _asked(db, project, row)
     row.closed_at = when
     row.approved = counted.approve
     row.changes = counted.changes
@@ -587,7 +598,7 @@ def open_round(db: Session, project: Project) -> OpenRound | None:
         draft_url=current.draft_url,
         timezone=project.timezone,
         deadline=current.deadline,
-        asked=current.asked,
+        asked=_asked(db, project, current),
         answered=_answered(db, current.id),
     )
 

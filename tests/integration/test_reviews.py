@@ -16,7 +16,7 @@ from cobot.services import reviews as svc
 from cobot.services.access import AccessError, InvalidFields
 from cobot.services.reviews import Reviews
 from cobot.storage.db import transaction
-from cobot.storage.models import Project, ReviewRound
+from cobot.storage.models import Member, Project, ReviewRound
 from tests.fakes import FakeAlarms, FakeClock
 from tests.seeds import TEAM, add_project
 
@@ -71,6 +71,22 @@ def test_a_round_past_its_deadline_closes_when_the_next_starts_and_refuses_answe
         text="No",
         named=False,
     )
+    # someone who joins during the round is asked too: their Home shows it, they can answer
+    with transaction(factory) as db:
+        db.add(
+            Member(
+                project_id=project_id,
+                user_id="UP3",
+                role="participant",
+                added_by="UC",
+                added_at=START,
+            )
+        )
+    with transaction(factory) as db:
+        row = db.get(Project, project_id)
+        assert row is not None
+        assert [a.round_id for a in svc.awaiting(db, [row], "UP3", START)] == [round_id]
+    reviews.approve(team_id=TEAM, user_id="UP3", round_id=round_id)
     with pytest.raises(AccessError, match="still open"):
         reviews.start_form(team_id=TEAM, user_id="UCOORD", channel_id=CHANNEL)
     with pytest.raises(AccessError, match="Only the project's participants"):
@@ -86,7 +102,12 @@ def test_a_round_past_its_deadline_closes_when_the_next_starts_and_refuses_answe
     with transaction(factory) as db:
         rounds = {r.number: r for r in db.scalars(select(ReviewRound))}
         assert rounds[1].closed_at == rounds[1].deadline
-        assert (rounds[1].outcome, rounds[1].not_yet) == ("not_yet_approved", 1)
+        assert (rounds[1].outcome, rounds[1].not_yet, rounds[1].approved) == (
+            "not_yet_approved",
+            1,
+            1,
+        )
+        assert rounds[1].asked == 3
         assert rounds[2].closed_at is None
         row = db.get(Project, project_id)
         assert row is not None
