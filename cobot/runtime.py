@@ -33,11 +33,13 @@ from cobot.services.deliveries import (
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
 from cobot.services.home import Home, watch_changes
+from cobot.services.perspectives import Perspectives
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
 from cobot.services.reminders import Reminders, reminder_kinds
 from cobot.services.reports import Reports
+from cobot.services.reviews import Reviews, review_kinds
 from cobot.services.session_changes import SessionChanges
 from cobot.services.sessions import Sessions, session_kinds
 from cobot.services.timeline import Timelines
@@ -46,6 +48,7 @@ from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.reminders import reminder_message
+from cobot.slack.blocks.reviews import review_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
@@ -55,6 +58,7 @@ from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
+from cobot.slack.listeners import reviews as reviews_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
 from cobot.slack.web import (
     GatedWebClient,
@@ -82,6 +86,8 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
+    reviews: Reviews,
+    perspectives: Perspectives,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -91,6 +97,7 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
+    reviews_listeners.register(app, router, reviews=reviews, perspectives=perspectives)
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports
     )
@@ -189,6 +196,10 @@ class Runtime:
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
+        # the participants' review: invites, the reminder and the close render at send time
+        reviews = Reviews(factory=factory, clock=clock)
+        register_all(kinds, review_kinds(present=review_message, service=reviews))
+        perspectives = Perspectives(factory=factory, clock=clock)
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -211,6 +222,8 @@ class Runtime:
             reports=reports,
             home=home,
             timelines=timelines,
+            reviews=reviews,
+            perspectives=perspectives,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)

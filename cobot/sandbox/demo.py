@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
+from cobot.sandbox import demo_review
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -279,6 +280,7 @@ class Demo:
                 "sessions and the work between them",
                 self._reschedule,
             ),
+            (last + timedelta(days=1), "the participants' review", self._start_review),
             (last + timedelta(days=1), "the ending", self._start_ending),
             (last + timedelta(days=5), "the ending", self._close_ending),
         ]
@@ -432,6 +434,9 @@ class Demo:
                 return False
             person.press(button)
             return True
+        decided = demo_review.decide(person, button)
+        if decided is not None:
+            return decided
         return self._decide_ending(person, button)
 
     def _mood(self, person: SimPerson, button: Button) -> bool:
@@ -473,6 +478,9 @@ class Demo:
             return
         new_day = (target.starts_at + timedelta(weeks=1)).astimezone(ZoneInfo(PROJECT_TZ))
         cora.press(button, {"date": {"selected_date": new_day.date().isoformat()}})
+
+    def _start_review(self) -> None:
+        demo_review.start(self)
 
     def _start_ending(self) -> None:
         self.say("  The ending: everyone is asked how they feel and what boat they were")
@@ -548,6 +556,7 @@ class Demo:
             self.problems.append("fewer than five debrief summaries reached the practitioners")
         if not any("in touch" in str(m.get("text", "")) for m in emulator.messages(COORDINATOR)):
             self.problems.append("the wellbeing contact was not asked to get in touch")
+        demo_review.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

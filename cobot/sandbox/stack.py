@@ -42,6 +42,7 @@ class LocalStack:
         emulator: SlackEmulator | None = None,
         clock: Clock | None = None,
         sweep_interval: float | None = None,
+        encryption_key: str | None = None,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -55,7 +56,13 @@ class LocalStack:
         self.client: SlackClient | None = None
         self._socket: SocketModeHandler | None = None
         # a throwaway key: the sandbox's answers are as protected as a real deployment's
-        self._key = crypto.new_key()
+        # (a restart passes the first process's key, as a real deployment keeps its keys)
+        self._key = encryption_key or crypto.new_key()
+
+    @property
+    def encryption_key(self) -> str:
+        """The key this stack encrypts with."""
+        return self._key
 
     def env(self) -> dict[str, str]:
         """The settings this stack runs with, as environment variables (for subprocesses)."""

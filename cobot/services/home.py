@@ -42,6 +42,8 @@ from cobot.domain.sessions import (
     shift,
 )
 from cobot.services import access
+from cobot.services import perspectives as perspectives_service
+from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
@@ -60,8 +62,11 @@ from cobot.storage.models import (
     Delivery,
     HomeOpened,
     Member,
+    MemberPerspectives,
     ParticipantFeedback,
     Project,
+    ReviewAnswer,
+    ReviewRound,
     SessionPerson,
 )
 
@@ -206,6 +211,10 @@ class CoordinatorView:
     wellbeing_period: str = ""
     # the open month, whose figures appear once it ends
     wellbeing_open: str = ""
+    # voices in the room (counts only) and the participants' review (counts while open)
+    perspectives: perspectives_service.Mix | None = None
+    review_open: reviews_service.OpenRound | None = None
+    review_last: reviews_service.OutcomeNote | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +231,8 @@ class HomeView:
     coordinating: tuple[CoordinatorView, ...] = ()
     # coordinated projects shown as one line (the Home details one at a time)
     other_coordinated: tuple[ProjectCard, ...] = ()
+    # open review rounds the person (a participant) has not answered yet
+    reviews: tuple[reviews_service.Awaiting, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -307,6 +318,7 @@ class Home:
             lines = _my_sessions(sessions, projects, roles, user_id, now)
             items = _my_items(db, sessions, projects, roles, user_id, now)
             mine = _my_checkins(db, projects, user_id)
+            to_review = reviews_service.awaiting(db, list(projects.values()), user_id, now)
             coordinated = [c for c in cards if c.role is Role.COORDINATOR]
             chosen = next((c for c in coordinated if c.id == focus), None) or (
                 coordinated[0] if coordinated else None
@@ -331,6 +343,7 @@ class Home:
             projects=cards,
             coordinating=tuple(detail),
             other_coordinated=tuple(c for c in coordinated if chosen and c.id != chosen.id),
+            reviews=tuple(to_review),
         )
 
     def _with_wellbeing(
@@ -888,6 +901,9 @@ def _coordinator_view(
         ),
         failures_total=int(failures_total or 0),
         checkins_on=setup is not None and setup.enabled,
+        perspectives=perspectives_service.mix(db, project),
+        review_open=reviews_service.open_round(db, project),
+        review_last=next(iter(reversed(reviews_service.closed_rounds(db, project.id))), None),
     )
 
 
@@ -936,6 +952,16 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         return [Touch(checkin_person_id=obj.person_id)]
     # deliveries changing status (sent, failed, skipped) never republish a Home: sending a
     # reminder must not cost a views.publish; a coordinator sees failures when they look
+    return _review_touches(obj)
+
+
+def _review_touches(obj: Any) -> list[Touch]:
+    """The participants' review and perspectives: a round shows on its project's Homes; an
+    answer or someone's perspectives on their own Home and the coordinators' (counts)."""
+    if isinstance(obj, ReviewRound):
+        return [Touch(project_id=obj.project_id)]
+    if isinstance(obj, ReviewAnswer | MemberPerspectives):
+        return [Touch(project_id=obj.project_id, user_id=obj.user_id, coordinators_only=True)]
     return []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,7 +15,7 @@ from cobot.domain.durations import DurationError, format_duration, parse_duratio
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
-from cobot.services import session_changes
+from cobot.services import perspectives, session_changes
 from cobot.services.access import (
     AccessError,
     InvalidFields,
@@ -77,6 +77,8 @@ class ProjectView:
     coordinators: tuple[str, ...]
     counts: tuple[tuple[Role, int], ...]
     viewer_role: Role | None
+    # voices in the room (counts only), in the overview
+    perspectives: perspectives.Mix | None = None
 
     @property
     def viewer_is_coordinator(self) -> bool:
@@ -298,7 +300,7 @@ class Projects:
         """The channel's project, for anyone in the channel (aims, agreement, overview)."""
         with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            return _view(project, user_id)
+            return replace(_view(project, user_id), perspectives=perspectives.mix(session, project))
 
     def for_editing(
         self,

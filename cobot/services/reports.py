@@ -23,6 +23,7 @@ from cobot.domain.endings import EvaluationThemes, FeelingsTally
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
+from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
 from cobot.services.debriefs import Debriefs
@@ -98,6 +99,8 @@ class ReportSnapshot:
     cloud_filename: str | None
     themes: EvaluationThemes
     follow_up_replies: int
+    # the participants' review: each closed round as coordinators saw it at the close
+    reviews: tuple[reviews_service.Results, ...] = ()
 
 
 class Reports:
@@ -190,6 +193,7 @@ class Reports:
                 )
                 or 0
             )
+            reviewed = tuple(reviews_service.results_of(db, project))
             name, zone, aims = project.name, project.timezone, project.aims
             status, closed_at = project.status, project.closed_at
         debriefs = self._debrief_rows(team_id, channel_id, coordinator)
@@ -209,6 +213,7 @@ class Reports:
             cloud_filename=CLOUD_FILENAME if tally.shareable else None,
             themes=themes,
             follow_up_replies=replies,
+            reviews=reviewed,
         )
 
     def _debrief_rows(
@@ -532,6 +537,7 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
                 lines += [f"**{_md(q.question)}** ({q.answered} answered).{common}", ""]
                 lines += [f"- {_md(t)}" for t in q.texts]
                 lines.append("")
+    lines += reviews_service.report_lines(snap.reviews, _md)
     lines += [
         "## After the project",
         "",

@@ -27,7 +27,7 @@ from cobot.domain.sessions import (
     SessionStatus,
     check_session,
 )
-from cobot.services import access, deliveries, receipts
+from cobot.services import access, deliveries, perspectives, receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
@@ -485,6 +485,9 @@ def _check(
     )
     if result.errors:
         raise SessionRejected(result.errors)
+    # voices in the room: nobody here with lived experience, or no clinician (never who has)
+    people = [*data.facilitators, *result.participants]
+    result.warnings.extend(perspectives.session_warnings(db, project.id, people))
     return _Checked(
         starts_at=result.starts_at,
         ends_at=result.ends_at,

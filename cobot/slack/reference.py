@@ -20,11 +20,13 @@ def registered_router() -> CommandRouter:
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
     from cobot.services.home import Home
+    from cobot.services.perspectives import Perspectives
     from cobot.services.ports import SystemClock
     from cobot.services.privacy import Privacy
     from cobot.services.projects import Projects
     from cobot.services.reminders import Reminders
     from cobot.services.reports import Reports
+    from cobot.services.reviews import Reviews
     from cobot.services.sessions import Sessions
     from cobot.services.timeline import Timelines
     from cobot.slack.app import build_app
@@ -58,6 +60,8 @@ def registered_router() -> CommandRouter:
         reports=Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins),
         home=Home(factory=factory, clock=clock, checkins=checkins),
         timelines=Timelines(factory=factory, clock=clock),
+        reviews=Reviews(factory=factory, clock=clock),
+        perspectives=Perspectives(factory=factory, clock=clock),
     )
     return router
 

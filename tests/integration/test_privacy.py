@@ -30,8 +30,11 @@ from cobot.storage.models import (
     EndingFeeling,
     EndingFollowUp,
     Member,
+    MemberPerspectives,
     ParticipantFeedback,
     Project,
+    ReviewAnswer,
+    ReviewRound,
     SessionPerson,
 )
 from tests.fakes import FakeAlarms, FakeClock
@@ -161,6 +164,33 @@ def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int
         else:
             row.how, row.what_next = "fine", "rest"
         db.add(row)
+    review = ReviewRound(
+        project_id=project.id,
+        number=1,
+        draft_url="https://example.org/draft",
+        note="",
+        deadline=now,
+        started_by="UC",
+        started_at=now,
+    )
+    db.add(review)
+    db.flush()
+    db.add(
+        ReviewAnswer(
+            round_id=review.id,
+            project_id=project.id,
+            user_id="UP1",
+            choice="changes",
+            text="shorter",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.add(
+        MemberPerspectives(
+            project_id=project.id, user_id="UP1", chosen='["clinician"]', updated_at=now
+        )
+    )
     db.flush()
     return project.id
 
@@ -228,6 +258,8 @@ def test_every_purged_table_is_planted(
                 "ending_feelings",
                 "ending_evaluations",
                 "ending_follow_ups",
+                "review_answers",
+                "member_perspectives",
             ]
         )
         == PURGED_TABLES

@@ -31,7 +31,9 @@ from cobot.services.home import (
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
+from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
+from cobot.slack.blocks import reviews as review_blocks
 from cobot.slack.blocks.common import (
     button,
     context,
@@ -109,9 +111,13 @@ def home_view(view: HomeView) -> dict[str, Any]:
         ),
     ]
     blocks += _sessions(view)
+    blocks += review_blocks.home_blocks(view.reviews)
     blocks += _items(view)
     blocks += _checkins(view.checkins)
     blocks += _projects(view.projects)
+    mine = perspective_blocks.home_button([(c.id, c.name) for c in view.projects])
+    if mine is not None:
+        blocks.append(mine)
     for detail in view.coordinating:
         blocks += coordinator_blocks(detail)
     if view.other_coordinated:
@@ -303,6 +309,11 @@ def coordinator_blocks(view: CoordinatorView) -> list[dict[str, Any]]:
     blocks += _failures(view)
     if view.checkins_on:
         blocks.append(section(_wellbeing_text(view)))
+    if view.perspectives is not None:
+        blocks.append(section(perspective_blocks.coordinator_text(view.perspectives)))
+    review = review_blocks.coordinator_text(view.review_open, view.review_last)
+    if review is not None:
+        blocks.append(section(review))
     return blocks
 
 

@@ -21,6 +21,7 @@ from cobot.services.projects import (
     Removal,
 )
 from cobot.slack.blocks import forms
+from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks.common import (
     button,
     context,
@@ -130,6 +131,8 @@ def project_blocks(view: ProjectView) -> list[dict[str, Any]]:
         missing.append("a group agreement")
     if missing:
         blocks.append(context("Still to write: " + " and ".join(missing) + "."))
+    if view.perspectives is not None:
+        blocks.append(section(perspective_blocks.mix_text(view.perspectives)))
     if view.viewer_is_coordinator:
         blocks.append(_actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
     return blocks

@@ -29,6 +29,7 @@ from cobot.storage.models.debriefs import (
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 from cobot.storage.models.home import HomeOpened
+from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
 
 __all__ = [
     "Base",
@@ -50,9 +51,12 @@ __all__ = [
     "EndingFollowUp",
     "HomeOpened",
     "Member",
+    "MemberPerspectives",
     "ParticipantFeedback",
     "Project",
     "PublishedFigure",
+    "ReviewAnswer",
+    "ReviewRound",
     "SessionPerson",
     "SlackEvent",
     "SlackSignature",

@@ -1,0 +1,165 @@
+"""The participants' review of the output: the answers, the outcome, the rules of a round.
+
+The case study's draft "was submitted to the Participants for review, amendment and approval;
+neither the Steering Group nor OSG had influence over content". A round asks the project's
+participants (only) for one of three answers, which they may change until the deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+MAX_URL = 500
+MAX_NOTE = 1000
+MAX_TEXT = 3000
+# the one reminder goes this long before the deadline (or halfway, for a short round)
+REMIND_BEFORE = timedelta(days=2)
+# a round lasts at most this long
+MAX_DAYS = 90
+
+
+class Choice(StrEnum):
+    """What a participant answers."""
+
+    APPROVE = "approve"
+    CHANGES = "changes"
+    NOT_YET = "not_yet"
+
+    @property
+    def label(self) -> str:
+        """How the choice reads."""
+        return CHOICE_LABELS[self]
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether the answer must say what (the changes, or why not yet)."""
+        return self is not Choice.APPROVE
+
+
+CHOICE_LABELS = {
+    Choice.APPROVE: "I approve",
+    Choice.CHANGES: "I approve with changes",
+    Choice.NOT_YET: "Not yet",
+}
+
+
+class Outcome(StrEnum):
+    """What a closed round came to."""
+
+    APPROVED = "approved"
+    APPROVED_WITH_CHANGES = "approved_with_changes"
+    NOT_YET = "not_yet_approved"
+    NO_ANSWERS = "no_answers"
+
+    @property
+    def label(self) -> str:
+        """How the outcome reads."""
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.APPROVED: "approved",
+    Outcome.APPROVED_WITH_CHANGES: "approved with changes",
+    Outcome.NOT_YET: "not yet approved",
+    Outcome.NO_ANSWERS: "no answers",
+}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many chose each answer."""
+
+    approve: int = 0
+    changes: int = 0
+    not_yet: int = 0
+
+    @property
+    def answered(self) -> int:
+        """Everyone who answered."""
+        return self.approve + self.changes + self.not_yet
+
+    @property
+    def outcome(self) -> Outcome:
+        """Approved only when nobody said not yet; with changes when anyone asked for some."""
+        return outcome(self)
+
+
+def tally(choices: Iterable[Choice]) -> Tally:
+    """Count the answers."""
+    found = list(choices)
+    return Tally(
+        approve=found.count(Choice.APPROVE),
+        changes=found.count(Choice.CHANGES),
+        not_yet=found.count(Choice.NOT_YET),
+    )
+
+
+def outcome(counted: Tally) -> Outcome:
+    """A draft is approved when at least one participant answered and none said not yet: a
+    participant's "not yet" is never outvoted (the participants sign off the content)."""
+    if counted.answered == 0:
+        return Outcome.NO_ANSWERS
+    if counted.not_yet:
+        return Outcome.NOT_YET
+    if counted.changes:
+        return Outcome.APPROVED_WITH_CHANGES
+    return Outcome.APPROVED
+
+
+def check_url(raw: str) -> str | None:
+    """Why `raw` is not a link to a draft people can open, or None when it is."""
+    text = raw.strip()
+    if not text:
+        return "Paste the link to the draft."
+    if len(text) > MAX_URL:
+        return f"Keep the link under {MAX_URL} characters."
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc or " " in text:
+        return "That is not a web link: paste one starting with https://"
+    if any(c in text for c in "<>|"):
+        return "That link has characters Slack cannot show (<, > or |)."
+    return None
+
+
+def check_deadline(deadline: date | None, today: date) -> str | None:
+    """Why the deadline cannot be used, or None."""
+    if deadline is None:
+        return "Pick the day the review closes."
+    if deadline <= today:
+        return "Pick a day in the future: participants need time to read the draft."
+    if deadline > today + timedelta(days=MAX_DAYS):
+        return f"Pick a day within {MAX_DAYS} days."
+    return None
+
+
+def reminder_at(*, now: datetime, deadline: datetime) -> datetime:
+    """When the one reminder goes: two days before the deadline, or halfway for a short round."""
+    return max(deadline - REMIND_BEFORE, now + (deadline - now) / 2)
+
+
+def check_text(choice: Choice, text: str) -> str | None:
+    """Why an answer's words cannot be saved, or None."""
+    if choice.needs_text and not text.strip():
+        if choice is Choice.CHANGES:
+            return "Say which changes you ask for."
+        return "Say what would need to change before you can approve it."
+    if len(text) > MAX_TEXT:
+        return f"Keep it under {MAX_TEXT} characters."
+    return None
+
+
+__all__ = [
+    "Choice",
+    "Outcome",
+    "Tally",
+    "check_deadline",
+    "check_text",
+    "check_url",
+    "outcome",
+    "reminder_at",
+    "tally",
+]

@@ -1,0 +1,124 @@
+"""The participants' review of the output (rounds and answers) and the perspectives members
+say they bring. Answers, their words and perspectives are encrypted at rest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cobot.domain.privacy import Category, Declaration, Field, Path
+from cobot.storage.crypto import EncryptedText
+from cobot.storage.models.core import Base
+from cobot.storage.types import UTCDateTime
+
+
+class ReviewRound(Base):
+    """One round of the participants' review: the draft, the deadline, the outcome."""
+
+    __tablename__ = "review_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    draft_url: Mapped[str] = mapped_column(String(500))
+    # the coordinator's note to the participants, as they worded it
+    note: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set once at the close, with the counts: aggregates only, never who
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    not_yet: Mapped[int] = mapped_column(Integer, default=0)
+    asked: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_review_rounds_number"),)
+
+
+class ReviewAnswer(Base):
+    """One participant's answer in one round; `named` when they let their name be shown."""
+
+    __tablename__ = "review_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True
+    )
+    # the round's project, so a change can say whose Homes it shows on without a look-up
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(40))
+    choice: Mapped[str] = mapped_column(EncryptedText())
+    text: Mapped[str] = mapped_column(EncryptedText(), default="")
+    named: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_review_answers_person"),)
+
+
+class MemberPerspectives(Base):
+    """The perspectives one member says they bring to one project (a JSON list, encrypted:
+    lived experience reveals health)."""
+
+    __tablename__ = "member_perspectives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40))
+    chosen: Mapped[str] = mapped_column(EncryptedText())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id", name="uq_member_perspectives_person"),
+    )
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "The participants' review and perspectives"
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="review_answers",
+        what="Your answer in the participants' review of the draft, and what you asked for",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("choice", Category.CHOICE, "approve, approve with changes, or not yet"),
+            Field("text", Category.FREE_TEXT, "the changes you asked for, or why not yet"),
+            Field("named", Category.CHOICE, "let your name be shown with your comments"),
+        ),
+        context=("created_at", "updated_at"),
+        seen_by=(
+            "you; after the round closes the coordinators see the counts and the words, "
+            "with your name only if you chose to show it; oversight and steering members "
+            "see only the outcome"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="member_perspectives",
+        what="The perspectives you said you bring (lived experience, carer, clinician...)",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(Field("chosen", Category.WELLBEING, "your perspectives"),),
+        context=("updated_at",),
+        seen_by=(
+            "you; everyone else sees only how many members bring each perspective, as a "
+            "number only when at least 3 people are on each side of it"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "review_rounds.note": "the coordinator's note sending the draft, as they worded it",
+}
