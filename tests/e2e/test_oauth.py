@@ -292,7 +292,7 @@ def test_two_workspaces_never_see_each_others_projects_people_or_deliveries(
     assert "UPART" in people_a and "UBPART" not in people_a
     # a request from B naming A's channel finds no project there: B's token cannot post in A
     crossed = shown(slack_b.slash_command(user_id="UBCOORD", text="people", channel_id=CHANNEL_A))
-    assert "UPART" not in crossed and "Peer support" not in crossed or "no project" in crossed
+    assert "no co-production project in this channel" in crossed and "UPART" not in crossed
     # a Home in B lists nothing of A's (and A's delivery problems stay A's)
     failed = notice(oauth_stack, project_a, "UNOBODY", "a-fails")
     status_of(oauth_stack, failed, "failed")
