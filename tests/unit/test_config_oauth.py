@@ -98,3 +98,21 @@ def test_a_partial_setup_stops_run_and_doctor_with_one_clear_line(
     said = result.stdout + result.stderr
     assert "Traceback" not in said
     assert "SLACK_CLIENT_SECRET: missing" in said and "COBOT_PUBLIC_URL" in said
+
+
+def test_the_readmes_oauth_manifest_matches_what_cobot_serves_and_asks_for() -> None:
+    import yaml
+
+    from cobot.slack.oauth import REDIRECT_PATH
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Installing to any workspace (OAuth)", 1)[1]
+    block = section.split("```yaml", 1)[1].split("```", 1)[0]
+    manifest = yaml.safe_load(block)
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert "Installing to any workspace" in readme.split("### Installing to any workspace")[0]
