@@ -276,6 +276,19 @@ def _person_in(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+def workspace_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request came from, from the payload (events, commands, actions)."""
+    team = body.get("team")
+    candidates = [
+        body.get("context_team_id"),
+        body.get("team_id"),
+        team.get("id") if isinstance(team, dict) else team,
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+        (body.get("event") or {}).get("team") if isinstance(body.get("event"), dict) else None,
+    ]
+    return next((str(c) for c in candidates if isinstance(c, str) and c), None)
+
+
 def register_oauth(app: App, *, clients: WorkspaceClients, workspaces: Workspaces) -> None:
     """Note who is in which workspace (and org-wide installs' workspaces) on every request,
     and stop a workspace when Slack says cobot was uninstalled or its token revoked."""
@@ -283,8 +296,14 @@ def register_oauth(app: App, *, clients: WorkspaceClients, workspaces: Workspace
     noted: set[tuple[str, str | None, bool]] = set()
     noted_lock = threading.Lock()
 
-    def note_workspace(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
-        team_id, enterprise_id = context.team_id, context.enterprise_id
+    def note_workspace(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],  # noqa: A002
+    ) -> None:
+        # an org-wide install authorises the organisation, not a workspace: the workspace
+        # an event or action came from is in the payload itself
+        team_id, enterprise_id = workspace_of(body) or context.team_id, context.enterprise_id
         org = bool(context.is_enterprise_install)
         clients.note(context.user_id, team_id)
         if team_id and org:
@@ -300,7 +319,7 @@ def register_oauth(app: App, *, clients: WorkspaceClients, workspaces: Workspace
 
     def stop(body: dict[str, Any], context: BoltContext, reason: StopReason) -> None:
         org = bool(context.is_enterprise_install)
-        team_id = context.team_id or body.get("team_id")
+        team_id = context.team_id or workspace_of(body)
         stopped = workspaces.stop(
             team_id=None if org else team_id,
             enterprise_id=context.enterprise_id,

@@ -395,3 +395,62 @@ def test_tokens_revoked_for_the_bot_stops_the_workspace(oauth_stack: LocalStack)
     stopped(oauth_stack, B)
     late_b = notice(oauth_stack, project_b, "UBPART", "b-revoked")
     assert status_of(oauth_stack, late_b, "skipped").last_error == "tokens_revoked"
+
+
+def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalStack) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    emulator = oauth_stack.emulator
+    org_token = "xoxb-org-E0GRID-token"
+    emulator.add_workspace(
+        "T0GRIDA", name="Grid A", domain="grida", enterprise_id="E0GRID", bot_token=org_token
+    )
+    emulator.add_user("UGRID", name="gia", team_id="T0GRIDA")
+    assert oauth_stack.runtime is not None
+    store = oauth_stack.runtime.app.installation_store
+    assert store is not None
+    # the organisation's admin installed cobot org-wide: one token, no workspace named
+    store.save(
+        Installation(
+            app_id="A0SANDBOX",
+            enterprise_id="E0GRID",
+            enterprise_name="Grid",
+            team_id=None,
+            bot_token=org_token,
+            bot_id="B0COBOT",
+            bot_user_id="U0COBOT",
+            bot_scopes="chat:write",
+            user_id="UGRID",
+            is_enterprise_install=True,
+        )
+    )
+    grid = oauth_stack.workspace_client("T0GRIDA", domain="grida")
+    grid.enterprise_id, grid.org_install = "E0GRID", True
+    assert grid.app_home_opened("UGRID").status == 200
+    deadline = time.monotonic() + 10
+    while emulator.home_view("UGRID") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    home = emulator.home_view("UGRID")
+    assert home is not None and home["team_id"] == "T0GRIDA"
+    # the workspace was learnt from the event, under its organisation
+    with transaction(oauth_stack.runtime.factory) as session:
+        seen = session.get(Workspace, "T0GRIDA")
+        assert seen is not None and (seen.enterprise_id, seen.org_install) == ("E0GRID", True)
+        now = datetime.now(UTC)
+        project = Project(
+            team_id="T0GRIDA",
+            channel_id="C0GRID",
+            name="Grid project",
+            timezone="Europe/London",
+            created_by="UGRID",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(project)
+        session.flush()
+        grid_project = project.id
+    sent = notice(oauth_stack, grid_project, "UGRID", "grid-1")
+    row = status_of(oauth_stack, sent, "sent")
+    assert row.team_id == "T0GRIDA"
+    [post] = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == "UGRID"]
+    assert post.team == "T0GRIDA"
