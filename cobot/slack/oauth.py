@@ -186,7 +186,9 @@ class WorkspaceClients:
             )
         client = None
         if bot is not None and bot.bot_token:
-            client = make_web_client(token=bot.bot_token, base_url=self._base_url, gate=self._gate)
+            client = make_web_client(
+                token=bot.bot_token, base_url=self._base_url, gate=self._gate, workspace=team_id
+            )
         with self._lock:
             self._cache[team_id] = (now, client)
         return client

@@ -199,3 +199,46 @@ def test_people_are_routed_to_their_own_workspace(
     assert clients.team_of("UADMIN") == "T1"
     assert clients.team_of("UNOBODY") is None
     assert clients.messenger("T0NOTHERE").__class__.__name__ == "_Uninstalled"
+
+
+class RecordingGate(RateGate):
+    """A RateGate that notes which workspace each wait and each 429 hold counted against."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[str] = []
+        self.holds: list[str] = []
+
+    def wait(self, method: str, team: str, channel: str | None = None) -> None:
+        self.waits.append(team)
+        super().wait(method, team, channel)
+
+    def hold(self, method: str, team: str, seconds: float) -> None:
+        self.holds.append(team)
+        super().hold(method, team, seconds)
+
+
+def test_each_workspace_of_an_org_install_has_its_own_rate_budget(
+    store: CobotInstallationStore, workspaces: Workspaces
+) -> None:
+    from cobot.sandbox.webapi import SlackEmulator
+
+    with SlackEmulator(bot_token="xoxb-org-token") as emulator:
+        store.save(org_install("E1", "xoxb-org-token"))
+        workspaces.seen(team_id="T1", enterprise_id="E1", org=True)
+        workspaces.seen(team_id="T2", enterprise_id="E1", org=True)
+        gate = RecordingGate()
+        clients = WorkspaceClients(
+            store=store, workspaces=workspaces, base_url=emulator.api_url, gate=gate
+        )
+        t1, t2 = clients.client("T1"), clients.client("T2")
+        assert t1 is not None and t2 is not None and t1.token == t2.token
+        # one token, two workspaces: each call and each 429 counts against its own workspace
+        emulator.rate_limit_next("auth.test", retry_after=1)
+        assert t1.auth_test()["ok"]
+        assert t2.auth_test()["ok"]
+        assert [c.status for c in emulator.calls_to("auth.test")] == [429, 200, 200]
+        assert gate.holds == ["T1"]
+        assert gate.waits == ["T1", "T1", "T2"]
+        gate.hold("auth.test", "T1", 30)
+        assert gate.held_for("auth.test", "T2") == 0
