@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -52,19 +53,8 @@ class Workspaces:
         now = self._clock.now()
         with transaction(self._factory) as db:
             for team_id in team_ids:
-                row = db.get(Workspace, team_id)
-                if row is None:
-                    db.add(
-                        Workspace(
-                            team_id=team_id,
-                            enterprise_id=enterprise_id,
-                            org_install=org,
-                            installed_at=now,
-                        )
-                    )
-                    continue
-                row.enterprise_id = enterprise_id
-                row.org_install = org
+                row = _noted(db, team_id, enterprise_id=enterprise_id, org=org, now=now)
+                row.enterprise_id, row.org_install = enterprise_id, org
                 row.installed_at = now
                 row.uninstalled_at = None
                 row.stopped_because = None
@@ -73,22 +63,7 @@ class Workspaces:
         """A request arrived from `team_id`: note it (once) when an org-wide install covers
         it, so its deliveries find the organisation's token."""
         with transaction(self._factory) as db:
-            row = db.get(Workspace, team_id)
-            if row is None:
-                db.add(
-                    Workspace(
-                        team_id=team_id,
-                        enterprise_id=enterprise_id,
-                        org_install=org,
-                        installed_at=self._clock.now(),
-                    )
-                )
-            elif row.uninstalled_at is None and (row.enterprise_id, row.org_install) != (
-                enterprise_id,
-                org,
-            ):
-                row.enterprise_id = enterprise_id
-                row.org_install = org
+            _noted(db, team_id, enterprise_id=enterprise_id, org=org, now=self._clock.now())
 
     def org_teams(self, enterprise_id: str) -> list[str]:
         """The workspaces already seen under an organisation's org-wide install."""
@@ -175,3 +150,20 @@ class Workspaces:
                     .limit(1)
                 )
         return None if found is None else str(found)
+
+
+def _noted(
+    db: Session, team_id: str, *, enterprise_id: str | None, org: bool, now: datetime
+) -> Workspace:
+    """The workspace's row, added if new, with whose install serves it brought up to date
+    (an uninstalled one stays as it is until installed again)."""
+    row = db.get(Workspace, team_id)
+    if row is None:
+        row = Workspace(
+            team_id=team_id, enterprise_id=enterprise_id, org_install=org, installed_at=now
+        )
+        db.add(row)
+    elif row.uninstalled_at is None:
+        row.enterprise_id = enterprise_id
+        row.org_install = org
+    return row

@@ -22,6 +22,8 @@ from cobot.storage import crypto
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, EndingFeeling, Project, Workspace
 from cobot.storage.models.installations import slack_bots, slack_installations
+from tests import seeds
+from tests.e2e.test_deliveries import send_notice
 
 A, B = "T0SANDBOX", "T0SECOND"
 CHANNEL_A, CHANNEL_B = "C0PROJA", "C0PROJB"
@@ -55,19 +57,7 @@ def installed(stack: LocalStack, user: str) -> None:
 
 
 def notice(stack: LocalStack, project_id: int, target: str, key: str) -> int:
-    assert stack.runtime is not None
-    now = datetime.now(UTC)
-    with transaction(stack.runtime.factory) as session:
-        return deliveries.schedule(
-            session,
-            key=key,
-            kind="notice",
-            target=target,
-            due_at=now,
-            now=now,
-            project_id=project_id,
-            payload={"text": f"Notice {key}"},
-        ).id
+    return send_notice(stack, key, target, f"Notice {key}", project_id=project_id, escalate_to=None)
 
 
 def status_of(stack: LocalStack, delivery_id: int, wanted: str, timeout: float = 15) -> Delivery:
@@ -398,8 +388,6 @@ def test_tokens_revoked_for_the_bot_stops_the_workspace(oauth_stack: LocalStack)
 
 
 def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalStack) -> None:
-    from slack_sdk.oauth.installation_store import Installation
-
     emulator = oauth_stack.emulator
     org_token = "xoxb-org-E0GRID-token"
     emulator.add_workspace(
@@ -410,20 +398,7 @@ def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalSt
     store = oauth_stack.runtime.app.installation_store
     assert store is not None
     # the organisation's admin installed cobot org-wide: one token, no workspace named
-    store.save(
-        Installation(
-            app_id="A0SANDBOX",
-            enterprise_id="E0GRID",
-            enterprise_name="Grid",
-            team_id=None,
-            bot_token=org_token,
-            bot_id="B0COBOT",
-            bot_user_id="U0COBOT",
-            bot_scopes="chat:write",
-            user_id="UGRID",
-            is_enterprise_install=True,
-        )
-    )
+    store.save(seeds.installation(org_token, enterprise_id="E0GRID"))
     grid = oauth_stack.workspace_client("T0GRIDA", domain="grida")
     grid.enterprise_id, grid.org_install = "E0GRID", True
     assert grid.app_home_opened("UGRID").status == 200
@@ -436,19 +411,13 @@ def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalSt
     with transaction(oauth_stack.runtime.factory) as session:
         seen = session.get(Workspace, "T0GRIDA")
         assert seen is not None and (seen.enterprise_id, seen.org_install) == ("E0GRID", True)
-        now = datetime.now(UTC)
-        project = Project(
-            team_id="T0GRIDA",
+        grid_project = seeds.add_project(
+            session,
             channel_id="C0GRID",
-            name="Grid project",
-            timezone="Europe/London",
-            created_by="UGRID",
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(project)
-        session.flush()
-        grid_project = project.id
+            members=[("UGRID", "coordinator")],
+            now=datetime.now(UTC),
+            team_id="T0GRIDA",
+        ).id
     sent = notice(oauth_stack, grid_project, "UGRID", "grid-1")
     row = status_of(oauth_stack, sent, "sent")
     assert row.team_id == "T0GRIDA"

@@ -18,7 +18,8 @@ from cobot.slack.oauth import CobotInstallationStore, CobotStateStore, Workspace
 from cobot.slack.web import RateGate
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, transaction
-from cobot.storage.models import Base, Delivery, Project
+from cobot.storage.models import Base, Delivery
+from tests import seeds
 from tests.fakes import FakeClock
 
 CLIENT_ID = "1111.2222"
@@ -42,31 +43,11 @@ def store(engine: Engine, workspaces: Workspaces) -> CobotInstallationStore:
 
 
 def team_install(team_id: str, token: str) -> Installation:
-    return Installation(
-        app_id="A1",
-        team_id=team_id,
-        team_name=f"Team {team_id}",
-        bot_token=token,
-        bot_id="B1",
-        bot_user_id="U0COBOT",
-        bot_scopes="chat:write,commands",
-        user_id="UADMIN",
-    )
+    return seeds.installation(token, team_id=team_id)
 
 
 def org_install(enterprise_id: str, token: str) -> Installation:
-    return Installation(
-        app_id="A1",
-        enterprise_id=enterprise_id,
-        enterprise_name="NHS Grid",
-        team_id=None,
-        bot_token=token,
-        bot_id="B1",
-        bot_user_id="U0COBOT",
-        bot_scopes="chat:write,commands",
-        user_id="UADMIN",
-        is_enterprise_install=True,
-    )
+    return seeds.installation(token, enterprise_id=enterprise_id)
 
 
 def clients_for(store: CobotInstallationStore, workspaces: Workspaces) -> WorkspaceClients:
@@ -120,17 +101,13 @@ def test_the_stores_never_create_their_own_tables(
 def owe(factory: sessionmaker[Session], clock: FakeClock, team_id: str) -> int:
     now = clock.now()
     with transaction(factory) as session:
-        project = Project(
-            team_id=team_id,
+        project = seeds.add_project(
+            session,
             channel_id=f"C{team_id}",
-            name="Peer support",
-            timezone="Europe/London",
-            created_by="UADMIN",
-            created_at=now,
-            updated_at=now,
+            members=[("UADMIN", "coordinator")],
+            now=now,
+            team_id=team_id,
         )
-        session.add(project)
-        session.flush()
         return deliveries.schedule(
             session,
             key=f"later-{team_id}",
@@ -195,7 +172,7 @@ def test_people_are_routed_to_their_own_workspace(
     clients.note("UFROMREQUEST", "T2")
     assert clients.team_of("UFROMREQUEST") == "T2"
     owe(factory, clock, "T1")
-    # someone not seen in a request yet: found through the projects they created
+    # someone not seen in a request yet: found through the projects they are in
     assert clients.team_of("UADMIN") == "T1"
     assert clients.team_of("UNOBODY") is None
     assert clients.messenger("T0NOTHERE").__class__.__name__ == "_Uninstalled"
