@@ -117,7 +117,9 @@ def build_oauth_flow(
 ) -> OAuthFlow:
     """Bolt's OAuth flow, with cobot's stores, scopes and public redirect URL."""
     assert settings.slack_client_id and settings.slack_client_secret and settings.public_url
-    flow_log = logging.getLogger("cobot.oauth.bolt")
+    # under cobot.bolt, which `cobot run` keeps at INFO or above: Bolt's DEBUG lines quote
+    # the redirect's query (the code); the one WARNING that names the code is rewritten
+    flow_log = logging.getLogger("cobot.bolt.oauth")
     flow_log.addFilter(_NoCodes())
     flow = OAuthFlow(
         client=client,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.install import get, install
+from cobot.sandbox.install import cookie_of, get, install
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import deliveries
@@ -423,3 +423,33 @@ def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalSt
     assert row.team_id == "T0GRIDA"
     [post] = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == "UGRID"]
     assert post.team == "T0GRIDA"
+
+
+def test_a_refused_code_is_a_clear_page_and_the_log_keeps_no_code(
+    oauth_stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    import html
+    import re
+
+    page = get(f"{oauth_stack.base_url}/slack/install")
+    cookie = cookie_of(page)
+    link = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+    assert link is not None and cookie.startswith("slack-app-oauth-state=")
+    approved = get(f"{html.unescape(link.group(1))}&sandbox_user=UCOORD")
+    where = approved.headers["Location"]
+    real_code = where.split("code=", 1)[1].split("&", 1)[0]
+    bogus = "1234.5678.bogus-code-never-issued"
+    # at INFO, the lowest level `cobot run` lets Bolt's loggers (cobot.bolt.*) write at
+    with caplog.at_level("INFO"):
+        refused = get(where.replace(real_code, bogus), cookie=cookie)
+    assert refused.status == 401 and "<html" in refused.text.lower()
+    assert oauth_stack.emulator.calls_to("oauth.v2.access")[-1].response["error"] == "invalid_code"
+    assert bogus not in caplog.text and real_code not in caplog.text
+    assert "code exchange failed" in caplog.text
+    assert oauth_stack.emulator.installs == []
+    # and below INFO nothing of Bolt's OAuth flow is written (`cobot run` clamps it)
+    from cobot.cli import BODY_LOGGERS
+
+    assert oauth_stack.runtime is not None and oauth_stack.runtime.app.oauth_flow is not None
+    name = oauth_stack.runtime.app.oauth_flow.logger.name
+    assert any(name == n or name.startswith(n + ".") for n in BODY_LOGGERS)
