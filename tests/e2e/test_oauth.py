@@ -297,6 +297,16 @@ def test_two_workspaces_never_see_each_others_projects_people_or_deliveries(
         home = oauth_stack.emulator.home_view("UBCOORD")
     assert home is not None and home["team_id"] == B
     assert "UPART" not in str(home["blocks"]) and "a-fails" not in str(home["blocks"])
+    # a change in B refreshes B's Homes in the background, with B's token
+    emulator = oauth_stack.emulator
+    before = len(emulator.calls_to("views.publish"))
+    slack_b.slash_command(
+        user_id="UBCOORD", text="add <@UBPART> as facilitator", channel_id=CHANNEL_B
+    )
+    refreshed = emulator.wait_for(
+        "views.publish", count=before + 1, where=lambda c: c.args.get("user_id") == "UBCOORD"
+    )
+    assert all(c.team == B and c.response["ok"] for c in refreshed)
     # the person in B gets their data from B only
     mine = oauth_stack.runtime
     exported = Privacy(factory=mine.factory, clock=mine.clock).my_data(team_id=B, user_id="UPART")
