@@ -65,6 +65,8 @@ class CobotInstallationStore(SQLAlchemyInstallationStore):
         self.installations = slack_installations
         self.bots = slack_bots
         self._workspaces = workspaces
+        # told which workspaces an install covered (WorkspaceClients drops their cache)
+        self.on_saved: Callable[[list[str]], None] | None = None
 
     def create_tables(self) -> None:
         raise RuntimeError("cobot's tables come from its migrations: run `cobot db upgrade`")
@@ -79,6 +81,8 @@ class CobotInstallationStore(SQLAlchemyInstallationStore):
         self._workspaces.installed(
             team_ids=teams, enterprise_id=installation.enterprise_id, org=org
         )
+        if self.on_saved is not None:
+            self.on_saved(teams)
         log.info("cobot was installed (%s)", "organisation-wide" if org else "one workspace")
 
 
@@ -160,6 +164,8 @@ class WorkspaceClients:
     ) -> None:
         self._store = store
         self._workspaces = workspaces
+        # a workspace installed (again) in this process is served at once, not after the TTL
+        store.on_saved = self.forget
         self._base_url = base_url
         self._gate = gate
         self._ttl = ttl
