@@ -170,6 +170,12 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
     try:
         settings.require_slack()
         report(True, "Slack credentials present")
+        if settings.oauth:
+            report(
+                True,
+                f"installing to any workspace: {settings.public_url}/slack/install (Redirect URL"
+                f" {settings.public_url}/slack/oauth_redirect)",
+            )
     except ConfigError as exc:
         report(False, f"Slack credentials: {exc}")
     engine = create_db_engine(settings.database_url)
@@ -194,6 +200,12 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
                     ),
                     {"stale": datetime.now(UTC) - timedelta(minutes=10)},
                 ).one()
+            if settings.oauth:
+                with engine.connect() as conn:
+                    installed = conn.execute(
+                        text("SELECT count(*) FROM workspaces WHERE uninstalled_at IS NULL")
+                    ).scalar_one()
+                report(True, f"workspaces with cobot installed: {installed}")
             report(
                 overdue == 0,
                 f"deliveries: {pending} scheduled, {alarms} alarm(s) armed (one per due minute),"

@@ -39,6 +39,15 @@ class Settings:
     delivery_lease_seconds: int = 60
     sweep_seconds: float = 5.0
     encryption_keys: tuple[str, ...] = ()
+    # installing to any workspace (OAuth): all three set, or none (cobot.slack.oauth)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    public_url: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        """OAuth mode: workspaces install cobot at /slack/install; tokens live in the database."""
+        return self.slack_client_id is not None
 
     @property
     def socket_mode(self) -> bool:
@@ -97,7 +106,11 @@ class Settings:
                 raise ConfigError("COBOT_ENCRYPTION_KEYS", f"expected Fernet keys: {exc}") from None
         lease = _positive_int(env, "COBOT_DELIVERY_LEASE_SECONDS", 60, low=1, high=3600)
         sweep = _positive_int(env, "COBOT_SWEEP_SECONDS", 5, low=1, high=300)
+        client_id, client_secret, public_url = _oauth_settings(env, app_token=app_token)
         return cls(
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            public_url=public_url,
             encryption_keys=keys,
             delivery_lease_seconds=lease,
             sweep_seconds=float(sweep),
@@ -111,6 +124,15 @@ class Settings:
 
     def require_slack(self) -> None:
         """Check that what talking to Slack needs is present (run, doctor)."""
+        if self.oauth:
+            # each workspace's token comes from its installation; requests are still signed
+            if self.slack_signing_secret is None:
+                raise ConfigError(
+                    "SLACK_SIGNING_SECRET",
+                    "missing: installing to any workspace (SLACK_CLIENT_ID) runs in HTTP mode; "
+                    "copy the Signing Secret from your app's Basic Information page into .env",
+                )
+            return
         if self.slack_bot_token is None:
             raise ConfigError(
                 "SLACK_BOT_TOKEN",
@@ -149,7 +171,51 @@ class Settings:
             "COBOT_DELIVERY_LEASE_SECONDS": str(self.delivery_lease_seconds),
             "COBOT_SWEEP_SECONDS": str(int(self.sweep_seconds)),
             "COBOT_ENCRYPTION_KEYS": f"{len(self.encryption_keys)} key(s)",
+            "SLACK_CLIENT_ID": mask(self.slack_client_id),
+            "SLACK_CLIENT_SECRET": mask(self.slack_client_secret),
+            "COBOT_PUBLIC_URL": self.public_url or "unset",
         }
+
+
+_OAUTH_KEYS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "COBOT_PUBLIC_URL")
+
+
+def _oauth_settings(
+    env: Mapping[str, str], *, app_token: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and COBOT_PUBLIC_URL: all three or none."""
+    values = {key: _optional(env, key) for key in _OAUTH_KEYS}
+    given = [key for key, value in values.items() if value is not None]
+    if not given:
+        return None, None, None
+    for key in _OAUTH_KEYS:
+        if values[key] is None:
+            raise ConfigError(
+                key,
+                "missing: installing to any workspace needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
+                f"and COBOT_PUBLIC_URL together (only {', '.join(given)} set); copy the client "
+                "id and secret from your app's Basic Information page, or unset all three to "
+                "run with one SLACK_BOT_TOKEN",
+            )
+    client_id, secret, public = (values[k] for k in _OAUTH_KEYS)
+    assert client_id is not None and secret is not None and public is not None
+    if not all(part.isdigit() for part in client_id.split(".")) or "." not in client_id:
+        raise ConfigError(
+            "SLACK_CLIENT_ID", "expected the app's Client ID, digits with a dot (1234.5678)"
+        )
+    parsed = urlparse(public)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+        raise ConfigError(
+            "COBOT_PUBLIC_URL",
+            "expected the https:// address Slack reaches cobot at (https://cobot.example.org)",
+        )
+    if app_token is not None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            "expected unset when installing to any workspace (SLACK_CLIENT_ID): Slack sends "
+            "installed workspaces' requests over HTTP to COBOT_PUBLIC_URL/slack/events",
+        )
+    return client_id, secret, public.rstrip("/")
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int, *, low: int, high: int) -> int:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,6 +44,7 @@ from cobot.services.reviews import Reviews, review_kinds
 from cobot.services.session_changes import SessionChanges
 from cobot.services.sessions import Sessions, session_kinds
 from cobot.services.timeline import Timelines
+from cobot.services.workspaces import Workspaces
 from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
@@ -60,8 +62,16 @@ from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import reviews as reviews_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
+from cobot.slack.oauth import (
+    CobotInstallationStore,
+    RoutingWebClient,
+    WorkspaceClients,
+    build_oauth_flow,
+    register_oauth,
+)
 from cobot.slack.web import (
     GatedWebClient,
+    RateGate,
     SlackMessenger,
     gate_bolt_clients,
     make_web_client,
@@ -129,6 +139,9 @@ class Runtime:
     home_refresher: home_listeners.HomeRefresher
     started: bool = False
     _checked: bool = False
+    # OAuth mode only: installed workspaces and a client per workspace
+    workspaces: Workspaces | None = None
+    clients: WorkspaceClients | None = None
 
     @classmethod
     def build(
@@ -146,7 +159,28 @@ class Runtime:
             crypto.configure(list(settings.encryption_keys))
         engine = create_db_engine(settings.database_url)
         factory = session_factory(engine)
-        client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        workspaces: Workspaces | None = None
+        clients: WorkspaceClients | None = None
+        oauth_flow: OAuthFlow | None = None
+        if settings.oauth:
+            # any workspace can install cobot: each one's token is in the installation store
+            assert settings.slack_client_id is not None
+            gate = RateGate()
+            workspaces = Workspaces(factory=factory, clock=clock)
+            store = CobotInstallationStore(
+                client_id=settings.slack_client_id, engine=engine, workspaces=workspaces
+            )
+            clients = WorkspaceClients(
+                store=store, workspaces=workspaces, base_url=settings.slack_api_url, gate=gate
+            )
+            client: GatedWebClient = RoutingWebClient(
+                clients=clients, base_url=settings.slack_api_url, gate=gate
+            )
+            oauth_flow = build_oauth_flow(settings, engine=engine, client=client, store=store)
+        else:
+            client = make_web_client(
+                token=settings.slack_bot_token, base_url=settings.slack_api_url
+            )
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
         # reminders are rendered by slack/blocks at send time, from the session's state
@@ -165,6 +199,8 @@ class Runtime:
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             alarms=alarms,
             lease=lease or timedelta(seconds=settings.delivery_lease_seconds),
+            # OAuth: each delivery goes with its own workspace's token
+            messenger_for=clients.messenger if clients is not None else None,
         )
         events = EventLedger(factory=factory, clock=clock)
         router = CommandRouter()
@@ -173,7 +209,10 @@ class Runtime:
             signing_secret=settings.slack_signing_secret,
             events=events,
             router=router,
+            oauth_flow=oauth_flow,
         )
+        if clients is not None and workspaces is not None:
+            register_oauth(app, clients=clients, workspaces=workspaces)
         # listeners' own calls wait at the same rate gate as deliveries and Home publishes
         gate_bolt_clients(app, client)
         directory = SlackDirectory(client)
@@ -250,6 +289,8 @@ class Runtime:
             reports=reports,
             home=home,
             home_refresher=home_refresher,
+            workspaces=workspaces,
+            clients=clients,
         )
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy.orm import Session
 
 from cobot.domain.sessions import SessionChange, SessionChanged
@@ -90,3 +91,23 @@ def add_session(
     db.flush()
     session_changes.standard().publish(db, SessionChanged(row.id, SessionChange.ADDED), now=now)
     return row
+
+
+def installation(
+    token: str, *, team_id: str | None = None, enterprise_id: str | None = None
+) -> Installation:
+    """cobot's installation (OAuth) in one workspace, or org-wide in `enterprise_id`'s
+    organisation when no `team_id` is given."""
+    return Installation(
+        app_id="A0SANDBOX",
+        enterprise_id=enterprise_id,
+        enterprise_name="Grid" if enterprise_id else None,
+        team_id=team_id,
+        team_name=f"Team {team_id}" if team_id else None,
+        bot_token=token,
+        bot_id="B0COBOT",
+        bot_user_id="U0COBOT",
+        bot_scopes="chat:write,commands",
+        user_id="UADMIN",
+        is_enterprise_install=team_id is None,
+    )

@@ -219,15 +219,20 @@ def event_envelope(
     *,
     event_id: str | None = None,
     team_id: str = "T0SANDBOX",
+    enterprise_id: str | None = None,
+    org_install: bool = False,
 ) -> dict[str, Any]:
-    """An Events API ``event_callback`` envelope around ``event``."""
+    """An Events API ``event_callback`` envelope around ``event`` (from a workspace of an
+    Enterprise Grid organisation when `enterprise_id`; through its org-wide install when
+    `org_install`, whose authorization names the organisation and no workspace)."""
     now = time.time()
     event = {"event_ts": f"{now:.6f}", **event}
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
+        "enterprise_id": enterprise_id,
         "context_team_id": team_id,
-        "context_enterprise_id": None,
+        "context_enterprise_id": enterprise_id,
         "api_app_id": APP_ID,
         "event": event,
         "type": "event_callback",
@@ -235,11 +240,11 @@ def event_envelope(
         "event_time": int(now),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if org_install else team_id,
                 "user_id": BOT_USER_ID,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": org_install,
             }
         ],
         "is_ext_shared_channel": False,
@@ -275,8 +280,12 @@ class SlackClient:
         team_id: str = "T0SANDBOX",
         team_domain: str = "sandbox",
         timeout: float = 10.0,
+        enterprise_id: str | None = None,
+        org_install: bool = False,
     ) -> None:
         self.app_url = app_url
+        self.enterprise_id = enterprise_id
+        self.org_install = org_install
         self.signing_secret = signing_secret
         self.emulator = emulator
         self.team_id = team_id
@@ -514,7 +523,13 @@ class SlackClient:
         timestamp: str | None = None,
     ) -> HttpResult:
         """Deliver an Events API event; ``retry_num`` makes it a retry, as Slack marks them."""
-        envelope = event_envelope(event, event_id=event_id, team_id=self.team_id)
+        envelope = event_envelope(
+            event,
+            event_id=event_id,
+            team_id=self.team_id,
+            enterprise_id=self.enterprise_id,
+            org_install=self.org_install,
+        )
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}

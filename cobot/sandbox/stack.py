@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from types import TracebackType
 from typing import Literal, Self
 
@@ -20,6 +21,14 @@ from cobot.storage import crypto
 from cobot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+
+def _free_port() -> int:
+    """A port free now, for a stack whose public URL must be known before it listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox"
@@ -43,14 +52,22 @@ class LocalStack:
         clock: Clock | None = None,
         sweep_interval: float | None = None,
         encryption_key: str | None = None,
+        oauth: bool = False,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
         self.emulator = emulator or SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
+        if oauth:
+            # cobot holds no token anywhere until a workspace installs it
+            self.emulator.uninstall(self.emulator.team_id)
         self._sweep = sweep_seconds
         self._lease = lease_seconds
         self._clock = clock
         self._sweep_interval = sweep_interval
+        # install to any workspace: no bot token; workspaces install cobot at /slack/install
+        self.oauth = oauth
+        self._port = _free_port() if oauth else 0
+        self._app_url: str | None = None
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -67,7 +84,6 @@ class LocalStack:
     def env(self) -> dict[str, str]:
         """The settings this stack runs with, as environment variables (for subprocesses)."""
         env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "COBOT_DATABASE_URL": self.database_url,
             "COBOT_SLACK_API_URL": self.emulator.api_url,
@@ -77,6 +93,12 @@ class LocalStack:
         }
         if self.mode == "socket":
             env["SLACK_APP_TOKEN"] = APP_TOKEN
+        if self.oauth:
+            env["SLACK_CLIENT_ID"] = self.emulator.client_id
+            env["SLACK_CLIENT_SECRET"] = self.emulator.client_secret
+            env["COBOT_PUBLIC_URL"] = f"http://127.0.0.1:{self._port}"
+        else:
+            env["SLACK_BOT_TOKEN"] = BOT_TOKEN
         return env
 
     def start(self) -> Self:
@@ -96,7 +118,7 @@ class LocalStack:
                     replays=self.runtime.events,
                 ),
                 host="127.0.0.1",
-                port=0,
+                port=self._port,
             )
             self.server.start()
             app_url = f"http://127.0.0.1:{self.server.port}/slack/events"
@@ -107,10 +129,24 @@ class LocalStack:
             if not self.emulator.socket_connected(timeout=10):
                 raise RuntimeError("cobot did not connect to the emulator's Socket Mode endpoint")
             app_url = "http://127.0.0.1:9/unused-in-socket-mode"
-        self.client = SlackClient(
-            app_url=app_url, signing_secret=SIGNING_SECRET, emulator=self.emulator
-        )
+        self._app_url = app_url
+        self.client = self.workspace_client(self.emulator.team_id)
         return self
+
+    def workspace_client(self, team_id: str, *, domain: str = "sandbox") -> SlackClient:
+        """Sends cobot what Slack sends from workspace `team_id`."""
+        return SlackClient(
+            app_url=self._app_url or self._events_url(),
+            signing_secret=SIGNING_SECRET,
+            emulator=self.emulator,
+            team_id=team_id,
+            team_domain=domain,
+        )
+
+    def _events_url(self) -> str:
+        if self.server is None:
+            return "http://127.0.0.1:9/unused-in-socket-mode"
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
 
     def stop(self) -> None:
         """Stop everything, in reverse order."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
@@ -28,6 +28,11 @@ from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
 logger = logging.getLogger(__name__)
 
 BOT_USER_ID = "U0COBOT"
+# the app's OAuth credentials (Basic Information > App Credentials)
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "sandbox-client-secret"
+# Slack's "Add to Slack" page, beside the Web API as on slack.com (slack.com/oauth/v2/authorize)
+AUTHORIZE_PATH = "/oauth/v2/authorize"
 BOT_ID = "B0COBOT"
 APP_ID = "A0SANDBOX"
 
@@ -98,6 +103,8 @@ class ApiCall:
     at: float
     response: dict[str, Any]
     status: int
+    # the workspace whose bot token the call came with ("" when none was valid)
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,8 @@ class _User:
     tz_offset: int | None
     deleted: bool
     is_bot: bool
+    # the workspace the person is in ("": the emulator's first workspace)
+    team: str = ""
 
 
 @dataclass
@@ -142,6 +151,28 @@ class _Channel:
     im_user: str | None = None
     created: int = field(default_factory=lambda: int(time.time()))
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # the workspace the channel is in ("": the emulator's first workspace)
+    team: str = ""
+
+
+@dataclass
+class _Workspace:
+    id: str
+    name: str
+    domain: str
+    enterprise_id: str | None = None
+
+
+@dataclass
+class _Code:
+    """An OAuth code Slack's authorize page handed a browser: good once, for ten minutes."""
+
+    team: str
+    user: str
+    redirect_uri: str | None
+    scopes: str
+    expires: float
+    used: bool = False
 
 
 @dataclass
@@ -214,8 +245,12 @@ class SlackEmulator:
         method_bursts: Mapping[str, float] | None = None,
         rate_limit_scale: float = 1.0,
         rate_clock: Callable[[], float] = time.monotonic,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
     ) -> None:
         self.bot_token = bot_token
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.app_token = app_token
         self.team_id = team_id
         self.team_domain = "sandbox"
@@ -254,7 +289,17 @@ class SlackEmulator:
         self._files: list[UploadedFile] = []
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._ephemerals: dict[str, list[dict[str, Any]]] = {}
+        # workspaces, and which bot token belongs to which (a token sees its own only)
+        self._workspaces: dict[str, _Workspace] = {
+            team_id: _Workspace(team_id, "Sandbox", "sandbox")
+        }
+        self._tokens: dict[str, str] = {bot_token: team_id}
+        self._codes: dict[str, _Code] = {}
+        self._installs: list[str] = []
+        self._local = threading.local()
         self._methods: dict[str, _MethodHandler] = {
+            "oauth.v2.access": self._oauth_v2_access,
+            "apps.uninstall": self._apps_uninstall,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -351,10 +396,12 @@ class SlackEmulator:
         tz_offset: int | None = None,
         deleted: bool = False,
         is_bot: bool = False,
+        team_id: str | None = None,
     ) -> None:
-        """Add (or replace) a workspace member."""
+        """Add (or replace) a member of the first workspace (or of `team_id`'s)."""
         ZoneInfo(tz)  # fail early on an unknown zone
-        user = _User(user_id, name, real_name or name, tz, tz_offset, deleted, is_bot)
+        team = self._known_team(team_id)
+        user = _User(user_id, name, real_name or name, tz, tz_offset, deleted, is_bot, team)
         with self._lock:
             self._add_user_locked(user)
 
@@ -366,15 +413,100 @@ class SlackEmulator:
         members: list[str],
         is_private: bool = False,
         bot_member: bool = True,
+        team_id: str | None = None,
     ) -> None:
-        """Add (or replace) a channel; the bot is a member unless ``bot_member`` is false."""
+        """Add (or replace) a channel of the first workspace (or of `team_id`'s); the bot is a
+        member unless ``bot_member`` is false."""
+        team = self._known_team(team_id)
         member_ids = list(dict.fromkeys(members))
         if bot_member and BOT_USER_ID not in member_ids:
             member_ids.append(BOT_USER_ID)
         if not bot_member and BOT_USER_ID in member_ids:
             member_ids.remove(BOT_USER_ID)
         with self._lock:
-            self._channels[channel_id] = _Channel(channel_id, name, member_ids, is_private)
+            self._channels[channel_id] = _Channel(
+                channel_id, name, member_ids, is_private, team=team
+            )
+
+    # ------------------------------------------------------------------ workspaces and OAuth
+
+    def add_workspace(
+        self,
+        team_id: str,
+        *,
+        name: str,
+        domain: str,
+        enterprise_id: str | None = None,
+        bot_token: str | None = None,
+    ) -> None:
+        """Another workspace, with its own people and channels (add_user/add_channel with
+        its team_id). cobot gets its token by being installed there (``authorize``), or
+        ``bot_token`` makes it installed already."""
+        with self._lock:
+            self._workspaces[team_id] = _Workspace(team_id, name, domain, enterprise_id)
+            if bot_token is not None:
+                self._tokens[bot_token] = team_id
+
+    def token_for(self, team_id: str) -> str | None:
+        """The bot token cobot holds in `team_id` (None: not installed there)."""
+        with self._lock:
+            return next((t for t, team in self._tokens.items() if team == team_id), None)
+
+    def authorize(self, query: Mapping[str, str], *, user_id: str) -> str:
+        """Slack's "Add to Slack" page: `user_id` (signed in to their workspace) approves the
+        install; returns where their browser goes next (the redirect URI with a code and
+        the state, or with error=... as Slack does)."""
+        redirect = query.get("redirect_uri")
+        if query.get("client_id") != self.client_id:
+            raise SlackApiFailure("invalid_client_id")
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise SlackApiFailure("user_not_found")
+            if redirect is None:
+                raise SlackApiFailure("bad_redirect_uri")
+            code = (
+                f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(32)}"
+            )
+            self._codes[code] = _Code(
+                team=user.team or self.team_id,
+                user=user.id,
+                redirect_uri=redirect,
+                scopes=query.get("scope", ""),
+                expires=time.monotonic() + 600,
+            )
+        sep = "&" if "?" in redirect else "?"
+        return f"{redirect}{sep}{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+    def uninstall(self, team_id: str) -> None:
+        """A workspace admin removes cobot: its tokens stop working at once (Slack then
+        sends cobot ``app_uninstalled``; a test sends it with SlackClient.event)."""
+        with self._lock:
+            for token in [t for t, team in self._tokens.items() if team == team_id]:
+                del self._tokens[token]
+
+    @property
+    def installs(self) -> list[str]:
+        """Workspaces an oauth.v2.access exchange installed cobot in, oldest first."""
+        with self._lock:
+            return list(self._installs)
+
+    def _known_team(self, team_id: str | None) -> str:
+        if team_id is None or team_id == self.team_id:
+            return ""
+        if team_id not in self._workspaces:
+            raise ValueError(f"no workspace {team_id}: add_workspace() it first")
+        return team_id
+
+    def _team(self) -> str:
+        """The workspace of the token the current call came with."""
+        return str(getattr(self._local, "team", None) or self.team_id)
+
+    def _client_credentials(self, args: dict[str, Any]) -> None:
+        if args.get("client_id") != self.client_id:
+            raise SlackApiFailure("invalid_client_id")
+        if args.get("client_secret") != self.client_secret:
+            raise SlackApiFailure("bad_client_secret")
 
     def issue_trigger_id(self, user_id: str) -> str:
         """Mint a trigger_id, as Slack does for a user's interaction."""
@@ -481,7 +613,12 @@ class SlackEmulator:
 
     def _record(self, method: str, args: dict[str, Any], reply: _Reply) -> None:
         call = ApiCall(
-            method=method, args=args, at=time.time(), response=reply.body, status=reply.status
+            method=method,
+            args=args,
+            at=time.time(),
+            response=reply.body,
+            status=reply.status,
+            team=str(getattr(self._local, "team", None) or ""),
         )
         with self._lock:
             self._calls.append(call)
@@ -576,6 +713,15 @@ class SlackEmulator:
         token = args.pop("token", None)
         if auth_header and auth_header.startswith("Bearer "):
             token = auth_header[len("Bearer ") :]
+        if auth_header and auth_header.startswith("Basic "):
+            # oauth.v2.access: the app's client id and secret as HTTP Basic credentials
+            try:
+                pair = base64.b64decode(auth_header[len("Basic ") :]).decode()
+            except ValueError:
+                pair = ":"
+            client_id, _, secret = pair.partition(":")
+            args.setdefault("client_id", client_id)
+            args.setdefault("client_secret", secret)
         handler = self._methods.get(method)
         reply: _Reply
         if handler is None:
@@ -631,12 +777,21 @@ class SlackEmulator:
         return _Reply(fault.status, {"ok": False, "error": "internal_error"})
 
     def _check_token(self, method: str, token: str | None) -> str | None:
+        self._local.team = None
+        if method == "oauth.v2.access":
+            return None  # the app's own credentials, checked by the method
         if not token:
             return "not_authed"
-        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
-        if token == wanted:
+        if method == "apps.connections.open":
+            if token == self.app_token:
+                return None
+            return "not_allowed_token_type" if token in self._tokens else "invalid_auth"
+        with self._lock:
+            team = self._tokens.get(token)
+        if team is not None:
+            self._local.team = team
             return None
-        if token in (self.app_token, self.bot_token):
+        if token == self.app_token:
             return "not_allowed_token_type"
         return "invalid_auth"
 
@@ -711,6 +866,7 @@ class SlackEmulator:
         if channel_id is None:
             channel_id = "D" + user_id[1:]
             self._ims[user_id] = channel_id
+            user = self._users.get(user_id)
             self._channels[channel_id] = _Channel(
                 channel_id,
                 channel_id,
@@ -718,6 +874,7 @@ class SlackEmulator:
                 is_private=True,
                 is_im=True,
                 im_user=user_id,
+                team=user.team if user is not None else "",
             )
         return channel_id
 
@@ -725,9 +882,14 @@ class SlackEmulator:
         if not isinstance(user_id, str) or not user_id:
             raise SlackApiFailure("user_not_found")
         user = self._users.get(user_id)
-        if user is None:
+        if user is None or not self._here(user.team, user.id):
             raise SlackApiFailure("user_not_found")
         return user
+
+    def _here(self, team: str, user_id: str | None = None) -> bool:
+        """Whether something of workspace `team` is visible to the current call's token
+        (cobot's own bot user is in every workspace)."""
+        return user_id == BOT_USER_ID or (team or self.team_id) == self._team()
 
     def _channel_for_post(self, channel_arg: Any) -> _Channel:
         """Resolve a channel argument like Slack: ids, IM ids, or a user id for its IM."""
@@ -739,7 +901,7 @@ class SlackEmulator:
                 raise SlackApiFailure("account_inactive")
             channel_arg = self._open_im_locked(user.id)
         channel = self._channels.get(channel_arg) or self._channel_by_name(channel_arg)
-        if channel is None:
+        if channel is None or not self._here(channel.team):
             raise SlackApiFailure("channel_not_found")
         if channel.is_im and channel.im_user is not None:
             im_user = self._users.get(channel.im_user)
@@ -751,7 +913,14 @@ class SlackEmulator:
 
     def _channel_by_name(self, name: str) -> _Channel | None:
         wanted = name.removeprefix("#")
-        return next((c for c in self._channels.values() if not c.is_im and c.name == wanted), None)
+        return next(
+            (
+                c
+                for c in self._channels.values()
+                if not c.is_im and c.name == wanted and self._here(c.team)
+            ),
+            None,
+        )
 
     def _take_channel_token(self, channel_id: str) -> bool:
         if self._channel_rate <= 0:
@@ -801,7 +970,7 @@ class SlackEmulator:
             "user": BOT_USER_ID,
             "bot_id": BOT_ID,
             "app_id": APP_ID,
-            "team": self.team_id,
+            "team": self._team(),
             "ts": self._next_ts(),
             **content,
         }
@@ -817,7 +986,7 @@ class SlackEmulator:
         blocks = view.get("blocks", [])
         obj: dict[str, Any] = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": self._team(),
             "type": view.get("type", "modal"),
             "blocks": blocks,
             "private_metadata": view.get("private_metadata", ""),
@@ -830,7 +999,7 @@ class SlackEmulator:
             "previous_view_id": None,
             "app_id": APP_ID,
             "external_id": view.get("external_id", ""),
-            "app_installed_team_id": self.team_id,
+            "app_installed_team_id": self._team(),
             "bot_id": BOT_ID,
         }
         for key in ("title", "submit", "close"):
@@ -854,15 +1023,61 @@ class SlackEmulator:
     # ------------------------------------------------------------------ methods
 
     def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": f"https://{self.team_domain}.slack.com/",
-            "team": "Sandbox",
+        with self._lock:
+            workspace = self._workspaces[self._team()]
+        answer: dict[str, Any] = {
+            "url": f"https://{workspace.domain}.slack.com/",
+            "team": workspace.name,
             "user": "cobot",
-            "team_id": self.team_id,
+            "team_id": workspace.id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+        if workspace.enterprise_id is not None:
+            answer["enterprise_id"] = workspace.enterprise_id
+        return answer
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Exchange a code for the workspace's bot token, as strictly as Slack: the app's
+        own client id and secret, a code issued for it and never used, the same redirect
+        URI the authorize step had (docs.slack.dev/reference/methods/oauth.v2.access)."""
+        self._client_credentials(args)
+        with self._lock:
+            code = self._codes.get(str(args.get("code") or ""))
+            if code is None or code.expires < time.monotonic():
+                raise SlackApiFailure("invalid_code")
+            if code.used:
+                raise SlackApiFailure("code_already_used")
+            if args.get("redirect_uri") != code.redirect_uri:
+                raise SlackApiFailure("bad_redirect_uri")
+            code.used = True
+            workspace = self._workspaces[code.team]
+            token = next((t for t, team in self._tokens.items() if team == code.team), None)
+            if token is None:
+                token = f"xoxb-{workspace.id}-{secrets.token_hex(12)}"
+                self._tokens[token] = code.team
+            self._installs.append(code.team)
+        enterprise = None
+        if workspace.enterprise_id is not None:
+            enterprise = {"id": workspace.enterprise_id, "name": f"{workspace.name} org"}
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": code.scopes,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": workspace.id, "name": workspace.name},
+            "enterprise": enterprise,
+            "authed_user": {"id": code.user},
+            "is_enterprise_install": False,
+        }
+
+    def _apps_uninstall(self, args: dict[str, Any]) -> dict[str, Any]:
+        """cobot removes itself from the token's workspace (its tokens stop working)."""
+        self._client_credentials(args)
+        self.uninstall(self._team())
+        return {}
 
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -903,7 +1118,7 @@ class SlackEmulator:
     def _find_message(self, args: dict[str, Any]) -> tuple[_Channel, dict[str, Any]]:
         channel_id = args.get("channel")
         channel = self._channels.get(channel_id) if isinstance(channel_id, str) else None
-        if channel is None:
+        if channel is None or not self._here(channel.team):
             raise SlackApiFailure("channel_not_found")
         ts = args.get("ts")
         message = next((m for m in channel.messages if m["ts"] == ts), None)
@@ -966,7 +1181,11 @@ class SlackEmulator:
     def _visible_channel(self, args: dict[str, Any]) -> _Channel:
         channel_id = args.get("channel")
         channel = self._channels.get(channel_id) if isinstance(channel_id, str) else None
-        if channel is None or (channel.is_private and BOT_USER_ID not in channel.members):
+        if (
+            channel is None
+            or not self._here(channel.team)
+            or (channel.is_private and BOT_USER_ID not in channel.members)
+        ):
             raise SlackApiFailure("channel_not_found")
         return channel
 
@@ -1010,7 +1229,7 @@ class SlackEmulator:
                         "is_archived": False,
                         "is_general": channel.name == "general",
                         "is_member": BOT_USER_ID in channel.members,
-                        "context_team_id": self.team_id,
+                        "context_team_id": channel.team or self.team_id,
                     }
                 )
                 if _truthy(args.get("include_num_members")):
@@ -1030,7 +1249,7 @@ class SlackEmulator:
         return {
             "user": {
                 "id": user.id,
-                "team_id": self.team_id,
+                "team_id": user.team or self.team_id,
                 "name": user.name,
                 "deleted": user.deleted,
                 "color": "9f69e7",
@@ -1043,7 +1262,7 @@ class SlackEmulator:
                     "real_name_normalized": user.real_name,
                     "display_name": user.name,
                     "display_name_normalized": user.name,
-                    "team": self.team_id,
+                    "team": user.team or self.team_id,
                 },
                 "is_admin": False,
                 "is_owner": False,
@@ -1340,10 +1559,22 @@ def _make_handler(emulator: SlackEmulator) -> type[BaseHTTPRequestHandler]:  # n
                         payload = {}
                     reply = emulator._handle_response_url(path[len("/response/") :], payload)
                     self._send_json(reply)
+                elif path == AUTHORIZE_PATH and self.command == "GET":
+                    # the browser of the person signed in (sandbox_user) approving the install
+                    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                    try:
+                        where = emulator.authorize(query, user_id=query.get("sandbox_user", ""))
+                    except SlackApiFailure as failure:
+                        self._send_raw(400, failure.error.encode(), "text/plain")
+                    else:
+                        self.send_response(302)
+                        self.send_header("Location", where)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
                 elif path.startswith("/files/") and self.command == "GET":
                     stored = emulator._file_bytes(path[len("/files/") :])
-                    auth = self.headers.get("Authorization")
-                    if stored is None or auth != f"Bearer {emulator.bot_token}":
+                    auth = self.headers.get("Authorization") or ""
+                    if stored is None or auth.removeprefix("Bearer ") not in emulator._tokens:
                         self._send_raw(404, b"Not Found", "text/plain")
                     else:
                         self._send_raw(200, stored, "application/octet-stream")

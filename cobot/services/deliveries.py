@@ -31,7 +31,7 @@ from cobot.services.ports import (
     SlackSendError,
 )
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery
+from cobot.storage.models import Delivery, Project, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -106,20 +106,25 @@ def schedule(
     subject: tuple[str, int] | None = None,
     payload: dict[str, Any] | None = None,
     escalate_to: str | None = None,
+    team_id: str | None = None,
 ) -> Delivery:
     """Record a message owed, once per idempotency `key`, inside the caller's transaction.
 
-    A second call with the same key returns the existing row unchanged.
+    A second call with the same key returns the existing row unchanged. The workspace it
+    goes to is `team_id`, or else its project's.
     """
     existing = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
     if existing is not None:
         return existing
+    if team_id is None and project_id is not None:
+        team_id = _teams_of(session, [project_id]).get(project_id)
     row = Delivery(
         idempotency_key=key,
         kind=kind,
         target=target,
         due_at=due_at,
         project_id=project_id,
+        team_id=team_id,
         subject_type=subject[0] if subject else None,
         subject_id=subject[1] if subject else None,
         payload=payload or {},
@@ -154,6 +159,8 @@ class Owed:
     subject: tuple[str, int] | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     escalate_to: str | None = None
+    # the workspace it goes to; None: its project's
+    team_id: str | None = None
     # still worth sending (straight away) when its time has already passed at planning;
     # if not, whatever was already recorded under its key stays as it is
     late_ok: bool = True
@@ -203,6 +210,10 @@ def _record(
     """schedule_many() once `existing` (the rows already under these keys) is known."""
     existing = dict(existing)
     new: dict[str, dict[str, Any]] = {}
+    teams = _teams_of(
+        session,
+        {i.project_id for i in items if i.project_id is not None and i.key not in existing},
+    )
     for item in items:
         if item.key in existing or item.key in new:
             continue
@@ -212,6 +223,7 @@ def _record(
             "target": item.target,
             "due_at": item.due_at,
             "project_id": item.project_id,
+            "team_id": item.team_id or teams.get(item.project_id or 0),
             "subject_type": item.subject[0] if item.subject else None,
             "subject_id": item.subject[1] if item.subject else None,
             "payload": dict(item.payload),
@@ -248,7 +260,57 @@ def _schedule_one(session: Session, item: Owed, *, now: datetime) -> Delivery:
         subject=item.subject,
         payload=dict(item.payload),
         escalate_to=item.escalate_to,
+        team_id=item.team_id,
     )
+
+
+def _teams_of(session: Session, project_ids: Collection[int]) -> dict[int, str]:
+    """The workspace of each of these projects, in a query per 500."""
+    ids = sorted(project_ids)
+    teams: dict[int, str] = {}
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        rows = session.execute(
+            select(Project.id, Project.team_id).where(
+                Project.id.in_(ids[start : start + KEYS_PER_QUERY])
+            )
+        )
+        teams.update({int(pid): str(team) for pid, team in rows})
+    return teams
+
+
+def stop_workspaces(
+    session: Session, *, team_ids: Collection[str], reason: str, now: datetime
+) -> int:
+    """A workspace uninstalled cobot (or revoked its token): cancel everything still owed
+    there, saying why (the workspace's own deliveries only). Returns how many."""
+    if not team_ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id.in_(sorted(team_ids)),
+            Delivery.status == DeliveryStatus.SCHEDULED,
+        )
+        .values(
+            status=DeliveryStatus.CANCELLED,
+            last_error=reason,
+            retry_at=None,
+            updated_at=now,
+            finished_at=now,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _stopped_because(session: Session, team_id: str | None) -> str | None:
+    """Why this workspace takes no more messages (cobot was uninstalled there), if so."""
+    if team_id is None:
+        return None
+    workspace = session.get(Workspace, team_id)
+    if workspace is None or workspace.uninstalled_at is None:
+        return None
+    return workspace.stopped_because or "app_uninstalled"
 
 
 def reconcile(session: Session, *, subject: Scope, owed: Sequence[Owed], now: datetime) -> None:
@@ -441,6 +503,7 @@ class _Claimed:
     kind: str
     target: str
     message: OutgoingMessage
+    team_id: str | None = None
 
 
 class DeliveryRunner:
@@ -465,10 +528,13 @@ class DeliveryRunner:
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
         record_retry_cap: float = 5.0,
+        messenger_for: Callable[[str | None], Messenger] | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._messenger = messenger
+        # one messenger per workspace (OAuth: each has its own token); default `messenger`
+        self._messenger_for = messenger_for
         self._kinds = kinds
         self._worker_id = worker_id
         self._alarms = alarms
@@ -520,7 +586,12 @@ class DeliveryRunner:
             self._unrecorded.add(claimed.id)
         try:
             try:
-                posted = self._messenger.post(claimed.target, claimed.message)
+                messenger = (
+                    self._messenger
+                    if self._messenger_for is None
+                    else self._messenger_for(claimed.team_id)
+                )
+                posted = messenger.post(claimed.target, claimed.message)
             except SlackSendError as exc:
                 if exc.error == "ratelimited":
                     self._release_probe()  # Slack is up, only busy: the rate gate paces us
@@ -678,6 +749,11 @@ class DeliveryRunner:
             if kind is None:
                 self._finish(row, DeliveryStatus.FAILED, f"unknown kind {row.kind!r}")
                 return None
+            stopped = _stopped_because(session, row.team_id)
+            if stopped is not None:
+                # the workspace uninstalled cobot: nothing more goes there, nor escalates
+                self._finish(row, DeliveryStatus.SKIPPED, stopped)
+                return None
             if kind.lateness.too_late(due_at=row.due_at, now=now):
                 self._finish(row, DeliveryStatus.SKIPPED, kind.lateness.reason)
                 self._escalate(session, row, kind, now)
@@ -686,7 +762,9 @@ class DeliveryRunner:
             if message is None:
                 self._finish(row, DeliveryStatus.SKIPPED, "no longer needed")
                 return None
-            return _Claimed(id=row.id, kind=row.kind, target=row.target, message=message)
+            return _Claimed(
+                id=row.id, kind=row.kind, target=row.target, message=message, team_id=row.team_id
+            )
 
     def _record_sent(self, claimed: _Claimed, posted: PostedMessage) -> None:
         """Record what Slack accepted, retrying (capped back-off) until the database answers:
@@ -820,6 +898,7 @@ class DeliveryRunner:
             project_id=row.project_id,
             subject=("delivery", row.id),
             payload={"delivery_id": row.id},
+            team_id=row.team_id,
         )
 
 

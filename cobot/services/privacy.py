@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, MetaData, Table, delete, select, update
+from sqlalchemy import ColumnElement, FromClause, MetaData, Table, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -32,7 +32,7 @@ from cobot.domain.privacy import (
 from cobot.services import deliveries
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
-from cobot.storage.models import Base, CheckinSetup, Project
+from cobot.storage.models import Base, CheckinSetup, Project, Workspace
 
 ALWAYS_REMAINS = (
     "Word clouds, boat lists, totals and collated summaries already shared stay, as they "
@@ -92,9 +92,9 @@ class Purged:
 
 def build_registry(metadata: MetaData | None = None) -> Registry:
     """The registry of every feature's declarations, checked against the models."""
-    from cobot.storage.models import checkins, core, debriefs, endings, reviews
+    from cobot.storage.models import checkins, core, debriefs, endings, installations, reviews
 
-    modules = (core, checkins, debriefs, endings, reviews)
+    modules = (core, checkins, debriefs, endings, reviews, installations)
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},
@@ -250,18 +250,26 @@ class Privacy:
 
     def purge_expired(self, now: datetime) -> Purged:
         """Delete every feature's answers in projects closed longer than their retention
-        setting (one rule for all features)."""
+        setting (one rule for all features). A project whose workspace uninstalled cobot
+        counts as closed from then (whichever came first)."""
         with transaction(self._factory) as db:
             closed = db.execute(
-                select(Project.id, Project.closed_at, CheckinSetup.retention_days)
+                select(
+                    Project.id,
+                    Project.closed_at,
+                    Workspace.uninstalled_at,
+                    CheckinSetup.retention_days,
+                )
                 .outerjoin(CheckinSetup, CheckinSetup.project_id == Project.id)
-                .where(Project.closed_at.is_not(None))
+                .outerjoin(Workspace, Workspace.team_id == Project.team_id)
+                .where(or_(Project.closed_at.is_not(None), Workspace.uninstalled_at.is_not(None)))
             ).all()
             expired = {
                 int(pid)
-                for pid, closed_at, days in closed
-                if closed_at is not None
-                and closed_at + timedelta(days=days or checkin_rules.DEFAULT_RETENTION_DAYS) <= now
+                for pid, closed_at, gone_at, days in closed
+                if min(t for t in (closed_at, gone_at) if t is not None)
+                + timedelta(days=days or checkin_rules.DEFAULT_RETENTION_DAYS)
+                <= now
             }
             if not expired:
                 return Purged(projects=0, rows=0)

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.context import BoltContext
+from slack_bolt.oauth import OAuthFlow
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -50,10 +51,13 @@ def build_app(
     signing_secret: str | None,
     events: EventLedger,
     router: CommandRouter | None = None,
+    oauth_flow: OAuthFlow | None = None,
 ) -> App:
-    """The one Bolt app; listeners are thin and call services."""
+    """The one Bolt app; listeners are thin and call services. With `oauth_flow` (installing
+    to any workspace), each request is authorised from the installation store."""
     app = App(
         client=client,
+        oauth_flow=oauth_flow,
         # Socket Mode has no signatures; HTTP mode requires the secret (checked in config)
         signing_secret=signing_secret or "socket-mode-has-no-signing-secret",
         process_before_response=False,

@@ -16,6 +16,7 @@ from waitress.server import create_server
 
 from cobot.slack import inbound
 from cobot.slack.app import SORRY
+from cobot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_page
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -29,6 +30,7 @@ LIVE_PATH = "/livez"
 MAX_BODY = 1024 * 1024
 _REASONS = {
     200: "OK",
+    302: "Found",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -74,6 +76,9 @@ class CobotWsgi:
             return _plain(start_response, 200, {"ok": True})
         if path == EVENTS_PATH and method == "POST":
             return self._slack(environ, start_response)
+        flow = self._app.oauth_flow
+        if flow is not None and method == "GET" and path in (INSTALL_PATH, REDIRECT_PATH):
+            return oauth_page(flow, environ, start_response, _headers(environ))
         return _plain(start_response, 404, {"error": "not found"})
 
     def _slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

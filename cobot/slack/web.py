@@ -227,9 +227,13 @@ class SharedRateLimitHandler(RetryHandler):
     """On a 429: tell the gate (so every thread holds back), then wait at the gate and
     retry. Replaces slack_sdk's per-thread RateLimitErrorRetryHandler."""
 
-    def __init__(self, gate: RateGate, *, max_retry_count: int = 5) -> None:
+    def __init__(
+        self, gate: RateGate, *, max_retry_count: int = 5, workspace: str | None = None
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._gate = gate
+        # the workspace this client's calls count against (None: the token's)
+        self._workspace = workspace
 
     def _can_retry(
         self,
@@ -259,7 +263,7 @@ class SharedRateLimitHandler(RetryHandler):
                 except ValueError:
                     seconds = 1.0
         method = _method_of(request.url)
-        team = team_key(_token_of(request))
+        team = self._workspace or team_key(_token_of(request))
         # a little jitter, so the threads held back do not all return in the same instant
         self._gate.hold(method, team, seconds + random.uniform(0, 0.2))
         self._gate.wait(method, team)
@@ -294,11 +298,11 @@ class SafeConnectionRetryHandler(ConnectionErrorRetryHandler):
         )
 
 
-def retry_handlers(gate: RateGate) -> list[RetryHandler]:
+def retry_handlers(gate: RateGate, *, workspace: str | None = None) -> list[RetryHandler]:
     """The retry handlers every cobot client uses (Bolt copies them into its own clients)."""
     return [
         SafeConnectionRetryHandler(max_retry_count=2),
-        SharedRateLimitHandler(gate),
+        SharedRateLimitHandler(gate, workspace=workspace),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
 
@@ -306,9 +310,14 @@ def retry_handlers(gate: RateGate) -> list[RetryHandler]:
 class GatedWebClient(WebClient):
     """A WebClient whose every call first waits at the shared RateGate."""
 
-    def __init__(self, *args: Any, gate: RateGate, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, gate: RateGate, workspace: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.gate = gate
+        # the workspace calls count against: Slack's limits are per workspace per app, and
+        # an org-wide install's one token serves many workspaces (None: the token's)
+        self.workspace = workspace
 
     def api_call(self, api_method: str, *, http_verb: str = "POST", **kwargs: Any) -> SlackResponse:
         channel = None
@@ -318,7 +327,7 @@ class GatedWebClient(WebClient):
                 if isinstance(values, dict) and values.get("channel"):
                     channel = str(values["channel"])
                     break
-        self.gate.wait(api_method, team_key(self.token), channel)
+        self.gate.wait(api_method, self.workspace or team_key(self.token), channel)
         return super().api_call(api_method, http_verb=http_verb, **kwargs)
 
 
@@ -328,6 +337,7 @@ def make_web_client(
     base_url: str,
     timeout: int = CLIENT_TIMEOUT,
     gate: RateGate | None = None,
+    workspace: str | None = None,
 ) -> GatedWebClient:
     """A client that waits at `gate` (a new one when None), waits out every 429 for all
     threads, and retries 5xx and dropped connections.
@@ -340,8 +350,9 @@ def make_web_client(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=retry_handlers(gate),
+        retry_handlers=retry_handlers(gate, workspace=workspace),
         gate=gate,
+        workspace=workspace,
     )
 
 

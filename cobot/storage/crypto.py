@@ -71,8 +71,9 @@ def rotate(token: str) -> str:
     return cipher().rotate(token.encode("ascii")).decode("ascii")
 
 
-class EncryptedText(TypeDecorator[str]):
-    """A text column stored encrypted; Python code sees plain text."""
+class Sealed(TypeDecorator[str]):
+    """A text column stored encrypted with the configured keys; Python code sees plain text.
+    `cobot keys rotate` re-encrypts every column of a Sealed type."""
 
     impl = Text
     cache_ok = True
@@ -84,11 +85,25 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else decrypt(str(value))
 
 
+class EncryptedText(Sealed):
+    """Personal free text stored encrypted (declared in the privacy registry)."""
+
+    cache_ok = True
+
+
+class SecretText(Sealed):
+    """A credential stored encrypted, such as a workspace's bot token: not anyone's personal
+    data (the privacy registry does not list it), but just as unreadable at rest."""
+
+    cache_ok = True
+
+
 def rotate_all(engine: Engine, metadata: MetaData) -> int:
-    """Re-encrypt every encrypted value in `metadata`'s tables with the newest key."""
+    """Re-encrypt every encrypted value (answers and tokens) in `metadata`'s tables with the
+    newest key."""
     changed = 0
     for table in metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
+        columns = [c for c in table.columns if isinstance(c.type, Sealed)]
         if not columns:
             continue
         keys = list(table.primary_key.columns)

@@ -17,7 +17,15 @@ from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 
 
-def send_notice(stack: LocalStack, key: str, target: str, text: str) -> int:
+def send_notice(
+    stack: LocalStack,
+    key: str,
+    target: str,
+    text: str,
+    *,
+    project_id: int | None = None,
+    escalate_to: str | None = "UCOORD",
+) -> int:
     assert stack.runtime is not None
     now = datetime.now(UTC)
     with transaction(stack.runtime.factory) as session:
@@ -28,8 +36,9 @@ def send_notice(stack: LocalStack, key: str, target: str, text: str) -> int:
             target=target,
             due_at=now,
             now=now,
+            project_id=project_id,
             payload={"text": text},
-            escalate_to="UCOORD",
+            escalate_to=escalate_to,
         ).id
 
 

@@ -29,6 +29,7 @@ from cobot.storage.models.debriefs import (
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 from cobot.storage.models.home import HomeOpened
+from cobot.storage.models.installations import Workspace
 from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "SessionPerson",
     "SlackEvent",
     "SlackSignature",
+    "Workspace",
 ]

@@ -53,6 +53,8 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(40))
     project_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the workspace it goes to (its project's): sent with that workspace's token
+    team_id: Mapped[str | None] = mapped_column(String(20))
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -74,6 +76,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_status_due_at", "status", "due_at"),
         Index("ix_deliveries_subject", "subject_type", "subject_id"),
+        Index("ix_deliveries_team_status", "team_id", "status"),
     )
 
 
