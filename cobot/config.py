@@ -15,6 +15,9 @@ from cobot.storage.crypto import parse_keys
 DEFAULT_DATABASE_URL = "sqlite:///cobot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# COBOT_LOG_FORMAT: one line of text per event, or one JSON object per line (cobot/logs.py)
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -39,6 +42,10 @@ class Settings:
     delivery_lease_seconds: int = 60
     sweep_seconds: float = 5.0
     encryption_keys: tuple[str, ...] = ()
+    # where people's calendar apps reach cobot (the feed URLs start with it); None: no feeds
+    public_url: str | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @property
     def socket_mode(self) -> bool:
@@ -95,6 +102,9 @@ class Settings:
                 keys = tuple(parse_keys(keys_text))
             except ValueError as exc:
                 raise ConfigError("COBOT_ENCRYPTION_KEYS", f"expected Fernet keys: {exc}") from None
+        public_url = _public_url(env)
+        log_format = _choice(env, "COBOT_LOG_FORMAT", LOG_FORMATS)
+        log_level = _choice(env, "COBOT_LOG_LEVEL", LOG_LEVELS, default="INFO")
         lease = _positive_int(env, "COBOT_DELIVERY_LEASE_SECONDS", 60, low=1, high=3600)
         sweep = _positive_int(env, "COBOT_SWEEP_SECONDS", 5, low=1, high=300)
         return cls(
@@ -107,6 +117,9 @@ class Settings:
             database_url=database_url,
             slack_api_url=api_url,
             port=port,
+            public_url=public_url,
+            log_format=log_format,
+            log_level=log_level,
         )
 
     def require_slack(self) -> None:
@@ -149,7 +162,36 @@ class Settings:
             "COBOT_DELIVERY_LEASE_SECONDS": str(self.delivery_lease_seconds),
             "COBOT_SWEEP_SECONDS": str(int(self.sweep_seconds)),
             "COBOT_ENCRYPTION_KEYS": f"{len(self.encryption_keys)} key(s)",
+            "COBOT_PUBLIC_URL": self.public_url or "unset",
+            "COBOT_LOG_FORMAT": self.log_format,
+            "COBOT_LOG_LEVEL": self.log_level,
         }
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    url = _optional(env, "COBOT_PUBLIC_URL")
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            "COBOT_PUBLIC_URL",
+            "expected the https:// address Slack and calendar apps reach cobot at",
+        )
+    return url.rstrip("/")
+
+
+def _choice(
+    env: Mapping[str, str], key: str, choices: tuple[str, ...], default: str | None = None
+) -> str:
+    """One of `choices` (any case); the first is the default unless `default` says."""
+    text = _optional(env, key)
+    if text is None:
+        return default or choices[0]
+    for choice in choices:
+        if text.lower() == choice.lower():
+            return choice
+    raise ConfigError(key, "expected " + " or ".join(choices))
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int, *, low: int, high: int) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.config import Settings
+from cobot.metrics import CONTENT_TYPE, Metrics, TimedMessenger
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
@@ -49,6 +50,7 @@ from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
+from cobot.slack.http import CobotWsgi, Page, Route
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
@@ -64,8 +66,14 @@ from cobot.slack.web import (
 )
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory
+from cobot.storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
+
+# on SIGTERM, sends under way get this long to be posted and recorded (systemd waits 90 s,
+# Kubernetes 30 s, before killing)
+DRAIN_SECONDS = 20.0
+METRICS_PATH = "/metrics"
 
 
 def register_listeners(
@@ -120,6 +128,8 @@ class Runtime:
     reports: Reports
     home: Home
     home_refresher: home_listeners.HomeRefresher
+    metrics: Metrics
+    head: str | None
     started: bool = False
     _checked: bool = False
 
@@ -140,6 +150,10 @@ class Runtime:
         engine = create_db_engine(settings.database_url)
         factory = session_factory(engine)
         client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        # this runtime's own registry: Slack's errors and 429s, send times, the ledger
+        metrics = Metrics()
+        client.gate.observer = metrics
+        metrics.watch_ledger(factory, clock)
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
         # reminders are rendered by slack/blocks at send time, from the session's state
@@ -153,7 +167,7 @@ class Runtime:
         runner = DeliveryRunner(
             factory=factory,
             clock=clock,
-            messenger=SlackMessenger(client),
+            messenger=TimedMessenger(SlackMessenger(client), metrics),
             kinds=kinds,
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             alarms=alarms,
@@ -216,7 +230,7 @@ class Runtime:
         watch_changes(factory, home_refresher.request)
         # a leader that loses its lock pauses at once; a standby campaigns every 2 s
         leadership = Leadership(engine, on_elected=alarms.resume, on_lost=alarms.pause, retry=2.0)
-        return cls(
+        runtime = cls(
             settings=settings,
             engine=engine,
             factory=factory,
@@ -237,7 +251,35 @@ class Runtime:
             reports=reports,
             home=home,
             home_refresher=home_refresher,
+            metrics=metrics,
+            # readiness compares the database with this (migrations/ is read once)
+            head=head_revision(settings.database_url),
         )
+        metrics.watch_scheduler(runtime.scheduler_state)
+        return runtime
+
+    def wsgi(self, *, signing_secret: str) -> CobotWsgi:
+        """The HTTP app: Slack's events, readiness and liveness, and this runtime's pages."""
+        return CobotWsgi(
+            self.app,
+            healthy=self.readiness,
+            signing_secret=signing_secret,
+            replays=self.events,
+            routes=self.routes(),
+            observe=self.metrics.request,
+        )
+
+    def routes(self) -> list[Route]:
+        """The pages this runtime serves besides Slack's (GET only)."""
+
+        def metrics_page(_environ: object) -> Page:
+            return Page(
+                200,
+                self.metrics.exposition(),
+                (("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")),
+            )
+
+        return [Route("metrics", METRICS_PATH, metrics_page)]
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
         """Start the alarm clock: leading if the lock is free, otherwise paused (a standby).
@@ -275,38 +317,59 @@ class Runtime:
         if driven:
             log.info("recovery sweep drove %d deliveries", len(driven))
 
-    def stop(self) -> None:
-        """Stop scheduling and release everything this process holds."""
+    def stop(self, *, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Stop scheduling and release everything this process holds: no new claims, the
+        sends under way get up to `drain_seconds` to finish and be recorded, then the
+        claims never posted, the scheduler lock and the connections are released."""
+        drained = self.runner.drain(drain_seconds)
         self.runner.stop()
         self.home_refresher.close()
-        self.alarms.shutdown(wait=True)
+        # a send still on the wire past the bound is not waited for (its lease expires)
+        self.alarms.shutdown(wait=drained)
         self.leadership.release()
         context.bind(None)
         self.engine.dispose()
         self.started = False
 
+    def scheduler_state(self) -> str:
+        """ "leader", "standby" (another process leads, or is being elected) or "starting"."""
+        if not self.started:
+            return "starting"
+        return "standby" if self.alarms.paused else "leader"
+
     def readiness(self) -> dict[str, Any]:
-        """Whether this process can do its work: the database answers and Slack is not
-        failing (the delivery breaker is closed). `ok` false means answer 503."""
+        """Whether this process can do its work: the database answers, its schema is the
+        one this code expects (migrations current), Slack is not failing (the delivery
+        breaker is closed) and some process leads the scheduler. `ok` false means 503."""
+        migrations = leader = "unknown"
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             database = "ok"
+            migrations = "current" if current_revision(self.engine) == self.head else "behind"
+            scheduler = self.scheduler_state()
+            if scheduler == "leader":
+                leader = "this process"
+            elif scheduler == "starting":
+                leader = "unknown"
+            elif self.leadership.leader_known():
+                leader = "another process"
+            else:
+                leader = "none"
         except SQLAlchemyError:
             log.warning("health check: the database does not answer")
             database = "unavailable"
         slack = self.runner.slack_state()
-        if not self.started:
-            scheduler = "starting"
-        elif self.alarms.paused:
-            scheduler = "standby"
-        else:
-            scheduler = "leader"
         return {
-            "ok": database == "ok" and slack == "ok",
+            "ok": database == "ok"
+            and migrations == "current"
+            and slack == "ok"
+            and leader in ("this process", "another process"),
             "database": database,
+            "migrations": migrations,
             "slack": slack,
-            "scheduler": scheduler,
+            "scheduler": self.scheduler_state(),
+            "leader": leader,
         }
 
     def healthy(self) -> bool:

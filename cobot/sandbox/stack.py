@@ -14,7 +14,7 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.socket_mode import close_socket_mode_client
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.ports import Clock
-from cobot.slack.http import CobotWsgi, HttpServer
+from cobot.slack.http import HttpServer
 from cobot.slack.socket import socket_handler
 from cobot.storage import crypto
 from cobot.storage.migrate import upgrade
@@ -82,14 +82,7 @@ class LocalStack:
         self.runtime.start()
         if self.mode == "http":
             self.server = HttpServer(
-                CobotWsgi(
-                    self.runtime.app,
-                    healthy=self.runtime.readiness,
-                    signing_secret=SIGNING_SECRET,
-                    replays=self.runtime.events,
-                ),
-                host="127.0.0.1",
-                port=0,
+                self.runtime.wsgi(signing_secret=SIGNING_SECRET), host="127.0.0.1", port=0
             )
             self.server.start()
             app_url = f"http://127.0.0.1:{self.server.port}/slack/events"
