@@ -21,6 +21,7 @@ from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
 from cobot.services import debriefs as debriefs_service
+from cobot.services import feeds as feeds_service
 from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
@@ -33,6 +34,7 @@ from cobot.services.deliveries import (
 )
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
+from cobot.services.feeds import Feeds, feed_kinds
 from cobot.services.home import Home, watch_changes
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
@@ -46,6 +48,7 @@ from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
+from cobot.slack.blocks.feeds import feed_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
@@ -54,6 +57,7 @@ from cobot.slack.http import CobotWsgi, Page, Route
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
+from cobot.slack.listeners import feeds as feeds_listeners
 from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
@@ -90,11 +94,13 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
+    feeds: Feeds,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
     projects_listeners.register(app, router, projects=projects)
     sessions_listeners.register(app, router, sessions=sessions)
+    feeds_listeners.register(router, feeds=feeds)
     reminders_listeners.register(app, router, reminders=reminders)
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
@@ -128,6 +134,7 @@ class Runtime:
     reports: Reports
     home: Home
     home_refresher: home_listeners.HomeRefresher
+    feeds: Feeds
     metrics: Metrics
     head: str | None
     started: bool = False
@@ -190,6 +197,8 @@ class Runtime:
         changes = SessionChanges()
         changes.subscribe(reminders_service.on_session_changed)
         changes.subscribe(debriefs_service.on_session_changed)
+        # every change raises the session's SEQUENCE, so subscribed calendars update
+        changes.subscribe(feeds_service.on_session_changed)
         projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
         sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
@@ -203,6 +212,9 @@ class Runtime:
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
+        feeds = Feeds(factory=factory, clock=clock, public_url=settings.public_url)
+        # the DM with a calendar link renders at send time (its secret derived then)
+        register_all(kinds, feed_kinds(present=feed_message, public_url=settings.public_url))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -225,6 +237,7 @@ class Runtime:
             reports=reports,
             home=home,
             timelines=timelines,
+            feeds=feeds,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
@@ -251,6 +264,7 @@ class Runtime:
             reports=reports,
             home=home,
             home_refresher=home_refresher,
+            feeds=feeds,
             metrics=metrics,
             # readiness compares the database with this (migrations/ is read once)
             head=head_revision(settings.database_url),
@@ -279,7 +293,10 @@ class Runtime:
                 (("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")),
             )
 
-        return [Route("metrics", METRICS_PATH, metrics_page)]
+        return [
+            Route("metrics", METRICS_PATH, metrics_page),
+            feeds_listeners.feed_route(self.feeds),
+        ]
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
         """Start the alarm clock: leading if the lock is free, otherwise paused (a standby).

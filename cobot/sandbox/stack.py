@@ -42,6 +42,7 @@ class LocalStack:
         emulator: SlackEmulator | None = None,
         clock: Clock | None = None,
         sweep_interval: float | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -50,6 +51,8 @@ class LocalStack:
         self._lease = lease_seconds
         self._clock = clock
         self._sweep_interval = sweep_interval
+        # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
+        self._public_url = public_url
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -70,6 +73,8 @@ class LocalStack:
         }
         if self.mode == "socket":
             env["SLACK_APP_TOKEN"] = APP_TOKEN
+        if self._public_url is not None:
+            env["COBOT_PUBLIC_URL"] = self._public_url
         return env
 
     def start(self) -> Self:

@@ -19,6 +19,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.debriefs import Debriefs
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
+    from cobot.services.feeds import Feeds
     from cobot.services.home import Home
     from cobot.services.ports import SystemClock
     from cobot.services.privacy import Privacy
@@ -58,6 +59,7 @@ def registered_router() -> CommandRouter:
         reports=Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins),
         home=Home(factory=factory, clock=clock, checkins=checkins),
         timelines=Timelines(factory=factory, clock=clock),
+        feeds=Feeds(factory=factory, clock=clock, public_url=None),
     )
     return router
 

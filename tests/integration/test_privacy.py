@@ -16,6 +16,7 @@ from cobot.services.checkins import Checkins
 from cobot.services.privacy import Privacy, build_registry
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import (
+    CalendarFeed,
     Base,
     CheckinAnswer,
     CheckinContactRequest,
@@ -161,6 +162,17 @@ def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int
         else:
             row.how, row.what_next = "fine", "rest"
         db.add(row)
+    db.add(
+        CalendarFeed(
+            token_hash=f"{project.id:064d}",
+            nonce="n",
+            team_id="T1",
+            user_id="UP1",
+            project_id=project.id,
+            scope="person",
+            created_at=now,
+        )
+    )
     db.flush()
     return project.id
 
@@ -228,6 +240,7 @@ def test_every_purged_table_is_planted(
                 "ending_feelings",
                 "ending_evaluations",
                 "ending_follow_ups",
+                "calendar_feeds",
             ]
         )
         == PURGED_TABLES

@@ -28,10 +28,12 @@ from cobot.storage.models.debriefs import (
     ParticipantFeedback,
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
+from cobot.storage.models.feeds import CalendarFeed, SessionSequence
 from cobot.storage.models.home import HomeOpened
 
 __all__ = [
     "Base",
+    "CalendarFeed",
     "CheckinAnswer",
     "CheckinContactRequest",
     "CheckinPerson",
@@ -50,6 +52,7 @@ __all__ = [
     "EndingFollowUp",
     "HomeOpened",
     "Member",
+    "SessionSequence",
     "ParticipantFeedback",
     "Project",
     "PublishedFigure",
