@@ -16,8 +16,8 @@ from cobot.services.checkins import Checkins
 from cobot.services.privacy import Privacy, build_registry
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import (
-    CalendarFeed,
     Base,
+    CalendarFeed,
     CheckinAnswer,
     CheckinContactRequest,
     CheckinPerson,
