@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-import recurring_ical_events
+import recurring_ical_events  # type: ignore[import-untyped]
 from icalendar import Calendar
 from sqlalchemy import select
 
