@@ -44,18 +44,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+_installed: list[logging.Handler] = []
+
+
 def configure_logging(
     level: str = "INFO", *, fmt: str = "text", stream: TextIO | None = None
-) -> None:
-    """Logs on stderr (or `stream`), as text lines or JSON; never below INFO for the
-    body-logging libraries, whatever `level` is. Like basicConfig, adds nothing to a root
-    logger that already has handlers (but sets its level)."""
+) -> logging.Handler:
+    """Logs on stderr (or `stream`), as text lines or JSON, replacing the handler an earlier
+    call installed (and no other); never below INFO for the body-logging libraries,
+    whatever `level` is. Returns the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    logging.basicConfig(level=level, handlers=[handler])
-    logging.getLogger().setLevel(level)
+    root = logging.getLogger()
+    while _installed:
+        root.removeHandler(_installed.pop())
+    root.addHandler(handler)
+    _installed.append(handler)
+    root.setLevel(level)
     quiet_body_loggers(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return handler
 
 
 def quiet_body_loggers(level: str | int) -> None:
