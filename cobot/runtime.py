@@ -338,6 +338,8 @@ class Runtime:
         """Stop scheduling and release everything this process holds: no new claims, the
         sends under way get up to `drain_seconds` to finish and be recorded, then the
         claims never posted, the scheduler lock and the connections are released."""
+        if self.started:
+            self.alarms.pause()  # no new alarm or sweep starts; those running finish
         drained = self.runner.drain(drain_seconds)
         self.runner.stop()
         self.home_refresher.close()
