@@ -5,6 +5,7 @@ and forget me stop a link, and anything wrong is a 404."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.error
@@ -20,7 +21,6 @@ import recurring_ical_events  # type: ignore[import-untyped]
 from icalendar import Calendar
 from sqlalchemy import select
 
-from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver, fill
 from cobot.sandbox.stack import LocalStack
 from cobot.slack.blocks.checkins import FORGET
@@ -59,17 +59,6 @@ def stack(database_url: str) -> Iterator[LocalStack]:
                 timezone="Europe/London",
             )
         yield running
-
-
-@pytest.fixture
-def slack(stack: LocalStack) -> SlackClient:
-    assert stack.client is not None
-    return stack.client
-
-
-@pytest.fixture
-def driver(slack: SlackClient, stack: LocalStack) -> Driver:
-    return Driver(slack, stack.emulator)
 
 
 def soon(days: int) -> date:
@@ -235,8 +224,8 @@ def test_a_facilitator_sees_the_deadlines_and_a_coordinator_the_project(
     assert fetch(stack, own).status == 200
 
 
-def test_revoke_resubscribe_and_wrong_links_are_404_and_no_secret_is_stored(
-    driver: Driver, stack: LocalStack
+def test_revoke_resubscribe_and_wrong_links_are_404_and_no_secret_is_stored_or_logged(
+    json_logs: io.StringIO, driver: Driver, stack: LocalStack
 ) -> None:
     add(stack, "Kick-off", soon(20), participants=("UP1",))
     [old] = subscribe(driver, "UP1")
@@ -256,6 +245,9 @@ def test_revoke_resubscribe_and_wrong_links_are_404_and_no_secret_is_stored(
             [[str(v) for v in row] for row in db.execute(select(CalendarFeed.__table__)).all()]
         )
     assert token not in stored and len(stored) > 100
+    # logged at DEBUG as `cobot run` would: the DM went out and the feed was served, unlogged
+    logged = json_logs.getvalue()
+    assert "calendar_feed" in logged and token not in logged and old.split("/")[-1] not in logged
 
     reply = driver.command("UP1", "calendar revoke", channel_id=CHANNEL)
     assert "no longer work" in reply["text"]

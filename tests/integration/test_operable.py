@@ -21,6 +21,7 @@ from cobot.services.ports import OutgoingMessage, PostedMessage
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.integration.test_deliveries import notice
 
 
 def build(database_url: str, worker: str) -> Runtime:
@@ -125,19 +126,6 @@ def runner_with(
     )
 
 
-def owe(factory: sessionmaker[Session], clock: FakeClock, key: str) -> int:
-    with transaction(factory) as db:
-        return deliveries.schedule(
-            db,
-            key=key,
-            kind="notice",
-            target="U1",
-            due_at=clock.now(),
-            now=clock.now(),
-            payload={"text": key},
-        ).id
-
-
 def status(factory: sessionmaker[Session], delivery_id: int) -> tuple[str, object]:
     with transaction(factory) as db:
         row = db.get_one(Delivery, delivery_id)
@@ -155,7 +143,7 @@ def test_drain_waits_for_the_send_under_way_and_takes_no_new_claim(
 ) -> None:
     messenger = HeldMessenger()
     runner = runner_with(factory, clock, messenger)
-    first, second = owe(factory, clock, "first"), owe(factory, clock, "second")
+    first, second = notice(factory, clock, "first"), notice(factory, clock, "second")
     sending = threading.Thread(target=runner.deliver, args=(first,))
     sending.start()
     assert messenger.posting.wait(5)
@@ -169,7 +157,7 @@ def test_drain_waits_for_the_send_under_way_and_takes_no_new_claim(
     draining.join(10)
     sending.join(10)
     assert drained == [True]
-    assert status(factory, first)[0] == "sent" and messenger.sent == ["first"]
+    assert status(factory, first)[0] == "sent" and messenger.sent == ["hello first"]
 
 
 def test_drain_is_bounded_keeps_a_lease_on_the_wire_and_releases_unposted_claims(
@@ -177,7 +165,7 @@ def test_drain_is_bounded_keeps_a_lease_on_the_wire_and_releases_unposted_claims
 ) -> None:
     messenger = HeldMessenger()
     runner = runner_with(factory, clock, messenger)
-    stuck, claimed = owe(factory, clock, "stuck"), owe(factory, clock, "claimed")
+    stuck, claimed = notice(factory, clock, "stuck"), notice(factory, clock, "claimed")
     # a claim this worker made but never posted (as if it stopped between the two)
     with transaction(factory) as db:
         db.execute(

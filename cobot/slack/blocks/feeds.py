@@ -25,10 +25,11 @@ def feed_message(note: FeedNote) -> OutgoingMessage:
         what = f"Every session of *{name}*, for coordinators"
     else:
         what = f"Your sessions in *{name}*, and when the work between them is due"
-    text = f"{what}, kept up to date in your calendar app: {note.url}"
+    url = escape(note.url)
+    text = f"{what}, kept up to date in your calendar app: {url}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f":date: {what}."}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"`{note.url}`"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"`{url}`"}},
         {
             "type": "context",
             "elements": [
