@@ -62,6 +62,8 @@ PAST_WINDOW = timedelta(days=90)
 REFRESH = timedelta(hours=1)
 # a deadline shows as the half hour before it, free time (not busy)
 DEADLINE_SPAN = timedelta(minutes=30)
+AGENDA_TODO = "Share the agenda and materials with the participants by the end of this slot."
+NOTES_TODO = "Post the notes of the session by the end of this slot."
 
 
 class FeedScope(StrEnum):
@@ -166,26 +168,20 @@ def deadline_entries(db: Session, query: FeedQuery) -> Iterable[CalendarEntry]: 
     for row in query.sessions:
         if row.kind != SessionKind.WORKSHOP:
             continue
-        due: list[tuple[str, datetime, str]] = []
+        due: list[tuple[str, datetime, str, str]] = []
         if query.involves(row, SessionRole.FACILITATOR):
-            due.append(
-                (
-                    "agenda",
-                    agenda_deadline(row.starts_at, lead, tz),
-                    f"Agenda due: {row.title}",
-                )
-            )
+            deadline = agenda_deadline(row.starts_at, lead, tz)
+            due.append(("agenda", deadline, f"Agenda due: {row.title}", AGENDA_TODO))
         if notes_mine:
-            due.append(
-                ("notes", shift(row.ends_at, lead.notes_after, tz), f"Notes due: {row.title}")
-            )
-        for what, deadline, summary in due:
+            deadline = shift(row.ends_at, lead.notes_after, tz)
+            due.append(("notes", deadline, f"Notes due: {row.title}", NOTES_TODO))
+        for what, deadline, summary, todo in due:
             yield CalendarEntry(
                 uid=f"cobot-{what}-due-{row.id}@{project.team_id}",
                 starts_at=deadline - DEADLINE_SPAN,
                 ends_at=deadline,
                 summary=summary,
-                description=f"The {what} for this session are due by the end of this slot.",
+                description=todo,
                 sequence=query.sequence(row.id),
                 cancelled=row.status == SessionStatus.CANCELLED,
                 transparent=True,
