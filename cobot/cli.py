@@ -17,23 +17,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
 from cobot.config import ConfigError, Settings
+from cobot.logs import configure_logging
 
 log = logging.getLogger("cobot")
-
-# Loggers that print request or response bodies at DEBUG; bodies can hold personal answers.
-BODY_LOGGERS = ("slack_sdk", "slack_bolt", "cobot.bolt", "websockets", "urllib3")
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """Plain, line-per-event logs on stderr; never below INFO for body-logging libraries."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for name in BODY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _settings() -> Settings:
@@ -45,23 +31,24 @@ def _settings() -> Settings:
 def cmd_run(_args: argparse.Namespace) -> int:
     """Serve Slack (Socket Mode or HTTP) and run the scheduler until stopped."""
     from cobot.runtime import Runtime
-    from cobot.slack.http import CobotWsgi, HttpServer
+    from cobot.slack.http import HttpServer
     from cobot.slack.socket import socket_handler
-    from cobot.storage.migrate import current_revision, head_revision
+    from cobot.storage.migrate import current_revision
 
     settings = _settings()
     settings.require_slack()
     settings.require_encryption()
-    configure_logging()
+    configure_logging(settings.log_level, fmt=settings.log_format)
     runtime = Runtime.build(settings)
-    head = head_revision(settings.database_url)
-    if current_revision(runtime.engine) != head:
+    if current_revision(runtime.engine) != runtime.head:
         runtime.engine.dispose()
         _fail("the database is not up to date: run `cobot db upgrade` first")
         return 1
     stop = threading.Event()
 
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        # stop taking work; runtime.stop() then drains the sends under way (bounded)
+        log.info("%s received: stopping", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -81,14 +68,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
             assert secret, "require_slack() demands the signing secret in HTTP mode"
             try:
                 server = HttpServer(
-                    CobotWsgi(
-                        runtime.app,
-                        healthy=runtime.readiness,
-                        signing_secret=secret,
-                        replays=runtime.events,
-                    ),
-                    host="0.0.0.0",
-                    port=settings.port,
+                    runtime.wsgi(signing_secret=secret), host="0.0.0.0", port=settings.port
                 )
             except OSError as exc:
                 _fail(f"cannot listen on port {settings.port} ({exc.strerror}): set COBOT_PORT")
@@ -103,7 +83,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
             # milliseconds start() takes; recovery itself runs on the scheduler's threads
             runtime.start()
             log.info(
-                "cobot listening on port %d (POST /slack/events, GET /healthz, GET /livez)",
+                "cobot listening on port %d (POST /slack/events, GET /healthz, /livez, /metrics)",
                 server.port,
             )
             server.serve()

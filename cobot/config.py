@@ -15,6 +15,9 @@ from cobot.storage.crypto import parse_keys
 DEFAULT_DATABASE_URL = "sqlite:///cobot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# COBOT_LOG_FORMAT: one line of text per event, or one JSON object per line (cobot/logs.py)
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -39,10 +42,13 @@ class Settings:
     delivery_lease_seconds: int = 60
     sweep_seconds: float = 5.0
     encryption_keys: tuple[str, ...] = ()
-    # installing to any workspace (OAuth): all three set, or none (cobot.slack.oauth)
+    # where Slack (OAuth) and people's calendar apps reach cobot; None: no feeds, no OAuth
+    public_url: str | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # installing to any workspace (OAuth): id and secret with COBOT_PUBLIC_URL (cobot.slack.oauth)
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
-    public_url: str | None = None
 
     @property
     def oauth(self) -> bool:
@@ -104,13 +110,17 @@ class Settings:
                 keys = tuple(parse_keys(keys_text))
             except ValueError as exc:
                 raise ConfigError("COBOT_ENCRYPTION_KEYS", f"expected Fernet keys: {exc}") from None
+        public_url = _public_url(env)
+        log_format = _choice(env, "COBOT_LOG_FORMAT", LOG_FORMATS)
+        log_level = _choice(env, "COBOT_LOG_LEVEL", LOG_LEVELS, default="INFO")
         lease = _positive_int(env, "COBOT_DELIVERY_LEASE_SECONDS", 60, low=1, high=3600)
         sweep = _positive_int(env, "COBOT_SWEEP_SECONDS", 5, low=1, high=300)
-        client_id, client_secret, public_url = _oauth_settings(env, app_token=app_token)
+        client_id, client_secret, public_url = _oauth_settings(
+            env, app_token=app_token, public_url=public_url
+        )
         return cls(
             slack_client_id=client_id,
             slack_client_secret=client_secret,
-            public_url=public_url,
             encryption_keys=keys,
             delivery_lease_seconds=lease,
             sweep_seconds=float(sweep),
@@ -120,6 +130,9 @@ class Settings:
             database_url=database_url,
             slack_api_url=api_url,
             port=port,
+            public_url=public_url,
+            log_format=log_format,
+            log_level=log_level,
         )
 
     def require_slack(self) -> None:
@@ -174,6 +187,8 @@ class Settings:
             "SLACK_CLIENT_ID": mask(self.slack_client_id),
             "SLACK_CLIENT_SECRET": mask(self.slack_client_secret),
             "COBOT_PUBLIC_URL": self.public_url or "unset",
+            "COBOT_LOG_FORMAT": self.log_format,
+            "COBOT_LOG_LEVEL": self.log_level,
         }
 
 
@@ -181,20 +196,22 @@ _OAUTH_KEYS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "COBOT_PUBLIC_URL")
 
 
 def _oauth_settings(
-    env: Mapping[str, str], *, app_token: str | None
+    env: Mapping[str, str], *, app_token: str | None, public_url: str | None
 ) -> tuple[str | None, str | None, str | None]:
-    """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and COBOT_PUBLIC_URL: all three or none."""
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET with COBOT_PUBLIC_URL: all three, or neither of
+    the first two (COBOT_PUBLIC_URL alone serves calendar feeds)."""
     values = {key: _optional(env, key) for key in _OAUTH_KEYS}
-    given = [key for key, value in values.items() if value is not None]
+    values["COBOT_PUBLIC_URL"] = public_url
+    given = [key for key in _OAUTH_KEYS[:2] if values[key] is not None]
     if not given:
-        return None, None, None
+        return None, None, public_url
     for key in _OAUTH_KEYS:
         if values[key] is None:
             raise ConfigError(
                 key,
                 "missing: installing to any workspace needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
                 f"and COBOT_PUBLIC_URL together (only {', '.join(given)} set); copy the client "
-                "id and secret from your app's Basic Information page, or unset all three to "
+                "id and secret from your app's Basic Information page, or unset the first two to "
                 "run with one SLACK_BOT_TOKEN",
             )
     client_id, secret, public = (values[k] for k in _OAUTH_KEYS)
@@ -203,8 +220,7 @@ def _oauth_settings(
         raise ConfigError(
             "SLACK_CLIENT_ID", "expected the app's Client ID, digits with a dot (1234.5678)"
         )
-    parsed = urlparse(public)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+    if urlparse(public).query:
         raise ConfigError(
             "COBOT_PUBLIC_URL",
             "expected the https:// address Slack reaches cobot at (https://cobot.example.org)",
@@ -215,7 +231,33 @@ def _oauth_settings(
             "expected unset when installing to any workspace (SLACK_CLIENT_ID): Slack sends "
             "installed workspaces' requests over HTTP to COBOT_PUBLIC_URL/slack/events",
         )
-    return client_id, secret, public.rstrip("/")
+    return client_id, secret, public
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    url = _optional(env, "COBOT_PUBLIC_URL")
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            "COBOT_PUBLIC_URL",
+            "expected the https:// address Slack and calendar apps reach cobot at",
+        )
+    return url.rstrip("/")
+
+
+def _choice(
+    env: Mapping[str, str], key: str, choices: tuple[str, ...], default: str | None = None
+) -> str:
+    """One of `choices` (any case); the first is the default unless `default` says."""
+    text = _optional(env, key)
+    if text is None:
+        return default or choices[0]
+    for choice in choices:
+        if text.lower() == choice.lower():
+            return choice
+    raise ConfigError(key, "expected " + " or ".join(choices))
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int, *, low: int, high: int) -> int:

@@ -17,10 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.config import Settings
+from cobot.metrics import CONTENT_TYPE, Metrics, TimedMessenger
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
 from cobot.services import debriefs as debriefs_service
+from cobot.services import feeds as feeds_service
 from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
@@ -33,6 +35,7 @@ from cobot.services.deliveries import (
 )
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
+from cobot.services.feeds import Feeds, feed_kinds
 from cobot.services.home import Home, watch_changes
 from cobot.services.perspectives import Perspectives
 from cobot.services.ports import Clock, SystemClock
@@ -49,14 +52,17 @@ from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
+from cobot.slack.blocks.feeds import feed_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.reviews import review_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
+from cobot.slack.http import CobotWsgi, Page, Route
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
+from cobot.slack.listeners import feeds as feeds_listeners
 from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
@@ -78,8 +84,14 @@ from cobot.slack.web import (
 )
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine, session_factory
+from cobot.storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
+
+# on SIGTERM, sends under way get this long to be posted and recorded (systemd waits 90 s,
+# Kubernetes 30 s, before killing)
+DRAIN_SECONDS = 20.0
+METRICS_PATH = "/metrics"
 
 
 def register_listeners(
@@ -98,11 +110,13 @@ def register_listeners(
     timelines: Timelines,
     reviews: Reviews,
     perspectives: Perspectives,
+    feeds: Feeds,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
     projects_listeners.register(app, router, projects=projects)
     sessions_listeners.register(app, router, sessions=sessions)
+    feeds_listeners.register(router, feeds=feeds)
     reminders_listeners.register(app, router, reminders=reminders)
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
@@ -137,6 +151,9 @@ class Runtime:
     reports: Reports
     home: Home
     home_refresher: home_listeners.HomeRefresher
+    feeds: Feeds
+    metrics: Metrics
+    head: str | None
     started: bool = False
     _checked: bool = False
     # OAuth mode only: installed workspaces and a client per workspace
@@ -181,6 +198,10 @@ class Runtime:
             client = make_web_client(
                 token=settings.slack_bot_token, base_url=settings.slack_api_url
             )
+        # this runtime's own registry: Slack's errors and 429s, send times, the ledger
+        metrics = Metrics()
+        client.gate.observer = metrics
+        metrics.watch_ledger(factory, clock)
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
         # reminders are rendered by slack/blocks at send time, from the session's state
@@ -194,7 +215,7 @@ class Runtime:
         runner = DeliveryRunner(
             factory=factory,
             clock=clock,
-            messenger=SlackMessenger(client),
+            messenger=TimedMessenger(SlackMessenger(client), metrics),
             kinds=kinds,
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             alarms=alarms,
@@ -222,6 +243,8 @@ class Runtime:
         changes = SessionChanges()
         changes.subscribe(reminders_service.on_session_changed)
         changes.subscribe(debriefs_service.on_session_changed)
+        # every change raises the session's SEQUENCE, so subscribed calendars update
+        changes.subscribe(feeds_service.on_session_changed)
         projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
         sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
@@ -239,6 +262,9 @@ class Runtime:
         reviews = Reviews(factory=factory, clock=clock)
         register_all(kinds, review_kinds(present=review_message, service=reviews))
         perspectives = Perspectives(factory=factory, clock=clock)
+        feeds = Feeds(factory=factory, clock=clock, public_url=settings.public_url)
+        # the DM with a calendar link renders at send time (its secret derived then)
+        register_all(kinds, feed_kinds(present=feed_message, public_url=settings.public_url))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -263,12 +289,13 @@ class Runtime:
             timelines=timelines,
             reviews=reviews,
             perspectives=perspectives,
+            feeds=feeds,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
         # a leader that loses its lock pauses at once; a standby campaigns every 2 s
         leadership = Leadership(engine, on_elected=alarms.resume, on_lost=alarms.pause, retry=2.0)
-        return cls(
+        runtime = cls(
             settings=settings,
             engine=engine,
             factory=factory,
@@ -291,7 +318,39 @@ class Runtime:
             home_refresher=home_refresher,
             workspaces=workspaces,
             clients=clients,
+            feeds=feeds,
+            metrics=metrics,
+            # readiness compares the database with this (migrations/ is read once)
+            head=head_revision(settings.database_url),
         )
+        metrics.watch_scheduler(runtime.scheduler_state)
+        return runtime
+
+    def wsgi(self, *, signing_secret: str) -> CobotWsgi:
+        """The HTTP app: Slack's events, readiness and liveness, and this runtime's pages."""
+        return CobotWsgi(
+            self.app,
+            healthy=self.readiness,
+            signing_secret=signing_secret,
+            replays=self.events,
+            routes=self.routes(),
+            observe=self.metrics.request,
+        )
+
+    def routes(self) -> list[Route]:
+        """The pages this runtime serves besides Slack's (GET only)."""
+
+        def metrics_page(_environ: object) -> Page:
+            return Page(
+                200,
+                self.metrics.exposition(),
+                (("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")),
+            )
+
+        return [
+            Route("metrics", METRICS_PATH, metrics_page),
+            feeds_listeners.feed_route(self.feeds),
+        ]
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:
         """Start the alarm clock: leading if the lock is free, otherwise paused (a standby).
@@ -329,38 +388,61 @@ class Runtime:
         if driven:
             log.info("recovery sweep drove %d deliveries", len(driven))
 
-    def stop(self) -> None:
-        """Stop scheduling and release everything this process holds."""
+    def stop(self, *, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Stop scheduling and release everything this process holds: no new claims, the
+        sends under way get up to `drain_seconds` to finish and be recorded, then the
+        claims never posted, the scheduler lock and the connections are released."""
+        if self.started:
+            self.alarms.pause()  # no new alarm or sweep starts; those running finish
+        drained = self.runner.drain(drain_seconds)
         self.runner.stop()
         self.home_refresher.close()
-        self.alarms.shutdown(wait=True)
+        # a send still on the wire past the bound is not waited for (its lease expires)
+        self.alarms.shutdown(wait=drained)
         self.leadership.release()
         context.bind(None)
         self.engine.dispose()
         self.started = False
 
+    def scheduler_state(self) -> str:
+        """ "leader", "standby" (another process leads, or is being elected) or "starting"."""
+        if not self.started:
+            return "starting"
+        return "standby" if self.alarms.paused else "leader"
+
     def readiness(self) -> dict[str, Any]:
-        """Whether this process can do its work: the database answers and Slack is not
-        failing (the delivery breaker is closed). `ok` false means answer 503."""
+        """Whether this process can do its work: the database answers, its schema is the
+        one this code expects (migrations current), Slack is not failing (the delivery
+        breaker is closed) and some process leads the scheduler. `ok` false means 503."""
+        migrations = leader = "unknown"
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             database = "ok"
+            migrations = "current" if current_revision(self.engine) == self.head else "behind"
+            scheduler = self.scheduler_state()
+            if scheduler == "leader":
+                leader = "this process"
+            elif scheduler == "starting":
+                leader = "unknown"
+            elif self.leadership.leader_known():
+                leader = "another process"
+            else:
+                leader = "none"
         except SQLAlchemyError:
             log.warning("health check: the database does not answer")
             database = "unavailable"
         slack = self.runner.slack_state()
-        if not self.started:
-            scheduler = "starting"
-        elif self.alarms.paused:
-            scheduler = "standby"
-        else:
-            scheduler = "leader"
         return {
-            "ok": database == "ok" and slack == "ok",
+            "ok": database == "ok"
+            and migrations == "current"
+            and slack == "ok"
+            and leader in ("this process", "another process"),
             "database": database,
+            "migrations": migrations,
             "slack": slack,
-            "scheduler": scheduler,
+            "scheduler": self.scheduler_state(),
+            "leader": leader,
         }
 
     def healthy(self) -> bool:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
-from cobot.sandbox import demo_review
+from cobot.sandbox import demo_ops, demo_review
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -153,6 +153,7 @@ class Demo:
             clock=self.clock,
             sweep_interval=0.05,
             emulator=emulator,
+            public_url=demo_ops.PUBLIC_URL,
         ) as stack:
             self.stack = stack
             self._cast(stack)
@@ -238,6 +239,7 @@ class Demo:
             ),
         )
         self._tick_onboarding(all_but=1)
+        demo_ops.subscribe(self)
         first = self.clock.now().astimezone(ZoneInfo(PROJECT_TZ)) + timedelta(days=8, hours=1)
         facilitators = " ".join(mention[u] for u in FACILITATORS[:2])
         for n in range(5):
@@ -536,6 +538,7 @@ class Demo:
             path = self.out / name
             path.write_bytes(content)
             written.append(path)
+        written.extend(demo_ops.feed_artefacts(self))
         names = {path.name for path in written}
         for wanted in ("timeline.png", "project-report.md", "sessions.csv"):
             if wanted not in names:

@@ -15,7 +15,7 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.socket_mode import close_socket_mode_client
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.ports import Clock
-from cobot.slack.http import CobotWsgi, HttpServer
+from cobot.slack.http import HttpServer
 from cobot.slack.socket import socket_handler
 from cobot.storage import crypto
 from cobot.storage.migrate import upgrade
@@ -53,6 +53,7 @@ class LocalStack:
         sweep_interval: float | None = None,
         encryption_key: str | None = None,
         oauth: bool = False,
+        public_url: str | None = None,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -68,6 +69,8 @@ class LocalStack:
         self.oauth = oauth
         self._port = _free_port() if oauth else 0
         self._app_url: str | None = None
+        # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
+        self._public_url = public_url
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -99,6 +102,8 @@ class LocalStack:
             env["COBOT_PUBLIC_URL"] = f"http://127.0.0.1:{self._port}"
         else:
             env["SLACK_BOT_TOKEN"] = BOT_TOKEN
+        if self._public_url is not None and not self.oauth:
+            env["COBOT_PUBLIC_URL"] = self._public_url
         return env
 
     def start(self) -> Self:
@@ -111,12 +116,7 @@ class LocalStack:
         self.runtime.start()
         if self.mode == "http":
             self.server = HttpServer(
-                CobotWsgi(
-                    self.runtime.app,
-                    healthy=self.runtime.readiness,
-                    signing_secret=SIGNING_SECRET,
-                    replays=self.runtime.events,
-                ),
+                self.runtime.wsgi(signing_secret=SIGNING_SECRET),
                 host="127.0.0.1",
                 port=self._port,
             )

@@ -18,6 +18,14 @@ HOLDS_LOCK_SQL = (
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
     " AND pid = pg_backend_pid() AND granted)"
 )
+# some backend (this process's or another's) holds this database's scheduler lock; a bigint
+# advisory key shows in pg_locks as classid (high 32 bits), objid (low) and objsubid 1
+LEADER_KNOWN_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
+    " WHERE datname = current_database())"
+    f" AND ((classid::bigint << 32) | objid::bigint) = ({LOCK_KEY_SQL})::bigint)"
+)
 
 
 class Leadership:
@@ -55,6 +63,14 @@ class Leadership:
     def leading(self) -> bool:
         """Whether this process believes it holds the lock (verify() checks)."""
         return not self.uses_lock or self._conn is not None
+
+    def leader_known(self) -> bool:
+        """Whether some process (this one or another) leads: on PostgreSQL, whether any
+        backend holds the scheduler lock; on SQLite every process schedules itself."""
+        if not self.uses_lock:
+            return True
+        with self._engine.connect() as conn:
+            return bool(conn.execute(text(LEADER_KNOWN_SQL)).scalar())
 
     def try_acquire(self) -> bool:
         """Take the lock if free; True when this process is (now) the leader."""

@@ -546,8 +546,14 @@ class DeliveryRunner:
         self._record_retry_cap = record_retry_cap
         # posted but not yet recorded: never claimed again by this process meanwhile
         self._unrecorded: set[int] = set()
-        self._unrecorded_lock = threading.Lock()
+        # guards _unrecorded, _busy and _posting; notified whenever a send ends (drain waits)
+        self._unrecorded_lock = threading.Condition()
         self._stopping = threading.Event()
+        # draining (the process is going down): no new claims; _busy counts deliver() calls
+        # under way, _posting the claimed rows whose post to Slack has begun
+        self._draining = False
+        self._busy = 0
+        self._posting: set[int] = set()
 
     def slack_state(self) -> str:
         """ "ok", "unavailable" (breaker open) or "probing" (half-open), for readiness."""
@@ -563,12 +569,60 @@ class DeliveryRunner:
         """Stop waiting on the database to record a send (the process is going down)."""
         self._stopping.set()
 
+    def drain(self, timeout: float) -> bool:
+        """Take no new claims; wait up to `timeout` seconds for the sends under way to be
+        posted and recorded; then release this worker's claims whose post never began (due
+        again at once, for whoever sweeps next). A post still on the wire at the bound keeps
+        its lease: Slack may yet take it, and sending it again now could send it twice.
+        Returns whether nothing was left under way."""
+        deadline = time.monotonic() + timeout
+        with self._unrecorded_lock:
+            self._draining = True
+            while self._busy and (left := deadline - time.monotonic()) > 0:
+                self._unrecorded_lock.wait(left)
+            busy, posting = self._busy, set(self._posting)
+        released = self._release_claims(keep=posting)
+        if busy:
+            log.warning("stopping with %d send(s) still under way; their leases expire", busy)
+        log.info("deliveries drained (%d claim(s) released)", released)
+        return busy == 0
+
+    def _release_claims(self, *, keep: Collection[int]) -> int:
+        now = self._clock.now()
+        try:
+            with transaction(self._factory) as session:
+                query = update(Delivery).where(
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.claimed_by == self._worker_id,
+                )
+                if keep:
+                    query = query.where(Delivery.id.not_in(list(keep)))
+                result = session.execute(
+                    query.values(
+                        status=DeliveryStatus.SCHEDULED, lease_until=None, updated_at=now
+                    ).execution_options(synchronize_session=False)
+                )
+                return int(getattr(result, "rowcount", 0) or 0)
+        except SQLAlchemyError:  # the leases expire on their own
+            log.warning("could not release this worker's claims while stopping")
+            return 0
+
     def deliver(self, delivery_id: int) -> str | None:
         """Try to send one delivery now; returns the status it ended in, or None if not ours
-        (not due, claimed elsewhere, or the breaker is pausing all sends)."""
+        (not due, claimed elsewhere, the breaker is pausing all sends, or draining)."""
         with self._unrecorded_lock:
-            if delivery_id in self._unrecorded:
+            if delivery_id in self._unrecorded or self._draining:
                 return None
+            self._busy += 1
+        try:
+            return self._deliver(delivery_id)
+        finally:
+            with self._unrecorded_lock:
+                self._busy -= 1
+                self._posting.discard(delivery_id)
+                self._unrecorded_lock.notify_all()
+
+    def _deliver(self, delivery_id: int) -> str | None:
         with self._breaker_lock:
             if not self._breaker.allow(self._clock.now()):
                 return None
@@ -584,6 +638,7 @@ class DeliveryRunner:
             return None
         with self._unrecorded_lock:
             self._unrecorded.add(claimed.id)
+            self._posting.add(claimed.id)
         try:
             try:
                 messenger = (

@@ -92,9 +92,17 @@ class Purged:
 
 def build_registry(metadata: MetaData | None = None) -> Registry:
     """The registry of every feature's declarations, checked against the models."""
-    from cobot.storage.models import checkins, core, debriefs, endings, installations, reviews
+    from cobot.storage.models import (
+        checkins,
+        core,
+        debriefs,
+        endings,
+        feeds,
+        installations,
+        reviews,
+    )
 
-    modules = (core, checkins, debriefs, endings, reviews, installations)
+    modules = (core, checkins, debriefs, endings, reviews, installations, feeds)
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +30,7 @@ from cobot.services import access, deliveries, perspectives, receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
+from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
@@ -631,27 +631,21 @@ def build_calendar(
     sessions: Sequence[SessionView], *, team_id: str, project_name: str, now: datetime
 ) -> bytes:
     """An iCalendar (RFC 5545) document: one VEVENT per session, stable UIDs, UTC times."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//cobot//co-production sessions//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", project_name)
-    for item in sessions:
-        event = Event()
-        event.add("uid", f"cobot-session-{item.id}@{team_id}")
-        event.add("dtstamp", now)
-        event.add("dtstart", item.starts_at)
-        event.add("dtend", item.ends_at)
-        event.add("summary", item.title)
-        if item.venue:
-            event.add("location", item.venue)
-        if item.objectives:
-            event.add("description", item.objectives)
-        # calendars take an update only when SEQUENCE grows: a cancellation is one more
-        event.add("sequence", item.revision + (1 if item.status == SessionStatus.CANCELLED else 0))
-        event.add("status", "CANCELLED" if item.status == SessionStatus.CANCELLED else "CONFIRMED")
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    entries = [
+        CalendarEntry(
+            uid=session_uid(item.id, team_id),
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            summary=item.title,
+            location=item.venue,
+            description=item.objectives,
+            # calendars take an update only when SEQUENCE grows: a cancellation is one more
+            sequence=item.revision + (1 if item.status == SessionStatus.CANCELLED else 0),
+            cancelled=item.status == SessionStatus.CANCELLED,
+        )
+        for item in sessions
+    ]
+    return calendar_document(project_name, entries, now=now)
 
 
 def _file_stem(name: str) -> str:

@@ -1,4 +1,5 @@
-"""HTTP mode: Slack at POST /slack/events and GET /healthz, served by waitress."""
+"""HTTP mode: Slack at POST /slack/events, GET /healthz (readiness) and /livez, and the
+runtime's own pages (GET /metrics, the calendar feeds), served by waitress."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt import App
@@ -25,12 +27,15 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# the same readiness, under the name Kubernetes-style probes expect
+READY_PATH = "/readyz"
 # liveness: the process answers HTTP (restart it if not); /healthz is readiness
 LIVE_PATH = "/livez"
 MAX_BODY = 1024 * 1024
 _REASONS = {
     200: "OK",
     302: "Found",
+    304: "Not Modified",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -45,6 +50,28 @@ class ReplayGuard(Protocol):
     def first_signature(self, signature_hash: str) -> bool: ...
 
 
+@dataclass(frozen=True)
+class Page:
+    """What a route answers: a status, a body and its headers (Content-Length is added)."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """GET (and HEAD) requests whose path starts with `prefix` go to `handler`; `name` is
+    what metrics call it (never the path itself: a path can hold a secret)."""
+
+    name: str
+    prefix: str
+    handler: Callable[[WSGIEnvironment], Page]
+
+
+RequestObserver = Callable[[str, int, float], None]
+
+
 class CobotWsgi:
     """Routes requests; nothing reaches Bolt until its signature over the raw body matched
     and its shape is one Slack sends; a signature seen before is answered and ignored."""
@@ -57,17 +84,45 @@ class CobotWsgi:
         signing_secret: str,
         replays: ReplayGuard,
         wall_clock: Callable[[], float] = time.time,
+        routes: Sequence[Route] = (),
+        observe: RequestObserver | None = None,
     ) -> None:
         self._app = app
         self._healthy = healthy
         self._secret = signing_secret
         self._replays = replays
         self._now = wall_clock
+        self._routes = tuple(routes)
+        self._observe = observe
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self._observe is None:
+            return self._route(environ, start_response)
+        started = time.perf_counter()
+        answered: list[int] = []
+
+        def recording(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            answered.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, *rest)
+
+        try:
+            return self._route(environ, recording)
+        finally:
+            name = self._route_name(environ.get("PATH_INFO", ""))
+            self._observe(name, answered[0] if answered else 500, time.perf_counter() - started)
+
+    def _route_name(self, path: str) -> str:
+        fixed = {EVENTS_PATH: "events", HEALTH_PATH: "ready", READY_PATH: "ready"}
+        if path in fixed:
+            return fixed[path]
+        if path == LIVE_PATH:
+            return "live"
+        return next((r.name for r in self._routes if path.startswith(r.prefix)), "other")
+
+    def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+        if path in (HEALTH_PATH, READY_PATH) and method in ("GET", "HEAD"):
             # readiness: the database answers and Slack is not failing (breaker closed)
             state = self._healthy()
             body = state if isinstance(state, dict) else {"ok": bool(state)}
@@ -79,6 +134,17 @@ class CobotWsgi:
         flow = self._app.oauth_flow
         if flow is not None and method == "GET" and path in (INSTALL_PATH, REDIRECT_PATH):
             return oauth_page(flow, environ, start_response, _headers(environ))
+        if method in ("GET", "HEAD"):
+            for route in self._routes:
+                if path.startswith(route.prefix):
+                    try:
+                        page = route.handler(environ)
+                    except Exception as error:  # the answer reveals nothing, nor does the log
+                        log.error(
+                            "could not answer a %s request: %s", route.name, type(error).__name__
+                        )
+                        return _plain(start_response, 503, {"error": "unavailable"})
+                    return _page(start_response, page, head=method == "HEAD")
         return _plain(start_response, 404, {"error": "not found"})
 
     def _slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -174,6 +240,13 @@ def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
     reason = _REASONS.get(response.status, "OK")
     start_response(f"{response.status} {reason}", headers)
     return [data]
+
+
+def _page(start_response: StartResponse, page: Page, *, head: bool) -> list[bytes]:
+    headers = [h for h in page.headers if h[0].lower() != "content-length"]
+    headers.append(("Content-Length", str(len(page.body))))
+    start_response(f"{page.status} {_REASONS.get(page.status, 'OK')}", headers)
+    return [b"" if head else page.body]
 
 
 def _plain(start_response: StartResponse, status: int, body: dict[str, Any] | None) -> list[bytes]:

@@ -19,6 +19,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.debriefs import Debriefs
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
+    from cobot.services.feeds import Feeds
     from cobot.services.home import Home
     from cobot.services.perspectives import Perspectives
     from cobot.services.ports import SystemClock
@@ -62,6 +63,7 @@ def registered_router() -> CommandRouter:
         timelines=Timelines(factory=factory, clock=clock),
         reviews=Reviews(factory=factory, clock=clock),
         perspectives=Perspectives(factory=factory, clock=clock),
+        feeds=Feeds(factory=factory, clock=clock, public_url=None),
     )
     return router
 

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.error import URLError
 
 from slack_bolt import App, BoltContext
@@ -81,6 +81,16 @@ MAX_WAIT = 120.0
 CLIENT_TIMEOUT = 30
 
 
+class SlackObserver(Protocol):
+    """Told of Slack's errors and 429s (cobot/metrics.py counts them); never given a body."""
+
+    def api_error(self, method: str, error: str) -> None: ...
+
+    def rate_limited_by(self, method: str, seconds: float) -> None: ...
+
+    def waited(self, method: str, seconds: float) -> None: ...
+
+
 @dataclass
 class _Bucket:
     rate: float  # tokens per second
@@ -116,6 +126,8 @@ class RateGate:
         self._grants: dict[tuple[str, str], deque[float]] = {}
         # a pace learnt from a 429 (for limits Slack does not publish), and when it lapses
         self._learned: dict[tuple[str, str], tuple[_Bucket, float]] = {}
+        # told of every 429, error and wait (the runtime's metrics), if any
+        self.observer: SlackObserver | None = None
 
     def hold(self, method: str, team: str, seconds: float) -> None:
         """Slack said to wait `seconds` before calling `method` again in `team`.
@@ -136,6 +148,8 @@ class RateGate:
             bucket = _Bucket(rate=rate, capacity=1.0, tokens=1.0, updated=until)
             self._learned[key] = (bucket, until + LEARNT_FOR)
         log.info("Slack rate-limited %s: every caller waits %.1f s", method, seconds)
+        if self.observer is not None:
+            self.observer.rate_limited_by(method, seconds)
 
     def held_for(self, method: str, team: str) -> float:
         """Seconds left on a 429 hold for `method` in `team` (0 when none)."""
@@ -151,8 +165,11 @@ class RateGate:
                 return
             if waited + delay > MAX_WAIT:
                 raise SlackRequestError(f"rate limit wait for {method} exceeded {MAX_WAIT} s")
+            held = self.observer is not None and self.held_for(method, team) > 0
             self._sleep(delay)
             waited += delay
+            if held and self.observer is not None:
+                self.observer.waited(method, delay)
 
     def _try_take(self, method: str, team: str, channel: str | None) -> float:
         with self._lock:
@@ -328,7 +345,18 @@ class GatedWebClient(WebClient):
                     channel = str(values["channel"])
                     break
         self.gate.wait(api_method, self.workspace or team_key(self.token), channel)
-        return super().api_call(api_method, http_verb=http_verb, **kwargs)
+        observer = self.gate.observer
+        try:
+            return super().api_call(api_method, http_verb=http_verb, **kwargs)
+        except SlackApiError as exc:
+            if observer is not None:
+                status = exc.response.status_code
+                observer.api_error(api_method, str(exc.response.get("error") or f"http_{status}"))
+            raise
+        except (SlackRequestError, OSError) as exc:
+            if observer is not None:
+                observer.api_error(api_method, type(exc).__name__)
+            raise
 
 
 def make_web_client(

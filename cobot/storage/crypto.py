@@ -7,6 +7,9 @@ still decrypt with any, and `cobot keys rotate` re-encrypts everything with the 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import threading
 from typing import Any
 
@@ -17,6 +20,7 @@ from sqlalchemy.types import TypeDecorator
 
 _lock = threading.Lock()
 _cipher: MultiFernet | None = None
+_keys: tuple[bytes, ...] = ()
 
 
 def new_key() -> str:
@@ -41,9 +45,24 @@ def parse_keys(text: str) -> list[str]:
 
 def configure(keys: list[str]) -> None:
     """Install the keys this process encrypts and decrypts with (the first encrypts)."""
-    global _cipher
+    global _cipher, _keys
     with _lock:
         _cipher = MultiFernet([Fernet(k.encode()) for k in keys])
+        _keys = tuple(base64.urlsafe_b64decode(k.encode()) for k in keys)
+
+
+def derived_secrets(purpose: str, nonce: str) -> list[str]:
+    """A secret derived from `nonce` under each configured key, newest key first
+    (HMAC-SHA256, URL-safe): a secret that need not be stored, only its nonce."""
+    if not _keys:
+        raise RuntimeError("encryption keys are not configured in this process")
+    message = f"{purpose}:{nonce}".encode()
+    return [
+        base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest())
+        .decode("ascii")
+        .rstrip("=")
+        for key in _keys
+    ]
 
 
 def cipher() -> MultiFernet:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 
 import pytest
 
+from cobot.logs import BODY_LOGGERS, configure_logging
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
@@ -42,3 +45,16 @@ def emulator(stack: LocalStack) -> SlackEmulator:
 def driver(slack: SlackClient, emulator: SlackEmulator) -> Driver:
     """Acts as anyone in the workspace: commands, buttons, modals, DMs (cobot/sandbox/people)."""
     return Driver(slack, emulator)
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """What `cobot run` logs with COBOT_LOG_FORMAT=json COBOT_LOG_LEVEL=DEBUG."""
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", "apscheduler", *BODY_LOGGERS)}
+    out = io.StringIO()
+    handler = configure_logging("DEBUG", fmt="json", stream=out)
+    yield out
+    root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import signal
 import threading
 
-from cobot.cli import configure_logging
 from cobot.config import Settings
+from cobot.logs import configure_logging
 from cobot.runtime import Runtime
 
 

@@ -177,5 +177,12 @@ def test_a_15_minute_slack_outage_loses_nothing_and_sends_in_due_order(
             assert len(stack.emulator.messages(stack.emulator.im_channel(user))) == 1
         assert readiness(stack) == (
             200,
-            {"ok": True, "database": "ok", "slack": "ok", "scheduler": "leader"},
+            {
+                "ok": True,
+                "database": "ok",
+                "migrations": "current",
+                "slack": "ok",
+                "scheduler": "leader",
+                "leader": "this process",
+            },
         )

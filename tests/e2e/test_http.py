@@ -120,8 +120,10 @@ def test_healthz_reports_readiness_and_livez_liveness(stack: LocalStack) -> None
         assert json.loads(response.read()) == {
             "ok": True,
             "database": "ok",
+            "migrations": "current",
             "slack": "ok",
             "scheduler": "leader",
+            "leader": "this process",
         }
     with urllib.request.urlopen(f"{stack.base_url}/livez", timeout=5) as response:
         assert response.status == 200

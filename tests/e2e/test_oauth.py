@@ -458,7 +458,7 @@ def test_a_refused_code_is_a_clear_page_and_the_log_keeps_no_code(
     assert "code exchange failed" in caplog.text
     assert oauth_stack.emulator.installs == []
     # and below INFO nothing of Bolt's OAuth flow is written (`cobot run` clamps it)
-    from cobot.cli import BODY_LOGGERS
+    from cobot.logs import BODY_LOGGERS
 
     assert oauth_stack.runtime is not None and oauth_stack.runtime.app.oauth_flow is not None
     name = oauth_stack.runtime.app.oauth_flow.logger.name

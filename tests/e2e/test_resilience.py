@@ -197,3 +197,33 @@ def test_standby_takes_over_when_the_leader_dies(
         stop(leader)
         stop(standby)
     assert delivered(emulator) == Counter(dict.fromkeys(PEOPLE, 1))
+
+
+def test_sigterm_drains_the_send_under_way_releases_the_rest_and_exits_0(
+    database_url: str, emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    env = cobot_env(database_url, emulator)
+    ids = schedule_spread(database_url, first_in=2, spread=0.5)
+    # every post takes Slack 1.5 s to answer: SIGTERM arrives while one is on the wire
+    emulator.slow_next("chat.postMessage", seconds=1.5, times=len(PEOPLE))
+    log = tmp_path / "cobot.log"
+    process = spawn([sys.executable, "-m", "cobot", "run"], env, log)
+    try:
+        wait_until(lambda: statuses(database_url)["sending"] >= 1, what="a send under way")
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        assert process.wait(timeout=30) == 0, log.read_text()
+        # the sends under way, not the whole queue (24 x 1.5 s), were waited for
+        assert time.monotonic() - signalled < 12
+    finally:
+        stop(process)
+    counts = statuses(database_url)
+    # the send under way was waited for and recorded; nothing is left claimed
+    assert counts["sending"] == 0, counts
+    sent = delivered(emulator)
+    assert counts["sent"] == sum(sent.values()) >= 1, (counts, sent)
+    assert all(n == 1 for n in sent.values()), sent
+    # no new claim once SIGTERM came: the rest wait, due, for whichever process runs next
+    assert counts["sent"] + counts["scheduled"] == len(ids), counts
+    assert counts["scheduled"] >= len(ids) // 2, counts
+    assert "deliveries drained" in log.read_text()

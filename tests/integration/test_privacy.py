@@ -17,6 +17,7 @@ from cobot.services.privacy import Privacy, build_registry
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import (
     Base,
+    CalendarFeed,
     CheckinAnswer,
     CheckinContactRequest,
     CheckinPerson,
@@ -191,6 +192,17 @@ def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int
             project_id=project.id, user_id="UP1", chosen='["clinician"]', updated_at=now
         )
     )
+    db.add(
+        CalendarFeed(
+            token_hash=f"{project.id:064d}",
+            nonce="n",
+            team_id="T1",
+            user_id="UP1",
+            project_id=project.id,
+            scope="person",
+            created_at=now,
+        )
+    )
     db.flush()
     return project.id
 
@@ -260,6 +272,7 @@ def test_every_purged_table_is_planted(
                 "ending_follow_ups",
                 "review_answers",
                 "member_perspectives",
+                "calendar_feeds",
             ]
         )
         == PURGED_TABLES

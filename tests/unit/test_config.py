@@ -41,6 +41,9 @@ def test_app_token_means_socket_mode_and_api_url_gets_its_slash() -> None:
         ({"COBOT_DATABASE_URL": "sqlite://"}, "COBOT_DATABASE_URL"),
         ({"COBOT_DATABASE_URL": "sqlite:///:memory:"}, "COBOT_DATABASE_URL"),
         ({"COBOT_SLACK_API_URL": "ftp://example"}, "COBOT_SLACK_API_URL"),
+        ({"COBOT_LOG_FORMAT": "xml"}, "COBOT_LOG_FORMAT"),
+        ({"COBOT_LOG_LEVEL": "LOUD"}, "COBOT_LOG_LEVEL"),
+        ({"COBOT_PUBLIC_URL": "cobot.example.org"}, "COBOT_PUBLIC_URL"),
     ],
 )
 def test_malformed_values_name_their_key(env: dict[str, str], key: str) -> None:
@@ -48,6 +51,20 @@ def test_malformed_values_name_their_key(env: dict[str, str], key: str) -> None:
         Settings.from_env(env)
     assert info.value.key == key
     assert str(info.value).startswith(f"{key}: expected")
+
+
+def test_log_format_level_and_public_url_are_read_in_any_case() -> None:
+    settings = Settings.from_env(
+        {
+            "COBOT_LOG_FORMAT": "JSON",
+            "COBOT_LOG_LEVEL": "debug",
+            "COBOT_PUBLIC_URL": "https://cobot.example.org/",
+        }
+    )
+    assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
+    assert settings.public_url == "https://cobot.example.org"
+    defaults = Settings.from_env({})
+    assert (defaults.log_format, defaults.log_level, defaults.public_url) == ("text", "INFO", None)
 
 
 def test_http_mode_requires_the_signing_secret() -> None:
@@ -75,6 +92,7 @@ def test_redacted_never_shows_secrets() -> None:
     [
         ({"COBOT_PORT": "eighty"}, "cobot: COBOT_PORT: expected a port number between 1 and 65535"),
         ({}, "cobot: SLACK_BOT_TOKEN: missing"),
+        ({"COBOT_LOG_FORMAT": "yaml"}, "cobot: COBOT_LOG_FORMAT: expected text or json"),
     ],
 )
 def test_cobot_run_stops_with_one_line_and_no_traceback(

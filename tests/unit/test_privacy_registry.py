@@ -105,6 +105,7 @@ def test_kept_rows_say_why_and_every_feature_is_declared() -> None:
         "Debriefs and session feedback",
         "Endings",
         "The participants' review and perspectives",
+        "Calendar feeds",
     ]
 
 

@@ -28,12 +28,14 @@ from cobot.storage.models.debriefs import (
     ParticipantFeedback,
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
+from cobot.storage.models.feeds import CalendarFeed, SessionSequence
 from cobot.storage.models.home import HomeOpened
 from cobot.storage.models.installations import Workspace
 from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
 
 __all__ = [
     "Base",
+    "CalendarFeed",
     "CheckinAnswer",
     "CheckinContactRequest",
     "CheckinPerson",
@@ -53,6 +55,7 @@ __all__ = [
     "HomeOpened",
     "Member",
     "MemberPerspectives",
+    "SessionSequence",
     "ParticipantFeedback",
     "Project",
     "PublishedFigure",

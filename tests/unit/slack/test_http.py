@@ -16,7 +16,7 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import OperationalError
 
 from cobot.sandbox.signing import sign
-from cobot.slack.http import EVENTS_PATH, MAX_BODY, CobotWsgi
+from cobot.slack.http import EVENTS_PATH, MAX_BODY, CobotWsgi, Page, Route
 
 SECRET = "s3cret"
 COMMAND = urlencode(
@@ -30,6 +30,8 @@ class FakeApp:
     def __init__(self, answer: BoltResponse | Exception | None = None) -> None:
         self.answer = answer or BoltResponse(status=200, body='{"text": "hi"}')
         self.requests: list[BoltRequest] = []
+        # single-token mode: no OAuth flow (CobotWsgi serves /slack/install only with one)
+        self.oauth_flow = None
 
     def dispatch(self, request: BoltRequest) -> BoltResponse:
         self.requests.append(request)
@@ -138,3 +140,51 @@ def test_a_body_over_the_limit_is_413_unread() -> None:
     assert call(app, big, CONTENT_LENGTH="10")[0].startswith("401")
     assert call(app, big, CONTENT_LENGTH="")[0].startswith("413")
     assert app.requests == []
+
+
+def get(wsgi: CobotWsgi, path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+    env: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path}
+    setup_testing_defaults(env)
+    answered: list[tuple[str, list[tuple[str, str]]]] = []
+    chunks = wsgi(env, lambda s, h: answered.append((s, h)))  # type: ignore[arg-type]
+    status, headers = answered[0]
+    return status, dict(headers), b"".join(chunks)
+
+
+def test_routes_answer_get_and_head_and_a_failing_page_is_a_503_naming_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def feed(environ: Any) -> Page:
+        if environ["PATH_INFO"].endswith("broken.ics"):
+            raise OperationalError("SELECT secret-token", {}, Exception("down"))
+        return Page(200, b"BEGIN:VCALENDAR", (("Content-Type", "text/calendar"),))
+
+    seen: list[tuple[str, int]] = []
+    app: Any = FakeApp()
+    wsgi = CobotWsgi(
+        app,
+        healthy=lambda: {"ok": False, "database": "unavailable"},
+        signing_secret=SECRET,
+        replays=Replays(),
+        routes=[Route("calendar", "/calendar/", feed)],
+        observe=lambda route, status, _seconds: seen.append((route, status)),
+    )
+    status, headers, body = get(wsgi, "/calendar/abc.ics")
+    assert status == "200 OK" and body == b"BEGIN:VCALENDAR"
+    assert headers["Content-Type"] == "text/calendar" and headers["Content-Length"] == "15"
+    status, headers, body = get(wsgi, "/calendar/abc.ics", method="HEAD")
+    assert (status, body, headers["Content-Length"]) == ("200 OK", b"", "15")
+    caplog.set_level(logging.INFO)
+    status, _, body = get(wsgi, "/calendar/broken.ics")
+    assert status.startswith("503") and b"secret" not in body
+    assert "secret-token" not in caplog.text and "OperationalError" in caplog.text
+    assert get(wsgi, "/calendar/abc.ics", method="POST")[0].startswith("404")
+    assert get(wsgi, "/readyz")[0].startswith("503")
+    # metrics name the route, never the path (a calendar path is a secret)
+    assert seen == [
+        ("calendar", 200),
+        ("calendar", 200),
+        ("calendar", 503),
+        ("calendar", 404),
+        ("ready", 503),
+    ]
