@@ -58,6 +58,7 @@ from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
 from cobot.slack.web import (
     GatedWebClient,
+    RateGate,
     SlackMessenger,
     gate_bolt_clients,
     make_web_client,
@@ -132,14 +133,19 @@ class Runtime:
         worker_id: str | None = None,
         sweep_seconds: float | None = None,
         lease: timedelta | None = None,
+        rate_limit_scale: float = 1.0,
     ) -> Runtime:
-        """Wire a process; nothing starts until start()."""
+        """Wire a process; nothing starts until start() (`rate_limit_scale`: see RateGate)."""
         clock = clock or SystemClock()
         if settings.encryption_keys:
             crypto.configure(list(settings.encryption_keys))
         engine = create_db_engine(settings.database_url)
         factory = session_factory(engine)
-        client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        client = make_web_client(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            gate=RateGate(scale=rate_limit_scale),
+        )
         kinds = DeliveryKinds()
         register_all(kinds, core_kinds())
         # reminders are rendered by slack/blocks at send time, from the session's state

@@ -42,6 +42,7 @@ class LocalStack:
         emulator: SlackEmulator | None = None,
         clock: Clock | None = None,
         sweep_interval: float | None = None,
+        rate_limit_scale: float = 1.0,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -50,6 +51,7 @@ class LocalStack:
         self._lease = lease_seconds
         self._clock = clock
         self._sweep_interval = sweep_interval
+        self._rate_limit_scale = rate_limit_scale
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -77,7 +79,10 @@ class LocalStack:
         self.emulator.start()
         upgrade(self.database_url)
         self.runtime = Runtime.build(
-            Settings.from_env(self.env()), clock=self._clock, sweep_seconds=self._sweep_interval
+            Settings.from_env(self.env()),
+            clock=self._clock,
+            sweep_seconds=self._sweep_interval,
+            rate_limit_scale=self._rate_limit_scale,
         )
         self.runtime.start()
         if self.mode == "http":
