@@ -76,7 +76,7 @@ def start_ending(driver: Driver, **extra: Any) -> dict[str, Any]:
             "type": "datepicker",
             "selected_date": (today + timedelta(days=1)).isoformat(),
         },
-        blocks.FOLLOW_UP: {"type": "plain_text_input", "value": "4"},
+        blocks.FOLLOW_UP: {"type": "static_select", "selected_option": {"value": "4"}},
         **extra,
     }
     return driver.submit_modal("UCOORD", modal, values(**fields))

@@ -76,6 +76,10 @@ def text_values(view: dict[str, Any], **typed: str) -> dict[str, dict[str, dict[
         elif element["type"] == "datepicker":
             value = typed.get(block_id, element.get("initial_date"))
             values[block_id] = {"value": {"type": "datepicker", "selected_date": value}}
+        elif element["type"] == "static_select":
+            value = typed.get(block_id, (element.get("initial_option") or {}).get("value"))
+            option = {"value": value} if value is not None else None
+            values[block_id] = {"value": {"type": "static_select", "selected_option": option}}
     return values
 
 
@@ -177,6 +181,13 @@ def test_project_edit_modal_rejects_a_bad_zone_inline_then_saves(
     view = open_modal(emulator, blocks.PROJECT_MODAL)
     assert view["private_metadata"] == str(project_row(stack).id)
 
+    # the time zone is a select of every zone the machine knows, offered in Slack's groups
+    zone = next(b["element"] for b in view["blocks"] if b.get("block_id") == "timezone")
+    assert zone["type"] == "static_select"
+    assert zone["initial_option"]["value"] == "Europe/London"
+    offered = [o["value"] for g in zone["option_groups"] for o in g["options"]]
+    assert {"Europe/Dublin", "America/New_York", "Asia/Tokyo"} <= set(offered)
+    # a zone no select offers (a forged or stale submission) is still refused inline
     bad = slack.view_submission(
         user_id="UCOORD",
         view=view,

@@ -111,7 +111,13 @@ def start_modal(draft: EndingDraft) -> dict[str, Any]:
         _input(
             FOLLOW_UP,
             "Follow-up check-in with everyone, weeks after the end",
-            _text(str(rules.DEFAULT_FOLLOW_UP_WEEKS), max_length=2),
+            forms.select_element(
+                [
+                    (str(n), f"{n} week{'s' if n > 1 else ''}")
+                    for n in range(1, rules.MAX_FOLLOW_UP_WEEKS + 1)
+                ],
+                initial=str(rules.DEFAULT_FOLLOW_UP_WEEKS),
+            ),
             hint="Asks how people are and what happened next, to avoid a post-project slump.",
         ),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
+from zoneinfo import available_timezones
 
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
@@ -308,16 +309,44 @@ def project_modal(view: ProjectView) -> dict[str, Any]:
             max_length=MAX_AIMS,
             hint="Shown at the top of every session reminder, and with /cobot aims.",
         ),
-        _text_input(
+        forms.grouped_select(
             "timezone",
             "Time zone",
-            view.timezone,
-            hint="A tz database name, such as Europe/London. Session times use it.",
+            timezone_groups(view.timezone),
+            initial=view.timezone,
+            hint="Type a city to find it, such as London. Session times use it.",
         ),
         _input("start_date", "Start date", start, optional=True),
         _input("end_date", "End date", end, optional=True),
     ]
     return _modal(PROJECT_MODAL, "Edit project", blocks, str(view.id), submit="Save")
+
+
+# the areas of the tz database's "Area/City" names (no old aliases like US/Eastern)
+ZONE_AREAS = (
+    "Europe", "America", "Africa", "Asia", "Australia", "Pacific", "Atlantic", "Indian",
+    "Antarctica", "Arctic",
+)  # fmt: skip
+MAX_OPTIONS = 100  # Slack's limit per select, and per option group
+
+
+def timezone_groups(current: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every time zone this machine knows, by area, in groups Slack accepts (100 options
+    at most each); a stored zone outside those areas (such as UTC) is kept, first."""
+    known = sorted(z for z in available_timezones() if z.split("/")[0] in ZONE_AREAS)
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    if current and current not in known:
+        groups.append(("Current", [(current, current.replace("_", " "))]))
+    for area in ZONE_AREAS:
+        zones = [z for z in known if z.split("/")[0] == area]
+        chunks = [zones[i : i + MAX_OPTIONS] for i in range(0, len(zones), MAX_OPTIONS)]
+        for chunk in chunks:
+            label = area
+            if len(chunks) > 1:
+                first, last = chunk[0].split("/")[1][0], chunk[-1].split("/")[1][0]
+                label = f"{area} ({first} to {last})"
+            groups.append((label, [(z, z.replace("_", " ")) for z in chunk]))
+    return groups
 
 
 def agreement_modal(view: ProjectView) -> dict[str, Any]:

@@ -172,7 +172,7 @@ def test_project_modal_prefills_every_field() -> None:
     by_id = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
     assert by_id["name"]["initial_value"] == "Carers <network>"
     assert by_id["aims"]["multiline"] is True
-    assert by_id["timezone"]["initial_value"] == "Europe/London"
+    assert by_id["timezone"]["initial_option"]["value"] == "Europe/London"
     assert by_id["start_date"]["initial_date"] == "2026-04-01"
     assert by_id["end_date"]["initial_date"] == "2026-06-30"
 
