@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cobot.services.projects import valid_timezone
 
 MAX_ACTION_ID = 255
 MAX_BLOCK_ID = 255
@@ -242,10 +243,4 @@ def _is_date(raw: Any) -> bool:
 
 
 def _known_zone(name: Any) -> bool:
-    if not isinstance(name, str) or not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    return isinstance(name, str) and valid_timezone(name)

@@ -125,11 +125,11 @@ def test_a_non_coordinator_cannot_add_and_is_told_who_to_ask(
 def test_add_remove_people_and_role_changes(stack: LocalStack, slack: SlackClient) -> None:
     start_project(slack)
     added = shown(cobot(slack, "UCOORD", "add <@UPART|pat> <@UFAC> as participants"))
-    assert "Added <@UPART>, <@UFAC> as participant." in added and "/cobot onboarding" in added
+    assert "Added <@UPART>, <@UFAC> as participants." in added and "/cobot onboarding" in added
     changed = shown(cobot(slack, "UCOORD", "add <@UFAC|fay> as facilitator"))
-    assert "<@UFAC> was participant, and is now practitioner (facilitator)." in changed
+    assert "<@UFAC> was a participant, and is now a practitioner (facilitator)." in changed
     same = shown(cobot(slack, "UCOORD", "add <@UFAC> as practitioner"))
-    assert "already is practitioner (facilitator): nothing changed" in same
+    assert "already is a practitioner (facilitator): nothing changed" in same
     assert roles(stack) == {"UCOORD": "coordinator", "UPART": "participant", "UFAC": "practitioner"}
 
     people = shown(cobot(slack, "UPART", "people"))
@@ -168,7 +168,7 @@ def test_the_last_coordinator_is_protected(stack: LocalStack, slack: SlackClient
     assert "only coordinator" in demoted
     assert roles(stack) == {"UCOORD": "coordinator"}
     cobot(slack, "UCOORD", "add <@UBEA> as coordinator")
-    assert "now participant" in shown(cobot(slack, "UCOORD", "add <@UCOORD> as participant"))
+    assert "now a participant" in shown(cobot(slack, "UCOORD", "add <@UCOORD> as participant"))
     assert roles(stack) == {"UCOORD": "participant", "UBEA": "coordinator"}
 
 

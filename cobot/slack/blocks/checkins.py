@@ -249,10 +249,14 @@ def contact_requested_text(result: ContactRequested) -> str:
         )
         if yes
     ]
-    what = ", ".join(shared) if shared else "only that you would like them to get in touch"
+    what = (
+        f"with {' and '.join([', '.join(shared[:-1]), shared[-1]] if len(shared) > 1 else shared)}"
+        if shared
+        else "and nothing else"
+    )
     return (
         f":handshake: {mentions(list(result.contacts))} will get a message asking them to get "
-        f"in touch, with {what}. Nobody else is told."
+        f"in touch, {what}. Nobody else is told."
     )
 
 
@@ -692,11 +696,12 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
     """Ask before erasing."""
     return [
         section(
-            ":warning: This erases *all your cobot data* in every project here, now: "
-            "check-in answers, notes and contact requests, debriefs, developmental feedback "
-            "you wrote or received, actions you set, session feedback, end-of-project "
-            "feelings, boat, evaluation and follow-up. Messages cobot still owes you are "
-            "cancelled. It cannot be undone. (`/cobot my data` sends you a copy first.)"
+            ":warning: This erases *all your cobot data* in every project here, now. "
+            "That is your check-in answers, notes and contact requests, and your debriefs. "
+            "It is the feedback you wrote or were given, your actions and session feedback. "
+            "It is your feelings, boat, evaluation and follow-up at the end. Messages cobot "
+            "still owes you are cancelled. It cannot be undone. (`/cobot my data` sends "
+            "you a copy first.)"
         ),
         _actions(
             "checkins_forget", [button("Erase all my cobot data", FORGET, "1", style="danger")]

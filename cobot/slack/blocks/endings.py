@@ -269,8 +269,8 @@ def _started(note: StartedNote) -> OutgoingMessage:
     lines = [
         f":sailboat: *“{escape(note.project_name)}” is coming to an end.* Endings matter: "
         "time to debrief, to celebrate what we achieved, and to reflect. Everyone gets a DM "
-        "asking how they feel, what boat their group was on this journey, and for their "
-        f"evaluation, until {slack_date(note.deadline, note.timezone)}."
+        "asking how they feel and what boat their group was on this journey. It also asks "
+        f"for their evaluation, until {slack_date(note.deadline, note.timezone)}."
     ]
     if note.celebration:
         lines.append(
@@ -417,8 +417,8 @@ def themes_sections(project_name: str, themes: EvaluationThemes) -> list[dict[st
         return [
             section(
                 f"*Evaluation of “{escape(project_name)}”*: {answered} so far. Themes and "
-                "answers are shown once the collection has closed, all at once and in no "
-                "particular order, so no answer can be linked to when it came in."
+                "answers are shown once the collection has closed. They come all at once and "
+                "in no order, so no answer can be linked to when it came in."
             )
         ]
     if not themes.groups:

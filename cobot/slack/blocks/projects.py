@@ -29,6 +29,7 @@ from cobot.slack.blocks.common import (
     mention,
     mentions,
     plain,
+    role_in_sentence,
     role_name,
     section,
 )
@@ -218,16 +219,19 @@ def people_text(people: People) -> str:
 
 def people_change_text(change: PeopleChange) -> str:
     """What `/cobot add` did, person by person."""
-    label = role_name(change.role)
     lines = []
     if change.added:
-        lines.append(f"Added {mentions(list(change.added))} as {label}.")
+        added = role_in_sentence(change.role, len(change.added), joining=True)
+        lines.append(f"Added {mentions(list(change.added))} {added}.")
     for user, before in change.changed:
-        lines.append(f"{mention(user)} was {role_name(before)}, and is now {label}.")
+        was, now = role_in_sentence(before, 1), role_in_sentence(change.role, 1)
+        lines.append(f"{mention(user)} was {was}, and is now {now}.")
     if change.unchanged:
+        many = len(change.unchanged)
+        already = role_in_sentence(change.role, many)
         lines.append(
             f"{mentions(list(change.unchanged))} already "
-            f"{'is' if len(change.unchanged) == 1 else 'are'} {label}: nothing changed."
+            f"{'is' if many == 1 else 'are'} {already}: nothing changed."
         )
     if change.role is Role.PARTICIPANT and change.added:
         lines.append(

@@ -140,8 +140,8 @@ def test_change_and_removal_texts() -> None:
         )
     )
     assert "Added <@UA> as practitioner (facilitator)." in text
-    assert "<@UB> was participant, and is now practitioner (facilitator)." in text
-    assert "<@UC> already is practitioner (facilitator): nothing changed." in text
+    assert "<@UB> was a participant, and is now a practitioner (facilitator)." in text
+    assert "<@UC> already is a practitioner (facilitator): nothing changed." in text
     removal = blocks.removal_text(Removal(removed=(("UA", Role.STEERING),), not_members=("UZ",)))
     assert (
         "Removed <@UA> (steering group)." in removal and "<@UZ> is not in this project" in removal
@@ -187,3 +187,17 @@ def test_settings_modal_has_one_prefilled_input_per_lead_time() -> None:
     assert inputs["debrief_within"]["element"]["initial_value"] == "12 hours"
     assert inputs["agenda_before"]["label"]["text"] == LEAD_TIME_LABELS["agenda_before"]
     assert "case study" in json.dumps(modal["blocks"][0])
+
+
+def test_people_are_added_as_participants_and_to_groups() -> None:
+    """The demo read "Added @Pat, @Priya as participant" and "Added @Olive as oversight
+    group": several people take the plural, a group is joined."""
+    many = blocks.people_change_text(PeopleChange(Role.PARTICIPANT, ("UA", "UB"), (), ()))
+    assert many.startswith("Added <@UA>, <@UB> as participants.")
+    group = blocks.people_change_text(
+        PeopleChange(Role.OVERSIGHT, ("UA",), (("UB", Role.COORDINATOR),), ())
+    )
+    assert "Added <@UA> to the oversight group." in group
+    assert "<@UB> was a coordinator, and is now in the oversight group." in group
+    staff = blocks.people_change_text(PeopleChange(Role.PRACTITIONER, ("UA", "UB"), (), ()))
+    assert "as practitioners (facilitators)." in staff
