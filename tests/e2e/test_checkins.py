@@ -49,6 +49,9 @@ def project_id(stack: LocalStack) -> int:
 def switch_on(driver: Driver) -> None:
     modal = driver.command_modal("UCOORD", "checkin setup", channel_id=CHANNEL)
     assert modal["callback_id"] == blocks.SETUP_MODAL
+    days = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "retention")
+    assert days["type"] == "number_input" and days["is_decimal_allowed"] is False
+    assert (days["initial_value"], days["min_value"]) == ("90", "1")
     values = state(
         "input",
         enabled=ticked("yes"),

@@ -9,6 +9,7 @@ import pytest
 
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LEAD_TIME_LABELS, LeadTimes
+from cobot.sandbox import blockkit
 from cobot.services.projects import (
     LeadTimeSettings,
     Onboarding,
@@ -201,3 +202,23 @@ def test_people_are_added_as_participants_and_to_groups() -> None:
     assert "<@UB> was a coordinator, and is now in the oversight group." in group
     staff = blocks.people_change_text(PeopleChange(Role.PRACTITIONER, ("UA", "UB"), (), ()))
     assert "as practitioners (facilitators)." in staff
+
+
+def test_the_time_zone_is_chosen_from_every_zone_in_groups_slack_accepts() -> None:
+    modal = blocks.project_modal(view())
+    zone = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "timezone")
+    groups = zone["option_groups"]
+    offered = [o["value"] for g in groups for o in g["options"]]
+    assert max(len(g["options"]) for g in groups) <= 100 and len(groups) <= 100
+    assert len(offered) == len(set(offered)) > 300
+    assert {"Europe/London", "America/Argentina/Buenos_Aires", "Pacific/Auckland"} <= set(offered)
+    # America has more zones than one group holds: it is split, and labelled by letter
+    america = [g["label"]["text"] for g in groups if g["label"]["text"].startswith("America")]
+    assert len(america) == 2
+    assert america[0].startswith("America (A to ")
+    # a zone stored before the select (UTC, outside the areas) stays chosen
+    kept = blocks.project_modal(view(timezone="UTC"))
+    zone = next(b["element"] for b in kept["blocks"] if b.get("block_id") == "timezone")
+    assert zone["option_groups"][0]["label"]["text"] == "Current"
+    assert zone["initial_option"]["value"] == "UTC"
+    assert blockkit.problems(kept["blocks"]) == []
