@@ -14,7 +14,8 @@ import re
 
 EXTRA_JARGON_ENV = "COBOT_EXTRA_JARGON"
 
-# management and research words with an everyday word instead (in brackets)
+# management and research words with an everyday word instead (in brackets); not
+# "onboarding", which names the coordinators' `/cobot onboarding` (participants never see it)
 JARGON: frozenset[str] = frozenset(
     {
         "stakeholder",  # (people involved)
@@ -36,7 +37,6 @@ JARGON: frozenset[str] = frozenset(
         "synergies",
         "touchpoint",  # (contact)
         "touchpoints",
-        "onboarding",  # (getting started)
         "workstream",  # (part of the work)
         "actionable",  # (you can act on)
         "bandwidth",  # (time)

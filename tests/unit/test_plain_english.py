@@ -12,6 +12,12 @@ ephemeral reply, Home and modal. Each is checked unless it is listed below as se
 by coordinators, practitioners or wellbeing contacts, with the reason: a new builder is
 checked by default, and leaving it out is a decision someone writes down here.
 
+Refusals, inline form errors and replies are also written outside the builders (an
+AccessError's message, a listener's `errors[...]`, a domain rule returning what is wrong):
+a second walk reads cobot's source (ast) for the strings given to those calls and
+assignments that read as sentences, and checks each the same way. Those can reach anyone,
+so none is left out.
+
 What a message says is every text object in it (mrkdwn and plain_text: sections,
 context, buttons, options, labels, hints, titles) and its notification text. What people
 typed is filled with a plain word, Slack's tokens (dates, mentions, links) become the
@@ -21,10 +27,12 @@ counts as its own sentence, so a button label never runs into the next sentence.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +247,87 @@ def test_the_measure_catches_what_it_should() -> None:
     assert [s for s in sentences(long) if len(_WORD.findall(s)) > MAX_SENTENCE_WORDS]
     token = "<!date^1800000000^{date_short}|Fri 15 Jan 2027> with <@U1> at <https://x|the venue>"
     assert readable(token) == "Thursday with Pat at the venue"
+
+
+# -- what the code says outside the builders: refusals, inline form errors, replies ------
+
+# where cobot writes sentences people read outside cobot/slack/blocks
+SPOKEN_IN = ("cobot/domain", "cobot/services", "cobot/slack/listeners", "cobot/slack")
+# calls whose string arguments (and dict values) are shown: refusals and form errors
+# (every AccessError subclass is answered to the person as it is), listener answers
+SHOWN_CALLS = re.compile(
+    r"(Error|Rejected|Closed|Fields|Settings|Coordinator|Here|Allowed|Text|Debriefer)$"
+    r"|^(Answer|tell|replace|refuse|ephemeral|say|respond)$"
+)
+# a sentence, not a code: three words or more, ending as a sentence does
+_SENTENCE = re.compile(r"\A\W*\w+\W+\w+\W+\w+.*[.!?)]\W*\Z", re.S)
+
+
+def _said(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else FILLER for v in node.values)
+    return None
+
+
+def _strings_in(node: ast.AST) -> Iterator[str]:
+    for child in ast.walk(node):
+        text = _said(child)
+        if text is not None:
+            yield text
+
+
+def spoken() -> list[tuple[str, str]]:
+    """(where, sentence) for each refusal, form error and reply written in code."""
+    root = Path(__file__).resolve().parents[2]
+    found: list[tuple[str, str]] = []
+    files = sorted({p for folder in SPOKEN_IN for p in (root / folder).glob("*.py")})
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            texts_here: list[str] = []
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if SHOWN_CALLS.search(name):
+                    for arg in [*node.args, *(k.value for k in node.keywords)]:
+                        texts_here.extend(_strings_in(arg))
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript)
+                and isinstance(t.value, ast.Name)
+                and t.value.id == "errors"
+                for t in node.targets
+            ):
+                texts_here.extend(_strings_in(node.value))
+            elif isinstance(node, ast.Return) and node.value is not None and "domain" in path.parts:
+                # domain rules return what is wrong as a sentence (parse_time, parse_weeks)
+                texts_here.extend(_strings_in(node.value))
+            for text in texts_here:
+                if _SENTENCE.match(text.strip()):
+                    where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
+                    found.append((where, text))
+    return found
+
+
+SPOKEN = spoken()
+
+
+def test_the_walk_finds_the_refusals_written_in_code() -> None:
+    said = " ".join(text for _where, text in SPOKEN)
+    assert len(SPOKEN) > 40
+    assert "Pick a time between" in said  # a domain rule's answer
+    assert "Pick the day you are back." in said  # a listener's inline form error
+
+
+@pytest.mark.parametrize(("where", "text"), SPOKEN, ids=[w for w, _t in SPOKEN])
+def test_every_refusal_and_reply_in_code_is_plain_english(where: str, text: str) -> None:
+    said = sentences(text)
+    long = [s for s in said if len(_WORD.findall(s)) > MAX_SENTENCE_WORDS]
+    assert long == [], f"{where}: sentences of 25 words or more"
+    whole = " ".join(said)
+    assert jargon_in(whole, jargon_words()) == [], f"{where}: jargon in {whole!r}"
+    whole = re.sub(rf"\b{FILLER}\b\.?", "", whole)
+    if len(_WORD.findall(whole)) >= MIN_WORDS_FOR_EASE:
+        ease = textstat.flesch_reading_ease(whole)
+        assert ease >= MIN_READING_EASE, f"{where}: reading ease {ease} in {whole!r}"
