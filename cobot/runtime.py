@@ -169,8 +169,9 @@ class Runtime:
         worker_id: str | None = None,
         sweep_seconds: float | None = None,
         lease: timedelta | None = None,
+        rate_limit_scale: float = 1.0,
     ) -> Runtime:
-        """Wire a process; nothing starts until start()."""
+        """Wire a process; nothing starts until start() (`rate_limit_scale`: see RateGate)."""
         clock = clock or SystemClock()
         if settings.encryption_keys:
             crypto.configure(list(settings.encryption_keys))
@@ -182,7 +183,7 @@ class Runtime:
         if settings.oauth:
             # any workspace can install cobot: each one's token is in the installation store
             assert settings.slack_client_id is not None
-            gate = RateGate()
+            gate = RateGate(scale=rate_limit_scale)
             workspaces = Workspaces(factory=factory, clock=clock)
             store = CobotInstallationStore(
                 client_id=settings.slack_client_id, engine=engine, workspaces=workspaces
@@ -196,7 +197,9 @@ class Runtime:
             oauth_flow = build_oauth_flow(settings, engine=engine, client=client, store=store)
         else:
             client = make_web_client(
-                token=settings.slack_bot_token, base_url=settings.slack_api_url
+                token=settings.slack_bot_token,
+                base_url=settings.slack_api_url,
+                gate=RateGate(scale=rate_limit_scale),
             )
         # this runtime's own registry: Slack's errors and 429s, send times, the ledger
         metrics = Metrics()

@@ -87,9 +87,8 @@ def check_time(at: time) -> time | str:
     """The time if it is during the day, or why not."""
     if at < EARLIEST or at > LATEST:
         return (
-            f"Pick a time between {EARLIEST:%H:%M} and {LATEST:%H:%M}: cobot never sends "
-            "check-ins at night, so they do not wake anyone or arrive when people are alone "
-            "with them."
+            f"Pick a time between {EARLIEST:%H:%M} and {LATEST:%H:%M}. cobot never sends "
+            "check-ins at night, so they do not wake anyone or find people alone with them."
         )
     return at
 

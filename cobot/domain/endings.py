@@ -498,5 +498,5 @@ def parse_weeks(text: str) -> int | str:
     """Follow-up weeks typed in the modal, or the message to show."""
     typed = text.strip() or str(DEFAULT_FOLLOW_UP_WEEKS)
     if not (typed.isascii() and typed.isdigit()) or not 1 <= int(typed) <= MAX_FOLLOW_UP_WEEKS:
-        return f"Type a number of weeks from 1 to {MAX_FOLLOW_UP_WEEKS} (the default is 4)."
+        return f"Pick a number of weeks from 1 to {MAX_FOLLOW_UP_WEEKS} (the default is 4)."
     return int(typed)

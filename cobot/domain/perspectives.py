@@ -32,7 +32,7 @@ class Perspective(StrEnum):
 
 
 LABELS = {
-    Perspective.LIVED_EXPERIENCE: "Lived experience of mental health difficulties",
+    Perspective.LIVED_EXPERIENCE: "Lived experience of mental health problems",
     Perspective.CARER: "Family member or carer",
     Perspective.CLINICIAN: "Clinician",
     Perspective.PRACTITIONER: "Other practitioner",
@@ -109,10 +109,10 @@ def warning_text(absent: Iterable[Perspective]) -> str:
     """The scheduling warning for a session missing essential perspectives."""
     names = " or ".join(LABELS[p].lower() for p in absent)
     return (
-        f"Nobody in this session has said they bring {names}. Co-production in mental health "
-        "needs both people with lived experience and clinicians in the room; consider who "
-        "else to invite. (Members say which perspectives they bring with `/cobot perspectives`; "
-        "it is optional, so some may not have said.)"
+        f"Nobody in this session has said they bring {names}. Good co-production needs people "
+        "with lived experience and clinicians in the room. Think about who else to ask. "
+        "People say what they bring with `/cobot perspectives`. It is optional, so some may "
+        "not have said."
     )
 
 

@@ -159,8 +159,7 @@ def retention_text(retention: Retention) -> str:
     """How long, in words."""
     if retention is Retention.PROJECT:
         return (
-            "while the project runs, then deleted when the project's retention period after "
-            "it closes has passed (its retention setting, 90 days unless a coordinator "
-            "changes it in `/cobot checkin setup`)"
+            "while the project runs. It is deleted a set number of days after the project "
+            "closes (90, unless a coordinator changes it in `/cobot checkin setup`)"
         )
     return "as long as the project's record is kept (who took part, never what anyone said)"

@@ -38,6 +38,9 @@ TEAM_ID = "T0SANDBOX"
 PROJECT_CHANNEL = "C0PROJECT"
 PRACTITIONERS_CHANNEL = "C0PRACTICE"
 PROJECT_TZ = "Europe/London"
+# simulated time runs about 100 000 times faster than the wall clock; Slack's limits, a
+# thousand times faster, still pace a burst but never the project's trickle
+RATE_SCALE = 1000.0
 
 # (user id, name, role word for /cobot add, Slack time zone)
 CAST: list[tuple[str, str, str, str]] = [
@@ -143,10 +146,15 @@ class Demo:
         database = self.out / "demo.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        # Slack's one-message-per-second-per-channel limit is about wall-clock seconds; with
-        # weeks squeezed into a minute it would throttle what, in simulated time, is a trickle
+        # Slack's limits (one message per second per channel, each method's calls per
+        # minute) count wall-clock seconds; with weeks squeezed into a minute they would
+        # throttle what, in simulated time, is a trickle: both Slack's side and cobot's own
+        # rate gate keep their limits, RATE_SCALE times faster
         emulator = SlackEmulator(
-            bot_token=BOT_TOKEN, app_token=APP_TOKEN, channel_rate_per_second=0
+            bot_token=BOT_TOKEN,
+            app_token=APP_TOKEN,
+            channel_rate_per_second=0,
+            rate_limit_scale=RATE_SCALE,
         )
         with LocalStack(
             database_url=f"sqlite:///{database}",
@@ -154,6 +162,7 @@ class Demo:
             sweep_interval=0.05,
             emulator=emulator,
             public_url=demo_ops.PUBLIC_URL,
+            rate_limit_scale=RATE_SCALE,
         ) as stack:
             self.stack = stack
             self._cast(stack)

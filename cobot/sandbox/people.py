@@ -66,6 +66,21 @@ def timed(at: str) -> ElementValue:
     return {"type": "timepicker", "selected_time": at}
 
 
+def dated_timed(at: int) -> ElementValue:
+    """A date-and-time picker set to `at` (UNIX seconds)."""
+    return {"type": "datetimepicker", "selected_date_time": at}
+
+
+def numbered(number: int | str) -> ElementValue:
+    """A number input holding `number` (Slack sends what was typed, as a string)."""
+    return {"type": "number_input", "value": str(number)}
+
+
+def chosen_many(*values: str, kind: str = "multi_static_select") -> ElementValue:
+    """A multi select with the options `values` chosen."""
+    return {"type": kind, "selected_options": [{"value": v} for v in values]}
+
+
 def state(action_id: str, **blocks: ElementValue) -> StateValues:
     """view.state.values for inputs whose elements all share `action_id`."""
     return {block: {action_id: value} for block, value in blocks.items()}
@@ -217,7 +232,14 @@ class Driver:
         return self.next_view(before)
 
     def submit_modal(self, user: str, view: Message, values: StateValues) -> dict[str, Any]:
-        """Submit a modal with `values`; cobot's answer (`{}`, or a response_action)."""
+        """Submit a modal with `values`; cobot's answer (`{}`, or a response_action).
+
+        Slack builds a submission's state from the modal's own inputs, so every value must
+        name an input block of `view`, under its element's action id and of its type (a
+        test that fills a text box the modal no longer has fails here, not in cobot)."""
+        unlike = mismatched(view, values)
+        if unlike:
+            raise DriveError(f"not how Slack would submit {view.get('callback_id')}: {unlike}")
         return ack_body(
             self._ok(self.slack.view_submission(user_id=user, view=view, values=values))
         )
@@ -281,6 +303,31 @@ def settle(emulator: SlackEmulator, *, quiet: float = 0.08, limit: float = 5.0) 
             return
 
 
+def mismatched(view: Message, values: StateValues) -> list[str]:
+    """The values Slack could not have sent for `view`: an unknown block, another action
+    id, or another element type than the modal's input holds."""
+    inputs = {
+        str(b.get("block_id")): b.get("element") or {}
+        for b in view.get("blocks") or []
+        if b.get("type") == "input"
+    }
+    found = []
+    for block_id, by_action in values.items():
+        element = inputs.get(block_id)
+        if element is None:
+            found.append(f"no input block {block_id!r}")
+            continue
+        for action_id, value in by_action.items():
+            if action_id != element.get("action_id"):
+                found.append(
+                    f"{block_id}: action id {action_id!r}, not {element.get('action_id')!r}"
+                )
+            kind = value.get("type") if isinstance(value, dict) else None
+            if kind is not None and kind != element.get("type"):
+                found.append(f"{block_id}: a {kind}, not a {element.get('type')}")
+    return found
+
+
 def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str, Any]]]:  # noqa: C901
     """State values for every input of a modal: the scenario's answers, else what is offered."""
     values: dict[str, dict[str, dict[str, Any]]] = {}
@@ -300,9 +347,7 @@ def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str
                 text = "Fine."
             value = {"type": kind, "value": text}
         elif kind in ("static_select", "radio_buttons"):
-            options = element.get("options") or [
-                o for g in element.get("option_groups") or [] for o in g.get("options", [])
-            ]
+            options = _offered(element)
             chosen = element.get("initial_option")
             if given is not None:
                 chosen = next((o for o in options if o.get("value") == str(given)), chosen)
@@ -314,6 +359,12 @@ def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str
             if given is not None:
                 wanted = set(given) if isinstance(given, list | tuple | set) else {given}
                 picked = [o for o in element.get("options", []) if o.get("value") in wanted]
+            value = {"type": kind, "selected_options": picked}
+        elif kind == "multi_static_select":
+            picked = element.get("initial_options") or []
+            if given is not None:
+                wanted = set(given) if isinstance(given, list | tuple | set) else {given}
+                picked = [o for o in _offered(element) if o.get("value") in wanted]
             value = {"type": kind, "selected_options": picked}
         elif kind == "multi_users_select":
             value = {"type": kind, "selected_users": given or element.get("initial_users") or []}
@@ -328,12 +379,27 @@ def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str
             value = {"type": kind, "selected_date": given or element.get("initial_date")}
         elif kind == "timepicker":
             value = {"type": kind, "selected_time": given or element.get("initial_time")}
+        elif kind == "datetimepicker":
+            at = given if given is not None else element.get("initial_date_time")
+            value = {"type": kind, "selected_date_time": at}
+        elif kind == "multi_conversations_select":
+            value = {
+                "type": kind,
+                "selected_conversations": given or element.get("initial_conversations") or [],
+            }
         elif kind == "number_input":
             value = {"type": kind, "value": str(given or element.get("initial_value") or "3")}
         else:
             value = {"type": kind, "value": given}
         values[block_id] = {action_id: value}
     return values
+
+
+def _offered(element: dict[str, Any]) -> list[dict[str, Any]]:
+    """A choice element's options, whether listed or in option groups."""
+    return list(element.get("options") or []) or [
+        o for g in element.get("option_groups") or [] for o in g.get("options", [])
+    ]
 
 
 @dataclass

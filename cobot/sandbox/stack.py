@@ -54,6 +54,7 @@ class LocalStack:
         encryption_key: str | None = None,
         oauth: bool = False,
         public_url: str | None = None,
+        rate_limit_scale: float = 1.0,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -71,6 +72,7 @@ class LocalStack:
         self._app_url: str | None = None
         # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
         self._public_url = public_url
+        self._rate_limit_scale = rate_limit_scale
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -111,7 +113,10 @@ class LocalStack:
         self.emulator.start()
         upgrade(self.database_url)
         self.runtime = Runtime.build(
-            Settings.from_env(self.env()), clock=self._clock, sweep_seconds=self._sweep_interval
+            Settings.from_env(self.env()),
+            clock=self._clock,
+            sweep_seconds=self._sweep_interval,
+            rate_limit_scale=self._rate_limit_scale,
         )
         self.runtime.start()
         if self.mode == "http":

@@ -23,6 +23,7 @@ from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+from cobot.sandbox import blockkit
 from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
 
 logger = logging.getLogger(__name__)
@@ -818,6 +819,8 @@ class SlackEmulator:
                 target = self._response_urls.get(key)
                 if target is None:
                     reply = _Reply(404, {"ok": False, "error": "expired_url"})
+                elif blockkit.problems(_message_content(body).get("blocks")):
+                    reply = _Reply(400, {"ok": False, "error": "invalid_blocks"})
                 else:
                     self._apply_response_url(target, body)
                     reply = _Reply(200, {"ok": True})
@@ -1018,6 +1021,7 @@ class SlackEmulator:
         blocks = view.get("blocks", [])
         if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
             raise SlackApiFailure("invalid_arguments")
+        _refuse_elements(blocks, "invalid_arguments")
         return view
 
     # ------------------------------------------------------------------ methods
@@ -1094,6 +1098,7 @@ class SlackEmulator:
                 not isinstance(blocks, list) or len(blocks) > MAX_MESSAGE_BLOCKS
             ):
                 raise SlackApiFailure("invalid_blocks")
+            _refuse_elements(blocks, "invalid_blocks")
             if not self._take_channel_token(channel.id):
                 raise _RateLimited()
             message = self._store_message(channel, content)
@@ -1110,6 +1115,7 @@ class SlackEmulator:
             content = _message_content(args)
             if not content.get("text") and not content.get("blocks"):
                 raise SlackApiFailure("no_text")
+            _refuse_elements(content.get("blocks"), "invalid_blocks")
             ts = self._next_ts()
             ephemeral = {"type": "message", "channel": channel.id, "ts": ts, "user": BOT_USER_ID}
             self._ephemerals.setdefault(user.id, []).append({**ephemeral, **content})
@@ -1135,6 +1141,7 @@ class SlackEmulator:
                 not isinstance(blocks, list) or len(blocks) > MAX_MESSAGE_BLOCKS
             ):
                 raise SlackApiFailure("invalid_blocks")
+            _refuse_elements(blocks, "invalid_blocks")
             message.update(content)
             message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
             snapshot = dict(message)
@@ -1416,6 +1423,15 @@ class SlackEmulator:
         with self._lock:
             found = next((f for f in self._files if f.id == file_id), None)
         return found.content if found else None
+
+
+def _refuse_elements(blocks: Any, error: str) -> None:
+    """Refuse, as Slack does, blocks whose elements break Block Kit's rules (logged, so a
+    test that fails here says which rule)."""
+    found = blockkit.problems(blocks)
+    if found:
+        logger.warning("the Slack emulator refused Block Kit: %s", "; ".join(found[:5]))
+        raise SlackApiFailure(error)
 
 
 class _QuietServer(ThreadingHTTPServer):

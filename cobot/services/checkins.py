@@ -902,7 +902,7 @@ class Checkins:
     ) -> PersonSettings:
         """Change time, days, after-session check-ins, pause, or opt out or back in."""
         errors: dict[str, str] = {}
-        at = rules.parse_time(choice.time_text)
+        at = rules.parse_time(choice.time_text) if choice.time_text else "Pick a time of day."
         if isinstance(at, str):
             errors["time"] = at
         days = tuple(sorted({d for d in choice.days if 0 <= d <= 6}))

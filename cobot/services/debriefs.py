@@ -1151,9 +1151,9 @@ def _debriefable(
     if round_ is not None and round_.closed_at is not None:
         raise DebriefClosed(
             f"The summary of “{cosession.title}” has already been posted, so its debriefs "
-            "can no longer change: the team has read it, and a silent edit would leave them "
-            "with a different story from yours. Add anything new to the next session's "
-            "debrief, or tell the team directly."
+            "can no longer change. The team has read it: a silent edit would leave them with "
+            "a different story from yours. Add anything new to the next session's debrief, "
+            "or tell the team directly."
         )
     return cosession, project
 

@@ -171,7 +171,7 @@ def check_details(details: ProjectDetails) -> dict[str, str]:
     if not valid_timezone(zone):
         shown = zone[:40] or "An empty zone"
         errors["timezone"] = (
-            f"“{shown}” is not a time zone I know. Use a tz database name such as "
+            f"“{shown}” is not a time zone I know. Pick one from the list, such as "
             "Europe/London, Europe/Dublin or America/New_York."
         )
     if (

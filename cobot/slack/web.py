@@ -106,7 +106,13 @@ class _Bucket:
 class RateGate:
     """Shared by every thread and client of a process: waits before a call until its
     method's (and, for chat.postMessage, its channel's) budget allows it and no 429 hold is
-    in force for that method in that workspace."""
+    in force for that method in that workspace.
+
+    ``scale`` multiplies every pace the gate keeps (as the emulator's ``rate_limit_scale``
+    does its limits): a simulated clock that squeezes weeks into a minute counts Slack's
+    per-second limits in wall-clock seconds, and would throttle what is, in its time, a
+    trickle. A 429's Retry-After is waited out as said, scaled or not.
+    """
 
     def __init__(
         self,
@@ -114,8 +120,15 @@ class RateGate:
         tiers: dict[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        scale: float = 1.0,
     ) -> None:
-        self._tiers = dict(METHOD_TIERS if tiers is None else tiers)
+        if scale <= 0:
+            raise ValueError("the rate gate's scale must be positive")
+        self._scale = scale
+        self._tiers = {
+            method: rate * scale
+            for method, rate in (METHOD_TIERS if tiers is None else tiers).items()
+        }
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -144,7 +157,7 @@ class RateGate:
             self._holds[key] = max(self._holds.get(key, 0.0), until)
             recent = self._grants.get(key, deque())
             observed = sum(1 for t in recent if t >= now - 1.0)
-            rate = max(LEARNT_SHARE * observed, MIN_LEARNT_RATE)
+            rate = max(LEARNT_SHARE * observed, MIN_LEARNT_RATE * self._scale)
             bucket = _Bucket(rate=rate, capacity=1.0, tokens=1.0, updated=until)
             self._learned[key] = (bucket, until + LEARNT_FOR)
         log.info("Slack rate-limited %s: every caller waits %.1f s", method, seconds)
@@ -177,13 +190,19 @@ class RateGate:
             held = self._holds.get((team, method), 0.0) - now
             if held > 0:
                 return held
-            rate = self._tiers.get(method, DEFAULT_TIER) if method != POST_MESSAGE else None
+            rate = (
+                self._tiers.get(method, DEFAULT_TIER * self._scale)
+                if method != POST_MESSAGE
+                else None
+            )
             bucket = None
             if rate is not None:
                 bucket = self._bucket(self._buckets, (team, method), rate / 60.0, now)
             lane = None
             if method == POST_MESSAGE and channel:
-                lane = self._bucket(self._channels, (team, channel), CHANNEL_RATE, now)
+                lane = self._bucket(
+                    self._channels, (team, channel), CHANNEL_RATE * self._scale, now
+                )
             learnt = self._learned.get((team, method))
             paced = None
             if learnt is not None:
@@ -213,7 +232,7 @@ class RateGate:
                     del store[stale]
             if store is self._channels:
                 capacity = CHANNEL_BURST
-            elif rate * 60.0 <= TIER_1:
+            elif rate * 60.0 <= TIER_1 * self._scale:
                 capacity = TIER_1_BURST
             else:
                 capacity = max(rate * BURST_SECONDS, 1.0)

@@ -11,7 +11,16 @@ import pytest
 from sqlalchemy import select, text
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, Message, chosen, state, ticked, typed
+from cobot.sandbox.people import (
+    Driver,
+    Message,
+    chosen,
+    numbered,
+    state,
+    ticked,
+    timed,
+    typed,
+)
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
@@ -40,13 +49,16 @@ def project_id(stack: LocalStack) -> int:
 def switch_on(driver: Driver) -> None:
     modal = driver.command_modal("UCOORD", "checkin setup", channel_id=CHANNEL)
     assert modal["callback_id"] == blocks.SETUP_MODAL
+    days = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "retention")
+    assert days["type"] == "number_input" and days["is_decimal_allowed"] is False
+    assert (days["initial_value"], days["min_value"]) == ("90", "1")
     values = state(
         "input",
         enabled=ticked("yes"),
         roles=ticked("participant", "practitioner"),
         rhythm=chosen("weekly"),
         support=typed("Talk to Sam on 0123 456."),
-        retention=typed("90"),
+        retention=numbered(90),
     )
     assert "errors" not in driver.submit_modal("UCOORD", modal, values)
     driver.emulator.wait_for("chat.postMessage", where=lambda c: "Check-ins are on" in str(c.args))
@@ -216,11 +228,16 @@ def test_stop_is_one_click_and_settings_refuse_a_night_time(
         )
 
     modal = driver.command_modal("UPART", "checkin settings", channel_id=CHANNEL)
-    values = state("input", taking_part=ticked("yes"), time=typed("03:00"), days=ticked("0"))
+    picker = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "time")
+    assert picker["type"] == "timepicker"
+    values = state("input", taking_part=ticked("yes"), time=timed("03:00"), days=ticked("0"))
     refused = driver.submit_modal("UPART", modal, values)
     assert refused["response_action"] == "errors"
     assert "night" in refused["errors"]["time"]
-    values["time"] = {"input": typed("09:30")}
+    values["time"] = {"input": {"type": "timepicker", "selected_time": None}}  # left empty
+    refused = driver.submit_modal("UPART", modal, values)
+    assert refused["errors"] == {"time": "Pick a time of day."}
+    values["time"] = {"input": timed("09:30")}
     assert "errors" not in driver.submit_modal("UPART", modal, values)
     emulator.wait_for(
         "chat.postMessage", where=lambda c: "Saved: check-ins at 09:30" in str(c.args)

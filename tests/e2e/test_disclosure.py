@@ -118,7 +118,7 @@ def switch_on(slack: SlackClient, emulator: SlackEmulator, roles: tuple[str, ...
         },
         "rhythm": {"input": {"type": "static_select", "selected_option": {"value": "weekly"}}},
         "support": {"input": {"type": "plain_text_input", "value": "Talk to Sam on 0123 456."}},
-        "retention": {"input": {"type": "plain_text_input", "value": "90"}},
+        "retention": {"input": {"type": "number_input", "value": "90"}},
     }
     result = slack.view_submission(user_id="UCOORD", view=modal, values=values)
     assert result.status == 200 and "errors" not in result.text, result.text

@@ -70,13 +70,16 @@ def values(**fields: Any) -> StateValues:
 
 def start_ending(driver: Driver, **extra: Any) -> dict[str, Any]:
     modal = driver.command_modal("UCOORD", "ending start", channel_id=CHANNEL)
+    weeks = next(b["element"] for b in modal["blocks"] if b.get("block_id") == blocks.FOLLOW_UP)
+    assert weeks["type"] == "static_select" and len(weeks["options"]) == 26
+    assert weeks["initial_option"]["value"] == "4"
     today = datetime.now(UTC).date()
     fields = {
         blocks.DEADLINE: {
             "type": "datepicker",
             "selected_date": (today + timedelta(days=1)).isoformat(),
         },
-        blocks.FOLLOW_UP: {"type": "plain_text_input", "value": "4"},
+        blocks.FOLLOW_UP: {"type": "static_select", "selected_option": {"value": "4"}},
         **extra,
     }
     return driver.submit_modal("UCOORD", modal, values(**fields))

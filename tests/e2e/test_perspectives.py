@@ -104,20 +104,20 @@ def test_perspectives_are_counted_only_from_three_and_warn_a_session_without_liv
 
     # counts below 3 are hidden: one person with lived experience is "fewer than 3"
     mix = lines_of(driver.command_modal("UP4", "perspectives", channel_id=CHANNEL))
-    assert "Lived experience of mental health difficulties: fewer than 3" in mix
+    assert "Lived experience of mental health problems: fewer than 3" in mix
     assert "Commissioner: none declared" in mix
     assert "UP1" not in mix and "<@" not in mix
     # three people with lived experience among 8 members (5 others): shown as 3
     declare(driver, "UP2", "lived_experience")
     declare(driver, "UP3", "lived_experience", "voluntary")
     mix = lines_of(driver.command_modal("UP4", "perspectives", channel_id=CHANNEL))
-    assert "Lived experience of mental health difficulties: 3" in mix
+    assert "Lived experience of mental health problems: 3" in mix
     assert "Voluntary sector: fewer than 3" in mix
     # nearly everyone: a number would say almost every member declared it, so it is not one
     for user in ("UP4", "UF2", "UF3"):
         declare(driver, user, "lived_experience")
     mix = lines_of(driver.command_modal("UP4", "perspectives", channel_id=CHANNEL))
-    assert "Lived experience of mental health difficulties: 3 or more" in mix
+    assert "Lived experience of mental health problems: 3 or more" in mix
     # the member's own form shows their own choice, and they can take it back
     mine = driver.command_modal("UP3", "perspectives", channel_id=CHANNEL)
     checked = [b for b in mine["blocks"] if b.get("block_id") == blocks.CHOSEN][0]
@@ -134,13 +134,13 @@ def test_perspectives_are_counted_only_from_three_and_warn_a_session_without_liv
     # the coordinator's Home shows the mix and what nobody declared
     home = open_home(slack, emulator, "UCOORD", "Voices in the room")
     text = json.dumps(home, ensure_ascii=False)
-    assert "Not declared by anyone: other practitioner, commissioner, voluntary sector." in text
+    assert "Nobody has said: other practitioner, commissioner, voluntary sector." in text
     # UP3 took theirs back: 5 of 8 now, 3 on the other side, so a number again
-    assert "Lived experience of mental health difficulties: 5" in text
+    assert "Lived experience of mental health problems: 5" in text
     assert "UP1" not in text.split("Voices in the room")[1]
     # the project's overview shows the same mix to anyone in the channel
     overview = json.dumps(driver.command("UP2", "project", channel_id=CHANNEL), ensure_ascii=False)
-    assert "Lived experience of mental health difficulties: 5" in overview
+    assert "Lived experience of mental health problems: 5" in overview
     assert "Clinician: fewer than 3" in overview
     # a non-member cannot open anyone's form
     stack.emulator.add_user("UOUT", name="outsider")

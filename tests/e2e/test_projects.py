@@ -76,6 +76,10 @@ def text_values(view: dict[str, Any], **typed: str) -> dict[str, dict[str, dict[
         elif element["type"] == "datepicker":
             value = typed.get(block_id, element.get("initial_date"))
             values[block_id] = {"value": {"type": "datepicker", "selected_date": value}}
+        elif element["type"] == "static_select":
+            value = typed.get(block_id, (element.get("initial_option") or {}).get("value"))
+            option = {"value": value} if value is not None else None
+            values[block_id] = {"value": {"type": "static_select", "selected_option": option}}
     return values
 
 
@@ -121,11 +125,11 @@ def test_a_non_coordinator_cannot_add_and_is_told_who_to_ask(
 def test_add_remove_people_and_role_changes(stack: LocalStack, slack: SlackClient) -> None:
     start_project(slack)
     added = shown(cobot(slack, "UCOORD", "add <@UPART|pat> <@UFAC> as participants"))
-    assert "Added <@UPART>, <@UFAC> as participant." in added and "/cobot onboarding" in added
+    assert "Added <@UPART>, <@UFAC> as participants." in added and "/cobot onboarding" in added
     changed = shown(cobot(slack, "UCOORD", "add <@UFAC|fay> as facilitator"))
-    assert "<@UFAC> was participant, and is now practitioner (facilitator)." in changed
+    assert "<@UFAC> was a participant, and is now a practitioner (facilitator)." in changed
     same = shown(cobot(slack, "UCOORD", "add <@UFAC> as practitioner"))
-    assert "already is practitioner (facilitator): nothing changed" in same
+    assert "already is a practitioner (facilitator): nothing changed" in same
     assert roles(stack) == {"UCOORD": "coordinator", "UPART": "participant", "UFAC": "practitioner"}
 
     people = shown(cobot(slack, "UPART", "people"))
@@ -164,7 +168,7 @@ def test_the_last_coordinator_is_protected(stack: LocalStack, slack: SlackClient
     assert "only coordinator" in demoted
     assert roles(stack) == {"UCOORD": "coordinator"}
     cobot(slack, "UCOORD", "add <@UBEA> as coordinator")
-    assert "now participant" in shown(cobot(slack, "UCOORD", "add <@UCOORD> as participant"))
+    assert "now a participant" in shown(cobot(slack, "UCOORD", "add <@UCOORD> as participant"))
     assert roles(stack) == {"UCOORD": "participant", "UBEA": "coordinator"}
 
 
@@ -177,6 +181,13 @@ def test_project_edit_modal_rejects_a_bad_zone_inline_then_saves(
     view = open_modal(emulator, blocks.PROJECT_MODAL)
     assert view["private_metadata"] == str(project_row(stack).id)
 
+    # the time zone is a select of every zone the machine knows, offered in Slack's groups
+    zone = next(b["element"] for b in view["blocks"] if b.get("block_id") == "timezone")
+    assert zone["type"] == "static_select"
+    assert zone["initial_option"]["value"] == "Europe/London"
+    offered = [o["value"] for g in zone["option_groups"] for o in g["options"]]
+    assert {"Europe/Dublin", "America/New_York", "Asia/Tokyo"} <= set(offered)
+    # a zone no select offers (a forged or stale submission) is still refused inline
     bad = slack.view_submission(
         user_id="UCOORD",
         view=view,

@@ -99,6 +99,29 @@ def test_tiers_pace_a_method_and_chat_post_message_paces_each_channel() -> None:
     assert now[0] == pytest.approx(11.0)
 
 
+def test_a_scaled_gate_keeps_every_pace_that_many_times_faster() -> None:
+    """The demo's simulated clock squeezes weeks into seconds: its gate keeps Slack's
+    limits, scaled; a 429's Retry-After is still waited out as Slack said."""
+    now = [0.0]
+    gate = RateGate(
+        clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s), scale=100.0
+    )
+    team = team_key("xoxb-gate")
+    for _ in range(5000):  # Tier 3 (50 a minute) times 100: a minute's burst, then paced
+        gate.wait("chat.update", team)
+    assert now[0] == 0.0
+    gate.wait("chat.update", team)
+    assert now[0] == pytest.approx(0.012)
+    for _ in range(4):  # the channel's burst of 3, then 100 a second
+        gate.wait("chat.postMessage", team, "C1")
+    assert now[0] == pytest.approx(0.022)
+    gate.hold("views.publish", team, 2.0)
+    gate.wait("views.publish", team)
+    assert now[0] == pytest.approx(2.022)
+    with pytest.raises(ValueError, match="positive"):
+        RateGate(scale=0)
+
+
 def test_tier_1_allows_a_small_burst_only() -> None:
     now = [0.0]
     gate = RateGate(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))

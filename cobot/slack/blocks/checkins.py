@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 from functools import partial
 from typing import Any
 
@@ -249,10 +249,14 @@ def contact_requested_text(result: ContactRequested) -> str:
         )
         if yes
     ]
-    what = ", ".join(shared) if shared else "only that you would like them to get in touch"
+    what = (
+        f"with {' and '.join([', '.join(shared[:-1]), shared[-1]] if len(shared) > 1 else shared)}"
+        if shared
+        else "and nothing else"
+    )
     return (
         f":handshake: {mentions(list(result.contacts))} will get a message asking them to get "
-        f"in touch, with {what}. Nobody else is told."
+        f"in touch, {what}. Nobody else is told."
     )
 
 
@@ -423,14 +427,12 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
             "label": plain("Taking part"),
             "element": part_element,
         },
-        _text_input(
+        forms.timepicker(
             "time",
             "Time of day",
-            initial=found.time_of_day,
-            multiline=False,
-            optional=False,
-            hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}, e.g. 10:00.",
-            max_length=8,
+            initial=_time_of_day(found.time_of_day),
+            hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}.",
+            action_id=INPUT,
         ),
         {
             "type": "input",
@@ -454,6 +456,13 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
         },
     ]
     return _modal(SETTINGS_MODAL, "Check-in settings", "Save", str(found.project_id), blocks)
+
+
+def _time_of_day(stored: str) -> time | None:
+    """The stored "HH:MM" as the picker's initial time (None, the picker empty, if a
+    stored value is not a time)."""
+    parsed = rules.parse_time(stored)
+    return parsed if isinstance(parsed, time) else None
 
 
 def settings_saved_text(found: PersonSettings) -> str:
@@ -525,13 +534,13 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
             hint="Shown privately to anyone whose answer is low.",
             max_length=2900,
         ),
-        _text_input(
+        forms.number_input(
             "retention",
             "Delete answers this many days after the project closes",
-            initial=str(form.retention_days),
-            multiline=False,
-            optional=False,
-            max_length=5,
+            initial=form.retention_days,
+            minimum=1,
+            maximum=rules.MAX_RETENTION_DAYS,
+            action_id=INPUT,
         ),
     ]
     return _modal(SETUP_MODAL, "Check-in set-up", "Save", str(form.project_id), blocks)
@@ -687,11 +696,12 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
     """Ask before erasing."""
     return [
         section(
-            ":warning: This erases *all your cobot data* in every project here, now: "
-            "check-in answers, notes and contact requests, debriefs, developmental feedback "
-            "you wrote or received, actions you set, session feedback, end-of-project "
-            "feelings, boat, evaluation and follow-up. Messages cobot still owes you are "
-            "cancelled. It cannot be undone. (`/cobot my data` sends you a copy first.)"
+            ":warning: This erases *all your cobot data* in every project here, now. "
+            "That is your check-in answers, notes and contact requests, and your debriefs. "
+            "It is the feedback you wrote or were given, your actions and session feedback. "
+            "It is your feelings, boat, evaluation and follow-up at the end. Messages cobot "
+            "still owes you are cancelled. It cannot be undone. (`/cobot my data` sends "
+            "you a copy first.)"
         ),
         _actions(
             "checkins_forget", [button("Erase all my cobot data", FORGET, "1", style="danger")]

@@ -39,8 +39,26 @@ def mention(user_id: str) -> str:
 
 
 def role_name(role: Role) -> str:
-    """A role in the singular, for sentences ('as participant', 'you are coordinator')."""
+    """A role in the singular ('participant', 'oversight group'); `role_in_sentence` puts
+    it in a sentence ('as participants', 'a coordinator', 'in the oversight group')."""
     return _ROLE_NAMES[role]
+
+
+# roles that are a group people are in, not a thing each person is
+_GROUP_ROLES = {Role.PROJECT_TEAM, Role.STEERING, Role.OVERSIGHT}
+_ROLE_PLURALS = {Role.PRACTITIONER: "practitioners (facilitators)"}
+
+
+def role_in_sentence(role: Role, people: int, *, joining: bool = False) -> str:
+    """A role in a sentence about `people` people: "as participants", "a coordinator",
+    "to the oversight group" (joining) or "in the oversight group"."""
+    name = role_name(role)
+    if role in _GROUP_ROLES:
+        return f"{'to' if joining else 'in'} the {name}"
+    if people > 1:
+        name = _ROLE_PLURALS.get(role, f"{name}s")
+        return f"as {name}" if joining else name
+    return f"as {name}" if joining else f"a {name}"
 
 
 def mentions(user_ids: list[str]) -> str:

@@ -111,7 +111,13 @@ def start_modal(draft: EndingDraft) -> dict[str, Any]:
         _input(
             FOLLOW_UP,
             "Follow-up check-in with everyone, weeks after the end",
-            _text(str(rules.DEFAULT_FOLLOW_UP_WEEKS), max_length=2),
+            forms.select_element(
+                [
+                    (str(n), f"{n} week{'s' if n > 1 else ''}")
+                    for n in range(1, rules.MAX_FOLLOW_UP_WEEKS + 1)
+                ],
+                initial=str(rules.DEFAULT_FOLLOW_UP_WEEKS),
+            ),
             hint="Asks how people are and what happened next, to avoid a post-project slump.",
         ),
     ]
@@ -263,8 +269,8 @@ def _started(note: StartedNote) -> OutgoingMessage:
     lines = [
         f":sailboat: *“{escape(note.project_name)}” is coming to an end.* Endings matter: "
         "time to debrief, to celebrate what we achieved, and to reflect. Everyone gets a DM "
-        "asking how they feel, what boat their group was on this journey, and for their "
-        f"evaluation, until {slack_date(note.deadline, note.timezone)}."
+        "asking how they feel and what boat their group was on this journey. It also asks "
+        f"for their evaluation, until {slack_date(note.deadline, note.timezone)}."
     ]
     if note.celebration:
         lines.append(
@@ -411,8 +417,8 @@ def themes_sections(project_name: str, themes: EvaluationThemes) -> list[dict[st
         return [
             section(
                 f"*Evaluation of “{escape(project_name)}”*: {answered} so far. Themes and "
-                "answers are shown once the collection has closed, all at once and in no "
-                "particular order, so no answer can be linked to when it came in."
+                "answers are shown once the collection has closed. They come all at once and "
+                "in no order, so no answer can be linked to when it came in."
             )
         ]
     if not themes.groups:

@@ -50,6 +50,11 @@ def select(
     optional: bool = False,
 ) -> dict[str, Any]:
     """A static select over (value, label) options; `Form.selected(block_id)` reads it."""
+    return input_block(block_id, label, select_element(options, initial), optional=optional)
+
+
+def select_element(options: list[tuple[str, str]], initial: str | None = None) -> dict[str, Any]:
+    """A static select element over (value, label) options, `initial` chosen."""
     element: dict[str, Any] = {
         "type": "static_select",
         "options": [_option(v, t) for v, t in options],
@@ -57,7 +62,52 @@ def select(
     chosen = [_option(v, t) for v, t in options if v == initial]
     if chosen:
         element["initial_option"] = chosen[0]
-    return input_block(block_id, label, element, optional=optional)
+    return element
+
+
+def grouped_select(
+    block_id: str,
+    label: str,
+    groups: list[tuple[str, list[tuple[str, str]]]],
+    *,
+    initial: str | None = None,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """A static select over (group label, [(value, label)]) groups, for lists longer than
+    one select's 100 options (each group holds up to 100); `Form.selected` reads it."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "option_groups": [
+            {"label": plain(name, 75), "options": [_option(v, t) for v, t in options]}
+            for name, options in groups
+        ],
+    }
+    chosen = [_option(v, t) for _n, options in groups for v, t in options if v == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return input_block(block_id, label, element, hint=hint)
+
+
+def number_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    hint: str | None = None,
+    action_id: str = INPUT,
+) -> dict[str, Any]:
+    """A whole-number input (Slack checks it is a number in range before submitting);
+    `Form.text(block_id)` reads it as typed, so the service's own check still runs."""
+    element: dict[str, Any] = {"type": "number_input", "is_decimal_allowed": False}
+    if initial is not None:
+        element["initial_value"] = str(initial)
+    if minimum is not None:
+        element["min_value"] = str(minimum)
+    if maximum is not None:
+        element["max_value"] = str(maximum)
+    return input_block(block_id, label, element, hint=hint, action_id=action_id)
 
 
 def checkboxes(
@@ -90,13 +140,19 @@ def datepicker(
 
 
 def timepicker(
-    block_id: str, label: str, *, initial: time | None = None, optional: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: time | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """A time picker; `Form.time(block_id)` reads it."""
     element: dict[str, Any] = {"type": "timepicker"}
     if initial is not None:
         element["initial_time"] = initial.strftime("%H:%M")
-    return input_block(block_id, label, element, optional=optional)
+    return input_block(block_id, label, element, optional=optional, hint=hint, action_id=action_id)
 
 
 def modal(
@@ -166,6 +222,12 @@ class Form:
             return time.fromisoformat(raw)
         except ValueError:
             return None
+
+    def time_text(self, block_id: str) -> str:
+        """A time picker's time as "HH:MM" (what a service that parses times takes); ""
+        when empty or not a time."""
+        picked = self.time(block_id)
+        return picked.strftime("%H:%M") if picked is not None else ""
 
     def user(self, block_id: str) -> str | None:
         """A user select's person; None when none."""

@@ -41,7 +41,7 @@ from cobot.slack.blocks.common import (
     mention,
     mentions,
     plain,
-    role_name,
+    role_in_sentence,
     section,
     slack_date,
 )
@@ -258,7 +258,7 @@ def _projects(cards: tuple[ProjectCard, ...]) -> list[dict[str, Any]]:
         dates = ""
         if card.start_date and card.end_date:
             dates = f"\n{card.start_date:%d %b %Y} to {card.end_date:%d %b %Y}"
-        text = f"*{escape(card.name)}*, you are {role_name(card.role)}\n{aims}{dates}"
+        text = f"*{escape(card.name)}*, you are {role_in_sentence(card.role, 1)}\n{aims}{dates}"
         label = "Aims and agreement" if card.has_agreement else "Aims"
         blocks.append(section(text, accessory=button(label, AGREEMENT, str(card.id))))
     if len(cards) > MAX_PROJECTS:

@@ -18,12 +18,12 @@ CHOSEN = "chosen"
 def mix_text(mix: Mix) -> str:
     """The project's mix: counts of 3 or more only, never who."""
     lines = [f"• {s.perspective.label}: {s.words}" for s in mix.shown]
-    text = f"*Voices in the room* ({mix.members} members; counts only, never who)\n" + "\n".join(
+    text = f"*Voices in the room* ({mix.members} members. We show counts, never names.)\n" + "\n".join(
         lines
     )
     if mix.missing:
         names = " and ".join(LABELS[p].lower() for p in mix.missing)
-        text += f"\n:warning: Nobody in the project has said they bring {names}."
+        text += f"\n:warning: Nobody has said they bring {names}."
     return text
 
 
@@ -32,9 +32,9 @@ def modal(form: PerspectivesForm) -> dict[str, Any]:
     blocks = [
         section(
             f"*Which perspectives do you bring to “{escape(form.project_name)}”?* Tick any "
-            "that apply, or none: it is optional and you can change it at any time. Nobody "
-            "sees your answer: the project sees only how many people bring each perspective, "
-            "as a number only when at least 3 people are on each side of it."
+            "that apply, or none. It is optional and you can change it at any time. Nobody "
+            "sees your answer. The project sees only how many people bring each one. It shows "
+            "a number only when at least 3 people are on each side."
         ),
         forms.checkboxes(
             CHOSEN,
@@ -76,8 +76,8 @@ def coordinator_text(mix: Mix) -> str:
     if mix.absent:
         names = ", ".join(p.label.lower() for p in mix.absent)
         text += (
-            f"\nNot declared by anyone: {names}. Invite members to say which perspectives "
-            "they bring, with `/cobot perspectives`."
+            f"\nNobody has said: {names}. Ask people to say what they bring with "
+            "`/cobot perspectives`."
         )
     return text
 

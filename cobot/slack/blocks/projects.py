@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
+from zoneinfo import available_timezones
 
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
@@ -29,6 +30,7 @@ from cobot.slack.blocks.common import (
     mention,
     mentions,
     plain,
+    role_in_sentence,
     role_name,
     section,
 )
@@ -220,16 +222,19 @@ def people_text(people: People) -> str:
 
 def people_change_text(change: PeopleChange) -> str:
     """What `/cobot add` did, person by person."""
-    label = role_name(change.role)
     lines = []
     if change.added:
-        lines.append(f"Added {mentions(list(change.added))} as {label}.")
+        added = role_in_sentence(change.role, len(change.added), joining=True)
+        lines.append(f"Added {mentions(list(change.added))} {added}.")
     for user, before in change.changed:
-        lines.append(f"{mention(user)} was {role_name(before)}, and is now {label}.")
+        was, now = role_in_sentence(before, 1), role_in_sentence(change.role, 1)
+        lines.append(f"{mention(user)} was {was}, and is now {now}.")
     if change.unchanged:
+        many = len(change.unchanged)
+        already = role_in_sentence(change.role, many)
         lines.append(
             f"{mentions(list(change.unchanged))} already "
-            f"{'is' if len(change.unchanged) == 1 else 'are'} {label}: nothing changed."
+            f"{'is' if many == 1 else 'are'} {already}: nothing changed."
         )
     if change.role is Role.PARTICIPANT and change.added:
         lines.append(
@@ -311,16 +316,44 @@ def project_modal(view: ProjectView) -> dict[str, Any]:
             max_length=MAX_AIMS,
             hint="Shown at the top of every session reminder, and with /cobot aims.",
         ),
-        _text_input(
+        forms.grouped_select(
             "timezone",
             "Time zone",
-            view.timezone,
-            hint="A tz database name, such as Europe/London. Session times use it.",
+            timezone_groups(view.timezone),
+            initial=view.timezone,
+            hint="Type a city to find it, such as London. Session times use it.",
         ),
         _input("start_date", "Start date", start, optional=True),
         _input("end_date", "End date", end, optional=True),
     ]
     return _modal(PROJECT_MODAL, "Edit project", blocks, str(view.id), submit="Save")
+
+
+# the areas of the tz database's "Area/City" names (no old aliases like US/Eastern)
+ZONE_AREAS = (
+    "Europe", "America", "Africa", "Asia", "Australia", "Pacific", "Atlantic", "Indian",
+    "Antarctica", "Arctic",
+)  # fmt: skip
+MAX_OPTIONS = 100  # Slack's limit per select, and per option group
+
+
+def timezone_groups(current: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every time zone this machine knows, by area, in groups Slack accepts (100 options
+    at most each); a stored zone outside those areas (such as UTC) is kept, first."""
+    known = sorted(z for z in available_timezones() if z.split("/")[0] in ZONE_AREAS)
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    if current and current not in known:
+        groups.append(("Current", [(current, current.replace("_", " "))]))
+    for area in ZONE_AREAS:
+        zones = [z for z in known if z.split("/")[0] == area]
+        chunks = [zones[i : i + MAX_OPTIONS] for i in range(0, len(zones), MAX_OPTIONS)]
+        for chunk in chunks:
+            label = area
+            if len(chunks) > 1:
+                first, last = chunk[0].split("/")[1][0], chunk[-1].split("/")[1][0]
+                label = f"{area} ({first} to {last})"
+            groups.append((label, [(z, z.replace("_", " ")) for z in chunk]))
+    return groups
 
 
 def agreement_modal(view: ProjectView) -> dict[str, Any]:

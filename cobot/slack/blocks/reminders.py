@@ -264,18 +264,21 @@ def _text_modal(
 def shared_text(shared: Shared, *, what: str) -> str:
     """What the person who shared the agenda (or notes) is told afterwards."""
     title = f"*{escape(shared.title)}*"
+    # "the notes ... are on their way", "the agenda ... is on its way"
+    plural = what.endswith("s")
+    verb, its, it = ("are", "their", "them") if plural else ("is", "its", "it")
     if shared.first_time:
         people = f"{shared.messaged} participant{'' if shared.messaged == 1 else 's'}"
-        return f":white_check_mark: The {what} for {title} is on its way to the {people}."
+        return f":white_check_mark: The {what} for {title} {verb} on {its} way to the {people}."
     extra = (
-        f" It is on its way to {shared.messaged} participant"
-        f"{'' if shared.messaged == 1 else 's'} who did not have it yet."
+        f" {'They' if plural else 'It'} {verb} on {its} way to {shared.messaged} participant"
+        f"{'' if shared.messaged == 1 else 's'} who did not have {it} yet."
         if shared.messaged
         else ""
     )
     return (
-        f":white_check_mark: The {what} for {title} is updated. Participants who already "
-        f"had it were not messaged again.{extra}"
+        f":white_check_mark: The {what} for {title} {verb} updated. Participants who already "
+        f"had {it} were not messaged again.{extra}"
     )
 
 

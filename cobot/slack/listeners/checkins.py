@@ -240,7 +240,7 @@ def save_settings(checkins: Checkins, sent: Submission) -> Answer:
     form = sent.form(blocks.INPUT)
     days = tuple(int(d) for d in form.checked("days") if d.isascii() and d.isdigit())
     choice = SettingsInput(
-        time_text=form.text("time"),
+        time_text=form.time_text("time"),
         days=days,
         after_sessions="yes" in form.checked("after_sessions"),
         paused_until=form.date("pause"),

@@ -161,7 +161,7 @@ def close_project(deps: Deps, press: Press) -> None:
 def start(deps: Deps, sent: Submission) -> Answer:
     """The ending's plan: deadline and follow-up required, the events optional."""
     form = sent.form(blocks.VALUE)
-    weeks = rules.parse_weeks(form.text(blocks.FOLLOW_UP))
+    weeks = rules.parse_weeks(form.selected(blocks.FOLLOW_UP))
     deadline = blocks.parse_date(form.element(blocks.DEADLINE).get("selected_date"))
     errors: dict[str, str] = {}
     if deadline is None:

@@ -235,7 +235,7 @@ def save_project(projects: Projects, sent: Submission) -> None:
     details = ProjectDetails(
         name=form.text("name"),
         aims=form.text("aims"),
-        timezone=form.text("timezone"),
+        timezone=form.selected("timezone"),
         start_date=dates["start_date"],
         end_date=dates["end_date"],
     )

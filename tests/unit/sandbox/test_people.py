@@ -8,8 +8,9 @@ from urllib.parse import parse_qsl
 import pytest
 
 from cobot.sandbox.client import HttpResult, SlackClient
-from cobot.sandbox.people import DriveError, Driver, ack_body, find_button, state, typed
+from cobot.sandbox.people import DriveError, Driver, ack_body, find_button, state, timed, typed
 from cobot.sandbox.webapi import SlackEmulator
+from cobot.slack.blocks import forms
 from tests.unit.sandbox.conftest import Captured
 
 MESSAGE = {
@@ -77,8 +78,26 @@ def test_a_non_200_answer_fails_the_action(
     url, captured = capture
     captured.status = 500
     driver = Driver(SlackClient(app_url=url, signing_secret="s", emulator=emulator), emulator)
+    view = {"id": "V1", "blocks": [forms.text_input("a", "A", action_id="v")]}
     with pytest.raises(DriveError, match="HTTP 500"):
-        driver.submit_modal("U0ALICE", {"id": "V1", "blocks": []}, state("v", a=typed("x")))
+        driver.submit_modal("U0ALICE", view, state("v", a=typed("x")))
+
+
+def test_a_submission_slack_could_not_send_is_not_sent(
+    capture: tuple[str, Captured], emulator: SlackEmulator
+) -> None:
+    """Slack's state comes from the modal's own inputs: a test typing into a text box the
+    modal no longer has (a picker now), or under another action id, fails in the driver."""
+    url, captured = capture
+    driver = Driver(SlackClient(app_url=url, signing_secret="s", emulator=emulator), emulator)
+    view = {"id": "V1", "blocks": [forms.timepicker("at", "At", action_id="v")]}
+    with pytest.raises(DriveError, match="a plain_text_input, not a timepicker"):
+        driver.submit_modal("U0ALICE", view, state("v", at=typed("10:00")))
+    with pytest.raises(DriveError, match="action id 'value', not 'v'"):
+        driver.submit_modal("U0ALICE", view, state("value", at=timed("10:00")))
+    with pytest.raises(DriveError, match="no input block 'gone'"):
+        driver.submit_modal("U0ALICE", view, state("v", gone=timed("10:00")))
+    assert captured.requests == []
 
 
 def test_acks_read_as_slack_shows_them() -> None:

@@ -11,6 +11,7 @@ from cobot.services.checkins import (
     Answer,
     ContactForm,
     ContactNote,
+    ContactRequested,
     NoteForm,
     PersonSettings,
     Prompt,
@@ -88,3 +89,13 @@ def test_modals_fit_slacks_limits() -> None:
     ):
         assert len(modal["title"]["text"]) <= 24
         within_limits(modal["blocks"], modal=True)
+
+
+def test_what_the_contact_will_see_reads_as_a_sentence() -> None:
+    """The demo read "with how you feel today, your message": a list ends in "and"."""
+    both = blocks.contact_requested_text(ContactRequested(("UCARE",), True, False, True))
+    assert "get in touch, with how you feel today and your message. Nobody" in both
+    three = blocks.contact_requested_text(ContactRequested(("UCARE",), True, True, True))
+    assert "with how you feel today, your note and your message." in three
+    none = blocks.contact_requested_text(ContactRequested(("UCARE",), False, False, False))
+    assert "asking them to get in touch, and nothing else. Nobody else is told." in none

@@ -289,9 +289,9 @@ def test_endings_start_renames_the_service_fields_to_their_blocks(harness: Harne
     endings.register(
         harness.app, harness.router, endings=cast(Any, service), reports=cast(Any, Transcript())
     )
-    values = {
+    values: dict[str, dict[str, Any]] = {
         ending_blocks.DEADLINE: {ending_blocks.VALUE: {"selected_date": "2027-02-01"}},
-        ending_blocks.FOLLOW_UP: {ending_blocks.VALUE: {"value": "6"}},
+        ending_blocks.FOLLOW_UP: {ending_blocks.VALUE: {"selected_option": {"value": "6"}}},
     }
     answer = ack_body(harness.submit(ending_blocks.START_MODAL, "5", values))
     assert answer == {

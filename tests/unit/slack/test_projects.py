@@ -9,6 +9,7 @@ import pytest
 
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LEAD_TIME_LABELS, LeadTimes
+from cobot.sandbox import blockkit
 from cobot.services.projects import (
     LeadTimeSettings,
     Onboarding,
@@ -140,8 +141,8 @@ def test_change_and_removal_texts() -> None:
         )
     )
     assert "Added <@UA> as practitioner (facilitator)." in text
-    assert "<@UB> was participant, and is now practitioner (facilitator)." in text
-    assert "<@UC> already is practitioner (facilitator): nothing changed." in text
+    assert "<@UB> was a participant, and is now a practitioner (facilitator)." in text
+    assert "<@UC> already is a practitioner (facilitator): nothing changed." in text
     removal = blocks.removal_text(Removal(removed=(("UA", Role.STEERING),), not_members=("UZ",)))
     assert (
         "Removed <@UA> (steering group)." in removal and "<@UZ> is not in this project" in removal
@@ -172,7 +173,7 @@ def test_project_modal_prefills_every_field() -> None:
     by_id = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
     assert by_id["name"]["initial_value"] == "Carers <network>"
     assert by_id["aims"]["multiline"] is True
-    assert by_id["timezone"]["initial_value"] == "Europe/London"
+    assert by_id["timezone"]["initial_option"]["value"] == "Europe/London"
     assert by_id["start_date"]["initial_date"] == "2026-04-01"
     assert by_id["end_date"]["initial_date"] == "2026-06-30"
 
@@ -187,3 +188,37 @@ def test_settings_modal_has_one_prefilled_input_per_lead_time() -> None:
     assert inputs["debrief_within"]["element"]["initial_value"] == "12 hours"
     assert inputs["agenda_before"]["label"]["text"] == LEAD_TIME_LABELS["agenda_before"]
     assert "case study" in json.dumps(modal["blocks"][0])
+
+
+def test_people_are_added_as_participants_and_to_groups() -> None:
+    """The demo read "Added @Pat, @Priya as participant" and "Added @Olive as oversight
+    group": several people take the plural, a group is joined."""
+    many = blocks.people_change_text(PeopleChange(Role.PARTICIPANT, ("UA", "UB"), (), ()))
+    assert many.startswith("Added <@UA>, <@UB> as participants.")
+    group = blocks.people_change_text(
+        PeopleChange(Role.OVERSIGHT, ("UA",), (("UB", Role.COORDINATOR),), ())
+    )
+    assert "Added <@UA> to the oversight group." in group
+    assert "<@UB> was a coordinator, and is now in the oversight group." in group
+    staff = blocks.people_change_text(PeopleChange(Role.PRACTITIONER, ("UA", "UB"), (), ()))
+    assert "as practitioners (facilitators)." in staff
+
+
+def test_the_time_zone_is_chosen_from_every_zone_in_groups_slack_accepts() -> None:
+    modal = blocks.project_modal(view())
+    zone = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "timezone")
+    groups = zone["option_groups"]
+    offered = [o["value"] for g in groups for o in g["options"]]
+    assert max(len(g["options"]) for g in groups) <= 100 and len(groups) <= 100
+    assert len(offered) == len(set(offered)) > 300
+    assert {"Europe/London", "America/Argentina/Buenos_Aires", "Pacific/Auckland"} <= set(offered)
+    # America has more zones than one group holds: it is split, and labelled by letter
+    america = [g["label"]["text"] for g in groups if g["label"]["text"].startswith("America")]
+    assert len(america) == 2
+    assert america[0].startswith("America (A to ")
+    # a zone stored before the select (UTC, outside the areas) stays chosen
+    kept = blocks.project_modal(view(timezone="UTC"))
+    zone = next(b["element"] for b in kept["blocks"] if b.get("block_id") == "timezone")
+    assert zone["option_groups"][0]["label"]["text"] == "Current"
+    assert zone["initial_option"]["value"] == "UTC"
+    assert blockkit.problems(kept["blocks"]) == []

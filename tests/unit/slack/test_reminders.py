@@ -214,3 +214,20 @@ def _late_note_for_test() -> ReminderNote:  # a minimal agenda_due note
     return r.ReminderNote(
         kind=r.AGENDA_DUE, target="UF1", session=facts, deadline=start - timedelta(days=3)
     )
+
+
+def test_shared_notes_are_plural_and_an_agenda_singular() -> None:
+    """The demo read "The notes for Workshop 1 is on its way": notes are plural."""
+    first = Shared(session_id=1, title="Workshop 1", first_time=True, messaged=8, recipients=8)
+    assert shared_text(first, what="notes") == (
+        ":white_check_mark: The notes for *Workshop 1* are on their way to the 8 participants."
+    )
+    assert shared_text(first, what="agenda") == (
+        ":white_check_mark: The agenda for *Workshop 1* is on its way to the 8 participants."
+    )
+    again = Shared(session_id=1, title="Workshop 1", first_time=False, messaged=1, recipients=8)
+    assert shared_text(again, what="notes") == (
+        ":white_check_mark: The notes for *Workshop 1* are updated. Participants who already "
+        "had them were not messaged again. They are on their way to 1 participant who did "
+        "not have them yet."
+    )
