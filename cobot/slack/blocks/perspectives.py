@@ -18,9 +18,8 @@ CHOSEN = "chosen"
 def mix_text(mix: Mix) -> str:
     """The project's mix: counts of 3 or more only, never who."""
     lines = [f"• {s.perspective.label}: {s.words}" for s in mix.shown]
-    text = f"*Voices in the room* ({mix.members} members. We show counts, never names.)\n" + "\n".join(
-        lines
-    )
+    heading = f"*Voices in the room* ({mix.members} members. We show counts, never names.)"
+    text = heading + "\n" + "\n".join(lines)
     if mix.missing:
         names = " and ".join(LABELS[p].lower() for p in mix.missing)
         text += f"\n:warning: Nobody has said they bring {names}."
