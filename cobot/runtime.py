@@ -32,6 +32,7 @@ from cobot.services.deliveries import (
 )
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
+from cobot.services.governance import Governance, governance_kinds
 from cobot.services.home import Home, watch_changes
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
@@ -45,6 +46,7 @@ from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
+from cobot.slack.blocks.governance import governance_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
@@ -52,6 +54,7 @@ from cobot.slack.directory import SlackDirectory
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
+from cobot.slack.listeners import governance as governance_listeners
 from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
@@ -82,6 +85,7 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
+    governance: Governance | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -91,6 +95,8 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
+    if governance is not None:
+        governance_listeners.register(app, router, governance=governance)
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports
     )
@@ -189,6 +195,9 @@ class Runtime:
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
+        # milestones, the oversight digest and slowing down (sessions move through Sessions)
+        governance = Governance(factory=factory, clock=clock, sessions=sessions)
+        register_all(kinds, governance_kinds(present=governance_message, clock=clock))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -211,6 +220,7 @@ class Runtime:
             reports=reports,
             home=home,
             timelines=timelines,
+            governance=governance,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)

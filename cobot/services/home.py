@@ -45,6 +45,7 @@ from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
+from cobot.services.governance import MilestoneView, milestones_of
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.storage.db import read_only, transaction
@@ -60,6 +61,7 @@ from cobot.storage.models import (
     Delivery,
     HomeOpened,
     Member,
+    Milestone,
     ParticipantFeedback,
     Project,
     SessionPerson,
@@ -206,6 +208,8 @@ class CoordinatorView:
     wellbeing_period: str = ""
     # the open month, whose figures appear once it ends
     wellbeing_open: str = ""
+    # the project plan (services/governance.py), overdue ones marked
+    milestones: tuple[MilestoneView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -888,6 +892,7 @@ def _coordinator_view(
         ),
         failures_total=int(failures_total or 0),
         checkins_on=setup is not None and setup.enabled,
+        milestones=milestones_of(db, project, now),
     )
 
 
@@ -925,7 +930,7 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
     if isinstance(obj, DebriefAction):
         return [Touch(project_id=obj.project_id, user_id=obj.owner)]
-    if isinstance(obj, CheckinSetup):
+    if isinstance(obj, CheckinSetup | Milestone):
         return [Touch(project_id=obj.project_id)]
     if isinstance(obj, CheckinPerson):
         # sending a check-in notes the day and the person's zone: no Home shows a change

@@ -31,6 +31,7 @@ from cobot.services.home import (
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
+from cobot.slack.blocks import governance as governance_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
 from cobot.slack.blocks.common import (
     button,
@@ -297,6 +298,7 @@ def coordinator_blocks(view: CoordinatorView) -> list[dict[str, Any]]:
             ],
         },
         section(_risks_text(view)),
+        section(governance_blocks.home_lines(view.milestones)),
         section(_onboarding_text(view)),
         section(_rota_text(view)),
     ]

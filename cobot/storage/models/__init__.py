@@ -28,6 +28,7 @@ from cobot.storage.models.debriefs import (
     ParticipantFeedback,
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
+from cobot.storage.models.governance import Digest, DigestSettings, Milestone, SlowDown
 from cobot.storage.models.home import HomeOpened
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "DebriefRound",
     "DebriefSettings",
     "Delivery",
+    "Digest",
+    "DigestSettings",
     "FormReceipt",
     "Ending",
     "EndingEvaluation",
@@ -50,10 +53,12 @@ __all__ = [
     "EndingFollowUp",
     "HomeOpened",
     "Member",
+    "Milestone",
     "ParticipantFeedback",
     "Project",
     "PublishedFigure",
     "SessionPerson",
+    "SlowDown",
     "SlackEvent",
     "SlackSignature",
 ]
