@@ -791,7 +791,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
             select(Debrief.session_id, Debrief.user_id).where(
                 Debrief.session_id.in_([s.id for s in held]), Debrief.status == "submitted"
             )
-        ).tuples()
+        )
     )
     figures = published_figures(db, project, now)
     latest = figures[-1] if figures else None
@@ -971,12 +971,12 @@ def _build_new_dates(db: Session, delivery: Delivery) -> NewDates | None:
         select(CoSession.title, CoSession.starts_at)
         .where(CoSession.id.in_(session_ids), CoSession.status == SessionStatus.SCHEDULED)
         .order_by(CoSession.starts_at)
-    ).tuples()
+    )
     milestones = db.execute(
         select(Milestone.title, Milestone.due_on)
         .where(Milestone.id.in_(milestone_ids), Milestone.status == MilestoneStatus.OPEN)
         .order_by(Milestone.due_on)
-    ).tuples()
+    )
     found = NewDates(
         project_name=project.name,
         timezone=project.timezone,
