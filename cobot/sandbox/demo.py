@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
+from cobot.sandbox import demo_gov
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -246,6 +247,7 @@ class Demo:
             )
             if "Saved" not in reply:
                 self.problems.append(f"Workshop {n + 1} was not scheduled: {reply[:200]}")
+        demo_gov.set_up(self)
         self.drain()
 
     def _tick_onboarding(self, *, all_but: int) -> None:
@@ -387,6 +389,9 @@ class Demo:
 
     def _decide(self, person: SimPerson, button: Button) -> bool:
         action, text = button.action_id, button.text
+        governed = demo_gov.decide(self, person, button)
+        if governed is not None:
+            return governed
         if action == "checkins_consent_yes":
             person.press(button)
             return True
@@ -548,6 +553,7 @@ class Demo:
             self.problems.append("fewer than five debrief summaries reached the practitioners")
         if not any("in touch" in str(m.get("text", "")) for m in emulator.messages(COORDINATOR)):
             self.problems.append("the wellbeing contact was not asked to get in touch")
+        demo_gov.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""
