@@ -71,9 +71,9 @@ def milestone_line(m: MilestoneView) -> str:
 def plan_text(view: PlanView) -> str:
     """The plan as plain text (the notification fallback)."""
     if not view.milestones:
-        return f"{view.project_name} has no project plan yet."
+        return f"{escape(view.project_name)} has no project plan yet."
     done = sum(1 for m in view.milestones if m.done)
-    return f"{view.project_name}: {done} of {len(view.milestones)} milestones done."
+    return f"{escape(view.project_name)}: {done} of {len(view.milestones)} milestones done."
 
 
 def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
@@ -279,7 +279,7 @@ def digest_blocks(facts: DigestFacts) -> list[dict[str, Any]]:
 def digest_text(facts: DigestFacts) -> str:
     """The notification fallback."""
     what = "Preview: update" if facts.preview else "Update"
-    return f"{what} on {facts.project_name} for the oversight and steering groups"
+    return f"{what} on {escape(facts.project_name)} for the oversight and steering groups"
 
 
 # ---------------------------------------------------------------- slowing down
@@ -317,7 +317,7 @@ def slow_down_modal(project_id: int) -> dict[str, Any]:
     )
 
 
-def slow_down_metadata(project_id: int, plan: SlowDownInput) -> str:
+def _slow_down_metadata(project_id: int, plan: SlowDownInput) -> str:
     """What the confirmation carries (nothing is stored before it)."""
     return json.dumps(
         {"project": project_id, "mode": plan.mode, "amount": plan.amount, "reason": plan.reason}
@@ -386,7 +386,7 @@ def slow_down_preview_modal(preview: SlowDownPreview) -> dict[str, Any]:
         SLOW_CONFIRM_CALLBACK,
         "Slow down",
         blocks,
-        metadata=slow_down_metadata(preview.project_id, plan),
+        metadata=_slow_down_metadata(preview.project_id, plan),
         submit="Confirm",
     )
     return view
@@ -420,7 +420,7 @@ def _nudge(note: Nudge) -> OutgoingMessage:
         "more time, ask a coordinator to move its date."
     )
     return OutgoingMessage(
-        text=f"{m.title} is overdue",
+        text=f"{escape(m.title)} is overdue",
         blocks=[
             section(text),
             {
@@ -452,7 +452,9 @@ def _notice(note: SlowDownNotice) -> OutgoingMessage:
         f"{note.sessions_moved} session(s) and {note.milestones_moved} milestone(s) moved.\n"
         f"*Why*\n>{escape(note.reason)}"
     )
-    return OutgoingMessage(text=f"{note.project_name} is slowing down", blocks=[section(text)])
+    return OutgoingMessage(
+        text=f"{escape(note.project_name)} is slowing down", blocks=[section(text)]
+    )
 
 
 def governance_message(note: GovernanceNote) -> OutgoingMessage:
