@@ -14,18 +14,18 @@ import pytest
 from sqlalchemy import func, select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, chosen, dated, picked_user, state, typed
+from cobot.sandbox.people import Driver, chosen, dated, picked_user, state, ticked, typed
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.checkins import published_figures
+from cobot.services.timeline import Timelines
 from cobot.slack.blocks.governance import (
     ADD_LINE,
     CREATE_DATED,
     DONE_MILESTONE,
     EDIT_MILESTONE,
 )
-from cobot.slack.blocks.home import coordinator_blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
@@ -202,9 +202,13 @@ def test_milestones_from_the_template_one_overdue_nudges_its_owner_once(
     drive(stack, timedelta(days=1, hours=1))
     nudge = driver.dm_with("UF1", "is overdue")
     assert "Oversight group formed (OSG)" in json.dumps(nudge)
-    home = runtime_of(stack).home.home(team_id=TEAM, user_id="UCOORD")
-    shown = json.dumps(coordinator_blocks(home.coordinating[0]))
-    assert "overdue" in shown and "Oversight group formed (OSG)" in shown
+    assert slack.app_home_opened("UCOORD").status == 200
+    deadline = time.monotonic() + 15
+    shown = ""
+    while "1 overdue" not in shown and time.monotonic() < deadline:
+        time.sleep(0.05)
+        shown = json.dumps(emulator.home_view("UCOORD") or {})
+    assert "1 overdue" in shown and "Oversight group formed (OSG)" in shown
     drive(stack, timedelta(days=2))
     drive(stack, timedelta(days=3))
     assert len(driver.dms("UF1", "is overdue")) == 1
@@ -373,6 +377,12 @@ def test_slowing_down_by_two_weeks_moves_everything_once_and_oversight_hears_why
 ) -> None:
     project_id = seed(stack, sessions=2)
     make_plan(driver, emulator, project_id)
+    # the timeline picture draws the plan's dated milestones with the sessions
+    runtime = runtime_of(stack)
+    timelines = Timelines(factory=runtime.factory, clock=runtime.clock)
+    planned = timelines.plan(team_id=TEAM, user_id="UCOORD", channel_id=CHANNEL)
+    assert len(planned.milestones) == 11 and len(planned.sessions) == 2
+    assert timelines.draw(planned).content.startswith(b"\x89PNG")
     with transaction(runtime_of(stack).factory) as db:
         sessions = {s.id: s.starts_at for s in db.scalars(select(CoSession))}
     ids = sorted(sessions)
@@ -471,3 +481,47 @@ def test_widening_gaps_previews_and_a_bad_form_changes_nothing(
         assert later.starts_at - earlier.ends_at >= timedelta(days=28)
         assert later.starts_at.time() == earlier.starts_at.time()
     assert project_id
+
+
+def test_coordinators_set_the_digests_cadence_inline_checked_or_stop_it(
+    driver: Driver, stack: LocalStack, emulator: SlackEmulator
+) -> None:
+    seed(stack)
+    assert "Only coordinators" in driver.command("UOVER", "digest", channel_id=CHANNEL)["text"]
+    modal = driver.command_modal("UCOORD", "digest", channel_id=CHANNEL)
+    refused = driver.submit_modal("UCOORD", modal, state("value", every=typed("3")))
+    assert refused["response_action"] == "errors" and "every" in refused["errors"]
+    with transaction(runtime_of(stack).factory) as db:
+        assert db.scalar(select(func.count(Digest.id))) == 0
+    saved = driver.submit_modal(
+        "UCOORD",
+        modal,
+        {"every": {"value": typed("21")}, "enabled": {"value": ticked("on")}},
+    )
+    assert "errors" not in saved
+    driver.dm_with("UCOORD", "every 21 days to 2 people")
+    with transaction(runtime_of(stack).factory) as db:
+        [digest] = db.scalars(select(Digest))
+        assert digest.due_at == START + timedelta(days=21)
+        targets = sorted(
+            db.scalars(
+                select(Delivery.target).where(
+                    Delivery.kind == "oversight_digest", Delivery.status == "scheduled"
+                )
+            )
+        )
+    assert targets == ["UOVER", "USTEER"]
+    # stopped: nothing more is owed
+    again = driver.command_modal("UCOORD", "digest", channel_id=CHANNEL)
+    driver.submit_modal(
+        "UCOORD", again, {"every": {"value": typed("21")}, "enabled": {"value": ticked()}}
+    )
+    driver.dm_with("UCOORD", "digest is off")
+    with transaction(runtime_of(stack).factory) as db:
+        pending = db.scalar(
+            select(func.count(Delivery.id)).where(
+                Delivery.kind.in_(("oversight_digest", "digest_preview")),
+                Delivery.status == "scheduled",
+            )
+        )
+    assert pending == 0
