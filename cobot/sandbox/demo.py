@@ -281,6 +281,7 @@ class Demo:
                 "sessions and the work between them",
                 self._reschedule,
             ),
+            (last + timedelta(hours=12), "the ending", lambda: demo_gov.slow_down(self)),
             (last + timedelta(days=1), "the ending", self._start_ending),
             (last + timedelta(days=5), "the ending", self._close_ending),
         ]

@@ -1,7 +1,7 @@
 """The demo's governance part (issue 16): Cora makes the plan from the case study's steps and
 gives the first milestone to Olive (oversight), who is nudged when it is overdue and ticks it
-done; Cora slows the project down by a week, openly; the oversight digest goes out after
-Cora adds a line to its preview."""
+done; the oversight digest goes every four weeks, the first after Cora adds a line to its
+preview; after the last workshop Cora gives the write-up two more weeks, openly."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from cobot.sandbox.demo import Demo
 
 OWNER = "UOLIVE"
-LINE = "On track. We slowed down by a week at the start so the carers have room to breathe."
+LINE = "On track: two workshops done, three to come a fortnight apart."
 REASON = (
-    "The carers asked for more time before the first workshop: two are supporting someone "
+    "The carers asked for two more weeks to review the draft: two are supporting someone "
     "in crisis this month. Their wellbeing comes first."
 )
 CREATE = "milestones_create_dated"
@@ -37,9 +37,8 @@ def _buttons(demo: Demo, text: str) -> list[Button]:
 
 
 def set_up(demo: Demo) -> None:
-    """The plan from the template, its first milestone owned by Olive and due today, then a
-    slow-down by a week (with its preview and one confirmation)."""
-    demo.say("  Cora makes the project plan from the case study's steps, then slows down a week")
+    """The plan from the template, its first milestone owned by Olive and due today."""
+    demo.say("  Cora makes the project plan from the case study's steps")
     cora = demo.people["UCORA"]
     create = next((b for b in _buttons(demo, "milestones") if b.action_id == CREATE), None)
     if create is None:
@@ -52,19 +51,23 @@ def set_up(demo: Demo) -> None:
         return
     today = demo.clock.now().astimezone(ZoneInfo("Europe/London")).date()
     cora.press(edit, {"title": "Oversight group formed", "owner": OWNER, "due": today.isoformat()})
-    _slow_down(demo, cora)
+    # every four weeks is enough for Olive (the default is two)
+    cora.command("digest", channel_id="C0PROJECT", answers={"every": "28", "enabled": ["on"]})
 
 
-def _slow_down(demo: Demo, cora: SimPerson) -> None:
-    before = len(demo.stack.emulator.open_views) if demo.stack else 0
+def slow_down(demo: Demo) -> None:
+    """After the last workshop, Cora gives the write-up two more weeks, openly: the plan's
+    remaining milestones move (the preview first, then one confirmation)."""
+    demo.say("  Cora slows the write-up down by two weeks and tells the oversight group why")
+    cora = demo.people["UCORA"]
     cora.command(
         "slow down",
         channel_id="C0PROJECT",
-        answers={"mode": "weeks", "amount": "1", "reason": REASON},
+        answers={"mode": "weeks", "amount": "2", "reason": REASON},
     )
     assert demo.stack is not None
     views = demo.stack.emulator.open_views
-    preview = views[-1] if len(views) >= before and views else None
+    preview = views[-1] if views else None
     if preview is None or preview.get("callback_id") != "slow_down_confirm":
         demo.problems.append("slowing down showed no preview")
         return
