@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.governance import DEFAULT_DIGEST_DAYS, MilestoneStatus
-from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Category, Declaration, Erasure, Field, Path, Retention
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
 
@@ -88,7 +88,26 @@ class SlowDown(Base):
 
 # ---------------------------------------------------------------- privacy registry
 
-PRIVACY: tuple[Declaration, ...] = ()
+FEATURE = "Project plan"
+
+PRIVACY: tuple[Declaration, ...] = (
+    Declaration(
+        feature=FEATURE,
+        table="milestones",
+        what="The milestones of a project plan you own",
+        person=Path("owner"),
+        project=Path("project_id"),
+        fields=(Field("status", Category.RECORD, "open or done"),),
+        context=("title", "due_on", "done_at"),
+        seen_by="the project's members, and (as counts and titles) its oversight and steering",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "the plan's steps are the project's work and stay in its plan; a coordinator can "
+            "give one you own to someone else"
+        ),
+    ),
+)
 
 NOT_PERSONAL = {
     "milestones.title": "a step of the project plan, written by coordinators for the project",
