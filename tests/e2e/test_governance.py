@@ -356,6 +356,19 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
             )
         )
     assert numbers == [1, 2] and pending == 2
+    # the coordinator does nothing with the next preview: the digest goes as it is
+    drive(stack, timedelta(days=13))
+    deadline = time.monotonic() + 15
+    while len(driver.dms("UCOORD", "Preview")) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    drive(stack, timedelta(days=1))
+    deadline = time.monotonic() + 15
+    while len(driver.dms("UOVER", "update for the oversight")) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    second = json.dumps(driver.dms("UOVER", "update for the oversight")[-1])
+    assert "From the coordinator" not in second and "Milestones" in second
 
 
 def reminders_of(stack: LocalStack, session_ids: list[int]) -> list[tuple[str, str, datetime]]:
