@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.governance import MilestoneStatus
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -91,6 +92,7 @@ ITEM_AGENDA = "agenda"
 ITEM_NOTES = "notes"
 ITEM_ACTION = "action"
 ITEM_CHECKIN = "checkin"
+ITEM_MILESTONE = "milestone"
 
 ROLE_WORDS = {
     SessionRole.FACILITATOR: "facilitating",
@@ -652,9 +654,37 @@ def _my_items(
             OpenItem(ITEM_ACTION, project.name, action.text, action.id, None, project.timezone)
         )
     items.extend(_open_checkins(db, projects, user_id, now))
+    items.extend(_my_milestones(db, projects, user_id, now))
     # overdue first, then by due time; undated (actions) last
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(items, key=lambda i: (not i.overdue, i.due_at or far, i.kind, i.target_id))
+
+
+def _my_milestones(
+    db: Session, projects: dict[int, Project], user_id: str, now: datetime
+) -> list[OpenItem]:
+    """The plan's milestones I own that are overdue or due within the agenda horizon."""
+    rows = db.scalars(
+        select(Milestone)
+        .where(
+            Milestone.owner == user_id,
+            Milestone.status == MilestoneStatus.OPEN,
+            Milestone.due_on.is_not(None),
+            Milestone.project_id.in_(list(projects)),
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+    ).all()
+    items = []
+    for row in rows:
+        project = projects[row.project_id]
+        tz = ZoneInfo(project.timezone)
+        assert row.due_on is not None
+        due = datetime.combine(row.due_on + timedelta(days=1), datetime.min.time(), tz)
+        if due - AGENDA_HORIZON <= now:
+            items.append(
+                OpenItem(ITEM_MILESTONE, project.name, row.title, row.id, due, tz.key, due <= now)
+            )
+    return items
 
 
 def _open_checkins(

@@ -209,6 +209,15 @@ def test_milestones_from_the_template_one_overdue_nudges_its_owner_once(
         time.sleep(0.05)
         shown = json.dumps(emulator.home_view("UCOORD") or {})
     assert "1 overdue" in shown and "Oversight group formed (OSG)" in shown
+    # and on its owner's Home, as an open item with its Done button
+    assert slack.app_home_opened("UF1").status == 200
+    deadline = time.monotonic() + 15
+    mine = ""
+    while "Milestone: Oversight group formed (OSG)" not in mine:
+        assert time.monotonic() < deadline, mine[:2000]
+        time.sleep(0.05)
+        mine = json.dumps(emulator.home_view("UF1") or {})
+    assert DONE_MILESTONE in mine
     drive(stack, timedelta(days=2))
     drive(stack, timedelta(days=3))
     assert len(driver.dms("UF1", "is overdue")) == 1

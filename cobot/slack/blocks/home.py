@@ -19,6 +19,7 @@ from cobot.services.home import (
     ITEM_CHECKIN,
     ITEM_DEBRIEF,
     ITEM_FEEDBACK,
+    ITEM_MILESTONE,
     ITEM_NOTES,
     AgreementView,
     CheckinLine,
@@ -160,6 +161,7 @@ ITEM_TEXT = {
     ITEM_NOTES: ":notebook: Post the notes of *{title}*",
     ITEM_ACTION: ":ballot_box_with_check: Action: {title}",
     ITEM_CHECKIN: ":seedling: Your check-in is waiting: how are you?",
+    ITEM_MILESTONE: ":spiral_calendar_pad: Milestone: {title}",
 }
 
 
@@ -176,6 +178,8 @@ def item_button(item: OpenItem) -> dict[str, Any] | None:
         return button("Post notes", reminder_blocks.POST_NOTES, value, style="primary")
     if item.kind == ITEM_ACTION:
         return button("Done", debrief_blocks.ACTION_DONE, value)
+    if item.kind == ITEM_MILESTONE:
+        return button("Done", governance_blocks.DONE_MILESTONE, value)
     return None
 
 
