@@ -36,6 +36,7 @@ from cobot.services.deliveries import (
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
 from cobot.services.feeds import Feeds, feed_kinds
+from cobot.services.governance import Governance, governance_kinds
 from cobot.services.home import Home, watch_changes
 from cobot.services.perspectives import Perspectives
 from cobot.services.ports import Clock, SystemClock
@@ -53,6 +54,7 @@ from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.feeds import feed_message
+from cobot.slack.blocks.governance import governance_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.reviews import review_message
 from cobot.slack.blocks.sessions import announcement_message
@@ -63,6 +65,7 @@ from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import feeds as feeds_listeners
+from cobot.slack.listeners import governance as governance_listeners
 from cobot.slack.listeners import home as home_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
@@ -111,6 +114,7 @@ def register_listeners(
     reviews: Reviews,
     perspectives: Perspectives,
     feeds: Feeds,
+    governance: Governance | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -122,6 +126,8 @@ def register_listeners(
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
     reviews_listeners.register(app, router, reviews=reviews, perspectives=perspectives)
+    if governance is not None:
+        governance_listeners.register(app, router, governance=governance)
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports
     )
@@ -268,6 +274,9 @@ class Runtime:
         feeds = Feeds(factory=factory, clock=clock, public_url=settings.public_url)
         # the DM with a calendar link renders at send time (its secret derived then)
         register_all(kinds, feed_kinds(present=feed_message, public_url=settings.public_url))
+        # milestones, the oversight digest and slowing down (sessions move through Sessions)
+        governance = Governance(factory=factory, clock=clock, sessions=sessions)
+        register_all(kinds, governance_kinds(present=governance_message, clock=clock))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -293,6 +302,7 @@ class Runtime:
             reviews=reviews,
             perspectives=perspectives,
             feeds=feeds,
+            governance=governance,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)

@@ -64,6 +64,16 @@ class SessionPoint:
 
 
 @dataclass(frozen=True)
+class MilestonePoint:
+    """A milestone of the project plan, as the timeline picture draws it."""
+
+    title: str
+    due_on: date
+    done: bool = False
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class Step:
     """One between-session step for one session: when it should happen, and whether the gap
     to the next session squeezes it."""

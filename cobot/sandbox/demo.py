@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
-from cobot.sandbox import demo_ops, demo_review
+from cobot.sandbox import demo_gov, demo_ops, demo_review
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -258,6 +258,7 @@ class Demo:
             )
             if "Saved" not in reply:
                 self.problems.append(f"Workshop {n + 1} was not scheduled: {reply[:200]}")
+        demo_gov.set_up(self)
         self.drain()
 
     def _tick_onboarding(self, *, all_but: int) -> None:
@@ -292,6 +293,7 @@ class Demo:
                 self._reschedule,
             ),
             (last + timedelta(days=1), "the participants' review", self._start_review),
+            (last + timedelta(hours=12), "the ending", lambda: demo_gov.slow_down(self)),
             (last + timedelta(days=1), "the ending", self._start_ending),
             (last + timedelta(days=5), "the ending", self._close_ending),
         ]
@@ -400,6 +402,9 @@ class Demo:
 
     def _decide(self, person: SimPerson, button: Button) -> bool:
         action, text = button.action_id, button.text
+        governed = demo_gov.decide(self, person, button)
+        if governed is not None:
+            return governed
         if action == "checkins_consent_yes":
             person.press(button)
             return True
@@ -569,6 +574,7 @@ class Demo:
         if not any("in touch" in str(m.get("text", "")) for m in emulator.messages(COORDINATOR)):
             self.problems.append("the wellbeing contact was not asked to get in touch")
         demo_review.check(self)
+        demo_gov.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

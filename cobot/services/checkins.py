@@ -1445,3 +1445,15 @@ def checkin_kinds(
         DeliveryKind(name=CHECKIN, render=render_checkin, escalate=False, private=True),
         DeliveryKind(name=CONTACT, render=render_contact, private=True),
     )
+
+
+def published_figures(db: Session, project: Project, now: datetime) -> tuple[PeriodFigures, ...]:
+    """Every closed month's published figures, oldest first, inside the caller's transaction
+    (the oversight digest renders them at send time): the very figures coordinators see,
+    decided by cobot/domain/disclosure.py, never computed afresh."""
+    if _setup(db, project.id) is None:
+        return ()
+    figures = _publish(db, project, now)
+    return tuple(
+        PeriodFigures(k, disclosure.Period.from_key(k).label, figures[k]) for k in sorted(figures)
+    )

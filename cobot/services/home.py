@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.governance import MilestoneStatus
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -47,6 +48,7 @@ from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
+from cobot.services.governance import MilestoneView, milestones_of
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.storage.db import read_only, transaction
@@ -63,6 +65,7 @@ from cobot.storage.models import (
     HomeOpened,
     Member,
     MemberPerspectives,
+    Milestone,
     ParticipantFeedback,
     Project,
     ReviewAnswer,
@@ -94,6 +97,7 @@ ITEM_AGENDA = "agenda"
 ITEM_NOTES = "notes"
 ITEM_ACTION = "action"
 ITEM_CHECKIN = "checkin"
+ITEM_MILESTONE = "milestone"
 
 ROLE_WORDS = {
     SessionRole.FACILITATOR: "facilitating",
@@ -215,6 +219,8 @@ class CoordinatorView:
     perspectives: perspectives_service.Mix | None = None
     review_open: reviews_service.OpenRound | None = None
     review_last: reviews_service.OutcomeNote | None = None
+    # the project plan (services/governance.py), overdue ones marked
+    milestones: tuple[MilestoneView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -661,9 +667,37 @@ def _my_items(
             OpenItem(ITEM_ACTION, project.name, action.text, action.id, None, project.timezone)
         )
     items.extend(_open_checkins(db, projects, user_id, now))
+    items.extend(_my_milestones(db, projects, user_id, now))
     # overdue first, then by due time; undated (actions) last
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(items, key=lambda i: (not i.overdue, i.due_at or far, i.kind, i.target_id))
+
+
+def _my_milestones(
+    db: Session, projects: dict[int, Project], user_id: str, now: datetime
+) -> list[OpenItem]:
+    """The plan's milestones I own that are overdue or due within the agenda horizon."""
+    rows = db.scalars(
+        select(Milestone)
+        .where(
+            Milestone.owner == user_id,
+            Milestone.status == MilestoneStatus.OPEN,
+            Milestone.due_on.is_not(None),
+            Milestone.project_id.in_(list(projects)),
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+    ).all()
+    items = []
+    for row in rows:
+        project = projects[row.project_id]
+        tz = ZoneInfo(project.timezone)
+        assert row.due_on is not None
+        due = datetime.combine(row.due_on + timedelta(days=1), datetime.min.time(), tz)
+        if due - AGENDA_HORIZON <= now:
+            items.append(
+                OpenItem(ITEM_MILESTONE, project.name, row.title, row.id, due, tz.key, due <= now)
+            )
+    return items
 
 
 def _open_checkins(
@@ -904,6 +938,7 @@ def _coordinator_view(
         perspectives=perspectives_service.mix(db, project),
         review_open=reviews_service.open_round(db, project),
         review_last=next(iter(reversed(reviews_service.closed_rounds(db, project.id))), None),
+        milestones=milestones_of(db, project, now),
     )
 
 
@@ -941,7 +976,7 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
     if isinstance(obj, DebriefAction):
         return [Touch(project_id=obj.project_id, user_id=obj.owner)]
-    if isinstance(obj, CheckinSetup):
+    if isinstance(obj, CheckinSetup | Milestone):
         return [Touch(project_id=obj.project_id)]
     if isinstance(obj, CheckinPerson):
         # sending a check-in notes the day and the person's zone: no Home shows a change

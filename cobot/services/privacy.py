@@ -98,11 +98,12 @@ def build_registry(metadata: MetaData | None = None) -> Registry:
         debriefs,
         endings,
         feeds,
+        governance,
         installations,
         reviews,
     )
 
-    modules = (core, checkins, debriefs, endings, reviews, installations, feeds)
+    modules = (core, checkins, debriefs, endings, reviews, installations, feeds, governance)
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},

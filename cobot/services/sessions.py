@@ -309,6 +309,15 @@ class Sessions(SessionChangingService):
             row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
             return self._save(db, project, row, _moved(row, day, start), now=now, by=user_id)
 
+    def move_within(
+        self, db: Session, project: Project, row: CoSession, starts_at: datetime, *, by: str
+    ) -> SessionSaved:
+        """move() inside the caller's transaction (a slow-down moves many sessions at once):
+        the same checks, revision, SessionChanged fan-out and announcement."""
+        local = starts_at.astimezone(ZoneInfo(project.timezone))
+        data = _moved(row, local.date(), local.time().replace(tzinfo=None))
+        return self._save(db, project, row, data, now=self._clock.now(), by=by)
+
     def edit(
         self, *, team_id: str, user_id: str, session_id: int, data: SessionInput
     ) -> SessionSaved:

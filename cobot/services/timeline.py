@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.governance import milestones_of
 from cobot.storage.db import read_only
 from cobot.storage.models import CoSession, Project
 
@@ -28,6 +29,7 @@ SESSION_COLOUR = "#1f4e79"
 STEP_COLOUR = "#8fb8de"
 SQUEEZED_COLOUR = "#d9534f"
 NOW_COLOUR = "#555555"
+MILESTONE_COLOUR = "#2e7d32"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class TimelinePlan:
     now: datetime
     sessions: tuple[rules.SessionPoint, ...]
     steps: tuple[rules.Step, ...]
+    # the project plan's dated milestones (services/governance.py), drawn on their own lane
+    milestones: tuple[rules.MilestonePoint, ...] = ()
 
 
 class Timelines(Service):
@@ -85,13 +89,18 @@ class Timelines(Service):
             )
             lead = LeadTimes.from_json(project.lead_times)
             name, zone = project.name, project.timezone
+            milestones = tuple(
+                rules.MilestonePoint(m.title, m.due_on, m.done, m.overdue)
+                for m in milestones_of(db, project, now)
+                if m.due_on is not None
+            )
         if not points:
             raise AccessError(
                 "This project has no sessions yet, so there is no timeline to draw. "
                 "Add one with `/cobot session add`."
             )
         steps = tuple(rules.steps_for(list(points), lead))
-        return TimelinePlan(name, zone, now, points, steps)
+        return TimelinePlan(name, zone, now, points, steps, milestones)
 
     def draw(self, plan: TimelinePlan) -> TimelinePicture:
         """The PNG of a planned timeline (no database, no Slack)."""
@@ -101,6 +110,7 @@ class Timelines(Service):
             now=plan.now,
             timezone=plan.timezone,
             title=plan.project_name,
+            milestones=list(plan.milestones),
         )
         return TimelinePicture(
             project_name=plan.project_name,
@@ -139,6 +149,7 @@ def render_png(
     now: datetime,
     timezone: str,
     title: str,
+    milestones: list[rules.MilestonePoint] | None = None,
 ) -> bytes:
     """Sessions on the top lane, each between-session step on its own lane below; squeezed
     steps in red; a line for now. Dates in the project's zone."""
@@ -149,6 +160,8 @@ def render_png(
 
     tz = ZoneInfo(timezone)
     lanes = ["Sessions", *(rules.STEP_LABELS[s] for s in rules.STEPS)]
+    if milestones:
+        lanes.append("Milestones")
     lane_of = {step: index + 1 for index, step in enumerate(rules.STEPS)}
     figure = Figure(figsize=(11, 4.2), dpi=100)
     FigureCanvasAgg(figure)
@@ -181,6 +194,12 @@ def render_png(
             color=SQUEEZED_COLOUR if step.squeezed else STEP_COLOUR,
             edgecolor="white",
             linewidth=0.5,
+        )
+    for milestone in milestones or []:
+        when = local(datetime.combine(milestone.due_on, time(12), tzinfo=tz))
+        colour = SQUEEZED_COLOUR if milestone.overdue else MILESTONE_COLOUR
+        axes.plot(
+            [when], [len(lanes) - 1], marker="D", color=colour, alpha=0.4 if milestone.done else 1
         )
     axes.axvline(local(now), color=NOW_COLOUR, linestyle="--", linewidth=1)
     axes.set_yticks(range(len(lanes)), labels=lanes)

@@ -20,6 +20,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
     from cobot.services.feeds import Feeds
+    from cobot.services.governance import Governance
     from cobot.services.home import Home
     from cobot.services.perspectives import Perspectives
     from cobot.services.ports import SystemClock
@@ -48,12 +49,13 @@ def registered_router() -> CommandRouter:
     debriefs = Debriefs(factory=factory, clock=clock)
     privacy = Privacy(factory=factory, clock=clock)
     checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
+    sessions = Sessions(factory=factory, clock=clock)
     register_listeners(
         app,
         router,
         client=client,
         projects=Projects(factory=factory, clock=clock, directory=directory),
-        sessions=Sessions(factory=factory, clock=clock),
+        sessions=sessions,
         reminders=Reminders(factory=factory, clock=clock),
         debriefs=debriefs,
         checkins=checkins,
@@ -64,6 +66,7 @@ def registered_router() -> CommandRouter:
         reviews=Reviews(factory=factory, clock=clock),
         perspectives=Perspectives(factory=factory, clock=clock),
         feeds=Feeds(factory=factory, clock=clock, public_url=None),
+        governance=Governance(factory=factory, clock=clock, sessions=sessions),
     )
     return router
 

@@ -155,6 +155,16 @@ def timepicker(
     return input_block(block_id, label, element, optional=optional, hint=hint, action_id=action_id)
 
 
+def user_select(
+    block_id: str, label: str, *, initial: str | None = None, optional: bool = False
+) -> dict[str, Any]:
+    """One person from the workspace; `Form.user(block_id)` reads it."""
+    element: dict[str, Any] = {"type": "users_select"}
+    if initial:
+        element["initial_user"] = initial
+    return input_block(block_id, label, element, optional=optional)
+
+
 def modal(
     callback_id: str,
     title: str,

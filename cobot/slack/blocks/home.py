@@ -19,6 +19,7 @@ from cobot.services.home import (
     ITEM_CHECKIN,
     ITEM_DEBRIEF,
     ITEM_FEEDBACK,
+    ITEM_MILESTONE,
     ITEM_NOTES,
     AgreementView,
     CheckinLine,
@@ -31,6 +32,7 @@ from cobot.services.home import (
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
+from cobot.slack.blocks import governance as governance_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
 from cobot.slack.blocks import reviews as review_blocks
@@ -165,6 +167,7 @@ ITEM_TEXT = {
     ITEM_NOTES: ":notebook: Post the notes of *{title}*",
     ITEM_ACTION: ":ballot_box_with_check: Action: {title}",
     ITEM_CHECKIN: ":seedling: Your check-in is waiting: how are you?",
+    ITEM_MILESTONE: ":spiral_calendar_pad: Milestone: {title}",
 }
 
 
@@ -181,6 +184,8 @@ def item_button(item: OpenItem) -> dict[str, Any] | None:
         return button("Post notes", reminder_blocks.POST_NOTES, value, style="primary")
     if item.kind == ITEM_ACTION:
         return button("Done", debrief_blocks.ACTION_DONE, value)
+    if item.kind == ITEM_MILESTONE:
+        return button("Done", governance_blocks.DONE_MILESTONE, value)
     return None
 
 
@@ -303,6 +308,7 @@ def coordinator_blocks(view: CoordinatorView) -> list[dict[str, Any]]:
             ],
         },
         section(_risks_text(view)),
+        section(governance_blocks.home_lines(view.milestones)),
         section(_onboarding_text(view)),
         section(_rota_text(view)),
     ]

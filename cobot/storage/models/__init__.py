@@ -29,6 +29,7 @@ from cobot.storage.models.debriefs import (
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 from cobot.storage.models.feeds import CalendarFeed, SessionSequence
+from cobot.storage.models.governance import Digest, DigestSettings, Milestone, SlowDown
 from cobot.storage.models.home import HomeOpened
 from cobot.storage.models.installations import Workspace
 from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
@@ -47,6 +48,8 @@ __all__ = [
     "DebriefRound",
     "DebriefSettings",
     "Delivery",
+    "Digest",
+    "DigestSettings",
     "FormReceipt",
     "Ending",
     "EndingEvaluation",
@@ -56,12 +59,14 @@ __all__ = [
     "Member",
     "MemberPerspectives",
     "SessionSequence",
+    "Milestone",
     "ParticipantFeedback",
     "Project",
     "PublishedFigure",
     "ReviewAnswer",
     "ReviewRound",
     "SessionPerson",
+    "SlowDown",
     "SlackEvent",
     "SlackSignature",
     "Workspace",

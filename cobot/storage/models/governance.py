@@ -1,0 +1,123 @@
+"""Governance: the project plan's milestones, the oversight digest and slow-downs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cobot.domain.governance import DEFAULT_DIGEST_DAYS, MilestoneStatus
+from cobot.domain.privacy import Category, Declaration, Erasure, Field, Path, Retention
+from cobot.storage.models.core import Base
+from cobot.storage.types import UTCDateTime
+
+
+class Milestone(Base):
+    """One step of a project's plan: who owns it, when it is due, whether it is done."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(150))
+    owner: Mapped[str | None] = mapped_column(String(40))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=MilestoneStatus.OPEN)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(40))
+    # bumped when the due date or owner changes, so an overdue nudge is owed afresh
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestSettings(Base):
+    """How often a project's oversight and steering members get the digest."""
+
+    __tablename__ = "digest_settings"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    every_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_DIGEST_DAYS)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Digest(Base):
+    """One digest owed to the oversight and steering members, and the coordinator's line."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    line: Mapped[str] = mapped_column(Text, default="")
+    line_by: Mapped[str | None] = mapped_column(String(40))
+    line_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_digests_number"),)
+
+
+class SlowDown(Base):
+    """A confirmed slow-down: what moved, by how much, and why (told to oversight)."""
+
+    __tablename__ = "slow_downs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    mode: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    sessions_moved: Mapped[int] = mapped_column(Integer, default=0)
+    milestones_moved: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Project plan"
+
+PRIVACY: tuple[Declaration, ...] = (
+    Declaration(
+        feature=FEATURE,
+        table="milestones",
+        what="The milestones of a project plan you own",
+        person=Path("owner"),
+        project=Path("project_id"),
+        fields=(Field("status", Category.RECORD, "open or done"),),
+        context=("title", "due_on", "done_at"),
+        seen_by="the project's members, and (as counts and titles) its oversight and steering",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "the plan's steps are the project's work and stay in its plan; a coordinator can "
+            "give one you own to someone else"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "milestones.title": "a step of the project plan, written by coordinators for the project",
+    "digests.line": (
+        "the coordinator's line about how the project is going (on track, slipping because "
+        "...): their words about the project, written to be sent to its oversight and "
+        "steering members; never about any one person's answers"
+    ),
+    "slow_downs.reason": (
+        "why the coordinator slowed the project down, written to be told openly to its "
+        "oversight and steering members: project data, not the coordinator's own"
+    ),
+}
