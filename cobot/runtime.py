@@ -33,6 +33,7 @@ from cobot.services.deliveries import (
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
 from cobot.services.home import Home, watch_changes
+from cobot.services.polls import Polls, poll_kinds
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
@@ -45,6 +46,7 @@ from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
+from cobot.slack.blocks.polls import home_poll_blocks, poll_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
@@ -53,6 +55,7 @@ from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import home as home_listeners
+from cobot.slack.listeners import polls as polls_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
@@ -82,6 +85,7 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
+    polls: Polls | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -91,8 +95,15 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
+    extra = None
+    if polls is not None:
+        polls_listeners.register(app, router, polls=polls)
+
+        def extra(team_id: str, user_id: str) -> list[dict[str, Any]]:
+            return home_poll_blocks(polls.open_polls(team_id=team_id, user_id=user_id))
+
     return home_listeners.register(
-        app, router, home=home, timelines=timelines, client=client, reports=reports
+        app, router, home=home, timelines=timelines, client=client, reports=reports, extra=extra
     )
 
 
@@ -119,6 +130,7 @@ class Runtime:
     endings: Endings
     reports: Reports
     home: Home
+    polls: Polls
     home_refresher: home_listeners.HomeRefresher
     started: bool = False
     _checked: bool = False
@@ -189,6 +201,9 @@ class Runtime:
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
+        # polls for a time: invitations, tally, nudge, close and outcome render at send time
+        polls = Polls(factory=factory, clock=clock, directory=directory, sessions=sessions)
+        register_all(kinds, poll_kinds(present=poll_message, clock=clock, directory=directory))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -211,6 +226,7 @@ class Runtime:
             reports=reports,
             home=home,
             timelines=timelines,
+            polls=polls,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
@@ -236,6 +252,7 @@ class Runtime:
             endings=endings,
             reports=reports,
             home=home,
+            polls=polls,
             home_refresher=home_refresher,
         )
 

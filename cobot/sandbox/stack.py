@@ -42,6 +42,7 @@ class LocalStack:
         emulator: SlackEmulator | None = None,
         clock: Clock | None = None,
         sweep_interval: float | None = None,
+        key: str | None = None,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -55,7 +56,12 @@ class LocalStack:
         self.client: SlackClient | None = None
         self._socket: SocketModeHandler | None = None
         # a throwaway key: the sandbox's answers are as protected as a real deployment's
-        self._key = crypto.new_key()
+        self._key = key or crypto.new_key()
+
+    @property
+    def key(self) -> str:
+        """The encryption key (a restarted stack on the same database needs the same)."""
+        return self._key
 
     def env(self) -> dict[str, str]:
         """The settings this stack runs with, as environment variables (for subprocesses)."""

@@ -485,6 +485,20 @@ def _check(
     )
     if result.errors:
         raise SessionRejected(result.errors)
+    if result.starts_at is not None and result.ends_at is not None:
+        # a chosen facilitator's standing availability (services/polls.py) clashes
+        from cobot.services.polls import facilitator_clashes
+
+        result.warnings.extend(
+            Problem("facilitators", text)
+            for text in facilitator_clashes(
+                db,
+                project_id=project.id,
+                facilitators=data.facilitators,
+                starts_at=result.starts_at,
+                ends_at=result.ends_at,
+            )
+        )
     return _Checked(
         starts_at=result.starts_at,
         ends_at=result.ends_at,

@@ -97,8 +97,8 @@ def welcome_home() -> dict[str, Any]:
     }
 
 
-def home_view(view: HomeView) -> dict[str, Any]:
-    """The whole Home tab for one person."""
+def home_view(view: HomeView, *, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole Home tab for one person; `extra` are other features' sections (polls)."""
     if view.empty:
         return welcome_home()
     blocks: list[dict[str, Any]] = [
@@ -110,6 +110,7 @@ def home_view(view: HomeView) -> dict[str, Any]:
     ]
     blocks += _sessions(view)
     blocks += _items(view)
+    blocks += extra or []
     blocks += _checkins(view.checkins)
     blocks += _projects(view.projects)
     for detail in view.coordinating:

@@ -26,6 +26,8 @@ MOVE_CALLBACK = "session_move"
 MOVE_ACTION = "session_move"
 EDIT_ACTION = "session_edit"
 CANCEL_ACTION = "session_cancel"
+# a poll for a new time (cobot/slack/listeners/polls.py handles it)
+FIND_TIME_ACTION = "poll_for_session"
 # every input of the session forms uses this action id; the block id names the field
 VALUE = forms.INPUT
 
@@ -307,6 +309,7 @@ def session_actions(view: SessionView) -> dict[str, Any]:
         "elements": [
             button("Move", MOVE_ACTION, str(view.id)),
             button("Edit", EDIT_ACTION, str(view.id)),
+            button("Find a new time", FIND_TIME_ACTION, str(view.id)),
             cancel,
         ],
     }

@@ -29,8 +29,10 @@ from cobot.storage.models.debriefs import (
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 from cobot.storage.models.home import HomeOpened
+from cobot.storage.models.polls import Availability, Poll, PollAnswer, PollPerson, PollSlot
 
 __all__ = [
+    "Availability",
     "Base",
     "CheckinAnswer",
     "CheckinContactRequest",
@@ -51,6 +53,10 @@ __all__ = [
     "HomeOpened",
     "Member",
     "ParticipantFeedback",
+    "Poll",
+    "PollAnswer",
+    "PollPerson",
+    "PollSlot",
     "Project",
     "PublishedFigure",
     "SessionPerson",
