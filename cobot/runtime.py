@@ -85,7 +85,7 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
-    polls: Polls | None = None,
+    polls: Polls,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -95,12 +95,11 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
-    extra = None
-    if polls is not None:
-        polls_listeners.register(app, router, polls=polls)
+    polls_listeners.register(app, router, polls=polls)
 
-        def extra(team_id: str, user_id: str) -> list[dict[str, Any]]:
-            return home_poll_blocks(polls.open_polls(team_id=team_id, user_id=user_id))
+    def extra(team_id: str, user_id: str) -> list[dict[str, Any]]:
+        # the polls a person runs, on their Home (live: every answer touches its poll)
+        return home_poll_blocks(polls.open_polls(team_id=team_id, user_id=user_id))
 
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports, extra=extra

@@ -20,6 +20,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
     from cobot.services.home import Home
+    from cobot.services.polls import Polls
     from cobot.services.ports import SystemClock
     from cobot.services.privacy import Privacy
     from cobot.services.projects import Projects
@@ -45,12 +46,13 @@ def registered_router() -> CommandRouter:
     debriefs = Debriefs(factory=factory, clock=clock)
     privacy = Privacy(factory=factory, clock=clock)
     checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
+    sessions = Sessions(factory=factory, clock=clock)
     register_listeners(
         app,
         router,
         client=client,
         projects=Projects(factory=factory, clock=clock, directory=directory),
-        sessions=Sessions(factory=factory, clock=clock),
+        sessions=sessions,
         reminders=Reminders(factory=factory, clock=clock),
         debriefs=debriefs,
         checkins=checkins,
@@ -58,6 +60,7 @@ def registered_router() -> CommandRouter:
         reports=Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins),
         home=Home(factory=factory, clock=clock, checkins=checkins),
         timelines=Timelines(factory=factory, clock=clock),
+        polls=Polls(factory=factory, clock=clock, directory=directory, sessions=sessions),
     )
     return router
 

@@ -382,3 +382,204 @@ def _poll_id(stack: LocalStack) -> int:
         found = db.scalar(select(Poll.id))
         assert found is not None
         return int(found)
+
+
+BIG = [f"UB{n:02d}" for n in range(40)]
+
+
+def _within_limits(message: dict[str, Any]) -> None:
+    """What Slack checks and the emulator does not: text sizes and options per select."""
+    blocks = message.get("blocks") or []
+    assert len(blocks) <= 50
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        assert len(text) <= 3000
+        accessory = block.get("accessory") or {}
+        assert len(accessory.get("options") or []) <= 100
+        for element in block.get("elements") or []:
+            inner = element.get("text") or ""
+            assert len(inner if isinstance(inner, str) else inner.get("text", "")) <= 3000
+        assert "\u2026" not in text  # nothing cut
+
+
+def test_the_largest_poll_fits_slacks_limits(database_url: str, clock: SimClock) -> None:
+    """40 people and 30 slots: every invitation, the tally, its updates, the ranking and
+    the notes go through the emulator whole."""
+    emulator = SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
+    emulator.add_user("UCOORD", name="cora", tz="Europe/London")
+    for n, user in enumerate(BIG):
+        emulator.add_user(
+            user, name=user.lower(), tz="America/New_York" if n % 2 else "Europe/London"
+        )
+    with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as stack:
+        assert stack.client is not None and stack.runtime is not None
+        driver = Driver(stack.client, stack.emulator)
+        with transaction(stack.runtime.factory) as db:
+            project = Project(
+                team_id=TEAM,
+                channel_id=CHANNEL,
+                name="A large project",
+                timezone="Europe/London",
+                lead_times={},
+                created_by="UCOORD",
+                created_at=START,
+                updated_at=START,
+            )
+            roles = [("UCOORD", "coordinator")] + [
+                (u, "practitioner" if n < 2 else "participant") for n, u in enumerate(BIG)
+            ]
+            project.members = [
+                Member(user_id=u, role=r, added_by="UCOORD", added_at=START) for u, r in roles
+            ]
+            db.add(project)
+        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
+        assert len(modal["blocks"]) <= 100
+        values = poll_values(
+            slots={},
+            slot_2={},
+            slot_3={},
+            gen_from=dated("2027-03-08"),
+            gen_weeks=chosen("2"),
+            gen_start=timed("10:00"),
+            gen_end=timed("16:00"),
+            gen_every=chosen("120"),
+            gen_days=chosen("weekdays"),
+            closes=dated("2027-03-05"),
+        )
+        # three weeks would make 45 times: refused inline, with what to change
+        too_many = driver.submit_modal(
+            "UCOORD", modal, {**values, "gen_weeks": {"value": chosen("3")}}
+        )
+        assert "45 times" in too_many["errors"]["slots"]
+        started = driver.submit_modal("UCOORD", modal, values)
+        assert "Asking 40 people about 30 times" in dumps(started["view"])
+        drive(stack)
+        factory = stack.runtime.factory
+
+        def sent() -> int:
+            with transaction(factory) as db:
+                return len(
+                    db.scalars(
+                        select(Delivery).where(
+                            Delivery.kind.in_(("poll_invite", "poll_tally")),
+                            Delivery.status == "sent",
+                        )
+                    ).all()
+                )
+
+        wait_until(lambda: sent() == 41, timeout=30, what="every invitation and the tally")
+        for user in BIG:
+            message = invitation(driver, user)
+            _within_limits(message)
+            assert sum(1 for b in message["blocks"] if "accessory" in b) == 30
+        tally = driver.dm_with("UCOORD", "Finding a time for")
+        _within_limits(tally)
+        # answers and a long note: the invitation and the tally update in place, whole
+        for user in BIG[:3]:
+            message = invitation(driver, user)
+            driver.select(user, message, slot_block(message, 29), "yes")
+            note = driver.open_modal(user, driver.message(user, message["ts"]), "poll_note_open")
+            driver.submit_modal(user, note, {"note": {"value": typed("x" * 500)}})
+        tally = driver.wait_replaced("UCOORD", tally["ts"], "3 of 40 answered")
+        _within_limits(tally)
+        assert all(c.response.get("ok") for c in emulator.calls_to("chat.update"))
+        notes = driver.open_modal("UCOORD", tally, "poll_notes")
+        assert dumps(notes).count("x" * 500) == 3
+        driver.press("UCOORD", tally, "poll_choose_now")
+        ranking = driver.dm_with("UCOORD", "The best times for")
+        _within_limits(ranking)
+        assert "Fri 19 Mar" in dumps(ranking)  # the last slot: the two facilitators said yes
+        settle(stack)
+
+
+def test_moving_a_session_by_poll_cancelling_one_and_the_forms_availability_warning(
+    database_url: str, clock: SimClock
+) -> None:
+    with LocalStack(database_url=database_url, clock=clock, emulator=workspace()) as stack:
+        assert stack.client is not None and stack.runtime is not None
+        driver = Driver(stack.client, stack.emulator)
+        seed(stack, CHANNEL)
+        # UF2 is never available on Thursdays
+        modal = driver.command_modal("UF2", "availability", channel_id=CHANNEL)
+        driver.submit_modal("UF2", modal, {"weekdays_off": {"value": ticked("3")}})
+
+        # "Find a new time" on the session list: the form is filled in with its people
+        listing = driver.command("UCOORD", "sessions", channel_id=CHANNEL)
+        form = driver.open_modal("UCOORD", listing, "poll_for_session")
+        said = dumps(form)
+        assert "Moving *Session 2*" in said and '"initial_users": ["UF1", "UF2"' in said
+        driver.submit_modal(
+            "UCOORD",
+            form,
+            poll_values(
+                title=typed("Session 2"),
+                slots=picked(NEXT + timedelta(days=7)),
+                slot_2=picked(SLOT_B),  # a Thursday: UF2's standing availability says no
+                slot_3={},
+                audience=chosen("named"),
+                asked=picked_users([*FACILITATORS, *PARTICIPANTS]),
+            ),
+        )
+        drive(stack)
+        mine = invitation(driver, "UF2")
+        assert "Probably no: you are usually not available on Thursdays" in dumps(mine)
+        assert "It is a new time for *Session 2*" in dumps(mine)
+        for user in FACILITATORS + PARTICIPANTS[:4]:
+            message = invitation(driver, user)
+            driver.select(user, message, slot_block(message, 1), "yes")
+        tally = driver.dm_with("UCOORD", "Finding a time for")
+        driver.press("UCOORD", tally, "poll_choose_now")
+        ranking = driver.dm_with("UCOORD", "The best times for")
+        assert "Move it here" in dumps(ranking)
+        fresh = driver.message("UCOORD", ranking["ts"])
+        driver.press("UCOORD", fresh, "poll_schedule")
+        stack.emulator.wait_for("response_url", where=lambda c: "scheduled" in dumps(c.args))
+        with transaction(stack.runtime.factory) as db:
+            moved = db.scalar(select(CoSession).where(CoSession.title == "Session 2"))
+            assert moved is not None and moved.revision == 2
+            assert moved.starts_at == NEXT + timedelta(days=7)  # the one everyone can make
+            assert db.scalar(select(func.count(CoSession.id))) == 1  # moved, not added
+        drive(stack)
+        assert "moves to" in dumps(driver.dm_with("UP1", "the time that suited most"))
+
+        # the session form warns (without saying why) when a facilitator usually can't come
+        form = driver.command_modal("UCOORD", "session add", channel_id=CHANNEL)
+        saved = driver.submit_modal(
+            "UCOORD",
+            form,
+            {
+                "title": {"value": typed("Session 3")},
+                "date": {"value": dated("2027-03-25")},  # a Thursday
+                "time": {"value": timed("10:00")},
+                "duration": {"value": typed("2h")},
+                "facilitators": {"value": picked_users(FACILITATORS)},
+                "participants": {"value": picked_users(PARTICIPANTS)},
+            },
+        )
+        said = dumps(saved["view"])
+        assert "<@UF2> usually can't make this time" in said and "Thursdays" not in said
+
+        # a poll can be cancelled: everyone asked hears, no nudge or close follows
+        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
+        started = driver.submit_modal(
+            "UCOORD", modal, poll_values(title=typed("Oversight"), purpose=chosen("oversight"))
+        )
+        assert started["response_action"] == "update", started
+        drive(stack)
+        tally = driver.dm_with("UCOORD", "Finding a time for Oversight*")
+        refused = driver.press_button("UP1", tally, "poll_cancel")
+        assert refused.status == 200
+        driver.press("UCOORD", tally, "poll_cancel")
+        stack.emulator.wait_for("response_url", where=lambda c: "is cancelled" in dumps(c.args))
+        drive(stack)
+        driver.dm_with("UP6", "was cancelled: no need to answer")
+        with transaction(stack.runtime.factory) as db:
+            pending = db.scalars(
+                select(Delivery).where(
+                    Delivery.subject_type == "poll",
+                    Delivery.kind.in_(("poll_nudge", "poll_close")),
+                    Delivery.status == "scheduled",
+                )
+            ).all()
+            assert not pending
+        settle(stack)

@@ -47,6 +47,7 @@ from cobot.slack.blocks.common import (
     button,
     context,
     escape,
+    escape_but_mentions,
     mention,
     plain,
     section,
@@ -445,14 +446,6 @@ def choice_blocks(c: Choice) -> list[dict[str, Any]]:
         )
     )
     return blocks
-
-
-def escape_but_mentions(text: str) -> str:
-    """Warnings cobot wrote itself: session titles escaped, its own <@U…> mentions kept."""
-    if text.startswith("<@") and ">" in text:
-        head, rest = text.split(">", 1)
-        return head + ">" + escape(rest)
-    return escape(text)
 
 
 def scheduled_text(title: str, starts_at: datetime, timezone: str, warnings: Sequence[str]) -> str:

@@ -18,7 +18,16 @@ from cobot.services.sessions import (
     SessionView,
 )
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    escape_but_mentions,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 ADD_CALLBACK = "session_add"
 EDIT_CALLBACK = "session_edit"
@@ -112,7 +121,7 @@ def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
     """What the coordinator sees after saving: the session, and any warnings."""
     blocks: list[dict[str, Any]] = [section(saved_summary(saved))]
     for warning in saved.warnings:
-        blocks.append(section(f":warning: {escape(warning.message)}"))
+        blocks.append(section(f":warning: {escape_but_mentions(warning.message)}"))
     if saved.warnings:
         blocks.append(
             context("The session is saved. Move or edit it from `/cobot sessions` if you wish.")
