@@ -95,7 +95,7 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
-    polls_listeners.register(app, router, polls=polls)
+    polls_listeners.register(app, router, polls=polls, client=client)
 
     def extra(team_id: str, user_id: str) -> list[dict[str, Any]]:
         # the polls a person runs, on their Home (live: every answer touches its poll)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
+from cobot.sandbox import demo_findtime
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -239,7 +240,7 @@ class Demo:
         self._tick_onboarding(all_but=1)
         first = self.clock.now().astimezone(ZoneInfo(PROJECT_TZ)) + timedelta(days=8, hours=1)
         facilitators = " ".join(mention[u] for u in FACILITATORS[:2])
-        for n in range(5):
+        for n in range(4):
             day = (first + timedelta(weeks=2 * n)).date()
             reply = self.cora(
                 f'session add "Workshop {n + 1}" {day.isoformat()} 10:00 2h with {facilitators}'
@@ -247,6 +248,9 @@ class Demo:
             if "Saved" not in reply:
                 self.problems.append(f"Workshop {n + 1} was not scheduled: {reply[:200]}")
         self.drain()
+        # the last workshop's time is found with a poll (cobot/sandbox/demo_findtime.py)
+        last_day = (first + timedelta(weeks=8)).date()
+        demo_findtime.find_time(self, last_day, timezone=PROJECT_TZ, coordinator=COORDINATOR)
 
     def _tick_onboarding(self, *, all_but: int) -> None:
         """The coordinator ticks the checklist for all participants but the last `all_but`."""
@@ -387,6 +391,8 @@ class Demo:
 
     def _decide(self, person: SimPerson, button: Button) -> bool:
         action, text = button.action_id, button.text
+        if action.startswith("poll_"):
+            return demo_findtime.decide(self, person, button, low=LOW_PARTICIPANT)
         if action == "checkins_consent_yes":
             person.press(button)
             return True
@@ -548,6 +554,7 @@ class Demo:
             self.problems.append("fewer than five debrief summaries reached the practitioners")
         if not any("in touch" in str(m.get("text", "")) for m in emulator.messages(COORDINATOR)):
             self.problems.append("the wellbeing contact was not asked to get in touch")
+        demo_findtime.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

@@ -108,7 +108,8 @@ class PollDraft:
     title: str
     duration: timedelta
     closes_on: datetime
-    asked: tuple[str, ...] = ()
+    # who is asked already (a moved session's people)
+    user_ids: tuple[str, ...] = ()
     session_id: int | None = None
     moving_title: str = ""
 
@@ -133,7 +134,8 @@ class Invitation:
     title: str
     purpose: PollPurpose
     project_name: str
-    asked_by: str
+    # who started the poll
+    by: str
     timezone: str
     duration: timedelta
     closes_at: datetime
@@ -227,6 +229,14 @@ PollNote = Invitation | Tally | Choice | Outcome | Nudge
 
 
 @dataclass(frozen=True)
+class NoteLine:
+    """What one person said would make it easier to come (coordinators only)."""
+
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Answered:
     """An answer taken: the person's invitation and the tally as they are now, and where
     the two messages are (to update in place)."""
@@ -317,7 +327,7 @@ class Polls(Service):
                 title=row.title,
                 duration=row.ends_at - row.starts_at,
                 closes_on=now + DEFAULT_CLOSE,
-                asked=tuple(p.user_id for p in row.people),
+                user_ids=tuple(p.user_id for p in row.people),
                 session_id=row.id,
                 moving_title=row.title,
             )
@@ -516,14 +526,14 @@ class Polls(Service):
                     found.append(_tally(db, poll, project))
             return found
 
-    def notes(self, *, team_id: str, user_id: str, poll_id: int) -> list[tuple[str, str]]:
+    def notes(self, *, team_id: str, user_id: str, poll_id: int) -> list[NoteLine]:
         """What people said would make it easier to come: coordinators only."""
         with read_only(self._factory) as db:
             poll = _poll(db, team_id, poll_id)
             project = db.get(Project, poll.project_id)
             assert project is not None
             access.require_coordinator(project, user_id)
-            return [(p.user_id, p.note) for p in poll.people if p.note]
+            return [NoteLine(p.user_id, p.note) for p in poll.people if p.note]
 
     def choice(self, *, team_id: str, user_id: str, poll_id: int) -> Choice:
         """ "Choose now": the ranking as answers stand (the poll stays open)."""
@@ -1050,7 +1060,7 @@ def _invitation(
         title=poll.title,
         purpose=PollPurpose(poll.purpose),
         project_name=project.name,
-        asked_by=poll.created_by,
+        by=poll.created_by,
         timezone=_zone(zone, project.timezone),
         duration=timedelta(minutes=poll.duration_minutes),
         closes_at=poll.closes_at,

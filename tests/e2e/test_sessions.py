@@ -263,6 +263,7 @@ def test_the_list_shows_buttons_to_coordinators_only(
     assert [e["action_id"] for e in actions[0]["elements"]] == [
         "session_move",
         "session_edit",
+        "poll_for_session",
         "session_cancel",
     ]
     assert actions[0]["elements"][2]["confirm"]["confirm"]["text"] == "Cancel the session"

@@ -33,6 +33,7 @@ from cobot.domain.polls import (
 from cobot.services.polls import (
     Choice,
     Invitation,
+    NoteLine,
     Nudge,
     Outcome,
     PollDraft,
@@ -155,14 +156,14 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
             "audience",
             "Ask",
             [(a.value, label) for a, label in AUDIENCE_LABELS.items()],
-            initial=(Audience.NAMED if draft.asked else Audience.PARTICIPANTS).value,
+            initial=(Audience.NAMED if draft.user_ids else Audience.PARTICIPANTS).value,
         ),
         forms.input_block(
             "asked",
             "And these people",
             {
                 "type": "multi_users_select",
-                **({"initial_users": list(draft.asked)} if draft.asked else {}),
+                **({"initial_users": list(draft.user_ids)} if draft.user_ids else {}),
             },
             optional=True,
         ),
@@ -214,7 +215,7 @@ def invitation_blocks(inv: Invitation) -> list[dict[str, Any]]:
     moving = f" It is a new time for *{escape(inv.moving_title)}*." if inv.moving_title else ""
     blocks: list[dict[str, Any]] = [
         section(
-            f":mag: {mention(inv.asked_by)} is finding a time for *{escape(inv.title)}* "
+            f":mag: {mention(inv.by)} is finding a time for *{escape(inv.title)}* "
             f"({what}, {format_duration(inv.duration)}) in *{escape(inv.project_name)}*."
             f"{moving} Which of these times could you come to? Times are in your time "
             f"zone, {inv.timezone}."
@@ -359,9 +360,9 @@ def home_poll_blocks(tallies: Sequence[Tally]) -> list[dict[str, Any]]:
     return blocks
 
 
-def notes_modal(title: str, notes: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def notes_modal(title: str, notes: Sequence[NoteLine]) -> dict[str, Any]:
     """Every note, split across sections (never cut)."""
-    lines = [f"{mention(user)}: {escape(text)}" for user, text in notes] or ["No notes yet."]
+    lines = [f"{mention(n.user_id)}: {escape(n.text)}" for n in notes] or ["No notes yet."]
     return {
         "type": "modal",
         "callback_id": "poll_notes",
@@ -369,12 +370,12 @@ def notes_modal(title: str, notes: Sequence[tuple[str, str]]) -> dict[str, Any]:
         "close": plain("Close", 24),
         "blocks": [
             section(f"What would make it easier to come to *{escape(title)}* (coordinators only):"),
-            *[section(chunk) for chunk in split_lines(lines)],
+            *[section(chunk) for chunk in _split_lines(lines)],
         ],
     }
 
 
-def split_lines(lines: Sequence[str], limit: int = SECTION_LIMIT) -> list[str]:
+def _split_lines(lines: Sequence[str], limit: int = SECTION_LIMIT) -> list[str]:
     """Lines joined into chunks of at most `limit` characters (a longer line alone)."""
     chunks: list[str] = []
     current = ""

@@ -4,6 +4,8 @@ the person's message and the starter's tally in place (chat.update)."""
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,11 +59,76 @@ log = logging.getLogger(__name__)
 STALE_FORM = "This form is out of date."
 
 
-def register(app: App, router: CommandRouter, *, polls: Polls) -> None:
-    """Add `find time` and `availability` and the polls' forms, selects and buttons."""
+class Updates:
+    """Poll messages to update in place (chat.update), the latest content per message, sent
+    by one background thread: a burst of answers never holds Bolt's workers at the rate gate
+    (chat.update is Tier 3), and a message answered five times quickly is updated with the
+    last state, not five times."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._pending: dict[tuple[str, str], tuple[str, list[Any]]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._busy = False
+
+    def put(self, where: tuple[str, str] | None, text: str, blocks: list[Any]) -> None:
+        """Update message `where` (channel, ts) to this, soon; a newer put replaces it."""
+        if where is None:
+            return
+        with self._wake:
+            self._pending.pop(where, None)
+            self._pending[where] = (text, blocks)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="cobot-poll-updates", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def idle(self) -> bool:
+        """Nothing waiting or being sent (for tests and the demo)."""
+        with self._wake:
+            return not self._pending and not self._busy
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                if not self._pending and not self._wake.wait_for(
+                    lambda: bool(self._pending), timeout=5.0
+                ):
+                    self._thread = None
+                    return
+                where = next(iter(self._pending))
+                text, blocks = self._pending.pop(where)
+                self._busy = True
+            try:
+                self._client.chat_update(channel=where[0], ts=where[1], text=text, blocks=blocks)
+            except SlackApiError as exc:
+                log.info("could not update a poll message: %s", exc.response.get("error"))
+            except Exception:  # one message must not stop the others
+                log.exception("could not update a poll message")
+            finally:
+                with self._wake:
+                    self._busy = False
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the polls' listeners call."""
+
+    polls: Polls
+    updates: Updates
+
+
+def register(app: App, router: CommandRouter, *, polls: Polls, client: Any) -> Updates:
+    """Add `find time` and `availability` and the polls' forms, selects and buttons;
+    returns the in-place updater."""
+    deps = Deps(polls=polls, updates=Updates(client))
     add_commands(router, _COMMANDS, group="Finding a time", deps=polls)
-    kit.views(app, _FORMS, polls)
-    kit.actions(app, _BUTTONS, polls)
+    kit.views(app, _FORMS, deps)
+    kit.actions(app, _BUTTONS, deps)
+    return deps.updates
 
 
 # -- reading the forms (pure) ------------------------------------------------------------
@@ -192,12 +259,14 @@ def _metadata(sent: Submission) -> tuple[int, int | None]:
     return int(project), int(session) if session else None
 
 
-def on_find_submitted(polls: Polls, sent: Submission) -> Answer:
+def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
     """Read, check (inline errors), start."""
     project_id, session_id = _metadata(sent)
-    timezone, today, now = polls.form_context(team_id=sent.team, project_id=project_id)
+    timezone, today, now = deps.polls.form_context(team_id=sent.team, project_id=project_id)
     data, audience, named = read_poll_form(sent.values, timezone=timezone, today=today, now=now)
-    asked = polls.audience(team_id=sent.team, project_id=project_id, audience=audience, named=named)
+    asked = deps.polls.audience(
+        team_id=sent.team, project_id=project_id, audience=audience, named=named
+    )
     data = PollInput(
         purpose=data.purpose,
         title=data.title,
@@ -206,7 +275,7 @@ def on_find_submitted(polls: Polls, sent: Submission) -> Answer:
         asked=asked,
         closes_at=data.closes_at,
     )
-    tally = polls.start(
+    tally = deps.polls.start(
         team_id=sent.team,
         user_id=sent.user,
         project_id=project_id,
@@ -217,27 +286,27 @@ def on_find_submitted(polls: Polls, sent: Submission) -> Answer:
     return Answer(view=started_modal(tally))
 
 
-def on_note_submitted(polls: Polls, sent: Submission) -> Answer:
+def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the note; the invitation it came from updates in place."""
     poll_id, _, where = sent.metadata.partition(":")
     if not poll_id.isdigit():
         raise Stale(STALE_FORM)
-    saved = polls.save_note(
+    saved = deps.polls.save_note(
         team_id=sent.team, user_id=sent.user, poll_id=int(poll_id), note=sent.form().text("note")
     )
     inv = saved.invitation
     channel, _, ts = where.partition(":")
     if channel and ts:
-        _update(sent.client, (channel, ts), invitation_text(inv), invitation_blocks(inv))
-    _update(sent.client, saved.tally_at, tally_text(saved.tally), tally_blocks(saved.tally))
+        deps.updates.put((channel, ts), invitation_text(inv), invitation_blocks(inv))
+    _update_tally(deps, saved.tally, saved.tally_at)
     return Answer()
 
 
-def on_availability_submitted(polls: Polls, sent: Submission) -> Answer:
+def on_availability_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the person's standing availability."""
     project_id = sent.id(STALE_FORM)
     days, part, windows, note = read_availability(sent.values)
-    view = polls.save_standing(
+    view = deps.polls.save_standing(
         team_id=sent.team,
         user_id=sent.user,
         project_id=project_id,
@@ -252,17 +321,8 @@ def on_availability_submitted(polls: Polls, sent: Submission) -> Answer:
 # -- selects and buttons -------------------------------------------------------------------
 
 
-def _update(client: Any, where: tuple[str, str] | None, text: str, blocks: list[Any]) -> None:
-    if where is None:
-        return
-    try:
-        client.chat_update(channel=where[0], ts=where[1], text=text, blocks=blocks)
-    except SlackApiError as exc:
-        log.info("could not update a poll message: %s", exc.response.get("error"))
-
-
-def _update_tally(press: Press, tally: Tally, where: tuple[str, str] | None) -> None:
-    _update(press.client, where, tally_text(tally), tally_blocks(tally))
+def _update_tally(deps: Deps, tally: Tally, where: tuple[str, str] | None) -> None:
+    deps.updates.put(where, tally_text(tally), tally_blocks(tally))
 
 
 def _container(press: Press) -> tuple[str, str] | None:
@@ -272,14 +332,14 @@ def _container(press: Press) -> tuple[str, str] | None:
     return (str(channel), str(ts)) if channel and ts else None
 
 
-def on_answer(polls: Polls, press: Press) -> None:
+def on_answer(deps: Deps, press: Press) -> None:
     """A slot's select: record the answer, update the invitation and the tally in place."""
     action = (press.body.get("actions") or [{}])[0]
     parts = str(action.get("block_id") or "").split(":")
     option = action.get("selected_option") or {}
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         raise Stale()
-    answered = polls.answer(
+    answered = deps.polls.answer(
         team_id=press.team,
         user_id=press.user,
         poll_id=int(parts[1]),
@@ -287,14 +347,14 @@ def on_answer(polls: Polls, press: Press) -> None:
         answer=str(option.get("value") or ""),
     )
     inv = answered.invitation
-    _update(press.client, _container(press), invitation_text(inv), invitation_blocks(inv))
-    _update_tally(press, answered.tally, answered.tally_at)
+    deps.updates.put(_container(press), invitation_text(inv), invitation_blocks(inv))
+    _update_tally(deps, answered.tally, answered.tally_at)
 
 
-def open_note(polls: Polls, press: Press) -> None:
+def open_note(deps: Deps, press: Press) -> None:
     """The note form (its metadata says which message to update)."""
     poll_id = press.id()
-    note = polls.note_form(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    note = deps.polls.note_form(team_id=press.team, user_id=press.user, poll_id=poll_id)
     view = note_modal(poll_id, note)
     where = _container(press)
     if where is not None:
@@ -302,9 +362,9 @@ def open_note(polls: Polls, press: Press) -> None:
     press.open(view)
 
 
-def on_choose_now(polls: Polls, press: Press) -> None:
+def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
-    choice = polls.choice(team_id=press.team, user_id=press.user, poll_id=press.id())
+    choice = deps.polls.choice(team_id=press.team, user_id=press.user, poll_id=press.id())
     try:
         press.client.chat_postMessage(
             channel=press.user,
@@ -315,12 +375,12 @@ def on_choose_now(polls: Polls, press: Press) -> None:
         log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
 
 
-def on_schedule(polls: Polls, press: Press) -> None:
+def on_schedule(deps: Deps, press: Press) -> None:
     """One click: schedule the slot through the sessions service; the poll closes."""
     poll_id, _, slot_id = press.value.partition(":")
     if not poll_id.isdigit() or not slot_id.isdigit():
         raise Stale()
-    done = polls.choose(
+    done = deps.polls.choose(
         team_id=press.team, user_id=press.user, poll_id=int(poll_id), slot_id=int(slot_id)
     )
     view = done.saved.view
@@ -328,27 +388,27 @@ def on_schedule(polls: Polls, press: Press) -> None:
         view.title, view.starts_at, view.timezone, [w.message for w in done.saved.warnings]
     )
     press.replace(text)
-    _update_tally(press, done.tally, done.tally_at)
+    _update_tally(deps, done.tally, done.tally_at)
 
 
-def on_cancel(polls: Polls, press: Press) -> None:
+def on_cancel(deps: Deps, press: Press) -> None:
     """Cancel the poll; everyone asked hears."""
-    tally = polls.cancel(team_id=press.team, user_id=press.user, poll_id=press.id())
+    tally = deps.polls.cancel(team_id=press.team, user_id=press.user, poll_id=press.id())
     press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
-    _update_tally(press, tally, polls.tally_at(poll_id=tally.poll_id))
+    _update_tally(deps, tally, deps.polls.tally_at(poll_id=tally.poll_id))
 
 
-def on_notes(polls: Polls, press: Press) -> None:
+def on_notes(deps: Deps, press: Press) -> None:
     """What would make it easier to come (coordinators only)."""
     poll_id = press.id()
-    tally = polls.tally(team_id=press.team, user_id=press.user, poll_id=poll_id)
-    notes = polls.notes(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    tally = deps.polls.tally(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    notes = deps.polls.notes(team_id=press.team, user_id=press.user, poll_id=poll_id)
     press.open(notes_modal(tally.title, notes))
 
 
-def on_find_for_session(polls: Polls, press: Press) -> None:
+def on_find_for_session(deps: Deps, press: Press) -> None:
     """A session's "Find a new time": the form, for that session's people."""
-    draft = polls.draft(
+    draft = deps.polls.draft(
         team_id=press.team, channel_id="", user_id=press.user, session_id=press.id()
     )
     press.open(find_time_modal(draft))
