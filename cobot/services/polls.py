@@ -49,7 +49,6 @@ from cobot.domain.polls import (
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
     LeadTimes,
-    Neighbour,
     SessionInput,
     SessionKind,
     SessionRole,
@@ -60,7 +59,7 @@ from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, InvalidFields
 from cobot.services.base import Service
 from cobot.services.ports import Clock, Directory, OutgoingMessage
-from cobot.services.sessions import Sessions, SessionSaved
+from cobot.services.sessions import Sessions, SessionSaved, neighbours
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     Availability,
@@ -1081,21 +1080,6 @@ def _zone(zone: str | None, fallback: str) -> str:
     return fallback
 
 
-def _neighbours(db: Session, project: Project, exclude: int | None) -> list[Neighbour]:
-    # the same neighbours the session form checks against: the workshop series
-    query = select(CoSession).where(
-        CoSession.project_id == project.id,
-        CoSession.status == SessionStatus.SCHEDULED,
-        CoSession.kind == SessionKind.WORKSHOP,
-    )
-    if exclude is not None:
-        query = query.where(CoSession.id != exclude)
-    return [
-        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
-        for n in db.scalars(query)
-    ]
-
-
 def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choice:
     rows = _rows(db, poll)
     ranked: list[Ranked] = rank(
@@ -1106,14 +1090,14 @@ def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choi
         purpose=PollPurpose(poll.purpose),
         now=now,
     )
-    neighbours = _neighbours(db, project, poll.session_id)
+    around = neighbours(db, project, exclude=poll.session_id)
     lead = LeadTimes.from_json(project.lead_times)
     proposals = []
     for item in ranked:
         slot = item.tally
         warnings = [
             w.message
-            for w in interval_warnings(poll.title, slot.starts_at, slot.ends_at, neighbours, lead)
+            for w in interval_warnings(poll.title, slot.starts_at, slot.ends_at, around, lead)
         ]
         facilitators = _able(db, poll, slot.slot_id, SessionRole.FACILITATOR)
         warnings += facilitator_clashes(

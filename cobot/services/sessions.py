@@ -464,23 +464,11 @@ def _size(check: _Checked, data: SessionInput) -> SessionCheck:
 def _check(
     db: Session, project: Project, data: SessionInput, *, now: datetime, exclude: int | None
 ) -> _Checked:
-    # the between-session pipeline is about the workshop series
-    query = select(CoSession).where(
-        CoSession.project_id == project.id,
-        CoSession.status == SessionStatus.SCHEDULED,
-        CoSession.kind == SessionKind.WORKSHOP,
-    )
-    if exclude is not None:
-        query = query.where(CoSession.id != exclude)
-    neighbours = [
-        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
-        for n in db.scalars(query)
-    ]
     result = check_session(
         data,
         tz=ZoneInfo(project.timezone),
         now=now,
-        neighbours=neighbours,
+        neighbours=neighbours(db, project, exclude=exclude),
         lead=LeadTimes.from_json(project.lead_times),
     )
     if result.errors:
@@ -505,6 +493,22 @@ def _check(
         participants=result.participants,
         warnings=result.warnings,
     )
+
+
+def neighbours(db: Session, project: Project, *, exclude: int | None) -> list[Neighbour]:
+    """The sessions a new time is checked against (the interval rule): the project's
+    scheduled workshops, the between-session pipeline being about the workshop series."""
+    query = select(CoSession).where(
+        CoSession.project_id == project.id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
+    if exclude is not None:
+        query = query.where(CoSession.id != exclude)
+    return [
+        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
+        for n in db.scalars(query)
+    ]
 
 
 @dataclass(frozen=True)

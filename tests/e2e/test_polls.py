@@ -8,7 +8,6 @@ schedules the session, which (with its reminders) equals what the session form m
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -22,6 +21,7 @@ from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Poll, PollAnswer, Project
+from tests.e2e.test_disclosure import drive, settle
 from tests.polling import wait_until
 from tests.seeds import add_session
 
@@ -101,32 +101,6 @@ def seed(stack: LocalStack, channel: str) -> int:
 @pytest.fixture
 def clock() -> SimClock:
     return SimClock(START)
-
-
-def drive(stack: LocalStack) -> None:
-    """What is due now goes out (past the sweep's grace), in one sweep."""
-    assert stack.runtime is not None and isinstance(stack.runtime.clock, SimClock)
-    stack.runtime.clock.advance(timedelta(seconds=6))
-    stack.runtime.runner.sweep()
-
-
-def settle(stack: LocalStack) -> None:
-    """Let due deliveries finish before the stack stops."""
-    assert stack.runtime is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with transaction(stack.runtime.factory) as db:
-            due = db.scalar(
-                select(func.count(Delivery.id)).where(
-                    Delivery.status.in_(("scheduled", "sending")),
-                    Delivery.due_at <= stack.runtime.clock.now(),
-                )
-            )
-        if not due:
-            break
-        drive(stack)
-        time.sleep(0.1)
-    time.sleep(0.3)
 
 
 def shows(driver: Driver, user: str, ts: str, words: str) -> None:
@@ -270,6 +244,15 @@ def _first_process(stack: LocalStack, clock: SimClock) -> int:
     assert "Facilitators: 1 yes · 1 if need be · 0 no · 0 not yet" in said
     with transaction(stack.runtime.factory) as db:
         assert db.scalar(select(func.count(PollAnswer.id))) == 21
+
+    # the coordinator's App Home shows the poll live, too
+    assert stack.client.app_home_opened("UCOORD").status == 200
+    wait_until(
+        lambda: "7 of 8 answered" in dumps(stack.emulator.home_view("UCOORD") or {}),
+        what="the poll on the coordinator's Home",
+    )
+    home = dumps(stack.emulator.home_view("UCOORD"))
+    assert "Finding a time" in home and "poll_choose_now" in home
 
     # a note, for coordinators only
     message = invitation(driver, "UP4")
