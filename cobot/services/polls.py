@@ -376,6 +376,8 @@ class Polls(Service):
                 if session_id is not None:
                     moving = access.session_by_id(db, team_id=team_id, session_id=session_id)
                     access.require_coordinator(project, user_id)
+                    if moving.project_id != project.id:
+                        raise AccessError("That session is not in this project.")
                 poll = Poll(
                     project_id=project.id,
                     purpose=data.purpose,

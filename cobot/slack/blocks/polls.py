@@ -321,8 +321,8 @@ def tally_blocks(t: Tally) -> list[dict[str, Any]]:
         blocks.append({"type": "actions", "block_id": f"poll:{t.poll_id}", "elements": elements})
     blocks.append(
         context(
-            "“Not yet” includes people whose standing availability says probably not. Notes "
-            "on what would make it easier to come are for coordinators only."
+            "“No” includes people whose standing availability says probably not, until they "
+            "answer. Notes on what would make it easier to come are for coordinators only."
         )
     )
     return blocks
