@@ -615,6 +615,31 @@ class Polls(Service):
             _finish(db, project, poll, now=now)
             return _tally(db, poll, project)
 
+    def sent_invitations(
+        self, *, team_id: str, poll_id: int
+    ) -> list[tuple[tuple[str, str], Invitation]]:
+        """Every invitation sent, where it is and what it should show now (once a poll is
+        over, without its selects): to update them in place."""
+        found = []
+        with read_only(self._factory) as db:
+            poll = _poll(db, team_id, poll_id)
+            project = db.get(Project, poll.project_id)
+            assert project is not None
+            rows = db.scalars(
+                select(Delivery).where(
+                    Delivery.subject_type == SUBJECT,
+                    Delivery.subject_id == poll.id,
+                    Delivery.kind == INVITE,
+                    Delivery.status == DeliveryStatus.SENT,
+                )
+            ).all()
+            for row in rows:
+                if row.slack_channel and row.slack_ts and _person(poll, row.target):
+                    zone = self._directory.timezone(row.target)
+                    invitation = _invitation(db, poll, project, row.target, zone)
+                    found.append(((row.slack_channel, row.slack_ts), invitation))
+        return found
+
     def tally_at(self, *, poll_id: int) -> tuple[str, str] | None:
         """Where the poll's tally message is (to update in place), once sent."""
         with read_only(self._factory) as db:

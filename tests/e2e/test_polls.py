@@ -573,6 +573,9 @@ def test_moving_a_session_by_poll_cancelling_one_and_the_forms_availability_warn
         stack.emulator.wait_for("response_url", where=lambda c: "is cancelled" in dumps(c.args))
         drive(stack)
         driver.dm_with("UP6", "was cancelled: no need to answer")
+        asked = driver.dms("UP6", "Oversight")[0]
+        shows(driver, "UP6", asked["ts"], "This poll is over")
+        assert "static_select" not in dumps(driver.message("UP6", asked["ts"]))
         with transaction(stack.runtime.factory) as db:
             pending = db.scalars(
                 select(Delivery).where(

@@ -325,6 +325,12 @@ def _update_tally(deps: Deps, tally: Tally, where: tuple[str, str] | None) -> No
     deps.updates.put(where, tally_text(tally), tally_blocks(tally))
 
 
+def _close_invitations(deps: Deps, team_id: str, poll_id: int) -> None:
+    """The poll is over: every invitation loses its selects, in place."""
+    for where, inv in deps.polls.sent_invitations(team_id=team_id, poll_id=poll_id):
+        deps.updates.put(where, invitation_text(inv), invitation_blocks(inv))
+
+
 def _container(press: Press) -> tuple[str, str] | None:
     container = press.body.get("container") or {}
     channel = container.get("channel_id") or (press.body.get("channel") or {}).get("id")
@@ -389,6 +395,7 @@ def on_schedule(deps: Deps, press: Press) -> None:
     )
     press.replace(text)
     _update_tally(deps, done.tally, done.tally_at)
+    _close_invitations(deps, press.team, done.poll_id)
 
 
 def on_cancel(deps: Deps, press: Press) -> None:
@@ -396,6 +403,7 @@ def on_cancel(deps: Deps, press: Press) -> None:
     tally = deps.polls.cancel(team_id=press.team, user_id=press.user, poll_id=press.id())
     press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
     _update_tally(deps, tally, deps.polls.tally_at(poll_id=tally.poll_id))
+    _close_invitations(deps, press.team, tally.poll_id)
 
 
 def on_notes(deps: Deps, press: Press) -> None:
