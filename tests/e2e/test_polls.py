@@ -103,6 +103,12 @@ def clock() -> SimClock:
     return SimClock(START)
 
 
+def latest(driver: Driver, user: str, words: str) -> dict[str, Any]:
+    """The newest message to `user` holding `words`, once there is one."""
+    wait_until(lambda: driver.dms(user, words), what=f"a message with {words!r}")
+    return driver.dms(user, words)[-1]
+
+
 def shows(driver: Driver, user: str, ts: str, words: str) -> None:
     """Wait until message `ts` (updated in place, in the background) shows `words`."""
     wait_until(lambda: words in dumps(driver.message(user, ts)), what=f"{words!r} in {ts}")
@@ -566,7 +572,7 @@ def test_moving_a_session_by_poll_cancelling_one_and_the_forms_availability_warn
         )
         assert started["response_action"] == "update", started
         drive(stack)
-        tally = driver.dm_with("UCOORD", "Finding a time for Oversight*")
+        tally = latest(driver, "UCOORD", "Finding a time for Oversight*")
         refused = driver.press_button("UP1", tally, "poll_cancel")
         assert refused.status == 200
         driver.press("UCOORD", tally, "poll_cancel")
