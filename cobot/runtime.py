@@ -39,6 +39,7 @@ from cobot.services.feeds import Feeds, feed_kinds
 from cobot.services.governance import Governance, governance_kinds
 from cobot.services.home import Home, watch_changes
 from cobot.services.perspectives import Perspectives
+from cobot.services.polls import Polls, poll_kinds
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
@@ -55,6 +56,7 @@ from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.feeds import feed_message
 from cobot.slack.blocks.governance import governance_message
+from cobot.slack.blocks.polls import home_poll_blocks, poll_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.reviews import review_message
 from cobot.slack.blocks.sessions import announcement_message
@@ -67,6 +69,7 @@ from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import feeds as feeds_listeners
 from cobot.slack.listeners import governance as governance_listeners
 from cobot.slack.listeners import home as home_listeners
+from cobot.slack.listeners import polls as polls_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import reviews as reviews_listeners
@@ -114,6 +117,7 @@ def register_listeners(
     reviews: Reviews,
     perspectives: Perspectives,
     feeds: Feeds,
+    polls: Polls,
     governance: Governance | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
@@ -128,8 +132,14 @@ def register_listeners(
     reviews_listeners.register(app, router, reviews=reviews, perspectives=perspectives)
     if governance is not None:
         governance_listeners.register(app, router, governance=governance)
+    polls_listeners.register(app, router, polls=polls, client=client)
+
+    def extra(team_id: str, user_id: str) -> list[dict[str, Any]]:
+        # the polls a person runs, on their Home (live: every answer touches its poll)
+        return home_poll_blocks(polls.open_polls(team_id=team_id, user_id=user_id))
+
     return home_listeners.register(
-        app, router, home=home, timelines=timelines, client=client, reports=reports
+        app, router, home=home, timelines=timelines, client=client, reports=reports, extra=extra
     )
 
 
@@ -156,6 +166,7 @@ class Runtime:
     endings: Endings
     reports: Reports
     home: Home
+    polls: Polls
     home_refresher: home_listeners.HomeRefresher
     feeds: Feeds
     metrics: Metrics
@@ -277,6 +288,9 @@ class Runtime:
         # milestones, the oversight digest and slowing down (sessions move through Sessions)
         governance = Governance(factory=factory, clock=clock, sessions=sessions)
         register_all(kinds, governance_kinds(present=governance_message, clock=clock))
+        # polls for a time: invitations, tally, nudge, close and outcome render at send time
+        polls = Polls(factory=factory, clock=clock, directory=directory, sessions=sessions)
+        register_all(kinds, poll_kinds(present=poll_message, clock=clock, directory=directory))
         # ending messages (invites, word cloud upload, results, follow-up) render at send time
         register_all(kinds, ending_kinds(present=ending_message, service=endings))
         # check-ins are rendered by slack/blocks at send time; rendering plans the next one
@@ -303,6 +317,7 @@ class Runtime:
             perspectives=perspectives,
             feeds=feeds,
             governance=governance,
+            polls=polls,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
@@ -328,6 +343,7 @@ class Runtime:
             endings=endings,
             reports=reports,
             home=home,
+            polls=polls,
             home_refresher=home_refresher,
             workspaces=workspaces,
             clients=clients,

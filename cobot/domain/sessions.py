@@ -24,6 +24,8 @@ class SessionKind(StrEnum):
     WORKSHOP = "workshop"
     REFLECTIVE = "reflective"
     CELEBRATION = "celebration"
+    # a debrief, briefing call or oversight meeting found with a poll: reminded, not debriefed
+    MEETING = "meeting"
 
 
 class SessionStatus(StrEnum):

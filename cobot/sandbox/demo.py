@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
-from cobot.sandbox import demo_gov, demo_ops, demo_review
+from cobot.sandbox import demo_findtime, demo_gov, demo_ops, demo_review
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -251,7 +251,7 @@ class Demo:
         demo_ops.subscribe(self)
         first = self.clock.now().astimezone(ZoneInfo(PROJECT_TZ)) + timedelta(days=8, hours=1)
         facilitators = " ".join(mention[u] for u in FACILITATORS[:2])
-        for n in range(5):
+        for n in range(4):
             day = (first + timedelta(weeks=2 * n)).date()
             reply = self.cora(
                 f'session add "Workshop {n + 1}" {day.isoformat()} 10:00 2h with {facilitators}'
@@ -260,6 +260,9 @@ class Demo:
                 self.problems.append(f"Workshop {n + 1} was not scheduled: {reply[:200]}")
         demo_gov.set_up(self)
         self.drain()
+        # the last workshop's time is found with a poll (cobot/sandbox/demo_findtime.py)
+        last_day = (first + timedelta(weeks=8)).date()
+        demo_findtime.find_time(self, last_day, timezone=PROJECT_TZ, coordinator=COORDINATOR)
 
     def _tick_onboarding(self, *, all_but: int) -> None:
         """The coordinator ticks the checklist for all participants but the last `all_but`."""
@@ -400,11 +403,29 @@ class Demo:
                 acted |= self._decide(person, button)
         return acted
 
+    def _feature_decides(self, person: SimPerson, button: Button) -> bool | None:
+        """The features' own people (cobot/sandbox/demo_<feature>.py): the first that knows
+        the button decides; None when none does."""
+        deciders: tuple[Callable[[], bool | None], ...] = (
+            lambda: demo_gov.decide(self, person, button),
+            lambda: (
+                demo_findtime.decide(self, person, button, low=LOW_PARTICIPANT)
+                if button.action_id.startswith("poll_")
+                else None
+            ),
+            lambda: demo_review.decide(person, button),
+        )
+        for decide in deciders:
+            decided = decide()
+            if decided is not None:
+                return decided
+        return None
+
     def _decide(self, person: SimPerson, button: Button) -> bool:
         action, text = button.action_id, button.text
-        governed = demo_gov.decide(self, person, button)
-        if governed is not None:
-            return governed
+        decided = self._feature_decides(person, button)
+        if decided is not None:
+            return decided
         if action == "checkins_consent_yes":
             person.press(button)
             return True
@@ -450,9 +471,6 @@ class Demo:
                 return False
             person.press(button)
             return True
-        decided = demo_review.decide(person, button)
-        if decided is not None:
-            return decided
         return self._decide_ending(person, button)
 
     def _mood(self, person: SimPerson, button: Button) -> bool:
@@ -575,6 +593,7 @@ class Demo:
             self.problems.append("the wellbeing contact was not asked to get in touch")
         demo_review.check(self)
         demo_gov.check(self)
+        demo_findtime.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

@@ -217,6 +217,40 @@ class Driver:
             )
         )
 
+    def select(
+        self,
+        user: str,
+        message: Message,
+        block_id: str,
+        value: str,
+        *,
+        channel_id: str | None = None,
+    ) -> None:
+        """Choose `value` in the select accessory of block `block_id` of a message."""
+        block = next(
+            (b for b in message.get("blocks") or [] if b.get("block_id") == block_id), None
+        )
+        element = (block or {}).get("accessory") or {}
+        if element.get("type") != "static_select":
+            raise DriveError(f"no select in block {block_id!r}")
+        option = next((o for o in element.get("options") or [] if o.get("value") == value), None)
+        if option is None:
+            raise DriveError(f"the select in {block_id!r} has no option {value!r}")
+        action = {
+            "type": "static_select",
+            "action_id": element.get("action_id"),
+            "block_id": block_id,
+            "selected_option": option,
+        }
+        self._ok(
+            self.slack.block_actions(
+                user_id=user,
+                actions=[action],
+                message=message,
+                channel_id=channel_id or self.emulator.im_channel(user),
+            )
+        )
+
     def open_modal(
         self, user: str, message: Message | None, action_id: str, *, value: str | None = None
     ) -> Message:

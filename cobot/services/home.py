@@ -67,6 +67,7 @@ from cobot.storage.models import (
     MemberPerspectives,
     Milestone,
     ParticipantFeedback,
+    Poll,
     Project,
     ReviewAnswer,
     ReviewRound,
@@ -985,6 +986,9 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         return [Touch(project_id=obj.project_id, user_id=obj.user_id)]
     if isinstance(obj, CheckinAnswer):
         return [Touch(checkin_person_id=obj.person_id)]
+    if isinstance(obj, Poll):
+        # every answer touches its poll: the starter's Home shows the tally
+        return [Touch(project_id=obj.project_id, user_id=obj.created_by)]
     # deliveries changing status (sent, failed, skipped) never republish a Home: sending a
     # reminder must not cost a views.publish; a coordinator sees failures when they look
     return _review_touches(obj)

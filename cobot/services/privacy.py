@@ -100,10 +100,11 @@ def build_registry(metadata: MetaData | None = None) -> Registry:
         feeds,
         governance,
         installations,
+        polls,
         reviews,
     )
 
-    modules = (core, checkins, debriefs, endings, reviews, installations, feeds, governance)
+    modules = (core, checkins, debriefs, endings, reviews, installations, feeds, governance, polls)
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},

@@ -473,27 +473,29 @@ def _size(check: _Checked, data: SessionInput) -> SessionCheck:
 def _check(
     db: Session, project: Project, data: SessionInput, *, now: datetime, exclude: int | None
 ) -> _Checked:
-    # the between-session pipeline is about the workshop series
-    query = select(CoSession).where(
-        CoSession.project_id == project.id,
-        CoSession.status == SessionStatus.SCHEDULED,
-        CoSession.kind == SessionKind.WORKSHOP,
-    )
-    if exclude is not None:
-        query = query.where(CoSession.id != exclude)
-    neighbours = [
-        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
-        for n in db.scalars(query)
-    ]
     result = check_session(
         data,
         tz=ZoneInfo(project.timezone),
         now=now,
-        neighbours=neighbours,
+        neighbours=neighbours(db, project, exclude=exclude),
         lead=LeadTimes.from_json(project.lead_times),
     )
     if result.errors:
         raise SessionRejected(result.errors)
+    if result.starts_at is not None and result.ends_at is not None:
+        # a chosen facilitator's standing availability (services/polls.py) clashes
+        from cobot.services.polls import facilitator_clashes
+
+        result.warnings.extend(
+            Problem("facilitators", text)
+            for text in facilitator_clashes(
+                db,
+                project_id=project.id,
+                facilitators=data.facilitators,
+                starts_at=result.starts_at,
+                ends_at=result.ends_at,
+            )
+        )
     # voices in the room: nobody here with lived experience, or no clinician (never who has)
     people = [*data.facilitators, *result.participants]
     result.warnings.extend(perspectives.session_warnings(db, project.id, people))
@@ -503,6 +505,22 @@ def _check(
         participants=result.participants,
         warnings=result.warnings,
     )
+
+
+def neighbours(db: Session, project: Project, *, exclude: int | None) -> list[Neighbour]:
+    """The sessions a new time is checked against (the interval rule): the project's
+    scheduled workshops, the between-session pipeline being about the workshop series."""
+    query = select(CoSession).where(
+        CoSession.project_id == project.id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
+    if exclude is not None:
+        query = query.where(CoSession.id != exclude)
+    return [
+        Neighbour(id=n.id, title=n.title, starts_at=n.starts_at, ends_at=n.ends_at)
+        for n in db.scalars(query)
+    ]
 
 
 @dataclass(frozen=True)

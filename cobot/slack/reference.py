@@ -23,6 +23,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.governance import Governance
     from cobot.services.home import Home
     from cobot.services.perspectives import Perspectives
+    from cobot.services.polls import Polls
     from cobot.services.ports import SystemClock
     from cobot.services.privacy import Privacy
     from cobot.services.projects import Projects
@@ -67,6 +68,7 @@ def registered_router() -> CommandRouter:
         perspectives=Perspectives(factory=factory, clock=clock),
         feeds=Feeds(factory=factory, clock=clock, public_url=None),
         governance=Governance(factory=factory, clock=clock, sessions=sessions),
+        polls=Polls(factory=factory, clock=clock, directory=directory, sessions=sessions),
     )
     return router
 

@@ -263,9 +263,10 @@ def test_the_list_shows_buttons_to_coordinators_only(
     assert [e["action_id"] for e in actions[0]["elements"]] == [
         "session_move",
         "session_edit",
+        "poll_for_session",
         "session_cancel",
     ]
-    assert actions[0]["elements"][2]["confirm"]["confirm"]["text"] == "Cancel the session"
+    assert actions[0]["elements"][3]["confirm"]["confirm"]["text"] == "Cancel the session"
     shown = shown_text(coordinator["blocks"])
     assert f"<!date^{int(row.starts_at.timestamp())}^" in shown and "2 hours" in shown
     participant = driver.command("UPART", "sessions", channel_id=CHANNEL)

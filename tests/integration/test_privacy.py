@@ -4,6 +4,7 @@ answers go once their project has been closed for its retention setting, and not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Table, func, select, text
@@ -16,6 +17,7 @@ from cobot.services.checkins import Checkins
 from cobot.services.privacy import Privacy, build_registry
 from cobot.storage.db import create_db_engine, session_factory, transaction
 from cobot.storage.models import (
+    Availability,
     Base,
     CalendarFeed,
     CheckinAnswer,
@@ -33,6 +35,10 @@ from cobot.storage.models import (
     Member,
     MemberPerspectives,
     ParticipantFeedback,
+    Poll,
+    PollAnswer,
+    PollPerson,
+    PollSlot,
     Project,
     ReviewAnswer,
     ReviewRound,
@@ -203,6 +209,34 @@ def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int
             created_at=now,
         )
     )
+    poll = Poll(
+        project_id=project.id,
+        purpose="workshop",
+        title="Workshop",
+        duration_minutes=120,
+        status="closed",
+        created_by="UC",
+        created_at=now,
+        closes_at=now,
+        updated_at=now,
+    )
+    poll.slots = [PollSlot(starts_at=now, ends_at=now + timedelta(hours=2))]
+    poll.people = [PollPerson(user_id="UP1", role="facilitator", note="a lift please")]
+    db.add(poll)
+    db.flush()
+    db.add(PollAnswer(slot_id=poll.slots[0].id, user_id="UP1", answer="yes", updated_at=now))
+    db.add(
+        Availability(
+            project_id=project.id,
+            user_id="UP1",
+            timezone="UTC",
+            weekdays_off=[0],
+            part_of_day="mornings",
+            windows='[{"start": "15:00", "end": "16:00", "label": "school run"}]',
+            note="carer",
+            updated_at=now,
+        )
+    )
     db.flush()
     return project.id
 
@@ -214,30 +248,18 @@ def counts(factory: sessionmaker[Session], project_id: int) -> dict[str, int]:
     with transaction(factory) as db:
         for decl in registry.declarations:
             table: Table = Base.metadata.tables[decl.table]
-            if decl.project.via:
-                link = decl.project.via[-1]
+            joined: Any = table
+            current = table
+            # follow the registry's path to the project, join by join
+            for link in decl.project.via:
                 parent = Base.metadata.tables[link.table]
-                if len(decl.project.via) == 1:
-                    query = (
-                        select(func.count())
-                        .select_from(table.join(parent, table.c[link.column] == parent.c.id))
-                        .where(parent.c.project_id == project_id)
-                    )
-                else:  # dev notes: debrief → session
-                    debriefs = Base.metadata.tables["debriefs"]
-                    query = (
-                        select(func.count())
-                        .select_from(
-                            table.join(debriefs, table.c.debrief_id == debriefs.c.id).join(
-                                parent, debriefs.c.session_id == parent.c.id
-                            )
-                        )
-                        .where(parent.c.project_id == project_id)
-                    )
-            else:
-                query = (
-                    select(func.count()).select_from(table).where(table.c.project_id == project_id)
-                )
+                joined = joined.join(parent, current.c[link.column] == parent.c[link.key])
+                current = parent
+            query = (
+                select(func.count())
+                .select_from(joined)
+                .where(current.c[decl.project.column] == project_id)
+            )
             found[decl.table] = int(db.scalar(query) or 0)
     return found
 
@@ -273,6 +295,9 @@ def test_every_purged_table_is_planted(
                 "review_answers",
                 "member_perspectives",
                 "calendar_feeds",
+                "poll_people",
+                "poll_answers",
+                "availability",
             ]
         )
         == PURGED_TABLES

@@ -107,6 +107,7 @@ def test_kept_rows_say_why_and_every_feature_is_declared() -> None:
         "The participants' review and perspectives",
         "Calendar feeds",
         "Project plan",
+        "Finding a time",
     ]
 
 

@@ -25,6 +25,16 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_but_mentions(text: str) -> str:
+    """A message cobot wrote that starts with its own <@U…> mention (a standing-availability
+    warning): the mention kept, the rest (which may quote a title) escaped."""
+    if text.startswith("<@U") and ">" in text:
+        head, rest = text.split(">", 1)
+        if head[2:].isalnum():
+            return head + ">" + escape(rest)
+    return escape(text)
+
+
 def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) -> str:
     """A date Slack shows in each reader's own time zone; the fallback uses the project's."""
     local = when.astimezone(ZoneInfo(fallback_zone))

@@ -101,8 +101,8 @@ def welcome_home() -> dict[str, Any]:
     }
 
 
-def home_view(view: HomeView) -> dict[str, Any]:
-    """The whole Home tab for one person."""
+def home_view(view: HomeView, *, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole Home tab for one person; `extra` are other features' sections (polls)."""
     if view.empty:
         return welcome_home()
     blocks: list[dict[str, Any]] = [
@@ -115,6 +115,7 @@ def home_view(view: HomeView) -> dict[str, Any]:
     blocks += _sessions(view)
     blocks += review_blocks.home_blocks(view.reviews)
     blocks += _items(view)
+    blocks += extra or []
     blocks += _checkins(view.checkins)
     blocks += _projects(view.projects)
     mine = perspective_blocks.home_button([(c.id, c.name) for c in view.projects])

@@ -18,7 +18,16 @@ from cobot.services.sessions import (
     SessionView,
 )
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    button,
+    context,
+    escape,
+    escape_but_mentions,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 ADD_CALLBACK = "session_add"
 EDIT_CALLBACK = "session_edit"
@@ -26,6 +35,8 @@ MOVE_CALLBACK = "session_move"
 MOVE_ACTION = "session_move"
 EDIT_ACTION = "session_edit"
 CANCEL_ACTION = "session_cancel"
+# a poll for a new time (cobot/slack/listeners/polls.py handles it)
+FIND_TIME_ACTION = "poll_for_session"
 # every input of the session forms uses this action id; the block id names the field
 VALUE = forms.INPUT
 
@@ -110,7 +121,7 @@ def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
     """What the coordinator sees after saving: the session, and any warnings."""
     blocks: list[dict[str, Any]] = [section(saved_summary(saved))]
     for warning in saved.warnings:
-        blocks.append(section(f":warning: {escape(warning.message)}"))
+        blocks.append(section(f":warning: {escape_but_mentions(warning.message)}"))
     if saved.warnings:
         blocks.append(
             context("The session is saved. Move or edit it from `/cobot sessions` if you wish.")
@@ -307,6 +318,7 @@ def session_actions(view: SessionView) -> dict[str, Any]:
         "elements": [
             button("Move", MOVE_ACTION, str(view.id)),
             button("Edit", EDIT_ACTION, str(view.id)),
+            button("Find a new time", FIND_TIME_ACTION, str(view.id)),
             cancel,
         ],
     }

@@ -49,6 +49,10 @@ COALESCE_SECONDS = 0.3
 MAX_COALESCE_SECONDS = 3.0
 
 
+# other features' Home sections for one person (team id, user id), e.g. polls they run
+Extra = Callable[[str, str], list[dict[str, Any]]]
+
+
 class HomeRefresher:
     """Republishes people's Homes: at once for one person, or in the background for what
     transactions touched, for the people who have opened their Home only.
@@ -65,8 +69,10 @@ class HomeRefresher:
         client: WebClient,
         delay: float = COALESCE_SECONDS,
         max_wait: float = MAX_COALESCE_SECONDS,
+        extra: Extra | None = None,
     ) -> None:
         self._home = home
+        self._extra = extra
         self._client = client
         self._delay = delay
         self._max_wait = max_wait
@@ -93,8 +99,11 @@ class HomeRefresher:
     def publish(self, *, team_id: str, user_id: str, client: WebClient | None = None) -> bool:
         """Build and publish one person's Home now; False when Slack refused it."""
         view = self._home.home(team_id=team_id, user_id=user_id, focus=self._focus.get(user_id))
+        more = self._extra(team_id, user_id) if self._extra is not None else []
         try:
-            (client or self._client).views_publish(user_id=user_id, view=blocks.home_view(view))
+            (client or self._client).views_publish(
+                user_id=user_id, view=blocks.home_view(view, extra=more)
+            )
         except SlackApiError as exc:
             log.warning("could not publish a Home: %s", exc.response.get("error"))
             return False
@@ -208,10 +217,11 @@ def register(
     timelines: Timelines,
     client: WebClient,
     reports: Reports | None = None,
+    extra: Extra | None = None,
 ) -> HomeRefresher:
     """Wire the Home tab, its buttons and `/cobot timeline`; returns the refresher (to feed
     with changes, and to close on shutdown)."""
-    refresher = HomeRefresher(home=home, client=client)
+    refresher = HomeRefresher(home=home, client=client, extra=extra)
     deps = Deps(home=home, timelines=timelines, refresher=refresher, reports=reports)
     app.use(home_respond)
     app.event("app_home_opened")(partial(on_home_opened, refresher))

@@ -32,9 +32,11 @@ from cobot.storage.models.feeds import CalendarFeed, SessionSequence
 from cobot.storage.models.governance import Digest, DigestSettings, Milestone, SlowDown
 from cobot.storage.models.home import HomeOpened
 from cobot.storage.models.installations import Workspace
+from cobot.storage.models.polls import Availability, Poll, PollAnswer, PollPerson, PollSlot
 from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
 
 __all__ = [
+    "Availability",
     "Base",
     "CalendarFeed",
     "CheckinAnswer",
@@ -61,6 +63,10 @@ __all__ = [
     "SessionSequence",
     "Milestone",
     "ParticipantFeedback",
+    "Poll",
+    "PollAnswer",
+    "PollPerson",
+    "PollSlot",
     "Project",
     "PublishedFigure",
     "ReviewAnswer",

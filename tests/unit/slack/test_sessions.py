@@ -223,6 +223,7 @@ def test_the_announcement_puts_the_aims_first_and_uses_reader_time() -> None:
     assert [e["action_id"] for e in message.blocks[-2]["elements"]] == [
         "session_move",
         "session_edit",
+        "poll_for_session",
         "session_cancel",
     ]
     cancelled = announcement_message(

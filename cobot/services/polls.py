@@ -1,0 +1,1207 @@
+"""Finding a time that works: start a poll, take answers, tally, nudge, close, rank, and
+schedule the chosen time through the sessions service (so every rule and reminder applies);
+and each person's standing availability, which polls and the session form consult.
+
+Every message is a delivery in the ledger, rendered at send time from the rows: the
+invitations (one per person, in their own time zone), the coordinator's tally, the nudge a
+day before answers close, the close (which closes the poll once, whoever's process sends
+it) and the outcome everyone asked hears.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
+from cobot.domain.polls import (
+    ABLE,
+    DEFAULT_CLOSE,
+    MAX_NOTE,
+    MAX_WINDOWS,
+    NUDGE_BEFORE,
+    STORED_ANSWERS,
+    Answer,
+    Audience,
+    BusyWindow,
+    Counts,
+    PartOfDay,
+    PollInput,
+    PollPurpose,
+    PollStatus,
+    Ranked,
+    SlotTally,
+    Standing,
+    check_poll,
+    clash,
+    count,
+    rank,
+    session_kind,
+)
+from cobot.domain.roles import Role
+from cobot.domain.sessions import (
+    LeadTimes,
+    SessionInput,
+    SessionKind,
+    SessionRole,
+    SessionStatus,
+    interval_warnings,
+)
+from cobot.services import access, deliveries, receipts
+from cobot.services.access import AccessError, InvalidFields
+from cobot.services.base import Service
+from cobot.services.ports import Clock, Directory, OutgoingMessage
+from cobot.services.sessions import Sessions, SessionSaved, neighbours
+from cobot.storage.db import read_only, transaction
+from cobot.storage.models import (
+    Availability,
+    CoSession,
+    Delivery,
+    Poll,
+    PollAnswer,
+    PollPerson,
+    PollSlot,
+    Project,
+)
+
+SUBJECT = "poll"
+INVITE = "poll_invite"
+TALLY = "poll_tally"
+NUDGE = "poll_nudge"
+CLOSE = "poll_close"
+OUTCOME = "poll_outcome"
+STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
+
+
+class PollClosed(AccessError):
+    """Answers can no longer change."""
+
+    def __init__(self, status: str) -> None:
+        said = {
+            PollStatus.CLOSED: "Answers to this poll have closed.",
+            PollStatus.SCHEDULED: "This poll is over: the time has been chosen.",
+            PollStatus.CANCELLED: "This poll was cancelled.",
+        }
+        super().__init__(said.get(PollStatus(status), "This poll is over."))
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class PollDraft:
+    """What the find-time form starts from."""
+
+    project_id: int
+    project_name: str
+    timezone: str
+    purpose: PollPurpose
+    title: str
+    duration: timedelta
+    closes_on: datetime
+    # who is asked already (a moved session's people)
+    user_ids: tuple[str, ...] = ()
+    session_id: int | None = None
+    moving_title: str = ""
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    """One slot as the person asked sees it."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    answer: Answer
+    clash: str | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One person's invitation DM: every slot with their answer, in their zone."""
+
+    poll_id: int
+    user_id: str
+    title: str
+    purpose: PollPurpose
+    project_name: str
+    # who started the poll
+    by: str
+    timezone: str
+    duration: timedelta
+    closes_at: datetime
+    status: PollStatus
+    slots: tuple[SlotLine, ...]
+    has_note: bool
+    moving_title: str = ""
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    """One slot's counts, facilitators apart."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    facilitators: Counts
+    participants: Counts
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The live tally for the poll's starter."""
+
+    poll_id: int
+    title: str
+    purpose: PollPurpose
+    project_name: str
+    timezone: str
+    status: PollStatus
+    closes_at: datetime
+    asked: int
+    answered: int
+    notes: int
+    rows: tuple[TallyRow, ...]
+    created_by: str
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A ranked slot with its reasons and the interval warnings the session form gives."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The top slots, for the starter or a coordinator to schedule with one click."""
+
+    poll_id: int
+    title: str
+    purpose: PollPurpose
+    timezone: str
+    status: PollStatus
+    asked: int
+    answered: int
+    proposals: tuple[Proposal, ...]
+    moving_title: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What everyone asked hears when the poll ends."""
+
+    poll_id: int
+    title: str
+    status: PollStatus
+    timezone: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    on_session: bool
+    moved: bool
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The one reminder to someone who has not answered."""
+
+    poll_id: int
+    title: str
+    closes_at: datetime
+    timezone: str
+
+
+PollNote = Invitation | Tally | Choice | Outcome | Nudge
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    """What one person said would make it easier to come (coordinators only)."""
+
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer taken: the person's invitation and the tally as they are now, and where
+    the two messages are (to update in place)."""
+
+    invitation: Invitation
+    tally: Tally
+    tally_at: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A poll's chosen time, scheduled (added or moved) through the sessions service."""
+
+    poll_id: int
+    saved: SessionSaved
+    tally: Tally
+    tally_at: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class StandingView:
+    """A person's standing availability as their form shows it."""
+
+    project_id: int
+    project_name: str
+    weekdays_off: frozenset[int]
+    part: PartOfDay
+    windows: tuple[BusyWindow, ...]
+    note: str
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Polls(Service):
+    """Availability polls; each public call is one transaction (choose() is two: the
+    sessions service's own, then the poll's)."""
+
+    def __init__(
+        self,
+        *,
+        factory: Any,
+        clock: Clock,
+        directory: Directory,
+        sessions: Sessions,
+    ) -> None:
+        super().__init__(factory=factory, clock=clock)
+        self._directory = directory
+        self._sessions = sessions
+
+    # -- starting ------------------------------------------------------------------------
+
+    def draft(
+        self, *, team_id: str, channel_id: str, user_id: str, session_id: int | None = None
+    ) -> PollDraft:
+        """Start a poll in the channel's project (or for a new time for `session_id`)."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            if session_id is not None:
+                row = access.session_by_id(db, team_id=team_id, session_id=session_id)
+                project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
+            else:
+                project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+                row = None
+            _require_starter(project, user_id)
+            if row is None:
+                return PollDraft(
+                    project_id=project.id,
+                    project_name=project.name,
+                    timezone=project.timezone,
+                    purpose=PollPurpose.WORKSHOP,
+                    title="",
+                    duration=timedelta(hours=2),
+                    closes_on=now + DEFAULT_CLOSE,
+                )
+            access.require_coordinator(project, user_id)
+            if row.status != SessionStatus.SCHEDULED:
+                raise AccessError(f"“{row.title}” was cancelled, so it can't be moved.")
+            purpose = {
+                SessionKind.WORKSHOP: PollPurpose.WORKSHOP,
+                SessionKind.REFLECTIVE: PollPurpose.REFLECTIVE,
+            }.get(SessionKind(row.kind), PollPurpose.OVERSIGHT)
+            return PollDraft(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                purpose=purpose,
+                title=row.title,
+                duration=row.ends_at - row.starts_at,
+                closes_on=now + DEFAULT_CLOSE,
+                user_ids=tuple(p.user_id for p in row.people),
+                session_id=row.id,
+                moving_title=row.title,
+            )
+
+    def form_context(self, *, team_id: str, project_id: int) -> tuple[str, date, datetime]:
+        """The project's zone, today there, and now: what reading the form needs."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            return project.timezone, now.astimezone(ZoneInfo(project.timezone)).date(), now
+
+    def audience(
+        self, *, team_id: str, project_id: int, audience: Audience, named: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Who a poll would ask: the audience's members and anyone named, once each."""
+        with read_only(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            return tuple(_audience(project, audience, named))
+
+    def start(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        project_id: int,
+        data: PollInput,
+        session_id: int | None = None,
+        form_id: str | None = None,
+    ) -> Tally:
+        """Open a poll: every person asked gets an invitation, the starter a live tally,
+        those who have not answered a nudge a day before it closes, and the starter the
+        ranking when it closes. Raises InvalidFields for what the form must fix."""
+        now = self._clock.now()
+        problems = check_poll(data, now=now)
+        if problems:
+            raise InvalidFields(problems)
+        receipt = receipts.key("poll_start", form_id, user_id=user_id) if form_id else None
+        try:
+            with transaction(self._factory) as db:
+                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+                _require_starter(project, user_id)
+                made = receipts.made_before(db, receipt) if receipt else None
+                earlier = db.get(Poll, made) if made is not None else None
+                if earlier is not None:
+                    return _tally(db, earlier, project)
+                moving = None
+                if session_id is not None:
+                    moving = access.session_by_id(db, team_id=team_id, session_id=session_id)
+                    access.require_coordinator(project, user_id)
+                    if moving.project_id != project.id:
+                        raise AccessError("That session is not in this project.")
+                poll = Poll(
+                    project_id=project.id,
+                    purpose=data.purpose,
+                    title=data.title.strip() or _default_title(data.purpose),
+                    duration_minutes=int(data.duration.total_seconds() // 60),
+                    status=PollStatus.OPEN,
+                    session_id=moving.id if moving is not None else None,
+                    created_by=user_id,
+                    created_at=now,
+                    closes_at=data.closes_at,
+                    updated_at=now,
+                )
+                for start in sorted(set(data.starts)):
+                    poll.slots.append(PollSlot(starts_at=start, ends_at=start + data.duration))
+                facilitators = set(access.people_with(project, Role.PRACTITIONER))
+                if moving is not None:
+                    facilitators |= set(moving.user_ids(SessionRole.FACILITATOR))
+                for person in dict.fromkeys(data.asked):
+                    role = (
+                        SessionRole.FACILITATOR
+                        if person in facilitators
+                        else SessionRole.PARTICIPANT
+                    )
+                    poll.people.append(PollPerson(user_id=person, role=role, note=""))
+                db.add(poll)
+                db.flush()
+                if receipt:
+                    receipts.record(db, receipt, result_id=poll.id, now=now)
+                _plan(db, project, poll, now=now)
+                return _tally(db, poll, project)
+        except IntegrityError:
+            if receipt is None:
+                raise
+            with read_only(self._factory) as db:
+                made = receipts.made_before(db, receipt)
+                poll_row = db.get(Poll, made) if made is not None else None
+                if poll_row is None:
+                    raise
+                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+                return _tally(db, poll_row, project)
+
+    # -- answering -----------------------------------------------------------------------
+
+    def answer(
+        self, *, team_id: str, user_id: str, poll_id: int, slot_id: int, answer: str
+    ) -> Answered:
+        """Record (or change) one answer while the poll is open."""
+        try:
+            chosen = Answer(answer)
+        except ValueError:
+            raise AccessError("That is not an answer I know.") from None
+        if chosen not in STORED_ANSWERS:
+            raise AccessError("That is not an answer I know.")
+        now = self._clock.now()
+        zone = self._directory.timezone(user_id)
+        for attempt in (1, 2):
+            try:
+                with transaction(self._factory) as db:
+                    poll, project, person = _answerable(db, team_id, user_id, poll_id)
+                    if all(s.id != slot_id for s in poll.slots):
+                        raise AccessError("That time is not in this poll any more.")
+                    row = db.scalar(
+                        select(PollAnswer).where(
+                            PollAnswer.slot_id == slot_id, PollAnswer.user_id == user_id
+                        )
+                    )
+                    if row is None:
+                        db.add(
+                            PollAnswer(
+                                slot_id=slot_id, user_id=user_id, answer=chosen, updated_at=now
+                            )
+                        )
+                    else:
+                        row.answer = chosen
+                        row.updated_at = now
+                    person.answered_at = now
+                    poll.updated_at = now
+                    db.flush()
+                    return Answered(
+                        invitation=_invitation(db, poll, project, user_id, zone),
+                        tally=_tally(db, poll, project),
+                        tally_at=_tally_at(db, poll),
+                    )
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def note_form(self, *, team_id: str, user_id: str, poll_id: int) -> str:
+        """The person's note so far (their own), for the note form."""
+        with read_only(self._factory) as db:
+            _poll, _project, person = _answerable(db, team_id, user_id, poll_id)
+            return person.note
+
+    def save_note(self, *, team_id: str, user_id: str, poll_id: int, note: str) -> Answered:
+        """Keep "anything that would make it easier to come?" (coordinators see it)."""
+        text = note.strip()
+        if len(text) > MAX_NOTE:
+            raise InvalidFields({"note": f"Keep it under {MAX_NOTE} characters."})
+        now = self._clock.now()
+        zone = self._directory.timezone(user_id)
+        with transaction(self._factory) as db:
+            poll, project, person = _answerable(db, team_id, user_id, poll_id)
+            person.note = text
+            poll.updated_at = now
+            db.flush()
+            return Answered(
+                invitation=_invitation(db, poll, project, user_id, zone),
+                tally=_tally(db, poll, project),
+                tally_at=_tally_at(db, poll),
+            )
+
+    def invitation(self, *, team_id: str, user_id: str, poll_id: int) -> Invitation:
+        """The person's invitation as it is now."""
+        zone = self._directory.timezone(user_id)
+        with read_only(self._factory) as db:
+            poll = _poll(db, team_id, poll_id)
+            project = db.get(Project, poll.project_id)
+            assert project is not None
+            if _person(poll, user_id) is None:
+                raise AccessError("This poll did not ask you.")
+            return _invitation(db, poll, project, user_id, zone)
+
+    # -- the starter's side --------------------------------------------------------------
+
+    def tally(self, *, team_id: str, user_id: str, poll_id: int) -> Tally:
+        """The live tally (the starter and the project's coordinators)."""
+        with read_only(self._factory) as db:
+            poll, project = _managed(db, team_id, user_id, poll_id)
+            return _tally(db, poll, project)
+
+    def open_polls(self, *, team_id: str, user_id: str) -> list[Tally]:
+        """Open or closed (not yet scheduled) polls the person started or coordinates, for
+        their App Home, soonest closing first."""
+        with read_only(self._factory) as db:
+            rows = db.scalars(
+                select(Poll)
+                .where(Poll.status.in_([PollStatus.OPEN, PollStatus.CLOSED]))
+                .order_by(Poll.closes_at, Poll.id)
+            ).all()
+            found = []
+            for poll in rows:
+                project = db.get(Project, poll.project_id)
+                if project is None or project.team_id != team_id:
+                    continue
+                if poll.created_by == user_id or _is_coordinator(project, user_id):
+                    found.append(_tally(db, poll, project))
+            return found
+
+    def notes(self, *, team_id: str, user_id: str, poll_id: int) -> list[NoteLine]:
+        """What people said would make it easier to come: coordinators only."""
+        with read_only(self._factory) as db:
+            poll = _poll(db, team_id, poll_id)
+            project = db.get(Project, poll.project_id)
+            assert project is not None
+            access.require_coordinator(project, user_id)
+            return [NoteLine(p.user_id, p.note) for p in poll.people if p.note]
+
+    def choice(self, *, team_id: str, user_id: str, poll_id: int) -> Choice:
+        """ "Choose now": the ranking as answers stand (the poll stays open)."""
+        now = self._clock.now()
+        with read_only(self._factory) as db:
+            poll, project = _managed(db, team_id, user_id, poll_id)
+            if poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
+                raise PollClosed(poll.status)
+            return _choice(db, poll, project, now=now)
+
+    def choose(self, *, team_id: str, user_id: str, poll_id: int, slot_id: int) -> Scheduled:
+        """Schedule the chosen slot through the sessions service (add, or move the poll's
+        session), then close the poll and tell everyone asked. A second click answers with
+        the session the first one made."""
+        with read_only(self._factory) as db:
+            poll, project = _managed(db, team_id, user_id, poll_id)
+            if poll.status == PollStatus.SCHEDULED and poll.chosen_slot_id == slot_id:
+                pass  # a double click: add() answers with the same session (form id)
+            elif poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
+                raise PollClosed(poll.status)
+            slot = next((s for s in poll.slots if s.id == slot_id), None)
+            if slot is None:
+                raise AccessError("That time is not in this poll.")
+            tz = ZoneInfo(project.timezone)
+            local = slot.starts_at.astimezone(tz)
+            moving = poll.session_id
+            data = _session_input(db, poll, slot, local.date(), local.time())
+            purpose = PollPurpose(poll.purpose)
+        if moving is not None:
+            saved = self._sessions.move(
+                team_id=team_id,
+                user_id=user_id,
+                session_id=moving,
+                day=data.day,
+                start=data.start,
+            )
+        else:
+            saved = self._sessions.add(
+                team_id=team_id,
+                user_id=user_id,
+                data=data,
+                project_id=project.id,
+                kind=session_kind(purpose),
+                form_id=f"poll{poll_id}",
+            )
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            poll = _poll(db, team_id, poll_id, lock=True)
+            project_row = db.get(Project, poll.project_id)
+            assert project_row is not None
+            if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
+                poll.status = PollStatus.SCHEDULED
+                poll.chosen_slot_id = slot_id
+                poll.session_id = saved.view.id
+                poll.closed_at = poll.closed_at or now
+                poll.updated_at = now
+                _finish(db, project_row, poll, now=now)
+            return Scheduled(
+                poll_id=poll.id,
+                saved=saved,
+                tally=_tally(db, poll, project_row),
+                tally_at=_tally_at(db, poll),
+            )
+
+    def cancel(self, *, team_id: str, user_id: str, poll_id: int) -> Tally:
+        """Cancel a poll: nothing more is owed about it but the news to everyone asked."""
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            poll = _poll(db, team_id, poll_id, lock=True)
+            project = db.get(Project, poll.project_id)
+            assert project is not None
+            _require_manager(project, poll, user_id)
+            if poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
+                raise PollClosed(poll.status)
+            poll.status = PollStatus.CANCELLED
+            poll.closed_at = poll.closed_at or now
+            poll.updated_at = now
+            _finish(db, project, poll, now=now)
+            return _tally(db, poll, project)
+
+    def sent_invitations(
+        self, *, team_id: str, poll_id: int
+    ) -> list[tuple[tuple[str, str], Invitation]]:
+        """Every invitation sent, where it is and what it should show now (once a poll is
+        over, without its selects): to update them in place."""
+        found = []
+        with read_only(self._factory) as db:
+            poll = _poll(db, team_id, poll_id)
+            project = db.get(Project, poll.project_id)
+            assert project is not None
+            rows = db.scalars(
+                select(Delivery).where(
+                    Delivery.subject_type == SUBJECT,
+                    Delivery.subject_id == poll.id,
+                    Delivery.kind == INVITE,
+                    Delivery.status == DeliveryStatus.SENT,
+                )
+            ).all()
+            for row in rows:
+                if row.slack_channel and row.slack_ts and _person(poll, row.target):
+                    zone = self._directory.timezone(row.target)
+                    invitation = _invitation(db, poll, project, row.target, zone)
+                    found.append(((row.slack_channel, row.slack_ts), invitation))
+        return found
+
+    def tally_at(self, *, poll_id: int) -> tuple[str, str] | None:
+        """Where the poll's tally message is (to update in place), once sent."""
+        with read_only(self._factory) as db:
+            poll = db.get(Poll, poll_id)
+            return _tally_at(db, poll) if poll is not None else None
+
+    # -- standing availability -----------------------------------------------------------
+
+    def standing(self, *, team_id: str, channel_id: str, user_id: str) -> StandingView:
+        """The person's standing availability in the channel's project (empty if none)."""
+        with read_only(self._factory) as db:
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            if access.role_of(project, user_id) is None:
+                raise AccessError("You are not in this project, so it has no times of yours.")
+            row = _standing_row(db, project.id, user_id)
+            standing = _standing(row) if row is not None else None
+            return StandingView(
+                project_id=project.id,
+                project_name=project.name,
+                weekdays_off=standing.weekdays_off if standing else frozenset(),
+                part=standing.part if standing else PartOfDay.ANY,
+                windows=standing.windows if standing else (),
+                note=row.note if row is not None else "",
+            )
+
+    def save_standing(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        project_id: int,
+        weekdays_off: Iterable[int],
+        part: PartOfDay,
+        windows: Sequence[BusyWindow],
+        note: str,
+    ) -> StandingView:
+        """Keep the person's standing availability (in their own Slack time zone)."""
+        problems: dict[str, str] = {}
+        for number, window in enumerate(windows[:MAX_WINDOWS], start=1):
+            if window.end <= window.start:
+                problems[f"window{number}_end"] = "End after it starts."
+        if len(note.strip()) > MAX_NOTE:
+            problems["note"] = f"Keep it under {MAX_NOTE} characters."
+        if problems:
+            raise InvalidFields(problems)
+        now = self._clock.now()
+        zone = self._directory.timezone(user_id)
+        with transaction(self._factory) as db:
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            if access.role_of(project, user_id) is None:
+                raise AccessError("You are not in this project.")
+            row = _standing_row(db, project.id, user_id)
+            if row is None:
+                row = Availability(project_id=project.id, user_id=user_id)
+                db.add(row)
+            row.timezone = zone or project.timezone
+            row.weekdays_off = sorted({d for d in weekdays_off if 0 <= d <= 6})
+            row.part_of_day = part
+            row.windows = json.dumps(
+                [
+                    {"start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}", "label": w.label}
+                    for w in windows[:MAX_WINDOWS]
+                ]
+            )
+            row.note = note.strip()
+            row.updated_at = now
+            db.flush()
+            standing = _standing(row)
+            return StandingView(
+                project_id=project.id,
+                project_name=project.name,
+                weekdays_off=standing.weekdays_off,
+                part=standing.part,
+                windows=standing.windows,
+                note=row.note,
+            )
+
+
+# ---------------------------------------------------------------- the session form's check
+
+
+def facilitator_clashes(
+    db: Session,
+    *,
+    project_id: int,
+    facilitators: Iterable[str],
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[str]:
+    """Warnings for the session form: the facilitators whose standing availability clashes
+    with the time (never why: that is theirs)."""
+    people = list(dict.fromkeys(facilitators))
+    if not people:
+        return []
+    rows = db.scalars(
+        select(Availability).where(
+            Availability.project_id == project_id, Availability.user_id.in_(people)
+        )
+    ).all()
+    return [
+        f"<@{row.user_id}> usually can't make this time (their standing availability); "
+        "check with them before relying on it."
+        for row in sorted(rows, key=lambda r: people.index(r.user_id))
+        if clash(_standing(row), starts_at, ends_at) is not None
+    ]
+
+
+# ---------------------------------------------------------------- ledger kinds
+
+
+def poll_kinds(
+    *, present: Callable[[PollNote], OutgoingMessage], clock: Clock, directory: Directory
+) -> Sequence[deliveries.DeliveryKind]:
+    """The kinds polls use, rendered by `present` at send time from the rows."""
+
+    def build(db: Session, delivery: Delivery) -> PollNote | None:
+        poll = db.get(Poll, int(delivery.payload.get("poll_id", 0)))
+        if poll is None:
+            return None
+        project = db.get(Project, poll.project_id)
+        if project is None:
+            return None
+        status = PollStatus(poll.status)
+        kind = delivery.kind
+        if kind == INVITE:
+            if status is not PollStatus.OPEN or _person(poll, delivery.target) is None:
+                return None
+            zone = directory.timezone(delivery.target)
+            return _invitation(db, poll, project, delivery.target, zone)
+        if kind == TALLY:
+            return _tally(db, poll, project) if status is PollStatus.OPEN else None
+        if kind == NUDGE:
+            person = _person(poll, delivery.target)
+            if status is not PollStatus.OPEN or person is None or person.answered_at:
+                return None
+            zone = directory.timezone(delivery.target) or project.timezone
+            return Nudge(poll.id, poll.title, poll.closes_at, zone)
+        if kind == CLOSE:
+            now = clock.now()
+            if status is PollStatus.OPEN:
+                # the one place a poll closes by itself; the ledger sends this once
+                poll.status = PollStatus.CLOSED
+                poll.closed_at = now
+                poll.updated_at = now
+            elif status is not PollStatus.CLOSED:
+                return None  # scheduled or cancelled first: nothing to choose
+            return _choice(db, poll, project, now=now)
+        if kind == OUTCOME:
+            if status not in (PollStatus.SCHEDULED, PollStatus.CANCELLED):
+                return None
+            return _outcome(db, poll, project, delivery.target, directory)
+        return None
+
+    render: deliveries.Presented[PollNote] = deliveries.Presented(build=build, present=present)
+    return deliveries.kinds_rendered_by(
+        render,
+        {
+            INVITE: None,
+            TALLY: None,
+            NUDGE: LatenessPolicy(
+                max_lateness=timedelta(hours=12), reason="the poll's nudge was too late"
+            ),
+            CLOSE: None,
+            OUTCOME: LatenessPolicy(
+                max_lateness=timedelta(days=2), reason="the poll's outcome was two days late"
+            ),
+        },
+    )
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
+    """What a new poll owes: invitations, the tally, nudges and the close."""
+    coordinators = access.people_with(project, Role.COORDINATOR)
+    escalate_to = poll.created_by
+    owed: list[deliveries.Owed] = []
+
+    def one(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
+        return deliveries.Owed(
+            key=f"poll:{poll.id}:{key}",
+            kind=kind,
+            target=target,
+            due_at=due,
+            project_id=project.id,
+            subject=(SUBJECT, poll.id),
+            payload={"poll_id": poll.id},
+            escalate_to=escalate_to,
+        )
+
+    people = [p.user_id for p in poll.people]
+    owed.extend(one(f"invite:{u}", INVITE, u, now) for u in people)
+    owed.append(one("tally", TALLY, poll.created_by, now))
+    nudge_at = poll.closes_at - NUDGE_BEFORE
+    if nudge_at > now:
+        owed.extend(one(f"nudge:{u}", NUDGE, u, nudge_at) for u in people)
+    closers = [poll.created_by]
+    if poll.created_by not in coordinators:
+        closers += coordinators  # someone must be able to schedule it
+    owed.extend(one(f"close:{u}", CLOSE, u, poll.closes_at) for u in dict.fromkeys(closers))
+    deliveries.schedule_many(db, owed, now=now)
+
+
+def _finish(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
+    """The poll is over: what it still owed is cancelled; everyone asked hears the news."""
+    deliveries.cancel_subject(db, subject=(SUBJECT, poll.id), now=now)
+    deliveries.schedule_many(
+        db,
+        [
+            deliveries.Owed(
+                key=f"poll:{poll.id}:outcome:{p.user_id}",
+                kind=OUTCOME,
+                target=p.user_id,
+                due_at=now,
+                project_id=project.id,
+                subject=(SUBJECT, poll.id),
+                payload={"poll_id": poll.id},
+                escalate_to=poll.created_by,
+            )
+            for p in poll.people
+        ],
+        now=now,
+    )
+
+
+def _require_starter(project: Project, user_id: str) -> None:
+    if access.role_of(project, user_id) not in STARTERS:
+        raise AccessError(
+            "Only the project's coordinators and practitioners can start a poll for a time."
+        )
+
+
+def _is_coordinator(project: Project, user_id: str) -> bool:
+    return access.role_of(project, user_id) is Role.COORDINATOR
+
+
+def _require_manager(project: Project, poll: Poll, user_id: str) -> None:
+    if poll.created_by != user_id and not _is_coordinator(project, user_id):
+        raise AccessError("Only whoever started this poll, or a coordinator, can do that.")
+
+
+def _poll(db: Session, team_id: str, poll_id: int, *, lock: bool = False) -> Poll:
+    if lock:
+        db.get(Poll, poll_id, with_for_update=True)
+    poll = db.get(Poll, poll_id)
+    project = db.get(Project, poll.project_id) if poll is not None else None
+    if poll is None or project is None or project.team_id != team_id:
+        raise AccessError("That poll no longer exists.")
+    return poll
+
+
+def _managed(db: Session, team_id: str, user_id: str, poll_id: int) -> tuple[Poll, Project]:
+    poll = _poll(db, team_id, poll_id)
+    project = db.get(Project, poll.project_id)
+    assert project is not None
+    _require_manager(project, poll, user_id)
+    return poll, project
+
+
+def _person(poll: Poll, user_id: str) -> PollPerson | None:
+    return next((p for p in poll.people if p.user_id == user_id), None)
+
+
+def _answerable(
+    db: Session, team_id: str, user_id: str, poll_id: int
+) -> tuple[Poll, Project, PollPerson]:
+    poll = _poll(db, team_id, poll_id)
+    project = db.get(Project, poll.project_id)
+    assert project is not None
+    person = _person(poll, user_id)
+    if person is None:
+        raise AccessError("This poll did not ask you.")
+    if poll.status != PollStatus.OPEN:
+        raise PollClosed(poll.status)
+    return poll, project, person
+
+
+def _audience(project: Project, audience: Audience, named: Sequence[str]) -> list[str]:
+    practitioners = access.people_with(project, Role.PRACTITIONER)
+    if audience is Audience.FACILITATORS:
+        base = practitioners
+    elif audience is Audience.PARTICIPANTS:
+        base = practitioners + access.people_with(project, Role.PARTICIPANT)
+    elif audience is Audience.EVERYONE:
+        base = [m.user_id for m in project.members]
+    else:
+        base = []
+    return list(dict.fromkeys([*base, *named]))
+
+
+def _default_title(purpose: PollPurpose) -> str:
+    return {
+        PollPurpose.WORKSHOP: "Workshop",
+        PollPurpose.DEBRIEF: "Practitioners' debrief",
+        PollPurpose.REFLECTIVE: "Reflective practice",
+        PollPurpose.BRIEFING: "Briefing call",
+        PollPurpose.OVERSIGHT: "Oversight meeting",
+    }[purpose]
+
+
+def _answers(db: Session, poll: Poll) -> dict[tuple[int, str], Answer]:
+    ids = [s.id for s in poll.slots]
+    if not ids:
+        return {}
+    rows = db.scalars(select(PollAnswer).where(PollAnswer.slot_id.in_(ids)))
+    return {(r.slot_id, r.user_id): Answer(r.answer) for r in rows}
+
+
+def _standing_row(db: Session, project_id: int, user_id: str) -> Availability | None:
+    return db.scalar(
+        select(Availability).where(
+            Availability.project_id == project_id, Availability.user_id == user_id
+        )
+    )
+
+
+def _standing(row: Availability) -> Standing:
+    try:
+        zone = row.timezone
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = "UTC"
+    try:
+        raw = json.loads(row.windows or "[]")
+    except ValueError:
+        raw = []
+    windows = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            windows.append(
+                BusyWindow(
+                    start=time.fromisoformat(str(item["start"])),
+                    end=time.fromisoformat(str(item["end"])),
+                    label=str(item.get("label") or ""),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    try:
+        part = PartOfDay(row.part_of_day)
+    except ValueError:
+        part = PartOfDay.ANY
+    days = frozenset(int(d) for d in (row.weekdays_off or []) if isinstance(d, int))
+    return Standing(timezone=zone, weekdays_off=days, part=part, windows=tuple(windows))
+
+
+def _standings(db: Session, poll: Poll) -> dict[str, Standing]:
+    people = [p.user_id for p in poll.people]
+    if not people:
+        return {}
+    rows = db.scalars(
+        select(Availability).where(
+            Availability.project_id == poll.project_id, Availability.user_id.in_(people)
+        )
+    )
+    return {r.user_id: _standing(r) for r in rows}
+
+
+def _grid(db: Session, poll: Poll) -> dict[tuple[int, str], Answer]:
+    """Every (slot, person) answer, unanswered ones "probably no" where they clash."""
+    answers = _answers(db, poll)
+    standings = _standings(db, poll)
+    grid: dict[tuple[int, str], Answer] = {}
+    for slot in poll.slots:
+        for person in poll.people:
+            found = answers.get((slot.id, person.user_id))
+            if found is None:
+                standing = standings.get(person.user_id)
+                clashes = standing is not None and clash(standing, slot.starts_at, slot.ends_at)
+                found = Answer.PROBABLY_NO if clashes else Answer.PENDING
+            grid[(slot.id, person.user_id)] = found
+    return grid
+
+
+def _rows(db: Session, poll: Poll) -> list[TallyRow]:
+    grid = _grid(db, poll)
+    rows = []
+    for slot in poll.slots:
+
+        def of(role: str, slot_id: int = slot.id) -> Counts:
+            return count(grid[(slot_id, p.user_id)] for p in poll.people if p.role == role)
+
+        rows.append(
+            TallyRow(
+                slot_id=slot.id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                facilitators=of(SessionRole.FACILITATOR),
+                participants=of(SessionRole.PARTICIPANT),
+            )
+        )
+    return rows
+
+
+def _tally(db: Session, poll: Poll, project: Project) -> Tally:
+    return Tally(
+        poll_id=poll.id,
+        title=poll.title,
+        purpose=PollPurpose(poll.purpose),
+        project_name=project.name,
+        timezone=project.timezone,
+        status=PollStatus(poll.status),
+        closes_at=poll.closes_at,
+        asked=len(poll.people),
+        answered=sum(1 for p in poll.people if p.answered_at is not None),
+        notes=sum(1 for p in poll.people if p.note),
+        rows=tuple(_rows(db, poll)),
+        created_by=poll.created_by,
+        session_id=poll.session_id,
+    )
+
+
+def _tally_at(db: Session, poll: Poll) -> tuple[str, str] | None:
+    row = db.scalar(
+        select(Delivery).where(
+            Delivery.idempotency_key == f"poll:{poll.id}:tally",
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    )
+    if row is None or not row.slack_channel or not row.slack_ts:
+        return None
+    return row.slack_channel, row.slack_ts
+
+
+def _invitation(
+    db: Session, poll: Poll, project: Project, user_id: str, zone: str | None
+) -> Invitation:
+    answers = _answers(db, poll)
+    standing = _standing_row(db, poll.project_id, user_id)
+    mine = _standing(standing) if standing is not None else None
+    person = _person(poll, user_id)
+    lines = []
+    for slot in poll.slots:
+        found = answers.get((slot.id, user_id))
+        why = clash(mine, slot.starts_at, slot.ends_at) if mine is not None else None
+        if found is None:
+            found = Answer.PROBABLY_NO if why else Answer.PENDING
+        lines.append(SlotLine(slot.id, slot.starts_at, slot.ends_at, found, why))
+    moving = db.get(CoSession, poll.session_id) if poll.session_id else None
+    return Invitation(
+        poll_id=poll.id,
+        user_id=user_id,
+        title=poll.title,
+        purpose=PollPurpose(poll.purpose),
+        project_name=project.name,
+        by=poll.created_by,
+        timezone=_zone(zone, project.timezone),
+        duration=timedelta(minutes=poll.duration_minutes),
+        closes_at=poll.closes_at,
+        status=PollStatus(poll.status),
+        slots=tuple(lines),
+        has_note=bool(person and person.note),
+        moving_title=moving.title if moving is not None else "",
+    )
+
+
+def _zone(zone: str | None, fallback: str) -> str:
+    if zone:
+        try:
+            ZoneInfo(zone)
+            return zone
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return fallback
+
+
+def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choice:
+    rows = _rows(db, poll)
+    ranked: list[Ranked] = rank(
+        [
+            SlotTally(r.slot_id, r.starts_at, r.ends_at, r.facilitators, r.participants)
+            for r in rows
+        ],
+        purpose=PollPurpose(poll.purpose),
+        now=now,
+    )
+    around = neighbours(db, project, exclude=poll.session_id)
+    lead = LeadTimes.from_json(project.lead_times)
+    proposals = []
+    for item in ranked:
+        slot = item.tally
+        warnings = [
+            w.message
+            for w in interval_warnings(poll.title, slot.starts_at, slot.ends_at, around, lead)
+        ]
+        facilitators = _able(db, poll, slot.slot_id, SessionRole.FACILITATOR)
+        warnings += facilitator_clashes(
+            db,
+            project_id=project.id,
+            facilitators=facilitators,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+        )
+        proposals.append(
+            Proposal(
+                slot_id=slot.slot_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                reasons=item.reasons,
+                warnings=tuple(warnings),
+            )
+        )
+    moving = db.get(CoSession, poll.session_id) if poll.session_id else None
+    return Choice(
+        poll_id=poll.id,
+        title=poll.title,
+        purpose=PollPurpose(poll.purpose),
+        timezone=project.timezone,
+        status=PollStatus(poll.status),
+        asked=len(poll.people),
+        answered=sum(1 for p in poll.people if p.answered_at is not None),
+        proposals=tuple(proposals),
+        moving_title=moving.title if moving is not None else "",
+    )
+
+
+def _able(db: Session, poll: Poll, slot_id: int, role: str) -> list[str]:
+    """Who of `role` answered yes or if need be for the slot."""
+    answers = _answers(db, poll)
+    return [
+        p.user_id
+        for p in poll.people
+        if p.role == role and answers.get((slot_id, p.user_id)) in ABLE
+    ]
+
+
+def _session_input(db: Session, poll: Poll, slot: PollSlot, day: Any, start: time) -> SessionInput:
+    """The session a chosen slot makes: facilitators who can come; participants asked who
+    did not say no (those who have not answered are still invited)."""
+    answers = _answers(db, poll)
+    facilitators = _able(db, poll, slot.id, SessionRole.FACILITATOR)
+    participants = [
+        p.user_id
+        for p in poll.people
+        if p.role == SessionRole.PARTICIPANT and answers.get((slot.id, p.user_id)) != Answer.NO
+    ]
+    return SessionInput(
+        title=poll.title,
+        day=day,
+        start=start,
+        duration=timedelta(minutes=poll.duration_minutes),
+        facilitators=tuple(facilitators),
+        participants=tuple(participants),
+    )
+
+
+def _outcome(
+    db: Session, poll: Poll, project: Project, user_id: str, directory: Directory
+) -> Outcome:
+    cosession = db.get(CoSession, poll.session_id) if poll.session_id else None
+    scheduled = poll.status == PollStatus.SCHEDULED and cosession is not None
+    on_session = bool(
+        scheduled and cosession is not None and user_id in {p.user_id for p in cosession.people}
+    )
+    return Outcome(
+        poll_id=poll.id,
+        title=poll.title,
+        status=PollStatus(poll.status),
+        timezone=_zone(directory.timezone(user_id), project.timezone),
+        starts_at=cosession.starts_at if scheduled and cosession is not None else None,
+        ends_at=cosession.ends_at if scheduled and cosession is not None else None,
+        on_session=on_session,
+        moved=scheduled and cosession is not None and cosession.revision > 1,
+    )

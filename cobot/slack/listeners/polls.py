@@ -1,0 +1,456 @@
+"""/cobot find time, /cobot availability, and a poll's selects and buttons: answers update
+the person's message and the starter's tally in place (chat.update)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from cobot.domain.durations import DurationError, parse_duration
+from cobot.domain.polls import (
+    MAX_WINDOWS,
+    Audience,
+    BusyWindow,
+    Generator,
+    PartOfDay,
+    PollInput,
+    PollPurpose,
+    generate_slots,
+)
+from cobot.services.polls import Polls, Tally
+from cobot.slack import kit
+from cobot.slack.blocks.polls import (
+    ANSWER_ACTION,
+    AVAILABILITY_CALLBACK,
+    CANCEL_ACTION,
+    CHOOSE_NOW_ACTION,
+    FIND_CALLBACK,
+    NOTE_ACTION,
+    NOTE_CALLBACK,
+    NOTES_ACTION,
+    SCHEDULE_ACTION,
+    SLOT_BLOCKS,
+    availability_modal,
+    availability_saved_text,
+    choice_blocks,
+    find_time_modal,
+    invitation_blocks,
+    invitation_text,
+    note_modal,
+    notes_modal,
+    scheduled_text,
+    started_modal,
+    tally_blocks,
+    tally_text,
+)
+from cobot.slack.blocks.sessions import FIND_TIME_ACTION
+from cobot.slack.commands import CommandRequest, CommandRouter, add_commands
+from cobot.slack.kit import Answer, Form, FormError, Press, Stale, Submission
+
+log = logging.getLogger(__name__)
+
+STALE_FORM = "This form is out of date."
+
+
+class Updates:
+    """Poll messages to update in place (chat.update), the latest content per message, sent
+    by one background thread: a burst of answers never holds Bolt's workers at the rate gate
+    (chat.update is Tier 3), and a message answered five times quickly is updated with the
+    last state, not five times."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._pending: dict[tuple[str, str], tuple[str, list[Any]]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._busy = False
+
+    def put(self, where: tuple[str, str] | None, text: str, blocks: list[Any]) -> None:
+        """Update message `where` (channel, ts) to this, soon; a newer put replaces it."""
+        if where is None:
+            return
+        with self._wake:
+            self._pending.pop(where, None)
+            self._pending[where] = (text, blocks)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="cobot-poll-updates", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def idle(self) -> bool:
+        """Nothing waiting or being sent (for tests and the demo)."""
+        with self._wake:
+            return not self._pending and not self._busy
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                if not self._pending and not self._wake.wait_for(
+                    lambda: bool(self._pending), timeout=5.0
+                ):
+                    self._thread = None
+                    return
+                where = next(iter(self._pending))
+                text, blocks = self._pending.pop(where)
+                self._busy = True
+            try:
+                self._client.chat_update(channel=where[0], ts=where[1], text=text, blocks=blocks)
+            except SlackApiError as exc:
+                log.info("could not update a poll message: %s", exc.response.get("error"))
+            except Exception:  # one message must not stop the others
+                log.exception("could not update a poll message")
+            finally:
+                with self._wake:
+                    self._busy = False
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the polls' listeners call."""
+
+    polls: Polls
+    updates: Updates
+
+
+def register(app: App, router: CommandRouter, *, polls: Polls, client: Any) -> Updates:
+    """Add `find time` and `availability` and the polls' forms, selects and buttons;
+    returns the in-place updater."""
+    deps = Deps(polls=polls, updates=Updates(client))
+    add_commands(router, _COMMANDS, group="Finding a time", deps=polls)
+    kit.views(app, _FORMS, deps)
+    kit.actions(app, _BUTTONS, deps)
+    return deps.updates
+
+
+# -- reading the forms (pure) ------------------------------------------------------------
+
+
+def read_poll_form(
+    values: dict[str, Any], *, timezone: str, today: date, now: datetime
+) -> tuple[PollInput, Audience, tuple[str, ...]]:
+    """The find-time form: the poll (its `asked` are the named people; the audience is
+    added by the service), or FormError naming each field to fix."""
+    form = Form(values)
+    problems: dict[str, str] = {}
+    try:
+        purpose = PollPurpose(form.selected("purpose") or PollPurpose.WORKSHOP)
+    except ValueError:
+        purpose = PollPurpose.WORKSHOP
+    duration_text = form.text("duration").strip() or "2h"
+    duration = timedelta(hours=2)
+    try:
+        duration = parse_duration(duration_text)
+    except DurationError:
+        problems["duration"] = f"“{duration_text[:40]}” is not a duration: try 2h, 90m or 1h30m."
+    starts: list[datetime] = []
+    for block_id in SLOT_BLOCKS:
+        raw = form.element(block_id).get("selected_date_time")
+        if isinstance(raw, int | float | str) and str(raw).strip():
+            try:
+                starts.append(datetime.fromtimestamp(int(float(raw)), UTC))
+            except (ValueError, OverflowError, OSError):
+                problems[block_id] = "That is not a date and time."
+    first = form.date("gen_from")
+    if first is not None:
+        try:
+            weeks = int(form.selected("gen_weeks") or "3")
+            every = timedelta(minutes=int(form.selected("gen_every") or "120"))
+        except ValueError:
+            weeks, every = 3, timedelta(hours=2)
+        gen = Generator(
+            first_day=first,
+            weeks=weeks,
+            day_start=form.time("gen_start") or time(10),
+            day_end=form.time("gen_end") or time(16),
+            every=every,
+            weekdays_only=form.selected("gen_days") != "every",
+        )
+        if gen.day_end <= gen.day_start:
+            problems["gen_end"] = "End the day after it starts."
+        starts += generate_slots(gen, duration=duration, tz=ZoneInfo(timezone))
+    try:
+        audience = Audience(form.selected("audience") or Audience.PARTICIPANTS)
+    except ValueError:
+        audience = Audience.PARTICIPANTS
+    closes_on = form.date("closes")
+    closes_at = now + timedelta(days=3)
+    if closes_on is None:
+        problems["closes"] = "Pick the day answers close."
+    else:
+        closes_at = now + timedelta(days=(closes_on - today).days)
+    if problems:
+        raise FormError(problems)
+    data = PollInput(
+        purpose=purpose,
+        title=form.text("title"),
+        duration=duration,
+        starts=tuple(starts),
+        asked=form.users("asked"),
+        closes_at=closes_at,
+    )
+    return data, audience, form.users("asked")
+
+
+def read_availability(values: dict[str, Any]) -> tuple[list[int], PartOfDay, list[BusyWindow], str]:
+    """The availability form."""
+    form = Form(values)
+    days = [int(v) for v in form.checked("weekdays_off") if v.isdigit()]
+    try:
+        part = PartOfDay(form.selected("part") or PartOfDay.ANY)
+    except ValueError:
+        part = PartOfDay.ANY
+    windows = []
+    problems: dict[str, str] = {}
+    for number in range(1, MAX_WINDOWS + 1):
+        start, end = form.time(f"window{number}_start"), form.time(f"window{number}_end")
+        label = form.text(f"window{number}_label").strip()
+        if start is None and end is None:
+            if label:
+                problems[f"window{number}_start"] = "Give the times you are busy."
+            continue
+        if start is None or end is None:
+            problems[f"window{number}_end" if start else f"window{number}_start"] = (
+                "Give both times."
+            )
+            continue
+        windows.append(BusyWindow(start=start, end=end, label=label))
+    if problems:
+        raise FormError(problems)
+    return days, part, windows, form.text("note")
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def on_find_time(polls: Polls, request: CommandRequest, tools: Any) -> None:
+    """`/cobot find time`: the form."""
+    draft = polls.draft(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=find_time_modal(draft))
+
+
+def on_availability(polls: Polls, request: CommandRequest, tools: Any) -> None:
+    """`/cobot availability`: the form."""
+    view = polls.standing(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=availability_modal(view))
+
+
+# -- forms -------------------------------------------------------------------------------
+
+
+def _metadata(sent: Submission) -> tuple[int, int | None]:
+    project, _, session = sent.metadata.partition(":")
+    if not project.isdigit() or (session and not session.isdigit()):
+        raise Stale(STALE_FORM)
+    return int(project), int(session) if session else None
+
+
+def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
+    """Read, check (inline errors), start."""
+    project_id, session_id = _metadata(sent)
+    timezone, today, now = deps.polls.form_context(team_id=sent.team, project_id=project_id)
+    data, audience, named = read_poll_form(sent.values, timezone=timezone, today=today, now=now)
+    asked = deps.polls.audience(
+        team_id=sent.team, project_id=project_id, audience=audience, named=named
+    )
+    data = PollInput(
+        purpose=data.purpose,
+        title=data.title,
+        duration=data.duration,
+        starts=data.starts,
+        asked=asked,
+        closes_at=data.closes_at,
+    )
+    tally = deps.polls.start(
+        team_id=sent.team,
+        user_id=sent.user,
+        project_id=project_id,
+        data=data,
+        session_id=session_id,
+        form_id=sent.view_id,
+    )
+    return Answer(view=started_modal(tally))
+
+
+def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
+    """Keep the note; the invitation it came from updates in place."""
+    poll_id, _, where = sent.metadata.partition(":")
+    if not poll_id.isdigit():
+        raise Stale(STALE_FORM)
+    saved = deps.polls.save_note(
+        team_id=sent.team, user_id=sent.user, poll_id=int(poll_id), note=sent.form().text("note")
+    )
+    inv = saved.invitation
+    channel, _, ts = where.partition(":")
+    if channel and ts:
+        deps.updates.put((channel, ts), invitation_text(inv), invitation_blocks(inv))
+    _update_tally(deps, saved.tally, saved.tally_at)
+    return Answer()
+
+
+def on_availability_submitted(deps: Deps, sent: Submission) -> Answer:
+    """Keep the person's standing availability."""
+    project_id = sent.id(STALE_FORM)
+    days, part, windows, note = read_availability(sent.values)
+    view = deps.polls.save_standing(
+        team_id=sent.team,
+        user_id=sent.user,
+        project_id=project_id,
+        weekdays_off=days,
+        part=part,
+        windows=windows,
+        note=note,
+    )
+    return Answer(dm=availability_saved_text(view))
+
+
+# -- selects and buttons -------------------------------------------------------------------
+
+
+def _update_tally(deps: Deps, tally: Tally, where: tuple[str, str] | None) -> None:
+    deps.updates.put(where, tally_text(tally), tally_blocks(tally))
+
+
+def _close_invitations(deps: Deps, team_id: str, poll_id: int) -> None:
+    """The poll is over: every invitation loses its selects, in place."""
+    for where, inv in deps.polls.sent_invitations(team_id=team_id, poll_id=poll_id):
+        deps.updates.put(where, invitation_text(inv), invitation_blocks(inv))
+
+
+def _container(press: Press) -> tuple[str, str] | None:
+    container = press.body.get("container") or {}
+    channel = container.get("channel_id") or (press.body.get("channel") or {}).get("id")
+    ts = container.get("message_ts")
+    return (str(channel), str(ts)) if channel and ts else None
+
+
+def on_answer(deps: Deps, press: Press) -> None:
+    """A slot's select: record the answer, update the invitation and the tally in place."""
+    action = (press.body.get("actions") or [{}])[0]
+    parts = str(action.get("block_id") or "").split(":")
+    option = action.get("selected_option") or {}
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise Stale()
+    answered = deps.polls.answer(
+        team_id=press.team,
+        user_id=press.user,
+        poll_id=int(parts[1]),
+        slot_id=int(parts[2]),
+        answer=str(option.get("value") or ""),
+    )
+    inv = answered.invitation
+    deps.updates.put(_container(press), invitation_text(inv), invitation_blocks(inv))
+    _update_tally(deps, answered.tally, answered.tally_at)
+
+
+def open_note(deps: Deps, press: Press) -> None:
+    """The note form (its metadata says which message to update)."""
+    poll_id = press.id()
+    note = deps.polls.note_form(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    view = note_modal(poll_id, note)
+    where = _container(press)
+    if where is not None:
+        view["private_metadata"] = f"{poll_id}:{where[0]}:{where[1]}"
+    press.open(view)
+
+
+def on_choose_now(deps: Deps, press: Press) -> None:
+    """The ranking as answers stand, in the presser's DM."""
+    choice = deps.polls.choice(team_id=press.team, user_id=press.user, poll_id=press.id())
+    try:
+        press.client.chat_postMessage(
+            channel=press.user,
+            text=f"The best times for “{choice.title}” so far",
+            blocks=choice_blocks(choice),
+        )
+    except SlackApiError as exc:
+        log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
+
+
+def on_schedule(deps: Deps, press: Press) -> None:
+    """One click: schedule the slot through the sessions service; the poll closes."""
+    poll_id, _, slot_id = press.value.partition(":")
+    if not poll_id.isdigit() or not slot_id.isdigit():
+        raise Stale()
+    done = deps.polls.choose(
+        team_id=press.team, user_id=press.user, poll_id=int(poll_id), slot_id=int(slot_id)
+    )
+    view = done.saved.view
+    text = scheduled_text(
+        view.title, view.starts_at, view.timezone, [w.message for w in done.saved.warnings]
+    )
+    press.replace(text)
+    _update_tally(deps, done.tally, done.tally_at)
+    _close_invitations(deps, press.team, done.poll_id)
+
+
+def on_cancel(deps: Deps, press: Press) -> None:
+    """Cancel the poll; everyone asked hears."""
+    tally = deps.polls.cancel(team_id=press.team, user_id=press.user, poll_id=press.id())
+    press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
+    _update_tally(deps, tally, deps.polls.tally_at(poll_id=tally.poll_id))
+    _close_invitations(deps, press.team, tally.poll_id)
+
+
+def on_notes(deps: Deps, press: Press) -> None:
+    """What would make it easier to come (coordinators only)."""
+    poll_id = press.id()
+    tally = deps.polls.tally(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    notes = deps.polls.notes(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    press.open(notes_modal(tally.title, notes))
+
+
+def on_find_for_session(deps: Deps, press: Press) -> None:
+    """A session's "Find a new time": the form, for that session's people."""
+    draft = deps.polls.draft(
+        team_id=press.team, channel_id="", user_id=press.user, session_id=press.id()
+    )
+    press.open(find_time_modal(draft))
+
+
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
+    (
+        "find time",
+        "find time",
+        "ask people which times work; cobot ranks them and schedules the best",
+        on_find_time,
+    ),
+    (
+        "availability",
+        "availability",
+        "your usual availability (optional): days, mornings or afternoons, busy times",
+        on_availability,
+    ),
+)
+
+_FORMS = (
+    (FIND_CALLBACK, on_find_submitted, "slots"),
+    (NOTE_CALLBACK, on_note_submitted, "note"),
+    (AVAILABILITY_CALLBACK, on_availability_submitted, "note"),
+)
+
+_BUTTONS = (
+    (ANSWER_ACTION, on_answer),
+    (NOTE_ACTION, open_note),
+    (CHOOSE_NOW_ACTION, on_choose_now),
+    (SCHEDULE_ACTION, on_schedule),
+    (CANCEL_ACTION, on_cancel),
+    (NOTES_ACTION, on_notes),
+    (FIND_TIME_ACTION, on_find_for_session),
+)

@@ -1,0 +1,173 @@
+"""Finding a time: polls, their slots, the people asked and their answers, and each person's
+standing availability. Notes people write (and their busy windows' labels) are encrypted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cobot.domain.polls import PartOfDay, PollStatus
+from cobot.domain.privacy import Category, Declaration, Field, Link, Path
+from cobot.storage.crypto import EncryptedText
+from cobot.storage.models.core import Base
+from cobot.storage.types import UTCDateTime
+
+
+class Poll(Base):
+    """An availability poll: what for, how long, who started it, when answers close."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(150))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=PollStatus.OPEN)
+    # a poll for a new time for an existing session moves it instead of adding one
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_sessions.id", ondelete="SET NULL")
+    )
+    chosen_slot_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    slots: Mapped[list[PollSlot]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="PollSlot.starts_at"
+    )
+    people: Mapped[list[PollPerson]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="PollPerson.id"
+    )
+
+
+class PollSlot(Base):
+    """One candidate time of a poll."""
+
+    __tablename__ = "poll_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    poll: Mapped[Poll] = relationship(back_populates="slots")
+
+
+class PollPerson(Base):
+    """Someone a poll asks, as facilitator or participant, with their private note."""
+
+    __tablename__ = "poll_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(16))
+    # "anything that would make it easier to come?": coordinators only
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    poll: Mapped[Poll] = relationship(back_populates="people")
+
+    __table_args__ = (UniqueConstraint("poll_id", "user_id", name="uq_poll_people_person"),)
+
+
+class PollAnswer(Base):
+    """One person's answer for one slot (changeable until the poll closes)."""
+
+    __tablename__ = "poll_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("poll_slots.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("slot_id", "user_id", name="uq_poll_answers_slot_id"),
+        Index("ix_poll_answers_user", "user_id"),
+    )
+
+
+class Availability(Base):
+    """A person's standing availability in one project (optional), in their own zone."""
+
+    __tablename__ = "availability"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # weekday numbers (0 = Monday) they are not available
+    weekdays_off: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    part_of_day: Mapped[str] = mapped_column(String(16), default=PartOfDay.ANY)
+    # JSON list of {"start": "HH:MM", "end": "HH:MM", "label": "..."}; labels are theirs
+    windows: Mapped[str] = mapped_column(EncryptedText(), default="[]")
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_availability_person"),)
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Finding a time"
+_POLL = Link("poll_id", "polls")
+_SLOT = Link("slot_id", "poll_slots")
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="poll_people",
+        what="Polls that asked you for a time, and your note on what would make it easier to come",
+        person=Path("user_id"),
+        project=Path("project_id", via=(_POLL,)),
+        fields=(
+            Field("role", Category.RECORD, "asked as facilitator or participant"),
+            Field("note", Category.FREE_TEXT, "what would make it easier to come"),
+        ),
+        context=("answered_at",),
+        seen_by="you; your note is seen by the project's coordinators only",
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="poll_answers",
+        what="Your answers to polls: yes, if need be or no for each time",
+        person=Path("user_id"),
+        project=Path("project_id", via=(_SLOT, _POLL)),
+        fields=(Field("answer", Category.CHOICE, "yes, if need be or no"),),
+        context=("updated_at",),
+        seen_by="the poll's starter and the project's coordinators, as counts per time",
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="availability",
+        what="Your standing availability: days and times you usually cannot make, and a note",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("weekdays_off", Category.SETTING, "weekdays not available", json=True),
+            Field("part_of_day", Category.SETTING, "mornings or afternoons only"),
+            Field("windows", Category.FREE_TEXT, "recurring busy times", json=True),
+            Field("note", Category.FREE_TEXT, "note"),
+        ),
+        context=("timezone", "updated_at"),
+        seen_by=(
+            "you; polls show your clashing times to you as 'probably no', and coordinators "
+            "see only that a facilitator usually cannot make a time, never why"
+        ),
+    ),
+)
+
+NOT_PERSONAL = {
+    "polls.title": "what a poll is for, written by its starter for everyone asked",
+}
