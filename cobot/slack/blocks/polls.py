@@ -493,9 +493,9 @@ def availability_modal(view: StandingView) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         section(
             f"Your usual availability for *{escape(view.project_name)}* (optional). Polls "
-            "mark times that clash as “probably no” until you answer. If you facilitate at "
-            "such a time, the session form warns a coordinator, without saying why. Times are "
-            "in your own time zone."
+            "mark times that clash as “probably no” until you answer. If you are to run a "
+            "session at such a time, the session form warns a coordinator, without saying why. "
+            "Times are in your own time zone."
         ),
         forms.checkboxes(
             "weekdays_off",
