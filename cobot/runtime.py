@@ -20,6 +20,7 @@ from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
 from cobot.services import debriefs as debriefs_service
+from cobot.services import involvement as involvement_service
 from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
@@ -33,6 +34,7 @@ from cobot.services.deliveries import (
 from cobot.services.endings import Endings, ending_kinds
 from cobot.services.events import EventLedger
 from cobot.services.home import Home, watch_changes
+from cobot.services.involvement import Involvement, involvement_kinds
 from cobot.services.ports import Clock, SystemClock
 from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
@@ -45,6 +47,7 @@ from cobot.slack.app import build_app
 from cobot.slack.blocks.checkins import checkin_message, contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
+from cobot.slack.blocks.involvement import involvement_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
@@ -53,6 +56,7 @@ from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import home as home_listeners
+from cobot.slack.listeners import involvement as involvement_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
@@ -82,6 +86,7 @@ def register_listeners(
     reports: Reports,
     home: Home,
     timelines: Timelines,
+    involvement: Involvement | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -91,6 +96,8 @@ def register_listeners(
     debriefs_listeners.register(app, router, debriefs=debriefs, sessions=sessions)
     checkins_listeners.register(app, router, checkins=checkins)
     endings_listeners.register(app, router, endings=endings, reports=reports)
+    if involvement is not None:
+        involvement_listeners.register(app, router, involvement=involvement)
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports
     )
@@ -120,6 +127,7 @@ class Runtime:
     reports: Reports
     home: Home
     home_refresher: home_listeners.HomeRefresher
+    involvement: Involvement
     started: bool = False
     _checked: bool = False
 
@@ -176,6 +184,8 @@ class Runtime:
         changes = SessionChanges()
         changes.subscribe(reminders_service.on_session_changed)
         changes.subscribe(debriefs_service.on_session_changed)
+        # attendance registers are owed to a workshop's facilitators when it ends
+        changes.subscribe(involvement_service.on_session_changed)
         projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
         sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
@@ -184,8 +194,16 @@ class Runtime:
         privacy = Privacy(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
         endings = Endings(factory=factory, clock=clock, changes=changes)
+        involvement = Involvement(factory=factory, clock=clock, changes=changes)
+        # registers, claims and expense reviews render at send time, from current state
+        register_all(kinds, involvement_kinds(present=involvement_message, clock=clock))
         reports = Reports(
-            factory=factory, clock=clock, debriefs=debriefs, checkins=checkins, kinds=kinds
+            factory=factory,
+            clock=clock,
+            debriefs=debriefs,
+            checkins=checkins,
+            kinds=kinds,
+            involvement=involvement,
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
@@ -211,6 +229,7 @@ class Runtime:
             reports=reports,
             home=home,
             timelines=timelines,
+            involvement=involvement,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
@@ -237,6 +256,7 @@ class Runtime:
             reports=reports,
             home=home,
             home_refresher=home_refresher,
+            involvement=involvement,
         )
 
     def start(self, *, schedule: bool = True, force_lead: bool = False) -> None:

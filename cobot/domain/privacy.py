@@ -32,6 +32,8 @@ class Retention(StrEnum):
     PROJECT = "project"
     # the record of who took part stays with the project (never personal answers)
     WITH_PROJECT = "with_project"
+    # payment records finance must keep by law (HMRC: 6 years from the end of the tax year)
+    FINANCE = "finance"
 
 
 @dataclass(frozen=True)
@@ -162,5 +164,11 @@ def retention_text(retention: Retention) -> str:
             "while the project runs, then deleted when the project's retention period after "
             "it closes has passed (its retention setting, 90 days unless a coordinator "
             "changes it in `/cobot checkin setup`)"
+        )
+    if retention is Retention.FINANCE:
+        return (
+            "6 years from the end of the UK tax year (5 April) in which the claim was "
+            "confirmed, as HMRC requires of payment records, even after `forget me`: the "
+            "amounts and who they were paid to, never anything you wrote"
         )
     return "as long as the project's record is kept (who took part, never what anyone said)"

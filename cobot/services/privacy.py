@@ -92,9 +92,9 @@ class Purged:
 
 def build_registry(metadata: MetaData | None = None) -> Registry:
     """The registry of every feature's declarations, checked against the models."""
-    from cobot.storage.models import checkins, core, debriefs, endings
+    from cobot.storage.models import checkins, core, debriefs, endings, involvement
 
-    modules = (core, checkins, debriefs, endings)
+    modules = (core, checkins, debriefs, endings, involvement)
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},

@@ -77,8 +77,15 @@ def replan(
 
 
 def standard() -> SessionChanges:
-    """What runtime.py wires: reminders, then debriefs (prompts, feedback, action reminders)."""
+    """What runtime.py wires: reminders, then debriefs (prompts, feedback, action reminders),
+    then the attendance register."""
     # imported here: the features import this module for replan()
-    from cobot.services import debriefs, reminders
+    from cobot.services import debriefs, involvement, reminders
 
-    return SessionChanges([reminders.on_session_changed, debriefs.on_session_changed])
+    return SessionChanges(
+        [
+            reminders.on_session_changed,
+            debriefs.on_session_changed,
+            involvement.on_session_changed,
+        ]
+    )

@@ -20,6 +20,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.endings import Endings
     from cobot.services.events import EventLedger
     from cobot.services.home import Home
+    from cobot.services.involvement import Involvement
     from cobot.services.ports import SystemClock
     from cobot.services.privacy import Privacy
     from cobot.services.projects import Projects
@@ -58,6 +59,7 @@ def registered_router() -> CommandRouter:
         reports=Reports(factory=factory, clock=clock, debriefs=debriefs, checkins=checkins),
         home=Home(factory=factory, clock=clock, checkins=checkins),
         timelines=Timelines(factory=factory, clock=clock),
+        involvement=Involvement(factory=factory, clock=clock),
     )
     return router
 

@@ -104,6 +104,7 @@ def test_kept_rows_say_why_and_every_feature_is_declared() -> None:
         "Wellbeing check-ins",
         "Debriefs and session feedback",
         "Endings",
+        "Involvement and payment",
     ]
 
 

@@ -29,8 +29,26 @@ from cobot.storage.models.debriefs import (
 )
 from cobot.storage.models.endings import Ending, EndingEvaluation, EndingFeeling, EndingFollowUp
 from cobot.storage.models.home import HomeOpened
+from cobot.storage.models.involvement import (
+    Attendance,
+    AttendanceRegister,
+    Claim,
+    ClaimQuery,
+    Expense,
+    PaymentChoiceRow,
+    PaySettings,
+    TimeLog,
+)
 
 __all__ = [
+    "Attendance",
+    "AttendanceRegister",
+    "Claim",
+    "ClaimQuery",
+    "Expense",
+    "PaymentChoiceRow",
+    "PaySettings",
+    "TimeLog",
     "Base",
     "CheckinAnswer",
     "CheckinContactRequest",
