@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -45,6 +46,7 @@ from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
+from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.storage.db import read_only, transaction
@@ -206,6 +208,9 @@ class CoordinatorView:
     wellbeing_period: str = ""
     # the open month, whose figures appear once it ends
     wellbeing_open: str = ""
+    # facilitation hours so far by practitioner (saved registers), and who carries much more
+    workload: tuple[tuple[str, int], ...] = ()
+    overloaded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,8 @@ class HomeView:
     coordinating: tuple[CoordinatorView, ...] = ()
     # coordinated projects shown as one line (the Home details one at a time)
     other_coordinated: tuple[ProjectCard, ...] = ()
+    # the person's own involvement record (sessions attended, time logged, payment choice)
+    involvement: tuple[InvolvementRecord, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -307,6 +314,7 @@ class Home:
             lines = _my_sessions(sessions, projects, roles, user_id, now)
             items = _my_items(db, sessions, projects, roles, user_id, now)
             mine = _my_checkins(db, projects, user_id)
+            record = tuple(records_in(db, projects.values(), user_id))
             coordinated = [c for c in cards if c.role is Role.COORDINATOR]
             chosen = next((c for c in coordinated if c.id == focus), None) or (
                 coordinated[0] if coordinated else None
@@ -331,6 +339,7 @@ class Home:
             projects=cards,
             coordinating=tuple(detail),
             other_coordinated=tuple(c for c in coordinated if chosen and c.id != chosen.id),
+            involvement=record,
         )
 
     def _with_wellbeing(
@@ -872,6 +881,7 @@ def _coordinator_view(
     ).all()
     failures_total = db.scalar(select(func.count()).select_from(Delivery).where(*failed_filter))
     setup = db.get(CheckinSetup, project.id)
+    workload = facilitation_minutes(db, project)
     return CoordinatorView(
         project_id=project.id,
         name=project.name,
@@ -888,6 +898,8 @@ def _coordinator_view(
         ),
         failures_total=int(failures_total or 0),
         checkins_on=setup is not None and setup.enabled,
+        workload=tuple(sorted(workload.items(), key=lambda w: (-w[1], w[0]))),
+        overloaded=tuple(overloaded(workload)),
     )
 
 

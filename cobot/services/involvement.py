@@ -1300,14 +1300,19 @@ class Involvement(SessionChangingService):
                     Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE
                 )
             ).all()
-            found: list[InvolvementRecord] = []
-            for project in projects:
-                if access.role_of(project, user_id) is None:
-                    continue
-                record = _record(db, project, user_id)
-                if record.items or record.choice is not None:
-                    found.append(record)
-            return found
+            return records_in(db, projects, user_id)
+
+
+def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[InvolvementRecord]:
+    """The person's involvement record in each of `projects` they have one in."""
+    found: list[InvolvementRecord] = []
+    for project in projects:
+        if access.role_of(project, user_id) is None:
+            continue
+        record = _record(db, project, user_id)
+        if record.items or record.choice is not None:
+            found.append(record)
+    return found
 
 
 def _pay_form(db: Session, project: Project) -> PayForm:

@@ -25,6 +25,7 @@ from cobot.slack.blocks.involvement import (
 )
 from cobot.storage.db import transaction
 from cobot.storage.models import Attendance, Claim, Delivery, Expense, PaymentChoiceRow
+from tests.e2e.test_home import open_home
 from tests.seeds import add_project, add_session
 
 CHANNEL = "C0PAY"
@@ -96,9 +97,8 @@ def wait_until(check: Any, what: str, timeout: float = 20) -> None:
 def seen(driver: Driver, user: str, words: str) -> dict[str, Any]:
     """The first message in `user`'s DM holding `words`, once it is there (a first attempt
     Slack refused, rate-limited say, is recorded as a call but shows no message)."""
-    found: list[dict[str, Any]] = []
-    wait_until(lambda: bool(found.extend(driver.dms(user, words)) or found), f"{user}: {words}")
-    return found[0]
+    wait_until(lambda: bool(driver.dms(user, words)), f"{user}: {words}")
+    return driver.dms(user, words)[0]
 
 
 def errors_of(answer: dict[str, Any]) -> dict[str, str]:
@@ -167,6 +167,13 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
     records = stack.runtime.involvement.records(team_id="T0SANDBOX", user_id="UP1")
     assert [(i.what, i.minutes) for i in records[0].items] == [("Our values", 150)]
     assert stack.runtime.involvement.records(team_id="T0SANDBOX", user_id="UP3") == []
+    home = open_home(slack, emulator, "UP1", "Your involvement in")
+    assert "2 h 30 min in all" in json.dumps(home) and "Our values, 2 h 30 min" in json.dumps(home)
+    # the coordinator's rota counts facilitation by the register (2 h + 1 h preparation each)
+    home = open_home(slack, emulator, "UCOORD", "Facilitation so far")
+    assert "<@UF1> 3 h, <@UF2> 3 h" in json.dumps(home) and "carries much more" not in json.dumps(
+        home
+    )
 
     # time outside sessions, with inline errors for impossible entries
     today = datetime.now(UTC).date()
