@@ -110,6 +110,9 @@ class Declaration:
     ledger_subject: str | None = None
     # once published, erasure unlinks the row instead of deleting it (see Published)
     published: Published | None = None
+    # Retention.FINANCE: the date column after which the row may go (unset: it goes with the
+    # project's other answers)
+    kept_until: str = ""
 
     def columns(self) -> Iterator[str]:
         """The declared personal columns."""

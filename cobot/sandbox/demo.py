@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
+from cobot.sandbox import demo_pay
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -237,6 +239,7 @@ class Demo:
             ),
         )
         self._tick_onboarding(all_but=1)
+        demo_pay.set_up(self)
         first = self.clock.now().astimezone(ZoneInfo(PROJECT_TZ)) + timedelta(days=8, hours=1)
         facilitators = " ".join(mention[u] for u in FACILITATORS[:2])
         for n in range(5):
@@ -280,6 +283,7 @@ class Demo:
                 self._reschedule,
             ),
             (last + timedelta(days=1), "the ending", self._start_ending),
+            (last + timedelta(days=2), "the ending", partial(demo_pay.send_claims, self)),
             (last + timedelta(days=5), "the ending", self._close_ending),
         ]
         self.phase = "sessions and the work between them"
@@ -387,6 +391,9 @@ class Demo:
 
     def _decide(self, person: SimPerson, button: Button) -> bool:
         action, text = button.action_id, button.text
+        paid = demo_pay.decide(person, button)
+        if paid is not None:
+            return paid
         if action == "checkins_consent_yes":
             person.press(button)
             return True
@@ -548,6 +555,7 @@ class Demo:
             self.problems.append("fewer than five debrief summaries reached the practitioners")
         if not any("in touch" in str(m.get("text", "")) for m in emulator.messages(COORDINATOR)):
             self.problems.append("the wellbeing contact was not asked to get in touch")
+        demo_pay.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

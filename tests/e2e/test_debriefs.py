@@ -329,7 +329,8 @@ def test_deliveries_live_in_the_ledger_and_survive_a_restart(database_url: str) 
     with LocalStack(database_url=database_url) as first:
         first.emulator.add_user("UCOORD", name="cora")
         add_people(first.emulator)
-        project_id = seed_project(first, {"debrief_within": 3600, "feedback_within": 3600})
+        # feedback asks wait a quarter of the window (2 s) for the attendance register
+        project_id = seed_project(first, {"debrief_within": 3600, "feedback_within": 8})
         session_id = seed_session(first, project_id, ends_in=4)
         kinds = {
             (k, t)

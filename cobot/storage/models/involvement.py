@@ -252,6 +252,7 @@ PRIVACY = (
         context=("period_start", "period_end", "status", "confirmed_at", "keep_until"),
         seen_by=_PRIVATE + ", and the project's finance contact for confirmed claims",
         retention=Retention.FINANCE,
+        kept_until="keep_until",
         erasure=Erasure.KEEP,
         kept_because=(
             "your claims' amounts and who they were paid to stay for 6 years from the end of "
