@@ -76,9 +76,15 @@ def send_claims(demo: Demo) -> None:
 def check(demo: Demo) -> None:
     """The demo pays its participants: confirmed claims for those who chose payment."""
     assert demo.stack is not None and demo.stack.runtime is not None
+    last = demo._last_session_end().date()
     with transaction(demo.stack.runtime.factory) as db:
         confirmed = db.scalar(
             select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.CONFIRMED)
         )
+        paid_to_the_end = db.scalar(
+            select(func.max(Claim.period_end)).where(Claim.status == ClaimStatus.CONFIRMED)
+        )
     if not confirmed:
         demo.problems.append("no participant's claim was confirmed")
+    elif paid_to_the_end is None or paid_to_the_end < last:
+        demo.problems.append("the final claims (after the last workshop) were not confirmed")

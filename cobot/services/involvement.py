@@ -401,14 +401,14 @@ def make_claim(
 ) -> Claim | None:
     """The person's claim for the period (made, or brought up to date while unconfirmed);
     None when there is nothing to pay. Periods never overlap a confirmed claim."""
-    existing = None
-    for claim in _claims_of(db, project.id, user_id):
-        if claim.period_start == start:
-            existing = claim
-        elif claim.status == ClaimStatus.CONFIRMED and claim.period_end >= start:
-            start = max(start, claim.period_end + timedelta(days=1))
+    claims = _claims_of(db, project.id, user_id)
+    for claim in claims:  # by period: each confirmed one moves the start past its end
+        confirmed = claim.status == ClaimStatus.CONFIRMED
+        if confirmed and claim.period_start <= end and claim.period_end >= start:
+            start = claim.period_end + timedelta(days=1)
+    existing = next((c for c in claims if c.period_start == start), None)
     if existing is not None and existing.status == ClaimStatus.CONFIRMED:
-        return existing
+        return None
     if start > end:
         return None
     lines, fees, spent = _claim_lines(db, project, user_id, start, end)

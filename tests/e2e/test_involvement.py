@@ -279,6 +279,9 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
         assert row.keep_until is not None and row.keep_until.year >= today.year + 6
         assert set(db.scalars(select(Expense.claim_id))) == {row.id}
 
+    # a confirmed claim is never sent again: nothing new to claim until more is done
+    assert "0 claim(s)" in driver.command("UCOORD", "claims end", channel_id=CHANNEL)["text"]
+
     # the finance CSV holds the confirmed claim with the right amounts
     driver.command("UCOORD", "finance", channel_id=CHANNEL)
     wait_until(lambda: any(f.filename == "finance.csv" for f in emulator.files), "finance.csv")
