@@ -16,7 +16,7 @@ from cobot.storage.models import Claim
 if TYPE_CHECKING:
     from cobot.sandbox.demo import Demo
 
-CHOICES = ("paid", "paid", "vouchers", "none")
+CHOICES = ("paid", "none")
 ABSENT_AT = "Workshop 3"  # one participant cannot come to this one
 
 

@@ -282,7 +282,12 @@ def on_session_changed(session: Session, event: SessionChanged, now: datetime) -
 def _plan_monthly_claim(
     db: Session, project: Project, user_id: str, day: date, *, now: datetime
 ) -> None:
-    """The claim for `day`'s month is owed to `user_id` on the 1st of the next month."""
+    """The claim for `day`'s month is owed to `user_id` on the 1st of the next month (when
+    they are paid or have expenses to repay: nobody else has anything to claim)."""
+    row = _choice_of(db, project.id, user_id)
+    paid = row is not None and row.choice != PaymentChoice.NONE
+    if not paid and not _unpaid_expenses(db, project.id, user_id):
+        return
     start, end = month_bounds(day)
     tz = ZoneInfo(project.timezone)
     due = datetime.combine(end + timedelta(days=1), CLAIM_HOUR, tzinfo=tz)
@@ -889,6 +894,9 @@ class Involvement(SessionChangingService):
                 db.add(row)
             row.choice = choice
             row.updated_at = now
+            db.flush()
+            # this month's claim is owed from now on (registers saved earlier planned none)
+            _plan_monthly_claim(db, project, user_id, _local_day(now, project.timezone), now=now)
             return Done(project.name, PaymentChoice(choice).label)
 
     # -- expenses ----------------------------------------------------------------------------
