@@ -643,7 +643,7 @@ class Done:
     """Something was saved: what to tell the person."""
 
     project_name: str
-    words: str
+    label: str
     amount: int = 0
     currency: str = "GBP"
 

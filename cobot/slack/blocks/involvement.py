@@ -236,9 +236,12 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
     return _msg(text, blocks)
 
 
-def expense_decided_blocks(note: ExpenseNote, words: str) -> list[dict[str, Any]]:
-    """The review message once decided (its buttons gone)."""
-    return [section(f"{mention(note.user_id)}: {expense_text(note)}"), context(words)]
+def expense_decided_blocks(note: ExpenseNote, by: str) -> list[dict[str, Any]]:
+    """The review message once approved by `by` (its buttons gone)."""
+    return [
+        section(f"{mention(note.user_id)}: {expense_text(note)}"),
+        context(f":white_check_mark: Approved by {mention(by)}."),
+    ]
 
 
 # ---------------------------------------------------------------- modals
@@ -444,7 +447,7 @@ def register_saved_text(saved: RegisterSaved) -> str:
 def time_logged_text(done: Done) -> str:
     """A time log was saved."""
     return (
-        f":white_check_mark: Logged {hours_text(done.amount)} of {done.words.lower()} for "
+        f":white_check_mark: Logged {hours_text(done.amount)} of {done.label.lower()} for "
         f"*{escape(done.project_name)}*. Your record is on your App Home."
     )
 
@@ -453,14 +456,14 @@ def payment_set_text(done: Done) -> str:
     """A payment choice was saved."""
     return (
         f":white_check_mark: Your payment choice for *{escape(done.project_name)}*: "
-        f"{done.words}. You can change it at any time with `/cobot payment`."
+        f"{done.label}. You can change it at any time with `/cobot payment`."
     )
 
 
 def expense_sent_text(done: Done) -> str:
     """An expense went to the coordinators."""
     return (
-        f":white_check_mark: Your expense ({done.words.lower()}, "
+        f":white_check_mark: Your expense ({done.label.lower()}, "
         f"{format_money(done.amount, done.currency)}) went to the coordinators of "
         f"*{escape(done.project_name)}*; you will hear when it is approved or if they ask "
         "something."

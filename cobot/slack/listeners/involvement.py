@@ -188,7 +188,7 @@ def approve_expense(deps: Deps, press: Press) -> None:
     )
     press.replace(
         "Expense approved",
-        blocks.expense_decided_blocks(note, f":white_check_mark: Approved by <@{press.user}>."),
+        blocks.expense_decided_blocks(note, press.user),
     )
 
 
