@@ -469,17 +469,15 @@ def _claim_note(db: Session, claim: Claim) -> ClaimNote:
 
 
 def _schedule_claim(db: Session, project: Project, claim: Claim, *, now: datetime) -> None:
-    deliveries.schedule(
+    _owe(
         db,
+        project,
         key=f"claim:{claim.id}:r{claim.round}",
         kind=CLAIM,
         target=claim.user_id,
-        due_at=now,
-        now=now,
-        project_id=project.id,
         subject=(CLAIM_SUBJECT, claim.id),
         payload={"claim_id": claim.id, "round": claim.round},
-        escalate_to=_coordinator(project),
+        now=now,
     )
 
 
@@ -948,16 +946,15 @@ class Involvement(SessionChangingService):
 
     def _review(self, db: Session, project: Project, expense: Expense, *, now: datetime) -> None:
         for coordinator in access.people_with(project, Role.COORDINATOR):
-            deliveries.schedule(
+            _owe(
                 db,
+                project,
                 key=f"expense:{expense.id}:r{expense.round}:{coordinator}",
                 kind=EXPENSE_REVIEW,
                 target=coordinator,
-                due_at=now,
-                now=now,
-                project_id=project.id,
                 subject=(EXPENSE_SUBJECT, expense.id),
                 payload={"expense_id": expense.id, "round": expense.round},
+                now=now,
             )
 
     def _expense(
@@ -993,10 +990,7 @@ class Involvement(SessionChangingService):
     ) -> ExpenseNote:
         """A coordinator asks about an expense; its person gets the question to answer."""
         now = self._clock.now()
-        if not question.strip():
-            raise InvalidFields({"question": "Write your question."})
-        if len(question) > MAX_QUERY:
-            raise InvalidFields({"question": f"Keep it under {MAX_QUERY} characters."})
+        _written("question", question, "Write your question.")
         with transaction(self._factory) as db:
             expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=True)
             if expense.status != ExpenseStatus.PENDING:
@@ -1004,16 +998,15 @@ class Involvement(SessionChangingService):
             expense.status = ExpenseStatus.QUESTIONED
             expense.question = question.strip()
             expense.decided_by = user_id
-            deliveries.schedule(
+            _owe(
                 db,
+                project,
                 key=f"expense:{expense.id}:q{expense.round}",
                 kind=EXPENSE_QUESTION,
                 target=expense.user_id,
-                due_at=now,
-                now=now,
-                project_id=project.id,
                 subject=(EXPENSE_SUBJECT, expense.id),
                 payload={"expense_id": expense.id},
+                now=now,
             )
             return _expense_note(db, project, expense, for_person=False)
 
@@ -1022,10 +1015,7 @@ class Involvement(SessionChangingService):
     ) -> ExpenseNote:
         """The person answers a question: the expense goes back to the coordinators."""
         now = self._clock.now()
-        if not answer.strip():
-            raise InvalidFields({"answer": "Write your answer."})
-        if len(answer) > MAX_QUERY:
-            raise InvalidFields({"answer": f"Keep it under {MAX_QUERY} characters."})
+        _written("answer", answer, "Write your answer.")
         with transaction(self._factory) as db:
             expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=False)
             if expense.status != ExpenseStatus.QUESTIONED:
@@ -1104,10 +1094,7 @@ class Involvement(SessionChangingService):
     def query_claim(self, *, team_id: str, user_id: str, claim_id: int, text: str) -> ClaimNote:
         """The person queries their claim: the coordinators get the question."""
         now = self._clock.now()
-        if not text.strip():
-            raise InvalidFields({"query": "Say what looks wrong."})
-        if len(text) > MAX_QUERY:
-            raise InvalidFields({"query": f"Keep it under {MAX_QUERY} characters."})
+        _written("query", text, "Say what looks wrong.")
         with transaction(self._factory) as db:
             claim = self._claim(db, team_id, user_id, claim_id)
             if claim.status == ClaimStatus.CONFIRMED:
@@ -1120,16 +1107,15 @@ class Involvement(SessionChangingService):
             db.add(query)
             db.flush()
             for coordinator in access.people_with(project, Role.COORDINATOR):
-                deliveries.schedule(
+                _owe(
                     db,
+                    project,
                     key=f"claim:{claim.id}:query:{query.id}:{coordinator}",
                     kind=CLAIM_QUERIED,
                     target=coordinator,
-                    due_at=now,
-                    now=now,
-                    project_id=project.id,
                     subject=(CLAIM_SUBJECT, claim.id),
                     payload={"query_id": query.id},
+                    now=now,
                 )
             return _claim_note(db, claim)
 
@@ -1321,6 +1307,40 @@ def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[I
         if record.items or record.choice is not None:
             found.append(record)
     return found
+
+
+def _written(block: str, text: str, missing: str) -> None:
+    """A question, answer or query: something written, and not too long."""
+    if not text.strip():
+        raise InvalidFields({block: missing})
+    if len(text) > MAX_QUERY:
+        raise InvalidFields({block: f"Keep it under {MAX_QUERY} characters."})
+
+
+def _owe(
+    db: Session,
+    project: Project,
+    *,
+    key: str,
+    kind: str,
+    target: str,
+    subject: tuple[str, int],
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """A message owed now about an expense or a claim."""
+    deliveries.schedule(
+        db,
+        key=key,
+        kind=kind,
+        target=target,
+        due_at=now,
+        now=now,
+        project_id=project.id,
+        subject=subject,
+        payload=payload,
+        escalate_to=_coordinator(project),
+    )
 
 
 def _pay_form(db: Session, project: Project) -> PayForm:
