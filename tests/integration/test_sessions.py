@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.sessions import SessionChange, SessionChanged, SessionInput
-from cobot.services import debriefs, deliveries, reminders, session_changes
+from cobot.services import debriefs, deliveries, involvement, reminders, session_changes
 from cobot.services.access import NoProjectHere, NotCoordinator
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.services.ports import OutgoingMessage
@@ -346,10 +346,11 @@ def test_the_calendar_has_every_session_with_stable_uids(
 # -- a session changed: the explicit fan-out ------------------------------------------
 
 
-def test_the_standard_wiring_is_reminders_then_debriefs() -> None:
+def test_the_standard_wiring_is_reminders_then_debriefs_then_the_register() -> None:
     assert session_changes.standard().subscribers == (
         reminders.on_session_changed,
         debriefs.on_session_changed,
+        involvement.on_session_changed,
     )
 
 
