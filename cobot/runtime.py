@@ -23,6 +23,7 @@ from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
 from cobot.services import debriefs as debriefs_service
 from cobot.services import feeds as feeds_service
+from cobot.services import involvement as involvement_service
 from cobot.services import reminders as reminders_service
 from cobot.services.checkins import Checkins, checkin_kinds
 from cobot.services.debriefs import Debriefs, debrief_kinds
@@ -38,6 +39,7 @@ from cobot.services.events import EventLedger
 from cobot.services.feeds import Feeds, feed_kinds
 from cobot.services.governance import Governance, governance_kinds
 from cobot.services.home import Home, watch_changes
+from cobot.services.involvement import Involvement, involvement_kinds
 from cobot.services.perspectives import Perspectives
 from cobot.services.polls import Polls, poll_kinds
 from cobot.services.ports import Clock, SystemClock
@@ -56,6 +58,7 @@ from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.feeds import feed_message
 from cobot.slack.blocks.governance import governance_message
+from cobot.slack.blocks.involvement import involvement_message
 from cobot.slack.blocks.polls import home_poll_blocks, poll_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.reviews import review_message
@@ -69,6 +72,7 @@ from cobot.slack.listeners import endings as endings_listeners
 from cobot.slack.listeners import feeds as feeds_listeners
 from cobot.slack.listeners import governance as governance_listeners
 from cobot.slack.listeners import home as home_listeners
+from cobot.slack.listeners import involvement as involvement_listeners
 from cobot.slack.listeners import polls as polls_listeners
 from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
@@ -119,6 +123,7 @@ def register_listeners(
     feeds: Feeds,
     polls: Polls,
     governance: Governance | None = None,
+    involvement: Involvement | None = None,
 ) -> home_listeners.HomeRefresher:
     """Every feature's listeners and /cobot subcommands (each slack/listeners/<feature>.py
     register()); returns the Home refresher. Registering calls no service."""
@@ -138,6 +143,8 @@ def register_listeners(
         # the polls a person runs, on their Home (live: every answer touches its poll)
         return home_poll_blocks(polls.open_polls(team_id=team_id, user_id=user_id))
 
+    if involvement is not None:
+        involvement_listeners.register(app, router, involvement=involvement)
     return home_listeners.register(
         app, router, home=home, timelines=timelines, client=client, reports=reports, extra=extra
     )
@@ -171,6 +178,7 @@ class Runtime:
     feeds: Feeds
     metrics: Metrics
     head: str | None
+    involvement: Involvement
     started: bool = False
     _checked: bool = False
     # OAuth mode only: installed workspaces and a client per workspace
@@ -265,6 +273,8 @@ class Runtime:
         changes.subscribe(debriefs_service.on_session_changed)
         # every change raises the session's SEQUENCE, so subscribed calendars update
         changes.subscribe(feeds_service.on_session_changed)
+        # attendance registers are owed to a workshop's facilitators when it ends
+        changes.subscribe(involvement_service.on_session_changed)
         projects = Projects(factory=factory, clock=clock, directory=directory, changes=changes)
         sessions = Sessions(factory=factory, clock=clock, changes=changes)
         reminders = Reminders(factory=factory, clock=clock)
@@ -273,8 +283,16 @@ class Runtime:
         privacy = Privacy(factory=factory, clock=clock)
         checkins = Checkins(factory=factory, clock=clock, directory=directory, privacy=privacy)
         endings = Endings(factory=factory, clock=clock, changes=changes)
+        involvement = Involvement(factory=factory, clock=clock, changes=changes)
+        # registers, claims and expense reviews render at send time, from current state
+        register_all(kinds, involvement_kinds(present=involvement_message, clock=clock))
         reports = Reports(
-            factory=factory, clock=clock, debriefs=debriefs, checkins=checkins, kinds=kinds
+            factory=factory,
+            clock=clock,
+            debriefs=debriefs,
+            checkins=checkins,
+            kinds=kinds,
+            involvement=involvement,
         )
         home = Home(factory=factory, clock=clock, runner=runner, checkins=checkins)
         timelines = Timelines(factory=factory, clock=clock)
@@ -318,6 +336,7 @@ class Runtime:
             feeds=feeds,
             governance=governance,
             polls=polls,
+            involvement=involvement,
         )
         # every committed change republishes the Homes it shows on (see services/home.py)
         watch_changes(factory, home_refresher.request)
@@ -351,6 +370,7 @@ class Runtime:
             metrics=metrics,
             # readiness compares the database with this (migrations/ is read once)
             head=head_revision(settings.database_url),
+            involvement=involvement,
         )
         metrics.watch_scheduler(runtime.scheduler_state)
         return runtime

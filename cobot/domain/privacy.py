@@ -32,6 +32,8 @@ class Retention(StrEnum):
     PROJECT = "project"
     # the record of who took part stays with the project (never personal answers)
     WITH_PROJECT = "with_project"
+    # payment records finance must keep by law (HMRC: 6 years from the end of the tax year)
+    FINANCE = "finance"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class Declaration:
     ledger_subject: str | None = None
     # once published, erasure unlinks the row instead of deleting it (see Published)
     published: Published | None = None
+    # Retention.FINANCE: the date column after which the row may go (unset: it goes with the
+    # project's other answers)
+    kept_until: str = ""
 
     def columns(self) -> Iterator[str]:
         """The declared personal columns."""
@@ -161,5 +166,11 @@ def retention_text(retention: Retention) -> str:
         return (
             "while the project runs. It is deleted a set number of days after the project "
             "closes (90, unless a coordinator changes it in `/cobot checkin setup`)"
+        )
+    if retention is Retention.FINANCE:
+        return (
+            "6 years from the end of the UK tax year (5 April) in which the claim was "
+            "confirmed, as HMRC requires of payment records, even after `forget me`: the "
+            "amounts and who they were paid to, never anything you wrote"
         )
     return "as long as the project's record is kept (who took part, never what anyone said)"

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from cobot.domain.endings import QUESTION_KEYS
-from cobot.sandbox import demo_findtime, demo_gov, demo_ops, demo_review
+from cobot.sandbox import demo_findtime, demo_gov, demo_ops, demo_pay, demo_review
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Button, SimPerson, settle
 from cobot.sandbox.simclock import SimClock
@@ -249,6 +250,7 @@ class Demo:
         )
         self._tick_onboarding(all_but=1)
         demo_ops.subscribe(self)
+        demo_pay.set_up(self)
         first = self.clock.now().astimezone(ZoneInfo(PROJECT_TZ)) + timedelta(days=8, hours=1)
         facilitators = " ".join(mention[u] for u in FACILITATORS[:2])
         for n in range(4):
@@ -298,6 +300,7 @@ class Demo:
             (last + timedelta(days=1), "the participants' review", self._start_review),
             (last + timedelta(hours=12), "the ending", lambda: demo_gov.slow_down(self)),
             (last + timedelta(days=1), "the ending", self._start_ending),
+            (last + timedelta(days=2), "the ending", partial(demo_pay.send_claims, self)),
             (last + timedelta(days=5), "the ending", self._close_ending),
         ]
         self.phase = "sessions and the work between them"
@@ -414,6 +417,7 @@ class Demo:
                 else None
             ),
             lambda: demo_review.decide(person, button),
+            lambda: demo_pay.decide(person, button),
         )
         for decide in deciders:
             decided = decide()
@@ -594,6 +598,7 @@ class Demo:
         demo_review.check(self)
         demo_gov.check(self)
         demo_findtime.check(self)
+        demo_pay.check(self)
 
     def _summary(self, delivered: int) -> str:
         """One line per message, per channel and per person: the readable short version."""

@@ -53,6 +53,7 @@ from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
+from cobot.services.involvement import attended
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
@@ -88,6 +89,9 @@ ACTION_REMINDER_BEFORE = timedelta(days=1)
 REFLECTIVE_BEFORE = timedelta(days=1)
 RECENT_SESSIONS = 6
 REFLECTIVE_DIGEST_SESSIONS = 5
+# participant feedback waits this long (at most a quarter of the feedback window) for the
+# attendance register, so that only those who came are asked
+REGISTER_WAIT = timedelta(hours=2)
 
 
 # ---------------------------------------------------------------- what messages say
@@ -351,10 +355,12 @@ def _owed(
         # every facilitator has answered: the summary need not wait for the deadline
         due = now if _all_answered(session, cosession) and end <= now else deadline
         add(SUMMARY, targets, due, late_ok=True)
-    participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
+    participants = _participants(session, cosession)
     feedback_due = shift(end, lead.feedback_within, tz)
     if feedback_due > now and participants and (round_ is None or not round_.feedback_closed_at):
-        add(FEEDBACK_ASK, participants, end, late_ok=True)
+        saved = attended(session, cosession.id) is not None
+        ask = end if saved else end + min(REGISTER_WAIT, lead.feedback_within / 4)
+        add(FEEDBACK_ASK, participants, ask, late_ok=True)
         add(
             FEEDBACK_DIGEST,
             _unique(cosession.user_ids(SessionRole.FACILITATOR)),
@@ -372,6 +378,16 @@ def _scheduled(session: Session, project_id: int) -> list[CoSession]:
             .order_by(CoSession.starts_at, CoSession.id)
         ).all()
     )
+
+
+def _participants(session: Session, cosession: CoSession) -> list[str]:
+    """Who is asked for feedback: the participants the saved attendance register says came.
+    While the register is not saved (or if nobody ever saves it) every invited participant
+    is asked, as before there was a register."""
+    came = attended(session, cosession.id, SessionRole.PARTICIPANT)
+    if came is None:
+        return _unique(cosession.user_ids(SessionRole.PARTICIPANT))
+    return came
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -534,7 +550,7 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
         round_ = session.get(DebriefRound, cosession.id)
         if round_ is not None and round_.feedback_closed_at is not None:
             return None
-        if target not in cosession.user_ids(SessionRole.PARTICIPANT) or _feedback_of(
+        if target not in _participants(session, cosession) or _feedback_of(
             session, cosession.id, target
         ):
             return None
@@ -604,7 +620,7 @@ def _digest(session: Session, cosession: CoSession, facts: SessionFacts) -> Feed
     return FeedbackDigestNote(
         session=facts,
         answered=len(rows),
-        invited=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
+        invited=len(_participants(session, cosession)),
         heard=spread(scores),
         keep=tuple((r.keep, r.user_id if r.named else None) for r in rows if r.keep),
         change=tuple((r.change, r.user_id if r.named else None) for r in rows if r.change),
@@ -1162,7 +1178,7 @@ def _feedbackable(
     db: Session, team_id: str, user_id: str, session_id: int
 ) -> tuple[CoSession, Project]:
     cosession, project = _live(db, team_id, session_id)
-    if user_id not in cosession.user_ids(SessionRole.PARTICIPANT):
+    if user_id not in _participants(db, cosession):
         raise AccessError(
             f"Only the participants of “{cosession.title}” can give feedback on it. "
             "Nothing was changed."

@@ -32,6 +32,7 @@ from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.governance import MilestoneStatus
+from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -49,6 +50,7 @@ from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.governance import MilestoneView, milestones_of
+from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.storage.db import read_only, transaction
@@ -222,6 +224,9 @@ class CoordinatorView:
     review_last: reviews_service.OutcomeNote | None = None
     # the project plan (services/governance.py), overdue ones marked
     milestones: tuple[MilestoneView, ...] = ()
+    # facilitation hours so far by practitioner (saved registers), and who carries much more
+    workload: tuple[tuple[str, int], ...] = ()
+    overloaded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,8 @@ class HomeView:
     other_coordinated: tuple[ProjectCard, ...] = ()
     # open review rounds the person (a participant) has not answered yet
     reviews: tuple[reviews_service.Awaiting, ...] = ()
+    # the person's own involvement record (sessions attended, time logged, payment choice)
+    involvement: tuple[InvolvementRecord, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -326,6 +333,7 @@ class Home:
             items = _my_items(db, sessions, projects, roles, user_id, now)
             mine = _my_checkins(db, projects, user_id)
             to_review = reviews_service.awaiting(db, list(projects.values()), user_id, now)
+            record = tuple(records_in(db, projects.values(), user_id))
             coordinated = [c for c in cards if c.role is Role.COORDINATOR]
             chosen = next((c for c in coordinated if c.id == focus), None) or (
                 coordinated[0] if coordinated else None
@@ -351,6 +359,7 @@ class Home:
             coordinating=tuple(detail),
             other_coordinated=tuple(c for c in coordinated if chosen and c.id != chosen.id),
             reviews=tuple(to_review),
+            involvement=record,
         )
 
     def _with_wellbeing(
@@ -920,6 +929,7 @@ def _coordinator_view(
     ).all()
     failures_total = db.scalar(select(func.count()).select_from(Delivery).where(*failed_filter))
     setup = db.get(CheckinSetup, project.id)
+    workload = facilitation_minutes(db, project)
     return CoordinatorView(
         project_id=project.id,
         name=project.name,
@@ -940,6 +950,8 @@ def _coordinator_view(
         review_open=reviews_service.open_round(db, project),
         review_last=next(iter(reversed(reviews_service.closed_rounds(db, project.id))), None),
         milestones=milestones_of(db, project, now),
+        workload=tuple(sorted(workload.items(), key=lambda w: (-w[1], w[0]))),
+        overloaded=tuple(overloaded(workload)),
     )
 
 

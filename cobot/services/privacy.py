@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, MetaData, Table, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -100,11 +110,23 @@ def build_registry(metadata: MetaData | None = None) -> Registry:
         feeds,
         governance,
         installations,
+        involvement,
         polls,
         reviews,
     )
 
-    modules = (core, checkins, debriefs, endings, reviews, installations, feeds, governance, polls)
+    modules = (
+        core,
+        checkins,
+        debriefs,
+        endings,
+        reviews,
+        installations,
+        feeds,
+        governance,
+        polls,
+        involvement,
+    )
     registry = Registry(
         declarations=tuple(d for m in modules for d in m.PRIVACY),
         not_personal={k: v for m in modules for k, v in m.NOT_PERSONAL.items()},
@@ -132,6 +154,8 @@ def check_registry(registry: Registry, metadata: MetaData) -> None:
             _resolve(metadata, table, table, path)
         if decl.erasure is Erasure.DELETE and "id" not in table.c:
             raise ValueError(f"{decl.table} is erased row by row but has no id")
+        if decl.kept_until and decl.kept_until not in table.c:
+            raise ValueError(f"{decl.table}.{decl.kept_until} is declared but does not exist")
         if decl.erasure is Erasure.KEEP and not decl.kept_because:
             raise ValueError(f"{decl.table} is kept on erasure without saying why")
     for name in registry.not_personal:
@@ -281,20 +305,19 @@ class Privacy:
                 + timedelta(days=days or checkin_rules.DEFAULT_RETENTION_DAYS)
                 <= now
             }
-            if not expired:
-                return Purged(projects=0, rows=0)
             doomed: dict[str, list[int]] = {}
             touched: set[int] = set()
             for decl in self.registry.declarations:
-                if decl.retention is not Retention.PROJECT:
+                if decl.retention not in (Retention.PROJECT, Retention.FINANCE):
                     continue
                 table = _table(self._metadata, decl.table)
                 from_, project = _resolve(self._metadata, table, table, decl.project)
-                rows = db.execute(
-                    select(table.c.id, project)
-                    .select_from(from_)
-                    .where(project.in_(sorted(expired)))
-                ).all()
+                due: ColumnElement[bool] = project.in_(sorted(expired))
+                if decl.retention is Retention.FINANCE and decl.kept_until:
+                    # payment records stay for finance's period, whatever the project's setting
+                    until = table.c[decl.kept_until]
+                    due = or_(until <= now.date(), and_(until.is_(None), due))
+                rows = db.execute(select(table.c.id, project).select_from(from_).where(due)).all()
                 doomed[decl.table] = [int(r[0]) for r in rows]
                 touched.update(int(r[1]) for r in rows)
             erased = self._delete(db, doomed)

@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cobot.domain import endings as rules
 from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.endings import EvaluationThemes, FeelingsTally
+from cobot.domain.involvement import format_money, percent
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
@@ -34,6 +36,7 @@ from cobot.services.endings import (
     feelings_tally,
     project_any,
 )
+from cobot.services.involvement import Involvement, PayTotals
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, EndingFollowUp, Project
@@ -114,12 +117,14 @@ class Reports:
         debriefs: Debriefs,
         checkins: Checkins,
         kinds: DeliveryKinds | None = None,
+        involvement: Involvement | None = None,
     ) -> None:
         self._factory = factory
         self._clock = clock
         self._debriefs = debriefs
         self._checkins = checkins
         self._kinds = kinds
+        self._involvement = involvement
 
     def _private_kinds(self) -> frozenset[str]:
         return PRIVATE_KINDS | (self._kinds.private() if self._kinds else frozenset())
@@ -149,6 +154,12 @@ class Reports:
             ("feelings.csv", feelings_csv(snap).encode()),
             ("wellbeing.csv", wellbeing_csv(snap).encode()),
         ]
+        if self._involvement is not None:
+            # confirmed claims for finance, and payments against the budget in the report
+            totals = self._involvement.totals(project_id)
+            name, report = files[0]
+            files[0] = (name, report + payments_markdown(totals).encode())
+            files.append(("finance.csv", finance_csv(totals).encode()))
         if snap.cloud_filename is not None:
             files.append((snap.cloud_filename, rules.cloud_png(snap.feelings.counts)))
         return files
@@ -397,6 +408,69 @@ def wellbeing_csv(snap: ReportSnapshot) -> str:
     return _csv(["month", "group", "people", "answers", "average_mood", "low_answers"], rows)
 
 
+def finance_csv(totals: PayTotals) -> str:
+    """Confirmed claims for finance: person, payment choice and amounts (pence as money)."""
+    return _csv(
+        [
+            "person",
+            "payment_choice",
+            "period_start",
+            "period_end",
+            "hours",
+            "payment",
+            "expenses",
+            "total",
+            "currency",
+            "confirmed_at",
+        ],
+        [
+            [
+                r.user_id,
+                r.choice.value,
+                r.period_start.isoformat(),
+                r.period_end.isoformat(),
+                str((Decimal(r.minutes) / 60).quantize(Decimal("0.01"))),
+                _amount(r.fees),
+                _amount(r.expenses),
+                _amount(r.total),
+                r.currency,
+                _iso(r.confirmed_at),
+            ]
+            for r in totals.rows
+        ],
+    )
+
+
+def _amount(pence: int) -> str:
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+def payments_markdown(totals: PayTotals) -> str:
+    """The report's payments section: confirmed claims against the budget, with the warning
+    when spending runs ahead of the timeline."""
+    cur = totals.currency
+    lines = [
+        "",
+        "## Payments and budget",
+        "",
+        f"- Confirmed claims: {format_money(totals.confirmed, cur)} (payments "
+        f"{format_money(totals.fees, cur)}, expenses {format_money(totals.expenses, cur)}), "
+        f"{len(totals.rows)} claim(s)",
+        f"- Awaiting confirmation: {format_money(totals.awaiting, cur)}",
+    ]
+    pace = totals.pace
+    if pace is None:
+        lines.append("- No budget entered (`/cobot budget`).")
+    else:
+        lines.append(
+            f"- Budget: {format_money(pace.budget, cur)}; {percent(pace.spent_share)} spent "
+            f"with {percent(pace.time_share)} of the project's time elapsed"
+        )
+        if pace.ahead:
+            lines.append("- **Warning: spending is running ahead of the timeline.**")
+    return "\n".join(lines) + "\n"
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
@@ -556,6 +630,7 @@ __all__ = [
     "SessionRow",
     "build_report",
     "debriefs_csv",
+    "finance_csv",
     "deliveries_csv",
     "evaluation_csv",
     "facilitation_csv",

@@ -78,10 +78,15 @@ def replan(
 
 def standard() -> SessionChanges:
     """What runtime.py wires: reminders, then debriefs (prompts, feedback, action reminders),
-    then the calendar feeds' sequences."""
+    then the calendar feeds' sequences, then the attendance register."""
     # imported here: the features import this module for replan()
-    from cobot.services import debriefs, feeds, reminders
+    from cobot.services import debriefs, feeds, involvement, reminders
 
     return SessionChanges(
-        [reminders.on_session_changed, debriefs.on_session_changed, feeds.on_session_changed]
+        [
+            reminders.on_session_changed,
+            debriefs.on_session_changed,
+            feeds.on_session_changed,
+            involvement.on_session_changed,
+        ]
     )

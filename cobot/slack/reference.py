@@ -22,6 +22,7 @@ def registered_router() -> CommandRouter:
     from cobot.services.feeds import Feeds
     from cobot.services.governance import Governance
     from cobot.services.home import Home
+    from cobot.services.involvement import Involvement
     from cobot.services.perspectives import Perspectives
     from cobot.services.polls import Polls
     from cobot.services.ports import SystemClock
@@ -69,6 +70,7 @@ def registered_router() -> CommandRouter:
         feeds=Feeds(factory=factory, clock=clock, public_url=None),
         governance=Governance(factory=factory, clock=clock, sessions=sessions),
         polls=Polls(factory=factory, clock=clock, directory=directory, sessions=sessions),
+        involvement=Involvement(factory=factory, clock=clock),
     )
     return router
 

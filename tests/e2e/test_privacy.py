@@ -14,12 +14,13 @@ from sqlalchemy import Text, select, type_coerce
 
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, state, ticked, typed
+from cobot.sandbox.people import Driver, chosen, dated, state, ticked, typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import ApiCall, SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks.debriefs import FEEDBACK_HEARD, OPEN_DEBRIEF
+from cobot.slack.blocks.involvement import CLAIM_QUERY, EXPENSE_APPROVE, OPEN_REGISTER
 from cobot.storage import crypto
 from cobot.storage.db import transaction
 from cobot.storage.models import Base, Delivery, Project
@@ -47,6 +48,9 @@ MINE = {
     "evaluation": "qzmine evaluation went well",
     "how": "qzmine follow up how",
     "next": "qzmine follow up next",
+    "time_note": "qzmine time log note",
+    "expense": "qzmine expense for a taxi",
+    "query": "qzmine claim query",
 }
 THEIRS = {
     "went_well": "qztheirs went well",
@@ -180,6 +184,12 @@ def use_every_feature(stack: LocalStack, driver: Driver, project_id: int) -> Non
     assert "errors" not in driver.submit_modal(OTHER, modal, theirs)
     _dm(driver.emulator, ME, THEIRS["dev_for_me"])  # the summary is out: feedback for me arrives
 
+    # the other facilitator takes the Co-writing register (I came), so feedback asks go now
+    register = _dm(driver.emulator, OTHER, OPEN_REGISTER, "Co-writing")
+    modal = driver.open_modal(OTHER, register, OPEN_REGISTER)
+    assert "errors" not in driver.submit_modal(OTHER, modal, {"present_1": {"value": ticked(ME)}})
+    use_payments(driver)
+
     ask = _dm(driver.emulator, ME, FEEDBACK_HEARD, "Co-writing")
     modal = driver.open_modal(ME, ask, f"{FEEDBACK_HEARD}4")
     feedback = {
@@ -212,6 +222,37 @@ def use_every_feature(stack: LocalStack, driver: Driver, project_id: int) -> Non
     stack.runtime.endings.submit_follow_up(
         team_id=TEAM, user_id=ME, project_id=project_id, how=MINE["how"], what_next=MINE["next"]
     )
+
+
+def use_payments(driver: Driver) -> None:
+    """A time log with a note, a payment choice, an expense approved, a claim queried."""
+    v = dx.text
+    modal = driver.command_modal(ME, "log time", channel_id=CHANNEL)
+    today = datetime.now(UTC).date().isoformat()
+    values = {
+        "activity": {"value": chosen("briefing_call")},
+        "day": {"value": dated(today)},
+        "hours": v("1"),
+        "note": v(MINE["time_note"]),
+    }
+    assert "errors" not in driver.submit_modal(ME, modal, values)
+    modal = driver.command_modal(ME, "payment", channel_id=CHANNEL)
+    assert "errors" not in driver.submit_modal(ME, modal, {"choice": {"value": chosen("paid")}})
+    modal = driver.command_modal(ME, "expense", channel_id=CHANNEL)
+    values = {
+        "kind": {"value": chosen("travel")},
+        "amount": v("9.20"),
+        "what_for": v(MINE["expense"]),
+    }
+    assert "errors" not in driver.submit_modal(ME, modal, values)
+    review = _dm(driver.emulator, "UCOORD", MINE["expense"])
+    driver.press("UCOORD", review, EXPENSE_APPROVE)
+    driver.emulator.wait_for("response_url", where=lambda c: "Approved by" in str(c.args))
+    assert "1 claim(s)" in driver.command("UCOORD", "claims end", channel_id=CHANNEL)["text"]
+    claim = _dm(driver.emulator, ME, CLAIM_QUERY)
+    modal = driver.open_modal(ME, claim, CLAIM_QUERY)
+    assert "errors" not in driver.submit_modal(ME, modal, {"query": v(MINE["query"])})
+    driver.emulator.wait_for("chat.postMessage", where=lambda c: MINE["query"] in str(c.args))
 
 
 def settle(stack: LocalStack) -> None:
@@ -282,6 +323,12 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
         "ending_follow_ups",
         "members",
         "session_people",
+        "attendance",
+        "time_logs",
+        "payment_choices",
+        "expenses",
+        "claims",
+        "claim_queries",
     }
     [evaluation] = next(s["rows"] for s in data["sections"] if s["table"] == "ending_evaluations")
     assert evaluation["answers"]["went_well"] == MINE["evaluation"]  # parsed, not a JSON string
@@ -307,6 +354,7 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
     assert "What remains" in said and "cannot be traced to you" in said
     assert "membership" in said and "team's list" in said
     assert "delivery log" in said and "wellbeing contact" not in said
+    assert "HMRC" in said and "6 years" in said  # confirmed-or-not claims' amounts stay
 
     # no row holds any of my text, encrypted or not; the colleague's own text stays
     stored = every_text(stack)
@@ -335,6 +383,8 @@ def test_my_data_holds_every_feature_then_forget_me_leaves_none_of_my_text(
         "session_people",
         "debrief_actions",
         "deliveries",
+        "attendance",
+        "claims",
     }
     assert THEIRS["action_for_me"] in json.dumps(again, ensure_ascii=False)
     settle(stack)

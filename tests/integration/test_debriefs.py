@@ -176,6 +176,10 @@ def test_summary_once_when_all_facilitators_debrief_and_feelings_stay_private(
     clock.advance(hours=3, minutes=1)
     run_due(runner)
     assert any("Debrief for" in t for t in messenger.texts_to("UF1"))
+    # participant feedback waits (up to 2 hours) for the attendance register; none is saved
+    assert not any("Thank you for coming" in t for t in messenger.texts_to("UP1"))
+    clock.advance(hours=2)
+    run_due(runner)
     assert any("Thank you for coming" in t for t in messenger.texts_to("UP1"))
 
     with pytest.raises(FormRejected) as refused:

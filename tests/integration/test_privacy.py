@@ -24,6 +24,8 @@ from cobot.storage.models import (
     CheckinContactRequest,
     CheckinPerson,
     CheckinSetup,
+    Claim,
+    ClaimQuery,
     CoSession,
     Debrief,
     DebriefAction,
@@ -32,9 +34,11 @@ from cobot.storage.models import (
     EndingEvaluation,
     EndingFeeling,
     EndingFollowUp,
+    Expense,
     Member,
     MemberPerspectives,
     ParticipantFeedback,
+    PaymentChoiceRow,
     Poll,
     PollAnswer,
     PollPerson,
@@ -43,6 +47,7 @@ from cobot.storage.models import (
     ReviewAnswer,
     ReviewRound,
     SessionPerson,
+    TimeLog,
 )
 from tests.fakes import FakeAlarms, FakeClock
 
@@ -237,6 +242,50 @@ def plant(db: Session, name: str, *, retention: int | None, closed: bool) -> int
             updated_at=now,
         )
     )
+    db.add(
+        TimeLog(
+            project_id=project.id,
+            user_id="UP1",
+            activity="review_draft",
+            day=date(2026, 3, 1),
+            minutes=60,
+            note="read it",
+            created_at=now,
+        )
+    )
+    db.add(PaymentChoiceRow(project_id=project.id, user_id="UP1", choice="paid", updated_at=now))
+    db.add(
+        Expense(
+            project_id=project.id,
+            user_id="UP1",
+            kind="travel",
+            amount=680,
+            what_for="bus",
+            status="approved",
+            round=1,
+            created_at=now,
+        )
+    )
+    claim = Claim(
+        project_id=project.id,
+        user_id="UP1",
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 2),
+        status="confirmed",
+        payment_choice="paid",
+        currency="GBP",
+        lines=[],
+        fees=2500,
+        expenses=680,
+        total=3180,
+        round=1,
+        created_at=now,
+        confirmed_at=now,
+        keep_until=date(2032, 4, 5),
+    )
+    db.add(claim)
+    db.flush()
+    db.add(ClaimQuery(claim_id=claim.id, user_id="UP1", text="is the bus in?", created_at=now))
     db.flush()
     return project.id
 
@@ -298,6 +347,10 @@ def test_every_purged_table_is_planted(
                 "poll_people",
                 "poll_answers",
                 "availability",
+                "time_logs",
+                "payment_choices",
+                "expenses",
+                "claim_queries",
             ]
         )
         == PURGED_TABLES
@@ -344,6 +397,21 @@ def test_daily_maintenance_purges_every_feature_and_keeps_the_record(
         assert projects["short"] not in ledger and projects["open"] in ledger
         # the other two projects' answers stay
         assert db.execute(text("SELECT count(*) FROM checkin_answers")).scalar_one() == 2
+
+
+def test_confirmed_claims_outlive_the_project_for_hmrcs_six_years(
+    factory: sessionmaker[Session], clock: FakeClock, projects: dict[str, int]
+) -> None:
+    privacy = Privacy(factory=factory, clock=clock)
+    clock.advance(days=31)
+    privacy.purge_expired(clock.now())
+    short = counts(factory, projects["short"])
+    assert short["payment_choices"] == short["expenses"] == short["claim_queries"] == 0
+    assert short["claims"] == 1  # the payment record stays for finance
+    clock.current = datetime(2032, 4, 5, 12, 0, tzinfo=UTC)
+    privacy.purge_expired(clock.now())
+    assert counts(factory, projects["short"])["claims"] == 0
+    assert counts(factory, projects["open"])["claims"] == 0  # 6 years on, whatever the project
 
 
 class _NoZones:

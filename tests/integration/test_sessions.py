@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain.sessions import SessionChange, SessionChanged, SessionInput
-from cobot.services import debriefs, deliveries, feeds, reminders, session_changes
+from cobot.services import debriefs, deliveries, feeds, involvement, reminders, session_changes
 from cobot.services.access import NoProjectHere, NotCoordinator
 from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
 from cobot.services.ports import OutgoingMessage
@@ -346,11 +346,12 @@ def test_the_calendar_has_every_session_with_stable_uids(
 # -- a session changed: the explicit fan-out ------------------------------------------
 
 
-def test_the_standard_wiring_is_reminders_then_debriefs_then_calendar_sequences() -> None:
+def test_the_standard_wiring_is_reminders_debriefs_calendar_sequences_then_the_register() -> None:
     assert session_changes.standard().subscribers == (
         reminders.on_session_changed,
         debriefs.on_session_changed,
         feeds.on_session_changed,
+        involvement.on_session_changed,
     )
 
 

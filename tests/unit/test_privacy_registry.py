@@ -108,6 +108,7 @@ def test_kept_rows_say_why_and_every_feature_is_declared() -> None:
         "Calendar feeds",
         "Project plan",
         "Finding a time",
+        "Involvement and payment",
     ]
 
 

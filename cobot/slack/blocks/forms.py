@@ -117,13 +117,16 @@ def checkboxes(
     *,
     checked: frozenset[str] = frozenset(),
     optional: bool = True,
+    mrkdwn: bool = False,
 ) -> dict[str, Any]:
-    """Checkboxes over (value, label) options; `Form.checked(block_id)` reads them."""
+    """Checkboxes over (value, label) options (labels in mrkdwn, e.g. mentions, when
+    `mrkdwn`); `Form.checked(block_id)` reads them."""
+    make = _mrkdwn_option if mrkdwn else _option
     element: dict[str, Any] = {
         "type": "checkboxes",
-        "options": [_option(v, t) for v, t in options],
+        "options": [make(v, t) for v, t in options],
     }
-    initial = [_option(v, t) for v, t in options if v in checked]
+    initial = [make(v, t) for v, t in options if v in checked]
     if initial:
         element["initial_options"] = initial
     return input_block(block_id, label, element, optional=optional)
@@ -252,6 +255,10 @@ class Form:
 
 def _option(value: str, text: str) -> dict[str, Any]:
     return {"text": plain(text, 75), "value": value}
+
+
+def _mrkdwn_option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "mrkdwn", "text": text[:75]}, "value": value}
 
 
 def input_block(

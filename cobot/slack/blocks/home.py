@@ -13,6 +13,7 @@ from typing import Any
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.disclosure import MIN_PEOPLE
+from cobot.domain.involvement import hours_text
 from cobot.services.home import (
     ITEM_ACTION,
     ITEM_AGENDA,
@@ -47,6 +48,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.involvement import record_blocks
 
 HOME_LIMIT = 100
 HEADER_LIMIT = 150
@@ -117,6 +119,7 @@ def home_view(view: HomeView, *, extra: list[dict[str, Any]] | None = None) -> d
     blocks += _items(view)
     blocks += extra or []
     blocks += _checkins(view.checkins)
+    blocks += record_blocks(list(view.involvement))
     blocks += _projects(view.projects)
     mine = perspective_blocks.home_button([(c.id, c.name) for c in view.projects])
     if mine is not None:
@@ -374,7 +377,7 @@ def _onboarding_text(view: CoordinatorView) -> str:
 
 def _rota_text(view: CoordinatorView) -> str:
     if not view.rota:
-        return "*Facilitator rota* · no sessions to come."
+        return "*Facilitator rota* · no sessions to come." + _workload_text(view)
     lines = ["*Facilitator rota and group sizes*"]
     for line in view.rota[:20]:
         flags = []
@@ -389,7 +392,21 @@ def _rota_text(view: CoordinatorView) -> str:
         )
     if len(view.rota) > 20:
         lines.append(f"…and {len(view.rota) - 20} more sessions.")
-    return "\n".join(lines)
+    return "\n".join(lines) + _workload_text(view)
+
+
+def _workload_text(view: CoordinatorView) -> str:
+    """Facilitation so far, by the registers, and who carries much more than the others."""
+    if not any(minutes for _user, minutes in view.workload):
+        return ""
+    shares = ", ".join(f"{mention(u)} {hours_text(m)}" for u, m in view.workload[:12])
+    text = f"\n*Facilitation so far* (by the registers) · {shares}"
+    if view.overloaded:
+        text += (
+            f"\n:warning: {mentions(list(view.overloaded))} carries much more than the others: "
+            "share the next sessions out more evenly."
+        )
+    return text
 
 
 def _failures(view: CoordinatorView) -> list[dict[str, Any]]:

@@ -32,10 +32,28 @@ from cobot.storage.models.feeds import CalendarFeed, SessionSequence
 from cobot.storage.models.governance import Digest, DigestSettings, Milestone, SlowDown
 from cobot.storage.models.home import HomeOpened
 from cobot.storage.models.installations import Workspace
+from cobot.storage.models.involvement import (
+    Attendance,
+    AttendanceRegister,
+    Claim,
+    ClaimQuery,
+    Expense,
+    PaymentChoiceRow,
+    PaySettings,
+    TimeLog,
+)
 from cobot.storage.models.polls import Availability, Poll, PollAnswer, PollPerson, PollSlot
 from cobot.storage.models.reviews import MemberPerspectives, ReviewAnswer, ReviewRound
 
 __all__ = [
+    "Attendance",
+    "AttendanceRegister",
+    "Claim",
+    "ClaimQuery",
+    "Expense",
+    "PaymentChoiceRow",
+    "PaySettings",
+    "TimeLog",
     "Availability",
     "Base",
     "CalendarFeed",

@@ -16,6 +16,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -43,6 +44,8 @@ ID_FIELDS = {
     "trend", "days", "role", "roles", "rhythm", "changed", "removed", "groups", "usage",
     "name_of_command", "done", "action_id", "fallback_zone", "user_ids", "style",
     "group", "hidden", "mood", "label", "emoji", "suggestion",
+    "currency", "saved_by", "workload", "overloaded", "came", "absent", "extra", "expected",
+    "present",
 }  # fmt: skip
 # (class, field) whose values are codes in one place and people's text elsewhere
 CODES: dict[tuple[str, str], Any] = {
@@ -107,6 +110,8 @@ class Builder:
             return 3
         if hint is float:
             return 3.5
+        if hint is Decimal:
+            return Decimal("0.35")
         if hint is bytes:
             return b"\x89PNG"
         if hint is datetime:

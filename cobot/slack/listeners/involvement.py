@@ -1,0 +1,403 @@
+"""Involvement and payment: the register's button and modal, `/cobot log time`, `payment`,
+`expense`, the coordinators' `pay setup`, `budget`, `claims`, `pay report` and `finance`, and
+the claim and expense buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+
+from cobot.domain.involvement import TimeLogInput
+from cobot.domain.sessions import SessionRole
+from cobot.services.involvement import ACTIVITY_KEY, ROLE_KEY, Involvement, PaySettingsInput
+from cobot.services.reports import finance_csv
+from cobot.slack import kit
+from cobot.slack.blocks import involvement as blocks
+from cobot.slack.blocks.common import escape
+from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.kit import Answer, Form, Press, Submission
+
+GROUP = "Involvement and payment"
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The service the involvement listeners call."""
+
+    involvement: Involvement
+
+
+def register(app: App, router: CommandRouter, *, involvement: Involvement) -> None:
+    """Wire the involvement commands, buttons and modals."""
+    deps = Deps(involvement=involvement)
+    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
+    kit.actions(app, _BUTTONS, deps)
+    kit.views(app, _FORMS, deps)
+
+
+# ---------------------------------------------------------------- payload reading (pure)
+
+
+def read_register(values: dict[str, Any]) -> tuple[list[str], tuple[str, ...]]:
+    """(who was ticked as came, who else came) from the register modal."""
+    form = Form(values)
+    present = [
+        user
+        for block in sorted(values)
+        if block.startswith(blocks.PRESENT)
+        for user in form.checked(block)
+    ]
+    return present, form.users(blocks.EXTRA)
+
+
+def read_time_log(values: dict[str, Any]) -> TimeLogInput:
+    """The time-log modal's state."""
+    form = Form(values)
+    return TimeLogInput(
+        activity=form.selected(blocks.ACTIVITY),
+        day=form.date(blocks.DAY),
+        hours=form.text(blocks.HOURS),
+        minutes=form.text(blocks.MINUTES),
+        note=form.text(blocks.NOTE),
+    )
+
+
+def read_pay(values: dict[str, Any]) -> PaySettingsInput:
+    """The pay settings modal's state."""
+    form = Form(values)
+    keys = [f"{ROLE_KEY}{r.value}" for r in blocks.RATE_ROLES]
+    keys += [f"{ACTIVITY_KEY}{a.value}" for a in blocks.RATE_ACTIVITIES]
+    return PaySettingsInput(
+        currency=form.selected(blocks.CURRENCY),
+        default_rate=form.text(blocks.DEFAULT_RATE),
+        rates={key: form.text(blocks.rate_block(key)) for key in keys},
+        reason=form.text(blocks.REASON),
+        prep={
+            role.value: form.text(f"{blocks.PREP}{role.value}")
+            for role in (SessionRole.FACILITATOR, SessionRole.PARTICIPANT)
+        },
+        benefits_contact=form.text(blocks.BENEFITS),
+    )
+
+
+# ---------------------------------------------------------------- slash commands
+
+
+def _open(deps: Deps, request: CommandRequest, tools: Any, build: Any) -> None:
+    form = deps.involvement.project_form(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=build(form))
+
+
+def on_log_time(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot log time`: the form."""
+    _open(deps, request, tools, blocks.log_time_modal)
+    return None
+
+
+def on_payment(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot payment`: the form."""
+    _open(deps, request, tools, blocks.payment_modal)
+    return None
+
+
+def on_expense(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot expense`: the form."""
+    _open(deps, request, tools, blocks.expense_modal)
+    return None
+
+
+def on_pay_setup(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+    """`/cobot pay setup`: the coordinators' form."""
+    form = deps.involvement.pay_form(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    tools.ack()
+    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.pay_modal(form))
+    return None
+
+
+def on_budget(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot budget <amount>`."""
+    totals = deps.involvement.set_budget(
+        team_id=request.team_id,
+        channel_id=request.channel_id,
+        user_id=request.user_id,
+        typed=" ".join(request.args),
+    )
+    return Reply(text=":white_check_mark: Budget saved.\n" + blocks.totals_text(totals))
+
+
+def on_claims(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot claims [end]`: send claims now (the last closed month, or everything)."""
+    at_end = [a.lower() for a in request.args] == ["end"]
+    sent, start, end = deps.involvement.send_claims(
+        team_id=request.team_id,
+        channel_id=request.channel_id,
+        user_id=request.user_id,
+        at_end=at_end,
+    )
+    return Reply(
+        text=f":receipt: {sent} claim(s) for {start:%d %b %Y} to {end:%d %b %Y} went to "
+        "their people to confirm."
+    )
+
+
+def on_report(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
+    """`/cobot pay report`: totals against the budget."""
+    totals = deps.involvement.project_totals(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    return Reply(text=blocks.totals_text(totals))
+
+
+def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
+    """`/cobot finance`: the confirmed claims as a CSV, in the coordinator's DM."""
+    totals = deps.involvement.project_totals(
+        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    )
+    kit.dm_files(
+        tools.client,
+        request.user_id,
+        [("finance.csv", "Confirmed claims (finance)", finance_csv(totals))],
+        comment=f"{len(totals.rows)} confirmed claim(s).",
+        what="the finance CSV",
+    )
+    return Reply(text="The finance CSV is in your DM with cobot.")
+
+
+# ---------------------------------------------------------------- buttons
+
+
+def open_register(deps: Deps, press: Press) -> None:
+    """Take the register: the modal."""
+    form = deps.involvement.register_form(
+        team_id=press.team, user_id=press.user, session_id=press.id()
+    )
+    press.open(blocks.register_modal(form))
+
+
+def approve_expense(deps: Deps, press: Press) -> None:
+    """A coordinator approves an expense."""
+    note = deps.involvement.approve_expense(
+        team_id=press.team, user_id=press.user, expense_id=press.id()
+    )
+    press.replace(
+        "Expense approved",
+        blocks.expense_decided_blocks(note, press.user),
+    )
+
+
+def ask_expense(deps: Deps, press: Press) -> None:
+    """A coordinator asks about an expense: the question modal."""
+    note = deps.involvement.expense_form(
+        team_id=press.team, user_id=press.user, expense_id=press.id()
+    )
+    if note.for_person:
+        raise kit.Stale()
+    press.open(
+        blocks.text_modal(
+            blocks.QUESTION_MODAL,
+            "Ask about an expense",
+            blocks.expense_text(note),
+            blocks.QUESTION,
+            "Your question",
+            note.expense_id,
+        )
+    )
+
+
+def answer_expense(deps: Deps, press: Press) -> None:
+    """The person answers a question about their expense: the modal."""
+    note = deps.involvement.expense_form(
+        team_id=press.team, user_id=press.user, expense_id=press.id()
+    )
+    if not note.for_person:
+        raise kit.Stale()
+    press.open(
+        blocks.text_modal(
+            blocks.ANSWER_MODAL,
+            "Answer",
+            f"{blocks.expense_text(note)}\n>{escape(note.question or '')}",
+            blocks.ANSWER,
+            "Your answer",
+            note.expense_id,
+        )
+    )
+
+
+def confirm_claim(deps: Deps, press: Press) -> None:
+    """The person confirms their claim with one click."""
+    note = deps.involvement.confirm_claim(
+        team_id=press.team, user_id=press.user, claim_id=press.id()
+    )
+    press.replace(blocks.claim_done_text(note))
+
+
+def query_claim(deps: Deps, press: Press) -> None:
+    """The person queries their claim: the modal."""
+    note = deps.involvement.claim_view(team_id=press.team, user_id=press.user, claim_id=press.id())
+    press.open(
+        blocks.text_modal(
+            blocks.CLAIM_QUERY_MODAL,
+            "Query your claim",
+            "\n".join(blocks.claim_lines(note)),
+            blocks.QUERY,
+            "What looks wrong?",
+            note.claim_id,
+        )
+    )
+
+
+# ---------------------------------------------------------------- modals
+
+
+def submit_register(deps: Deps, sent: Submission) -> Answer:
+    """The register: who came."""
+    present, extra = read_register(sent.values)
+    saved = deps.involvement.save_register(
+        team_id=sent.team, user_id=sent.user, session_id=sent.id(), present=present, extra=extra
+    )
+    return Answer(dm=blocks.register_saved_text(saved))
+
+
+def submit_time(deps: Deps, sent: Submission) -> Answer:
+    """A time log."""
+    done = deps.involvement.log_time(
+        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_time_log(sent.values)
+    )
+    return Answer(dm=blocks.time_logged_text(done))
+
+
+def submit_payment(deps: Deps, sent: Submission) -> Answer:
+    """A payment choice."""
+    done = deps.involvement.set_payment(
+        team_id=sent.team,
+        user_id=sent.user,
+        project_id=sent.id(),
+        choice=sent.form().selected(blocks.CHOICE),
+    )
+    return Answer(dm=blocks.payment_set_text(done))
+
+
+def submit_expense(deps: Deps, sent: Submission) -> Answer:
+    """An expense."""
+    form = sent.form()
+    done = deps.involvement.claim_expense(
+        team_id=sent.team,
+        user_id=sent.user,
+        project_id=sent.id(),
+        kind=form.selected(blocks.KIND),
+        amount=form.text(blocks.AMOUNT),
+        what_for=form.text(blocks.WHAT_FOR),
+    )
+    return Answer(dm=blocks.expense_sent_text(done))
+
+
+def submit_question(deps: Deps, sent: Submission) -> Answer:
+    """A coordinator's question about an expense."""
+    deps.involvement.question_expense(
+        team_id=sent.team,
+        user_id=sent.user,
+        expense_id=sent.id(),
+        question=sent.form().text(blocks.QUESTION),
+    )
+    return Answer(dm=":white_check_mark: Your question went to them; their answer comes back here.")
+
+
+def submit_answer(deps: Deps, sent: Submission) -> Answer:
+    """The person's answer about their expense."""
+    deps.involvement.answer_expense(
+        team_id=sent.team,
+        user_id=sent.user,
+        expense_id=sent.id(),
+        answer=sent.form().text(blocks.ANSWER),
+    )
+    return Answer(dm=":white_check_mark: Your answer went to the coordinators.")
+
+
+def submit_query(deps: Deps, sent: Submission) -> Answer:
+    """The person's query about their claim."""
+    deps.involvement.query_claim(
+        team_id=sent.team,
+        user_id=sent.user,
+        claim_id=sent.id(),
+        text=sent.form().text(blocks.QUERY),
+    )
+    return Answer(
+        dm=":white_check_mark: Your query went to the coordinators; they will send the claim "
+        "again once it is sorted."
+    )
+
+
+def submit_pay(deps: Deps, sent: Submission) -> Answer:
+    """The coordinators' pay settings."""
+    form = deps.involvement.save_pay(
+        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_pay(sent.values)
+    )
+    return Answer(
+        dm=f":white_check_mark: Pay and rates for *{escape(form.project_name)}* are saved."
+    )
+
+
+# ---------------------------------------------------------------- what register() wires
+
+_COMMANDS = (
+    ("log time", "log time", "log time you gave the project outside sessions", on_log_time),
+    (
+        "payment",
+        "payment",
+        "how you would like to be paid (private to you and coordinators)",
+        on_payment,
+    ),
+    (
+        "expense",
+        "expense",
+        "claim back travel, carer or childcare cover, or another cost",
+        on_expense,
+    ),
+    (
+        "pay setup",
+        "pay setup",
+        "rates, preparation time and benefits contact (coordinators)",
+        on_pay_setup,
+    ),
+    (
+        "budget",
+        "budget <amount>",
+        "the project's budget for involvement payments (coordinators)",
+        on_budget,
+    ),
+    (
+        "claims",
+        "claims [end]",
+        "send claims for the last month, or everything (coordinators)",
+        on_claims,
+    ),
+    ("pay report", "pay report", "payments against the budget (coordinators)", on_report),
+    ("finance", "finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
+)
+
+_BUTTONS = (
+    (blocks.OPEN_REGISTER, open_register),
+    (blocks.EXPENSE_APPROVE, approve_expense),
+    (blocks.EXPENSE_ASK, ask_expense),
+    (blocks.EXPENSE_ANSWER, answer_expense),
+    (blocks.CLAIM_CONFIRM, confirm_claim),
+    (blocks.CLAIM_QUERY, query_claim),
+)
+
+_FORMS = (
+    (blocks.REGISTER_MODAL, submit_register, blocks.EXTRA),
+    (blocks.LOG_TIME_MODAL, submit_time, blocks.HOURS),
+    (blocks.PAYMENT_MODAL, submit_payment, blocks.CHOICE),
+    (blocks.EXPENSE_MODAL, submit_expense, blocks.AMOUNT),
+    (blocks.QUESTION_MODAL, submit_question, blocks.QUESTION),
+    (blocks.ANSWER_MODAL, submit_answer, blocks.ANSWER),
+    (blocks.CLAIM_QUERY_MODAL, submit_query, blocks.QUERY),
+    (blocks.PAY_MODAL, submit_pay, blocks.DEFAULT_RATE),
+)

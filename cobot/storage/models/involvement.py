@@ -1,0 +1,281 @@
+"""Involvement and payment models: a project's pay settings and budget, attendance
+registers, time logs, payment choices, expenses and claims. What a person chose or wrote
+about themselves (payment choice, expenses, time-log notes, claim queries) is encrypted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cobot.domain.involvement import DEFAULT_CURRENCY
+from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
+from cobot.storage.crypto import EncryptedText
+from cobot.storage.models.core import Base
+from cobot.storage.types import UTCDateTime
+
+
+class PaySettings(Base):
+    """A project's currency, rates, preparation time per role, benefits-advice contact and
+    budget, as its coordinators set them."""
+
+    __tablename__ = "pay_settings"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
+    # pence per hour for everyone, unless a role or activity rate says otherwise
+    default_rate: Mapped[int] = mapped_column(Integer, default=0)
+    # {"role:<role>": pence, "activity:<activity>": pence}
+    rates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rate_reason: Mapped[str] = mapped_column(Text, default="")
+    # {"facilitator": minutes, "participant": minutes} added to each session attended
+    prep_minutes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    benefits_contact: Mapped[str] = mapped_column(Text, default="")
+    budget: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AttendanceRegister(Base):
+    """A session's register: owed to its facilitators when it ends, saved by one of them."""
+
+    __tablename__ = "attendance_registers"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    saved_by: Mapped[str | None] = mapped_column(String(40))
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Attendance(Base):
+    """Whether one person came to a session (saved with its register)."""
+
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("project_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
+    attended: Mapped[bool] = mapped_column(Boolean, default=True)
+    # came without being on the session's list
+    unexpected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_attendance_person"),)
+
+
+class TimeLog(Base):
+    """Time a person spent on the project outside sessions (`/cobot log time`)."""
+
+    __tablename__ = "time_logs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    activity: Mapped[str] = mapped_column(String(30))
+    day: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaymentChoiceRow(Base):
+    """How a person chose to be paid in one project (private to them and coordinators)."""
+
+    __tablename__ = "payment_choices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40))
+    choice: Mapped[str] = mapped_column(EncryptedText())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_payment_choices_person"),)
+
+
+class Expense(Base):
+    """An expense a person claims back; a coordinator approves it or asks a question."""
+
+    __tablename__ = "expenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(EncryptedText())
+    amount: Mapped[int] = mapped_column(Integer)  # pence
+    what_for: Mapped[str] = mapped_column(EncryptedText())
+    status: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str | None] = mapped_column(EncryptedText())
+    answer: Mapped[str | None] = mapped_column(EncryptedText())
+    # bumped each time it goes (back) to coordinators, so review messages get fresh keys
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the confirmed claim that paid it
+    claim_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Claim(Base):
+    """What a paid person is owed for a period, sent to them to confirm or query. Confirmed
+    claims are payment records: their amounts stay for HMRC's period after `forget me`."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    payment_choice: Mapped[str] = mapped_column(EncryptedText())
+    currency: Mapped[str] = mapped_column(String(3))
+    # [{"what": label, "minutes": n, "rate": pence, "amount": pence}] and expenses by kind
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fees: Mapped[int] = mapped_column(Integer, default=0)
+    expenses: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    # bumped when it is sent again after a query
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    keep_until: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id", "period_start", name="uq_claims_period"),
+    )
+
+
+class ClaimQuery(Base):
+    """What a person asked about their claim (for coordinators to answer)."""
+
+    __tablename__ = "claim_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---------------------------------------------------------------- privacy registry
+
+FEATURE = "Involvement and payment"
+_PRIVATE = "you and the project's coordinators"
+
+PRIVACY = (
+    Declaration(
+        feature=FEATURE,
+        table="attendance",
+        what="Whether you came to a session (its register), which gives your hours",
+        person=Path("user_id"),
+        project=Path("project_id", via=(Link("session_id", "project_sessions"),)),
+        session=Path("session_id"),
+        fields=(
+            Field("attended", Category.RECORD, "attended"),
+            Field("role", Category.RECORD, "facilitator or participant"),
+        ),
+        context=("unexpected",),
+        seen_by="the session's facilitators and the project's coordinators",
+        retention=Retention.WITH_PROJECT,
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "whether you came to sessions stays on their registers, like the sessions' lists "
+            "of people, because facilitators' hours and the project's record depend on it"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="time_logs",
+        what="Time you logged on the project outside sessions, with your notes",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("activity", Category.RECORD, "activity"),
+            Field("minutes", Category.RECORD, "minutes"),
+            Field("note", Category.FREE_TEXT, "note"),
+        ),
+        context=("day", "created_at"),
+        seen_by=_PRIVATE,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="payment_choices",
+        what="How you chose to be paid for your involvement",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(Field("choice", Category.CHOICE, "payment choice"),),
+        context=("updated_at",),
+        seen_by=_PRIVATE,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="expenses",
+        what="Expenses you claimed: what for, how much, a coordinator's question and your answer",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("kind", Category.CHOICE, "kind of expense"),
+            Field("amount", Category.RECORD, "amount (pence)"),
+            Field("what_for", Category.FREE_TEXT, "what it was for"),
+            Field("question", Category.FREE_TEXT, "a coordinator's question"),
+            Field("answer", Category.FREE_TEXT, "your answer"),
+        ),
+        context=("status", "created_at", "decided_at"),
+        seen_by=_PRIVATE,
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="claims",
+        what="Your claims: the amounts for each period and whether you confirmed them",
+        person=Path("user_id"),
+        project=Path("project_id"),
+        fields=(
+            Field("payment_choice", Category.CHOICE, "payment choice at the time"),
+            Field("lines", Category.RECORD, "what the claim pays", json=True),
+            Field("total", Category.RECORD, "total (pence)"),
+        ),
+        context=("period_start", "period_end", "status", "confirmed_at", "keep_until"),
+        seen_by=_PRIVATE + ", and the project's finance contact for confirmed claims",
+        retention=Retention.FINANCE,
+        kept_until="keep_until",
+        erasure=Erasure.KEEP,
+        kept_because=(
+            "your claims' amounts and who they were paid to stay for 6 years from the end of "
+            "the UK tax year they were confirmed in, because HMRC requires payment records to "
+            "be kept that long; nothing you wrote is kept with them (your queries and expense "
+            "notes are erased)"
+        ),
+    ),
+    Declaration(
+        feature=FEATURE,
+        table="claim_queries",
+        what="What you asked about a claim",
+        person=Path("user_id"),
+        project=Path("project_id", via=(Link("claim_id", "claims"),)),
+        fields=(Field("text", Category.FREE_TEXT, "your query"),),
+        context=("created_at",),
+        seen_by=_PRIVATE,
+    ),
+)
+
+NOT_PERSONAL = {
+    "pay_settings.rate_reason": "why rates differ, as coordinators worded it for the project",
+    "pay_settings.benefits_contact": "the project's benefits-advice contact, for every member",
+    "pay_settings.rates": "the project's rates per role and activity",
+    "pay_settings.prep_minutes": "the project's preparation time per role",
+}
