@@ -12,8 +12,10 @@ from cobot.domain.involvement import (
     EXPENSE_LABELS,
     LOGGABLE,
     MAX_NOTE,
+    MAX_RECEIPTS,
     MAX_WHAT_FOR,
     PAYMENT_LABELS,
+    RECEIPT_FILETYPES,
     Activity,
     PaymentChoice,
     chunks,
@@ -77,6 +79,7 @@ CHOICE = "choice"
 KIND = "kind"
 AMOUNT = "amount"
 WHAT_FOR = "what_for"
+RECEIPT = "receipt"
 QUESTION = "question"
 ANSWER = "answer"
 QUERY = "query"
@@ -202,6 +205,16 @@ def expense_text(note: ExpenseNote) -> str:
     )
 
 
+def receipts_text(note: ExpenseNote) -> str:
+    """ "Receipt: <name>" for each attached file, linked to it in Slack ("" when none)."""
+    lines = []
+    for receipt in note.receipts:
+        name = escape(receipt.name)
+        linked = f"<{receipt.permalink}|{name}>" if receipt.permalink else name
+        lines.append(f":paperclip: Receipt: {linked}")
+    return "\n".join(lines)
+
+
 def expense_message(note: ExpenseNote) -> OutgoingMessage:
     """An expense to approve (coordinators) or a question about it (its person)."""
     ident = str(note.expense_id)
@@ -218,6 +231,8 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
         )
     text = f"{mention(note.user_id)} claims an expense in *{escape(note.project_name)}*"
     blocks = [section(f":money_with_wings: {text}: {expense_text(note)}")]
+    if note.receipts:
+        blocks.append(section(receipts_text(note)))
     if note.answer:
         blocks.append(
             section(
@@ -238,10 +253,10 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
 
 def expense_decided_blocks(note: ExpenseNote, by: str) -> list[dict[str, Any]]:
     """The review message once approved by `by` (its buttons gone)."""
-    return [
-        section(f"{mention(note.user_id)}: {expense_text(note)}"),
-        context(f":white_check_mark: Approved by {mention(by)}."),
-    ]
+    head = f"{mention(note.user_id)}: {expense_text(note)}"
+    if note.receipts:
+        head += "\n" + receipts_text(note)
+    return [section(head), context(f":white_check_mark: Approved by {mention(by)}.")]
 
 
 # ---------------------------------------------------------------- modals
@@ -341,9 +356,31 @@ def expense_modal(form: ProjectForm) -> dict[str, Any]:
             forms.text_input(
                 WHAT_FOR, "Details (the journey, the hours of cover...)", max_length=MAX_WHAT_FOR
             ),
+            receipt_input(),
+            context(
+                "A receipt stays in your Slack workspace; cobot keeps only its name and link, "
+                "for you and the coordinators."
+            ),
         ],
         metadata=str(form.project_id),
         submit="Send",
+    )
+
+
+def receipt_input() -> dict[str, Any]:
+    """The optional receipt: photos or PDFs uploaded to Slack; the listener reads its
+    `files` (Slack's filetypes check is a convenience; the service checks again)."""
+    element = {
+        "type": "file_input",
+        "filetypes": list(RECEIPT_FILETYPES),
+        "max_files": MAX_RECEIPTS,
+    }
+    return forms.input_block(
+        RECEIPT,
+        "Receipt (optional)",
+        element,
+        optional=True,
+        hint=f"A photo or a PDF; up to {MAX_RECEIPTS} files.",
     )
 
 
