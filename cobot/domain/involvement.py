@@ -168,11 +168,11 @@ def check_receipts(files: Sequence[Mapping[str, object]]) -> tuple[Receipt, ...]
             return "A receipt did not upload; please attach it again."
         if not receipt_accepted(name, mimetype if isinstance(mimetype, str) else ""):
             return "Receipts must be photos (JPG, PNG, HEIC...) or PDFs."
-        found.append(Receipt(ident, name[:MAX_RECEIPT_NAME], _safe_link(link)))
+        found.append(Receipt(ident, name[:MAX_RECEIPT_NAME], safe_link(link)))
     return tuple(found)
 
 
-def _safe_link(link: object) -> str:
+def safe_link(link: object) -> str:
     """A Slack permalink fit for a mrkdwn link (anything else: no link)."""
     if not isinstance(link, str) or not link.startswith(("https://", "http://")):
         return ""

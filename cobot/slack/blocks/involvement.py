@@ -22,6 +22,7 @@ from cobot.domain.involvement import (
     format_money,
     hours_text,
     percent,
+    safe_link,
 )
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionRole
@@ -210,7 +211,8 @@ def receipts_text(note: ExpenseNote) -> str:
     lines = []
     for receipt in note.receipts:
         name = escape(receipt.name)
-        linked = f"<{receipt.permalink}|{name}>" if receipt.permalink else name
+        link = safe_link(receipt.permalink)
+        linked = f"<{link}|{name}>" if link else name
         lines.append(f":paperclip: Receipt: {linked}")
     return "\n".join(lines)
 
