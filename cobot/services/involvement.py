@@ -662,6 +662,8 @@ class Done:
     label: str
     amount: int = 0
     currency: str = "GBP"
+    # an expense's receipts (Slack files the person attached)
+    attached: int = 0
 
 
 @dataclass(frozen=True)
@@ -968,7 +970,13 @@ class Involvement(SessionChangingService):
             db.flush()
             self._review(db, project, expense, now=now)
             currency = settings_of(db, project).currency
-            return Done(project.name, ExpenseKind(kind).label, amount=pence, currency=currency)
+            return Done(
+                project.name,
+                ExpenseKind(kind).label,
+                amount=pence,
+                currency=currency,
+                attached=len(attached),
+            )
 
     def _review(self, db: Session, project: Project, expense: Expense, *, now: datetime) -> None:
         for coordinator in access.people_with(project, Role.COORDINATOR):

@@ -77,6 +77,7 @@ def test_a_receipt_is_attached_reviewed_exported_and_forgotten(
     receipt = emulator.upload(ME, NAME, "application/pdf")
     answer = driver.submit_modal(ME, modal, {**travel, RECEIPT: {INPUT: uploaded(receipt)}})
     assert "errors" not in answer
+    driver.dm_with(ME, "with your receipt went to the coordinators")
     with transaction(stack.runtime.factory) as db:
         expense = db.scalars(select(Expense)).one()
         assert json.loads(expense.receipts or "") == [

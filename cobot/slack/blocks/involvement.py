@@ -423,7 +423,7 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {role.label.lower()} (if different)",
+                f"Rate for {role.label.lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
@@ -433,7 +433,7 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if different)",
+                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
@@ -449,12 +449,12 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         ),
         forms.text_input(
             f"{PREP}{SessionRole.FACILITATOR.value}",
-            "Preparation minutes per session: facilitators",
+            "Minutes to get ready for each session: facilitators",
             str(form.prep.get(SessionRole.FACILITATOR.value, 0)),
         ),
         forms.text_input(
             f"{PREP}{SessionRole.PARTICIPANT.value}",
-            "Preparation minutes per session: participants",
+            "Minutes to get ready for each session: participants",
             str(form.prep.get(SessionRole.PARTICIPANT.value, 0)),
         ),
         forms.text_input(
@@ -501,10 +501,13 @@ def payment_set_text(done: Done) -> str:
 
 def expense_sent_text(done: Done) -> str:
     """An expense went to the coordinators."""
+    receipts = ""
+    if done.attached:
+        receipts = " with your receipt" if done.attached == 1 else f" with {done.attached} receipts"
     return (
         f":white_check_mark: Your expense ({done.label.lower()}, "
-        f"{format_money(done.amount, done.currency)}) went to the coordinators of "
-        f"*{escape(done.project_name)}*; you will hear when it is approved or if they ask "
+        f"{format_money(done.amount, done.currency)}){receipts} went to the coordinators of "
+        f"*{escape(done.project_name)}*. You will hear when it is approved or if they ask "
         "something."
     )
 
