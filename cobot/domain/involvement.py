@@ -125,6 +125,60 @@ FINANCE_YEARS = 6
 # ---------------------------------------------------------------- money
 
 
+# an expense's receipts: images or PDFs the person uploads in the form (Slack keeps them)
+MAX_RECEIPTS = 3
+RECEIPT_FILETYPES = ("pdf", "jpg", "jpeg", "png", "gif", "heic", "webp")
+RECEIPT_MIMETYPES = ("application/pdf",)
+RECEIPT_MIME_PREFIX = "image/"
+MAX_RECEIPT_NAME = 255
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A file the person uploaded to Slack as an expense's receipt (cobot keeps only this
+    reference; the file stays in their workspace)."""
+
+    id: str
+    name: str
+    permalink: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        """How it is stored (encrypted) on the expense."""
+        return {"id": self.id, "name": self.name, "permalink": self.permalink}
+
+
+def receipt_accepted(name: str, mimetype: str) -> bool:
+    """An image or a PDF, by its extension and its type (Slack's filetypes check in the
+    form is a convenience only)."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    mime = mimetype.lower()
+    typed_ok = mime.startswith(RECEIPT_MIME_PREFIX) or mime in RECEIPT_MIMETYPES
+    return extension in RECEIPT_FILETYPES and typed_ok
+
+
+def check_receipts(files: Sequence[Mapping[str, object]]) -> tuple[Receipt, ...] | str:
+    """The receipts of a submitted file input, or what is wrong with them."""
+    if len(files) > MAX_RECEIPTS:
+        return f"Attach at most {MAX_RECEIPTS} receipts."
+    found: list[Receipt] = []
+    for file in files:
+        ident, name = file.get("id"), file.get("name")
+        mimetype, link = file.get("mimetype"), file.get("permalink")
+        if not isinstance(ident, str) or not ident or not isinstance(name, str) or not name:
+            return "A receipt did not upload; please attach it again."
+        if not receipt_accepted(name, mimetype if isinstance(mimetype, str) else ""):
+            return "Receipts must be photos (JPG, PNG, HEIC...) or PDFs."
+        found.append(Receipt(ident, name[:MAX_RECEIPT_NAME], safe_link(link)))
+    return tuple(found)
+
+
+def safe_link(link: object) -> str:
+    """A Slack permalink fit for a mrkdwn link (anything else: no link)."""
+    if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+        return ""
+    return "" if any(c in link for c in "<>| \n") else link
+
+
 def parse_money(text: str, *, limit: int = MAX_AMOUNT) -> int | str:
     """Typed money ("12.50", "£12.50", "1,200") as pence up to `limit`, or what is wrong."""
     raw = text.strip().replace(",", "")

@@ -25,6 +25,8 @@ MAX_OPTION_VALUE = 150
 MAX_SELECT_OPTIONS = 100  # a select's options, option groups, and each group's options
 MAX_FEW_OPTIONS = 10  # checkboxes and radio buttons
 MAX_TEXT_LENGTH = 3000  # plain_text_input max_length / min_length
+MAX_FILES = 10  # file_input max_files: 1 to 10, 10 when unset
+FILE_INPUT_FIELDS = frozenset({"type", "action_id", "filetypes", "max_files"})
 _HH_MM = re.compile(r"\A([01]\d|2[0-3]):[0-5]\d\Z")
 _YYYY_MM_DD = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 _NUMBER = re.compile(r"\A-?\d+(\.\d+)?\Z")
@@ -69,6 +71,8 @@ def problems(blocks: Any) -> list[str]:
                 found.append(f"{where}: an input block needs an element")
         for path, element in _elements(block, where):
             found.extend(f"{path}: {p}" for p in element_problems(element))
+            if element.get("type") == "file_input" and not path.endswith(".element"):
+                found.append(f"{path}: a file_input belongs in an input block")
     return found
 
 
@@ -101,6 +105,8 @@ def element_problems(element: dict[str, Any]) -> list[str]:  # noqa: C901
         found.extend(_number_problems(element))
     elif kind == "plain_text_input":
         found.extend(_text_input_problems(element))
+    elif kind == "file_input":
+        found.extend(_file_input_problems(element))
     elif kind in ("checkboxes", "radio_buttons"):
         found.extend(_choice_problems(element, limit=MAX_FEW_OPTIONS, many=kind == "checkboxes"))
     elif kind in ("static_select", "multi_static_select"):
@@ -114,6 +120,23 @@ def element_problems(element: dict[str, Any]) -> list[str]:  # noqa: C901
         initial = element.get(MULTI_SELECTS[kind])
         if initial is not None and not isinstance(initial, list):
             found.append(f"{MULTI_SELECTS[kind]} must be a list")
+    return found
+
+
+def _file_input_problems(element: dict[str, Any]) -> list[str]:
+    """file_input: only type, action_id, filetypes (extensions) and max_files (1 to 10)."""
+    found = [f"file_input has no field {k!r}" for k in sorted(set(element) - FILE_INPUT_FIELDS)]
+    types = element.get("filetypes")
+    if types is not None and (
+        not isinstance(types, list)
+        or not all(isinstance(t, str) and t and t.isalnum() for t in types)
+    ):
+        found.append("filetypes must be a list of file extensions")
+    most = element.get("max_files")
+    if most is not None and (
+        not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= MAX_FILES
+    ):
+        found.append(f"max_files must be a whole number from 1 to {MAX_FILES}")
     return found
 
 

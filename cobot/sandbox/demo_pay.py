@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from cobot.domain.involvement import ClaimStatus
-from cobot.sandbox.people import Button, SimPerson
+from cobot.sandbox.people import Button, SimPerson, uploaded
+from cobot.slack.blocks.involvement import RECEIPT
 from cobot.storage.db import transaction
 from cobot.storage.models import Claim
 
@@ -36,10 +37,18 @@ def set_up(demo: Demo) -> None:
     demo.cora("budget 2500")
     for user, choice in zip(PARTICIPANTS, CHOICES, strict=False):
         demo.people[user].command("payment", channel_id=PROJECT_CHANNEL, answers={"choice": choice})
+    # with a photo of the ticket, uploaded in the form (it stays in Slack; cobot links to it)
+    assert demo.stack is not None
+    ticket = demo.stack.emulator.upload(PARTICIPANTS[0], "bus ticket.jpg", "image/jpeg")
     demo.people[PARTICIPANTS[0]].command(
         "expense",
         channel_id=PROJECT_CHANNEL,
-        answers={"kind": "travel", "amount": "6.80", "what_for": "Bus to the first workshop"},
+        answers={
+            "kind": "travel",
+            "amount": "6.80",
+            "what_for": "Bus to the first workshop",
+            RECEIPT: uploaded(ticket),
+        },
     )
 
 

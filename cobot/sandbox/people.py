@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cobot.sandbox import blockkit
 from cobot.sandbox.client import HttpResult, SlackClient
 from cobot.sandbox.webapi import SlackEmulator
 
@@ -79,6 +80,12 @@ def numbered(number: int | str) -> ElementValue:
 def chosen_many(*values: str, kind: str = "multi_static_select") -> ElementValue:
     """A multi select with the options `values` chosen."""
     return {"type": kind, "selected_options": [{"value": v} for v in values]}
+
+
+def uploaded(*files: dict[str, Any]) -> ElementValue:
+    """A file input holding `files`, Slack's file objects (`SlackEmulator.upload` makes
+    them as a person's upload in the form would)."""
+    return {"type": "file_input", "files": [dict(f) for f in files]}
 
 
 def state(action_id: str, **blocks: ElementValue) -> StateValues:
@@ -359,6 +366,23 @@ def mismatched(view: Message, values: StateValues) -> list[str]:
             kind = value.get("type") if isinstance(value, dict) else None
             if kind is not None and kind != element.get("type"):
                 found.append(f"{block_id}: a {kind}, not a {element.get('type')}")
+            elif kind == "file_input":
+                found.extend(f"{block_id}: {p}" for p in _file_problems(element, value))
+    return found
+
+
+def _file_problems(element: dict[str, Any], value: dict[str, Any]) -> list[str]:
+    """What Slack's own upload box would not let through: more files than `max_files`
+    (10 unset), or entries that are not uploaded files (Slack's `filetypes` check is a
+    convenience only, so a file of another type can still arrive)."""
+    files = value.get("files")
+    if not isinstance(files, list):
+        return ["a file_input sends a list of files"]
+    most = element.get("max_files") or blockkit.MAX_FILES
+    found = [f"{len(files)} files, but max_files is {most}"] if len(files) > most else []
+    keys = ("id", "name", "mimetype", "url_private")
+    if not all(isinstance(f, dict) and all(f.get(k) for k in keys) for f in files):
+        found.append(f"every file needs {', '.join(keys)} (SlackEmulator.upload makes one)")
     return found
 
 
@@ -423,6 +447,8 @@ def fill(view: dict[str, Any], answers: Answers) -> dict[str, dict[str, dict[str
             }
         elif kind == "number_input":
             value = {"type": kind, "value": str(given or element.get("initial_value") or "3")}
+        elif kind == "file_input":
+            value = {"type": kind, "files": list(given or [])}
         else:
             value = {"type": kind, "value": given}
         values[block_id] = {action_id: value}

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox import blockkit
@@ -60,6 +60,7 @@ METHOD_TIERS: Mapping[str, int] = {
     "conversations.open": 3,
     "files.completeUploadExternal": 4,
     "files.getUploadURLExternal": 4,
+    "files.info": 4,
     "users.info": 4,
     "views.open": 4,
     "views.publish": 4,
@@ -288,6 +289,8 @@ class SlackEmulator:
         self._triggers: dict[str, str] = {}
         self._pending_files: dict[str, _PendingFile] = {}
         self._files: list[UploadedFile] = []
+        # files people uploaded through a modal's file_input: Slack's file objects, by id
+        self._uploads: dict[str, dict[str, Any]] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._ephemerals: dict[str, list[dict[str, Any]]] = {}
         # workspaces, and which bot token belongs to which (a token sees its own only)
@@ -316,6 +319,7 @@ class SlackEmulator:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
             "apps.connections.open": self._apps_connections_open,
         }
         self._add_user_locked(
@@ -681,6 +685,51 @@ class SlackEmulator:
         """Files shared with completeUploadExternal, oldest first."""
         with self._lock:
             return list(self._files)
+
+    def upload(
+        self, user_id: str, name: str, mimetype: str, content: bytes = b"%PDF"
+    ) -> dict[str, Any]:
+        """A person uploads a file in a modal's file_input: Slack stores it in the workspace
+        (shared nowhere) and the view_submission carries this file object."""
+        file_id = "F" + secrets.token_hex(5).upper()
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        now = int(time.time())
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise ValueError(f"no user {user_id} in the emulator")
+            team = self._workspaces[user.team or self.team_id]
+            upload = {
+                "id": file_id,
+                "created": now,
+                "timestamp": now,
+                "name": name,
+                "title": name,
+                "mimetype": mimetype,
+                "filetype": extension,
+                "pretty_type": extension.upper(),
+                "user": user.id,
+                "user_team": team.id,
+                "size": len(content),
+                "mode": "hosted",
+                "is_external": False,
+                "is_public": False,
+                "url_private": f"{self.base_url}/files/{file_id}",
+                "url_private_download": f"{self.base_url}/files/{file_id}?download=1",
+                "permalink": (
+                    f"https://{team.domain}.slack.com/files/{user.id}/{file_id}/{quote(name)}"
+                ),
+                "channels": [],
+                "groups": [],
+                "ims": [],
+            }
+            self._uploads[file_id] = upload
+        return dict(upload)
+
+    def delete_upload(self, file_id: str) -> None:
+        """The person deletes a file they uploaded (files.info then says file_not_found)."""
+        with self._lock:
+            self._uploads.pop(file_id, None)
 
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         """Ephemeral messages shown to ``user_id`` (postEphemeral and response_url)."""
@@ -1415,6 +1464,14 @@ class SlackEmulator:
                     content["thread_ts"] = str(args["thread_ts"])
                 self._store_message(channel, content)
         return {"files": shared}
+
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(args.get("file") or "")
+        with self._lock:
+            upload = self._uploads.get(file_id)
+        if upload is None:
+            raise SlackApiFailure("file_not_found")
+        return {"file": dict(upload), "comments": [], "response_metadata": {"next_cursor": ""}}
 
     def _apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"url": self._socket.url()}

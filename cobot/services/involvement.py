@@ -12,7 +12,8 @@ time from the rows; payloads carry ids and dates only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,10 +34,12 @@ from cobot.domain.involvement import (
     ExpenseStatus,
     PaymentChoice,
     Rates,
+    Receipt,
     TimeLogInput,
     budget_pace,
     check_prep,
     check_rates,
+    check_receipts,
     check_time_log,
     finance_keep_until,
     last_closed_month,
@@ -158,6 +161,7 @@ class ExpenseNote:
     question: str | None
     answer: str | None
     for_person: bool
+    receipts: tuple[Receipt, ...] = ()
 
 
 InvolvementNote = RegisterNote | ClaimNote | ClaimQueriedNote | ExpenseNote
@@ -596,6 +600,20 @@ def _expense_note(
         question=expense.question,
         answer=expense.answer,
         for_person=for_person,
+        receipts=receipts_of(expense),
+    )
+
+
+def receipts_of(expense: Expense) -> tuple[Receipt, ...]:
+    """The receipts attached to an expense (none once forgotten, or when unreadable)."""
+    try:
+        stored = json.loads(expense.receipts or "[]")
+    except ValueError:
+        return ()
+    return tuple(
+        Receipt(str(r.get("id", "")), str(r.get("name", "")), str(r.get("permalink", "")))
+        for r in stored
+        if isinstance(r, dict)
     )
 
 
@@ -644,6 +662,8 @@ class Done:
     label: str
     amount: int = 0
     currency: str = "GBP"
+    # an expense's receipts (Slack files the person attached)
+    attached: int = 0
 
 
 @dataclass(frozen=True)
@@ -908,8 +928,11 @@ class Involvement(SessionChangingService):
         kind: str,
         amount: str,
         what_for: str,
+        receipts: Sequence[Mapping[str, object]] = (),
     ) -> Done:
-        """An expense to repay, sent to the coordinators to approve or question."""
+        """An expense to repay, with any receipts (Slack files the person uploaded in the
+        form: only their ids, names and links are kept), sent to the coordinators to approve
+        or question."""
         now = self._clock.now()
         errors: dict[str, str] = {}
         if kind not in {k.value for k in ExpenseKind}:
@@ -923,9 +946,13 @@ class Involvement(SessionChangingService):
             errors["what_for"] = "Say what it was for (a journey, the hours of cover...)."
         elif len(what_for) > MAX_WHAT_FOR:
             errors["what_for"] = f"Keep it under {MAX_WHAT_FOR} characters."
+        attached = check_receipts(receipts)
+        if isinstance(attached, str):
+            errors["receipt"] = attached
         if errors:
             raise InvalidFields(errors)
         assert isinstance(pence, int)
+        assert not isinstance(attached, str)
         with transaction(self._factory) as db:
             project = self._member(db, team_id, project_id, user_id)
             expense = Expense(
@@ -934,6 +961,7 @@ class Involvement(SessionChangingService):
                 kind=kind,
                 amount=pence,
                 what_for=what_for.strip(),
+                receipts=json.dumps([r.as_json() for r in attached]) if attached else None,
                 status=ExpenseStatus.PENDING,
                 round=1,
                 created_at=now,
@@ -942,7 +970,13 @@ class Involvement(SessionChangingService):
             db.flush()
             self._review(db, project, expense, now=now)
             currency = settings_of(db, project).currency
-            return Done(project.name, ExpenseKind(kind).label, amount=pence, currency=currency)
+            return Done(
+                project.name,
+                ExpenseKind(kind).label,
+                amount=pence,
+                currency=currency,
+                attached=len(attached),
+            )
 
     def _review(self, db: Session, project: Project, expense: Expense, *, now: datetime) -> None:
         for coordinator in access.people_with(project, Role.COORDINATOR):

@@ -48,6 +48,8 @@ ALWAYS_REMAINS = (
     "Word clouds, boat lists, totals and collated summaries already shared stay, as they "
     "cannot be traced to you.",
     "Messages cobot already sent you stay in your Slack DMs; you can delete them there.",
+    "Files you uploaded in Slack, such as an expense's receipt, stay in your Slack workspace "
+    "(cobot only kept their names and links, never a copy); you can delete them there.",
 )
 
 

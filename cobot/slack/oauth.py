@@ -44,7 +44,11 @@ log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # what cobot asks each workspace for: the manifest's bot scopes (tests/unit/test_manifest.py)
-BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read", "files:write")
+BOT_SCOPES = (
+    "commands", "chat:write", "users:read", "channels:read", "groups:read", "files:write",
+    # an expense form's receipt upload (Block Kit's file_input needs it)
+    "files:read",
+)  # fmt: skip
 STATE_SECONDS = 600
 # a workspace's token is looked up again after this long (an uninstall elsewhere shows)
 TOKEN_CACHE_SECONDS = 60.0

@@ -18,7 +18,15 @@ def test_manifest_declares_the_command_events_home_and_least_scopes() -> None:
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "users:read", "channels:read", "groups:read", "files:write"]
+        [
+            "commands",
+            "chat:write",
+            "users:read",
+            "channels:read",
+            "groups:read",
+            "files:write",
+            "files:read",
+        ]
     )
 
 

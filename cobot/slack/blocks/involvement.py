@@ -12,14 +12,17 @@ from cobot.domain.involvement import (
     EXPENSE_LABELS,
     LOGGABLE,
     MAX_NOTE,
+    MAX_RECEIPTS,
     MAX_WHAT_FOR,
     PAYMENT_LABELS,
+    RECEIPT_FILETYPES,
     Activity,
     PaymentChoice,
     chunks,
     format_money,
     hours_text,
     percent,
+    safe_link,
 )
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionRole
@@ -77,6 +80,7 @@ CHOICE = "choice"
 KIND = "kind"
 AMOUNT = "amount"
 WHAT_FOR = "what_for"
+RECEIPT = "receipt"
 QUESTION = "question"
 ANSWER = "answer"
 QUERY = "query"
@@ -202,6 +206,17 @@ def expense_text(note: ExpenseNote) -> str:
     )
 
 
+def receipts_text(note: ExpenseNote) -> str:
+    """ "Receipt: <name>" for each attached file, linked to it in Slack ("" when none)."""
+    lines = []
+    for receipt in note.receipts:
+        name = escape(receipt.name)
+        link = safe_link(receipt.permalink)
+        linked = f"<{link}|{name}>" if link else name
+        lines.append(f":paperclip: Receipt: {linked}")
+    return "\n".join(lines)
+
+
 def expense_message(note: ExpenseNote) -> OutgoingMessage:
     """An expense to approve (coordinators) or a question about it (its person)."""
     ident = str(note.expense_id)
@@ -218,6 +233,8 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
         )
     text = f"{mention(note.user_id)} claims an expense in *{escape(note.project_name)}*"
     blocks = [section(f":money_with_wings: {text}: {expense_text(note)}")]
+    if note.receipts:
+        blocks.append(section(receipts_text(note)))
     if note.answer:
         blocks.append(
             section(
@@ -238,10 +255,10 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
 
 def expense_decided_blocks(note: ExpenseNote, by: str) -> list[dict[str, Any]]:
     """The review message once approved by `by` (its buttons gone)."""
-    return [
-        section(f"{mention(note.user_id)}: {expense_text(note)}"),
-        context(f":white_check_mark: Approved by {mention(by)}."),
-    ]
+    head = f"{mention(note.user_id)}: {expense_text(note)}"
+    if note.receipts:
+        head += "\n" + receipts_text(note)
+    return [section(head), context(f":white_check_mark: Approved by {mention(by)}.")]
 
 
 # ---------------------------------------------------------------- modals
@@ -341,9 +358,31 @@ def expense_modal(form: ProjectForm) -> dict[str, Any]:
             forms.text_input(
                 WHAT_FOR, "Details (the journey, the hours of cover...)", max_length=MAX_WHAT_FOR
             ),
+            receipt_input(),
+            context(
+                "A receipt stays in your Slack workspace; cobot keeps only its name and link, "
+                "for you and the coordinators."
+            ),
         ],
         metadata=str(form.project_id),
         submit="Send",
+    )
+
+
+def receipt_input() -> dict[str, Any]:
+    """The optional receipt: photos or PDFs uploaded to Slack; the listener reads its
+    `files` (Slack's filetypes check is a convenience; the service checks again)."""
+    element = {
+        "type": "file_input",
+        "filetypes": list(RECEIPT_FILETYPES),
+        "max_files": MAX_RECEIPTS,
+    }
+    return forms.input_block(
+        RECEIPT,
+        "Receipt (optional)",
+        element,
+        optional=True,
+        hint=f"A photo or a PDF; up to {MAX_RECEIPTS} files.",
     )
 
 
@@ -384,7 +423,7 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {role.label.lower()} (if different)",
+                f"Rate for {role.label.lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
@@ -394,7 +433,7 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if different)",
+                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
@@ -410,12 +449,12 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         ),
         forms.text_input(
             f"{PREP}{SessionRole.FACILITATOR.value}",
-            "Preparation minutes per session: facilitators",
+            "Minutes to get ready for each session: facilitators",
             str(form.prep.get(SessionRole.FACILITATOR.value, 0)),
         ),
         forms.text_input(
             f"{PREP}{SessionRole.PARTICIPANT.value}",
-            "Preparation minutes per session: participants",
+            "Minutes to get ready for each session: participants",
             str(form.prep.get(SessionRole.PARTICIPANT.value, 0)),
         ),
         forms.text_input(
@@ -462,10 +501,13 @@ def payment_set_text(done: Done) -> str:
 
 def expense_sent_text(done: Done) -> str:
     """An expense went to the coordinators."""
+    receipts = ""
+    if done.attached:
+        receipts = " with your receipt" if done.attached == 1 else f" with {done.attached} receipts"
     return (
         f":white_check_mark: Your expense ({done.label.lower()}, "
-        f"{format_money(done.amount, done.currency)}) went to the coordinators of "
-        f"*{escape(done.project_name)}*; you will hear when it is approved or if they ask "
+        f"{format_money(done.amount, done.currency)}){receipts} went to the coordinators of "
+        f"*{escape(done.project_name)}*. You will hear when it is approved or if they ask "
         "something."
     )
 

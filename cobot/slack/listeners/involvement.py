@@ -64,6 +64,13 @@ def read_time_log(values: dict[str, Any]) -> TimeLogInput:
     )
 
 
+def read_receipts(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files uploaded in the expense modal's receipt input (Slack sends each file's
+    object under `files`; anything else in the list is ignored)."""
+    found = Form(values).element(blocks.RECEIPT).get("files") or []
+    return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+
 def read_pay(values: dict[str, Any]) -> PaySettingsInput:
     """The pay settings modal's state."""
     form = Form(values)
@@ -294,6 +301,7 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
         kind=form.selected(blocks.KIND),
         amount=form.text(blocks.AMOUNT),
         what_for=form.text(blocks.WHAT_FOR),
+        receipts=read_receipts(sent.values),
     )
     return Answer(dm=blocks.expense_sent_text(done))
 

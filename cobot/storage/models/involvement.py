@@ -119,6 +119,10 @@ class Expense(Base):
     status: Mapped[str] = mapped_column(String(16))
     question: Mapped[str | None] = mapped_column(EncryptedText())
     answer: Mapped[str | None] = mapped_column(EncryptedText())
+    # receipts the person attached in the form: a JSON list of {"id", "name", "permalink"}
+    # of files that stay in their Slack workspace (cobot holds no copy), encrypted because
+    # file names are personal
+    receipts: Mapped[str | None] = mapped_column(EncryptedText())
     # bumped each time it goes (back) to coordinators, so review messages get fresh keys
     round: Mapped[int] = mapped_column(Integer, default=1)
     decided_by: Mapped[str | None] = mapped_column(String(40))
@@ -225,7 +229,11 @@ PRIVACY = (
     Declaration(
         feature=FEATURE,
         table="expenses",
-        what="Expenses you claimed: what for, how much, a coordinator's question and your answer",
+        what=(
+            "Expenses you claimed: what for, how much, the names of receipts you attached, a "
+            "coordinator's question and your answer (the receipt files themselves stay in your "
+            "Slack workspace: cobot holds no copy, and you can delete them there)"
+        ),
         person=Path("user_id"),
         project=Path("project_id"),
         fields=(
@@ -234,6 +242,9 @@ PRIVACY = (
             Field("what_for", Category.FREE_TEXT, "what it was for"),
             Field("question", Category.FREE_TEXT, "a coordinator's question"),
             Field("answer", Category.FREE_TEXT, "your answer"),
+            Field(
+                "receipts", Category.FREE_TEXT, "receipts (Slack file names and links)", json=True
+            ),
         ),
         context=("status", "created_at", "decided_at"),
         seen_by=_PRIVATE,
