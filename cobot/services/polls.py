@@ -593,7 +593,7 @@ class Polls(Service):
                 poll.session_id = saved.view.id
                 poll.closed_at = poll.closed_at or now
                 poll.updated_at = now
-                _finish(db, project_row, poll, now=now)
+                _finish(db, poll, now=now)
             return Scheduled(
                 poll_id=poll.id,
                 saved=saved,
@@ -614,7 +614,7 @@ class Polls(Service):
             poll.status = PollStatus.CANCELLED
             poll.closed_at = poll.closed_at or now
             poll.updated_at = now
-            _finish(db, project, poll, now=now)
+            _finish(db, poll, now=now)
             return _tally(db, poll, project)
 
     def sent_invitations(
@@ -779,7 +779,7 @@ def poll_kinds(
                 poll.status = PollStatus.CLOSED
                 poll.closed_at = now
                 poll.updated_at = now
-                _owe_refreshes(db, project, poll, now=now)
+                _owe_refreshes(db, poll, now=now)
             elif status is not PollStatus.CLOSED:
                 return None  # scheduled or cancelled first: nothing to choose
             return _choice(db, poll, project, now=now)
@@ -846,16 +846,7 @@ def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
     owed: list[deliveries.Owed] = []
 
     def one(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
-        return deliveries.Owed(
-            key=f"poll:{poll.id}:{key}",
-            kind=kind,
-            target=target,
-            due_at=due,
-            project_id=project.id,
-            subject=(SUBJECT, poll.id),
-            payload={"poll_id": poll.id},
-            escalate_to=escalate_to,
-        )
+        return _owed(poll, key, kind, target, due, escalate_to=escalate_to)
 
     people = [p.user_id for p in poll.people]
     owed.extend(one(f"invite:{u}", INVITE, u, now) for u in people)
@@ -882,49 +873,40 @@ def _sent(db: Session, poll: Poll, kinds: Sequence[str]) -> Sequence[Delivery]:
     ).all()
 
 
-def _owe_refreshes(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
+def _owed(
+    poll: Poll, key: str, kind: str, target: str, due: datetime, **extra: Any
+) -> deliveries.Owed:
+    """One message the poll owes (`extra`: more payload ids, or escalate_to)."""
+    escalate_to = extra.pop("escalate_to", None)
+    return deliveries.Owed(
+        key=f"poll:{poll.id}:{key}",
+        kind=kind,
+        target=target,
+        due_at=due,
+        project_id=poll.project_id,
+        subject=(SUBJECT, poll.id),
+        payload={"poll_id": poll.id, **extra},
+        escalate_to=escalate_to,
+    )
+
+
+def _owe_refreshes(db: Session, poll: Poll, *, now: datetime) -> None:
     """The poll closed by itself: every invitation and the tally sent are owed an update in
     place (without the selects), in the ledger, so a restart cannot lose one or send it
     twice."""
-    deliveries.schedule_many(
-        db,
-        [
-            deliveries.Owed(
-                key=f"poll:{poll.id}:refresh:{row.id}",
-                kind=REFRESH,
-                target=row.target,
-                due_at=now,
-                project_id=project.id,
-                subject=(SUBJECT, poll.id),
-                payload={"poll_id": poll.id, "message": row.id},
-            )
-            for row in _sent(db, poll, (INVITE, TALLY))
-            if row.slack_channel and row.slack_ts
-        ],
-        now=now,
-    )
+    sent = [r for r in _sent(db, poll, (INVITE, TALLY)) if r.slack_channel and r.slack_ts]
+    owed = [_owed(poll, f"refresh:{r.id}", REFRESH, r.target, now, message=r.id) for r in sent]
+    deliveries.schedule_many(db, owed, now=now)
 
 
-def _finish(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
+def _finish(db: Session, poll: Poll, *, now: datetime) -> None:
     """The poll is over: what it still owed is cancelled; everyone asked hears the news."""
     deliveries.cancel_subject(db, subject=(SUBJECT, poll.id), now=now)
-    deliveries.schedule_many(
-        db,
-        [
-            deliveries.Owed(
-                key=f"poll:{poll.id}:outcome:{p.user_id}",
-                kind=OUTCOME,
-                target=p.user_id,
-                due_at=now,
-                project_id=project.id,
-                subject=(SUBJECT, poll.id),
-                payload={"poll_id": poll.id},
-                escalate_to=poll.created_by,
-            )
-            for p in poll.people
-        ],
-        now=now,
-    )
+    owed = [
+        _owed(poll, f"outcome:{p.user_id}", OUTCOME, p.user_id, now, escalate_to=poll.created_by)
+        for p in poll.people
+    ]
+    deliveries.schedule_many(db, owed, now=now)
 
 
 def _require_starter(project: Project, user_id: str) -> None:
