@@ -59,12 +59,16 @@ class Published:
     word cloud and results at an ending's close). Deleting one afterwards would change the
     figure, and the change would tell who it was; so erasure then unlinks the row from the
     person for good (a random stand-in for their id) and empties `blank`, the columns the
-    figure does not use, and the rest stays counted."""
+    figure does not use, and the rest stays counted. The marker row is the project's, or, with
+    `link`, the one the row's own column refers to (a review answer's round: each round
+    publishes at its own close); `off` are flags turned off (a choice to be named)."""
 
     table: str
     column: str
     blank: tuple[str, ...] = ()
     because: str = ""
+    link: Link | None = None
+    off: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

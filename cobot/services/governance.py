@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import governance as rules
 from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.governance import MilestoneStatus, SlowDownInput
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
@@ -27,6 +28,7 @@ from cobot.domain.sessions import (
     Neighbour,
     Problem,
     SessionKind,
+    SessionRole,
     SessionStatus,
 )
 from cobot.services import access, deliveries, receipts
@@ -39,6 +41,8 @@ from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
+    Attendance,
+    AttendanceRegister,
     CoSession,
     Debrief,
     Delivery,
@@ -58,6 +62,8 @@ SLOWED_OVERSIGHT_KIND = "slowed_down_reason"
 MILESTONE_SUBJECT = "milestone"
 DIGEST_SUBJECT = "digest"
 SLOW_DOWN_SUBJECT = "slow_down"
+# the digest lists the registers of this many recent sessions; older ones are counted
+DIGEST_REGISTERS = 6
 # an overdue nudge goes the morning after the due date, project time
 NUDGE_AT = time(9, 0)
 OVERSIGHT_ROLES = (Role.OVERSIGHT, Role.STEERING)
@@ -116,6 +122,22 @@ class Wellbeing:
 
 
 @dataclass(frozen=True)
+class SessionAttendance:
+    """How many came to one held session, by its saved register: counts only, and only when
+    at least MIN_PEOPLE participants were on its list (`counted`), so nobody can be picked
+    out."""
+
+    title: str
+    saved: bool
+    counted: bool
+    came: int = 0
+    # participants on the session's list
+    asked: int = 0
+    # participants who came without being on the list
+    extra: int = 0
+
+
+@dataclass(frozen=True)
 class DigestFacts:
     """What the oversight digest says, worked out at send time: counts and published
     totals only."""
@@ -132,6 +154,9 @@ class DigestFacts:
     sessions_held: int
     sessions_planned: int
     next_session: datetime | None
+    # the most recent held sessions' registers, oldest first; `earlier` held before them
+    attendance: tuple[SessionAttendance, ...]
+    attendance_earlier: int
     debriefs_done: int
     debriefs_expected: int
     wellbeing: Wellbeing | None
@@ -808,12 +833,51 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
         sessions_held=len(held),
         sessions_planned=len(planned),
         next_session=planned[0].starts_at if planned else None,
+        attendance=_attendance(db, held[-DIGEST_REGISTERS:]),
+        attendance_earlier=max(len(held) - DIGEST_REGISTERS, 0),
         debriefs_done=len(expected & written),
         debriefs_expected=len(expected),
         wellbeing=Wellbeing(latest.label, latest.aggregate) if latest else None,
         checkins_on=bool(figures),
         line=digest.line,
     )
+
+
+def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendance, ...]:
+    """Each session's counts from its saved register (participants only; never who)."""
+    ids = [s.id for s in held]
+    saved = set(
+        db.scalars(
+            select(AttendanceRegister.session_id).where(
+                AttendanceRegister.session_id.in_(ids), AttendanceRegister.saved_at.is_not(None)
+            )
+        )
+    )
+    marks: dict[int, list[tuple[bool, bool]]] = {}
+    for session_id, attended, unexpected in db.execute(
+        select(Attendance.session_id, Attendance.attended, Attendance.unexpected).where(
+            Attendance.session_id.in_(saved), Attendance.role == SessionRole.PARTICIPANT
+        )
+    ):
+        marks.setdefault(session_id, []).append((bool(attended), bool(unexpected)))
+    found = []
+    for cosession in held:
+        if cosession.id not in saved:
+            found.append(SessionAttendance(cosession.title, saved=False, counted=False))
+            continue
+        rows = marks.get(cosession.id, [])
+        listed = [came for came, unexpected in rows if not unexpected]
+        found.append(
+            SessionAttendance(
+                cosession.title,
+                saved=True,
+                counted=len(listed) >= MIN_PEOPLE,
+                came=sum(listed),
+                asked=len(listed),
+                extra=sum(1 for came, unexpected in rows if unexpected and came),
+            )
+        )
+    return tuple(found)
 
 
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:

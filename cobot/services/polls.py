@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,6 +78,8 @@ TALLY = "poll_tally"
 NUDGE = "poll_nudge"
 CLOSE = "poll_close"
 OUTCOME = "poll_outcome"
+# an invitation or the tally, updated in place once the poll closed by itself
+REFRESH = "poll_refresh"
 STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
 
 
@@ -591,7 +593,7 @@ class Polls(Service):
                 poll.session_id = saved.view.id
                 poll.closed_at = poll.closed_at or now
                 poll.updated_at = now
-                _finish(db, project_row, poll, now=now)
+                _finish(db, poll, now=now)
             return Scheduled(
                 poll_id=poll.id,
                 saved=saved,
@@ -612,7 +614,7 @@ class Polls(Service):
             poll.status = PollStatus.CANCELLED
             poll.closed_at = poll.closed_at or now
             poll.updated_at = now
-            _finish(db, project, poll, now=now)
+            _finish(db, poll, now=now)
             return _tally(db, poll, project)
 
     def sent_invitations(
@@ -625,15 +627,7 @@ class Polls(Service):
             poll = _poll(db, team_id, poll_id)
             project = db.get(Project, poll.project_id)
             assert project is not None
-            rows = db.scalars(
-                select(Delivery).where(
-                    Delivery.subject_type == SUBJECT,
-                    Delivery.subject_id == poll.id,
-                    Delivery.kind == INVITE,
-                    Delivery.status == DeliveryStatus.SENT,
-                )
-            ).all()
-            for row in rows:
+            for row in _sent(db, poll, (INVITE,)):
                 if row.slack_channel and row.slack_ts and _person(poll, row.target):
                     zone = self._directory.timezone(row.target)
                     invitation = _invitation(db, poll, project, row.target, zone)
@@ -780,10 +774,12 @@ def poll_kinds(
         if kind == CLOSE:
             now = clock.now()
             if status is PollStatus.OPEN:
-                # the one place a poll closes by itself; the ledger sends this once
+                # the one place a poll closes by itself; the ledger sends this once, and
+                # owes (in the same transaction) the updates in place of what was sent
                 poll.status = PollStatus.CLOSED
                 poll.closed_at = now
                 poll.updated_at = now
+                _owe_refreshes(db, poll, now=now)
             elif status is not PollStatus.CLOSED:
                 return None  # scheduled or cancelled first: nothing to choose
             return _choice(db, poll, project, now=now)
@@ -794,20 +790,50 @@ def poll_kinds(
         return None
 
     render: deliveries.Presented[PollNote] = deliveries.Presented(build=build, present=present)
-    return deliveries.kinds_rendered_by(
-        render,
-        {
-            INVITE: None,
-            TALLY: None,
-            NUDGE: LatenessPolicy(
-                max_lateness=timedelta(hours=12), reason="the poll's nudge was too late"
-            ),
-            CLOSE: None,
-            OUTCOME: LatenessPolicy(
-                max_lateness=timedelta(days=2), reason="the poll's outcome was two days late"
-            ),
-        },
+    return (
+        deliveries.DeliveryKind(name=REFRESH, render=_refresher(present, directory)),
+        *deliveries.kinds_rendered_by(
+            render,
+            {
+                INVITE: None,
+                TALLY: None,
+                NUDGE: LatenessPolicy(
+                    max_lateness=timedelta(hours=12), reason="the poll's nudge was too late"
+                ),
+                CLOSE: None,
+                OUTCOME: LatenessPolicy(
+                    max_lateness=timedelta(days=2), reason="the poll's outcome was two days late"
+                ),
+            },
+        ),
     )
+
+
+def _refresher(
+    present: Callable[[PollNote], OutgoingMessage], directory: Directory
+) -> deliveries.Renderer:
+    """Renders REFRESH: an earlier invitation or tally as it should read now, to replace it
+    in place."""
+
+    def refreshed(session: Session, delivery: Delivery) -> OutgoingMessage | None:
+        poll = session.get(Poll, int(delivery.payload.get("poll_id", 0)))
+        sent = session.get(Delivery, int(delivery.payload.get("message", 0)))
+        if poll is None or sent is None or not sent.slack_channel or not sent.slack_ts:
+            return None
+        project = session.get(Project, poll.project_id)
+        if project is None:
+            return None
+        note: PollNote
+        if sent.kind == TALLY:
+            note = _tally(session, poll, project)
+        elif sent.kind == INVITE and _person(poll, sent.target) is not None:
+            zone = directory.timezone(sent.target)
+            note = _invitation(session, poll, project, sent.target, zone)
+        else:
+            return None
+        return replace(present(note), replaces=(sent.slack_channel, sent.slack_ts))
+
+    return refreshed
 
 
 # ---------------------------------------------------------------- steps
@@ -820,16 +846,7 @@ def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
     owed: list[deliveries.Owed] = []
 
     def one(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
-        return deliveries.Owed(
-            key=f"poll:{poll.id}:{key}",
-            kind=kind,
-            target=target,
-            due_at=due,
-            project_id=project.id,
-            subject=(SUBJECT, poll.id),
-            payload={"poll_id": poll.id},
-            escalate_to=escalate_to,
-        )
+        return _owed(poll, key, kind, target, due, escalate_to=escalate_to)
 
     people = [p.user_id for p in poll.people]
     owed.extend(one(f"invite:{u}", INVITE, u, now) for u in people)
@@ -844,26 +861,52 @@ def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
     deliveries.schedule_many(db, owed, now=now)
 
 
-def _finish(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
+def _sent(db: Session, poll: Poll, kinds: Sequence[str]) -> Sequence[Delivery]:
+    """The poll's messages of `kinds` that Slack accepted."""
+    return db.scalars(
+        select(Delivery).where(
+            Delivery.subject_type == SUBJECT,
+            Delivery.subject_id == poll.id,
+            Delivery.kind.in_(kinds),
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    ).all()
+
+
+def _owed(
+    poll: Poll, key: str, kind: str, target: str, due: datetime, **extra: Any
+) -> deliveries.Owed:
+    """One message the poll owes (`extra`: more payload ids, or escalate_to)."""
+    escalate_to = extra.pop("escalate_to", None)
+    return deliveries.Owed(
+        key=f"poll:{poll.id}:{key}",
+        kind=kind,
+        target=target,
+        due_at=due,
+        project_id=poll.project_id,
+        subject=(SUBJECT, poll.id),
+        payload={"poll_id": poll.id, **extra},
+        escalate_to=escalate_to,
+    )
+
+
+def _owe_refreshes(db: Session, poll: Poll, *, now: datetime) -> None:
+    """The poll closed by itself: every invitation and the tally sent are owed an update in
+    place (without the selects), in the ledger, so a restart cannot lose one or send it
+    twice."""
+    sent = [r for r in _sent(db, poll, (INVITE, TALLY)) if r.slack_channel and r.slack_ts]
+    owed = [_owed(poll, f"refresh:{r.id}", REFRESH, r.target, now, message=r.id) for r in sent]
+    deliveries.schedule_many(db, owed, now=now)
+
+
+def _finish(db: Session, poll: Poll, *, now: datetime) -> None:
     """The poll is over: what it still owed is cancelled; everyone asked hears the news."""
     deliveries.cancel_subject(db, subject=(SUBJECT, poll.id), now=now)
-    deliveries.schedule_many(
-        db,
-        [
-            deliveries.Owed(
-                key=f"poll:{poll.id}:outcome:{p.user_id}",
-                kind=OUTCOME,
-                target=p.user_id,
-                due_at=now,
-                project_id=project.id,
-                subject=(SUBJECT, poll.id),
-                payload={"poll_id": poll.id},
-                escalate_to=poll.created_by,
-            )
-            for p in poll.people
-        ],
-        now=now,
-    )
+    owed = [
+        _owed(poll, f"outcome:{p.user_id}", OUTCOME, p.user_id, now, escalate_to=poll.created_by)
+        for p in poll.people
+    ]
+    deliveries.schedule_many(db, owed, now=now)
 
 
 def _require_starter(project: Project, user_id: str) -> None:

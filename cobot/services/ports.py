@@ -37,12 +37,15 @@ class OutgoingMessage:
 
     With `files`, the files are uploaded and shared with `text` as their comment (blocks
     are not sent: Slack's upload flow takes text only); PostedMessage.ts is then the
-    first file's id.
+    first file's id. With `replaces`, the message there is updated and nothing new posted.
     """
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     files: tuple[OutgoingFile, ...] = ()
+    # (channel, ts) of a message cobot sent earlier: update that one in place (chat.update)
+    # instead of posting a new one
+    replaces: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,8 @@ def check_registry(registry: Registry, metadata: MetaData) -> None:
             _resolve(metadata, table, table, path)
         if decl.erasure is Erasure.DELETE and "id" not in table.c:
             raise ValueError(f"{decl.table} is erased row by row but has no id")
+        if decl.published is not None:
+            _check_published(metadata, table, decl.published)
         if decl.kept_until and decl.kept_until not in table.c:
             raise ValueError(f"{decl.table}.{decl.kept_until} is declared but does not exist")
         if decl.erasure is Erasure.KEEP and not decl.kept_because:
@@ -169,6 +171,17 @@ def check_registry(registry: Registry, metadata: MetaData) -> None:
         if named.column not in table.c:
             raise ValueError(f"{named.table}.{named.column} does not exist")
         _resolve(metadata, table, table, named.project)
+
+
+def _check_published(metadata: MetaData, table: Table, published: Published) -> None:
+    marker = _table(metadata, published.table)
+    needed = [(marker, published.column)]
+    needed += [(table, c) for c in (*published.blank, *published.off)]
+    if published.link is not None:
+        needed += [(table, published.link.column), (marker, published.link.key)]
+    for where, column in needed:
+        if column not in where.c:
+            raise ValueError(f"{where.name}.{column} is declared but does not exist")
 
 
 def retention_days(db: Session, project_id: int) -> int:
@@ -402,14 +415,21 @@ class Privacy:
         table = _table(self._metadata, decl.table)
         marker = _table(self._metadata, published.table)
         from_, project = _resolve(self._metadata, table, table, decl.project)
+        link = published.link
+        joined = (
+            from_.join(marker, marker.c.project_id == project)
+            if link is None
+            else from_.join(marker, marker.c[link.key] == table.c[link.column])
+        )
         rows = db.scalars(
             select(table.c.id)
-            .select_from(from_.join(marker, marker.c.project_id == project))
+            .select_from(joined)
             .where(table.c.id.in_(ids), marker.c[published.column].is_not(None))
         ).all()
         for row_id in rows:
             values: dict[str, Any] = {decl.person.column: f"forgotten-{secrets.token_hex(8)}"}
             values.update(dict.fromkeys(published.blank, ""))
+            values.update(dict.fromkeys(published.off, False))
             db.execute(update(table).where(table.c.id == row_id).values(**values))
         return {int(i) for i in rows}
 
@@ -561,6 +581,8 @@ def _whose(decl: Declaration) -> str:
 
 def _on_erasure(decl: Declaration) -> str:
     mine = "erased" if decl.erasure is Erasure.DELETE else f"kept: {decl.kept_because}"
+    if decl.published is not None and decl.published.because:
+        mine += f" before it is published; afterwards kept: {decl.published.because}"
     if decl.recipient is None:
         return mine
     theirs = "erased too" if decl.erased_for_recipient else f"kept: {decl.recipient_kept_because}"

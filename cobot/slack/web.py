@@ -431,7 +431,8 @@ def gate_bolt_clients(app: App, client: GatedWebClient) -> None:
 
 
 class SlackMessenger:
-    """Posts through chat.postMessage; a user id target posts into cobot's DM with them."""
+    """Posts through chat.postMessage; a user id target posts into cobot's DM with them; a
+    message that replaces an earlier one goes through chat.update."""
 
     def __init__(self, client: WebClient) -> None:
         self._client = client
@@ -440,13 +441,19 @@ class SlackMessenger:
         if message.files:
             return self._upload(target, message)
         try:
-            response = self._client.chat_postMessage(
-                channel=target,
-                text=message.text,
-                blocks=message.blocks or None,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            if message.replaces is not None:
+                channel, ts = message.replaces
+                response = self._client.chat_update(
+                    channel=channel, ts=ts, text=message.text, blocks=message.blocks or None
+                )
+            else:
+                response = self._client.chat_postMessage(
+                    channel=target,
+                    text=message.text,
+                    blocks=message.blocks or None,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
         except SlackApiError as exc:
             raise _api_error(exc) from None
         except (SlackRequestError, URLError, TimeoutError, OSError) as exc:

@@ -14,18 +14,29 @@ import pytest
 from sqlalchemy import func, select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, chosen, dated, picked_user, state, ticked, typed
+from cobot.sandbox.people import (
+    Driver,
+    chosen,
+    dated,
+    picked_user,
+    picked_users,
+    state,
+    ticked,
+    typed,
+)
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.checkins import published_figures
 from cobot.services.timeline import Timelines
+from cobot.slack.blocks.common import button
 from cobot.slack.blocks.governance import (
     ADD_LINE,
     CREATE_DATED,
     DONE_MILESTONE,
     EDIT_MILESTONE,
 )
+from cobot.slack.blocks.involvement import OPEN_REGISTER
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
@@ -56,6 +67,9 @@ MEMBERS = [
     ("UOVER", "oversight"),
     ("USTEER", "steering"),
 ]
+# Workshop 0's participants: the register says who came, the digest only how many
+ATTENDEES = ("UPART", "UP2", "UP3", "UP4")
+GUEST = "UGUEST"
 PLANTED = ("PLANTED-WENT-WELL", "PLANTED-CHANGE", "PLANTED-VOICES", "PLANTED-NOTE")
 
 
@@ -261,6 +275,7 @@ def plant_answers(stack: LocalStack, project_id: int) -> None:
         held.people = [
             SessionPerson(user_id="UF1", role="facilitator"),
             SessionPerson(user_id="UF2", role="facilitator"),
+            *(SessionPerson(user_id=u, role="participant") for u in ATTENDEES),
         ]
         db.add(held)
         db.flush()
@@ -315,6 +330,15 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
     project_id = seed(stack, sessions=1)
     plant_answers(stack, project_id)
     make_plan(driver, emulator, project_id)
+    # UF1 takes Workshop 0's register: three of the four came, and a guest
+    with transaction(runtime_of(stack).factory) as db:
+        held = db.scalar(select(CoSession.id).where(CoSession.title == "Workshop 0"))
+    take = {"ts": "1.000001", "blocks": [_take_register(held)]}
+    modal = driver.open_modal("UF1", take, OPEN_REGISTER)
+    came = {"present_1": {"value": ticked(*ATTENDEES[:3])}}
+    came["extra"] = {"value": picked_users([GUEST])}
+    assert "errors" not in driver.submit_modal("UF1", modal, came)
+    driver.dm_with("UF1", "register for *Workshop 0* is saved")
     with transaction(runtime_of(stack).factory) as db:
         [digest] = db.scalars(select(Digest))
         assert digest.due_at == START + timedelta(days=14)
@@ -343,7 +367,12 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
         assert "&lt;!channel&gt; On track" in shown and "<!channel>" not in shown
         assert "&lt;b&gt;recruitment" in shown
         # the planted session and the seeded one have both been held by now
-        assert "2 held, 0 planned" in shown and "not recorded: 2 sessions held" in shown
+        assert "2 held, 0 planned" in shown
+        # attendance in counts from the saved register; the session without one says so
+        assert "Workshop 0: 3 of 4 came, and 1 more who were not on the list" in shown
+        assert "Workshop 1: no register saved" in shown
+        for user in (*ATTENDEES, GUEST, "UF1", "UF2"):
+            assert user not in shown
         # UF1's, of the two facilitators and the coordinator for each session
         assert "1 of 6 written" in shown
         assert f"{figures.aggregate.total.people} people" in shown
@@ -354,8 +383,15 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
     for member in ("UF1", "UPART", "UP2"):
         assert not driver.dms(member, "update for the oversight")
     # the coordinator's preview held no personal answer either
-    for planted in PLANTED:
-        assert planted not in json.dumps(driver.dms("UCOORD", "Preview"))
+    previewed = json.dumps(driver.dms("UCOORD", "Preview"))
+    for planted in (*PLANTED, *ATTENDEES, GUEST):
+        assert planted not in previewed
+    assert "Workshop 0: 3 of 4 came" in previewed
+    # Workshop 1's register, taken from its DM: one participant is too few to count
+    register = next(m for m in driver.dms("UF1", OPEN_REGISTER) if "Workshop 1" in json.dumps(m))
+    modal = driver.open_modal("UF1", register, OPEN_REGISTER)
+    came = {"present_1": {"value": ticked("UPART")}}
+    assert "errors" not in driver.submit_modal("UF1", modal, came)
     # and the next one is owed a fortnight on, its preview a day before
     with transaction(runtime.factory) as db:
         numbers = list(db.scalars(select(Digest.number).order_by(Digest.number)))
@@ -378,6 +414,17 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
         time.sleep(0.05)
     second = json.dumps(driver.dms("UOVER", "update for the oversight")[-1])
     assert "From the coordinator" not in second and "Milestones" in second
+    assert "Workshop 1: register saved; fewer than 4 participants were asked" in second
+    assert "Workshop 0: 3 of 4 came" in second and "UPART" not in second
+
+
+def _take_register(session_id: int | None) -> dict[str, Any]:
+    """The register DM's button, as Slack sends it back."""
+    assert session_id is not None
+    return {
+        "type": "actions",
+        "elements": [button("Take the register", OPEN_REGISTER, str(session_id))],
+    }
 
 
 def reminders_of(stack: LocalStack, session_ids: list[int]) -> list[tuple[str, str, datetime]]:

@@ -592,3 +592,70 @@ def test_moving_a_session_by_poll_cancelling_one_and_the_forms_availability_warn
             ).all()
             assert not pending
         settle(stack)
+
+
+def _selects(message: dict[str, Any]) -> int:
+    return sum(1 for b in message["blocks"] if "accessory" in b or b.get("type") == "actions")
+
+
+def test_a_poll_closing_by_itself_updates_its_invitations_and_tally_in_place_once_across_a_restart(
+    database_url: str, clock: SimClock
+) -> None:
+    emulator = workspace()
+    with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as first:
+        assert first.client is not None and first.runtime is not None
+        driver = Driver(first.client, first.emulator)
+        seed(first, CHANNEL)
+        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
+        assert "errors" not in driver.submit_modal("UCOORD", modal, poll_values())
+        drive(first)
+        factory = first.runtime.factory
+
+        def kinds(kind: str, status: str) -> list[Delivery]:
+            with transaction(factory) as db:
+                return list(
+                    db.scalars(
+                        select(Delivery).where(Delivery.kind == kind, Delivery.status == status)
+                    )
+                )
+
+        wait_until(lambda: len(kinds("poll_invite", "sent")) == 8, what="the invitations")
+        message = invitation(driver, "UP1")
+        driver.select("UP1", message, slot_block(message, 0), "yes")
+        tally = driver.dm_with("UCOORD", "Finding a time for")
+        driver.wait_replaced("UCOORD", tally["ts"], "1 of 8 answered")
+        invites = {u: invitation(driver, u)["ts"] for u in FACILITATORS + PARTICIPANTS}
+        assert all(_selects(driver.message(u, ts)) for u, ts in invites.items())
+        settle(first)
+        # answers close; the close goes out and the process stops before the updates do
+        first.runtime.alarms.pause()
+        clock.set(datetime(2027, 3, 4, 9, 30, tzinfo=UTC))
+        drive(first)
+        driver.dm_with("UCOORD", "The best times for")
+        wait_until(lambda: len(kinds("poll_close", "sent")) == 1, what="the close recorded")
+        owed = kinds("poll_refresh", "scheduled")
+        assert len(owed) == 9  # eight invitations and the tally
+        assert all(_selects(driver.message(u, ts)) for u, ts in invites.items())
+        key = first.encryption_key
+
+    updates = len(emulator.calls_to("chat.update"))
+    with LocalStack(
+        database_url=database_url, clock=clock, encryption_key=key, emulator=emulator
+    ) as second:
+        assert second.client is not None and second.runtime is not None
+        driver = Driver(second.client, second.emulator)
+        factory = second.runtime.factory
+        drive(second)
+        wait_until(lambda: len(kinds("poll_refresh", "sent")) == 9, what="the updates sent")
+        # every invitation lost its selects in place; the tally says answers closed
+        for user, ts in invites.items():
+            assert _selects(driver.message(user, ts)) == 0, user
+        closed = driver.wait_replaced("UCOORD", tally["ts"], "answers have closed")
+        assert "1 of 8 answered" in dumps(closed)
+        assert len(driver.dms("UCOORD", "Finding a time for")) == 1  # updated, not re-sent
+        drive(second)
+        settle(second)
+        # once: nine updates, however often the sweep runs
+        assert len(emulator.calls_to("chat.update")) == updates + 9
+        assert len(kinds("poll_refresh", "sent")) == 9
+        assert len(driver.dms("UCOORD", "The best times for")) == 1

@@ -19,7 +19,13 @@ from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, MemberPerspectives, ReviewAnswer, ReviewRound
+from cobot.storage.models import (
+    Delivery,
+    MemberPerspectives,
+    Project,
+    ReviewAnswer,
+    ReviewRound,
+)
 from tests.e2e.test_home import open_home
 from tests.polling import wait_until
 from tests.seeds import add_project
@@ -263,3 +269,71 @@ def test_my_data_holds_my_review_answer_and_perspectives_and_forget_me_erases_th
         left = {a.user_id: a.text for a in db.scalars(select(ReviewAnswer))}
         assert left == {"UP4": "qztheirs shorter please"}
         assert db.scalars(select(MemberPerspectives)).all() == []
+
+
+def forget(driver: Driver, emulator: SlackEmulator, user: str, *, count: int = 1) -> str:
+    """`forget me`, confirmed; the `count`th erasure reply, as the person reads it."""
+    reply = driver.command(user, "forget me", channel_id=CHANNEL)
+    message = {"ts": "1.000001", "blocks": reply["blocks"], "text": reply["text"]}
+    driver.press(user, message, checkin_blocks.FORGET, value="1", channel_id=CHANNEL)
+    done = emulator.wait_for(
+        "response_url", count=count, where=lambda c: "What remains, and why" in str(c.args)
+    )
+    return str(done[-1].args)
+
+
+def test_forget_me_after_a_round_closed_unlinks_the_answer_and_an_open_round_loses_it(
+    driver: Driver, stack: LocalStack, emulator: SlackEmulator
+) -> None:
+    project_id = seed(stack)
+    assert stack.runtime is not None
+    factory = stack.runtime.factory
+    assert start(driver, DRAFT, 5) == {}
+    driver.press("UP1", driver.dm_with("UP1", blocks.APPROVE), blocks.APPROVE)
+    answer(driver, "UP2", blocks.CHANGES, "qzsecond a glossary")
+    answer(driver, "UP3", blocks.CHANGES, "qzmine shorter please")
+    answer(driver, "UP4", blocks.NOT_YET, "qznamed too long", named=True)
+    # the deadline passes; the coordinator's look closes the round
+    with transaction(factory) as db:
+        db.execute(update(ReviewRound).values(deadline=datetime.now(UTC) - timedelta(seconds=5)))
+
+    def results() -> list[service.Results]:
+        with transaction(factory) as db:
+            project = db.get(Project, project_id)
+            assert project is not None
+            return service.results_of(db, project)
+
+    before = shown(driver.command("UCOORD", "review", channel_id=CHANNEL))
+    assert "qzmine shorter please" in before and "<@UP4>" in before
+    closed = results()
+    # round 2 is open; UP3 answers it too
+    assert start(driver, DRAFT + "-v2", 7) == {}
+    modal = driver.open_modal("UP3", driver.dm_with("UP3", "round 2"), blocks.CHANGES)
+    filled = state(blocks.VALUE, text=typed("qzopen round words"), named=ticked())
+    assert driver.submit_modal("UP3", modal, filled) == {}
+
+    told = forget(driver, emulator, "UP3")
+    assert "review rounds that have closed" in told and "no longer linked to you" in told
+    # the closed round reads the same; the open round's answer is gone; nothing names UP3
+    assert results() == closed
+    words = shown("*Changes asked for*\n• qzmine shorter please\n• qzsecond a glossary")[1:-1]
+    assert words in before
+    after_view = shown(driver.command("UCOORD", "review", channel_id=CHANNEL))
+    assert words in after_view and "1 approve, 2 approve with changes, 1 not yet" in after_view
+    with transaction(factory) as db:
+        rows = list(db.scalars(select(ReviewAnswer).where(ReviewAnswer.project_id == project_id)))
+        assert "UP3" not in {a.user_id for a in rows}
+        assert "qzopen round words" not in {a.text for a in rows}
+        [kept] = [a for a in rows if a.text == "qzmine shorter please"]
+        assert kept.user_id.startswith("forgotten-") and not kept.named
+        assert kept.round_id == closed[0].round_id
+
+    # a named participant's words stay in the closed round, without their name
+    forget(driver, emulator, "UP4", count=2)
+    [after] = results()
+    assert after.named == () and "qznamed too long" in after.not_yet
+    assert after.tally == closed[0].tally
+    with transaction(factory) as db:
+        users = set(db.scalars(select(ReviewAnswer.user_id)))
+        assert "UP4" not in users and "UP3" not in users
+    assert "<@UP4>" not in shown(driver.command("UCOORD", "review", channel_id=CHANNEL))

@@ -700,7 +700,9 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
             "That is your check-in answers, notes and contact requests, and your debriefs. "
             "It is the feedback you wrote or were given, your actions and session feedback. "
             "It is your feelings, boat, evaluation and follow-up at the end. Messages cobot "
-            "still owes you are cancelled. It cannot be undone. (`/cobot my data` sends "
+            "still owes you are cancelled. What others were already shown stays, not linked to "
+            "you. That is the word cloud at the end, and your answers in a closed review. "
+            "It cannot be undone. (`/cobot my data` sends "
             "you a copy first.)"
         ),
         _actions(

@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.governance import (
     MAX_LINE,
     MAX_REASON,
@@ -23,6 +24,7 @@ from cobot.services.governance import (
     NewDates,
     Nudge,
     PlanView,
+    SessionAttendance,
     SlowDownNotice,
     SlowDownPreview,
     SlowedDown,
@@ -222,6 +224,29 @@ def _wellbeing(facts: DigestFacts) -> str:
     )
 
 
+def _came(one: SessionAttendance) -> str:
+    """One session's attendance, in counts only."""
+    if not one.saved:
+        return f"{escape(one.title)}: no register saved"
+    if not one.counted:
+        return (
+            f"{escape(one.title)}: register saved; fewer than {MIN_PEOPLE} participants were "
+            "asked, so no count is shown"
+        )
+    more = f", and {one.extra} more who were not on the list" if one.extra else ""
+    return f"{escape(one.title)}: {one.came} of {one.asked} came{more}"
+
+
+def _attendance(facts: DigestFacts) -> str:
+    """Participants who came to the held sessions, by the saved registers."""
+    if not facts.attendance:
+        return "*Attendance* · no sessions held yet"
+    lines = [_came(one) for one in facts.attendance]
+    if facts.attendance_earlier:
+        lines.insert(0, f"{facts.attendance_earlier} earlier sessions are not listed")
+    return "*Attendance* · participants, from the saved registers\n" + "\n".join(lines)
+
+
 def digest_blocks(facts: DigestFacts) -> list[dict[str, Any]]:
     """The digest: counts and published totals, and the coordinator's line."""
     head = (
@@ -262,7 +287,7 @@ def digest_blocks(facts: DigestFacts) -> list[dict[str, Any]]:
     blocks.append(
         section(
             f"*Sessions* · {facts.sessions_held} held, {facts.sessions_planned} planned{nxt}\n"
-            f"*Attendance* · not recorded: {facts.sessions_held} sessions held\n"
+            f"{_attendance(facts)}\n"
             f"*Debriefs* · {facts.debriefs_done} of {facts.debriefs_expected} written"
         )
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Path
+from cobot.domain.privacy import Category, Declaration, Field, Link, Path, Published
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models.core import Base
 from cobot.storage.types import UTCDateTime
@@ -101,7 +101,20 @@ PRIVACY = (
         seen_by=(
             "you; after the round closes the coordinators see the counts and the words, "
             "with your name only if you chose to show it; oversight and steering members "
-            "see only the outcome"
+            "see only the outcome; after a round closes, `forget me` keeps your answer in "
+            "it but no longer linked to you and without your name"
+        ),
+        published=Published(
+            table="review_rounds",
+            column="closed_at",
+            link=Link("round_id", "review_rounds"),
+            off=("named",),
+            because=(
+                "your answers in review rounds that have closed are still among the counts "
+                "and words the coordinators were shown, no longer linked to you and without "
+                "your name: they cannot be traced back to you, and taking them out would "
+                "show which were yours"
+            ),
         ),
     ),
     Declaration(
