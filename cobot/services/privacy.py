@@ -87,6 +87,8 @@ class Forgotten:
     erased: tuple[Erased, ...]
     cancelled: int
     remains: tuple[str, ...]
+    # rows kept as published (a closed ending's or review's words) but no longer theirs
+    unlinked: int = 0
 
     @property
     def rows(self) -> int:
@@ -277,9 +279,11 @@ class Privacy:
             cancelled = deliveries.cancel_target(
                 db, target=user_id, project_ids=list(projects), now=now
             )
+            unlinked_rows = 0
             for decl in self.registry.declarations:
                 if decl.published is not None and doomed.get(decl.table):
                     unlinked = self._unlink_published(db, decl, decl.published, doomed[decl.table])
+                    unlinked_rows += len(unlinked)
                     doomed[decl.table] = [i for i in doomed[decl.table] if i not in unlinked]
                     if unlinked and decl.published.because:
                         remains.append(_capitalised(decl.published.because))
@@ -295,6 +299,7 @@ class Privacy:
                 erased=tuple(erased),
                 cancelled=len(cancelled),
                 remains=(*remains, *self.registry.always_remains),
+                unlinked=unlinked_rows,
             )
 
     def purge_expired(self, now: datetime) -> Purged:

@@ -722,6 +722,11 @@ def forgotten_text(done: Forgotten) -> str:
             for feature, rows in by_feature.items()
         )
         head = f":wastebasket: Erased everything you wrote or chose in cobot here: {parts}."
+    elif done.unlinked:
+        head = (
+            ":wastebasket: What you gave to parts of the project that have closed is no longer "
+            "linked to you. cobot held nothing else of yours here."
+        )
     else:
         head = ":wastebasket: cobot held no answers of yours here, so nothing needed erasing."
     cancelled = (
