@@ -11,13 +11,36 @@ import pytest
 from cobot.logs import BODY_LOGGERS, configure_logging
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver
-from cobot.sandbox.stack import LocalStack
+from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
 from cobot.sandbox.webapi import SlackEmulator
+
+# Slack's limits run this many times faster on both sides (cobot's rate gate and the
+# emulator, as in `cobot demo`): still enforced, but a test that sends a week of DMs to one
+# person does not wait a wall-clock second per message. Tests of the limits themselves build
+# their own emulator at Slack's real rates (tests/integration/test_rate_limits.py, the 429
+# tests in test_deliveries.py and test_metrics.py).
+RATE_SCALE = 50.0
+
+
+def scaled_emulator() -> SlackEmulator:
+    """An emulator whose limits run RATE_SCALE times faster (pair with a LocalStack given
+    rate_limit_scale=RATE_SCALE)."""
+    return SlackEmulator(
+        bot_token=BOT_TOKEN,
+        app_token=APP_TOKEN,
+        rate_limit_scale=RATE_SCALE,
+        channel_rate_per_second=RATE_SCALE,
+    )
 
 
 @pytest.fixture
 def stack(database_url: str) -> Iterator[LocalStack]:
-    with LocalStack(database_url=database_url, mode="http") as running:
+    with LocalStack(
+        database_url=database_url,
+        mode="http",
+        emulator=scaled_emulator(),
+        rate_limit_scale=RATE_SCALE,
+    ) as running:
         running.emulator.add_user("UCOORD", name="cora", tz="Europe/London")
         running.emulator.add_user("UPART", name="pat", tz="America/New_York")
         yield running

@@ -51,6 +51,7 @@ from cobot.storage.models import (
     SessionPerson,
     SlowDown,
 )
+from tests.e2e.conftest import RATE_SCALE, scaled_emulator
 from tests.seeds import TEAM, add_project, add_session
 
 CHANNEL = "C0GOV"
@@ -80,7 +81,13 @@ def clock() -> SimClock:
 
 @pytest.fixture
 def stack(database_url: str, clock: SimClock) -> Iterator[LocalStack]:
-    with LocalStack(database_url=database_url, mode="http", clock=clock) as running:
+    with LocalStack(
+        database_url=database_url,
+        mode="http",
+        clock=clock,
+        emulator=scaled_emulator(),
+        rate_limit_scale=RATE_SCALE,
+    ) as running:
         for user, _role in MEMBERS:
             running.emulator.add_user(user, name=user.lower())
         yield running
