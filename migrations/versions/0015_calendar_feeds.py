@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feeds")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feeds_token_hash")),
     )
-    op.create_index(
-        op.f("ix_calendar_feeds_user_id"), "calendar_feeds", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_calendar_feeds_user_id"), "calendar_feeds", ["user_id"], unique=False)
     op.create_index(
         op.f("ix_calendar_feeds_project_id"), "calendar_feeds", ["project_id"], unique=False
     )
