@@ -498,7 +498,7 @@ def test_slowing_down_by_two_weeks_moves_everything_once_and_oversight_hears_why
     # one confirmation moves everything; a second submission of the same view moves nothing
     confirmed = driver.submit_modal("UCOORD", preview, {})
     assert confirmed["response_action"] == "update"
-    assert "Moved 2 session(s) and 11 milestone(s)" in json.dumps(confirmed["view"])
+    assert "Moved 2 sessions and 11 milestones" in json.dumps(confirmed["view"])
     again = driver.submit_modal("UCOORD", preview, {})
     assert "errors" not in again
     two_weeks = timedelta(weeks=2)

@@ -365,11 +365,16 @@ def _when(value: datetime, tz: str) -> str:
     return slack_date(value, tz)
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 week', '2 weeks', '0 sessions'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def slow_down_preview_modal(preview: SlowDownPreview) -> dict[str, Any]:
     """The new dates and the interval checks, with one confirmation."""
     plan = preview.plan
     how = (
-        f"everything {plan.amount} week(s) later"
+        f"everything {_count(plan.amount, 'week')} later"
         if plan.mode is SlowDownMode.WEEKS
         else f"gaps between sessions of at least {plan.amount} days"
     )
@@ -426,8 +431,9 @@ def slowed_down_modal(done: SlowedDown) -> dict[str, Any]:
         "close": plain("Done", 24),
         "blocks": [
             section(
-                f":turtle: Moved {done.sessions_moved} session(s) and {done.milestones_moved} "
-                f"milestone(s). {done.people_told} people are told their new dates and "
+                f":turtle: Moved {_count(done.sessions_moved, 'session')} and "
+                f"{_count(done.milestones_moved, 'milestone')}. {done.people_told} people are "
+                "told their new dates and "
                 f"{done.oversight_told} oversight and steering members the reason."
             )
         ],
@@ -468,13 +474,14 @@ def _new_dates(note: NewDates) -> OutgoingMessage:
 
 def _notice(note: SlowDownNotice) -> OutgoingMessage:
     how = (
-        f"moved everything {note.amount} week(s) later"
+        f"moved everything {_count(note.amount, 'week')} later"
         if note.mode == SlowDownMode.WEEKS
         else f"widened the gaps between sessions to at least {note.amount} days"
     )
     text = (
         f":turtle: {mention(note.by)} {how} in *{escape(note.project_name)}*: "
-        f"{note.sessions_moved} session(s) and {note.milestones_moved} milestone(s) moved.\n"
+        f"{_count(note.sessions_moved, 'session')} and "
+        f"{_count(note.milestones_moved, 'milestone')} moved.\n"
         f"*Why*\n>{escape(note.reason)}"
     )
     return OutgoingMessage(
