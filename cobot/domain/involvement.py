@@ -147,6 +147,17 @@ class Receipt:
         return {"id": self.id, "name": self.name, "permalink": self.permalink}
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file as the person's form submission described it (the Slack layer reads Slack's
+    file object into this; an empty field is one Slack did not send)."""
+
+    id: str
+    name: str
+    mimetype: str = ""
+    permalink: str = ""
+
+
 def receipt_accepted(name: str, mimetype: str) -> bool:
     """An image or a PDF, by its extension and its type (Slack's filetypes check in the
     form is a convenience only)."""
@@ -156,19 +167,17 @@ def receipt_accepted(name: str, mimetype: str) -> bool:
     return extension in RECEIPT_FILETYPES and typed_ok
 
 
-def check_receipts(files: Sequence[Mapping[str, object]]) -> tuple[Receipt, ...] | str:
+def check_receipts(files: Sequence[UploadedFile]) -> tuple[Receipt, ...] | str:
     """The receipts of a submitted file input, or what is wrong with them."""
     if len(files) > MAX_RECEIPTS:
         return f"Attach at most {MAX_RECEIPTS} receipts."
     found: list[Receipt] = []
     for file in files:
-        ident, name = file.get("id"), file.get("name")
-        mimetype, link = file.get("mimetype"), file.get("permalink")
-        if not isinstance(ident, str) or not ident or not isinstance(name, str) or not name:
+        if not file.id or not file.name:
             return "A receipt did not upload; please attach it again."
-        if not receipt_accepted(name, mimetype if isinstance(mimetype, str) else ""):
+        if not receipt_accepted(file.name, file.mimetype):
             return "Receipts must be photos (JPG, PNG, HEIC...) or PDFs."
-        found.append(Receipt(ident, name[:MAX_RECEIPT_NAME], safe_link(link)))
+        found.append(Receipt(file.id, file.name[:MAX_RECEIPT_NAME], safe_link(file.permalink)))
     return tuple(found)
 
 

@@ -62,8 +62,8 @@ PAST_WINDOW = timedelta(days=90)
 REFRESH = timedelta(hours=1)
 # a deadline shows as the half hour before it, free time (not busy)
 DEADLINE_SPAN = timedelta(minutes=30)
-AGENDA_TODO = "Share the agenda and materials with the participants by the end of this slot."
-NOTES_TODO = "Post the notes of the session by the end of this slot."
+AGENDA_TASK = "Share the agenda and materials with the participants by the end of this slot."
+NOTES_TASK = "Post the notes of the session by the end of this slot."
 
 
 class FeedScope(StrEnum):
@@ -171,10 +171,10 @@ def deadline_entries(db: Session, query: FeedQuery) -> Iterable[CalendarEntry]: 
         due: list[tuple[str, datetime, str, str]] = []
         if query.involves(row, SessionRole.FACILITATOR):
             deadline = agenda_deadline(row.starts_at, lead, tz)
-            due.append(("agenda", deadline, f"Agenda due: {row.title}", AGENDA_TODO))
+            due.append(("agenda", deadline, f"Agenda due: {row.title}", AGENDA_TASK))
         if notes_mine:
             deadline = shift(row.ends_at, lead.notes_after, tz)
-            due.append(("notes", deadline, f"Notes due: {row.title}", NOTES_TODO))
+            due.append(("notes", deadline, f"Notes due: {row.title}", NOTES_TASK))
         for what, deadline, summary, todo in due:
             yield CalendarEntry(
                 uid=f"cobot-{what}-due-{row.id}@{project.team_id}",

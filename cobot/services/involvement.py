@@ -13,7 +13,7 @@ time from the rows; payloads carry ids and dates only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from cobot.domain.involvement import (
     Rates,
     Receipt,
     TimeLogInput,
+    UploadedFile,
     budget_pace,
     check_prep,
     check_rates,
@@ -928,7 +929,7 @@ class Involvement(SessionChangingService):
         kind: str,
         amount: str,
         what_for: str,
-        receipts: Sequence[Mapping[str, object]] = (),
+        receipts: Sequence[UploadedFile] = (),
     ) -> Done:
         """An expense to repay, with any receipts (Slack files the person uploaded in the
         form: only their ids, names and links are kept), sent to the coordinators to approve

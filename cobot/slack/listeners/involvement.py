@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.domain.involvement import TimeLogInput
+from cobot.domain.involvement import TimeLogInput, UploadedFile
 from cobot.domain.sessions import SessionRole
 from cobot.services.involvement import ACTIVITY_KEY, ROLE_KEY, Involvement, PaySettingsInput
 from cobot.services.reports import finance_csv
@@ -64,11 +64,26 @@ def read_time_log(values: dict[str, Any]) -> TimeLogInput:
     )
 
 
-def read_receipts(values: dict[str, Any]) -> list[dict[str, Any]]:
+def read_receipts(values: dict[str, Any]) -> list[UploadedFile]:
     """The files uploaded in the expense modal's receipt input (Slack sends each file's
-    object under `files`; anything else in the list is ignored)."""
+    object under `files`; anything else in the list is ignored). A field Slack did not send
+    as text reads as empty, which the rules refuse."""
     found = Form(values).element(blocks.RECEIPT).get("files") or []
-    return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+    files = [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+    def text(file: dict[str, Any], key: str) -> str:
+        value = file.get(key)
+        return value if isinstance(value, str) else ""
+
+    return [
+        UploadedFile(
+            id=text(f, "id"),
+            name=text(f, "name"),
+            mimetype=text(f, "mimetype"),
+            permalink=text(f, "permalink"),
+        )
+        for f in files
+    ]
 
 
 def read_pay(values: dict[str, Any]) -> PaySettingsInput:
