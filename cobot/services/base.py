@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.services import session_changes
@@ -31,3 +33,12 @@ class SessionChangingService(Service):
     ) -> None:
         super().__init__(factory=factory, clock=clock)
         self._changes = changes or session_changes.standard()
+
+
+@dataclass(frozen=True)
+class ForProject:
+    """What a form or view for one project starts with: the project, by id and by name.
+    Forms and views for one project extend it rather than restating the two fields."""
+
+    project_id: int
+    project_name: str
