@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from cobot.domain.disclosure import MIN_PEOPLE, disclose
 from cobot.domain.roles import Role
+from cobot.domain.text import text_problems
 
 # aggregates only where at least this many people answered (3 besides whoever looks)
 MIN_GROUP = MIN_PEOPLE
@@ -369,14 +370,12 @@ def cloud_png(counts: Sequence[tuple[str, int]], *, width: int = 800, height: in
 
 def check_questions(questions: Mapping[str, str]) -> dict[str, str]:
     """Field errors for reworded evaluation questions, keyed by question key."""
-    errors: dict[str, str] = {}
-    for key in QUESTION_KEYS:
-        text = (questions.get(key) or "").strip()
-        if not text:
-            errors[key] = "Write the question, or put the original back."
-        elif len(text) > MAX_QUESTION:
-            errors[key] = f"Keep the question under {MAX_QUESTION} characters."
-    return errors
+    return text_problems(
+        {key: questions.get(key) or "" for key in QUESTION_KEYS},
+        MAX_QUESTION,
+        what="the question",
+        blank="Write the question, or put the original back.",
+    )
 
 
 def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
@@ -388,11 +387,7 @@ def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
 def check_evaluation(answers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """(clean answers, field errors): every answer optional, at least one needed."""
     clean = {k: (answers.get(k) or "").strip() for k in QUESTION_KEYS}
-    errors = {
-        k: f"Keep this under {MAX_ANSWER} characters."
-        for k, v in clean.items()
-        if len(v) > MAX_ANSWER
-    }
+    errors = text_problems(clean, MAX_ANSWER)
     if not errors and not any(clean.values()):
         errors[QUESTION_KEYS[0]] = "Answer at least one question (any of them)."
     return clean, errors

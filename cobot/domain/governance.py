@@ -17,6 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import LeadTimes, Neighbour, Problem, interval_warnings, shift
+from cobot.domain.text import text_problem
 
 
 class MilestoneStatus(StrEnum):
@@ -78,19 +79,14 @@ def overdue(due_on: date | None, status: str, today: date) -> bool:
 
 def check_milestone(title: str) -> dict[str, str]:
     """Field errors for a milestone's title (block id "title")."""
-    cleaned = title.strip()
-    if not cleaned:
-        return {"title": "Give the milestone a title."}
-    if len(cleaned) > MAX_TITLE:
-        return {"title": f"Keep the title under {MAX_TITLE} characters."}
-    return {}
+    problem = text_problem(title, MAX_TITLE, what="the title", blank="Give the milestone a title.")
+    return {} if problem is None else {"title": problem}
 
 
 def check_line(line: str) -> dict[str, str]:
     """Field errors for the coordinator's line in the digest (block id "line")."""
-    if len(line.strip()) > MAX_LINE:
-        return {"line": f"Keep the line under {MAX_LINE} characters."}
-    return {}
+    problem = text_problem(line, MAX_LINE, what="the line")
+    return {} if problem is None else {"line": problem}
 
 
 def check_digest_every(days: int | None) -> dict[str, str]:
@@ -129,16 +125,17 @@ def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput |
     unit = "days" if chosen is SlowDownMode.GAPS else "weeks"
     if amount is not None and not 1 <= amount <= limit:
         errors["amount"] = f"Between 1 and {limit} {unit}."
-    cleaned = reason.strip()
-    if not cleaned:
-        errors["reason"] = (
-            "Say why: the oversight and steering groups are told, so the slip is open."
-        )
-    elif len(cleaned) > MAX_REASON:
-        errors["reason"] = f"Keep the reason under {MAX_REASON} characters."
+    problem = text_problem(
+        reason,
+        MAX_REASON,
+        what="the reason",
+        blank="Say why: the oversight and steering groups are told, so the slip is open.",
+    )
+    if problem is not None:
+        errors["reason"] = problem
     if errors or chosen is None or amount is None:
         return errors
-    return SlowDownInput(mode=chosen, amount=amount, reason=cleaned)
+    return SlowDownInput(mode=chosen, amount=amount, reason=reason.strip())
 
 
 @dataclass(frozen=True)

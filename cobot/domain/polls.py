@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import MIN_DURATION, MIN_FACILITATORS, SessionKind, to_utc
+from cobot.domain.text import text_problem
 from cobot.domain.vocabulary import Labelled, labels
 
 
@@ -142,8 +143,9 @@ def check_poll(data: PollInput, *, now: datetime) -> dict[str, str]:
     """The form's problems by field: no slots, slots in the past, too many, a duration under
     15 minutes, nobody asked, a close that is not before the first slot."""
     problems: dict[str, str] = {}
-    if len(data.title.strip()) > MAX_TITLE:
-        problems["title"] = f"Keep the title under {MAX_TITLE} characters."
+    title = text_problem(data.title, MAX_TITLE, what="the title")
+    if title is not None:
+        problems["title"] = title
     if data.duration < MIN_DURATION:
         problems["duration"] = "A session lasts at least 15 minutes."
     elif data.duration > timedelta(hours=8):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from cobot.domain.text import text_problem
 from cobot.domain.vocabulary import Labelled, labels
 
 MAX_URL = 500
@@ -94,11 +95,10 @@ def outcome(counted: Tally) -> Outcome:
 
 def check_url(raw: str) -> str | None:
     """Why `raw` is not a link to a draft people can open, or None when it is."""
+    problem = text_problem(raw, MAX_URL, what="the link", blank="Paste the link to the draft.")
+    if problem is not None:
+        return problem
     text = raw.strip()
-    if not text:
-        return "Paste the link to the draft."
-    if len(text) > MAX_URL:
-        return f"Keep the link under {MAX_URL} characters."
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.netloc or " " in text:
         return "That is not a web link: paste one starting with https://"

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
+from cobot.domain.text import text_problem
 
 
 class SessionKind(StrEnum):
@@ -216,12 +217,13 @@ def check_session(
     errors: list[Problem] = []
     warnings: list[Problem] = []
     title = data.title.strip()
-    if not title:
-        errors.append(Problem("title", "Give the session a title."))
-    elif len(title) > MAX_TITLE:
-        errors.append(Problem("title", f"Keep the title under {MAX_TITLE} characters."))
-    if len(data.venue.strip()) > MAX_VENUE:
-        errors.append(Problem("venue", f"Keep the venue or link under {MAX_VENUE} characters."))
+    typed = {
+        "title": text_problem(
+            title, MAX_TITLE, what="the title", blank="Give the session a title."
+        ),
+        "venue": text_problem(data.venue, MAX_VENUE, what="the venue or link"),
+    }
+    errors.extend(Problem(name, message) for name, message in typed.items() if message)
     facilitators = tuple(dict.fromkeys(data.facilitators))
     if len(facilitators) < MIN_FACILITATORS:
         errors.append(
