@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cobot.domain.text import text_problem, text_problems
+from cobot.domain.text import TypedText
 
 MIN_GROUP = 3
 MAX_ANSWER = 2000
@@ -50,6 +50,12 @@ _CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>")
 _BARE_CHANNEL = re.compile(r"[CG][A-Z0-9]{6,}")
 
 
+_QUESTION = TypedText(
+    MAX_QUESTION, "each question", "Write the question (or put back the default)."
+)
+_ANSWER = TypedText(MAX_ANSWER)
+
+
 def questions_from_json(data: Mapping[str, Any] | None) -> dict[str, str]:
     """Stored questions over the defaults; blank or unknown entries fall back."""
     questions = dict(DEFAULT_QUESTIONS)
@@ -62,12 +68,7 @@ def questions_from_json(data: Mapping[str, Any] | None) -> dict[str, str]:
 
 def check_questions(questions: Mapping[str, str]) -> dict[str, str]:
     """Per-question problems with a coordinator's wording (empty means fine)."""
-    return text_problems(
-        {key: questions.get(key) or "" for key in QUESTION_KEYS},
-        MAX_QUESTION,
-        what="each question",
-        blank="Write the question (or put back the default).",
-    )
+    return _QUESTION.problems({key: questions.get(key) or "" for key in QUESTION_KEYS})
 
 
 @dataclass(frozen=True)
@@ -122,30 +123,44 @@ def action_block(index: int) -> tuple[str, str]:
     return f"action_owner_{index}", f"action_text_{index}"
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """A repeated pair of inputs (a person and a text): how many, their block ids, and the
+    rule for the text."""
+
+    most: int
+    block: Callable[[int], tuple[str, str]]
+    text: TypedText
+
+
+_DEV_ROWS = _Rows(
+    MAX_DEV_NOTES,
+    dev_block,
+    TypedText(MAX_ANSWER, "this", "Write the feedback, or clear the person."),
+)
+_ACTION_ROWS = _Rows(
+    MAX_ACTIONS,
+    action_block,
+    TypedText(MAX_QUESTION * 2, "an action", "Write the action, or clear its owner."),
+)
+
+
 def _rows(
     rows: Sequence[tuple[str | None, str]],
-    block: Callable[[int], tuple[str, str]],
+    spec: _Rows,
     person_problem: Callable[[str | None], str | None],
-    *,
-    no_text: str,
-    what: str,
-    limit: int,
     errors: dict[str, str],
 ) -> list[tuple[str, str]]:
-    """The (person, text) rows of a repeated pair of inputs that are filled in; a row half
-    filled in, or whose person or text fails, adds its problems to `errors` by block id."""
+    """The rows that are filled in; a row half filled in, or whose person or text fails,
+    adds its problems to `errors` by block id."""
     kept: list[tuple[str, str]] = []
-    for index, (person, raw) in enumerate(rows, start=1):
-        person_block, text_block = block(index)
+    for index, (person, raw) in enumerate(rows[: spec.most], start=1):
+        person_block, text_block = spec.block(index)
         text = raw.strip()
         if not person and not text:
             continue
-        problem = person_problem(person)
-        if problem is not None:
-            errors[person_block] = problem
-        problem = text_problem(text, limit, what=what, blank=no_text)
-        if problem is not None:
-            errors[text_block] = problem
+        problems = {person_block: person_problem(person), text_block: spec.text.problem(text)}
+        errors.update((block, p) for block, p in problems.items() if p is not None)
         if person and text:
             kept.append((person, text))
     return kept
@@ -190,28 +205,11 @@ def check_debrief(
         return None
 
     notes = [
-        DevNote(to=to, text=text)
-        for to, text in _rows(
-            data.dev[:MAX_DEV_NOTES],
-            dev_block,
-            addressee_problem,
-            no_text="Write the feedback, or clear the person.",
-            what="this",
-            limit=MAX_ANSWER,
-            errors=errors,
-        )
+        DevNote(to, text) for to, text in _rows(data.dev, _DEV_ROWS, addressee_problem, errors)
     ]
     actions = [
-        ActionItem(owner=owner, text=text)
-        for owner, text in _rows(
-            data.actions[:MAX_ACTIONS],
-            action_block,
-            owner_problem,
-            no_text="Write the action, or clear its owner.",
-            what="an action",
-            limit=MAX_QUESTION * 2,
-            errors=errors,
-        )
+        ActionItem(person, text)
+        for person, text in _rows(data.actions, _ACTION_ROWS, owner_problem, errors)
     ]
     if (
         not errors
@@ -252,7 +250,7 @@ def check_feedback(data: FeedbackInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.heard is not None and data.heard not in HEARD_WORDS:
         errors["heard"] = "Choose from 1 to 5."
-    errors.update(text_problems({"keep": data.keep, "change": data.change}, MAX_ANSWER))
+    errors.update(_ANSWER.problems({"keep": data.keep, "change": data.change}))
     if not errors and data.heard is None and not data.keep.strip() and not data.change.strip():
         errors["heard"] = "Answer at least one question, or just close this: it is optional."
     return errors

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from cobot.domain.disclosure import MIN_PEOPLE, disclose
 from cobot.domain.roles import Role
-from cobot.domain.text import text_problems
+from cobot.domain.text import TypedText
 
 # aggregates only where at least this many people answered (3 besides whoever looks)
 MIN_GROUP = MIN_PEOPLE
@@ -368,14 +368,12 @@ def cloud_png(counts: Sequence[tuple[str, int]], *, width: int = 800, height: in
 # ---------------------------------------------------------------- evaluation
 
 
+_QUESTION = TypedText(MAX_QUESTION, "the question", "Write the question, or put the original back.")
+
+
 def check_questions(questions: Mapping[str, str]) -> dict[str, str]:
     """Field errors for reworded evaluation questions, keyed by question key."""
-    return text_problems(
-        {key: questions.get(key) or "" for key in QUESTION_KEYS},
-        MAX_QUESTION,
-        what="the question",
-        blank="Write the question, or put the original back.",
-    )
+    return _QUESTION.problems({key: questions.get(key) or "" for key in QUESTION_KEYS})
 
 
 def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
@@ -387,7 +385,7 @@ def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
 def check_evaluation(answers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """(clean answers, field errors): every answer optional, at least one needed."""
     clean = {k: (answers.get(k) or "").strip() for k in QUESTION_KEYS}
-    errors = text_problems(clean, MAX_ANSWER)
+    errors = TypedText(MAX_ANSWER).problems(clean)
     if not errors and not any(clean.values()):
         errors[QUESTION_KEYS[0]] = "Answer at least one question (any of them)."
     return clean, errors

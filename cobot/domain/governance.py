@@ -17,7 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import LeadTimes, Neighbour, Problem, interval_warnings, shift
-from cobot.domain.text import text_problem
+from cobot.domain.text import TypedText
 
 
 class MilestoneStatus(StrEnum):
@@ -79,13 +79,13 @@ def overdue(due_on: date | None, status: str, today: date) -> bool:
 
 def check_milestone(title: str) -> dict[str, str]:
     """Field errors for a milestone's title (block id "title")."""
-    problem = text_problem(title, MAX_TITLE, what="the title", blank="Give the milestone a title.")
+    problem = TypedText(MAX_TITLE, "the title", "Give the milestone a title.").problem(title)
     return {} if problem is None else {"title": problem}
 
 
 def check_line(line: str) -> dict[str, str]:
     """Field errors for the coordinator's line in the digest (block id "line")."""
-    problem = text_problem(line, MAX_LINE, what="the line")
+    problem = TypedText(MAX_LINE, "the line").problem(line)
     return {} if problem is None else {"line": problem}
 
 
@@ -108,6 +108,13 @@ class SlowDownInput:
     reason: str
 
 
+_REASON = TypedText(
+    MAX_REASON,
+    "the reason",
+    "Say why: the oversight and steering groups are told, so the slip is open.",
+)
+
+
 def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput | dict[str, str]:
     """The slow-down form read and checked: its input, or field errors by block id."""
     errors: dict[str, str] = {}
@@ -125,12 +132,7 @@ def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput |
     unit = "days" if chosen is SlowDownMode.GAPS else "weeks"
     if amount is not None and not 1 <= amount <= limit:
         errors["amount"] = f"Between 1 and {limit} {unit}."
-    problem = text_problem(
-        reason,
-        MAX_REASON,
-        what="the reason",
-        blank="Say why: the oversight and steering groups are told, so the slip is open.",
-    )
+    problem = _REASON.problem(reason)
     if problem is not None:
         errors["reason"] = problem
     if errors or chosen is None or amount is None:

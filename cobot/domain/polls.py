@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import MIN_DURATION, MIN_FACILITATORS, SessionKind, to_utc
-from cobot.domain.text import text_problem
+from cobot.domain.text import TypedText
 from cobot.domain.vocabulary import Labelled, labels
 
 
@@ -143,7 +143,7 @@ def check_poll(data: PollInput, *, now: datetime) -> dict[str, str]:
     """The form's problems by field: no slots, slots in the past, too many, a duration under
     15 minutes, nobody asked, a close that is not before the first slot."""
     problems: dict[str, str] = {}
-    title = text_problem(data.title, MAX_TITLE, what="the title")
+    title = TypedText(MAX_TITLE, "the title").problem(data.title)
     if title is not None:
         problems["title"] = title
     if data.duration < MIN_DURATION:

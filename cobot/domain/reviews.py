@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from cobot.domain.text import text_problem
+from cobot.domain.text import TypedText
 from cobot.domain.vocabulary import Labelled, labels
 
 MAX_URL = 500
@@ -95,7 +95,7 @@ def outcome(counted: Tally) -> Outcome:
 
 def check_url(raw: str) -> str | None:
     """Why `raw` is not a link to a draft people can open, or None when it is."""
-    problem = text_problem(raw, MAX_URL, what="the link", blank="Paste the link to the draft.")
+    problem = TypedText(MAX_URL, "the link", "Paste the link to the draft.").problem(raw)
     if problem is not None:
         return problem
     text = raw.strip()

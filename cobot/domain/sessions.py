@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
-from cobot.domain.text import text_problem
+from cobot.domain.text import TypedText
 
 
 class SessionKind(StrEnum):
@@ -218,10 +218,8 @@ def check_session(
     warnings: list[Problem] = []
     title = data.title.strip()
     typed = {
-        "title": text_problem(
-            title, MAX_TITLE, what="the title", blank="Give the session a title."
-        ),
-        "venue": text_problem(data.venue, MAX_VENUE, what="the venue or link"),
+        "title": TypedText(MAX_TITLE, "the title", "Give the session a title.").problem(title),
+        "venue": TypedText(MAX_VENUE, "the venue or link").problem(data.venue),
     }
     errors.extend(Problem(name, message) for name, message in typed.items() if message)
     facilitators = tuple(dict.fromkeys(data.facilitators))

@@ -4,26 +4,30 @@ needed) and not over the field's limit, counted after trimming the edges."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 
-def text_problem(text: str, limit: int, *, what: str = "this", blank: str = "") -> str | None:
-    """Why `text` cannot be taken, or None: `blank` (when given) for an empty answer, else
-    "Keep {what} under {limit} characters." when it is too long."""
-    cleaned = text.strip()
-    if blank and not cleaned:
-        return blank
-    if len(cleaned) > limit:
-        return f"Keep {what} under {limit} characters."
-    return None
+# the messages given here are shown to people: tests/unit/test_plain_english.py reads the
+# string arguments of calls to names ending in "Text", so it checks them too
+@dataclass(frozen=True)
+class TypedText:
+    """A typed text field's limits: at most `limit` characters (the message names the field as
+    `what`) and, when `blank` is given, an answer needed (`blank` says so)."""
 
+    limit: int
+    what: str = "this"
+    blank: str = ""
 
-def text_problems(
-    texts: Mapping[str, str], limit: int, *, what: str = "this", blank: str = ""
-) -> dict[str, str]:
-    """`text_problem` for each text, keyed as `texts` is (a form's block ids)."""
-    problems: dict[str, str] = {}
-    for key, text in texts.items():
-        problem = text_problem(text, limit, what=what, blank=blank)
-        if problem is not None:
-            problems[key] = problem
-    return problems
+    def problem(self, text: str) -> str | None:
+        """Why `text` cannot be taken, or None."""
+        cleaned = text.strip()
+        if self.blank and not cleaned:
+            return self.blank
+        if len(cleaned) > self.limit:
+            return f"Keep {self.what} under {self.limit} characters."
+        return None
+
+    def problems(self, texts: Mapping[str, str]) -> dict[str, str]:
+        """The problem of each text that has one, keyed as `texts` is (a form's block ids)."""
+        found = {key: self.problem(text) for key, text in texts.items()}
+        return {key: problem for key, problem in found.items() if problem is not None}
