@@ -237,12 +237,10 @@ class FeelingAnswer:
 
 
 @dataclass(frozen=True)
-class GroupWords:
-    """A group's (or the held-back groups') top words with counts."""
+class OfGroup:
+    """What is shown of one reporting group, or of the held-back groups together (OTHER)."""
 
     group: str
-    answers: int
-    words: tuple[tuple[str, int], ...]
 
     @property
     def label(self) -> str:
@@ -251,16 +249,18 @@ class GroupWords:
 
 
 @dataclass(frozen=True)
-class GroupBoats:
+class GroupWords(OfGroup):
+    """A group's (or the held-back groups') top words with counts."""
+
+    answers: int
+    words: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class GroupBoats(OfGroup):
     """A group's boat descriptions, without names, in a fixed (alphabetical) order."""
 
-    group: str
     boats: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        """The group's name."""
-        return GROUP_LABELS.get(self.group, self.group)
 
 
 @dataclass(frozen=True)
@@ -411,17 +411,16 @@ class QuestionTheme:
 
 
 @dataclass(frozen=True)
-class GroupThemes:
+class GroupThemes(OfGroup):
     """A group's (or the held-back groups') evaluation themes."""
 
-    group: str
     people: int
     questions: tuple[QuestionTheme, ...]
 
     @property
     def label(self) -> str:
-        """The group's name."""
-        return GROUP_LABELS.get(self.group, "Everyone" if self.group == "all" else self.group)
+        """The group's name ("Everyone" when only everyone together could be shown)."""
+        return "Everyone" if self.group == "all" else super().label
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,14 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import LeadTimes, Neighbour, Problem, interval_warnings, shift
+from cobot.domain.sessions import (
+    LeadTimes,
+    Neighbour,
+    Problem,
+    SessionTimes,
+    interval_warnings,
+    shift,
+)
 from cobot.domain.text import TypedText
 
 
@@ -141,13 +148,8 @@ def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput |
 
 
 @dataclass(frozen=True)
-class Dated:
+class Dated(SessionTimes):
     """A session to move: its id, title and times (UTC)."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
 
 
 @dataclass(frozen=True)

@@ -62,14 +62,20 @@ class SessionChanged:
 
 
 @dataclass(frozen=True)
-class SessionFacts:
-    """What every message about a session shows of it and its project (reminders use all of
-    it, debriefs the first six)."""
+class SessionTimes:
+    """A session's id, title and UTC times: what every rule about one session starts from."""
 
     id: int
     title: str
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionFacts(SessionTimes):
+    """What every message about a session shows of it and its project (reminders use all of
+    it, debriefs the first six)."""
+
     timezone: str
     project_name: str
     venue: str = ""
@@ -146,13 +152,8 @@ class SessionInput:
 
 
 @dataclass(frozen=True)
-class Neighbour:
+class Neighbour(SessionTimes):
     """Another session of the same project."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
 
 
 @dataclass(frozen=True)

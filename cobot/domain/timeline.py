@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cobot.domain.sessions import MAX_GROUP, MIN_FACILITATORS, LeadTimes, squeezed_steps
+from cobot.domain.sessions import (
+    MAX_GROUP,
+    MIN_FACILITATORS,
+    LeadTimes,
+    SessionTimes,
+    squeezed_steps,
+)
 
 # the between-session steps, in the order they appear in a gap
 DEBRIEF = "debrief"
@@ -48,13 +54,9 @@ ENDED = "ended"
 
 
 @dataclass(frozen=True)
-class SessionPoint:
+class SessionPoint(SessionTimes):
     """One scheduled session as the timeline needs it (no people's answers)."""
 
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
     facilitators: int = 0
     participants: int = 0
     agenda_shared: bool = False
