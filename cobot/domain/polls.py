@@ -15,7 +15,14 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import MIN_DURATION, MIN_FACILITATORS, SessionKind, to_utc
+from cobot.domain.sessions import (
+    MAX_DURATION,
+    MAX_TITLE,
+    MIN_DURATION,
+    MIN_FACILITATORS,
+    SessionKind,
+    to_utc,
+)
 from cobot.domain.text import TypedText
 from cobot.domain.vocabulary import Labelled, labels
 
@@ -83,7 +90,6 @@ ABLE = frozenset({Answer.YES, Answer.IF_NEED_BE})
 # every slot is one block in the invitation DM (Slack: 50 blocks a message) and one in the
 # tally: 40 leaves room for the header, the note button and the footer in both
 MAX_SLOTS = 40
-MAX_TITLE = 150
 MAX_NOTE = 500
 DEFAULT_CLOSE = timedelta(days=3)
 NUDGE_BEFORE = timedelta(days=1)
@@ -148,7 +154,7 @@ def check_poll(data: PollInput, *, now: datetime) -> dict[str, str]:
         problems["title"] = title
     if data.duration < MIN_DURATION:
         problems["duration"] = "A session lasts at least 15 minutes."
-    elif data.duration > timedelta(hours=8):
+    elif data.duration > MAX_DURATION:
         problems["duration"] = "A session lasts at most 8 hours."
     if not data.starts:
         problems["slots"] = "Give at least one time, or generate them below."
