@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import (
     MAX_DURATION,
-    MAX_TITLE,
     MIN_DURATION,
     MIN_FACILITATORS,
     SessionKind,
     to_utc,
 )
+from cobot.domain.sessions import MAX_TITLE as MAX_TITLE  # a poll's title is its session's
 from cobot.domain.text import TypedText
 from cobot.domain.vocabulary import Labelled, labels
 
