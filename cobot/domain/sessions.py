@@ -279,19 +279,42 @@ def check_session(
     )
 
 
-def squeezed_steps(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
-    """The between-session steps that do not fit between one session and the next."""
+# the between-session steps a gap must hold (the timeline draws them by these keys), and
+# how the interval warning names each
+DEBRIEF = "debrief"
+FEEDBACK = "feedback"
+PLAN = "plan"
+NOTES = "notes"
+AGENDA = "agenda"
+STEP_WORDS = {
+    DEBRIEF: "the practitioners' debrief",
+    FEEDBACK: "collating feedback for the practitioners",
+    NOTES: "notes to the participants",
+    PLAN: "planning and amending the next session",
+    AGENDA: "sending the agenda and materials early enough to digest",
+}
+
+
+def squeezed_keys(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
+    """The keys of the between-session steps that do not fit between one session and the
+    next: those done after the session that end after the agenda must go out, then the
+    agenda itself when it would have to go out before the first session ends."""
     agenda_out = next_start - lead.agenda_before
-    steps = [
-        ("the practitioners' debrief", lead.debrief_within),
-        ("collating feedback for the practitioners", lead.feedback_within),
-        ("notes to the participants", lead.notes_after),
-        ("planning and amending the next session", lead.feedback_within + lead.plan_time),
-    ]
-    squeezed = [name for name, after in steps if prev_end + after > agenda_out]
+    after = {
+        DEBRIEF: lead.debrief_within,
+        FEEDBACK: lead.feedback_within,
+        NOTES: lead.notes_after,
+        PLAN: lead.feedback_within + lead.plan_time,
+    }
+    squeezed = [key for key, within in after.items() if prev_end + within > agenda_out]
     if agenda_out < prev_end:
-        squeezed.append("sending the agenda and materials early enough to digest")
+        squeezed.append(AGENDA)
     return squeezed
+
+
+def squeezed_steps(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
+    """The between-session steps that do not fit between one session and the next, in words."""
+    return [STEP_WORDS[key] for key in squeezed_keys(prev_end, next_start, lead)]
 
 
 def minimum_gap(lead: LeadTimes) -> timedelta:
