@@ -9,10 +9,12 @@ are shown only when at least MIN_GROUP people answered, so no one is identifiabl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from cobot.domain.text import TypedText
 
 MIN_GROUP = 3
 MAX_ANSWER = 2000
@@ -48,6 +50,12 @@ _CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>")
 _BARE_CHANNEL = re.compile(r"[CG][A-Z0-9]{6,}")
 
 
+_QUESTION = TypedText(
+    MAX_QUESTION, "each question", "Write the question (or put back the default)."
+)
+_ANSWER = TypedText(MAX_ANSWER)
+
+
 def questions_from_json(data: Mapping[str, Any] | None) -> dict[str, str]:
     """Stored questions over the defaults; blank or unknown entries fall back."""
     questions = dict(DEFAULT_QUESTIONS)
@@ -60,14 +68,7 @@ def questions_from_json(data: Mapping[str, Any] | None) -> dict[str, str]:
 
 def check_questions(questions: Mapping[str, str]) -> dict[str, str]:
     """Per-question problems with a coordinator's wording (empty means fine)."""
-    errors: dict[str, str] = {}
-    for key in QUESTION_KEYS:
-        text = (questions.get(key) or "").strip()
-        if not text:
-            errors[key] = "Write the question (or put back the default)."
-        elif len(text) > MAX_QUESTION:
-            errors[key] = f"Keep each question under {MAX_QUESTION} characters."
-    return errors
+    return _QUESTION.problems({key: questions.get(key) or "" for key in QUESTION_KEYS})
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,50 @@ def action_block(index: int) -> tuple[str, str]:
     return f"action_owner_{index}", f"action_text_{index}"
 
 
-def check_debrief(  # noqa: C901
+@dataclass(frozen=True)
+class _Rows:
+    """A repeated pair of inputs (a person and a text): how many, their block ids, and the
+    rule for the text."""
+
+    most: int
+    block: Callable[[int], tuple[str, str]]
+    text: TypedText
+
+
+_DEV_ROWS = _Rows(
+    MAX_DEV_NOTES,
+    dev_block,
+    TypedText(MAX_ANSWER, "this", "Write the feedback, or clear the person."),
+)
+_ACTION_ROWS = _Rows(
+    MAX_ACTIONS,
+    action_block,
+    TypedText(MAX_QUESTION * 2, "an action", "Write the action, or clear its owner."),
+)
+
+
+def _rows(
+    rows: Sequence[tuple[str | None, str]],
+    spec: _Rows,
+    person_problem: Callable[[str | None], str | None],
+    errors: dict[str, str],
+) -> list[tuple[str, str]]:
+    """The rows that are filled in; a row half filled in, or whose person or text fails,
+    adds its problems to `errors` by block id."""
+    kept: list[tuple[str, str]] = []
+    for index, (person, raw) in enumerate(rows[: spec.most], start=1):
+        person_block, text_block = spec.block(index)
+        text = raw.strip()
+        if not person and not text:
+            continue
+        problems = {person_block: person_problem(person), text_block: spec.text.problem(text)}
+        errors.update((block, p) for block, p in problems.items() if p is not None)
+        if person and text:
+            kept.append((person, text))
+    return kept
+
+
+def check_debrief(
     data: DebriefInput, *, author: str, addressees: Iterable[str], members: Iterable[str]
 ) -> tuple[CleanDebrief | None, dict[str, str]]:
     """The cleaned debrief, or the problems keyed by the modal's block ids."""
@@ -140,43 +184,33 @@ def check_debrief(  # noqa: C901
             errors[block] = f"Keep this under {MAX_ANSWER} characters (it has {len(text)})."
     if data.feeling is not None and data.feeling not in FEELING_WORDS:
         errors[FEELING] = "Choose from 1 to 5."
-    notes: list[DevNote] = []
-    for index, (to, raw) in enumerate(data.dev[:MAX_DEV_NOTES], start=1):
-        person_block, text_block = dev_block(index)
-        text = raw.strip()
-        if not to and not text:
-            continue
+
+    def addressee_problem(to: str | None) -> str | None:
         if not to:
-            errors[person_block] = "Say who this feedback is for."
-        elif to == author:
-            errors[person_block] = "This is for your co-facilitators; your feelings go below."
-        elif to not in allowed:
-            errors[person_block] = (
+            return "Say who this feedback is for."
+        if to == author:
+            return "This is for your co-facilitators; your feelings go below."
+        if to not in allowed:
+            return (
                 f"<@{to}> was not on this session's team: developmental feedback goes to "
                 "the session's facilitators and the project team."
             )
-        if not text:
-            errors[text_block] = "Write the feedback, or clear the person."
-        elif len(text) > MAX_ANSWER:
-            errors[text_block] = f"Keep this under {MAX_ANSWER} characters."
-        if to and text:
-            notes.append(DevNote(to=to, text=text))
-    actions: list[ActionItem] = []
-    for index, (owner, raw) in enumerate(data.actions[:MAX_ACTIONS], start=1):
-        owner_block, text_block = action_block(index)
-        text = raw.strip()
-        if not owner and not text:
-            continue
+        return None
+
+    def owner_problem(owner: str | None) -> str | None:
         if not owner:
-            errors[owner_block] = "Choose who owns this action."
-        elif owner not in known:
-            errors[owner_block] = f"<@{owner}> is not in this project; choose a member."
-        if not text:
-            errors[text_block] = "Write the action, or clear its owner."
-        elif len(text) > MAX_QUESTION * 2:
-            errors[text_block] = f"Keep an action under {MAX_QUESTION * 2} characters."
-        if owner and text:
-            actions.append(ActionItem(owner=owner, text=text))
+            return "Choose who owns this action."
+        if owner not in known:
+            return f"<@{owner}> is not in this project; choose a member."
+        return None
+
+    notes = [
+        DevNote(to, text) for to, text in _rows(data.dev, _DEV_ROWS, addressee_problem, errors)
+    ]
+    actions = [
+        ActionItem(person, text)
+        for person, text in _rows(data.actions, _ACTION_ROWS, owner_problem, errors)
+    ]
     if (
         not errors
         and not any(texts[k] for k in (WENT_WELL, CHANGE, VOICES))
@@ -216,9 +250,7 @@ def check_feedback(data: FeedbackInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.heard is not None and data.heard not in HEARD_WORDS:
         errors["heard"] = "Choose from 1 to 5."
-    for block, text in (("keep", data.keep), ("change", data.change)):
-        if len(text.strip()) > MAX_ANSWER:
-            errors[block] = f"Keep this under {MAX_ANSWER} characters."
+    errors.update(_ANSWER.problems({"keep": data.keep, "change": data.change}))
     if not errors and data.heard is None and not data.keep.strip() and not data.change.strip():
         errors["heard"] = "Answer at least one question, or just close this: it is optional."
     return errors

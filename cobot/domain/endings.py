@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from cobot.domain.disclosure import MIN_PEOPLE, disclose
 from cobot.domain.roles import Role
+from cobot.domain.text import TypedText
 
 # aggregates only where at least this many people answered (3 besides whoever looks)
 MIN_GROUP = MIN_PEOPLE
@@ -236,12 +237,10 @@ class FeelingAnswer:
 
 
 @dataclass(frozen=True)
-class GroupWords:
-    """A group's (or the held-back groups') top words with counts."""
+class OfGroup:
+    """What is shown of one reporting group, or of the held-back groups together (OTHER)."""
 
     group: str
-    answers: int
-    words: tuple[tuple[str, int], ...]
 
     @property
     def label(self) -> str:
@@ -250,16 +249,18 @@ class GroupWords:
 
 
 @dataclass(frozen=True)
-class GroupBoats:
+class GroupWords(OfGroup):
+    """A group's (or the held-back groups') top words with counts."""
+
+    answers: int
+    words: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class GroupBoats(OfGroup):
     """A group's boat descriptions, without names, in a fixed (alphabetical) order."""
 
-    group: str
     boats: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        """The group's name."""
-        return GROUP_LABELS.get(self.group, self.group)
 
 
 @dataclass(frozen=True)
@@ -367,16 +368,12 @@ def cloud_png(counts: Sequence[tuple[str, int]], *, width: int = 800, height: in
 # ---------------------------------------------------------------- evaluation
 
 
+_QUESTION = TypedText(MAX_QUESTION, "the question", "Write the question, or put the original back.")
+
+
 def check_questions(questions: Mapping[str, str]) -> dict[str, str]:
     """Field errors for reworded evaluation questions, keyed by question key."""
-    errors: dict[str, str] = {}
-    for key in QUESTION_KEYS:
-        text = (questions.get(key) or "").strip()
-        if not text:
-            errors[key] = "Write the question, or put the original back."
-        elif len(text) > MAX_QUESTION:
-            errors[key] = f"Keep the question under {MAX_QUESTION} characters."
-    return errors
+    return _QUESTION.problems({key: questions.get(key) or "" for key in QUESTION_KEYS})
 
 
 def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
@@ -388,11 +385,7 @@ def questions_from_json(data: Mapping[str, object] | None) -> dict[str, str]:
 def check_evaluation(answers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """(clean answers, field errors): every answer optional, at least one needed."""
     clean = {k: (answers.get(k) or "").strip() for k in QUESTION_KEYS}
-    errors = {
-        k: f"Keep this under {MAX_ANSWER} characters."
-        for k, v in clean.items()
-        if len(v) > MAX_ANSWER
-    }
+    errors = TypedText(MAX_ANSWER).problems(clean)
     if not errors and not any(clean.values()):
         errors[QUESTION_KEYS[0]] = "Answer at least one question (any of them)."
     return clean, errors
@@ -418,17 +411,16 @@ class QuestionTheme:
 
 
 @dataclass(frozen=True)
-class GroupThemes:
+class GroupThemes(OfGroup):
     """A group's (or the held-back groups') evaluation themes."""
 
-    group: str
     people: int
     questions: tuple[QuestionTheme, ...]
 
     @property
     def label(self) -> str:
-        """The group's name."""
-        return GROUP_LABELS.get(self.group, "Everyone" if self.group == "all" else self.group)
+        """The group's name ("Everyone" when only everyone together could be shown)."""
+        return "Everyone" if self.group == "all" else super().label
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,15 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import LeadTimes, Neighbour, Problem, interval_warnings, shift
+from cobot.domain.sessions import (
+    LeadTimes,
+    Neighbour,
+    Problem,
+    SessionTimes,
+    interval_warnings,
+    shift,
+)
+from cobot.domain.text import TypedText
 
 
 class MilestoneStatus(StrEnum):
@@ -78,19 +86,14 @@ def overdue(due_on: date | None, status: str, today: date) -> bool:
 
 def check_milestone(title: str) -> dict[str, str]:
     """Field errors for a milestone's title (block id "title")."""
-    cleaned = title.strip()
-    if not cleaned:
-        return {"title": "Give the milestone a title."}
-    if len(cleaned) > MAX_TITLE:
-        return {"title": f"Keep the title under {MAX_TITLE} characters."}
-    return {}
+    problem = TypedText(MAX_TITLE, "the title", "Give the milestone a title.").problem(title)
+    return {} if problem is None else {"title": problem}
 
 
 def check_line(line: str) -> dict[str, str]:
     """Field errors for the coordinator's line in the digest (block id "line")."""
-    if len(line.strip()) > MAX_LINE:
-        return {"line": f"Keep the line under {MAX_LINE} characters."}
-    return {}
+    problem = TypedText(MAX_LINE, "the line").problem(line)
+    return {} if problem is None else {"line": problem}
 
 
 def check_digest_every(days: int | None) -> dict[str, str]:
@@ -112,6 +115,13 @@ class SlowDownInput:
     reason: str
 
 
+_REASON = TypedText(
+    MAX_REASON,
+    "the reason",
+    "Say why: the oversight and steering groups are told, so the slip is open.",
+)
+
+
 def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput | dict[str, str]:
     """The slow-down form read and checked: its input, or field errors by block id."""
     errors: dict[str, str] = {}
@@ -129,26 +139,17 @@ def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput |
     unit = "days" if chosen is SlowDownMode.GAPS else "weeks"
     if amount is not None and not 1 <= amount <= limit:
         errors["amount"] = f"Between 1 and {limit} {unit}."
-    cleaned = reason.strip()
-    if not cleaned:
-        errors["reason"] = (
-            "Say why: the oversight and steering groups are told, so the slip is open."
-        )
-    elif len(cleaned) > MAX_REASON:
-        errors["reason"] = f"Keep the reason under {MAX_REASON} characters."
+    problem = _REASON.problem(reason)
+    if problem is not None:
+        errors["reason"] = problem
     if errors or chosen is None or amount is None:
         return errors
-    return SlowDownInput(mode=chosen, amount=amount, reason=cleaned)
+    return SlowDownInput(mode=chosen, amount=amount, reason=reason.strip())
 
 
 @dataclass(frozen=True)
-class Dated:
+class Dated(SessionTimes):
     """A session to move: its id, title and times (UTC)."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
 
 
 @dataclass(frozen=True)

@@ -14,51 +14,33 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from statistics import median
 
+from cobot.domain.vocabulary import Labelled, labels
 
-class Activity(StrEnum):
+
+class Activity(Labelled):
     """What a person's time went on."""
 
-    SESSION = "session"
-    REVIEW = "review_draft"
-    BRIEFING = "briefing_call"
-    OVERSIGHT = "oversight_meeting"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """How people call it."""
-        return ACTIVITY_LABELS[self]
+    SESSION = "session", "Session"
+    REVIEW = "review_draft", "Reviewing the draft"
+    BRIEFING = "briefing_call", "Briefing call"
+    OVERSIGHT = "oversight_meeting", "Oversight meeting"
+    OTHER = "other", "Other"
 
 
-ACTIVITY_LABELS = {
-    Activity.SESSION: "Session",
-    Activity.REVIEW: "Reviewing the draft",
-    Activity.BRIEFING: "Briefing call",
-    Activity.OVERSIGHT: "Oversight meeting",
-    Activity.OTHER: "Other",
-}
+ACTIVITY_LABELS = labels(Activity)
 # what `/cobot log time` offers (sessions come from the attendance register)
 LOGGABLE = (Activity.REVIEW, Activity.BRIEFING, Activity.OVERSIGHT, Activity.OTHER)
 
 
-class PaymentChoice(StrEnum):
+class PaymentChoice(Labelled):
     """How a person chooses to be paid for their involvement."""
 
-    PAID = "paid"
-    VOUCHERS = "vouchers"
-    NONE = "none"
-
-    @property
-    def label(self) -> str:
-        """In plain words."""
-        return PAYMENT_LABELS[self]
+    PAID = "paid", "Paid at the project's rate"
+    VOUCHERS = "vouchers", "Vouchers instead of money"
+    NONE = "none", "No payment, thank you"
 
 
-PAYMENT_LABELS = {
-    PaymentChoice.PAID: "Paid at the project's rate",
-    PaymentChoice.VOUCHERS: "Vouchers instead of money",
-    PaymentChoice.NONE: "No payment, thank you",
-}
+PAYMENT_LABELS = labels(PaymentChoice)
 BENEFITS_WORDS = (
     "Payments (and vouchers) for involvement can affect some benefits, such as Universal "
     "Credit or ESA. You can choose no payment, change your mind at any time, and expenses "
@@ -66,24 +48,15 @@ BENEFITS_WORDS = (
 )
 
 
-class ExpenseKind(StrEnum):
+class ExpenseKind(Labelled):
     """What an expense was for."""
 
-    TRAVEL = "travel"
-    CARE = "care"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """In plain words."""
-        return EXPENSE_LABELS[self]
+    TRAVEL = "travel", "Travel"
+    CARE = "care", "Carer or childcare cover"
+    OTHER = "other", "Other"
 
 
-EXPENSE_LABELS = {
-    ExpenseKind.TRAVEL: "Travel",
-    ExpenseKind.CARE: "Carer or childcare cover",
-    ExpenseKind.OTHER: "Other",
-}
+EXPENSE_LABELS = labels(ExpenseKind)
 
 
 class ExpenseStatus(StrEnum):

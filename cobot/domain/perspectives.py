@@ -10,35 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from cobot.domain.disclosure import MIN_OTHERS
+from cobot.domain.vocabulary import Labelled, labels
 
 
-class Perspective(StrEnum):
+class Perspective(Labelled):
     """A perspective someone brings."""
 
-    LIVED_EXPERIENCE = "lived_experience"
-    CARER = "carer"
-    CLINICIAN = "clinician"
-    PRACTITIONER = "practitioner"
-    COMMISSIONER = "commissioner"
-    VOLUNTARY = "voluntary"
-
-    @property
-    def label(self) -> str:
-        """How the perspective reads."""
-        return LABELS[self]
+    LIVED_EXPERIENCE = "lived_experience", "Lived experience of mental health problems"
+    CARER = "carer", "Family member or carer"
+    CLINICIAN = "clinician", "Clinician"
+    PRACTITIONER = "practitioner", "Other practitioner"
+    COMMISSIONER = "commissioner", "Commissioner"
+    VOLUNTARY = "voluntary", "Voluntary sector"
 
 
-LABELS = {
-    Perspective.LIVED_EXPERIENCE: "Lived experience of mental health problems",
-    Perspective.CARER: "Family member or carer",
-    Perspective.CLINICIAN: "Clinician",
-    Perspective.PRACTITIONER: "Other practitioner",
-    Perspective.COMMISSIONER: "Commissioner",
-    Perspective.VOLUNTARY: "Voluntary sector",
-}
+LABELS = labels(Perspective)
 
 # a session without these gets a warning when it is scheduled
 ESSENTIAL = (Perspective.LIVED_EXPERIENCE, Perspective.CLINICIAN)

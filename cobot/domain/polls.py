@@ -15,26 +15,29 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import MIN_DURATION, MIN_FACILITATORS, SessionKind, to_utc
+from cobot.domain.sessions import (
+    MAX_DURATION,
+    MIN_DURATION,
+    MIN_FACILITATORS,
+    SessionKind,
+    to_utc,
+)
+from cobot.domain.sessions import MAX_TITLE as MAX_TITLE  # a poll's title is its session's
+from cobot.domain.text import TypedText
+from cobot.domain.vocabulary import Labelled, labels
 
 
-class PollPurpose(StrEnum):
+class PollPurpose(Labelled):
     """What a poll finds a time for."""
 
-    WORKSHOP = "workshop"
-    DEBRIEF = "debrief"
-    REFLECTIVE = "reflective"
-    BRIEFING = "briefing"
-    OVERSIGHT = "oversight"
+    WORKSHOP = "workshop", "A co-production workshop"
+    DEBRIEF = "debrief", "A practitioners' debrief"
+    REFLECTIVE = "reflective", "Reflective practice"
+    BRIEFING = "briefing", "A one-to-one briefing call"
+    OVERSIGHT = "oversight", "An oversight meeting"
 
 
-PURPOSE_LABELS = {
-    PollPurpose.WORKSHOP: "A co-production workshop",
-    PollPurpose.DEBRIEF: "A practitioners' debrief",
-    PollPurpose.REFLECTIVE: "Reflective practice",
-    PollPurpose.BRIEFING: "A one-to-one briefing call",
-    PollPurpose.OVERSIGHT: "An oversight meeting",
-}
+PURPOSE_LABELS = labels(PollPurpose)
 
 
 def session_kind(purpose: PollPurpose) -> SessionKind:
@@ -57,48 +60,36 @@ class PollStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Audience(StrEnum):
+class Audience(Labelled):
     """Who a poll asks (besides anyone named)."""
 
-    FACILITATORS = "facilitators"
-    PARTICIPANTS = "participants"
-    EVERYONE = "everyone"
-    NAMED = "named"
+    FACILITATORS = "facilitators", "The project's facilitators (practitioners)"
+    PARTICIPANTS = "participants", "Facilitators and participants"
+    EVERYONE = "everyone", "Anyone in the project"
+    NAMED = "named", "Only the people I name below"
 
 
-AUDIENCE_LABELS = {
-    Audience.FACILITATORS: "The project's facilitators (practitioners)",
-    Audience.PARTICIPANTS: "Facilitators and participants",
-    Audience.EVERYONE: "Anyone in the project",
-    Audience.NAMED: "Only the people I name below",
-}
+AUDIENCE_LABELS = labels(Audience)
 
 
-class Answer(StrEnum):
+class Answer(Labelled):
     """One person's answer for one slot; PROBABLY_NO and PENDING are never stored: they are
     what an unanswered slot shows (a standing-availability clash, or nothing yet)."""
 
-    YES = "yes"
-    IF_NEED_BE = "if_need_be"
-    NO = "no"
-    PROBABLY_NO = "probably_no"
-    PENDING = "pending"
+    YES = "yes", "Yes"
+    IF_NEED_BE = "if_need_be", "If need be"
+    NO = "no", "No"
+    PROBABLY_NO = "probably_no", "Probably no"
+    PENDING = "pending", "Not yet"
 
 
 STORED_ANSWERS = (Answer.YES, Answer.IF_NEED_BE, Answer.NO)
-ANSWER_LABELS = {
-    Answer.YES: "Yes",
-    Answer.IF_NEED_BE: "If need be",
-    Answer.NO: "No",
-    Answer.PROBABLY_NO: "Probably no",
-    Answer.PENDING: "Not yet",
-}
+ANSWER_LABELS = labels(Answer)
 ABLE = frozenset({Answer.YES, Answer.IF_NEED_BE})
 
 # every slot is one block in the invitation DM (Slack: 50 blocks a message) and one in the
 # tally: 40 leaves room for the header, the note button and the footer in both
 MAX_SLOTS = 40
-MAX_TITLE = 150
 MAX_NOTE = 500
 DEFAULT_CLOSE = timedelta(days=3)
 NUDGE_BEFORE = timedelta(days=1)
@@ -158,11 +149,12 @@ def check_poll(data: PollInput, *, now: datetime) -> dict[str, str]:
     """The form's problems by field: no slots, slots in the past, too many, a duration under
     15 minutes, nobody asked, a close that is not before the first slot."""
     problems: dict[str, str] = {}
-    if len(data.title.strip()) > MAX_TITLE:
-        problems["title"] = f"Keep the title under {MAX_TITLE} characters."
+    title = TypedText(MAX_TITLE, "the title").problem(data.title)
+    if title is not None:
+        problems["title"] = title
     if data.duration < MIN_DURATION:
         problems["duration"] = "A session lasts at least 15 minutes."
-    elif data.duration > timedelta(hours=8):
+    elif data.duration > MAX_DURATION:
         problems["duration"] = "A session lasts at most 8 hours."
     if not data.starts:
         problems["slots"] = "Give at least one time, or generate them below."
@@ -185,19 +177,15 @@ def check_poll(data: PollInput, *, now: datetime) -> dict[str, str]:
 # ---------------------------------------------------------------- standing availability
 
 
-class PartOfDay(StrEnum):
+class PartOfDay(Labelled):
     """A standing preference for part of the day."""
 
-    ANY = "any"
-    MORNINGS = "mornings"
-    AFTERNOONS = "afternoons"
+    ANY = "any", "Any time of day"
+    MORNINGS = "mornings", "Mornings only (until 13:00)"
+    AFTERNOONS = "afternoons", "Afternoons only (from 12:00)"
 
 
-PART_LABELS = {
-    PartOfDay.ANY: "Any time of day",
-    PartOfDay.MORNINGS: "Mornings only (until 13:00)",
-    PartOfDay.AFTERNOONS: "Afternoons only (from 12:00)",
-}
+PART_LABELS = labels(PartOfDay)
 NOON = time(12, 0)
 MORNING_END = time(13, 0)
 MAX_WINDOWS = 3

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from urllib.parse import urlsplit
+
+from cobot.domain.text import TypedText
+from cobot.domain.vocabulary import Labelled, labels
 
 MAX_URL = 500
 MAX_NOTE = 1000
@@ -22,17 +24,12 @@ REMIND_BEFORE = timedelta(days=2)
 MAX_DAYS = 90
 
 
-class Choice(StrEnum):
+class Choice(Labelled):
     """What a participant answers."""
 
-    APPROVE = "approve"
-    CHANGES = "changes"
-    NOT_YET = "not_yet"
-
-    @property
-    def label(self) -> str:
-        """How the choice reads."""
-        return CHOICE_LABELS[self]
+    APPROVE = "approve", "I approve"
+    CHANGES = "changes", "I approve with changes"
+    NOT_YET = "not_yet", "Not yet"
 
     @property
     def needs_text(self) -> bool:
@@ -40,33 +37,19 @@ class Choice(StrEnum):
         return self is not Choice.APPROVE
 
 
-CHOICE_LABELS = {
-    Choice.APPROVE: "I approve",
-    Choice.CHANGES: "I approve with changes",
-    Choice.NOT_YET: "Not yet",
-}
+CHOICE_LABELS = labels(Choice)
 
 
-class Outcome(StrEnum):
+class Outcome(Labelled):
     """What a closed round came to."""
 
-    APPROVED = "approved"
-    APPROVED_WITH_CHANGES = "approved_with_changes"
-    NOT_YET = "not_yet_approved"
-    NO_ANSWERS = "no_answers"
-
-    @property
-    def label(self) -> str:
-        """How the outcome reads."""
-        return OUTCOME_LABELS[self]
+    APPROVED = "approved", "approved"
+    APPROVED_WITH_CHANGES = "approved_with_changes", "approved with changes"
+    NOT_YET = "not_yet_approved", "not yet approved"
+    NO_ANSWERS = "no_answers", "no answers"
 
 
-OUTCOME_LABELS = {
-    Outcome.APPROVED: "approved",
-    Outcome.APPROVED_WITH_CHANGES: "approved with changes",
-    Outcome.NOT_YET: "not yet approved",
-    Outcome.NO_ANSWERS: "no answers",
-}
+OUTCOME_LABELS = labels(Outcome)
 
 
 @dataclass(frozen=True)
@@ -112,11 +95,10 @@ def outcome(counted: Tally) -> Outcome:
 
 def check_url(raw: str) -> str | None:
     """Why `raw` is not a link to a draft people can open, or None when it is."""
+    problem = TypedText(MAX_URL, "the link", "Paste the link to the draft.").problem(raw)
+    if problem is not None:
+        return problem
     text = raw.strip()
-    if not text:
-        return "Paste the link to the draft."
-    if len(text) > MAX_URL:
-        return f"Keep the link under {MAX_URL} characters."
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.netloc or " " in text:
         return "That is not a web link: paste one starting with https://"

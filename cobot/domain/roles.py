@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from cobot.domain.vocabulary import Labelled, labels
 
 
-class Role(StrEnum):
+class Role(Labelled):
     """A person's role in one project."""
 
-    COORDINATOR = "coordinator"
-    PRACTITIONER = "practitioner"
-    PARTICIPANT = "participant"
-    PROJECT_TEAM = "project_team"
-    STEERING = "steering"
-    OVERSIGHT = "oversight"
-
-    @property
-    def label(self) -> str:
-        """How people call this role."""
-        return ROLE_LABELS[self]
+    COORDINATOR = "coordinator", "Coordinators"
+    PRACTITIONER = "practitioner", "Practitioners (facilitators)"
+    PARTICIPANT = "participant", "Participants"
+    PROJECT_TEAM = "project_team", "Project team (admin and support)"
+    STEERING = "steering", "Steering group"
+    OVERSIGHT = "oversight", "Oversight group"
 
 
-ROLE_LABELS = {
-    Role.COORDINATOR: "Coordinators",
-    Role.PRACTITIONER: "Practitioners (facilitators)",
-    Role.PARTICIPANT: "Participants",
-    Role.PROJECT_TEAM: "Project team (admin and support)",
-    Role.STEERING: "Steering group",
-    Role.OVERSIGHT: "Oversight group",
-}
+ROLE_LABELS = labels(Role)
 
 # what people type after "as", singular or plural, with common variants
 ROLE_WORDS = {

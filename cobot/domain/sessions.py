@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
+from cobot.domain.text import TypedText
 
 
 class SessionKind(StrEnum):
@@ -61,14 +62,20 @@ class SessionChanged:
 
 
 @dataclass(frozen=True)
-class SessionFacts:
-    """What every message about a session shows of it and its project (reminders use all of
-    it, debriefs the first six)."""
+class SessionTimes:
+    """A session's id, title and UTC times: what every rule about one session starts from."""
 
     id: int
     title: str
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionFacts(SessionTimes):
+    """What every message about a session shows of it and its project (reminders use all of
+    it, debriefs the first six)."""
+
     timezone: str
     project_name: str
     venue: str = ""
@@ -145,13 +152,8 @@ class SessionInput:
 
 
 @dataclass(frozen=True)
-class Neighbour:
+class Neighbour(SessionTimes):
     """Another session of the same project."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,11 @@ def check_session(
     errors: list[Problem] = []
     warnings: list[Problem] = []
     title = data.title.strip()
-    if not title:
-        errors.append(Problem("title", "Give the session a title."))
-    elif len(title) > MAX_TITLE:
-        errors.append(Problem("title", f"Keep the title under {MAX_TITLE} characters."))
-    if len(data.venue.strip()) > MAX_VENUE:
-        errors.append(Problem("venue", f"Keep the venue or link under {MAX_VENUE} characters."))
+    typed = {
+        "title": TypedText(MAX_TITLE, "the title", "Give the session a title.").problem(title),
+        "venue": TypedText(MAX_VENUE, "the venue or link").problem(data.venue),
+    }
+    errors.extend(Problem(name, message) for name, message in typed.items() if message)
     facilitators = tuple(dict.fromkeys(data.facilitators))
     if len(facilitators) < MIN_FACILITATORS:
         errors.append(
@@ -278,19 +279,42 @@ def check_session(
     )
 
 
-def squeezed_steps(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
-    """The between-session steps that do not fit between one session and the next."""
+# the between-session steps a gap must hold (the timeline draws them by these keys), and
+# how the interval warning names each
+DEBRIEF = "debrief"
+FEEDBACK = "feedback"
+PLAN = "plan"
+NOTES = "notes"
+AGENDA = "agenda"
+STEP_WORDS = {
+    DEBRIEF: "the practitioners' debrief",
+    FEEDBACK: "collating feedback for the practitioners",
+    NOTES: "notes to the participants",
+    PLAN: "planning and amending the next session",
+    AGENDA: "sending the agenda and materials early enough to digest",
+}
+
+
+def squeezed_keys(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
+    """The keys of the between-session steps that do not fit between one session and the
+    next: those done after the session that end after the agenda must go out, then the
+    agenda itself when it would have to go out before the first session ends."""
     agenda_out = next_start - lead.agenda_before
-    steps = [
-        ("the practitioners' debrief", lead.debrief_within),
-        ("collating feedback for the practitioners", lead.feedback_within),
-        ("notes to the participants", lead.notes_after),
-        ("planning and amending the next session", lead.feedback_within + lead.plan_time),
-    ]
-    squeezed = [name for name, after in steps if prev_end + after > agenda_out]
+    after = {
+        DEBRIEF: lead.debrief_within,
+        FEEDBACK: lead.feedback_within,
+        NOTES: lead.notes_after,
+        PLAN: lead.feedback_within + lead.plan_time,
+    }
+    squeezed = [key for key, within in after.items() if prev_end + within > agenda_out]
     if agenda_out < prev_end:
-        squeezed.append("sending the agenda and materials early enough to digest")
+        squeezed.append(AGENDA)
     return squeezed
+
+
+def squeezed_steps(prev_end: datetime, next_start: datetime, lead: LeadTimes) -> list[str]:
+    """The between-session steps that do not fit between one session and the next, in words."""
+    return [STEP_WORDS[key] for key in squeezed_keys(prev_end, next_start, lead)]
 
 
 def minimum_gap(lead: LeadTimes) -> timedelta:

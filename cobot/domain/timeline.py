@@ -2,7 +2,7 @@
 
 Pure rules for the coordinator's Home and the timeline picture. The between-session steps
 come from the project's lead times, and a step is "squeezed" exactly when
-`cobot.domain.sessions.squeezed_steps` says the gap before the next session cannot hold it.
+`cobot.domain.sessions.squeezed_keys` says the gap before the next session cannot hold it.
 """
 
 from __future__ import annotations
@@ -10,14 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cobot.domain.sessions import MAX_GROUP, MIN_FACILITATORS, LeadTimes, squeezed_steps
+from cobot.domain.sessions import AGENDA as AGENDA
+from cobot.domain.sessions import DEBRIEF as DEBRIEF
+from cobot.domain.sessions import FEEDBACK as FEEDBACK
+from cobot.domain.sessions import (
+    MAX_GROUP,
+    MIN_FACILITATORS,
+    LeadTimes,
+    SessionTimes,
+    squeezed_keys,
+)
+from cobot.domain.sessions import NOTES as NOTES
+from cobot.domain.sessions import PLAN as PLAN
 
-# the between-session steps, in the order they appear in a gap
-DEBRIEF = "debrief"
-FEEDBACK = "feedback"
-PLAN = "plan"
-NOTES = "notes"
-AGENDA = "agenda"
+# the between-session steps (keyed as sessions.squeezed_keys names them), in the order they
+# appear in a gap
 STEPS = (DEBRIEF, FEEDBACK, PLAN, NOTES, AGENDA)
 STEP_LABELS = {
     DEBRIEF: "Debrief",
@@ -25,14 +32,6 @@ STEP_LABELS = {
     PLAN: "Plan next session",
     NOTES: "Notes to participants",
     AGENDA: "Agenda out",
-}
-# squeezed_steps() names each step in words; these are its words for our steps
-_SQUEEZED_WORDS = {
-    "the practitioners' debrief": DEBRIEF,
-    "collating feedback for the practitioners": FEEDBACK,
-    "notes to the participants": NOTES,
-    "planning and amending the next session": PLAN,
-    "sending the agenda and materials early enough to digest": AGENDA,
 }
 
 # a deadline this close (and its work not done) counts as at risk
@@ -48,13 +47,9 @@ ENDED = "ended"
 
 
 @dataclass(frozen=True)
-class SessionPoint:
+class SessionPoint(SessionTimes):
     """One scheduled session as the timeline needs it (no people's answers)."""
 
-    id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
     facilitators: int = 0
     participants: int = 0
     agenda_shared: bool = False
@@ -147,11 +142,7 @@ def steps_for(sessions: list[SessionPoint], lead: LeadTimes) -> list[Step]:
         nxt = ordered[index + 1] if index + 1 < len(ordered) else None
         squeezed: set[str] = set()
         if nxt is not None and nxt.starts_at > session.ends_at:
-            squeezed = {
-                _SQUEEZED_WORDS[w]
-                for w in squeezed_steps(session.ends_at, nxt.starts_at, lead)
-                if w in _SQUEEZED_WORDS
-            }
+            squeezed = set(squeezed_keys(session.ends_at, nxt.starts_at, lead))
         elif nxt is not None:
             squeezed = set(STEPS)  # overlapping sessions: nothing fits
         end = session.ends_at
