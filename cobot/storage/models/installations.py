@@ -18,9 +18,9 @@ from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Declaration
+from cobot.storage.columns import TeamId
 from cobot.storage.crypto import SecretText
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"
@@ -39,11 +39,11 @@ class Workspace(Base):
 
     __tablename__ = "workspaces"
 
-    team_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[TeamId] = mapped_column(primary_key=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
     org_install: Mapped[bool] = mapped_column(Boolean, default=False)
-    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]
     # app_uninstalled or tokens_revoked: what stopped the workspace's deliveries
     stopped_because: Mapped[str | None] = mapped_column(String(40))
 
