@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column
 
 from cobot.storage.crypto import EncryptedText
 
@@ -29,9 +29,16 @@ TeamId = Annotated[str, mapped_column(String(20))]
 Status = Annotated[str, mapped_column(String(16))]
 # personal text, encrypted at rest (the privacy registry finds these by their type)
 Encrypted = Annotated[str, mapped_column(EncryptedText())]
-# the project or the session a row belongs to, gone with it
-ProjectRef = Annotated[int, mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))]
-SessionRef = Annotated[int, mapped_column(ForeignKey("project_sessions.id", ondelete="CASCADE"))]
+
+
+def child_of(table: str, **options: Any) -> MappedColumn[Any]:
+    """A key to the row in `table` (by its id) this row belongs to, deleted with it."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
+
+
+# the project or the session a row belongs to
+ProjectRef = Annotated[int, child_of("projects")]
+SessionRef = Annotated[int, child_of("project_sessions")]
 
 # where a mixin's columns stand among the model's own: keys before them, stamps after
 _KEY, _SCOPE, _PERSON, _STAMP = -3, -2, -1, 1
@@ -52,13 +59,26 @@ class ProjectSettings:
     updated_at: Mapped[datetime] = mapped_column(sort_order=_STAMP)
 
 
+class InProject:
+    """One of a project's rows (sessions, polls, milestones...), by its own id."""
+
+    id: Mapped[IntPK] = mapped_column(sort_order=_KEY)
+    project_id: Mapped[ProjectRef] = mapped_column(index=True, sort_order=_SCOPE)
+
+
+class InSession:
+    """One of a session's rows, by its own id."""
+
+    id: Mapped[IntPK] = mapped_column(sort_order=_KEY)
+    session_id: Mapped[SessionRef] = mapped_column(index=True, sort_order=_SCOPE)
+
+
 class _OnePerPerson:
-    """One person's row in a project or a session, at most one each (`uq_<table>_person`)."""
+    """A person's row in a project or a session, at most one each (`uq_<table>_person`)."""
 
     __tablename__: str
     scope: ClassVar[str]
 
-    id: Mapped[IntPK] = mapped_column(sort_order=_KEY)
     user_id: Mapped[SlackId] = mapped_column(sort_order=_PERSON)
 
     @declared_attr.directive
@@ -67,15 +87,13 @@ class _OnePerPerson:
         return (UniqueConstraint(cls.scope, "user_id", name=name),)
 
 
-class PersonInProject(_OnePerPerson):
+class PersonInProject(_OnePerPerson, InProject):
     """A person's one row in a project (their feelings, choice, availability...)."""
 
     scope = "project_id"
-    project_id: Mapped[ProjectRef] = mapped_column(index=True, sort_order=_SCOPE)
 
 
-class PersonInSession(_OnePerPerson):
+class PersonInSession(_OnePerPerson, InSession):
     """A person's one row about a session (their debrief, their feedback)."""
 
     scope = "session_id"
-    session_id: Mapped[SessionRef] = mapped_column(index=True, sort_order=_SCOPE)

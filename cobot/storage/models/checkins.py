@@ -20,7 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, NamedIn, Path
-from cobot.storage.columns import Encrypted, IntPK, ProjectRef, ProjectSettings, SlackId, Status
+from cobot.storage.columns import (
+    Encrypted,
+    IntPK,
+    PersonInProject,
+    ProjectRef,
+    ProjectSettings,
+    SlackId,
+    Status,
+    Timestamps,
+    child_of,
+)
 from cobot.storage.models.core import Base
 
 
@@ -39,13 +49,12 @@ class CheckinSetup(ProjectSettings, Base):
     invited_through: Mapped[datetime | None]
 
 
-class CheckinPerson(Base):
+class CheckinPerson(PersonInProject, Timestamps, Base):
     """One person's enrolment in one project's check-ins: consent and their own settings."""
 
     __tablename__ = "checkin_people"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
+    # indexed, unlike the mixin's person column
     user_id: Mapped[SlackId] = mapped_column(index=True)
     # invited (asked for consent) | active | declined | stopped
     status: Mapped[Status] = mapped_column(default="invited")
@@ -56,10 +65,6 @@ class CheckinPerson(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     timezone: Mapped[str | None] = mapped_column(String(64))
     last_checkin_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_checkin_people_person"),)
 
 
 class CheckinAnswer(Base):
@@ -68,9 +73,7 @@ class CheckinAnswer(Base):
     __tablename__ = "checkin_answers"
 
     id: Mapped[IntPK]
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = child_of("checkin_people", index=True)
     project_id: Mapped[ProjectRef]
     # the check-in message answered (deliveries.id); pressing again changes the answer
     delivery_id: Mapped[int] = mapped_column(Integer, unique=True)
@@ -90,9 +93,7 @@ class CheckinContactRequest(Base):
     __tablename__ = "checkin_contact_requests"
 
     id: Mapped[IntPK]
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = child_of("checkin_people", index=True)
     project_id: Mapped[ProjectRef]
     answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkin_answers.id", ondelete="SET NULL")

@@ -21,7 +21,7 @@ from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionKind, SessionStatus
-from cobot.storage.columns import IntPK, ProjectRef, SessionRef, SlackId, Status, TeamId
+from cobot.storage.columns import InProject, IntPK, ProjectRef, SessionRef, SlackId, Status, TeamId
 from cobot.storage.types import UTCDateTime
 
 NAMING = {
@@ -164,13 +164,11 @@ class Member(Base):
     __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_members_person"),)
 
 
-class CoSession(Base):
+class CoSession(InProject, Base):
     """One co-production session (table project_sessions; 'session' means a DB session here)."""
 
     __tablename__ = "project_sessions"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(20), default=SessionKind.WORKSHOP)
     title: Mapped[str] = mapped_column(String(150))
     starts_at: Mapped[datetime]

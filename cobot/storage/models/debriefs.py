@@ -6,20 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey
+from sqlalchemy import JSON, Boolean
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path
 from cobot.storage.columns import (
     Encrypted,
+    InProject,
     IntPK,
     PersonInSession,
-    ProjectRef,
     ProjectSettings,
     SessionRef,
     SlackId,
     Status,
     Timestamps,
+    child_of,
 )
 from cobot.storage.models.core import Base
 
@@ -58,26 +59,20 @@ class DebriefDevNote(Base):
     __tablename__ = "debrief_dev_notes"
 
     id: Mapped[IntPK]
-    debrief_id: Mapped[int] = mapped_column(
-        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
-    )
+    debrief_id: Mapped[int] = child_of("debriefs", index=True)
     to_user: Mapped[SlackId]
     text: Mapped[Encrypted]
 
     debrief: Mapped[Debrief] = relationship(back_populates="notes")
 
 
-class DebriefAction(Base):
+class DebriefAction(InProject, Base):
     """An action for the next session, tracked until its owner (or a coordinator) ticks it."""
 
     __tablename__ = "debrief_actions"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     session_id: Mapped[SessionRef]
-    debrief_id: Mapped[int] = mapped_column(
-        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
-    )
+    debrief_id: Mapped[int] = child_of("debriefs", index=True)
     owner: Mapped[SlackId]
     text: Mapped[Encrypted]
     status: Mapped[Status] = mapped_column(default="open")  # open | done

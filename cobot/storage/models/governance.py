@@ -9,17 +9,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.governance import DEFAULT_DIGEST_DAYS, MilestoneStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Path, Retention
-from cobot.storage.columns import IntPK, ProjectRef, ProjectSettings, SlackId, Status, Timestamps
+from cobot.storage.columns import (
+    InProject,
+    IntPK,
+    ProjectRef,
+    ProjectSettings,
+    SlackId,
+    Status,
+    Timestamps,
+)
 from cobot.storage.models.core import Base
 
 
-class Milestone(Timestamps, Base):
+class Milestone(InProject, Timestamps, Base):
     """One step of a project's plan: who owns it, when it is due, whether it is done."""
 
     __tablename__ = "milestones"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     position: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(150))
@@ -59,13 +65,11 @@ class Digest(Base):
     __table_args__ = (UniqueConstraint("project_id", "number", name="uq_digests_number"),)
 
 
-class SlowDown(Base):
+class SlowDown(InProject, Base):
     """A confirmed slow-down: what moved, by how much, and why (told to oversight)."""
 
     __tablename__ = "slow_downs"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     mode: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)

@@ -7,20 +7,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.involvement import DEFAULT_CURRENCY
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
 from cobot.storage.columns import (
     Encrypted,
+    InProject,
     IntPK,
     PersonInProject,
-    ProjectRef,
+    PersonInSession,
     ProjectSettings,
     SessionRef,
     SlackId,
     Status,
+    child_of,
 )
 from cobot.storage.models.core import Base
 
@@ -53,29 +55,24 @@ class AttendanceRegister(Base):
     saved_at: Mapped[datetime | None]
 
 
-class Attendance(Base):
+class Attendance(PersonInSession, Base):
     """Whether one person came to a session (saved with its register)."""
 
     __tablename__ = "attendance"
 
-    id: Mapped[IntPK]
-    session_id: Mapped[SessionRef] = mapped_column(index=True)
+    # indexed, unlike the mixin's person column
     user_id: Mapped[SlackId] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
     attended: Mapped[bool] = mapped_column(Boolean, default=True)
     # came without being on the session's list
     unexpected: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_attendance_person"),)
 
-
-class TimeLog(Base):
+class TimeLog(InProject, Base):
     """Time a person spent on the project outside sessions (`/cobot log time`)."""
 
     __tablename__ = "time_logs"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     user_id: Mapped[SlackId] = mapped_column(index=True)
     activity: Mapped[str] = mapped_column(String(30))
     day: Mapped[date] = mapped_column(Date)
@@ -93,13 +90,11 @@ class PaymentChoiceRow(PersonInProject, Base):
     updated_at: Mapped[datetime]
 
 
-class Expense(Base):
+class Expense(InProject, Base):
     """An expense a person claims back; a coordinator approves it or asks a question."""
 
     __tablename__ = "expenses"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     user_id: Mapped[SlackId] = mapped_column(index=True)
     kind: Mapped[Encrypted]
     amount: Mapped[int] = mapped_column(Integer)  # pence
@@ -120,14 +115,12 @@ class Expense(Base):
     created_at: Mapped[datetime]
 
 
-class Claim(Base):
+class Claim(InProject, Base):
     """What a paid person is owed for a period, sent to them to confirm or query. Confirmed
     claims are payment records: their amounts stay for HMRC's period after `forget me`."""
 
     __tablename__ = "claims"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     user_id: Mapped[SlackId] = mapped_column(index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
@@ -156,7 +149,7 @@ class ClaimQuery(Base):
     __tablename__ = "claim_queries"
 
     id: Mapped[IntPK]
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int] = child_of("claims", index=True)
     user_id: Mapped[SlackId]
     text: Mapped[Encrypted]
     created_at: Mapped[datetime]

@@ -11,17 +11,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cobot.domain.polls import PartOfDay, PollStatus
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path
-from cobot.storage.columns import Encrypted, IntPK, PersonInProject, ProjectRef, SlackId, Status
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInProject,
+    SlackId,
+    Status,
+    child_of,
+)
 from cobot.storage.models.core import Base
 
 
-class Poll(Base):
+class Poll(InProject, Base):
     """An availability poll: what for, how long, who started it, when answers close."""
 
     __tablename__ = "polls"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(150))
     duration_minutes: Mapped[int] = mapped_column(Integer)
@@ -51,7 +57,7 @@ class PollSlot(Base):
     __tablename__ = "poll_slots"
 
     id: Mapped[IntPK]
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    poll_id: Mapped[int] = child_of("polls", index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
 
@@ -64,7 +70,7 @@ class PollPerson(Base):
     __tablename__ = "poll_people"
 
     id: Mapped[IntPK]
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    poll_id: Mapped[int] = child_of("polls", index=True)
     user_id: Mapped[SlackId]
     role: Mapped[str] = mapped_column(String(16))
     # "anything that would make it easier to come?": coordinators only
@@ -82,7 +88,7 @@ class PollAnswer(Base):
     __tablename__ = "poll_answers"
 
     id: Mapped[IntPK]
-    slot_id: Mapped[int] = mapped_column(ForeignKey("poll_slots.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = child_of("poll_slots")
     user_id: Mapped[SlackId]
     answer: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime]

@@ -5,21 +5,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path, Published
-from cobot.storage.columns import Encrypted, IntPK, PersonInProject, ProjectRef, SlackId, Timestamps
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInProject,
+    ProjectRef,
+    SlackId,
+    Timestamps,
+    child_of,
+)
 from cobot.storage.models.core import Base
 
 
-class ReviewRound(Base):
+class ReviewRound(InProject, Base):
     """One round of the participants' review: the draft, the deadline, the outcome."""
 
     __tablename__ = "review_rounds"
 
-    id: Mapped[IntPK]
-    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     number: Mapped[int] = mapped_column(Integer)
     draft_url: Mapped[str] = mapped_column(String(500))
     # the coordinator's note to the participants, as they worded it
@@ -44,9 +51,7 @@ class ReviewAnswer(Timestamps, Base):
     __tablename__ = "review_answers"
 
     id: Mapped[IntPK]
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True
-    )
+    round_id: Mapped[int] = child_of("review_rounds", index=True)
     # the round's project, so a change can say whose Homes it shows on without a look-up
     project_id: Mapped[ProjectRef]
     user_id: Mapped[SlackId]
