@@ -15,7 +15,14 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    Mapped,
+    MappedColumn,
+    Relationship,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 from cobot.storage.crypto import EncryptedText
 
@@ -34,6 +41,14 @@ Encrypted = Annotated[str, mapped_column(EncryptedText())]
 def child_of(table: str, **options: Any) -> MappedColumn[Any]:
     """A key to the row in `table` (by its id) this row belongs to, deleted with it."""
     return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
+
+
+def owned(back_populates: str, order_by: str) -> Relationship[Any]:
+    """The rows that belong to this one (by their `child_of` key), in `order_by` order: saved
+    and deleted with it, and deleted once taken off the list."""
+    return relationship(
+        back_populates=back_populates, cascade="all, delete-orphan", order_by=order_by
+    )
 
 
 # the project or the session a row belongs to

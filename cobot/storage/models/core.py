@@ -21,7 +21,16 @@ from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionKind, SessionStatus
-from cobot.storage.columns import InProject, IntPK, ProjectRef, SessionRef, SlackId, Status, TeamId
+from cobot.storage.columns import (
+    InProject,
+    IntPK,
+    ProjectRef,
+    SessionRef,
+    SlackId,
+    Status,
+    TeamId,
+    owned,
+)
 from cobot.storage.types import UTCDateTime
 
 NAMING = {
@@ -136,9 +145,7 @@ class Project(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
-    members: Mapped[list[Member]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", order_by="Member.id"
-    )
+    members: Mapped[list[Member]] = owned("project", "Member.id")
 
     __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_projects_channel"),)
 
@@ -192,9 +199,7 @@ class CoSession(InProject, Base):
     plan_done_at: Mapped[datetime | None]
     accessibility_done_at: Mapped[datetime | None]
 
-    people: Mapped[list[SessionPerson]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionPerson.user_id"
-    )
+    people: Mapped[list[SessionPerson]] = owned("session", "SessionPerson.user_id")
 
     __table_args__ = (Index("ix_project_sessions_starts_at", "project_id", "starts_at"),)
 

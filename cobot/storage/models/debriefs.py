@@ -21,6 +21,7 @@ from cobot.storage.columns import (
     Status,
     Timestamps,
     child_of,
+    owned,
 )
 from cobot.storage.models.core import Base
 
@@ -48,9 +49,7 @@ class Debrief(PersonInSession, Timestamps, Base):
     feeling: Mapped[Encrypted | None]
     feeling_words: Mapped[Encrypted | None]
 
-    notes: Mapped[list[DebriefDevNote]] = relationship(
-        back_populates="debrief", cascade="all, delete-orphan", order_by="DebriefDevNote.id"
-    )
+    notes: Mapped[list[DebriefDevNote]] = owned("debrief", "DebriefDevNote.id")
 
 
 class DebriefDevNote(Base):

@@ -19,6 +19,7 @@ from cobot.storage.columns import (
     SlackId,
     Status,
     child_of,
+    owned,
 )
 from cobot.storage.models.core import Base
 
@@ -43,12 +44,8 @@ class Poll(InProject, Base):
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
-    slots: Mapped[list[PollSlot]] = relationship(
-        back_populates="poll", cascade="all, delete-orphan", order_by="PollSlot.starts_at"
-    )
-    people: Mapped[list[PollPerson]] = relationship(
-        back_populates="poll", cascade="all, delete-orphan", order_by="PollPerson.id"
-    )
+    slots: Mapped[list[PollSlot]] = owned("poll", "PollSlot.starts_at")
+    people: Mapped[list[PollPerson]] = owned("poll", "PollPerson.id")
 
 
 class PollSlot(Base):
