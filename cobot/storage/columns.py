@@ -92,23 +92,23 @@ class _OnePerPerson:
     """A person's row in a project or a session, at most one each (`uq_<table>_person`)."""
 
     __tablename__: str
-    scope: ClassVar[str]
+    _person_in: ClassVar[str]  # the column the person is unique within
 
     user_id: Mapped[SlackId] = mapped_column(sort_order=_PERSON)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         name = f"uq_{cls.__tablename__}_person"
-        return (UniqueConstraint(cls.scope, "user_id", name=name),)
+        return (UniqueConstraint(cls._person_in, "user_id", name=name),)
 
 
 class PersonInProject(_OnePerPerson, InProject):
     """A person's one row in a project (their feelings, choice, availability...)."""
 
-    scope = "project_id"
+    _person_in = "project_id"
 
 
 class PersonInSession(_OnePerPerson, InSession):
     """A person's one row about a session (their debrief, their feedback)."""
 
-    scope = "session_id"
+    _person_in = "session_id"
