@@ -20,19 +20,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, NamedIn, Path
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import (
+    Encrypted,
+    IntPK,
+    PersonInProject,
+    ProjectRef,
+    ProjectSettings,
+    SlackId,
+    Status,
+    Timestamps,
+    child_of,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class CheckinSetup(Base):
+class CheckinSetup(ProjectSettings, Base):
     """A project's check-in set-up, chosen by its coordinators (nothing personal)."""
 
     __tablename__ = "checkin_setups"
 
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rhythm: Mapped[str] = mapped_column(String(20), default="weekly")
@@ -40,34 +46,25 @@ class CheckinSetup(Base):
     contacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
     # members added after this were not yet invited (a forgotten person is not re-invited)
-    invited_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_by: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    invited_through: Mapped[datetime | None]
 
 
-class CheckinPerson(Base):
+class CheckinPerson(PersonInProject, Timestamps, Base):
     """One person's enrolment in one project's check-ins: consent and their own settings."""
 
     __tablename__ = "checkin_people"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    # indexed, unlike the mixin's person column
+    user_id: Mapped[SlackId] = mapped_column(index=True)
     # invited (asked for consent) | active | declined | stopped
-    status: Mapped[str] = mapped_column(String(16), default="invited")
-    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[Status] = mapped_column(default="invited")
+    consented_at: Mapped[datetime | None]
     time_of_day: Mapped[str] = mapped_column(String(5), default="10:00")
     working_days: Mapped[list[Any]] = mapped_column(JSON, default=list)
     after_sessions: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date)
     timezone: Mapped[str | None] = mapped_column(String(64))
     last_checkin_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_checkin_people_person"),)
 
 
 class CheckinAnswer(Base):
@@ -75,18 +72,16 @@ class CheckinAnswer(Base):
 
     __tablename__ = "checkin_answers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
-    )
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    id: Mapped[IntPK]
+    person_id: Mapped[int] = child_of("checkin_people", index=True)
+    project_id: Mapped[ProjectRef]
     # the check-in message answered (deliveries.id); pressing again changes the answer
     delivery_id: Mapped[int] = mapped_column(Integer, unique=True)
     asked_on: Mapped[date] = mapped_column(Date)
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime]
     role: Mapped[str] = mapped_column(String(20))
-    mood: Mapped[str] = mapped_column(EncryptedText())
-    note: Mapped[str | None] = mapped_column(EncryptedText())
+    mood: Mapped[Encrypted]
+    note: Mapped[Encrypted | None]
 
     __table_args__ = (Index("ix_checkin_answers_project", "project_id", "answered_at"),)
 
@@ -97,18 +92,16 @@ class CheckinContactRequest(Base):
 
     __tablename__ = "checkin_contact_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("checkin_people.id", ondelete="CASCADE"), index=True
-    )
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    id: Mapped[IntPK]
+    person_id: Mapped[int] = child_of("checkin_people", index=True)
+    project_id: Mapped[ProjectRef]
     answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkin_answers.id", ondelete="SET NULL")
     )
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_at: Mapped[datetime]
     share_mood: Mapped[bool] = mapped_column(Boolean, default=False)
     share_note: Mapped[bool] = mapped_column(Boolean, default=False)
-    message: Mapped[str | None] = mapped_column(EncryptedText())
+    message: Mapped[Encrypted | None]
 
 
 class PublishedFigure(Base):
@@ -120,8 +113,8 @@ class PublishedFigure(Base):
 
     __tablename__ = "published_figures"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    id: Mapped[IntPK]
+    project_id: Mapped[ProjectRef]
     period: Mapped[str] = mapped_column(String(7))
     group: Mapped[str] = mapped_column(String(20))
     shown: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -129,7 +122,7 @@ class PublishedFigure(Base):
     answers: Mapped[int] = mapped_column(Integer, default=0)
     average: Mapped[float] = mapped_column(Float, default=0.0)
     low_answers: Mapped[int] = mapped_column(Integer, default=0)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    computed_at: Mapped[datetime]
 
     __table_args__ = (
         UniqueConstraint("project_id", "period", "group", name="uq_published_figures_figure"),

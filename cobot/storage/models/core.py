@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -22,6 +21,16 @@ from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionKind, SessionStatus
+from cobot.storage.columns import (
+    InProject,
+    IntPK,
+    ProjectRef,
+    SessionRef,
+    SlackId,
+    Status,
+    TeamId,
+    owned,
+)
 from cobot.storage.types import UTCDateTime
 
 NAMING = {
@@ -34,9 +43,12 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a naming convention so migrations name constraints stably."""
+    """Declarative base with a naming convention so migrations name constraints stably; every
+    `Mapped[datetime]` is an aware UTC datetime (the column kinds models share are in
+    cobot.storage.columns)."""
 
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Delivery(Base):
@@ -48,30 +60,30 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(50))
-    target: Mapped[str] = mapped_column(String(40))
+    target: Mapped[SlackId]
     project_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # the workspace it goes to (its project's): sent with that workspace's token
-    team_id: Mapped[str | None] = mapped_column(String(20))
+    team_id: Mapped[TeamId | None]
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.SCHEDULED)
+    due_at: Mapped[datetime]
+    status: Mapped[Status] = mapped_column(default=DeliveryStatus.SCHEDULED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # while sending: the claim expires then; while scheduled after a failure: not before then
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str | None] = mapped_column(Text)
-    slack_channel: Mapped[str | None] = mapped_column(String(40))
-    slack_ts: Mapped[str | None] = mapped_column(String(40))
-    escalate_to: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    slack_channel: Mapped[SlackId | None]
+    slack_ts: Mapped[SlackId | None]
+    escalate_to: Mapped[SlackId | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_deliveries_status_due_at", "status", "due_at"),
@@ -86,7 +98,7 @@ class SlackEvent(Base):
     __tablename__ = "slack_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class SlackSignature(Base):
@@ -96,7 +108,7 @@ class SlackSignature(Base):
     __tablename__ = "slack_signatures"
 
     signature_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class FormReceipt(Base):
@@ -108,7 +120,7 @@ class FormReceipt(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     result_id: Mapped[int | None] = mapped_column(Integer)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Project(Base):
@@ -116,9 +128,9 @@ class Project(Base):
 
     __tablename__ = "projects"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(20))
-    channel_id: Mapped[str] = mapped_column(String(40))
+    id: Mapped[IntPK]
+    team_id: Mapped[TeamId]
+    channel_id: Mapped[SlackId]
     name: Mapped[str] = mapped_column(String(120))
     aims: Mapped[str] = mapped_column(Text, default="")
     agreement: Mapped[str] = mapped_column(Text, default="")
@@ -127,15 +139,13 @@ class Project(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     # LeadTimes.to_json(): seconds per lead time
     lead_times: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=ProjectStatus.ACTIVE)
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[Status] = mapped_column(default=ProjectStatus.ACTIVE)
+    created_by: Mapped[SlackId]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
 
-    members: Mapped[list[Member]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", order_by="Member.id"
-    )
+    members: Mapped[list[Member]] = owned("project", "Member.id")
 
     __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_projects_channel"),)
 
@@ -145,57 +155,51 @@ class Member(Base):
 
     __tablename__ = "members"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    id: Mapped[IntPK]
+    project_id: Mapped[ProjectRef]
+    user_id: Mapped[SlackId] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(20))
-    added_by: Mapped[str] = mapped_column(String(40))
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[SlackId]
+    added_at: Mapped[datetime]
     # onboarding checklist, ticked by a coordinator (dates only: no personal detail)
-    briefing_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    training_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    access_needs_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    briefing_done_at: Mapped[datetime | None]
+    training_done_at: Mapped[datetime | None]
+    access_needs_done_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(back_populates="members")
 
     __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_members_person"),)
 
 
-class CoSession(Base):
+class CoSession(InProject, Base):
     """One co-production session (table project_sessions; 'session' means a DB session here)."""
 
     __tablename__ = "project_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(20), default=SessionKind.WORKSHOP)
     title: Mapped[str] = mapped_column(String(150))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
     venue: Mapped[str] = mapped_column(String(300), default="")
     objectives: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.SCHEDULED)
+    status: Mapped[Status] = mapped_column(default=SessionStatus.SCHEDULED)
     # bumped whenever the time changes, so reminders get fresh idempotency keys
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[SlackId]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
     # the between-session work
     agenda_text: Mapped[str] = mapped_column(Text, default="")
-    agenda_shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    agenda_shared_by: Mapped[str | None] = mapped_column(String(40))
+    agenda_shared_at: Mapped[datetime | None]
+    agenda_shared_by: Mapped[SlackId | None]
     notes_text: Mapped[str] = mapped_column(Text, default="")
-    notes_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    notes_posted_by: Mapped[str | None] = mapped_column(String(40))
-    plan_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    accessibility_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notes_posted_at: Mapped[datetime | None]
+    notes_posted_by: Mapped[SlackId | None]
+    plan_done_at: Mapped[datetime | None]
+    accessibility_done_at: Mapped[datetime | None]
 
-    people: Mapped[list[SessionPerson]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionPerson.user_id"
-    )
+    people: Mapped[list[SessionPerson]] = owned("session", "SessionPerson.user_id")
 
     __table_args__ = (Index("ix_project_sessions_starts_at", "project_id", "starts_at"),)
 
@@ -209,10 +213,8 @@ class SessionPerson(Base):
 
     __tablename__ = "session_people"
 
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    session_id: Mapped[SessionRef] = mapped_column(primary_key=True)
+    user_id: Mapped[SlackId] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
 
     session: Mapped[CoSession] = relationship(back_populates="people")

@@ -6,55 +6,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInSession,
+    ProjectSettings,
+    SessionRef,
+    SlackId,
+    Status,
+    Timestamps,
+    child_of,
+    owned,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class DebriefSettings(Base):
+class DebriefSettings(ProjectSettings, Base):
     """A project's debrief questions and where the collated summary goes."""
 
     __tablename__ = "debrief_settings"
 
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
     questions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # the practitioners' private channel; None means DM facilitators and coordinators
-    channel_id: Mapped[str | None] = mapped_column(String(40))
-    updated_by: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel_id: Mapped[SlackId | None]
 
 
-class Debrief(Base):
+class Debrief(PersonInSession, Timestamps, Base):
     """One person's debrief of one session (or their choice to skip it)."""
 
     __tablename__ = "debriefs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16))  # submitted | skipped
-    went_well: Mapped[str] = mapped_column(EncryptedText(), default="")
-    change: Mapped[str] = mapped_column(EncryptedText(), default="")
-    voices: Mapped[str] = mapped_column(EncryptedText(), default="")
+    status: Mapped[Status]  # submitted | skipped
+    went_well: Mapped[Encrypted] = mapped_column(default="")
+    change: Mapped[Encrypted] = mapped_column(default="")
+    voices: Mapped[Encrypted] = mapped_column(default="")
     # the author's own: never collated, never shown to anyone else
-    feeling: Mapped[str | None] = mapped_column(EncryptedText())
-    feeling_words: Mapped[str | None] = mapped_column(EncryptedText())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    feeling: Mapped[Encrypted | None]
+    feeling_words: Mapped[Encrypted | None]
 
-    notes: Mapped[list[DebriefDevNote]] = relationship(
-        back_populates="debrief", cascade="all, delete-orphan", order_by="DebriefDevNote.id"
-    )
-
-    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_debriefs_person"),)
+    notes: Mapped[list[DebriefDevNote]] = owned("debrief", "DebriefDevNote.id")
 
 
 class DebriefDevNote(Base):
@@ -62,36 +57,28 @@ class DebriefDevNote(Base):
 
     __tablename__ = "debrief_dev_notes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    debrief_id: Mapped[int] = mapped_column(
-        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
-    )
-    to_user: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(EncryptedText())
+    id: Mapped[IntPK]
+    debrief_id: Mapped[int] = child_of("debriefs", index=True)
+    to_user: Mapped[SlackId]
+    text: Mapped[Encrypted]
 
     debrief: Mapped[Debrief] = relationship(back_populates="notes")
 
 
-class DebriefAction(Base):
+class DebriefAction(InProject, Base):
     """An action for the next session, tracked until its owner (or a coordinator) ticks it."""
 
     __tablename__ = "debrief_actions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    session_id: Mapped[int] = mapped_column(ForeignKey("project_sessions.id", ondelete="CASCADE"))
-    debrief_id: Mapped[int] = mapped_column(
-        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
-    )
-    owner: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(EncryptedText())
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_by: Mapped[str | None] = mapped_column(String(40))
+    session_id: Mapped[SessionRef]
+    debrief_id: Mapped[int] = child_of("debriefs", index=True)
+    owner: Mapped[SlackId]
+    text: Mapped[Encrypted]
+    status: Mapped[Status] = mapped_column(default="open")  # open | done
+    created_by: Mapped[SlackId]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[SlackId | None]
 
 
 class DebriefRound(Base):
@@ -99,33 +86,20 @@ class DebriefRound(Base):
 
     __tablename__ = "debrief_rounds"
 
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
-    )
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    feedback_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_id: Mapped[SessionRef] = mapped_column(primary_key=True)
+    closed_at: Mapped[datetime | None]
+    feedback_closed_at: Mapped[datetime | None]
 
 
-class ParticipantFeedback(Base):
+class ParticipantFeedback(PersonInSession, Timestamps, Base):
     """A participant's feedback on a session; `named` when they put their name to the words."""
 
     __tablename__ = "participant_feedback"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
-    heard: Mapped[str | None] = mapped_column(EncryptedText())
-    keep: Mapped[str] = mapped_column(EncryptedText(), default="")
-    change: Mapped[str] = mapped_column(EncryptedText(), default="")
+    heard: Mapped[Encrypted | None]
+    keep: Mapped[Encrypted] = mapped_column(default="")
+    change: Mapped[Encrypted] = mapped_column(default="")
     named: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        UniqueConstraint("session_id", "user_id", name="uq_participant_feedback_person"),
-    )
 
 
 # ---------------------------------------------------------------- privacy registry

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Path, Published
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import Encrypted, PersonInProject, ProjectRef, SlackId, Timestamps
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
 class Ending(Base):
@@ -19,82 +18,49 @@ class Ending(Base):
 
     __tablename__ = "endings"
 
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    started_by: Mapped[str | None] = mapped_column(String(40))
-    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_by: Mapped[str | None] = mapped_column(String(40))
+    project_id: Mapped[ProjectRef] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime | None]
+    started_by: Mapped[SlackId | None]
+    deadline: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[SlackId | None]
     celebration_session_id: Mapped[int | None] = mapped_column(Integer)
     reflective_session_id: Mapped[int | None] = mapped_column(Integer)
-    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_at: Mapped[datetime | None]
     # the evaluation questions, as the coordinators worded them (defaults where missing)
     questions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime]
 
 
-class EndingFeeling(Base):
+class EndingFeeling(PersonInProject, Timestamps, Base):
     """One person's end-of-project words and boat; shared only as safe aggregates."""
 
     __tablename__ = "ending_feelings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
     # the reporting group at the time of answering (project_team, oversight, ...)
     role_group: Mapped[str] = mapped_column(String(20))
-    typed: Mapped[str] = mapped_column(EncryptedText())
+    typed: Mapped[Encrypted]
     # the counted words, space-separated
-    words: Mapped[str] = mapped_column(EncryptedText())
-    boat: Mapped[str] = mapped_column(EncryptedText())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_ending_feelings_person"),)
+    words: Mapped[Encrypted]
+    boat: Mapped[Encrypted]
 
 
-class EndingEvaluation(Base):
+class EndingEvaluation(PersonInProject, Timestamps, Base):
     """One person's evaluation; the answers (a JSON object) are encrypted."""
 
     __tablename__ = "ending_evaluations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
     role_group: Mapped[str] = mapped_column(String(20))
-    answers: Mapped[str] = mapped_column(EncryptedText())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        UniqueConstraint("project_id", "user_id", name="uq_ending_evaluations_person"),
-    )
+    answers: Mapped[Encrypted]
 
 
-class EndingFollowUp(Base):
+class EndingFollowUp(PersonInProject, Timestamps, Base):
     """A reply to the follow-up check-in weeks after the end; seen by its author only."""
 
     __tablename__ = "ending_follow_ups"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
-    how: Mapped[str] = mapped_column(EncryptedText())
-    what_next: Mapped[str] = mapped_column(EncryptedText())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        UniqueConstraint("project_id", "user_id", name="uq_ending_follow_ups_person"),
-    )
+    how: Mapped[Encrypted]
+    what_next: Mapped[Encrypted]
 
 
 # ---------------------------------------------------------------- privacy registry

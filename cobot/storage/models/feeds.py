@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Path
+from cobot.storage.columns import IntPK, ProjectRef, SessionRef, SlackId, TeamId
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 FEATURE = "Calendar feeds"
 FEED_SUBJECT = "calendar_feed"
@@ -24,17 +24,15 @@ class CalendarFeed(Base):
 
     __tablename__ = "calendar_feeds"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     nonce: Mapped[str] = mapped_column(String(40))
-    team_id: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    team_id: Mapped[TeamId]
+    user_id: Mapped[SlackId] = mapped_column(index=True)
+    project_id: Mapped[ProjectRef] = mapped_column(index=True)
     scope: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class SessionSequence(Base):
@@ -42,11 +40,9 @@ class SessionSequence(Base):
 
     __tablename__ = "calendar_sequences"
 
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
-    )
+    session_id: Mapped[SessionRef] = mapped_column(primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime]
 
 
 PRIVACY = (

@@ -4,51 +4,48 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.governance import DEFAULT_DIGEST_DAYS, MilestoneStatus
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Path, Retention
+from cobot.storage.columns import (
+    InProject,
+    IntPK,
+    ProjectRef,
+    ProjectSettings,
+    SlackId,
+    Status,
+    Timestamps,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class Milestone(Base):
+class Milestone(InProject, Timestamps, Base):
     """One step of a project's plan: who owns it, when it is due, whether it is done."""
 
     __tablename__ = "milestones"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
     position: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(150))
-    owner: Mapped[str | None] = mapped_column(String(40))
+    owner: Mapped[SlackId | None]
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default=MilestoneStatus.OPEN)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_by: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[Status] = mapped_column(default=MilestoneStatus.OPEN)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[SlackId | None]
     # bumped when the due date or owner changes, so an overdue nudge is owed afresh
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[SlackId]
 
 
-class DigestSettings(Base):
+class DigestSettings(ProjectSettings, Base):
     """How often a project's oversight and steering members get the digest."""
 
     __tablename__ = "digest_settings"
 
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
     every_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_DIGEST_DAYS)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_by: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Digest(Base):
@@ -56,34 +53,30 @@ class Digest(Base):
 
     __tablename__ = "digests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    id: Mapped[IntPK]
+    project_id: Mapped[ProjectRef]
     number: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime]
     line: Mapped[str] = mapped_column(Text, default="")
-    line_by: Mapped[str | None] = mapped_column(String(40))
-    line_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    line_by: Mapped[SlackId | None]
+    line_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("project_id", "number", name="uq_digests_number"),)
 
 
-class SlowDown(Base):
+class SlowDown(InProject, Base):
     """A confirmed slow-down: what moved, by how much, and why (told to oversight)."""
 
     __tablename__ = "slow_downs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
     mode: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     sessions_moved: Mapped[int] = mapped_column(Integer, default=0)
     milestones_moved: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[SlackId]
+    created_at: Mapped[datetime]
 
 
 # ---------------------------------------------------------------- privacy registry

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cobot.storage.columns import SlackId, TeamId
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
 class HomeOpened(Base):
@@ -17,6 +16,6 @@ class HomeOpened(Base):
 
     __tablename__ = "home_opened"
 
-    team_id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    first_opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    team_id: Mapped[TeamId] = mapped_column(primary_key=True)
+    user_id: Mapped[SlackId] = mapped_column(primary_key=True)
+    first_opened_at: Mapped[datetime]

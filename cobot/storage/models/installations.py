@@ -12,15 +12,16 @@ datetimes (`normalize_datetime_for_db`), so its columns keep plain `DateTime`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Declaration
+from cobot.storage.columns import TeamId
 from cobot.storage.crypto import SecretText
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"
@@ -39,11 +40,11 @@ class Workspace(Base):
 
     __tablename__ = "workspaces"
 
-    team_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[TeamId] = mapped_column(primary_key=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
     org_install: Mapped[bool] = mapped_column(Boolean, default=False)
-    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]
     # app_uninstalled or tokens_revoked: what stopped the workspace's deliveries
     stopped_because: Mapped[str | None] = mapped_column(String(40))
 
@@ -52,23 +53,39 @@ def _token(name: str) -> Column[str]:
     return Column(name, SecretText())
 
 
+def _app_columns() -> list[Column[Any]]:
+    """The app and the Enterprise Grid organisation an installation or a bot is for (fresh
+    columns each call: a column belongs to one table)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+    ]
+
+
+def _bot_columns() -> list[Column[Any]]:
+    """The workspace, its bot user and the bot's tokens: slack-sdk keeps them on the
+    installation and on the bot alike."""
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        _token("bot_token"),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        _token("bot_refresh_token"),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
 slack_installations = Table(
     INSTALLATIONS_TABLE,
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
+    *_app_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    _token("bot_token"),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    _token("bot_refresh_token"),
-    Column("bot_token_expires_at", DateTime),
+    *_bot_columns(),
     Column("user_id", String(32), nullable=False),
     _token("user_token"),
     Column("user_scopes", String(1000)),
@@ -94,19 +111,8 @@ slack_installations = Table(
 slack_bots = Table(
     BOTS_TABLE,
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    _token("bot_token"),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    _token("bot_refresh_token"),
-    Column("bot_token_expires_at", DateTime),
+    *_app_columns(),
+    *_bot_columns(),
     Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("installed_at", DateTime, nullable=False, default=sa.func.now()),
     Index(f"{BOTS_TABLE}_idx", "client_id", "enterprise_id", "team_id", "installed_at"),

@@ -7,25 +7,32 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.involvement import DEFAULT_CURRENCY
 from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInProject,
+    PersonInSession,
+    ProjectSettings,
+    SessionRef,
+    SlackId,
+    Status,
+    child_of,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class PaySettings(Base):
+class PaySettings(ProjectSettings, Base):
     """A project's currency, rates, preparation time per role, benefits-advice contact and
     budget, as its coordinators set them."""
 
     __tablename__ = "pay_settings"
 
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     # pence per hour for everyone, unless a role or activity rate says otherwise
     default_rate: Mapped[int] = mapped_column(Integer, default=0)
@@ -36,8 +43,6 @@ class PaySettings(Base):
     prep_minutes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     benefits_contact: Mapped[str] = mapped_column(Text, default="")
     budget: Mapped[int | None] = mapped_column(Integer)
-    updated_by: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AttendanceRegister(Base):
@@ -45,108 +50,82 @@ class AttendanceRegister(Base):
 
     __tablename__ = "attendance_registers"
 
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), primary_key=True
-    )
-    saved_by: Mapped[str | None] = mapped_column(String(40))
-    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_id: Mapped[SessionRef] = mapped_column(primary_key=True)
+    saved_by: Mapped[SlackId | None]
+    saved_at: Mapped[datetime | None]
 
 
-class Attendance(Base):
+class Attendance(PersonInSession, Base):
     """Whether one person came to a session (saved with its register)."""
 
     __tablename__ = "attendance"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("project_sessions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    # indexed, unlike the mixin's person column
+    user_id: Mapped[SlackId] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(16))  # facilitator | participant
     attended: Mapped[bool] = mapped_column(Boolean, default=True)
     # came without being on the session's list
     unexpected: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_attendance_person"),)
 
-
-class TimeLog(Base):
+class TimeLog(InProject, Base):
     """Time a person spent on the project outside sessions (`/cobot log time`)."""
 
     __tablename__ = "time_logs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[SlackId] = mapped_column(index=True)
     activity: Mapped[str] = mapped_column(String(30))
     day: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str] = mapped_column(EncryptedText(), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[Encrypted] = mapped_column(default="")
+    created_at: Mapped[datetime]
 
 
-class PaymentChoiceRow(Base):
+class PaymentChoiceRow(PersonInProject, Base):
     """How a person chose to be paid in one project (private to them and coordinators)."""
 
     __tablename__ = "payment_choices"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
-    choice: Mapped[str] = mapped_column(EncryptedText())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_payment_choices_person"),)
+    choice: Mapped[Encrypted]
+    updated_at: Mapped[datetime]
 
 
-class Expense(Base):
+class Expense(InProject, Base):
     """An expense a person claims back; a coordinator approves it or asks a question."""
 
     __tablename__ = "expenses"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
-    kind: Mapped[str] = mapped_column(EncryptedText())
+    user_id: Mapped[SlackId] = mapped_column(index=True)
+    kind: Mapped[Encrypted]
     amount: Mapped[int] = mapped_column(Integer)  # pence
-    what_for: Mapped[str] = mapped_column(EncryptedText())
-    status: Mapped[str] = mapped_column(String(16))
-    question: Mapped[str | None] = mapped_column(EncryptedText())
-    answer: Mapped[str | None] = mapped_column(EncryptedText())
+    what_for: Mapped[Encrypted]
+    status: Mapped[Status]
+    question: Mapped[Encrypted | None]
+    answer: Mapped[Encrypted | None]
     # receipts the person attached in the form: a JSON list of {"id", "name", "permalink"}
     # of files that stay in their Slack workspace (cobot holds no copy), encrypted because
     # file names are personal
-    receipts: Mapped[str | None] = mapped_column(EncryptedText())
+    receipts: Mapped[Encrypted | None]
     # bumped each time it goes (back) to coordinators, so review messages get fresh keys
     round: Mapped[int] = mapped_column(Integer, default=1)
-    decided_by: Mapped[str | None] = mapped_column(String(40))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[SlackId | None]
+    decided_at: Mapped[datetime | None]
     # the confirmed claim that paid it
     claim_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime]
 
 
-class Claim(Base):
+class Claim(InProject, Base):
     """What a paid person is owed for a period, sent to them to confirm or query. Confirmed
     claims are payment records: their amounts stay for HMRC's period after `forget me`."""
 
     __tablename__ = "claims"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[SlackId] = mapped_column(index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
-    payment_choice: Mapped[str] = mapped_column(EncryptedText())
+    status: Mapped[Status]
+    payment_choice: Mapped[Encrypted]
     currency: Mapped[str] = mapped_column(String(3))
     # [{"what": label, "minutes": n, "rate": pence, "amount": pence}] and expenses by kind
     lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -155,8 +134,8 @@ class Claim(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     # bumped when it is sent again after a query
     round: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
     keep_until: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
@@ -169,11 +148,11 @@ class ClaimQuery(Base):
 
     __tablename__ = "claim_queries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(EncryptedText())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    id: Mapped[IntPK]
+    claim_id: Mapped[int] = child_of("claims", index=True)
+    user_id: Mapped[SlackId]
+    text: Mapped[Encrypted]
+    created_at: Mapped[datetime]
 
 
 # ---------------------------------------------------------------- privacy registry

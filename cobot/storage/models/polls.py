@@ -11,41 +11,41 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cobot.domain.polls import PartOfDay, PollStatus
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInProject,
+    SlackId,
+    Status,
+    child_of,
+    owned,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class Poll(Base):
+class Poll(InProject, Base):
     """An availability poll: what for, how long, who started it, when answers close."""
 
     __tablename__ = "polls"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
     purpose: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(150))
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=PollStatus.OPEN)
+    status: Mapped[Status] = mapped_column(default=PollStatus.OPEN)
     # a poll for a new time for an existing session moves it instead of adding one
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("project_sessions.id", ondelete="SET NULL")
     )
     chosen_slot_id: Mapped[int | None] = mapped_column(Integer)
-    created_by: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[SlackId]
+    created_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
-    slots: Mapped[list[PollSlot]] = relationship(
-        back_populates="poll", cascade="all, delete-orphan", order_by="PollSlot.starts_at"
-    )
-    people: Mapped[list[PollPerson]] = relationship(
-        back_populates="poll", cascade="all, delete-orphan", order_by="PollPerson.id"
-    )
+    slots: Mapped[list[PollSlot]] = owned("poll", "PollSlot.starts_at")
+    people: Mapped[list[PollPerson]] = owned("poll", "PollPerson.id")
 
 
 class PollSlot(Base):
@@ -53,10 +53,10 @@ class PollSlot(Base):
 
     __tablename__ = "poll_slots"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    id: Mapped[IntPK]
+    poll_id: Mapped[int] = child_of("polls", index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
 
     poll: Mapped[Poll] = relationship(back_populates="slots")
 
@@ -66,13 +66,13 @@ class PollPerson(Base):
 
     __tablename__ = "poll_people"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[str] = mapped_column(String(40))
+    id: Mapped[IntPK]
+    poll_id: Mapped[int] = child_of("polls", index=True)
+    user_id: Mapped[SlackId]
     role: Mapped[str] = mapped_column(String(16))
     # "anything that would make it easier to come?": coordinators only
-    note: Mapped[str] = mapped_column(EncryptedText(), default="")
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[Encrypted] = mapped_column(default="")
+    answered_at: Mapped[datetime | None]
 
     poll: Mapped[Poll] = relationship(back_populates="people")
 
@@ -84,11 +84,11 @@ class PollAnswer(Base):
 
     __tablename__ = "poll_answers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slot_id: Mapped[int] = mapped_column(ForeignKey("poll_slots.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(40))
+    id: Mapped[IntPK]
+    slot_id: Mapped[int] = child_of("poll_slots")
+    user_id: Mapped[SlackId]
     answer: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime]
 
     __table_args__ = (
         UniqueConstraint("slot_id", "user_id", name="uq_poll_answers_slot_id"),
@@ -96,26 +96,19 @@ class PollAnswer(Base):
     )
 
 
-class Availability(Base):
+class Availability(PersonInProject, Base):
     """A person's standing availability in one project (optional), in their own zone."""
 
     __tablename__ = "availability"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
     timezone: Mapped[str] = mapped_column(String(64))
     # weekday numbers (0 = Monday) they are not available
     weekdays_off: Mapped[list[Any]] = mapped_column(JSON, default=list)
     part_of_day: Mapped[str] = mapped_column(String(16), default=PartOfDay.ANY)
     # JSON list of {"start": "HH:MM", "end": "HH:MM", "label": "..."}; labels are theirs
-    windows: Mapped[str] = mapped_column(EncryptedText(), default="[]")
-    note: Mapped[str] = mapped_column(EncryptedText(), default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_availability_person"),)
+    windows: Mapped[Encrypted] = mapped_column(default="[]")
+    note: Mapped[Encrypted] = mapped_column(default="")
+    updated_at: Mapped[datetime]
 
 
 # ---------------------------------------------------------------- privacy registry

@@ -5,32 +5,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cobot.domain.privacy import Category, Declaration, Field, Link, Path, Published
-from cobot.storage.crypto import EncryptedText
+from cobot.storage.columns import (
+    Encrypted,
+    InProject,
+    IntPK,
+    PersonInProject,
+    ProjectRef,
+    SlackId,
+    Timestamps,
+    child_of,
+)
 from cobot.storage.models.core import Base
-from cobot.storage.types import UTCDateTime
 
 
-class ReviewRound(Base):
+class ReviewRound(InProject, Base):
     """One round of the participants' review: the draft, the deadline, the outcome."""
 
     __tablename__ = "review_rounds"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
     number: Mapped[int] = mapped_column(Integer)
     draft_url: Mapped[str] = mapped_column(String(500))
     # the coordinator's note to the participants, as they worded it
     note: Mapped[str] = mapped_column(Text, default="")
-    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
-    started_by: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime]
+    started_by: Mapped[SlackId]
+    started_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
     # set once at the close, with the counts: aggregates only, never who
     outcome: Mapped[str | None] = mapped_column(String(24))
     approved: Mapped[int] = mapped_column(Integer, default=0)
@@ -41,44 +45,31 @@ class ReviewRound(Base):
     __table_args__ = (UniqueConstraint("project_id", "number", name="uq_review_rounds_number"),)
 
 
-class ReviewAnswer(Base):
+class ReviewAnswer(Timestamps, Base):
     """One participant's answer in one round; `named` when they let their name be shown."""
 
     __tablename__ = "review_answers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPK]
+    round_id: Mapped[int] = child_of("review_rounds", index=True)
     # the round's project, so a change can say whose Homes it shows on without a look-up
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(40))
-    choice: Mapped[str] = mapped_column(EncryptedText())
-    text: Mapped[str] = mapped_column(EncryptedText(), default="")
+    project_id: Mapped[ProjectRef]
+    user_id: Mapped[SlackId]
+    choice: Mapped[Encrypted]
+    text: Mapped[Encrypted] = mapped_column(default="")
     named: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_review_answers_person"),)
 
 
-class MemberPerspectives(Base):
+class MemberPerspectives(PersonInProject, Base):
     """The perspectives one member says they bring to one project (a JSON list, encrypted:
     lived experience reveals health)."""
 
     __tablename__ = "member_perspectives"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(40))
-    chosen: Mapped[str] = mapped_column(EncryptedText())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        UniqueConstraint("project_id", "user_id", name="uq_member_perspectives_person"),
-    )
+    chosen: Mapped[Encrypted]
+    updated_at: Mapped[datetime]
 
 
 # ---------------------------------------------------------------- privacy registry
