@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox import blockkit
+from cobot.sandbox.running import Running
 from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class SlackApiFailure(Exception):
 _MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class SlackEmulator:
+class SlackEmulator(Running):
     """A local, stateful Slack Web API (plus a Socket Mode endpoint) for tests.
 
     Point ``slack_sdk.WebClient(base_url=emulator.api_url)`` at it. Seed users and
@@ -359,18 +359,6 @@ class SlackEmulator:
             thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:
@@ -845,36 +833,41 @@ class SlackEmulator:
             return "not_allowed_token_type"
         return "invalid_auth"
 
-    def _handle_upload(self, file_id: str, content: bytes) -> _Reply:
-        args: dict[str, Any] = {"file_id": file_id, "length": len(content)}
-        fault = self._take_fault("upload_url")
-        reply: _Reply | None = self._apply_fault(fault) if fault else None
+    def _handle_endpoint(
+        self, name: str, args: dict[str, Any], answer: Callable[[], _Reply]
+    ) -> _Reply:
+        """One of Slack's URLs outside the Web API (an upload URL, a response_url): a queued
+        fault of `name` first, else `answer` under the lock; recorded as a call to `name`."""
+        fault = self._take_fault(name)
+        reply = self._apply_fault(fault) if fault else None
         if reply is None:
             with self._lock:
-                pending = self._pending_files.get(file_id)
-                if pending is None:
-                    reply = _Reply(404, {"ok": False, "error": "file_not_found"})
-                else:
-                    pending.content = content
-                    reply = _Reply(200, {"ok": True, "text": f"OK - {len(content)}"})
-        self._record("upload_url", args, reply)
+                reply = answer()
+        self._record(name, args, reply)
         return reply
 
+    def _handle_upload(self, file_id: str, content: bytes) -> _Reply:
+        def answer() -> _Reply:
+            pending = self._pending_files.get(file_id)
+            if pending is None:
+                return _Reply(404, {"ok": False, "error": "file_not_found"})
+            pending.content = content
+            return _Reply(200, {"ok": True, "text": f"OK - {len(content)}"})
+
+        args: dict[str, Any] = {"file_id": file_id, "length": len(content)}
+        return self._handle_endpoint("upload_url", args, answer)
+
     def _handle_response_url(self, key: str, body: dict[str, Any]) -> _Reply:
-        fault = self._take_fault("response_url")
-        reply: _Reply | None = self._apply_fault(fault) if fault else None
-        if reply is None:
-            with self._lock:
-                target = self._response_urls.get(key)
-                if target is None:
-                    reply = _Reply(404, {"ok": False, "error": "expired_url"})
-                elif blockkit.problems(_message_content(body).get("blocks")):
-                    reply = _Reply(400, {"ok": False, "error": "invalid_blocks"})
-                else:
-                    self._apply_response_url(target, body)
-                    reply = _Reply(200, {"ok": True})
-        self._record("response_url", dict(body), reply)
-        return reply
+        def answer() -> _Reply:
+            target = self._response_urls.get(key)
+            if target is None:
+                return _Reply(404, {"ok": False, "error": "expired_url"})
+            if blockkit.problems(_message_content(body).get("blocks")):
+                return _Reply(400, {"ok": False, "error": "invalid_blocks"})
+            self._apply_response_url(target, body)
+            return _Reply(200, {"ok": True})
+
+        return self._handle_endpoint("response_url", dict(body), answer)
 
     def _apply_response_url(self, target: _ResponseUrl, body: dict[str, Any]) -> None:
         channel = self._channels.get(target.channel_id or "")
