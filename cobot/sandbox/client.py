@@ -314,6 +314,7 @@ class ViewSubmission(TypedDict):
     values: dict[str, dict[str, dict[str, Any]]]
 
 
+@dataclass(kw_only=True, eq=False)
 class SlackClient:
     """Sends cobot what Slack would send, signed, over HTTP or through Socket Mode.
 
@@ -322,26 +323,14 @@ class SlackClient:
     ``timestamp`` forge or replay requests), through Socket Mode (``socket_...``) its ack.
     """
 
-    def __init__(
-        self,
-        *,
-        app_url: str,
-        signing_secret: str,
-        emulator: SlackEmulator | None = None,
-        team_id: str = "T0SANDBOX",
-        team_domain: str = "sandbox",
-        timeout: float = 10.0,
-        enterprise_id: str | None = None,
-        org_install: bool = False,
-    ) -> None:
-        self.app_url = app_url
-        self.enterprise_id = enterprise_id
-        self.org_install = org_install
-        self.signing_secret = signing_secret
-        self.emulator = emulator
-        self.team_id = team_id
-        self.team_domain = team_domain
-        self.timeout = timeout
+    app_url: str
+    signing_secret: str
+    emulator: SlackEmulator | None = None
+    team_id: str = "T0SANDBOX"
+    team_domain: str = "sandbox"
+    timeout: float = 10.0
+    enterprise_id: str | None = None
+    org_install: bool = False
 
     # ------------------------------------------------------------------ transport
 

@@ -8,7 +8,6 @@ import email.policy
 import hashlib
 import json
 import logging
-import math
 import secrets
 import sys
 import threading
@@ -23,6 +22,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox import blockkit
+from cobot.sandbox.ratelimits import RateLimits
 from cobot.sandbox.running import Running
 from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
 
@@ -39,34 +39,6 @@ APP_ID = "A0SANDBOX"
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
-
-# Slack's published Web API tiers, in requests per minute per method per app per workspace
-# (docs.slack.dev/apis/web-api/rate-limits). Slack publishes floors ("20+ per minute") and
-# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly,
-# except Tier 1, where Slack tolerates "a small amount of burst": three requests.
-TIER_PER_MINUTE: Mapping[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
-TIER_1_BURST = 3.0
-
-# Each method's tier, from its page in Slack's method reference. chat.postMessage is in
-# Slack's "special" tier: one message per second per channel (the per-channel bucket below)
-# under a workspace-wide limit Slack does not publish (`method_limits` can impose one).
-METHOD_TIERS: Mapping[str, int] = {
-    "apps.connections.open": 1,
-    "chat.delete": 3,
-    "chat.postEphemeral": 4,
-    "chat.update": 3,
-    "conversations.info": 3,
-    "conversations.members": 4,
-    "conversations.open": 3,
-    "files.completeUploadExternal": 4,
-    "files.getUploadURLExternal": 4,
-    "files.info": 4,
-    "users.info": 4,
-    "views.open": 4,
-    "views.publish": 4,
-    "views.push": 4,
-    "views.update": 4,
-}
 
 # Fields that slack_sdk sends JSON-encoded inside form bodies.
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "users"})
@@ -178,12 +150,6 @@ class _Code:
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-@dataclass
 class _PendingFile:
     id: str
     filename: str
@@ -213,7 +179,8 @@ class SlackApiFailure(Exception):
         self.error = error
 
 
-_MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
+# a Web API method: what it answers (beside ok: true) to its arguments, or SlackApiFailure
+_MethodHandler = Callable[["SlackEmulator", dict[str, Any]], dict[str, Any]]
 
 
 class SlackEmulator(Running):
@@ -261,8 +228,6 @@ class SlackEmulator(Running):
         self.app_id = APP_ID
         self._host = host
         self._port = port
-        self._channel_rate = channel_rate_per_second
-        self._channel_burst = channel_burst
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -274,14 +239,14 @@ class SlackEmulator(Running):
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._ims: dict[str, str] = {}
-        self._buckets: dict[str, _Bucket] = {}
-        self._method_limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()}
-        self._method_limits.update(method_limits or {})
-        self._method_bursts = {m: TIER_1_BURST for m, t in METHOD_TIERS.items() if t == 1}
-        self._method_bursts.update(method_bursts or {})
-        self._rate_limit_scale = rate_limit_scale
-        self._method_buckets: dict[tuple[str, str], _Bucket] = {}
-        self._rate_clock = rate_clock
+        self._limits = RateLimits(
+            METHOD_TIERS,
+            method_limits=method_limits or {},
+            method_bursts=method_bursts or {},
+            scale=rate_limit_scale,
+            channel=(channel_rate_per_second, channel_burst),
+            clock=rate_clock,
+        )
         self._last_ts = 0
         self._views: dict[str, dict[str, Any]] = {}
         self._open_view_ids: list[str] = []
@@ -301,27 +266,6 @@ class SlackEmulator(Running):
         self._codes: dict[str, _Code] = {}
         self._installs: list[str] = []
         self._local = threading.local()
-        self._methods: dict[str, _MethodHandler] = {
-            "oauth.v2.access": self._oauth_v2_access,
-            "apps.uninstall": self._apps_uninstall,
-            "auth.test": self._auth_test,
-            "chat.postMessage": self._chat_post_message,
-            "chat.postEphemeral": self._chat_post_ephemeral,
-            "chat.update": self._chat_update,
-            "chat.delete": self._chat_delete,
-            "conversations.open": self._conversations_open,
-            "conversations.members": self._conversations_members,
-            "conversations.info": self._conversations_info,
-            "users.info": self._users_info,
-            "views.open": self._views_open,
-            "views.push": self._views_push,
-            "views.update": self._views_update,
-            "views.publish": self._views_publish,
-            "files.getUploadURLExternal": self._files_get_upload_url,
-            "files.completeUploadExternal": self._files_complete_upload,
-            "files.info": self._files_info,
-            "apps.connections.open": self._apps_connections_open,
-        }
         self._add_user_locked(
             _User(BOT_USER_ID, "cobot", "cobot", "Europe/London", None, False, True)
         )
@@ -760,7 +704,7 @@ class SlackEmulator(Running):
             client_id, _, secret = pair.partition(":")
             args.setdefault("client_id", client_id)
             args.setdefault("client_secret", secret)
-        handler = self._methods.get(method)
+        handler, _tier = _METHODS.get(method, (None, None))
         reply: _Reply
         if handler is None:
             reply = _Reply(200, {"ok": False, "error": "unknown_method"})
@@ -784,11 +728,11 @@ class SlackEmulator(Running):
         auth_error = self._check_token(method, token)
         if auth_error is not None:
             return _Reply(200, {"ok": False, "error": auth_error})
-        wait = self._take_method_token(method, token or "")
+        wait = self._limits.take_method(method, token or "")
         if wait is not None:
             return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
         try:
-            body = handler(args)
+            body = handler(self, args)
         except SlackApiFailure as failure:
             return _Reply(200, {"ok": False, "error": failure.error})
         except _RateLimited:
@@ -967,47 +911,9 @@ class SlackEmulator(Running):
             None,
         )
 
-    def _take_channel_token(self, channel_id: str) -> bool:
-        if self._channel_rate <= 0:
-            return True
-        now = self._rate_clock()
-        bucket = self._buckets.get(channel_id)
-        if bucket is None:
-            bucket = _Bucket(float(self._channel_burst), now)
-            self._buckets[channel_id] = bucket
-        refill = (now - bucket.updated) * self._channel_rate
-        bucket.tokens = min(float(self._channel_burst), bucket.tokens + refill)
-        bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return True
-        return False
-
     def method_limit(self, method: str) -> float | None:
         """The requests per minute the emulator allows ``method`` per token (None: unlimited)."""
-        per_minute = self._method_limits.get(method, 0.0) * self._rate_limit_scale
-        return per_minute if per_minute > 0 else None
-
-    def _take_method_token(self, method: str, token: str) -> int | None:
-        """Spend one of the method's requests for this token (a workspace's app); when none
-        is left, the whole seconds until one is, as Slack's Retry-After."""
-        per_minute = self.method_limit(method)
-        if per_minute is None:
-            return None
-        rate = per_minute / 60.0
-        capacity = max(self._method_bursts.get(method, per_minute), 1.0)
-        with self._lock:
-            now = self._rate_clock()
-            bucket = self._method_buckets.get((token, method))
-            if bucket is None:
-                bucket = _Bucket(capacity, now)
-                self._method_buckets[(token, method)] = bucket
-            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
-                return None
-            return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+        return self._limits.method_limit(method)
 
     def _store_message(self, channel: _Channel, content: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -1141,7 +1047,7 @@ class SlackEmulator(Running):
             ):
                 raise SlackApiFailure("invalid_blocks")
             _refuse_elements(blocks, "invalid_blocks")
-            if not self._take_channel_token(channel.id):
+            if not self._limits.take_channel(channel.id):
                 raise _RateLimited()
             message = self._store_message(channel, content)
         return {"channel": channel.id, "ts": message["ts"], "message": dict(message)}
@@ -1473,6 +1379,36 @@ class SlackEmulator(Running):
         with self._lock:
             found = next((f for f in self._files if f.id == file_id), None)
         return found.content if found else None
+
+
+# Every Web API method the emulator answers: its handler, and its tier from its page in
+# Slack's method reference (see ratelimits.py; None: not limited per method). chat.postMessage
+# is in Slack's "special" tier: one message per second per channel (RateLimits.take_channel)
+# under a workspace-wide limit Slack does not publish (`method_limits` can impose one).
+_METHODS: Mapping[str, tuple[_MethodHandler, int | None]] = {
+    "oauth.v2.access": (SlackEmulator._oauth_v2_access, None),
+    "apps.uninstall": (SlackEmulator._apps_uninstall, None),
+    "auth.test": (SlackEmulator._auth_test, None),
+    "chat.postMessage": (SlackEmulator._chat_post_message, None),
+    "chat.postEphemeral": (SlackEmulator._chat_post_ephemeral, 4),
+    "chat.update": (SlackEmulator._chat_update, 3),
+    "chat.delete": (SlackEmulator._chat_delete, 3),
+    "conversations.open": (SlackEmulator._conversations_open, 3),
+    "conversations.members": (SlackEmulator._conversations_members, 4),
+    "conversations.info": (SlackEmulator._conversations_info, 3),
+    "users.info": (SlackEmulator._users_info, 4),
+    "views.open": (SlackEmulator._views_open, 4),
+    "views.push": (SlackEmulator._views_push, 4),
+    "views.update": (SlackEmulator._views_update, 4),
+    "views.publish": (SlackEmulator._views_publish, 4),
+    "files.getUploadURLExternal": (SlackEmulator._files_get_upload_url, 4),
+    "files.completeUploadExternal": (SlackEmulator._files_complete_upload, 4),
+    "files.info": (SlackEmulator._files_info, 4),
+    "apps.connections.open": (SlackEmulator._apps_connections_open, 1),
+}
+METHOD_TIERS: Mapping[str, int] = {
+    method: tier for method, (_handler, tier) in _METHODS.items() if tier is not None
+}
 
 
 def _refuse_elements(blocks: Any, error: str) -> None:
