@@ -13,7 +13,7 @@ from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from cobot.sandbox.signing import sign
-from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator
+from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator, new_trigger_id
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 DUMMY_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"
@@ -37,11 +37,6 @@ class HttpResult:
     def json(self) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.body)
-
-
-def new_trigger_id() -> str:
-    """A random trigger_id shaped like Slack's."""
-    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
 
 
 def _block_id() -> str:

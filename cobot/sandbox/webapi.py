@@ -171,6 +171,11 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def new_trigger_id() -> str:
+    """A random trigger_id shaped like Slack's."""
+    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
+
+
 class SlackApiFailure(Exception):
     """Raised inside a method handler to answer ``{"ok": false, "error": ...}``."""
 
@@ -447,9 +452,7 @@ class SlackEmulator(Running):
 
     def issue_trigger_id(self, user_id: str) -> str:
         """Mint a trigger_id, as Slack does for a user's interaction."""
-        trigger_id = (
-            f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
-        )
+        trigger_id = new_trigger_id()
         with self._lock:
             self._triggers[trigger_id] = user_id
         return trigger_id
