@@ -9,14 +9,16 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from cobot.sandbox.signing import sign
-from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator
+from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator, new_trigger_id
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 DUMMY_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"
+# where a slash command is typed unless a channel is named
+GENERAL_CHANNEL = "C0GENERAL"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,6 @@ class HttpResult:
         return json.loads(self.body)
 
 
-def new_trigger_id() -> str:
-    """A random trigger_id shaped like Slack's."""
-    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
-
-
 def _block_id() -> str:
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(5))
@@ -51,9 +48,39 @@ def _now_ts() -> str:
     return f"{time.time():.6f}"
 
 
+def _unsigned_headers(content_type: str) -> dict[str, str]:
+    return {
+        "Content-Type": content_type,
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+
+
 def _user_object(user_id: str, user_name: str | None, team_id: str) -> dict[str, Any]:
     name = user_name or user_id.lower()
     return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
+@dataclass(frozen=True)
+class _Actor:
+    """Who acted, in which workspace: what every interaction payload says of its sender."""
+
+    user_id: str
+    user_name: str | None
+    team_id: str
+    team_domain: str
+
+    def payload(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A `kind` interaction payload around its own `fields`, toward cobot's app."""
+        return {
+            "type": kind,
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": _user_object(self.user_id, self.user_name, self.team_id),
+            "api_app_id": APP_ID,
+            "token": VERIFICATION_TOKEN,
+            **fields,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
 
 
 def slash_command_payload(
@@ -61,7 +88,7 @@ def slash_command_payload(
     user_id: str,
     text: str,
     command: str = "/cobot",
-    channel_id: str = "C0GENERAL",
+    channel_id: str = GENERAL_CHANNEL,
     channel_name: str = "general",
     user_name: str | None = None,
     team_id: str = "T0SANDBOX",
@@ -117,19 +144,13 @@ def block_actions_payload(
                 "channel_id": channel_id or "",
                 "is_ephemeral": False,
             }
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": _user_object(user_id, user_name, team_id),
-        "api_app_id": APP_ID,
-        "token": VERIFICATION_TOKEN,
-        "container": container,
-        "trigger_id": trigger_id or new_trigger_id(),
-        "team": {"id": team_id, "domain": team_domain},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "state": {"values": {}},
-        "actions": full_actions,
-    }
+    payload = _Actor(user_id, user_name, team_id, team_domain).payload(
+        "block_actions",
+        container=container,
+        trigger_id=trigger_id or new_trigger_id(),
+        state={"values": {}},
+        actions=full_actions,
+    )
     if channel_id is not None:
         payload["channel"] = {"id": channel_id, "name": channel_id.lower()}
     if message is not None:
@@ -177,18 +198,12 @@ def view_submission_payload(
     trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A ``view_submission`` payload for ``view`` with the given state values."""
-    return {
-        "type": "view_submission",
-        "team": {"id": team_id, "domain": team_domain},
-        "user": _user_object(user_id, user_name, team_id),
-        "api_app_id": APP_ID,
-        "token": VERIFICATION_TOKEN,
-        "trigger_id": trigger_id or new_trigger_id(),
-        "view": _full_view(view, team_id, values),
-        "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
+    return _Actor(user_id, user_name, team_id, team_domain).payload(
+        "view_submission",
+        trigger_id=trigger_id or new_trigger_id(),
+        view=_full_view(view, team_id, values),
+        response_urls=[],
+    )
 
 
 def view_closed_payload(
@@ -201,17 +216,11 @@ def view_closed_payload(
     is_cleared: bool = False,
 ) -> dict[str, Any]:
     """A ``view_closed`` payload (sent when a modal with notify_on_close is dismissed)."""
-    return {
-        "type": "view_closed",
-        "team": {"id": team_id, "domain": team_domain},
-        "user": _user_object(user_id, user_name, team_id),
-        "api_app_id": APP_ID,
-        "token": VERIFICATION_TOKEN,
-        "view": _full_view(view, team_id, {}),
-        "is_cleared": is_cleared,
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
+    return _Actor(user_id, user_name, team_id, team_domain).payload(
+        "view_closed",
+        view=_full_view(view, team_id, {}),
+        is_cleared=is_cleared,
+    )
 
 
 def event_envelope(
@@ -268,29 +277,55 @@ def app_home_opened_event(
     return event
 
 
-class SlackClient:
-    """Sends cobot what Slack would send, signed, over HTTP or through Socket Mode."""
+class SlashCommand(TypedDict, total=False):
+    """A slash command as a person types it (the client mints its response_url and
+    trigger_id): what `slash_command` and `socket_slash_command` take."""
 
-    def __init__(
-        self,
-        *,
-        app_url: str,
-        signing_secret: str,
-        emulator: SlackEmulator | None = None,
-        team_id: str = "T0SANDBOX",
-        team_domain: str = "sandbox",
-        timeout: float = 10.0,
-        enterprise_id: str | None = None,
-        org_install: bool = False,
-    ) -> None:
-        self.app_url = app_url
-        self.enterprise_id = enterprise_id
-        self.org_install = org_install
-        self.signing_secret = signing_secret
-        self.emulator = emulator
-        self.team_id = team_id
-        self.team_domain = team_domain
-        self.timeout = timeout
+    user_id: Required[str]
+    text: Required[str]
+    command: str
+    channel_id: str
+    channel_name: str
+    user_name: str | None
+
+
+class BlockActions(TypedDict, total=False):
+    """A press or a choice on a message or in a view: what `block_actions` and
+    `socket_block_actions` take."""
+
+    user_id: Required[str]
+    actions: Required[list[dict[str, Any]]]
+    view: dict[str, Any] | None
+    message: dict[str, Any] | None
+    channel_id: str | None
+    container: dict[str, Any] | None
+
+
+class ViewSubmission(TypedDict):
+    """A modal submitted with its state values."""
+
+    user_id: str
+    view: dict[str, Any]
+    values: dict[str, dict[str, dict[str, Any]]]
+
+
+@dataclass(kw_only=True, eq=False)
+class SlackClient:
+    """Sends cobot what Slack would send, signed, over HTTP or through Socket Mode.
+
+    Each interaction is built once (`slash_command_fields`, `block_actions_body`, ...) and
+    then sent either way: over HTTP the methods answer cobot's `HttpResult` (``sign`` and
+    ``timestamp`` forge or replay requests), through Socket Mode (``socket_...``) its ack.
+    """
+
+    app_url: str
+    signing_secret: str
+    emulator: SlackEmulator | None = None
+    team_id: str = "T0SANDBOX"
+    team_domain: str = "sandbox"
+    timeout: float = 10.0
+    enterprise_id: str | None = None
+    org_install: bool = False
 
     # ------------------------------------------------------------------ transport
 
@@ -311,8 +346,7 @@ class SlackClient:
         sends): for signed but malformed requests, or to replay one exactly."""
         ts = timestamp or str(int(time.time()))
         return {
-            "Content-Type": content_type,
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **_unsigned_headers(content_type),
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": sign(self.signing_secret, ts, body),
         }
@@ -327,16 +361,13 @@ class SlackClient:
         extra_headers: dict[str, str] | None = None,
     ) -> HttpResult:
         """POST a body signed like Slack (unless ``sign_request`` is false)."""
-        ts = timestamp or str(int(time.time()))
-        headers = {
-            "Content-Type": content_type,
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-        }
+        data = body.encode("utf-8")
         if sign_request:
-            headers["X-Slack-Request-Timestamp"] = ts
-            headers["X-Slack-Signature"] = sign(self.signing_secret, ts, body)
+            headers = self.signed_headers(data, content_type=content_type, timestamp=timestamp)
+        else:
+            headers = _unsigned_headers(content_type)
         headers.update(extra_headers or {})
-        return self.raw(body.encode("utf-8"), headers)
+        return self.raw(data, headers)
 
     def _post_form(
         self, fields: dict[str, str], *, sign: bool, timestamp: str | None
@@ -352,6 +383,27 @@ class SlackClient:
         self, payload: dict[str, Any], *, sign: bool, timestamp: str | None
     ) -> HttpResult:
         return self._post_form({"payload": json.dumps(payload)}, sign=sign, timestamp=timestamp)
+
+    def _post_json(
+        self,
+        body: dict[str, Any],
+        *,
+        sign: bool,
+        timestamp: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResult:
+        return self.post(
+            json.dumps(body),
+            content_type="application/json",
+            sign_request=sign,
+            timestamp=timestamp,
+            extra_headers=headers,
+        )
+
+    def _socket(self) -> SlackEmulator:
+        if self.emulator is None:
+            raise RuntimeError("Socket Mode needs SlackClient(emulator=...)")
+        return self.emulator
 
     def _trigger_id(self, user_id: str) -> str:
         if self.emulator is not None:
@@ -369,124 +421,79 @@ class SlackClient:
 
     # ------------------------------------------------------------------ payload builders
 
-    def slash_command_fields(
-        self,
-        *,
-        user_id: str,
-        text: str,
-        command: str = "/cobot",
-        channel_id: str = "C0GENERAL",
-        channel_name: str = "general",
-        user_name: str | None = None,
-    ) -> dict[str, str]:
+    def slash_command_fields(self, **command: Unpack[SlashCommand]) -> dict[str, str]:
         """The slash command fields, with a response_url and trigger_id minted for them."""
+        user_id = command["user_id"]
+        channel_id = command.get("channel_id", GENERAL_CHANNEL)
         return slash_command_payload(
-            user_id=user_id,
-            text=text,
-            command=command,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            user_name=user_name,
+            **command,
             team_id=self.team_id,
             team_domain=self.team_domain,
             response_url=self._response_url(user_id, channel_id),
             trigger_id=self._trigger_id(user_id),
         )
 
-    def block_actions_body(
-        self,
-        *,
-        user_id: str,
-        actions: list[dict[str, Any]],
-        view: dict[str, Any] | None = None,
-        message: dict[str, Any] | None = None,
-        channel_id: str | None = None,
-        container: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    def block_actions_body(self, **press: Unpack[BlockActions]) -> dict[str, Any]:
         """A block_actions payload with a trigger_id (and response_url for messages)."""
         response_url = None
-        if view is None:
-            message_ts = (message or {}).get("ts")
-            response_url = self._response_url(user_id, channel_id, message_ts)
+        if press.get("view") is None:
+            message_ts = (press.get("message") or {}).get("ts")
+            channel_id = press.get("channel_id")
+            response_url = self._response_url(press["user_id"], channel_id, message_ts)
         return block_actions_payload(
-            user_id=user_id,
-            actions=actions,
-            view=view,
-            message=message,
-            channel_id=channel_id,
-            container=container,
+            **press,
             team_id=self.team_id,
             team_domain=self.team_domain,
             response_url=response_url,
-            trigger_id=self._trigger_id(user_id),
+            trigger_id=self._trigger_id(press["user_id"]),
         )
+
+    def _view_submission_body(self, submission: ViewSubmission) -> dict[str, Any]:
+        return view_submission_payload(
+            **submission,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            trigger_id=self._trigger_id(submission["user_id"]),
+        )
+
+    def _view_closed_body(
+        self, user_id: str, view: dict[str, Any], is_cleared: bool
+    ) -> dict[str, Any]:
+        """The view_closed payload; the emulator's modal is closed as it is sent."""
+        payload = view_closed_payload(
+            user_id=user_id,
+            view=view,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            is_cleared=is_cleared,
+        )
+        if self.emulator is not None:
+            self.emulator.close_view(payload["view"]["id"])
+        return payload
 
     # ------------------------------------------------------------------ over HTTP
 
     def slash_command(
-        self,
-        *,
-        user_id: str,
-        text: str,
-        command: str = "/cobot",
-        channel_id: str = "C0GENERAL",
-        channel_name: str = "general",
-        user_name: str | None = None,
-        sign: bool = True,
-        timestamp: str | None = None,
+        self, *, sign: bool = True, timestamp: str | None = None, **command: Unpack[SlashCommand]
     ) -> HttpResult:
         """Send a slash command, form-encoded like Slack."""
-        fields = self.slash_command_fields(
-            user_id=user_id,
-            text=text,
-            command=command,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            user_name=user_name,
-        )
-        return self._post_form(fields, sign=sign, timestamp=timestamp)
+        return self._post_form(self.slash_command_fields(**command), sign=sign, timestamp=timestamp)
 
     def block_actions(
-        self,
-        *,
-        user_id: str,
-        actions: list[dict[str, Any]],
-        view: dict[str, Any] | None = None,
-        message: dict[str, Any] | None = None,
-        channel_id: str | None = None,
-        container: dict[str, Any] | None = None,
-        sign: bool = True,
-        timestamp: str | None = None,
+        self, *, sign: bool = True, timestamp: str | None = None, **press: Unpack[BlockActions]
     ) -> HttpResult:
         """Send a ``block_actions`` interaction (a button click, a select...)."""
-        payload = self.block_actions_body(
-            user_id=user_id,
-            actions=actions,
-            view=view,
-            message=message,
-            channel_id=channel_id,
-            container=container,
-        )
-        return self._post_payload(payload, sign=sign, timestamp=timestamp)
+        return self._post_payload(self.block_actions_body(**press), sign=sign, timestamp=timestamp)
 
     def view_submission(
         self,
         *,
-        user_id: str,
-        view: dict[str, Any],
-        values: dict[str, dict[str, dict[str, Any]]],
         sign: bool = True,
         timestamp: str | None = None,
+        **submission: Unpack[ViewSubmission],
     ) -> HttpResult:
         """Submit a modal; with an emulator, the modal is closed or updated as Slack would."""
-        payload = view_submission_payload(
-            user_id=user_id,
-            view=view,
-            values=values,
-            team_id=self.team_id,
-            team_domain=self.team_domain,
-            trigger_id=self._trigger_id(user_id),
-        )
+        payload = self._view_submission_body(submission)
         result = self._post_payload(payload, sign=sign, timestamp=timestamp)
         self._apply_view_response(payload["view"]["id"], result)
         return result
@@ -501,15 +508,7 @@ class SlackClient:
         timestamp: str | None = None,
     ) -> HttpResult:
         """Tell cobot a modal was dismissed."""
-        payload = view_closed_payload(
-            user_id=user_id,
-            view=view,
-            team_id=self.team_id,
-            team_domain=self.team_domain,
-            is_cleared=is_cleared,
-        )
-        if self.emulator is not None:
-            self.emulator.close_view(payload["view"]["id"])
+        payload = self._view_closed_body(user_id, view, is_cleared)
         return self._post_payload(payload, sign=sign, timestamp=timestamp)
 
     def event(
@@ -533,13 +532,7 @@ class SlackClient:
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post(
-            json.dumps(envelope),
-            content_type="application/json",
-            sign_request=sign,
-            timestamp=timestamp,
-            extra_headers=headers,
-        )
+        return self._post_json(envelope, sign=sign, timestamp=timestamp, headers=headers)
 
     def app_home_opened(self, user_id: str, **kwargs: Any) -> HttpResult:
         """Deliver an ``app_home_opened`` event for ``user_id``."""
@@ -551,81 +544,29 @@ class SlackClient:
     ) -> HttpResult:
         """Send the Events API ``url_verification`` handshake."""
         body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
-        return self.post(
-            json.dumps(body),
-            content_type="application/json",
-            sign_request=sign,
-            timestamp=timestamp,
-        )
+        return self._post_json(body, sign=sign, timestamp=timestamp)
 
     # ------------------------------------------------------------------ over Socket Mode
 
-    def _socket(self) -> SlackEmulator:
-        if self.emulator is None:
-            raise RuntimeError("Socket Mode needs SlackClient(emulator=...)")
-        return self.emulator
-
     def socket_slash_command(
-        self,
-        *,
-        user_id: str,
-        text: str,
-        command: str = "/cobot",
-        channel_id: str = "C0GENERAL",
-        channel_name: str = "general",
-        user_name: str | None = None,
-        timeout: float = 10.0,
+        self, *, timeout: float = 10.0, **command: Unpack[SlashCommand]
     ) -> dict[str, Any]:
         """Send a slash command through Socket Mode; return the client's ack."""
-        fields = self.slash_command_fields(
-            user_id=user_id,
-            text=text,
-            command=command,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            user_name=user_name,
-        )
-        return self._socket().socket_send("slash_commands", dict(fields), timeout=timeout)
+        fields = dict(self.slash_command_fields(**command))
+        return self._socket().socket_send("slash_commands", fields, timeout=timeout)
 
     def socket_block_actions(
-        self,
-        *,
-        user_id: str,
-        actions: list[dict[str, Any]],
-        view: dict[str, Any] | None = None,
-        message: dict[str, Any] | None = None,
-        channel_id: str | None = None,
-        container: dict[str, Any] | None = None,
-        timeout: float = 10.0,
+        self, *, timeout: float = 10.0, **press: Unpack[BlockActions]
     ) -> dict[str, Any]:
         """Send a ``block_actions`` interaction through Socket Mode; return the ack."""
-        payload = self.block_actions_body(
-            user_id=user_id,
-            actions=actions,
-            view=view,
-            message=message,
-            channel_id=channel_id,
-            container=container,
-        )
+        payload = self.block_actions_body(**press)
         return self._socket().socket_send("interactive", payload, timeout=timeout)
 
     def socket_view_submission(
-        self,
-        *,
-        user_id: str,
-        view: dict[str, Any],
-        values: dict[str, dict[str, dict[str, Any]]],
-        timeout: float = 10.0,
+        self, *, timeout: float = 10.0, **submission: Unpack[ViewSubmission]
     ) -> dict[str, Any]:
         """Submit a modal through Socket Mode; return the ack."""
-        payload = view_submission_payload(
-            user_id=user_id,
-            view=view,
-            values=values,
-            team_id=self.team_id,
-            team_domain=self.team_domain,
-            trigger_id=self._trigger_id(user_id),
-        )
+        payload = self._view_submission_body(submission)
         ack = self._socket().socket_send("interactive", payload, timeout=timeout)
         self._apply_response_action(payload["view"]["id"], ack.get("payload"))
         return ack
@@ -634,11 +575,9 @@ class SlackClient:
         self, *, user_id: str, view: dict[str, Any], timeout: float = 10.0
     ) -> dict[str, Any]:
         """Dismiss a modal through Socket Mode; return the ack."""
-        payload = view_closed_payload(
-            user_id=user_id, view=view, team_id=self.team_id, team_domain=self.team_domain
-        )
-        self._socket().close_view(payload["view"]["id"])
-        return self._socket().socket_send("interactive", payload, timeout=timeout)
+        socket = self._socket()
+        payload = self._view_closed_body(user_id, view, is_cleared=False)
+        return socket.socket_send("interactive", payload, timeout=timeout)
 
     def socket_event(
         self, event: dict[str, Any], *, event_id: str | None = None, timeout: float = 10.0
@@ -676,8 +615,11 @@ class SlackClient:
 
 
 __all__ = [
+    "BlockActions",
     "HttpResult",
     "SlackClient",
+    "SlashCommand",
+    "ViewSubmission",
     "app_home_opened_event",
     "block_actions_payload",
     "event_envelope",

@@ -43,21 +43,20 @@ PROJECT_TZ = "Europe/London"
 # thousand times faster, still pace a burst but never the project's trickle
 RATE_SCALE = 1000.0
 
-# (user id, name, role word for /cobot add, Slack time zone)
+# the cast by role word for /cobot add; each person's Slack id is U + their name in capitals
+ROLES = {
+    "coordinator": ["Cora"],
+    "practitioner": ["Fern", "Finn", "Femi"],
+    "participant": ["Pat", "Priya", "Paul", "Penny", "Pete", "Poppy", "Preston", "Pia"],
+    "oversight": ["Olive"],
+}
+# everyone's Slack is set to the project's time zone but these two people's
+AWAY = {"Femi": "Europe/Dublin", "Pete": "America/New_York"}
+# (user id, name, role word, Slack time zone)
 CAST: list[tuple[str, str, str, str]] = [
-    ("UCORA", "Cora", "coordinator", "Europe/London"),
-    ("UFERN", "Fern", "practitioner", "Europe/London"),
-    ("UFINN", "Finn", "practitioner", "Europe/London"),
-    ("UFEMI", "Femi", "practitioner", "Europe/Dublin"),
-    ("UPAT", "Pat", "participant", "Europe/London"),
-    ("UPRIYA", "Priya", "participant", "Europe/London"),
-    ("UPAUL", "Paul", "participant", "Europe/London"),
-    ("UPENNY", "Penny", "participant", "Europe/London"),
-    ("UPETE", "Pete", "participant", "America/New_York"),
-    ("UPOPPY", "Poppy", "participant", "Europe/London"),
-    ("UPRESTON", "Preston", "participant", "Europe/London"),
-    ("UPIA", "Pia", "participant", "Europe/London"),
-    ("UOLIVE", "Olive", "oversight", "Europe/London"),
+    ("U" + name.upper(), name, role, AWAY.get(name, PROJECT_TZ))
+    for role, names in ROLES.items()
+    for name in names
 ]
 NAMES = {user: name for user, name, _role, _tz in CAST}
 COORDINATOR = "UCORA"

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from cobot.sandbox import blockkit
 from cobot.sandbox.client import HttpResult, SlackClient
@@ -23,6 +23,16 @@ Answers = dict[str, Any]  # block_id -> text, or a full Slack state value dict
 Message = dict[str, Any]  # a message (or a view) as Slack stores it
 ElementValue = dict[str, Any]  # one element's value in view.state.values
 StateValues = dict[str, dict[str, ElementValue]]  # view.state.values: block -> action -> value
+
+
+class ButtonPress(TypedDict, total=False):
+    """Where a `Driver` presses a button: `value` for a button the message does not hold,
+    `channel_id` the message's channel (default: the person's DM), `in_view` a modal's or
+    the Home tab's button."""
+
+    value: str | None
+    channel_id: str | None
+    in_view: bool
 
 
 class DriveError(AssertionError):
@@ -174,14 +184,7 @@ class Driver:
         return ack_body(self._ok(self.run_command(user, text, channel_id=channel_id)))
 
     def press_button(
-        self,
-        user: str,
-        message: Message | None,
-        action_id: str,
-        *,
-        value: str | None = None,
-        channel_id: str | None = None,
-        in_view: bool = False,
+        self, user: str, message: Message | None, action_id: str, **where: Unpack[ButtonPress]
     ) -> HttpResult:
         """Press `action_id` on a message (or, `in_view`, a modal or Home view); raw answer.
 
@@ -194,35 +197,25 @@ class Driver:
             action["block_id"] = button.get("block_id")
             action["text"] = button.get("text") or {"type": "plain_text", "text": ""}
             action["value"] = button.get("value", "")
+        value = where.get("value")
         if value is not None:
             action["value"] = value
         if "value" not in action:
             raise DriveError(f"no button {action_id!r} to press and no value given")
-        if in_view:
+        if where.get("in_view", False):
             return self.slack.block_actions(user_id=user, actions=[action], view=message)
         return self.slack.block_actions(
             user_id=user,
             actions=[action],
             message=message or {"ts": "1.000", "blocks": []},
-            channel_id=channel_id or self.emulator.im_channel(user),
+            channel_id=where.get("channel_id") or self.emulator.im_channel(user),
         )
 
     def press(
-        self,
-        user: str,
-        message: Message | None,
-        action_id: str,
-        *,
-        value: str | None = None,
-        channel_id: str | None = None,
-        in_view: bool = False,
+        self, user: str, message: Message | None, action_id: str, **where: Unpack[ButtonPress]
     ) -> None:
         """Press a button and check cobot acknowledged it."""
-        self._ok(
-            self.press_button(
-                user, message, action_id, value=value, channel_id=channel_id, in_view=in_view
-            )
-        )
+        self._ok(self.press_button(user, message, action_id, **where))
 
     def select(
         self,

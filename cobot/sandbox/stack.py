@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from types import TracebackType
 from typing import Literal, Self
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -12,6 +11,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from cobot.config import Settings
 from cobot.runtime import Runtime
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.running import Running
 from cobot.sandbox.socket_mode import close_socket_mode_client
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.ports import Clock
@@ -35,7 +35,7 @@ BOT_TOKEN = "xoxb-sandbox"
 APP_TOKEN = "xapp-sandbox"
 
 
-class LocalStack:
+class LocalStack(Running):
     """Everything a real deployment runs, on this machine, with Slack replaced by the emulator.
 
     Used by the end-to-end tests and by `cobot demo`; only the Slack servers are simulated.
@@ -171,14 +171,3 @@ class LocalStack:
         """Where cobot's HTTP server listens (HTTP mode)."""
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.port}"
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -8,7 +8,6 @@ import email.policy
 import hashlib
 import json
 import logging
-import math
 import secrets
 import sys
 import threading
@@ -18,12 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox import blockkit
+from cobot.sandbox.ratelimits import RateLimits
+from cobot.sandbox.running import Running
 from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
 
 logger = logging.getLogger(__name__)
@@ -39,34 +39,6 @@ APP_ID = "A0SANDBOX"
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
-
-# Slack's published Web API tiers, in requests per minute per method per app per workspace
-# (docs.slack.dev/apis/web-api/rate-limits). Slack publishes floors ("20+ per minute") and
-# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly,
-# except Tier 1, where Slack tolerates "a small amount of burst": three requests.
-TIER_PER_MINUTE: Mapping[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
-TIER_1_BURST = 3.0
-
-# Each method's tier, from its page in Slack's method reference. chat.postMessage is in
-# Slack's "special" tier: one message per second per channel (the per-channel bucket below)
-# under a workspace-wide limit Slack does not publish (`method_limits` can impose one).
-METHOD_TIERS: Mapping[str, int] = {
-    "apps.connections.open": 1,
-    "chat.delete": 3,
-    "chat.postEphemeral": 4,
-    "chat.update": 3,
-    "conversations.info": 3,
-    "conversations.members": 4,
-    "conversations.open": 3,
-    "files.completeUploadExternal": 4,
-    "files.getUploadURLExternal": 4,
-    "files.info": 4,
-    "users.info": 4,
-    "views.open": 4,
-    "views.publish": 4,
-    "views.push": 4,
-    "views.update": 4,
-}
 
 # Fields that slack_sdk sends JSON-encoded inside form bodies.
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "users"})
@@ -178,12 +150,6 @@ class _Code:
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-@dataclass
 class _PendingFile:
     id: str
     filename: str
@@ -205,6 +171,11 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def new_trigger_id() -> str:
+    """A random trigger_id shaped like Slack's."""
+    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
+
+
 class SlackApiFailure(Exception):
     """Raised inside a method handler to answer ``{"ok": false, "error": ...}``."""
 
@@ -213,10 +184,11 @@ class SlackApiFailure(Exception):
         self.error = error
 
 
-_MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
+# a Web API method: what it answers (beside ok: true) to its arguments, or SlackApiFailure
+_MethodHandler = Callable[["SlackEmulator", dict[str, Any]], dict[str, Any]]
 
 
-class SlackEmulator:
+class SlackEmulator(Running):
     """A local, stateful Slack Web API (plus a Socket Mode endpoint) for tests.
 
     Point ``slack_sdk.WebClient(base_url=emulator.api_url)`` at it. Seed users and
@@ -261,8 +233,6 @@ class SlackEmulator:
         self.app_id = APP_ID
         self._host = host
         self._port = port
-        self._channel_rate = channel_rate_per_second
-        self._channel_burst = channel_burst
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -274,14 +244,14 @@ class SlackEmulator:
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._ims: dict[str, str] = {}
-        self._buckets: dict[str, _Bucket] = {}
-        self._method_limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()}
-        self._method_limits.update(method_limits or {})
-        self._method_bursts = {m: TIER_1_BURST for m, t in METHOD_TIERS.items() if t == 1}
-        self._method_bursts.update(method_bursts or {})
-        self._rate_limit_scale = rate_limit_scale
-        self._method_buckets: dict[tuple[str, str], _Bucket] = {}
-        self._rate_clock = rate_clock
+        self._limits = RateLimits(
+            METHOD_TIERS,
+            method_limits=method_limits or {},
+            method_bursts=method_bursts or {},
+            scale=rate_limit_scale,
+            channel=(channel_rate_per_second, channel_burst),
+            clock=rate_clock,
+        )
         self._last_ts = 0
         self._views: dict[str, dict[str, Any]] = {}
         self._open_view_ids: list[str] = []
@@ -301,27 +271,6 @@ class SlackEmulator:
         self._codes: dict[str, _Code] = {}
         self._installs: list[str] = []
         self._local = threading.local()
-        self._methods: dict[str, _MethodHandler] = {
-            "oauth.v2.access": self._oauth_v2_access,
-            "apps.uninstall": self._apps_uninstall,
-            "auth.test": self._auth_test,
-            "chat.postMessage": self._chat_post_message,
-            "chat.postEphemeral": self._chat_post_ephemeral,
-            "chat.update": self._chat_update,
-            "chat.delete": self._chat_delete,
-            "conversations.open": self._conversations_open,
-            "conversations.members": self._conversations_members,
-            "conversations.info": self._conversations_info,
-            "users.info": self._users_info,
-            "views.open": self._views_open,
-            "views.push": self._views_push,
-            "views.update": self._views_update,
-            "views.publish": self._views_publish,
-            "files.getUploadURLExternal": self._files_get_upload_url,
-            "files.completeUploadExternal": self._files_complete_upload,
-            "files.info": self._files_info,
-            "apps.connections.open": self._apps_connections_open,
-        }
         self._add_user_locked(
             _User(BOT_USER_ID, "cobot", "cobot", "Europe/London", None, False, True)
         )
@@ -359,18 +308,6 @@ class SlackEmulator:
             thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:
@@ -515,9 +452,7 @@ class SlackEmulator:
 
     def issue_trigger_id(self, user_id: str) -> str:
         """Mint a trigger_id, as Slack does for a user's interaction."""
-        trigger_id = (
-            f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
-        )
+        trigger_id = new_trigger_id()
         with self._lock:
             self._triggers[trigger_id] = user_id
         return trigger_id
@@ -772,7 +707,7 @@ class SlackEmulator:
             client_id, _, secret = pair.partition(":")
             args.setdefault("client_id", client_id)
             args.setdefault("client_secret", secret)
-        handler = self._methods.get(method)
+        handler, _tier = _METHODS.get(method, (None, None))
         reply: _Reply
         if handler is None:
             reply = _Reply(200, {"ok": False, "error": "unknown_method"})
@@ -796,11 +731,11 @@ class SlackEmulator:
         auth_error = self._check_token(method, token)
         if auth_error is not None:
             return _Reply(200, {"ok": False, "error": auth_error})
-        wait = self._take_method_token(method, token or "")
+        wait = self._limits.take_method(method, token or "")
         if wait is not None:
             return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
         try:
-            body = handler(args)
+            body = handler(self, args)
         except SlackApiFailure as failure:
             return _Reply(200, {"ok": False, "error": failure.error})
         except _RateLimited:
@@ -845,36 +780,41 @@ class SlackEmulator:
             return "not_allowed_token_type"
         return "invalid_auth"
 
-    def _handle_upload(self, file_id: str, content: bytes) -> _Reply:
-        args: dict[str, Any] = {"file_id": file_id, "length": len(content)}
-        fault = self._take_fault("upload_url")
-        reply: _Reply | None = self._apply_fault(fault) if fault else None
+    def _handle_endpoint(
+        self, name: str, args: dict[str, Any], answer: Callable[[], _Reply]
+    ) -> _Reply:
+        """One of Slack's URLs outside the Web API (an upload URL, a response_url): a queued
+        fault of `name` first, else `answer` under the lock; recorded as a call to `name`."""
+        fault = self._take_fault(name)
+        reply = self._apply_fault(fault) if fault else None
         if reply is None:
             with self._lock:
-                pending = self._pending_files.get(file_id)
-                if pending is None:
-                    reply = _Reply(404, {"ok": False, "error": "file_not_found"})
-                else:
-                    pending.content = content
-                    reply = _Reply(200, {"ok": True, "text": f"OK - {len(content)}"})
-        self._record("upload_url", args, reply)
+                reply = answer()
+        self._record(name, args, reply)
         return reply
 
+    def _handle_upload(self, file_id: str, content: bytes) -> _Reply:
+        def answer() -> _Reply:
+            pending = self._pending_files.get(file_id)
+            if pending is None:
+                return _Reply(404, {"ok": False, "error": "file_not_found"})
+            pending.content = content
+            return _Reply(200, {"ok": True, "text": f"OK - {len(content)}"})
+
+        args: dict[str, Any] = {"file_id": file_id, "length": len(content)}
+        return self._handle_endpoint("upload_url", args, answer)
+
     def _handle_response_url(self, key: str, body: dict[str, Any]) -> _Reply:
-        fault = self._take_fault("response_url")
-        reply: _Reply | None = self._apply_fault(fault) if fault else None
-        if reply is None:
-            with self._lock:
-                target = self._response_urls.get(key)
-                if target is None:
-                    reply = _Reply(404, {"ok": False, "error": "expired_url"})
-                elif blockkit.problems(_message_content(body).get("blocks")):
-                    reply = _Reply(400, {"ok": False, "error": "invalid_blocks"})
-                else:
-                    self._apply_response_url(target, body)
-                    reply = _Reply(200, {"ok": True})
-        self._record("response_url", dict(body), reply)
-        return reply
+        def answer() -> _Reply:
+            target = self._response_urls.get(key)
+            if target is None:
+                return _Reply(404, {"ok": False, "error": "expired_url"})
+            if blockkit.problems(_message_content(body).get("blocks")):
+                return _Reply(400, {"ok": False, "error": "invalid_blocks"})
+            self._apply_response_url(target, body)
+            return _Reply(200, {"ok": True})
+
+        return self._handle_endpoint("response_url", dict(body), answer)
 
     def _apply_response_url(self, target: _ResponseUrl, body: dict[str, Any]) -> None:
         channel = self._channels.get(target.channel_id or "")
@@ -974,47 +914,9 @@ class SlackEmulator:
             None,
         )
 
-    def _take_channel_token(self, channel_id: str) -> bool:
-        if self._channel_rate <= 0:
-            return True
-        now = self._rate_clock()
-        bucket = self._buckets.get(channel_id)
-        if bucket is None:
-            bucket = _Bucket(float(self._channel_burst), now)
-            self._buckets[channel_id] = bucket
-        refill = (now - bucket.updated) * self._channel_rate
-        bucket.tokens = min(float(self._channel_burst), bucket.tokens + refill)
-        bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return True
-        return False
-
     def method_limit(self, method: str) -> float | None:
         """The requests per minute the emulator allows ``method`` per token (None: unlimited)."""
-        per_minute = self._method_limits.get(method, 0.0) * self._rate_limit_scale
-        return per_minute if per_minute > 0 else None
-
-    def _take_method_token(self, method: str, token: str) -> int | None:
-        """Spend one of the method's requests for this token (a workspace's app); when none
-        is left, the whole seconds until one is, as Slack's Retry-After."""
-        per_minute = self.method_limit(method)
-        if per_minute is None:
-            return None
-        rate = per_minute / 60.0
-        capacity = max(self._method_bursts.get(method, per_minute), 1.0)
-        with self._lock:
-            now = self._rate_clock()
-            bucket = self._method_buckets.get((token, method))
-            if bucket is None:
-                bucket = _Bucket(capacity, now)
-                self._method_buckets[(token, method)] = bucket
-            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
-                return None
-            return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+        return self._limits.method_limit(method)
 
     def _store_message(self, channel: _Channel, content: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -1148,7 +1050,7 @@ class SlackEmulator:
             ):
                 raise SlackApiFailure("invalid_blocks")
             _refuse_elements(blocks, "invalid_blocks")
-            if not self._take_channel_token(channel.id):
+            if not self._limits.take_channel(channel.id):
                 raise _RateLimited()
             message = self._store_message(channel, content)
         return {"channel": channel.id, "ts": message["ts"], "message": dict(message)}
@@ -1480,6 +1382,36 @@ class SlackEmulator:
         with self._lock:
             found = next((f for f in self._files if f.id == file_id), None)
         return found.content if found else None
+
+
+# Every Web API method the emulator answers: its handler, and its tier from its page in
+# Slack's method reference (see ratelimits.py; None: not limited per method). chat.postMessage
+# is in Slack's "special" tier: one message per second per channel (RateLimits.take_channel)
+# under a workspace-wide limit Slack does not publish (`method_limits` can impose one).
+_METHODS: Mapping[str, tuple[_MethodHandler, int | None]] = {
+    "oauth.v2.access": (SlackEmulator._oauth_v2_access, None),
+    "apps.uninstall": (SlackEmulator._apps_uninstall, None),
+    "auth.test": (SlackEmulator._auth_test, None),
+    "chat.postMessage": (SlackEmulator._chat_post_message, None),
+    "chat.postEphemeral": (SlackEmulator._chat_post_ephemeral, 4),
+    "chat.update": (SlackEmulator._chat_update, 3),
+    "chat.delete": (SlackEmulator._chat_delete, 3),
+    "conversations.open": (SlackEmulator._conversations_open, 3),
+    "conversations.members": (SlackEmulator._conversations_members, 4),
+    "conversations.info": (SlackEmulator._conversations_info, 3),
+    "users.info": (SlackEmulator._users_info, 4),
+    "views.open": (SlackEmulator._views_open, 4),
+    "views.push": (SlackEmulator._views_push, 4),
+    "views.update": (SlackEmulator._views_update, 4),
+    "views.publish": (SlackEmulator._views_publish, 4),
+    "files.getUploadURLExternal": (SlackEmulator._files_get_upload_url, 4),
+    "files.completeUploadExternal": (SlackEmulator._files_complete_upload, 4),
+    "files.info": (SlackEmulator._files_info, 4),
+    "apps.connections.open": (SlackEmulator._apps_connections_open, 1),
+}
+METHOD_TIERS: Mapping[str, int] = {
+    method: tier for method, (_handler, tier) in _METHODS.items() if tier is not None
+}
 
 
 def _refuse_elements(blocks: Any, error: str) -> None:
