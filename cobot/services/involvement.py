@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -61,7 +61,7 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import SessionChangingService
+from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import transaction
@@ -96,6 +96,10 @@ CLAIM_HOUR = time(9, 0)
 MAX_QUERY = 1000
 ROLE_KEY = "role:"
 ACTIVITY_KEY = "activity:"
+# how the pay settings' numbers are held: int in the form shown, str as typed
+Typed = TypeVar("Typed", int, str)
+# a message owed: its kind, its subject and its key
+About = tuple[str, tuple[str, int], str]
 
 
 # ---------------------------------------------------------------- what messages say
@@ -296,18 +300,10 @@ def _plan_monthly_claim(
     start, end = month_bounds(day)
     tz = ZoneInfo(project.timezone)
     due = datetime.combine(end + timedelta(days=1), CLAIM_HOUR, tzinfo=tz)
-    deliveries.schedule(
-        db,
-        key=f"claim:p{project.id}:{start.isoformat()}:{user_id}",
-        kind=CLAIM,
-        target=user_id,
-        due_at=due,
-        now=now,
-        project_id=project.id,
-        subject=(PROJECT_SUBJECT, project.id),
-        payload={"start": start.isoformat(), "end": end.isoformat()},
-        escalate_to=_coordinator(project),
-    )
+    key = f"claim:p{project.id}:{start.isoformat()}:{user_id}"
+    about = (CLAIM, (PROJECT_SUBJECT, project.id), key)
+    payload = {"start": start.isoformat(), "end": end.isoformat()}
+    _owe(db, project, about, target=user_id, payload=payload, now=now, due=due)
 
 
 # ---------------------------------------------------------------- claims
@@ -477,10 +473,8 @@ def _schedule_claim(db: Session, project: Project, claim: Claim, *, now: datetim
     _owe(
         db,
         project,
-        key=f"claim:{claim.id}:r{claim.round}",
-        kind=CLAIM,
+        _about(CLAIM, claim.id, f"r{claim.round}"),
         target=claim.user_id,
-        subject=(CLAIM_SUBJECT, claim.id),
         payload={"claim_id": claim.id, "round": claim.round},
         now=now,
     )
@@ -645,11 +639,9 @@ class RegisterSaved:
 
 
 @dataclass(frozen=True)
-class ProjectForm:
+class ProjectForm(ForProject):
     """A person's form in one project (time log, payment choice, expense)."""
 
-    project_id: int
-    project_name: str
     currency: str = "GBP"
     benefits_contact: str = ""
     choice: PaymentChoice | None = None
@@ -668,29 +660,26 @@ class Done:
 
 
 @dataclass(frozen=True)
-class PayForm:
-    """The coordinators' pay settings form."""
+class PaySettingsFields(Generic[Typed]):
+    """The pay settings a coordinator sets, by name: rates (by role or activity key) and
+    preparation minutes (by session role) as numbers for the form, as text as typed."""
 
-    project_id: int
-    project_name: str
     currency: str
-    default_rate: int
-    rates: dict[str, int]
+    default_rate: Typed
+    rates: dict[str, Typed]
     reason: str
-    prep: dict[str, int]
+    prep: dict[str, Typed]
     benefits_contact: str
 
 
 @dataclass(frozen=True)
-class PaySettingsInput:
-    """What the pay settings form typed (money as text, parsed here)."""
+class PayForm(PaySettingsFields[int], ForProject):
+    """The coordinators' pay settings form."""
 
-    currency: str
-    default_rate: str
-    rates: dict[str, str]
-    reason: str
-    prep: dict[str, str]
-    benefits_contact: str
+
+@dataclass(frozen=True)
+class PaySettingsInput(PaySettingsFields[str]):
+    """What the pay settings form typed (money as text, parsed here)."""
 
 
 @dataclass(frozen=True)
@@ -980,17 +969,9 @@ class Involvement(SessionChangingService):
             )
 
     def _review(self, db: Session, project: Project, expense: Expense, *, now: datetime) -> None:
-        for coordinator in access.people_with(project, Role.COORDINATOR):
-            _owe(
-                db,
-                project,
-                key=f"expense:{expense.id}:r{expense.round}:{coordinator}",
-                kind=EXPENSE_REVIEW,
-                target=coordinator,
-                subject=(EXPENSE_SUBJECT, expense.id),
-                payload={"expense_id": expense.id, "round": expense.round},
-                now=now,
-            )
+        payload = {"expense_id": expense.id, "round": expense.round}
+        about = _about(EXPENSE_REVIEW, expense.id, f"r{expense.round}")
+        _owe_coordinators(db, project, about, payload=payload, now=now)
 
     def _expense(
         self, db: Session, team_id: str, expense_id: int, user_id: str, *, coordinator: bool
@@ -1003,6 +984,20 @@ class Involvement(SessionChangingService):
             access.require_coordinator(project, user_id)
         elif expense.user_id != user_id:
             raise AccessError("Only the person who claimed that expense can answer about it.")
+        return expense, project
+
+    def _replied(
+        self, db: Session, team_id: str, user_id: str, expense_id: int, block: str, text: str
+    ) -> tuple[Expense, Project]:
+        """The expense a coordinator's question or its person's answer (`block`) is about,
+        while it waits for one; the text must be written, and not too long."""
+        missing, by_coordinator, waiting, stale = _REPLIES[block]
+        _written(block, text, missing)
+        expense, project = self._expense(
+            db, team_id, expense_id, user_id, coordinator=by_coordinator
+        )
+        if expense.status != waiting:
+            raise InvalidFields({block: stale})
         return expense, project
 
     def approve_expense(self, *, team_id: str, user_id: str, expense_id: int) -> ExpenseNote:
@@ -1025,21 +1020,17 @@ class Involvement(SessionChangingService):
     ) -> ExpenseNote:
         """A coordinator asks about an expense; its person gets the question to answer."""
         now = self._clock.now()
-        _written("question", question, "Write your question.")
         with transaction(self._factory) as db:
-            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=True)
-            if expense.status != ExpenseStatus.PENDING:
-                raise InvalidFields({"question": "That expense is no longer waiting for review."})
+            expense, project = self._replied(db, team_id, user_id, expense_id, "question", question)
             expense.status = ExpenseStatus.QUESTIONED
             expense.question = question.strip()
             expense.decided_by = user_id
+            about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
             _owe(
                 db,
                 project,
-                key=f"expense:{expense.id}:q{expense.round}",
-                kind=EXPENSE_QUESTION,
+                about,
                 target=expense.user_id,
-                subject=(EXPENSE_SUBJECT, expense.id),
                 payload={"expense_id": expense.id},
                 now=now,
             )
@@ -1050,11 +1041,8 @@ class Involvement(SessionChangingService):
     ) -> ExpenseNote:
         """The person answers a question: the expense goes back to the coordinators."""
         now = self._clock.now()
-        _written("answer", answer, "Write your answer.")
         with transaction(self._factory) as db:
-            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=False)
-            if expense.status != ExpenseStatus.QUESTIONED:
-                raise InvalidFields({"answer": "That expense has no open question."})
+            expense, project = self._replied(db, team_id, user_id, expense_id, "answer", answer)
             expense.answer = answer.strip()
             expense.status = ExpenseStatus.PENDING
             expense.round += 1
@@ -1141,17 +1129,8 @@ class Involvement(SessionChangingService):
             )
             db.add(query)
             db.flush()
-            for coordinator in access.people_with(project, Role.COORDINATOR):
-                _owe(
-                    db,
-                    project,
-                    key=f"claim:{claim.id}:query:{query.id}:{coordinator}",
-                    kind=CLAIM_QUERIED,
-                    target=coordinator,
-                    subject=(CLAIM_SUBJECT, claim.id),
-                    payload={"query_id": query.id},
-                    now=now,
-                )
+            about = _about(CLAIM_QUERIED, claim.id, f"query:{query.id}")
+            _owe_coordinators(db, project, about, payload={"query_id": query.id}, now=now)
             return _claim_note(db, claim)
 
     def claim_view(self, *, team_id: str, user_id: str, claim_id: int) -> ClaimNote:
@@ -1344,6 +1323,24 @@ def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[I
     return found
 
 
+# a reply about an expense: what a blank one lacks, whether coordinators write it, the status
+# the expense waits in for it, and what a reply to an expense no longer waiting is told
+_REPLIES = {
+    "question": (
+        "Write your question.",
+        True,
+        ExpenseStatus.PENDING,
+        "That expense is no longer waiting for review.",
+    ),
+    "answer": (
+        "Write your answer.",
+        False,
+        ExpenseStatus.QUESTIONED,
+        "That expense has no open question.",
+    ),
+}
+
+
 def _written(block: str, text: str, missing: str) -> None:
     """A question, answer or query: something written, and not too long."""
     if not text.strip():
@@ -1352,30 +1349,61 @@ def _written(block: str, text: str, missing: str) -> None:
         raise InvalidFields({block: f"Keep it under {MAX_QUERY} characters."})
 
 
+# what each message owed now is about
+_SUBJECT_OF = {
+    CLAIM: CLAIM_SUBJECT,
+    CLAIM_QUERIED: CLAIM_SUBJECT,
+    EXPENSE_REVIEW: EXPENSE_SUBJECT,
+    EXPENSE_QUESTION: EXPENSE_SUBJECT,
+}
+
+
+def _about(kind: str, subject_id: int, rest: str) -> About:
+    """What a message about a claim or an expense is: its kind, the claim or expense, and
+    its key (the subject's, then `rest`)."""
+    subject = (_SUBJECT_OF[kind], subject_id)
+    return kind, subject, f"{subject[0]}:{subject_id}:{rest}"
+
+
 def _owe(
     db: Session,
     project: Project,
+    about: About,
     *,
-    key: str,
-    kind: str,
     target: str,
-    subject: tuple[str, int],
     payload: dict[str, Any],
     now: datetime,
+    due: datetime | None = None,
 ) -> None:
-    """A message owed now about an expense or a claim."""
+    """A message the project owes (now, unless `due`), escalated to its first coordinator."""
+    kind, subject, key = about
     deliveries.schedule(
         db,
         key=key,
         kind=kind,
         target=target,
-        due_at=now,
+        due_at=due or now,
         now=now,
         project_id=project.id,
         subject=subject,
         payload=payload,
         escalate_to=_coordinator(project),
     )
+
+
+def _owe_coordinators(
+    db: Session,
+    project: Project,
+    about: About,
+    *,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The message owed now to each of the project's coordinators (its key ends with them)."""
+    kind, subject, key = about
+    for coordinator in access.people_with(project, Role.COORDINATOR):
+        each = (kind, subject, f"{key}:{coordinator}")
+        _owe(db, project, each, target=coordinator, payload=payload, now=now)
 
 
 def _pay_form(db: Session, project: Project) -> PayForm:
