@@ -38,6 +38,7 @@ from cobot.services.base import ForProject, Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import _debriefers
 from cobot.services.deliveries import DeliveryKind, Owed, Presented, Scope
+from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only, transaction
@@ -273,8 +274,7 @@ class Governance(Service):
         dates spread over the project or left blank; starts the oversight digest."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             existing = db.scalar(
                 select(func.count(Milestone.id)).where(Milestone.project_id == project.id)
@@ -361,8 +361,7 @@ class Governance(Service):
     def coordinated(self, *, team_id: str, channel_id: str, user_id: str) -> int:
         """The channel's project, when `user_id` coordinates it (for opening a form)."""
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return project.id
 
     # ------------------------------------------------------------ the digest
@@ -371,8 +370,7 @@ class Governance(Service):
         """The digest's settings (coordinators)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return _setup(db, project, now)
 
     def save_digest_setup(
@@ -385,8 +383,7 @@ class Governance(Service):
             raise InvalidFields(errors)
         assert every_days is not None
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             settings = _settings(db, project, user_id, now)
             settings.every_days = every_days
             settings.enabled = enabled
@@ -443,8 +440,8 @@ class Governance(Service):
         only: nothing changes before the confirmation."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = _project(db, team_id, channel_id, project_id)
-            access.require_coordinator(project, user_id)
+            here = channel_id or ""
+            project = coordinated(db, team_id, user_id, channel_id=here, project_id=project_id)
             return _preview(db, project, plan, now)
 
     def slow_down(
@@ -463,8 +460,7 @@ class Governance(Service):
         now = self._clock.now()
         receipt = receipts.key("slow_down", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             made = receipts.made_before(db, receipt) if receipt else None
             earlier = db.get(SlowDown, made) if made is not None else None
@@ -541,12 +537,6 @@ class Governance(Service):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _project(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
-    if project_id is not None:
-        return access.project_by_id(db, team_id=team_id, project_id=project_id)
-    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
 
 
 def _today(project: Project, now: datetime) -> date:
