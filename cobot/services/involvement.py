@@ -987,20 +987,6 @@ class Involvement(SessionChangingService):
             raise AccessError("Only the person who claimed that expense can answer about it.")
         return expense, project
 
-    def _replied(
-        self, db: Session, team_id: str, user_id: str, expense_id: int, block: str, text: str
-    ) -> tuple[Expense, Project]:
-        """The expense a coordinator's question or its person's answer (`block`) is about,
-        while it waits for one; the text must be written, and not too long."""
-        missing, by_coordinator, waiting, stale = _REPLIES[block]
-        _written(block, text, missing)
-        expense, project = self._expense(
-            db, team_id, expense_id, user_id, coordinator=by_coordinator
-        )
-        if expense.status != waiting:
-            raise InvalidFields({block: stale})
-        return expense, project
-
     def approve_expense(self, *, team_id: str, user_id: str, expense_id: int) -> ExpenseNote:
         """A coordinator approves an expense: it goes into the person's next claim."""
         now = self._clock.now()
@@ -1020,36 +1006,42 @@ class Involvement(SessionChangingService):
         self, *, team_id: str, user_id: str, expense_id: int, question: str
     ) -> ExpenseNote:
         """A coordinator asks about an expense; its person gets the question to answer."""
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            expense, project = self._replied(db, team_id, user_id, expense_id, "question", question)
-            expense.status = ExpenseStatus.QUESTIONED
-            expense.question = question.strip()
-            expense.decided_by = user_id
-            about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
-            _owe(
-                db,
-                project,
-                about,
-                target=expense.user_id,
-                payload={"expense_id": expense.id},
-                now=now,
-            )
-            return _expense_note(db, project, expense, for_person=False)
+        return self._reply(team_id, user_id, expense_id, "question", question)
 
     def answer_expense(
         self, *, team_id: str, user_id: str, expense_id: int, answer: str
     ) -> ExpenseNote:
         """The person answers a question: the expense goes back to the coordinators."""
+        return self._reply(team_id, user_id, expense_id, "answer", answer)
+
+    def _reply(
+        self, team_id: str, user_id: str, expense_id: int, block: str, text: str
+    ) -> ExpenseNote:
+        """A coordinator's question about an expense, or its person's answer (`block`),
+        while the expense waits for one: kept, and the other side told."""
+        missing, by_coordinator, waiting, stale = _REPLIES[block]
+        _written(block, text, missing)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            expense, project = self._replied(db, team_id, user_id, expense_id, "answer", answer)
-            expense.answer = answer.strip()
-            expense.status = ExpenseStatus.PENDING
-            expense.round += 1
-            db.flush()
-            self._review(db, project, expense, now=now)
-            return _expense_note(db, project, expense, for_person=True)
+            expense, project = self._expense(
+                db, team_id, expense_id, user_id, coordinator=by_coordinator
+            )
+            if expense.status != waiting:
+                raise InvalidFields({block: stale})
+            if by_coordinator:
+                expense.status = ExpenseStatus.QUESTIONED
+                expense.question = text.strip()
+                expense.decided_by = user_id
+                about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
+                payload = {"expense_id": expense.id}
+                _owe(db, project, about, target=expense.user_id, payload=payload, now=now)
+            else:
+                expense.answer = text.strip()
+                expense.status = ExpenseStatus.PENDING
+                expense.round += 1
+                db.flush()
+                self._review(db, project, expense, now=now)
+            return _expense_note(db, project, expense, for_person=not by_coordinator)
 
     def expense_form(self, *, team_id: str, user_id: str, expense_id: int) -> ExpenseNote:
         """An expense, for the question modal (coordinators) or the answer modal (its person)."""
