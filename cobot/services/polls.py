@@ -295,16 +295,17 @@ class Polls(Service):
                 project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
                 row = None
             _require_starter(project, user_id)
+            draft = PollDraft(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                purpose=PollPurpose.WORKSHOP,
+                title="",
+                duration=timedelta(hours=2),
+                closes_on=now + DEFAULT_CLOSE,
+            )
             if row is None:
-                return PollDraft(
-                    project_id=project.id,
-                    project_name=project.name,
-                    timezone=project.timezone,
-                    purpose=PollPurpose.WORKSHOP,
-                    title="",
-                    duration=timedelta(hours=2),
-                    closes_on=now + DEFAULT_CLOSE,
-                )
+                return draft
             access.require_coordinator(project, user_id)
             if row.status != SessionStatus.SCHEDULED:
                 raise AccessError(f"“{row.title}” was cancelled, so it can't be moved.")
@@ -312,14 +313,12 @@ class Polls(Service):
                 SessionKind.WORKSHOP: PollPurpose.WORKSHOP,
                 SessionKind.REFLECTIVE: PollPurpose.REFLECTIVE,
             }.get(SessionKind(row.kind), PollPurpose.OVERSIGHT)
-            return PollDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+            # a new time for the session: its kind, title, length and people
+            return replace(
+                draft,
                 purpose=purpose,
                 title=row.title,
                 duration=row.ends_at - row.starts_at,
-                closes_on=now + DEFAULT_CLOSE,
                 user_ids=tuple(p.user_id for p in row.people),
                 session_id=row.id,
                 moving_title=row.title,
