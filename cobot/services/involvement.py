@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -97,8 +97,6 @@ CLAIM_HOUR = time(9, 0)
 MAX_QUERY = 1000
 ROLE_KEY = "role:"
 ACTIVITY_KEY = "activity:"
-# how the pay settings' numbers are held: int in the form shown, str as typed
-Typed = TypeVar("Typed", int, str)
 # a message owed: its kind, its subject and its key
 About = tuple[str, tuple[str, int], str]
 
@@ -661,26 +659,27 @@ class Done:
 
 
 @dataclass(frozen=True)
-class PaySettingsFields(Generic[Typed]):
-    """The pay settings a coordinator sets, by name: rates (by role or activity key) and
-    preparation minutes (by session role) as numbers for the form, as text as typed."""
+class PayForm(ForProject):
+    """The coordinators' pay settings form."""
 
     currency: str
-    default_rate: Typed
-    rates: dict[str, Typed]
+    default_rate: int
+    rates: dict[str, int]
     reason: str
-    prep: dict[str, Typed]
+    prep: dict[str, int]
     benefits_contact: str
 
 
 @dataclass(frozen=True)
-class PayForm(PaySettingsFields[int], ForProject):
-    """The coordinators' pay settings form."""
-
-
-@dataclass(frozen=True)
-class PaySettingsInput(PaySettingsFields[str]):
+class PaySettingsInput:
     """What the pay settings form typed (money as text, parsed here)."""
+
+    currency: str
+    default_rate: str
+    rates: dict[str, str]
+    reason: str
+    prep: dict[str, str]
+    benefits_contact: str
 
 
 @dataclass(frozen=True)
