@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, sessionmaker
 
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import governance as rules
@@ -33,10 +34,11 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import Service
+from cobot.services.base import ForProject, Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import _debriefers
 from cobot.services.deliveries import DeliveryKind, Owed, Presented, Scope
+from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only, transaction
@@ -59,6 +61,8 @@ DIGEST_KIND = "oversight_digest"
 PREVIEW_KIND = "digest_preview"
 SLOWED_PERSON_KIND = "slowed_down_dates"
 SLOWED_OVERSIGHT_KIND = "slowed_down_reason"
+# what a slow-down tells, in its messages' keys: each person their dates, oversight the reason
+_TOLD = {SLOWED_PERSON_KIND: "dates", SLOWED_OVERSIGHT_KIND: "reason"}
 MILESTONE_SUBJECT = "milestone"
 DIGEST_SUBJECT = "digest"
 SLOW_DOWN_SUBJECT = "slow_down"
@@ -94,11 +98,9 @@ class MilestoneView:
 
 
 @dataclass(frozen=True)
-class PlanView:
+class PlanView(ForProject):
     """A project's plan: its milestones in order, and whether the reader may change them."""
 
-    project_id: int
-    project_name: str
     timezone: str
     milestones: tuple[MilestoneView, ...]
     can_change: bool
@@ -166,11 +168,9 @@ class DigestFacts:
 
 
 @dataclass(frozen=True)
-class DigestSetup:
+class DigestSetup(ForProject):
     """The digest's settings and the next one, for the settings form."""
 
-    project_id: int
-    project_name: str
     timezone: str
     every_days: int
     enabled: bool
@@ -190,11 +190,9 @@ class LineForm:
 
 
 @dataclass(frozen=True)
-class SlowDownPreview:
+class SlowDownPreview(ForProject):
     """What a slow-down would change (nothing is stored yet)."""
 
-    project_id: int
-    project_name: str
     timezone: str
     plan: SlowDownInput
     sessions: tuple[rules.Moved, ...]
@@ -276,8 +274,7 @@ class Governance(Service):
         dates spread over the project or left blank; starts the oversight digest."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             existing = db.scalar(
                 select(func.count(Milestone.id)).where(Milestone.project_id == project.id)
@@ -345,10 +342,7 @@ class Governance(Service):
             row.title = title.strip()
             row.owner = owner
             row.due_on = due_on
-            row.updated_at = now
-            db.flush()
-            _plan_nudge(db, project, row, now=now)
-            return _view(row, project, now)
+            return _changed(db, project, row, now=now)
 
     def mark_done(self, *, team_id: str, user_id: str, milestone_id: int) -> MilestoneView:
         """Done with one click (its coordinators or its owner); its nudge is not owed."""
@@ -357,20 +351,17 @@ class Governance(Service):
             row, project = _milestone(db, team_id, milestone_id, lock=True)
             if user_id != row.owner:
                 access.require_coordinator(project, user_id)
-            if row.status != MilestoneStatus.DONE:
-                row.status = MilestoneStatus.DONE
-                row.done_at = now
-                row.done_by = user_id
-                row.updated_at = now
-                db.flush()
-                _plan_nudge(db, project, row, now=now)
-            return _view(row, project, now)
+            if row.status == MilestoneStatus.DONE:
+                return _view(row, project, now)
+            row.status = MilestoneStatus.DONE
+            row.done_at = now
+            row.done_by = user_id
+            return _changed(db, project, row, now=now)
 
     def coordinated(self, *, team_id: str, channel_id: str, user_id: str) -> int:
         """The channel's project, when `user_id` coordinates it (for opening a form)."""
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return project.id
 
     # ------------------------------------------------------------ the digest
@@ -379,8 +370,7 @@ class Governance(Service):
         """The digest's settings (coordinators)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return _setup(db, project, now)
 
     def save_digest_setup(
@@ -393,8 +383,7 @@ class Governance(Service):
             raise InvalidFields(errors)
         assert every_days is not None
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             settings = _settings(db, project, user_id, now)
             settings.every_days = every_days
             settings.enabled = enabled
@@ -451,8 +440,8 @@ class Governance(Service):
         only: nothing changes before the confirmation."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = _project(db, team_id, channel_id, project_id)
-            access.require_coordinator(project, user_id)
+            here = channel_id or ""
+            project = coordinated(db, team_id, user_id, channel_id=here, project_id=project_id)
             return _preview(db, project, plan, now)
 
     def slow_down(
@@ -471,8 +460,7 @@ class Governance(Service):
         now = self._clock.now()
         receipt = receipts.key("slow_down", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             made = receipts.made_before(db, receipt) if receipt else None
             earlier = db.get(SlowDown, made) if made is not None else None
@@ -506,9 +494,7 @@ class Governance(Service):
                 assert row is not None
                 row.due_on = new_due
                 row.revision += 1
-                row.updated_at = now
-                db.flush()
-                _plan_nudge(db, project, row, now=now)
+                _changed(db, project, row, now=now)
                 milestone_ids.append(row.id)
             record = SlowDown(
                 project_id=project.id,
@@ -525,36 +511,24 @@ class Governance(Service):
             if receipt:
                 receipts.record(db, receipt, result_id=record.id, now=now)
             people = _affected(db, project, moved_ids, milestone_ids)
-            owed = [
-                Owed(
-                    key=f"slow_down:{record.id}:dates:{person}",
-                    kind=SLOWED_PERSON_KIND,
-                    target=person,
-                    due_at=now,
-                    project_id=project.id,
-                    subject=(SLOW_DOWN_SUBJECT, record.id),
-                    payload={
-                        "slow_down_id": record.id,
-                        "sessions": sessions,
-                        "milestones": milestones,
-                    },
-                    escalate_to=user_id,
-                )
+            watchers = _oversight(project)
+            told = [
+                (SLOWED_PERSON_KIND, person, {"sessions": sessions, "milestones": milestones})
                 for person, (sessions, milestones) in sorted(people.items())
             ]
-            watchers = _oversight(project)
-            owed += [
+            told += [(SLOWED_OVERSIGHT_KIND, person, {}) for person in watchers]
+            owed = [
                 Owed(
-                    key=f"slow_down:{record.id}:reason:{person}",
-                    kind=SLOWED_OVERSIGHT_KIND,
+                    key=f"slow_down:{record.id}:{_TOLD[kind]}:{person}",
+                    kind=kind,
                     target=person,
                     due_at=now,
                     project_id=project.id,
                     subject=(SLOW_DOWN_SUBJECT, record.id),
-                    payload={"slow_down_id": record.id},
+                    payload={"slow_down_id": record.id, **ids},
                     escalate_to=user_id,
                 )
-                for person in watchers
+                for kind, person, ids in told
             ]
             deliveries.schedule_many(db, owed, now=now)
             return SlowedDown(
@@ -563,12 +537,6 @@ class Governance(Service):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _project(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
-    if project_id is not None:
-        return access.project_by_id(db, team_id=team_id, project_id=project_id)
-    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
 
 
 def _today(project: Project, now: datetime) -> date:
@@ -616,6 +584,14 @@ def _milestone(
     if row is None or project is None or project.team_id != team_id:
         raise AccessError("That milestone no longer exists.")
     return row, project
+
+
+def _changed(db: Session, project: Project, row: Milestone, *, now: datetime) -> MilestoneView:
+    """A milestone changed now: its nudge is re-planned; it as it is now."""
+    row.updated_at = now
+    db.flush()
+    _plan_nudge(db, project, row, now=now)
+    return _view(row, project, now)
 
 
 def _plan_nudge(db: Session, project: Project, row: Milestone, *, now: datetime) -> None:
@@ -707,35 +683,28 @@ def plan_digest(db: Session, project: Project, *, now: datetime) -> None:
                 select(Digest).where(Digest.project_id == project.id, Digest.number == number)
             )
     owed: list[Owed] = []
+    coordinators = access.people_with(project, Role.COORDINATOR)
     for row, late_ok in ((last if last is not upcoming else None, False), (upcoming, True)):
         if row is None or (row is upcoming and not settings.enabled):
             continue
-        owed += [
-            Owed(
-                key=f"digest:{row.id}:{person}",
-                kind=DIGEST_KIND,
-                target=person,
-                due_at=row.due_at,
-                project_id=project.id,
-                subject=(DIGEST_SUBJECT, project.id),
-                payload={"digest_id": row.id},
-                late_ok=late_ok,
-            )
-            for person in _oversight(project)
-        ]
-        owed += [
-            Owed(
-                key=f"digest:{row.id}:preview:{person}",
-                kind=PREVIEW_KIND,
-                target=person,
-                due_at=row.due_at - rules.PREVIEW_BEFORE,
-                project_id=project.id,
-                subject=(DIGEST_SUBJECT, project.id),
-                payload={"digest_id": row.id},
-                late_ok=late_ok,
-            )
-            for person in access.people_with(project, Role.COORDINATOR)
-        ]
+        # the digest to oversight and steering members; its preview to coordinators, before
+        for kind, key, people, before in (
+            (DIGEST_KIND, "", _oversight(project), timedelta(0)),
+            (PREVIEW_KIND, "preview:", coordinators, rules.PREVIEW_BEFORE),
+        ):
+            owed += [
+                Owed(
+                    key=f"digest:{row.id}:{key}{person}",
+                    kind=kind,
+                    target=person,
+                    due_at=row.due_at - before,
+                    project_id=project.id,
+                    subject=(DIGEST_SUBJECT, project.id),
+                    payload={"digest_id": row.id},
+                    late_ok=late_ok,
+                )
+                for person in people
+            ]
     deliveries.reconcile(
         db,
         subject=Scope.of(DIGEST_SUBJECT, [project.id], [DIGEST_KIND, PREVIEW_KIND]),
@@ -798,16 +767,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     due = tuple(
         m for m in milestones if not m.done and m.due_on is not None and m.due_on <= horizon
     )
-    sessions = db.scalars(
-        select(CoSession)
-        .where(
-            CoSession.project_id == project.id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.kind == SessionKind.WORKSHOP,
-        )
-        .options(selectinload(CoSession.people))
-        .order_by(CoSession.starts_at)
-    ).all()
+    sessions = _scheduled(db, project, CoSession.kind == SessionKind.WORKSHOP)
     held = [s for s in sessions if s.ends_at <= now]
     planned = [s for s in sessions if s.ends_at > now]
     expected = {(s.id, u) for s in held for u in _debriefers(project, s)}
@@ -841,6 +801,22 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
         checkins_on=bool(figures),
         line=digest.line,
     )
+
+
+def _scheduled(
+    db: Session,
+    project: Project,
+    *where: ColumnElement[bool],
+    order: Sequence[InstrumentedAttribute[Any]] = (CoSession.starts_at,),
+) -> Sequence[CoSession]:
+    """The project's scheduled sessions that also meet `where`, with their people."""
+    return db.scalars(
+        select(CoSession)
+        .where(CoSession.project_id == project.id, CoSession.status == SessionStatus.SCHEDULED)
+        .where(*where)
+        .options(selectinload(CoSession.people))
+        .order_by(*order)
+    ).all()
 
 
 def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendance, ...]:
@@ -882,16 +858,9 @@ def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendan
 
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:
     tz = ZoneInfo(project.timezone)
-    rows = db.scalars(
-        select(CoSession)
-        .where(
-            CoSession.project_id == project.id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.starts_at > now,
-        )
-        .options(selectinload(CoSession.people))
-        .order_by(CoSession.starts_at, CoSession.id)
-    ).all()
+    rows = _scheduled(
+        db, project, CoSession.starts_at > now, order=(CoSession.starts_at, CoSession.id)
+    )
     moved = rules.slow_sessions(
         [rules.Dated(r.id, r.title, r.starts_at, r.ends_at) for r in rows], plan, tz=tz
     )
@@ -904,16 +873,10 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     )
     # the interval rule is about the workshop series; sessions already under way stay put
     workshops = {r.id for r in rows if r.kind == SessionKind.WORKSHOP}
+    started = (CoSession.kind == SessionKind.WORKSHOP, CoSession.starts_at <= now)
     others = [
         Neighbour(s.id, s.title, s.starts_at, s.ends_at)
-        for s in db.scalars(
-            select(CoSession).where(
-                CoSession.project_id == project.id,
-                CoSession.status == SessionStatus.SCHEDULED,
-                CoSession.kind == SessionKind.WORKSHOP,
-                CoSession.starts_at <= now,
-            )
-        )
+        for s in _scheduled(db, project, *started, order=())
     ]
     checks = rules.interval_checks(
         [m for m in moved if m.id in workshops], others, LeadTimes.from_json(project.lead_times)
@@ -1024,11 +987,18 @@ def _build_digest(db: Session, delivery: Delivery, now: datetime) -> DigestFacts
     return DigestFacts(**{**facts.__dict__, "preview": delivery.kind == PREVIEW_KIND})
 
 
-def _build_new_dates(db: Session, delivery: Delivery) -> NewDates | None:
+def _slowed(db: Session, delivery: Delivery) -> tuple[SlowDown, Project] | None:
+    """The slow-down a delivery tells of and its project, while both exist."""
     record = db.get(SlowDown, int(delivery.payload.get("slow_down_id", 0)))
     project = db.get(Project, record.project_id) if record is not None else None
-    if record is None or project is None:
+    return (record, project) if record is not None and project is not None else None
+
+
+def _build_new_dates(db: Session, delivery: Delivery) -> NewDates | None:
+    found = _slowed(db, delivery)
+    if found is None:
         return None
+    record, project = found
     session_ids = [int(i) for i in delivery.payload.get("sessions", [])]
     milestone_ids = [int(i) for i in delivery.payload.get("milestones", [])]
     sessions = db.execute(
@@ -1041,20 +1011,20 @@ def _build_new_dates(db: Session, delivery: Delivery) -> NewDates | None:
         .where(Milestone.id.in_(milestone_ids), Milestone.status == MilestoneStatus.OPEN)
         .order_by(Milestone.due_on)
     )
-    found = NewDates(
+    dates = NewDates(
         project_name=project.name,
         timezone=project.timezone,
         sessions=tuple((t, s) for t, s in sessions),
         milestones=tuple((t, d) for t, d in milestones if d is not None),
     )
-    return found if found.sessions or found.milestones else None
+    return dates if dates.sessions or dates.milestones else None
 
 
 def _build_notice(db: Session, delivery: Delivery) -> SlowDownNotice | None:
-    record = db.get(SlowDown, int(delivery.payload.get("slow_down_id", 0)))
-    project = db.get(Project, record.project_id) if record is not None else None
-    if record is None or project is None:
+    found = _slowed(db, delivery)
+    if found is None:
         return None
+    record, project = found
     return SlowDownNotice(
         project_name=project.name,
         by=record.created_by,

@@ -61,8 +61,9 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import SessionChangingService
+from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.deliveries import DeliveryKind
+from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import transaction
 from cobot.storage.models import (
@@ -96,6 +97,8 @@ CLAIM_HOUR = time(9, 0)
 MAX_QUERY = 1000
 ROLE_KEY = "role:"
 ACTIVITY_KEY = "activity:"
+# a message owed: its kind, its subject and its key
+About = tuple[str, tuple[str, int], str]
 
 
 # ---------------------------------------------------------------- what messages say
@@ -296,18 +299,10 @@ def _plan_monthly_claim(
     start, end = month_bounds(day)
     tz = ZoneInfo(project.timezone)
     due = datetime.combine(end + timedelta(days=1), CLAIM_HOUR, tzinfo=tz)
-    deliveries.schedule(
-        db,
-        key=f"claim:p{project.id}:{start.isoformat()}:{user_id}",
-        kind=CLAIM,
-        target=user_id,
-        due_at=due,
-        now=now,
-        project_id=project.id,
-        subject=(PROJECT_SUBJECT, project.id),
-        payload={"start": start.isoformat(), "end": end.isoformat()},
-        escalate_to=_coordinator(project),
-    )
+    key = f"claim:p{project.id}:{start.isoformat()}:{user_id}"
+    about = (CLAIM, (PROJECT_SUBJECT, project.id), key)
+    payload = {"start": start.isoformat(), "end": end.isoformat()}
+    _owe(db, project, about, target=user_id, payload=payload, now=now, due=due)
 
 
 # ---------------------------------------------------------------- claims
@@ -477,10 +472,8 @@ def _schedule_claim(db: Session, project: Project, claim: Claim, *, now: datetim
     _owe(
         db,
         project,
-        key=f"claim:{claim.id}:r{claim.round}",
-        kind=CLAIM,
+        _about(CLAIM, claim.id, f"r{claim.round}"),
         target=claim.user_id,
-        subject=(CLAIM_SUBJECT, claim.id),
         payload={"claim_id": claim.id, "round": claim.round},
         now=now,
     )
@@ -645,11 +638,9 @@ class RegisterSaved:
 
 
 @dataclass(frozen=True)
-class ProjectForm:
+class ProjectForm(ForProject):
     """A person's form in one project (time log, payment choice, expense)."""
 
-    project_id: int
-    project_name: str
     currency: str = "GBP"
     benefits_contact: str = ""
     choice: PaymentChoice | None = None
@@ -668,11 +659,9 @@ class Done:
 
 
 @dataclass(frozen=True)
-class PayForm:
+class PayForm(ForProject):
     """The coordinators' pay settings form."""
 
-    project_id: int
-    project_name: str
     currency: str
     default_rate: int
     rates: dict[str, int]
@@ -980,17 +969,9 @@ class Involvement(SessionChangingService):
             )
 
     def _review(self, db: Session, project: Project, expense: Expense, *, now: datetime) -> None:
-        for coordinator in access.people_with(project, Role.COORDINATOR):
-            _owe(
-                db,
-                project,
-                key=f"expense:{expense.id}:r{expense.round}:{coordinator}",
-                kind=EXPENSE_REVIEW,
-                target=coordinator,
-                subject=(EXPENSE_SUBJECT, expense.id),
-                payload={"expense_id": expense.id, "round": expense.round},
-                now=now,
-            )
+        payload = {"expense_id": expense.id, "round": expense.round}
+        about = _about(EXPENSE_REVIEW, expense.id, f"r{expense.round}")
+        _owe_coordinators(db, project, about, payload=payload, now=now)
 
     def _expense(
         self, db: Session, team_id: str, expense_id: int, user_id: str, *, coordinator: bool
@@ -1024,43 +1005,42 @@ class Involvement(SessionChangingService):
         self, *, team_id: str, user_id: str, expense_id: int, question: str
     ) -> ExpenseNote:
         """A coordinator asks about an expense; its person gets the question to answer."""
-        now = self._clock.now()
-        _written("question", question, "Write your question.")
-        with transaction(self._factory) as db:
-            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=True)
-            if expense.status != ExpenseStatus.PENDING:
-                raise InvalidFields({"question": "That expense is no longer waiting for review."})
-            expense.status = ExpenseStatus.QUESTIONED
-            expense.question = question.strip()
-            expense.decided_by = user_id
-            _owe(
-                db,
-                project,
-                key=f"expense:{expense.id}:q{expense.round}",
-                kind=EXPENSE_QUESTION,
-                target=expense.user_id,
-                subject=(EXPENSE_SUBJECT, expense.id),
-                payload={"expense_id": expense.id},
-                now=now,
-            )
-            return _expense_note(db, project, expense, for_person=False)
+        return self._reply(team_id, user_id, expense_id, "question", question)
 
     def answer_expense(
         self, *, team_id: str, user_id: str, expense_id: int, answer: str
     ) -> ExpenseNote:
         """The person answers a question: the expense goes back to the coordinators."""
+        return self._reply(team_id, user_id, expense_id, "answer", answer)
+
+    def _reply(
+        self, team_id: str, user_id: str, expense_id: int, block: str, text: str
+    ) -> ExpenseNote:
+        """A coordinator's question about an expense, or its person's answer (`block`),
+        while the expense waits for one: kept, and the other side told."""
+        missing, by_coordinator, waiting, stale = _REPLIES[block]
+        _written(block, text, missing)
         now = self._clock.now()
-        _written("answer", answer, "Write your answer.")
         with transaction(self._factory) as db:
-            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=False)
-            if expense.status != ExpenseStatus.QUESTIONED:
-                raise InvalidFields({"answer": "That expense has no open question."})
-            expense.answer = answer.strip()
-            expense.status = ExpenseStatus.PENDING
-            expense.round += 1
-            db.flush()
-            self._review(db, project, expense, now=now)
-            return _expense_note(db, project, expense, for_person=True)
+            expense, project = self._expense(
+                db, team_id, expense_id, user_id, coordinator=by_coordinator
+            )
+            if expense.status != waiting:
+                raise InvalidFields({block: stale})
+            if by_coordinator:
+                expense.status = ExpenseStatus.QUESTIONED
+                expense.question = text.strip()
+                expense.decided_by = user_id
+                about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
+                payload = {"expense_id": expense.id}
+                _owe(db, project, about, target=expense.user_id, payload=payload, now=now)
+            else:
+                expense.answer = text.strip()
+                expense.status = ExpenseStatus.PENDING
+                expense.round += 1
+                db.flush()
+                self._review(db, project, expense, now=now)
+            return _expense_note(db, project, expense, for_person=not by_coordinator)
 
     def expense_form(self, *, team_id: str, user_id: str, expense_id: int) -> ExpenseNote:
         """An expense, for the question modal (coordinators) or the answer modal (its person)."""
@@ -1079,8 +1059,7 @@ class Involvement(SessionChangingService):
         everything not yet claimed up to today. Returns (claims sent, period)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             today = _local_day(now, project.timezone)
             start, end = last_closed_month(today)
             if at_end:
@@ -1141,17 +1120,8 @@ class Involvement(SessionChangingService):
             )
             db.add(query)
             db.flush()
-            for coordinator in access.people_with(project, Role.COORDINATOR):
-                _owe(
-                    db,
-                    project,
-                    key=f"claim:{claim.id}:query:{query.id}:{coordinator}",
-                    kind=CLAIM_QUERIED,
-                    target=coordinator,
-                    subject=(CLAIM_SUBJECT, claim.id),
-                    payload={"query_id": query.id},
-                    now=now,
-                )
+            about = _about(CLAIM_QUERIED, claim.id, f"query:{query.id}")
+            _owe_coordinators(db, project, about, payload={"query_id": query.id}, now=now)
             return _claim_note(db, claim)
 
     def claim_view(self, *, team_id: str, user_id: str, claim_id: int) -> ClaimNote:
@@ -1164,8 +1134,7 @@ class Involvement(SessionChangingService):
     def pay_form(self, *, team_id: str, channel_id: str, user_id: str) -> PayForm:
         """The pay settings as they stand."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return _pay_form(db, project)
 
     def save_pay(
@@ -1216,8 +1185,7 @@ class Involvement(SessionChangingService):
             raise InvalidFields(errors)
         assert isinstance(default, int)
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             settings = self._own_settings(db, project, user_id, now)
             settings.currency = data.currency
             settings.default_rate = default
@@ -1243,8 +1211,7 @@ class Involvement(SessionChangingService):
         """`/cobot budget <amount>`: the project's budget for involvement payments."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             pence = parse_money(typed, limit=MAX_BUDGET)
             if isinstance(pence, str) or pence == 0:
                 raise AccessError(
@@ -1316,8 +1283,7 @@ class Involvement(SessionChangingService):
     def project_totals(self, *, team_id: str, channel_id: str, user_id: str) -> PayTotals:
         """`/cobot pay report`, for coordinators."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             project_id = project.id
         return self.totals(project_id)
 
@@ -1344,6 +1310,24 @@ def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[I
     return found
 
 
+# a reply about an expense: what a blank one lacks, whether coordinators write it, the status
+# the expense waits in for it, and what a reply to an expense no longer waiting is told
+_REPLIES = {
+    "question": (
+        "Write your question.",
+        True,
+        ExpenseStatus.PENDING,
+        "That expense is no longer waiting for review.",
+    ),
+    "answer": (
+        "Write your answer.",
+        False,
+        ExpenseStatus.QUESTIONED,
+        "That expense has no open question.",
+    ),
+}
+
+
 def _written(block: str, text: str, missing: str) -> None:
     """A question, answer or query: something written, and not too long."""
     if not text.strip():
@@ -1352,30 +1336,61 @@ def _written(block: str, text: str, missing: str) -> None:
         raise InvalidFields({block: f"Keep it under {MAX_QUERY} characters."})
 
 
+# what each message owed now is about
+_SUBJECT_OF = {
+    CLAIM: CLAIM_SUBJECT,
+    CLAIM_QUERIED: CLAIM_SUBJECT,
+    EXPENSE_REVIEW: EXPENSE_SUBJECT,
+    EXPENSE_QUESTION: EXPENSE_SUBJECT,
+}
+
+
+def _about(kind: str, subject_id: int, rest: str) -> About:
+    """What a message about a claim or an expense is: its kind, the claim or expense, and
+    its key (the subject's, then `rest`)."""
+    subject = (_SUBJECT_OF[kind], subject_id)
+    return kind, subject, f"{subject[0]}:{subject_id}:{rest}"
+
+
 def _owe(
     db: Session,
     project: Project,
+    about: About,
     *,
-    key: str,
-    kind: str,
     target: str,
-    subject: tuple[str, int],
     payload: dict[str, Any],
     now: datetime,
+    due: datetime | None = None,
 ) -> None:
-    """A message owed now about an expense or a claim."""
+    """A message the project owes (now, unless `due`), escalated to its first coordinator."""
+    kind, subject, key = about
     deliveries.schedule(
         db,
         key=key,
         kind=kind,
         target=target,
-        due_at=now,
+        due_at=due or now,
         now=now,
         project_id=project.id,
         subject=subject,
         payload=payload,
         escalate_to=_coordinator(project),
     )
+
+
+def _owe_coordinators(
+    db: Session,
+    project: Project,
+    about: About,
+    *,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The message owed now to each of the project's coordinators (its key ends with them)."""
+    kind, subject, key = about
+    for coordinator in access.people_with(project, Role.COORDINATOR):
+        each = (kind, subject, f"{key}:{coordinator}")
+        _owe(db, project, each, target=coordinator, payload=payload, now=now)
 
 
 def _pay_form(db: Session, project: Project) -> PayForm:

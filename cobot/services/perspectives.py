@@ -17,7 +17,8 @@ from cobot.domain.perspectives import Perspective, Shown
 from cobot.domain.sessions import Problem
 from cobot.services import access
 from cobot.services.access import AccessError
-from cobot.services.base import Service
+from cobot.services.base import ForProject, Service
+from cobot.services.lookups import project_here
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import MemberPerspectives, Project
 
@@ -35,11 +36,9 @@ class Mix:
 
 
 @dataclass(frozen=True)
-class PerspectivesForm:
+class PerspectivesForm(ForProject):
     """The form for one member: their own choices and the project's mix."""
 
-    project_id: int
-    project_name: str
     mine: frozenset[Perspective]
     mix: Mix
 
@@ -162,10 +161,7 @@ class Perspectives(Service):
 def _member_project(
     db: Session, team_id: str, user_id: str, channel_id: str | None, project_id: int | None
 ) -> Project:
-    if project_id is not None:
-        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-    else:
-        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
+    project = project_here(db, team_id, channel_id=channel_id, project_id=project_id)
     if access.role_of(project, user_id) is None:
         raise AccessError(
             f"You are not a member of “{project.name}”; a coordinator can add you with "

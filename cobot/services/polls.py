@@ -57,7 +57,7 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import Service
+from cobot.services.base import ForProject, Service
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.sessions import Sessions, SessionSaved, neighbours
 from cobot.storage.db import read_only, transaction
@@ -99,11 +99,9 @@ class PollClosed(AccessError):
 
 
 @dataclass(frozen=True)
-class PollDraft:
+class PollDraft(ForProject):
     """What the find-time form starts from."""
 
-    project_id: int
-    project_name: str
     timezone: str
     purpose: PollPurpose
     title: str
@@ -116,12 +114,18 @@ class PollDraft:
 
 
 @dataclass(frozen=True)
-class SlotLine:
-    """One slot as the person asked sees it."""
+class ForSlot:
+    """What a view of one of the poll's times starts with: the slot and when it is."""
 
     slot_id: int
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class SlotLine(ForSlot):
+    """One slot as the person asked sees it."""
+
     answer: Answer
     clash: str | None = None
 
@@ -146,23 +150,22 @@ class Invitation:
     moving_title: str = ""
 
 
-@dataclass(frozen=True)
-class TallyRow:
-    """One slot's counts, facilitators apart."""
-
-    slot_id: int
-    starts_at: datetime
-    ends_at: datetime
-    facilitators: Counts
-    participants: Counts
+# one slot's counts, facilitators apart: the domain's tally of a slot, which rank() takes
+TallyRow = SlotTally
 
 
 @dataclass(frozen=True)
-class Tally:
-    """The live tally for the poll's starter."""
+class ForPoll:
+    """What a message about one poll starts with: the poll, by id and by title."""
 
     poll_id: int
     title: str
+
+
+@dataclass(frozen=True)
+class Tally(ForPoll):
+    """The live tally for the poll's starter."""
+
     purpose: PollPurpose
     project_name: str
     timezone: str
@@ -177,22 +180,17 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class Proposal:
+class Proposal(ForSlot):
     """A ranked slot with its reasons and the interval warnings the session form gives."""
 
-    slot_id: int
-    starts_at: datetime
-    ends_at: datetime
     reasons: tuple[str, ...]
     warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(ForPoll):
     """The top slots, for the starter or a coordinator to schedule with one click."""
 
-    poll_id: int
-    title: str
     purpose: PollPurpose
     timezone: str
     status: PollStatus
@@ -203,11 +201,9 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(ForPoll):
     """What everyone asked hears when the poll ends."""
 
-    poll_id: int
-    title: str
     status: PollStatus
     timezone: str
     starts_at: datetime | None
@@ -217,11 +213,9 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Nudge:
+class Nudge(ForPoll):
     """The one reminder to someone who has not answered."""
 
-    poll_id: int
-    title: str
     closes_at: datetime
     timezone: str
 
@@ -258,11 +252,9 @@ class Scheduled:
 
 
 @dataclass(frozen=True)
-class StandingView:
+class StandingView(ForProject):
     """A person's standing availability as their form shows it."""
 
-    project_id: int
-    project_name: str
     weekdays_off: frozenset[int]
     part: PartOfDay
     windows: tuple[BusyWindow, ...]
@@ -303,16 +295,17 @@ class Polls(Service):
                 project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
                 row = None
             _require_starter(project, user_id)
+            draft = PollDraft(
+                project_id=project.id,
+                project_name=project.name,
+                timezone=project.timezone,
+                purpose=PollPurpose.WORKSHOP,
+                title="",
+                duration=timedelta(hours=2),
+                closes_on=now + DEFAULT_CLOSE,
+            )
             if row is None:
-                return PollDraft(
-                    project_id=project.id,
-                    project_name=project.name,
-                    timezone=project.timezone,
-                    purpose=PollPurpose.WORKSHOP,
-                    title="",
-                    duration=timedelta(hours=2),
-                    closes_on=now + DEFAULT_CLOSE,
-                )
+                return draft
             access.require_coordinator(project, user_id)
             if row.status != SessionStatus.SCHEDULED:
                 raise AccessError(f"“{row.title}” was cancelled, so it can't be moved.")
@@ -320,14 +313,12 @@ class Polls(Service):
                 SessionKind.WORKSHOP: PollPurpose.WORKSHOP,
                 SessionKind.REFLECTIVE: PollPurpose.REFLECTIVE,
             }.get(SessionKind(row.kind), PollPurpose.OVERSIGHT)
-            return PollDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+            # a new time for the session: its kind, title, length and people
+            return replace(
+                draft,
                 purpose=purpose,
                 title=row.title,
                 duration=row.ends_at - row.starts_at,
-                closes_on=now + DEFAULT_CLOSE,
                 user_ids=tuple(p.user_id for p in row.people),
                 session_id=row.id,
                 moving_title=row.title,
@@ -456,13 +447,7 @@ class Polls(Service):
                         row.answer = chosen
                         row.updated_at = now
                     person.answered_at = now
-                    poll.updated_at = now
-                    db.flush()
-                    return Answered(
-                        invitation=_invitation(db, poll, project, user_id, zone),
-                        tally=_tally(db, poll, project),
-                        tally_at=_tally_at(db, poll),
-                    )
+                    return _answered(db, poll, project, user_id, zone, now=now)
             except IntegrityError:
                 if attempt == 2:
                     raise
@@ -484,21 +469,13 @@ class Polls(Service):
         with transaction(self._factory) as db:
             poll, project, person = _answerable(db, team_id, user_id, poll_id)
             person.note = text
-            poll.updated_at = now
-            db.flush()
-            return Answered(
-                invitation=_invitation(db, poll, project, user_id, zone),
-                tally=_tally(db, poll, project),
-                tally_at=_tally_at(db, poll),
-            )
+            return _answered(db, poll, project, user_id, zone, now=now)
 
     def invitation(self, *, team_id: str, user_id: str, poll_id: int) -> Invitation:
         """The person's invitation as it is now."""
         zone = self._directory.timezone(user_id)
         with read_only(self._factory) as db:
-            poll = _poll(db, team_id, poll_id)
-            project = db.get(Project, poll.project_id)
-            assert project is not None
+            poll, project = _poll(db, team_id, poll_id)
             if _person(poll, user_id) is None:
                 raise AccessError("This poll did not ask you.")
             return _invitation(db, poll, project, user_id, zone)
@@ -532,9 +509,7 @@ class Polls(Service):
     def notes(self, *, team_id: str, user_id: str, poll_id: int) -> list[NoteLine]:
         """What people said would make it easier to come: coordinators only."""
         with read_only(self._factory) as db:
-            poll = _poll(db, team_id, poll_id)
-            project = db.get(Project, poll.project_id)
-            assert project is not None
+            poll, project = _poll(db, team_id, poll_id)
             access.require_coordinator(project, user_id)
             return [NoteLine(p.user_id, p.note) for p in poll.people if p.note]
 
@@ -584,9 +559,7 @@ class Polls(Service):
             )
         now = self._clock.now()
         with transaction(self._factory) as db:
-            poll = _poll(db, team_id, poll_id, lock=True)
-            project_row = db.get(Project, poll.project_id)
-            assert project_row is not None
+            poll, project_row = _poll(db, team_id, poll_id, lock=True)
             if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
                 poll.status = PollStatus.SCHEDULED
                 poll.chosen_slot_id = slot_id
@@ -605,9 +578,7 @@ class Polls(Service):
         """Cancel a poll: nothing more is owed about it but the news to everyone asked."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            poll = _poll(db, team_id, poll_id, lock=True)
-            project = db.get(Project, poll.project_id)
-            assert project is not None
+            poll, project = _poll(db, team_id, poll_id, lock=True)
             _require_manager(project, poll, user_id)
             if poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
                 raise PollClosed(poll.status)
@@ -624,9 +595,7 @@ class Polls(Service):
         over, without its selects): to update them in place."""
         found = []
         with read_only(self._factory) as db:
-            poll = _poll(db, team_id, poll_id)
-            project = db.get(Project, poll.project_id)
-            assert project is not None
+            poll, project = _poll(db, team_id, poll_id)
             for row in _sent(db, poll, (INVITE,)):
                 if row.slack_channel and row.slack_ts and _person(poll, row.target):
                     zone = self._directory.timezone(row.target)
@@ -648,16 +617,7 @@ class Polls(Service):
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
             if access.role_of(project, user_id) is None:
                 raise AccessError("You are not in this project, so it has no times of yours.")
-            row = _standing_row(db, project.id, user_id)
-            standing = _standing(row) if row is not None else None
-            return StandingView(
-                project_id=project.id,
-                project_name=project.name,
-                weekdays_off=standing.weekdays_off if standing else frozenset(),
-                part=standing.part if standing else PartOfDay.ANY,
-                windows=standing.windows if standing else (),
-                note=row.note if row is not None else "",
-            )
+            return _standing_view(project, _standing_row(db, project.id, user_id))
 
     def save_standing(
         self,
@@ -701,15 +661,7 @@ class Polls(Service):
             row.note = note.strip()
             row.updated_at = now
             db.flush()
-            standing = _standing(row)
-            return StandingView(
-                project_id=project.id,
-                project_name=project.name,
-                weekdays_off=standing.weekdays_off,
-                part=standing.part,
-                windows=standing.windows,
-                note=row.note,
-            )
+            return _standing_view(project, row)
 
 
 # ---------------------------------------------------------------- the session form's check
@@ -750,12 +702,10 @@ def poll_kinds(
     """The kinds polls use, rendered by `present` at send time from the rows."""
 
     def build(db: Session, delivery: Delivery) -> PollNote | None:
-        poll = db.get(Poll, int(delivery.payload.get("poll_id", 0)))
-        if poll is None:
+        found = _poll_of(db, delivery)
+        if found is None:
             return None
-        project = db.get(Project, poll.project_id)
-        if project is None:
-            return None
+        poll, project = found
         status = PollStatus(poll.status)
         kind = delivery.kind
         if kind == INVITE:
@@ -816,13 +766,11 @@ def _refresher(
     in place."""
 
     def refreshed(session: Session, delivery: Delivery) -> OutgoingMessage | None:
-        poll = session.get(Poll, int(delivery.payload.get("poll_id", 0)))
+        found = _poll_of(session, delivery)
         sent = session.get(Delivery, int(delivery.payload.get("message", 0)))
-        if poll is None or sent is None or not sent.slack_channel or not sent.slack_ts:
+        if found is None or sent is None or not sent.slack_channel or not sent.slack_ts:
             return None
-        project = session.get(Project, poll.project_id)
-        if project is None:
-            return None
+        poll, project = found
         note: PollNote
         if sent.kind == TALLY:
             note = _tally(session, poll, project)
@@ -925,22 +873,28 @@ def _require_manager(project: Project, poll: Poll, user_id: str) -> None:
         raise AccessError("Only whoever started this poll, or a coordinator, can do that.")
 
 
-def _poll(db: Session, team_id: str, poll_id: int, *, lock: bool = False) -> Poll:
+def _poll(db: Session, team_id: str, poll_id: int, *, lock: bool = False) -> tuple[Poll, Project]:
+    """The team's poll and its project (or AccessError: gone)."""
     if lock:
         db.get(Poll, poll_id, with_for_update=True)
     poll = db.get(Poll, poll_id)
     project = db.get(Project, poll.project_id) if poll is not None else None
     if poll is None or project is None or project.team_id != team_id:
         raise AccessError("That poll no longer exists.")
-    return poll
+    return poll, project
 
 
 def _managed(db: Session, team_id: str, user_id: str, poll_id: int) -> tuple[Poll, Project]:
-    poll = _poll(db, team_id, poll_id)
-    project = db.get(Project, poll.project_id)
-    assert project is not None
+    poll, project = _poll(db, team_id, poll_id)
     _require_manager(project, poll, user_id)
     return poll, project
+
+
+def _poll_of(db: Session, delivery: Delivery) -> tuple[Poll, Project] | None:
+    """The poll a delivery is about and its project, while both exist."""
+    poll = db.get(Poll, int(delivery.payload.get("poll_id", 0)))
+    project = db.get(Project, poll.project_id) if poll is not None else None
+    return (poll, project) if poll is not None and project is not None else None
 
 
 def _person(poll: Poll, user_id: str) -> PollPerson | None:
@@ -950,15 +904,26 @@ def _person(poll: Poll, user_id: str) -> PollPerson | None:
 def _answerable(
     db: Session, team_id: str, user_id: str, poll_id: int
 ) -> tuple[Poll, Project, PollPerson]:
-    poll = _poll(db, team_id, poll_id)
-    project = db.get(Project, poll.project_id)
-    assert project is not None
+    poll, project = _poll(db, team_id, poll_id)
     person = _person(poll, user_id)
     if person is None:
         raise AccessError("This poll did not ask you.")
     if poll.status != PollStatus.OPEN:
         raise PollClosed(poll.status)
     return poll, project, person
+
+
+def _answered(
+    db: Session, poll: Poll, project: Project, user_id: str, zone: str | None, *, now: datetime
+) -> Answered:
+    """The person changed the poll: it is updated now; their invitation and the tally."""
+    poll.updated_at = now
+    db.flush()
+    return Answered(
+        invitation=_invitation(db, poll, project, user_id, zone),
+        tally=_tally(db, poll, project),
+        tally_at=_tally_at(db, poll),
+    )
 
 
 def _audience(project: Project, audience: Audience, named: Sequence[str]) -> list[str]:
@@ -997,6 +962,19 @@ def _standing_row(db: Session, project_id: int, user_id: str) -> Availability | 
         select(Availability).where(
             Availability.project_id == project_id, Availability.user_id == user_id
         )
+    )
+
+
+def _standing_view(project: Project, row: Availability | None) -> StandingView:
+    """The person's standing availability in `project` (empty if they keep none)."""
+    standing = _standing(row) if row is not None else None
+    return StandingView(
+        project_id=project.id,
+        project_name=project.name,
+        weekdays_off=standing.weekdays_off if standing else frozenset(),
+        part=standing.part if standing else PartOfDay.ANY,
+        windows=standing.windows if standing else (),
+        note=row.note if row is not None else "",
     )
 
 
@@ -1152,14 +1130,7 @@ def _zone(zone: str | None, fallback: str) -> str:
 
 def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choice:
     rows = _rows(db, poll)
-    ranked: list[Ranked] = rank(
-        [
-            SlotTally(r.slot_id, r.starts_at, r.ends_at, r.facilitators, r.participants)
-            for r in rows
-        ],
-        purpose=PollPurpose(poll.purpose),
-        now=now,
-    )
+    ranked: list[Ranked] = rank(rows, purpose=PollPurpose(poll.purpose), now=now)
     around = neighbours(db, project, exclude=poll.session_id)
     lead = LeadTimes.from_json(project.lead_times)
     proposals = []

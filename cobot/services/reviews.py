@@ -42,8 +42,9 @@ from cobot.domain.roles import Role
 from cobot.domain.sessions import to_utc
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import Service
+from cobot.services.base import ForProject, Service
 from cobot.services.deliveries import DeliveryKind, Owed, Scope
+from cobot.services.lookups import coordinated
 from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, Project, ReviewAnswer, ReviewRound
@@ -62,11 +63,9 @@ OUTCOME_ROLES = (Role.OVERSIGHT, Role.STEERING, Role.PARTICIPANT)
 
 
 @dataclass(frozen=True)
-class StartForm:
+class StartForm(ForProject):
     """The coordinator's form: the round it would be and the last outcome."""
 
-    project_id: int
-    project_name: str
     number: int
     default_deadline: date
 
@@ -83,12 +82,18 @@ class Started:
 
 
 @dataclass(frozen=True)
-class InviteNote:
-    """The participant's DM (also the reminder)."""
+class ForRound:
+    """What a view of one review round starts with: the round, its number and its project."""
 
     round_id: int
     number: int
     project_name: str
+
+
+@dataclass(frozen=True)
+class InviteNote(ForRound):
+    """The participant's DM (also the reminder)."""
+
     draft_url: str
     note: str
     timezone: str
@@ -108,12 +113,9 @@ class NamedAnswer:
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(ForRound):
     """A closed round as coordinators see it."""
 
-    round_id: int
-    number: int
-    project_name: str
     draft_url: str
     asked: int
     tally: Tally
@@ -165,12 +167,9 @@ class Status:
 
 
 @dataclass(frozen=True)
-class AnswerForm:
+class AnswerForm(ForRound):
     """The modal for the changes or the reason: what the person had said before."""
 
-    round_id: int
-    number: int
-    project_name: str
     choice: Choice
     text: str
     named: bool
@@ -200,8 +199,7 @@ class Reviews(Service):
         """The start modal, for a coordinator, when no round is open."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             _refuse_open(db, project, now)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return StartForm(
@@ -225,8 +223,7 @@ class Reviews(Service):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = db.get(Project, project_id, with_for_update=True)
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
             _refuse_open(db, project, now)
             tz = ZoneInfo(project.timezone)
             errors: dict[str, str] = {}
@@ -283,14 +280,7 @@ class Reviews(Service):
             coordinator = role is Role.COORDINATOR
             open_view = None
             if current is not None and role is not None:
-                open_view = OpenRound(
-                    number=current.number,
-                    draft_url=current.draft_url,
-                    timezone=project.timezone,
-                    deadline=current.deadline,
-                    asked=_asked(db, project, current),
-                    answered=_answered(db, current.id) if coordinator else 0,
-                )
+                open_view = _open_view(db, project, current, counted=coordinator)
             mine = None
             if current is not None and role is Role.PARTICIPANT:
                 answer = _answer(db, current.id, user_id)
@@ -591,25 +581,25 @@ def results_of(db: Session, project: Project) -> list[Results]:
 def open_round(db: Session, project: Project) -> OpenRound | None:
     """The open round, counts only (the coordinator's Home)."""
     current = next((r for r in _rounds(db, project.id) if r.closed_at is None), None)
-    if current is None:
-        return None
+    return _open_view(db, project, current, counted=True) if current is not None else None
+
+
+def _open_view(db: Session, project: Project, row: ReviewRound, *, counted: bool) -> OpenRound:
+    """The open round: how many answered only when `counted` (coordinators), else 0."""
     return OpenRound(
-        number=current.number,
-        draft_url=current.draft_url,
+        number=row.number,
+        draft_url=row.draft_url,
         timezone=project.timezone,
-        deadline=current.deadline,
-        asked=_asked(db, project, current),
-        answered=_answered(db, current.id),
+        deadline=row.deadline,
+        asked=_asked(db, project, row),
+        answered=_answered(db, row.id) if counted else 0,
     )
 
 
 @dataclass(frozen=True)
-class Awaiting:
+class Awaiting(ForRound):
     """An open round a participant has not answered yet (their Home)."""
 
-    round_id: int
-    number: int
-    project_name: str
     draft_url: str
     deadline: datetime
     timezone: str
