@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as rules
@@ -30,6 +28,7 @@ from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.privacy import Forgotten, PersonalData, Privacy
+from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
@@ -745,87 +744,63 @@ class Checkins:
         cleaned = message.strip()
         if len(cleaned) > MAX_NOTE:
             raise InvalidSettings({"message": f"Keep the message under {MAX_NOTE} characters."})
-        attempt = partial(
-            self._request_contact,
-            team_id=team_id,
-            user_id=user_id,
-            delivery_id=delivery_id,
-            share_mood=share_mood,
-            share_note=share_note,
-            cleaned=cleaned,
-            form_id=form_id,
-        )
-        try:
-            return attempt()
-        except IntegrityError:
-            if form_id is None:
-                raise
-            # the same form, submitted twice at once: the other submission asked already
-            return attempt()
 
-    def _request_contact(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        delivery_id: int,
-        share_mood: bool,
-        share_note: bool,
-        cleaned: str,
-        form_id: str | None,
-    ) -> ContactRequested:
-        now = self._clock.now()
-        receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
-        with transaction(self._factory) as db:
-            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
-            contacts = tuple(c for c in setup.contacts or [] if c != user_id)
-            if not contacts:
-                raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
-            made = receipts.made_before(db, receipt) if receipt else None
-            earlier = db.get(CheckinContactRequest, made) if made is not None else None
-            if earlier is not None and earlier.person_id == person.id:
+        def attempt() -> ContactRequested:
+            now = self._clock.now()
+            receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
+            with transaction(self._factory) as db:
+                delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+                contacts = tuple(c for c in setup.contacts or [] if c != user_id)
+                if not contacts:
+                    raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
+                made = receipts.made_before(db, receipt) if receipt else None
+                earlier = db.get(CheckinContactRequest, made) if made is not None else None
+                if earlier is not None and earlier.person_id == person.id:
+                    return ContactRequested(
+                        contacts=contacts,
+                        shared_mood=earlier.share_mood,
+                        shared_note=earlier.share_note,
+                        shared_message=bool(earlier.message),
+                    )
+                answer = db.scalar(
+                    select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
+                )
+                # only what there is to share is shared
+                mood = share_mood and answer is not None
+                note = share_note and answer is not None and bool(answer.note)
+                request = CheckinContactRequest(
+                    person_id=person.id,
+                    project_id=project.id,
+                    answer_id=answer.id if answer is not None and (mood or note) else None,
+                    requested_at=now,
+                    share_mood=mood,
+                    share_note=note,
+                    message=cleaned or None,
+                )
+                db.add(request)
+                db.flush()
+                if receipt:
+                    receipts.record(db, receipt, result_id=request.id, now=now)
+                for contact in contacts:
+                    deliveries.schedule(
+                        db,
+                        key=f"checkin_contact:{request.id}:{contact}",
+                        kind=CONTACT,
+                        target=contact,
+                        due_at=now,
+                        now=now,
+                        project_id=project.id,
+                        subject=(CONTACT_SUBJECT, request.id),
+                        payload={"request_id": request.id},
+                    )
                 return ContactRequested(
                     contacts=contacts,
-                    shared_mood=earlier.share_mood,
-                    shared_note=earlier.share_note,
-                    shared_message=bool(earlier.message),
+                    shared_mood=mood,
+                    shared_note=note,
+                    shared_message=bool(cleaned),
                 )
-            answer = db.scalar(
-                select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
-            )
-            share_mood = share_mood and answer is not None
-            share_note = share_note and answer is not None and bool(answer.note)
-            request = CheckinContactRequest(
-                person_id=person.id,
-                project_id=project.id,
-                answer_id=answer.id if answer is not None and (share_mood or share_note) else None,
-                requested_at=now,
-                share_mood=share_mood,
-                share_note=share_note,
-                message=cleaned or None,
-            )
-            db.add(request)
-            db.flush()
-            if receipt:
-                receipts.record(db, receipt, result_id=request.id, now=now)
-            for contact in contacts:
-                deliveries.schedule(
-                    db,
-                    key=f"checkin_contact:{request.id}:{contact}",
-                    kind=CONTACT,
-                    target=contact,
-                    due_at=now,
-                    now=now,
-                    project_id=project.id,
-                    subject=(CONTACT_SUBJECT, request.id),
-                    payload={"request_id": request.id},
-                )
-            return ContactRequested(
-                contacts=contacts,
-                shared_mood=share_mood,
-                shared_note=share_note,
-                shared_message=bool(cleaned),
-            )
+
+        return once_per_form(attempt, form_id)
 
     def snooze(self, *, team_id: str, user_id: str, delivery_id: int) -> Planned:
         """ "Not today": the next check-in comes on the person's next working day."""
