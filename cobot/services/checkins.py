@@ -25,6 +25,8 @@ from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
+from cobot.services.base import ForProject
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.privacy import Forgotten, PersonalData, Privacy
@@ -165,11 +167,9 @@ class Planned:
 
 
 @dataclass(frozen=True)
-class PersonSettings:
+class PersonSettings(ForProject):
     """A person's own check-in settings, for the settings modal."""
 
-    project_id: int
-    project_name: str
     status: str
     time_of_day: str
     days: tuple[int, ...]
@@ -191,11 +191,9 @@ class SettingsInput:
 
 
 @dataclass(frozen=True)
-class SetupForm:
+class SetupForm(ForProject):
     """A project's check-in set-up, for coordinators."""
 
-    project_id: int
-    project_name: str
     enabled: bool
     roles: tuple[str, ...]
     rhythm: str
@@ -339,17 +337,6 @@ def _mood(answer: CheckinAnswer) -> int:
 
 def _cancel_person(db: Session, person: CheckinPerson, now: datetime) -> None:
     deliveries.cancel_subject(db, subject=(SUBJECT, person.id), now=now)
-
-
-def _coordinator_project(
-    db: Session, team_id: str, channel_id: str | None, project_id: int | None, user_id: str
-) -> Project:
-    if project_id is not None:
-        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-    else:
-        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
-    access.require_coordinator(project, user_id)
-    return project
 
 
 def _setup_for_change(db: Session, project: Project, user_id: str, now: datetime) -> CheckinSetup:
@@ -932,7 +919,7 @@ class Checkins:
         """The project's check-in set-up, for a coordinator."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             setup = _setup(db, project.id)
             if setup is None:
                 setup = _setup_for_change(db, project, user_id, now)
@@ -969,7 +956,7 @@ class Checkins:
             raise InvalidSettings(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, None, project_id, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             setup = _setup_for_change(db, project, user_id, now)
             before = set(setup.roles or []) if setup.enabled else set()
             setup.enabled = choice.enabled
@@ -1006,7 +993,7 @@ class Checkins:
         """Name the project's wellbeing contacts (people who get in touch when asked)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             setup = _setup_for_change(db, project, user_id, now)
             chosen = tuple(dict.fromkeys(contacts))
             setup.contacts = list(chosen)

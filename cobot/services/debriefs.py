@@ -52,9 +52,11 @@ from cobot.domain.sessions import (
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.project_views import QuestionsForm
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
@@ -716,15 +718,6 @@ class CompletionView:
 
 
 @dataclass(frozen=True)
-class QuestionsForm:
-    """The questions modal for a coordinator."""
-
-    project_id: int
-    project_name: str
-    questions: dict[str, str]
-
-
-@dataclass(frozen=True)
 class ChannelSet:
     """Where summaries go now (None: DMs to the facilitators and coordinators)."""
 
@@ -886,8 +879,7 @@ class Debriefs(Service):
         """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             lead = LeadTimes.from_json(project.lead_times)
             tz = ZoneInfo(project.timezone)
             ended = [
@@ -916,8 +908,7 @@ class Debriefs(Service):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The project's debrief questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             return QuestionsForm(
                 project_id=project.id,
                 project_name=project.name,
@@ -933,8 +924,7 @@ class Debriefs(Service):
         if errors:
             raise FormRejected(errors)
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             settings = _settings(db, project.id, user_id, now)
             settings.questions = {k: questions[k].strip() for k in QUESTION_KEYS}
             settings.updated_by = user_id
@@ -952,8 +942,7 @@ class Debriefs(Service):
         summaries not yet posted follow."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             settings = _settings(db, project.id, user_id, now)
             settings.channel_id = target
             settings.updated_by = user_id

@@ -44,10 +44,15 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields, NoProjectHere
-from cobot.services.base import SessionChangingService
+from cobot.services.base import ForProject, SessionChangingService
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
+from cobot.services.project_views import ForProjectInZone
+
+# re-exported: what slack/blocks/endings renders the evaluation questions modal from
+from cobot.services.project_views import QuestionsForm as QuestionsForm
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
 from cobot.storage.models import (
@@ -92,12 +97,9 @@ class EndingPlan:
 
 
 @dataclass(frozen=True)
-class EndingDraft:
+class EndingDraft(ForProjectInZone):
     """What the ending modal starts from."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     default_deadline: date
     already: datetime | None
 
@@ -124,11 +126,9 @@ class CollectionClosed:
 
 
 @dataclass(frozen=True)
-class FeelingsForm:
+class FeelingsForm(ForProject):
     """The feelings modal, prefilled with the person's own earlier answer."""
 
-    project_id: int
-    project_name: str
     words: str = ""
     boat: str = ""
 
@@ -143,22 +143,11 @@ class Saved:
 
 
 @dataclass(frozen=True)
-class EvaluationForm:
+class EvaluationForm(ForProject):
     """The evaluation modal: the project's questions and the person's earlier answers."""
 
-    project_id: int
-    project_name: str
     questions: dict[str, str]
     answers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class QuestionsForm:
-    """The evaluation questions, for a coordinator to reword."""
-
-    project_id: int
-    project_name: str
-    questions: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -183,21 +172,17 @@ class FeelingsView:
 
 
 @dataclass(frozen=True)
-class FollowUpForm:
+class FollowUpForm(ForProject):
     """The follow-up reply modal."""
 
-    project_id: int
-    project_name: str
     how: str = ""
     what_next: str = ""
 
 
 @dataclass(frozen=True)
-class CloseDraft:
+class CloseDraft(ForProject):
     """What closing a project will do, for the confirmation."""
 
-    project_id: int
-    project_name: str
     pending: int
     collection_open: bool
     # the project's retention setting: personal answers go this many days after closing
@@ -239,12 +224,9 @@ class StartedNote:
 
 
 @dataclass(frozen=True)
-class InviteNote:
+class InviteNote(ForProjectInZone):
     """Ask one person for their words, their boat and their evaluation."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     deadline: datetime
 
 
@@ -266,11 +248,8 @@ class ResultsNote:
 
 
 @dataclass(frozen=True)
-class FollowUpNote:
+class FollowUpNote(ForProject):
     """Weeks after the end: how are you, what happened next?"""
-
-    project_id: int
-    project_name: str
 
 
 EndingNote = StartedNote | InviteNote | CloudNote | ResultsNote | FollowUpNote
@@ -381,8 +360,8 @@ class Endings(SessionChangingService):
         """The ending modal for a coordinator (by channel, or by id from an App Home button)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _active(db, team_id, channel_id, project_id)
-            access.require_coordinator(project, user_id)
+            where = project_id if project_id is not None else channel_id or ""
+            project = coordinated_project(db, team_id, user_id, where)
             ending = db.get(Ending, project.id)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return EndingDraft(
@@ -403,8 +382,7 @@ class Endings(SessionChangingService):
         """
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id, with_for_update=True)
             if ending is not None and ending.started_at is not None:
                 raise AccessError(
@@ -531,8 +509,7 @@ class Endings(SessionChangingService):
         """Close the collection now: the word cloud and the results go to the channel."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = _open_ending(db, project)
             _close(db, ending, now=now, by=user_id)
             answers = db.scalars(
@@ -641,8 +618,7 @@ class Endings(SessionChangingService):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The evaluation questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return QuestionsForm(
                 project_id=project.id,
@@ -659,8 +635,7 @@ class Endings(SessionChangingService):
             raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id)
             if ending is None:
                 ending = Ending(project_id=project.id, questions={}, updated_at=now)
@@ -726,8 +701,7 @@ class Endings(SessionChangingService):
     def close_draft(self, *, team_id: str, channel_id: str, user_id: str) -> CloseDraft:
         """What closing would do, for the coordinator's confirmation."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return CloseDraft(
                 project_id=project.id,
@@ -745,8 +719,7 @@ class Endings(SessionChangingService):
         stop; the retention clock starts (closed_at)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id)
             if ending is not None and ending.started_at is not None and ending.closed_at is None:
                 _close(db, ending, now=now, by=user_id)
@@ -804,12 +777,6 @@ class Endings(SessionChangingService):
         if kind == RESULTS:
             return ResultsNote(project_name=project.name, tally=tally)
         return None
-
-
-def _active(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
-    if project_id is not None:
-        return access.project_by_id(db, team_id=team_id, project_id=project_id)
-    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
 
 
 def _open_ending(db: Session, project: Project) -> Ending:

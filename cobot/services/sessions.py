@@ -29,9 +29,11 @@ from cobot.domain.sessions import (
 from cobot.services import access, deliveries, perspectives, receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import ForProjectInZone
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
@@ -109,23 +111,17 @@ class SessionCheck:
 
 
 @dataclass(frozen=True)
-class SessionDraft:
+class SessionDraft(ForProjectInZone):
     """What the add form starts from: the project and its people."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     practitioners: tuple[str, ...]
     participants: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class SessionList:
+class SessionList(ForProjectInZone):
     """A project's upcoming sessions, and whether the reader may change them."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     can_change: bool
     sessions: tuple[SessionView, ...]
 
@@ -158,8 +154,7 @@ class Sessions(SessionChangingService):
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             return SessionDraft(
                 project_id=project.id,
                 project_name=project.name,

@@ -1,0 +1,20 @@
+"""What a coordinator's request starts from: the project they are working on."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cobot.services import access
+from cobot.storage.models import Project
+
+
+def coordinated_project(db: Session, team_id: str, user_id: str, where: int | str) -> Project:
+    """The active project `where` names, by id (a form's or a button's) or by its channel
+    id, when `user_id` coordinates it: NoProjectHere without one, NotCoordinator for anyone
+    else."""
+    if isinstance(where, int):
+        project = access.project_by_id(db, team_id=team_id, project_id=where)
+    else:
+        project = access.project_in_channel(db, team_id=team_id, channel_id=where)
+    access.require_coordinator(project, user_id)
+    return project
