@@ -38,7 +38,6 @@ from cobot.domain.debriefs import (
     spread,
 )
 from cobot.domain.deliveries import LatenessPolicy
-from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
     LeadTimes,
@@ -57,6 +56,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.services.project_views import QuestionsForm
+from cobot.services.session_deliveries import SUBJECT, SessionOwes, standing_session
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
@@ -70,7 +70,6 @@ from cobot.storage.models import (
     Project,
 )
 
-SUBJECT = "session"
 SUBMITTED = "submitted"
 SKIPPED = "skipped"
 OPEN = "open"
@@ -201,32 +200,6 @@ Presenter = Callable[[DebriefNote], OutgoingMessage]
 # ---------------------------------------------------------------- planning
 
 
-def _item(
-    project: Project,
-    cosession: CoSession,
-    key: str,
-    kind: str,
-    target: str,
-    due: datetime,
-    *,
-    late_ok: bool,
-    payload: dict[str, int] | None = None,
-) -> deliveries.Owed:
-    """One delivery a session owes, escalating to the project's first coordinator."""
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    return deliveries.Owed(
-        key=key,
-        kind=kind,
-        target=target,
-        due_at=due,
-        project_id=project.id,
-        subject=(SUBJECT, cosession.id),
-        payload={"session_id": cosession.id, "revision": cosession.revision, **(payload or {})},
-        escalate_to=coordinators[0] if coordinators else None,
-        late_ok=late_ok,
-    )
-
-
 def _cancel_pending(
     session: Session, session_id: int, kinds: Iterable[str], *, now: datetime
 ) -> None:
@@ -283,15 +256,13 @@ def plan_actions(
         first = upcoming[0]
         due = shift(first.starts_at, -ACTION_REMINDER_BEFORE, tz)
         prefix = f"debrief:s{first.id}:r{first.revision}"
+        owes = SessionOwes(first, access.people_with(project, Role.COORDINATOR), prefix)
         owed = [
-            _item(
-                project,
-                first,
+            owes.one(
                 f"{prefix}:action:{a.id}",
                 ACTION_REMINDER,
                 a.owner,
                 due,
-                late_ok=True,
                 payload={"action_id": a.id},
             )
             for a in actions
@@ -308,13 +279,8 @@ def _owed(
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
-    owed: list[deliveries.Owed] = []
-
-    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(
-            _item(project, cosession, f"{prefix}:{kind}:{t}", kind, t, due, late_ok=late_ok)
-            for t in targets
-        )
+    owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
+    add, owed = owes.add, owes.owed
 
     people = _unique(
         cosession.user_ids(SessionRole.FACILITATOR) + cosession.user_ids(SessionRole.PARTICIPANT)
@@ -333,18 +299,7 @@ def _owed(
         debriefers = [d for d in _debriefers(project, cosession) if d not in answered]
         add(PROMPT, debriefers, end, late_ok=True)
         for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
-            owed.extend(
-                _item(
-                    project,
-                    cosession,
-                    f"{prefix}:{NUDGE}{number}:{t}",
-                    NUDGE,
-                    t,
-                    when,
-                    late_ok=False,
-                )
-                for t in debriefers
-            )
+            add(NUDGE, debriefers, when, late_ok=False, under=f"{prefix}:{NUDGE}{number}")
         settings = session.get(DebriefSettings, project.id)
         targets = (
             [settings.channel_id]
@@ -504,16 +459,12 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
     Rendering a summary closes the session's debriefs (once): from then on they cannot be
     edited, developmental feedback goes to its addressees and actions are reminded.
     """
-    cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
+    standing = standing_session(session, delivery, revisioned=SESSION_KINDS)
+    if standing is None:
         return None
-    project = session.get(Project, cosession.project_id)
-    if project is None or project.status != ProjectStatus.ACTIVE:
-        return None
+    cosession, project = standing
     kind = delivery.kind
     target = delivery.target
-    if kind in SESSION_KINDS and delivery.payload.get("revision") != cosession.revision:
-        return None  # moved since: the new revision's delivery says the right thing
     facts = access.session_facts(cosession, project)
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from cobot.domain.deliveries import LatenessPolicy
-from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
     LeadTimes,
@@ -37,10 +36,10 @@ from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.session_deliveries import SUBJECT as SUBJECT
+from cobot.services.session_deliveries import SessionOwes, standing_session
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
-
-SUBJECT = "session"
 
 # facilitators
 PLAN_NEXT = "plan_next"
@@ -231,24 +230,8 @@ def _owed(
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
     team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
-    escalate_to = coordinators[0] if coordinators else None
-    owed: list[deliveries.Owed] = []
-
-    def one(key: str, kind: str, target: str, due: datetime, late_ok: bool) -> deliveries.Owed:
-        return deliveries.Owed(
-            key=key,
-            kind=kind,
-            target=target,
-            due_at=due,
-            project_id=project.id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision},
-            escalate_to=escalate_to,
-            late_ok=late_ok,
-        )
-
-    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(one(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+    owes = SessionOwes(cosession, coordinators, prefix)
+    add, owed = owes.add, owes.owed
 
     if cosession.kind == SessionKind.REFLECTIVE:
         # reflective practice is reminded by the debriefs feature, with the debriefs so far
@@ -289,16 +272,14 @@ def _owed(
     if others and others[0].id == cosession.id:
         first_key = f"project:{project.id}:onboarding:s{cosession.id}:r{cosession.revision}"
         due = shift(start, -lead.onboarding_before, tz)
-        owed.extend(one(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
+        add(ONBOARDING, coordinators, due, late_ok=upcoming, under=first_key)
     # people added after the agenda or notes went out get them too (once per person, ever)
     for kind, done in (
         (AGENDA_SHARED, cosession.agenda_shared_at),
         (NOTES_SHARED, cosession.notes_posted_at),
     ):
         if done is not None:
-            owed.extend(
-                one(f"session:{cosession.id}:{kind}:{p}", kind, p, now, True) for p in participants
-            )
+            add(kind, participants, now, late_ok=True, under=f"session:{cosession.id}:{kind}")
     return owed
 
 
@@ -343,15 +324,11 @@ LATE_AFTER = timedelta(hours=1)
 
 def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:  # noqa: C901
     """What `delivery` should say now, or None when it no longer applies."""
-    cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
+    standing = standing_session(session, delivery, revisioned=TIMED)
+    if standing is None:
         return None
-    project = session.get(Project, cosession.project_id)
-    if project is None or project.status != ProjectStatus.ACTIVE:
-        return None
+    cosession, project = standing
     kind = delivery.kind
-    if kind in TIMED and delivery.payload.get("revision") != cosession.revision:
-        return None  # moved since: the new revision's reminder says the right thing
     target = delivery.target
     facilitators = tuple(_unique(cosession.user_ids(SessionRole.FACILITATOR)))
     participants = tuple(_unique(cosession.user_ids(SessionRole.PARTICIPANT)))
@@ -636,23 +613,11 @@ def _send_to_participants(
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
+    owes = SessionOwes(cosession, coordinators, f"session:{cosession.id}")
     keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}
     # everyone's key in one look-up and the new rows in one insert, however many people
     already = deliveries.existing_by_key(db, keys.values())
-    owed = [
-        deliveries.Owed(
-            key=key,
-            kind=kind,
-            target=user,
-            due_at=now,
-            project_id=cosession.project_id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision},
-            escalate_to=coordinators[0] if coordinators else None,
-        )
-        for user, key in keys.items()
-        if key not in already
-    ]
+    owed = [owes.one(key, kind, user, now) for user, key in keys.items() if key not in already]
     deliveries.schedule_many(db, owed, now=now)
     messaged = len(owed)
     return Shared(
