@@ -550,11 +550,7 @@ class Endings(SessionChangingService):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingFeeling, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingFeeling(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingFeeling, project.id, user_id, now=now)
             mine.role_group = group
             mine.typed = " ".join(words.split())[:200]
             mine.words = " ".join(counted)
@@ -605,11 +601,7 @@ class Endings(SessionChangingService):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingEvaluation, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingEvaluation(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingEvaluation, project.id, user_id, now=now)
             mine.role_group = group
             mine.answers = json.dumps(clean)
             mine.updated_at = now
@@ -686,11 +678,7 @@ class Endings(SessionChangingService):
         with transaction(self._factory) as db:
             project = project_any(db, team_id=team_id, project_id=project_id)
             _member_group(project, user_id)
-            mine = _mine(db, EndingFollowUp, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingFollowUp(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingFollowUp, project.id, user_id, now=now)
             mine.how = how.strip()
             mine.what_next = what_next.strip()
             mine.updated_at = now
@@ -811,6 +799,18 @@ _Row = TypeVar("_Row", EndingFeeling, EndingEvaluation, EndingFollowUp)
 
 def _mine(db: Session, table: type[_Row], project_id: int, user_id: str) -> _Row | None:
     return db.scalar(select(table).where(table.project_id == project_id, table.user_id == user_id))
+
+
+def _own_answer(
+    db: Session, table: type[_Row], project_id: int, user_id: str, *, now: datetime
+) -> tuple[_Row, bool]:
+    """The person's answer to fill in, and whether it replaces an earlier one."""
+    mine = _mine(db, table, project_id, user_id)
+    if mine is not None:
+        return mine, True
+    mine = table(project_id=project_id, user_id=user_id, created_at=now)
+    db.add(mine)
+    return mine, False
 
 
 def _close(db: Session, ending: Ending, *, now: datetime, by: str | None) -> None:
