@@ -30,6 +30,7 @@ from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.privacy import Forgotten, PersonalData, Privacy
+from cobot.services.project_views import of_project
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
 from cobot.storage.models import (
@@ -1334,8 +1335,7 @@ def _settings(
 ) -> PersonSettings:
     if person is None:
         return PersonSettings(
-            project_id=project.id,
-            project_name=project.name,
+            **of_project(project),
             status="not_enrolled",
             time_of_day=rules.DEFAULT_TIME.strftime("%H:%M"),
             days=rules.DEFAULT_DAYS,
@@ -1345,8 +1345,7 @@ def _settings(
             next_at=None,
         )
     return PersonSettings(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         status=person.status,
         time_of_day=person.time_of_day,
         days=_days_of(person),
@@ -1359,8 +1358,7 @@ def _settings(
 
 def _setup_form(project: Project, setup: CheckinSetup) -> SetupForm:
     return SetupForm(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         enabled=setup.enabled,
         roles=tuple(setup.roles or []),
         rhythm=setup.rhythm,

@@ -55,7 +55,7 @@ from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
-from cobot.services.project_views import QuestionsForm
+from cobot.services.project_views import QuestionsForm, of_project
 from cobot.services.session_deliveries import SUBJECT, SessionOwes, standing_session
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
@@ -861,8 +861,7 @@ class Debriefs(Service):
         with transaction(self._factory) as db:
             project = coordinated_project(db, team_id, user_id, channel_id)
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=_questions(db, project.id),
             )
 
@@ -881,8 +880,7 @@ class Debriefs(Service):
             settings.updated_by = user_id
             settings.updated_at = now
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=questions_from_json(settings.questions),
             )
 

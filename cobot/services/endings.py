@@ -49,7 +49,7 @@ from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
-from cobot.services.project_views import ForProjectInZone
+from cobot.services.project_views import ForProjectInZone, of_project, of_project_in_zone
 
 # re-exported: what slack/blocks/endings renders the evaluation questions modal from
 from cobot.services.project_views import QuestionsForm as QuestionsForm
@@ -365,9 +365,7 @@ class Endings(SessionChangingService):
             ending = db.get(Ending, project.id)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return EndingDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 default_deadline=today + rules.DEFAULT_COLLECTION,
                 already=ending.started_at if ending is not None else None,
             )
@@ -525,8 +523,7 @@ class Endings(SessionChangingService):
             project, _ending, _group = _answerable(db, team_id, user_id, project_id)
             mine = _mine(db, EndingFeeling, project.id, user_id)
             return FeelingsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 words=mine.typed if mine else "",
                 boat=mine.boat if mine else "",
             )
@@ -585,8 +582,7 @@ class Endings(SessionChangingService):
             project, ending, _group = _answerable(db, team_id, user_id, project_id)
             mine = _mine(db, EndingEvaluation, project.id, user_id)
             return EvaluationForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions),
                 answers=_answers(mine) if mine else {},
             )
@@ -613,8 +609,7 @@ class Endings(SessionChangingService):
             project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions if ending else None),
             )
 
@@ -635,8 +630,7 @@ class Endings(SessionChangingService):
             ending.questions = {k: questions[k].strip() for k in rules.QUESTION_KEYS}
             ending.updated_at = now
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions),
             )
 
@@ -657,8 +651,7 @@ class Endings(SessionChangingService):
             _member_group(project, user_id)
             mine = _mine(db, EndingFollowUp, project.id, user_id)
             return FollowUpForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 how=mine.how if mine else "",
                 what_next=mine.what_next if mine else "",
             )
@@ -692,8 +685,7 @@ class Endings(SessionChangingService):
             project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return CloseDraft(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 pending=len(_stoppable(db, project.id)),
                 collection_open=ending is not None
                 and ending.started_at is not None
@@ -733,7 +725,7 @@ class Endings(SessionChangingService):
             return None
         kind = delivery.kind
         if kind == FOLLOW_UP:
-            return FollowUpNote(project_id=project.id, project_name=project.name)
+            return FollowUpNote(**of_project(project))
         if kind == STARTED:
             return StartedNote(
                 project_name=project.name,
@@ -747,9 +739,7 @@ class Endings(SessionChangingService):
             if ending.closed_at is not None or project.status != ProjectStatus.ACTIVE:
                 return None
             return InviteNote(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 deadline=ending.deadline,
             )
         # the results: the deadline closes the collection if nobody closed it earlier

@@ -3,8 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from cobot.services.base import ForProject
+from cobot.storage.models import Project
+
+
+class ProjectFields(TypedDict):
+    """ForProject's fields, as a project row gives them."""
+
+    project_id: int
+    project_name: str
+
+
+class ProjectInZoneFields(ProjectFields):
+    """ForProjectInZone's fields, as a project row gives them."""
+
+    timezone: str
+
+
+def of_project(project: Project) -> ProjectFields:
+    """What a ForProject form or view says of `project`: `View(**of_project(project), ...)`."""
+    return {"project_id": project.id, "project_name": project.name}
+
+
+def of_project_in_zone(project: Project) -> ProjectInZoneFields:
+    """What a ForProjectInZone form or view says of `project`."""
+    return {**of_project(project), "timezone": project.timezone}
 
 
 @dataclass(frozen=True)

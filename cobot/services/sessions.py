@@ -33,7 +33,7 @@ from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import OutgoingMessage
-from cobot.services.project_views import ForProjectInZone
+from cobot.services.project_views import ForProjectInZone, of_project_in_zone
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
@@ -156,9 +156,7 @@ class Sessions(SessionChangingService):
         with read_only(self._factory) as db:
             project = coordinated_project(db, team_id, user_id, channel_id)
             return SessionDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 practitioners=tuple(access.people_with(project, Role.PRACTITIONER)),
                 participants=tuple(access.people_with(project, Role.PARTICIPANT)),
             )
@@ -311,9 +309,7 @@ class Sessions(SessionChangingService):
                 .order_by(CoSession.starts_at, CoSession.id)
             ).all()
             return SessionList(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 can_change=access.role_of(project, user_id) is Role.COORDINATOR,
                 sessions=tuple(_view(row, project) for row in rows),
             )
