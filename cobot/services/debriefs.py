@@ -54,9 +54,14 @@ from cobot.services.base import Service
 from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.project_views import QuestionsForm, of_project
-from cobot.services.session_deliveries import SUBJECT, SessionOwes, standing_session
+from cobot.services.session_deliveries import (
+    SUBJECT,
+    NotedKinds,
+    SessionOwes,
+    standing_session,
+)
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
@@ -432,14 +437,8 @@ def _questions(session: Session, project_id: int) -> dict[str, str]:
 
 def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds debriefs use; `present` turns a note into a message."""
-    now = (clock or SystemClock()).now
     covered = "a later nudge or the summary covers it"
-
-    def build(session: Session, delivery: Delivery) -> DebriefNote | None:
-        return build_note(session, delivery, now=now())
-
-    return deliveries.kinds_rendered_by(
-        deliveries.Presented[DebriefNote](build, present),
+    return NotedKinds[DebriefNote](build_note, present).kinds(
         {
             PROMPT: None,
             NUDGE: LatenessPolicy(timedelta(hours=12), covered),
@@ -450,6 +449,7 @@ def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence
             FEEDBACK_DIGEST: None,
             REFLECTIVE_REMINDER: None,
         },
+        clock=clock,
     )
 
 

@@ -35,9 +35,9 @@ from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.session_deliveries import SUBJECT as SUBJECT
-from cobot.services.session_deliveries import SessionOwes, standing_session
+from cobot.services.session_deliveries import NotedKinds, SessionOwes, standing_session
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 
@@ -292,14 +292,8 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds reminders use; `present` turns a reminder into a message."""
-    now = (clock or SystemClock()).now
     day_late = "it was more than a day late"
-
-    def build(session: Session, delivery: Delivery) -> ReminderNote | None:
-        return build_note(session, delivery, now=now())
-
-    return deliveries.kinds_rendered_by(
-        deliveries.Presented[ReminderNote](build, present),
+    return NotedKinds[ReminderNote](build_note, present).kinds(
         {
             PLAN_NEXT: None,
             AGENDA_DUE: LatenessPolicy(AGENDA_WARNING, "its deadline had passed"),
@@ -315,6 +309,7 @@ def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequenc
             NOTES_OVERDUE: None,
             ONBOARDING: None,
         },
+        clock=clock,
     )
 
 

@@ -4,17 +4,24 @@ rendered only while the session and its project still stand."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionStatus
 from cobot.services import deliveries
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.models import CoSession, Delivery, Project
 
 SUBJECT = "session"
+
+Note = TypeVar("Note")
 
 
 class SessionOwes:
@@ -82,3 +89,26 @@ def standing_session(
     if delivery.kind in revisioned and delivery.payload.get("revision") != cosession.revision:
         return None
     return cosession, project
+
+
+@dataclass(frozen=True)
+class NotedKinds(Generic[Note]):
+    """A feature's session kinds rendered in two steps at send time: `build_note(session,
+    delivery, now=...)` works out what one says now, by the clock, and `present` makes
+    that a message."""
+
+    build_note: Callable[..., Note | None]
+    present: Callable[[Note], OutgoingMessage]
+
+    def kinds(
+        self, lateness: Mapping[str, LatenessPolicy | None], *, clock: Clock | None
+    ) -> Sequence[DeliveryKind]:
+        """The kinds `lateness` names, each with how late it may still go."""
+        now = (clock or SystemClock()).now
+
+        def build(session: Session, delivery: Delivery) -> Note | None:
+            return self.build_note(session, delivery, now=now())
+
+        return deliveries.kinds_rendered_by(
+            deliveries.Presented[Note](build, self.present), lateness
+        )
