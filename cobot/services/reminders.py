@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
@@ -38,6 +37,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.session_deliveries import SUBJECT as SUBJECT
 from cobot.services.session_deliveries import NotedKinds, SessionOwes, standing_session
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
 
@@ -181,16 +181,12 @@ def _replan_others(
 def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> list[CoSession]:
     """The project's scheduled workshops: the series the between-session pipeline is about
     (reflective practice and the celebration sit beside it, not in it)."""
-    rows = session.scalars(
-        select(CoSession)
-        .where(
-            CoSession.project_id == project_id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.kind == SessionKind.WORKSHOP,
-        )
-        .options(selectinload(CoSession.people))
-        .order_by(CoSession.starts_at, CoSession.id)
-    ).all()
+    rows = sessions_with_people(
+        session,
+        CoSession.project_id == project_id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
     return [row for row in rows if row.id != excluded]
 
 

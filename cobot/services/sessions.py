@@ -10,7 +10,7 @@ from typing import NotRequired, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -35,6 +35,7 @@ from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone, of_project_in_zone
 from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
@@ -297,17 +298,12 @@ class Sessions(SessionChangingService):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            rows = db.scalars(
-                select(CoSession)
-                .where(
-                    CoSession.project_id == project.id,
-                    CoSession.status == SessionStatus.SCHEDULED,
-                    CoSession.ends_at > now,
-                )
-                # every session's people in one more query, not one each
-                .options(selectinload(CoSession.people))
-                .order_by(CoSession.starts_at, CoSession.id)
-            ).all()
+            rows = sessions_with_people(
+                db,
+                CoSession.project_id == project.id,
+                CoSession.status == SessionStatus.SCHEDULED,
+                CoSession.ends_at > now,
+            )
             return SessionList(
                 **of_project_in_zone(project),
                 can_change=access.role_of(project, user_id) is Role.COORDINATOR,
@@ -319,12 +315,7 @@ class Sessions(SessionChangingService):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            rows = db.scalars(
-                select(CoSession)
-                .where(CoSession.project_id == project.id)
-                .options(selectinload(CoSession.people))
-                .order_by(CoSession.starts_at, CoSession.id)
-            ).all()
+            rows = sessions_with_people(db, CoSession.project_id == project.id)
             content = build_calendar(
                 [_view(row, project) for row in rows],
                 team_id=team_id,
