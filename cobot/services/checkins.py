@@ -25,7 +25,7 @@ from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
-from cobot.services.base import ForProject
+from cobot.services.base import ForProject, Service
 from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
@@ -362,7 +362,7 @@ def _setup_for_change(db: Session, project: Project, user_id: str, now: datetime
 # ---------------------------------------------------------------- the service
 
 
-class Checkins:
+class Checkins(Service):
     """Check-ins for people, set-up and aggregates for coordinators, export and erasure."""
 
     def __init__(
@@ -373,8 +373,7 @@ class Checkins:
         directory: Directory,
         privacy: Privacy | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._directory = directory
         # export, erasure and retention cover every feature, from the privacy registry
         self._privacy = privacy or Privacy(factory=factory, clock=clock)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from sqlalchemy.orm import Session
 
 from cobot.services import access
@@ -18,3 +20,21 @@ def coordinated_project(db: Session, team_id: str, user_id: str, where: int | st
         project = access.project_in_channel(db, team_id=team_id, channel_id=where)
     access.require_coordinator(project, user_id)
     return project
+
+
+class ProjectAsked(TypedDict):
+    """Who asks about which project: the one `project_id` names (a form's or an App Home
+    button's) or else the one bound to `channel_id`."""
+
+    team_id: str
+    user_id: str
+    channel_id: NotRequired[str | None]
+    project_id: NotRequired[int | None]
+
+
+def asked_project(db: Session, asked: ProjectAsked) -> Project:
+    """The active project `asked` names, when the asker coordinates it (see
+    coordinated_project())."""
+    project_id = asked.get("project_id")
+    where = project_id if project_id is not None else asked.get("channel_id") or ""
+    return coordinated_project(db, asked["team_id"], asked["user_id"], where)

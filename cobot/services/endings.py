@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -45,7 +45,7 @@ from cobot.domain.sessions import (
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields, NoProjectHere
 from cobot.services.base import ForProject, SessionChangingService
-from cobot.services.coordinating import coordinated_project
+from cobot.services.coordinating import ProjectAsked, asked_project, coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
@@ -349,19 +349,11 @@ class Endings(SessionChangingService):
 
     # -- starting and closing the collection -------------------------------------------
 
-    def draft(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> EndingDraft:
+    def draft(self, **asked: Unpack[ProjectAsked]) -> EndingDraft:
         """The ending modal for a coordinator (by channel, or by id from an App Home button)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            where = project_id if project_id is not None else channel_id or ""
-            project = coordinated_project(db, team_id, user_id, where)
+            project = asked_project(db, asked)
             ending = db.get(Ending, project.id)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return EndingDraft(
