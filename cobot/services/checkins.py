@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cobot.domain import checkins as rules
@@ -27,9 +25,13 @@ from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
 from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
+from cobot.services.base import ForProject, Service
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.privacy import Forgotten, PersonalData, Privacy
+from cobot.services.project_views import of_project
+from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
 from cobot.storage.models import (
     CheckinAnswer,
@@ -166,11 +168,9 @@ class Planned:
 
 
 @dataclass(frozen=True)
-class PersonSettings:
+class PersonSettings(ForProject):
     """A person's own check-in settings, for the settings modal."""
 
-    project_id: int
-    project_name: str
     status: str
     time_of_day: str
     days: tuple[int, ...]
@@ -192,11 +192,9 @@ class SettingsInput:
 
 
 @dataclass(frozen=True)
-class SetupForm:
+class SetupForm(ForProject):
     """A project's check-in set-up, for coordinators."""
 
-    project_id: int
-    project_name: str
     enabled: bool
     roles: tuple[str, ...]
     rhythm: str
@@ -342,17 +340,6 @@ def _cancel_person(db: Session, person: CheckinPerson, now: datetime) -> None:
     deliveries.cancel_subject(db, subject=(SUBJECT, person.id), now=now)
 
 
-def _coordinator_project(
-    db: Session, team_id: str, channel_id: str | None, project_id: int | None, user_id: str
-) -> Project:
-    if project_id is not None:
-        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-    else:
-        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
-    access.require_coordinator(project, user_id)
-    return project
-
-
 def _setup_for_change(db: Session, project: Project, user_id: str, now: datetime) -> CheckinSetup:
     setup = _setup(db, project.id)
     if setup is None:
@@ -375,7 +362,7 @@ def _setup_for_change(db: Session, project: Project, user_id: str, now: datetime
 # ---------------------------------------------------------------- the service
 
 
-class Checkins:
+class Checkins(Service):
     """Check-ins for people, set-up and aggregates for coordinators, export and erasure."""
 
     def __init__(
@@ -386,8 +373,7 @@ class Checkins:
         directory: Directory,
         privacy: Privacy | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._directory = directory
         # export, erasure and retention cover every feature, from the privacy registry
         self._privacy = privacy or Privacy(factory=factory, clock=clock)
@@ -745,87 +731,63 @@ class Checkins:
         cleaned = message.strip()
         if len(cleaned) > MAX_NOTE:
             raise InvalidSettings({"message": f"Keep the message under {MAX_NOTE} characters."})
-        attempt = partial(
-            self._request_contact,
-            team_id=team_id,
-            user_id=user_id,
-            delivery_id=delivery_id,
-            share_mood=share_mood,
-            share_note=share_note,
-            cleaned=cleaned,
-            form_id=form_id,
-        )
-        try:
-            return attempt()
-        except IntegrityError:
-            if form_id is None:
-                raise
-            # the same form, submitted twice at once: the other submission asked already
-            return attempt()
 
-    def _request_contact(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        delivery_id: int,
-        share_mood: bool,
-        share_note: bool,
-        cleaned: str,
-        form_id: str | None,
-    ) -> ContactRequested:
-        now = self._clock.now()
-        receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
-        with transaction(self._factory) as db:
-            delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
-            contacts = tuple(c for c in setup.contacts or [] if c != user_id)
-            if not contacts:
-                raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
-            made = receipts.made_before(db, receipt) if receipt else None
-            earlier = db.get(CheckinContactRequest, made) if made is not None else None
-            if earlier is not None and earlier.person_id == person.id:
+        def attempt() -> ContactRequested:
+            now = self._clock.now()
+            receipt = receipts.key("checkin_contact", form_id, user_id=user_id) if form_id else None
+            with transaction(self._factory) as db:
+                delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
+                contacts = tuple(c for c in setup.contacts or [] if c != user_id)
+                if not contacts:
+                    raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
+                made = receipts.made_before(db, receipt) if receipt else None
+                earlier = db.get(CheckinContactRequest, made) if made is not None else None
+                if earlier is not None and earlier.person_id == person.id:
+                    return ContactRequested(
+                        contacts=contacts,
+                        shared_mood=earlier.share_mood,
+                        shared_note=earlier.share_note,
+                        shared_message=bool(earlier.message),
+                    )
+                answer = db.scalar(
+                    select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
+                )
+                # only what there is to share is shared
+                mood = share_mood and answer is not None
+                note = share_note and answer is not None and bool(answer.note)
+                request = CheckinContactRequest(
+                    person_id=person.id,
+                    project_id=project.id,
+                    answer_id=answer.id if answer is not None and (mood or note) else None,
+                    requested_at=now,
+                    share_mood=mood,
+                    share_note=note,
+                    message=cleaned or None,
+                )
+                db.add(request)
+                db.flush()
+                if receipt:
+                    receipts.record(db, receipt, result_id=request.id, now=now)
+                for contact in contacts:
+                    deliveries.schedule(
+                        db,
+                        key=f"checkin_contact:{request.id}:{contact}",
+                        kind=CONTACT,
+                        target=contact,
+                        due_at=now,
+                        now=now,
+                        project_id=project.id,
+                        subject=(CONTACT_SUBJECT, request.id),
+                        payload={"request_id": request.id},
+                    )
                 return ContactRequested(
                     contacts=contacts,
-                    shared_mood=earlier.share_mood,
-                    shared_note=earlier.share_note,
-                    shared_message=bool(earlier.message),
+                    shared_mood=mood,
+                    shared_note=note,
+                    shared_message=bool(cleaned),
                 )
-            answer = db.scalar(
-                select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id)
-            )
-            share_mood = share_mood and answer is not None
-            share_note = share_note and answer is not None and bool(answer.note)
-            request = CheckinContactRequest(
-                person_id=person.id,
-                project_id=project.id,
-                answer_id=answer.id if answer is not None and (share_mood or share_note) else None,
-                requested_at=now,
-                share_mood=share_mood,
-                share_note=share_note,
-                message=cleaned or None,
-            )
-            db.add(request)
-            db.flush()
-            if receipt:
-                receipts.record(db, receipt, result_id=request.id, now=now)
-            for contact in contacts:
-                deliveries.schedule(
-                    db,
-                    key=f"checkin_contact:{request.id}:{contact}",
-                    kind=CONTACT,
-                    target=contact,
-                    due_at=now,
-                    now=now,
-                    project_id=project.id,
-                    subject=(CONTACT_SUBJECT, request.id),
-                    payload={"request_id": request.id},
-                )
-            return ContactRequested(
-                contacts=contacts,
-                shared_mood=share_mood,
-                shared_note=share_note,
-                shared_message=bool(cleaned),
-            )
+
+        return once_per_form(attempt, form_id)
 
     def snooze(self, *, team_id: str, user_id: str, delivery_id: int) -> Planned:
         """ "Not today": the next check-in comes on the person's next working day."""
@@ -957,7 +919,7 @@ class Checkins:
         """The project's check-in set-up, for a coordinator."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             setup = _setup(db, project.id)
             if setup is None:
                 setup = _setup_for_change(db, project, user_id, now)
@@ -994,7 +956,7 @@ class Checkins:
             raise InvalidSettings(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, None, project_id, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             setup = _setup_for_change(db, project, user_id, now)
             before = set(setup.roles or []) if setup.enabled else set()
             setup.enabled = choice.enabled
@@ -1031,7 +993,7 @@ class Checkins:
         """Name the project's wellbeing contacts (people who get in touch when asked)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _coordinator_project(db, team_id, channel_id, None, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             setup = _setup_for_change(db, project, user_id, now)
             chosen = tuple(dict.fromkeys(contacts))
             setup.contacts = list(chosen)
@@ -1372,8 +1334,7 @@ def _settings(
 ) -> PersonSettings:
     if person is None:
         return PersonSettings(
-            project_id=project.id,
-            project_name=project.name,
+            **of_project(project),
             status="not_enrolled",
             time_of_day=rules.DEFAULT_TIME.strftime("%H:%M"),
             days=rules.DEFAULT_DAYS,
@@ -1383,8 +1344,7 @@ def _settings(
             next_at=None,
         )
     return PersonSettings(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         status=person.status,
         time_of_day=person.time_of_day,
         days=_days_of(person),
@@ -1397,8 +1357,7 @@ def _settings(
 
 def _setup_form(project: Project, setup: CheckinSetup) -> SetupForm:
     return SetupForm(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         enabled=setup.enabled,
         roles=tuple(setup.roles or []),
         rhythm=setup.rhythm,

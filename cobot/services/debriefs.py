@@ -38,7 +38,6 @@ from cobot.domain.debriefs import (
     spread,
 )
 from cobot.domain.deliveries import LatenessPolicy
-from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
     LeadTimes,
@@ -52,9 +51,17 @@ from cobot.domain.sessions import (
 from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.project_views import QuestionsForm, of_project
+from cobot.services.session_deliveries import (
+    SUBJECT,
+    NotedKinds,
+    SessionOwes,
+    standing_session,
+)
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import (
     CoSession,
@@ -68,7 +75,6 @@ from cobot.storage.models import (
     Project,
 )
 
-SUBJECT = "session"
 SUBMITTED = "submitted"
 SKIPPED = "skipped"
 OPEN = "open"
@@ -199,32 +205,6 @@ Presenter = Callable[[DebriefNote], OutgoingMessage]
 # ---------------------------------------------------------------- planning
 
 
-def _item(
-    project: Project,
-    cosession: CoSession,
-    key: str,
-    kind: str,
-    target: str,
-    due: datetime,
-    *,
-    late_ok: bool,
-    payload: dict[str, int] | None = None,
-) -> deliveries.Owed:
-    """One delivery a session owes, escalating to the project's first coordinator."""
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    return deliveries.Owed(
-        key=key,
-        kind=kind,
-        target=target,
-        due_at=due,
-        project_id=project.id,
-        subject=(SUBJECT, cosession.id),
-        payload={"session_id": cosession.id, "revision": cosession.revision, **(payload or {})},
-        escalate_to=coordinators[0] if coordinators else None,
-        late_ok=late_ok,
-    )
-
-
 def _cancel_pending(
     session: Session, session_id: int, kinds: Iterable[str], *, now: datetime
 ) -> None:
@@ -281,15 +261,13 @@ def plan_actions(
         first = upcoming[0]
         due = shift(first.starts_at, -ACTION_REMINDER_BEFORE, tz)
         prefix = f"debrief:s{first.id}:r{first.revision}"
+        owes = SessionOwes(first, access.people_with(project, Role.COORDINATOR), prefix)
         owed = [
-            _item(
-                project,
-                first,
+            owes.one(
                 f"{prefix}:action:{a.id}",
                 ACTION_REMINDER,
                 a.owner,
                 due,
-                late_ok=True,
                 payload={"action_id": a.id},
             )
             for a in actions
@@ -306,13 +284,8 @@ def _owed(
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
     prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
-    owed: list[deliveries.Owed] = []
-
-    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(
-            _item(project, cosession, f"{prefix}:{kind}:{t}", kind, t, due, late_ok=late_ok)
-            for t in targets
-        )
+    owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
+    add, owed = owes.add, owes.owed
 
     people = _unique(
         cosession.user_ids(SessionRole.FACILITATOR) + cosession.user_ids(SessionRole.PARTICIPANT)
@@ -331,18 +304,7 @@ def _owed(
         debriefers = [d for d in _debriefers(project, cosession) if d not in answered]
         add(PROMPT, debriefers, end, late_ok=True)
         for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
-            owed.extend(
-                _item(
-                    project,
-                    cosession,
-                    f"{prefix}:{NUDGE}{number}:{t}",
-                    NUDGE,
-                    t,
-                    when,
-                    late_ok=False,
-                )
-                for t in debriefers
-            )
+            add(NUDGE, debriefers, when, late_ok=False, under=f"{prefix}:{NUDGE}{number}")
         settings = session.get(DebriefSettings, project.id)
         targets = (
             [settings.channel_id]
@@ -475,14 +437,8 @@ def _questions(session: Session, project_id: int) -> dict[str, str]:
 
 def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds debriefs use; `present` turns a note into a message."""
-    now = (clock or SystemClock()).now
     covered = "a later nudge or the summary covers it"
-
-    def build(session: Session, delivery: Delivery) -> DebriefNote | None:
-        return build_note(session, delivery, now=now())
-
-    return deliveries.kinds_rendered_by(
-        deliveries.Presented[DebriefNote](build, present),
+    return NotedKinds[DebriefNote](build_note, present).kinds(
         {
             PROMPT: None,
             NUDGE: LatenessPolicy(timedelta(hours=12), covered),
@@ -493,6 +449,7 @@ def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence
             FEEDBACK_DIGEST: None,
             REFLECTIVE_REMINDER: None,
         },
+        clock=clock,
     )
 
 
@@ -502,16 +459,12 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
     Rendering a summary closes the session's debriefs (once): from then on they cannot be
     edited, developmental feedback goes to its addressees and actions are reminded.
     """
-    cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
+    standing = standing_session(session, delivery, revisioned=SESSION_KINDS)
+    if standing is None:
         return None
-    project = session.get(Project, cosession.project_id)
-    if project is None or project.status != ProjectStatus.ACTIVE:
-        return None
+    cosession, project = standing
     kind = delivery.kind
     target = delivery.target
-    if kind in SESSION_KINDS and delivery.payload.get("revision") != cosession.revision:
-        return None  # moved since: the new revision's delivery says the right thing
     facts = access.session_facts(cosession, project)
     lead = LeadTimes.from_json(project.lead_times)
     tz = ZoneInfo(project.timezone)
@@ -716,15 +669,6 @@ class CompletionView:
 
 
 @dataclass(frozen=True)
-class QuestionsForm:
-    """The questions modal for a coordinator."""
-
-    project_id: int
-    project_name: str
-    questions: dict[str, str]
-
-
-@dataclass(frozen=True)
 class ChannelSet:
     """Where summaries go now (None: DMs to the facilitators and coordinators)."""
 
@@ -886,8 +830,7 @@ class Debriefs(Service):
         """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             lead = LeadTimes.from_json(project.lead_times)
             tz = ZoneInfo(project.timezone)
             ended = [
@@ -916,11 +859,9 @@ class Debriefs(Service):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The project's debrief questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=_questions(db, project.id),
             )
 
@@ -933,15 +874,13 @@ class Debriefs(Service):
         if errors:
             raise FormRejected(errors)
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             settings = _settings(db, project.id, user_id, now)
             settings.questions = {k: questions[k].strip() for k in QUESTION_KEYS}
             settings.updated_by = user_id
             settings.updated_at = now
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=questions_from_json(settings.questions),
             )
 
@@ -952,8 +891,7 @@ class Debriefs(Service):
         summaries not yet posted follow."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             settings = _settings(db, project.id, user_id, now)
             settings.channel_id = target
             settings.updated_by = user_id

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -44,10 +44,15 @@ from cobot.domain.sessions import (
 )
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields, NoProjectHere
-from cobot.services.base import SessionChangingService
+from cobot.services.base import ForProject, SessionChangingService
+from cobot.services.coordinating import ProjectAsked, asked_project, coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
+from cobot.services.project_views import ForProjectInZone, of_project, of_project_in_zone
+
+# re-exported: what slack/blocks/endings renders the evaluation questions modal from
+from cobot.services.project_views import QuestionsForm as QuestionsForm
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
 from cobot.storage.models import (
@@ -92,12 +97,9 @@ class EndingPlan:
 
 
 @dataclass(frozen=True)
-class EndingDraft:
+class EndingDraft(ForProjectInZone):
     """What the ending modal starts from."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     default_deadline: date
     already: datetime | None
 
@@ -124,11 +126,9 @@ class CollectionClosed:
 
 
 @dataclass(frozen=True)
-class FeelingsForm:
+class FeelingsForm(ForProject):
     """The feelings modal, prefilled with the person's own earlier answer."""
 
-    project_id: int
-    project_name: str
     words: str = ""
     boat: str = ""
 
@@ -143,22 +143,11 @@ class Saved:
 
 
 @dataclass(frozen=True)
-class EvaluationForm:
+class EvaluationForm(ForProject):
     """The evaluation modal: the project's questions and the person's earlier answers."""
 
-    project_id: int
-    project_name: str
     questions: dict[str, str]
     answers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class QuestionsForm:
-    """The evaluation questions, for a coordinator to reword."""
-
-    project_id: int
-    project_name: str
-    questions: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -183,21 +172,17 @@ class FeelingsView:
 
 
 @dataclass(frozen=True)
-class FollowUpForm:
+class FollowUpForm(ForProject):
     """The follow-up reply modal."""
 
-    project_id: int
-    project_name: str
     how: str = ""
     what_next: str = ""
 
 
 @dataclass(frozen=True)
-class CloseDraft:
+class CloseDraft(ForProject):
     """What closing a project will do, for the confirmation."""
 
-    project_id: int
-    project_name: str
     pending: int
     collection_open: bool
     # the project's retention setting: personal answers go this many days after closing
@@ -239,12 +224,9 @@ class StartedNote:
 
 
 @dataclass(frozen=True)
-class InviteNote:
+class InviteNote(ForProjectInZone):
     """Ask one person for their words, their boat and their evaluation."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     deadline: datetime
 
 
@@ -266,11 +248,8 @@ class ResultsNote:
 
 
 @dataclass(frozen=True)
-class FollowUpNote:
+class FollowUpNote(ForProject):
     """Weeks after the end: how are you, what happened next?"""
-
-    project_id: int
-    project_name: str
 
 
 EndingNote = StartedNote | InviteNote | CloudNote | ResultsNote | FollowUpNote
@@ -370,25 +349,15 @@ class Endings(SessionChangingService):
 
     # -- starting and closing the collection -------------------------------------------
 
-    def draft(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> EndingDraft:
+    def draft(self, **asked: Unpack[ProjectAsked]) -> EndingDraft:
         """The ending modal for a coordinator (by channel, or by id from an App Home button)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = _active(db, team_id, channel_id, project_id)
-            access.require_coordinator(project, user_id)
+            project = asked_project(db, asked)
             ending = db.get(Ending, project.id)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return EndingDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 default_deadline=today + rules.DEFAULT_COLLECTION,
                 already=ending.started_at if ending is not None else None,
             )
@@ -403,8 +372,7 @@ class Endings(SessionChangingService):
         """
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id, with_for_update=True)
             if ending is not None and ending.started_at is not None:
                 raise AccessError(
@@ -531,8 +499,7 @@ class Endings(SessionChangingService):
         """Close the collection now: the word cloud and the results go to the channel."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = _open_ending(db, project)
             _close(db, ending, now=now, by=user_id)
             answers = db.scalars(
@@ -548,8 +515,7 @@ class Endings(SessionChangingService):
             project, _ending, _group = _answerable(db, team_id, user_id, project_id)
             mine = _mine(db, EndingFeeling, project.id, user_id)
             return FeelingsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 words=mine.typed if mine else "",
                 boat=mine.boat if mine else "",
             )
@@ -573,11 +539,7 @@ class Endings(SessionChangingService):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingFeeling, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingFeeling(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingFeeling, project.id, user_id, now=now)
             mine.role_group = group
             mine.typed = " ".join(words.split())[:200]
             mine.words = " ".join(counted)
@@ -612,8 +574,7 @@ class Endings(SessionChangingService):
             project, ending, _group = _answerable(db, team_id, user_id, project_id)
             mine = _mine(db, EndingEvaluation, project.id, user_id)
             return EvaluationForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions),
                 answers=_answers(mine) if mine else {},
             )
@@ -628,11 +589,7 @@ class Endings(SessionChangingService):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingEvaluation, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingEvaluation(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingEvaluation, project.id, user_id, now=now)
             mine.role_group = group
             mine.answers = json.dumps(clean)
             mine.updated_at = now
@@ -641,12 +598,10 @@ class Endings(SessionChangingService):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The evaluation questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions if ending else None),
             )
 
@@ -659,8 +614,7 @@ class Endings(SessionChangingService):
             raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id)
             if ending is None:
                 ending = Ending(project_id=project.id, questions={}, updated_at=now)
@@ -668,8 +622,7 @@ class Endings(SessionChangingService):
             ending.questions = {k: questions[k].strip() for k in rules.QUESTION_KEYS}
             ending.updated_at = now
             return QuestionsForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 questions=rules.questions_from_json(ending.questions),
             )
 
@@ -690,8 +643,7 @@ class Endings(SessionChangingService):
             _member_group(project, user_id)
             mine = _mine(db, EndingFollowUp, project.id, user_id)
             return FollowUpForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 how=mine.how if mine else "",
                 what_next=mine.what_next if mine else "",
             )
@@ -711,11 +663,7 @@ class Endings(SessionChangingService):
         with transaction(self._factory) as db:
             project = project_any(db, team_id=team_id, project_id=project_id)
             _member_group(project, user_id)
-            mine = _mine(db, EndingFollowUp, project.id, user_id)
-            edited = mine is not None
-            if mine is None:
-                mine = EndingFollowUp(project_id=project.id, user_id=user_id, created_at=now)
-                db.add(mine)
+            mine, edited = _own_answer(db, EndingFollowUp, project.id, user_id, now=now)
             mine.how = how.strip()
             mine.what_next = what_next.strip()
             mine.updated_at = now
@@ -726,12 +674,10 @@ class Endings(SessionChangingService):
     def close_draft(self, *, team_id: str, channel_id: str, user_id: str) -> CloseDraft:
         """What closing would do, for the coordinator's confirmation."""
         with transaction(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             ending = db.get(Ending, project.id)
             return CloseDraft(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 pending=len(_stoppable(db, project.id)),
                 collection_open=ending is not None
                 and ending.started_at is not None
@@ -745,8 +691,7 @@ class Endings(SessionChangingService):
         stop; the retention clock starts (closed_at)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, project_id)
             ending = db.get(Ending, project.id)
             if ending is not None and ending.started_at is not None and ending.closed_at is None:
                 _close(db, ending, now=now, by=user_id)
@@ -772,7 +717,7 @@ class Endings(SessionChangingService):
             return None
         kind = delivery.kind
         if kind == FOLLOW_UP:
-            return FollowUpNote(project_id=project.id, project_name=project.name)
+            return FollowUpNote(**of_project(project))
         if kind == STARTED:
             return StartedNote(
                 project_name=project.name,
@@ -786,9 +731,7 @@ class Endings(SessionChangingService):
             if ending.closed_at is not None or project.status != ProjectStatus.ACTIVE:
                 return None
             return InviteNote(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 deadline=ending.deadline,
             )
         # the results: the deadline closes the collection if nobody closed it earlier
@@ -804,12 +747,6 @@ class Endings(SessionChangingService):
         if kind == RESULTS:
             return ResultsNote(project_name=project.name, tally=tally)
         return None
-
-
-def _active(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
-    if project_id is not None:
-        return access.project_by_id(db, team_id=team_id, project_id=project_id)
-    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
 
 
 def _open_ending(db: Session, project: Project) -> Ending:
@@ -844,6 +781,18 @@ _Row = TypeVar("_Row", EndingFeeling, EndingEvaluation, EndingFollowUp)
 
 def _mine(db: Session, table: type[_Row], project_id: int, user_id: str) -> _Row | None:
     return db.scalar(select(table).where(table.project_id == project_id, table.user_id == user_id))
+
+
+def _own_answer(
+    db: Session, table: type[_Row], project_id: int, user_id: str, *, now: datetime
+) -> tuple[_Row, bool]:
+    """The person's answer to fill in, and whether it replaces an earlier one."""
+    mine = _mine(db, table, project_id, user_id)
+    if mine is not None:
+        return mine, True
+    mine = table(project_id=project_id, user_id=user_id, created_at=now)
+    db.add(mine)
+    return mine, False
 
 
 def _close(db: Session, ending: Ending, *, now: datetime, by: str | None) -> None:

@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import LatenessPolicy
-from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
     LeadTimes,
@@ -36,11 +34,12 @@ from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.session_deliveries import SUBJECT as SUBJECT
+from cobot.services.session_deliveries import NotedKinds, SessionOwes, standing_session
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession, Delivery, Member, Project
-
-SUBJECT = "session"
 
 # facilitators
 PLAN_NEXT = "plan_next"
@@ -182,16 +181,12 @@ def _replan_others(
 def _scheduled(session: Session, project_id: int, *, excluded: int | None) -> list[CoSession]:
     """The project's scheduled workshops: the series the between-session pipeline is about
     (reflective practice and the celebration sit beside it, not in it)."""
-    rows = session.scalars(
-        select(CoSession)
-        .where(
-            CoSession.project_id == project_id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.kind == SessionKind.WORKSHOP,
-        )
-        .options(selectinload(CoSession.people))
-        .order_by(CoSession.starts_at, CoSession.id)
-    ).all()
+    rows = sessions_with_people(
+        session,
+        CoSession.project_id == project_id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
     return [row for row in rows if row.id != excluded]
 
 
@@ -231,24 +226,8 @@ def _owed(
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
     team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
-    escalate_to = coordinators[0] if coordinators else None
-    owed: list[deliveries.Owed] = []
-
-    def one(key: str, kind: str, target: str, due: datetime, late_ok: bool) -> deliveries.Owed:
-        return deliveries.Owed(
-            key=key,
-            kind=kind,
-            target=target,
-            due_at=due,
-            project_id=project.id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision},
-            escalate_to=escalate_to,
-            late_ok=late_ok,
-        )
-
-    def add(kind: str, targets: Iterable[str], due: datetime, *, late_ok: bool) -> None:
-        owed.extend(one(f"{prefix}:{kind}:{t}", kind, t, due, late_ok) for t in targets)
+    owes = SessionOwes(cosession, coordinators, prefix)
+    add, owed = owes.add, owes.owed
 
     if cosession.kind == SessionKind.REFLECTIVE:
         # reflective practice is reminded by the debriefs feature, with the debriefs so far
@@ -289,16 +268,14 @@ def _owed(
     if others and others[0].id == cosession.id:
         first_key = f"project:{project.id}:onboarding:s{cosession.id}:r{cosession.revision}"
         due = shift(start, -lead.onboarding_before, tz)
-        owed.extend(one(f"{first_key}:{c}", ONBOARDING, c, due, upcoming) for c in coordinators)
+        add(ONBOARDING, coordinators, due, late_ok=upcoming, under=first_key)
     # people added after the agenda or notes went out get them too (once per person, ever)
     for kind, done in (
         (AGENDA_SHARED, cosession.agenda_shared_at),
         (NOTES_SHARED, cosession.notes_posted_at),
     ):
         if done is not None:
-            owed.extend(
-                one(f"session:{cosession.id}:{kind}:{p}", kind, p, now, True) for p in participants
-            )
+            add(kind, participants, now, late_ok=True, under=f"session:{cosession.id}:{kind}")
     return owed
 
 
@@ -311,14 +288,8 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence[DeliveryKind]:
     """The delivery kinds reminders use; `present` turns a reminder into a message."""
-    now = (clock or SystemClock()).now
     day_late = "it was more than a day late"
-
-    def build(session: Session, delivery: Delivery) -> ReminderNote | None:
-        return build_note(session, delivery, now=now())
-
-    return deliveries.kinds_rendered_by(
-        deliveries.Presented[ReminderNote](build, present),
+    return NotedKinds[ReminderNote](build_note, present).kinds(
         {
             PLAN_NEXT: None,
             AGENDA_DUE: LatenessPolicy(AGENDA_WARNING, "its deadline had passed"),
@@ -334,6 +305,7 @@ def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequenc
             NOTES_OVERDUE: None,
             ONBOARDING: None,
         },
+        clock=clock,
     )
 
 
@@ -343,15 +315,11 @@ LATE_AFTER = timedelta(hours=1)
 
 def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:  # noqa: C901
     """What `delivery` should say now, or None when it no longer applies."""
-    cosession = session.get(CoSession, delivery.subject_id or 0)
-    if cosession is None or cosession.status != SessionStatus.SCHEDULED:
+    standing = standing_session(session, delivery, revisioned=TIMED)
+    if standing is None:
         return None
-    project = session.get(Project, cosession.project_id)
-    if project is None or project.status != ProjectStatus.ACTIVE:
-        return None
+    cosession, project = standing
     kind = delivery.kind
-    if kind in TIMED and delivery.payload.get("revision") != cosession.revision:
-        return None  # moved since: the new revision's reminder says the right thing
     target = delivery.target
     facilitators = tuple(_unique(cosession.user_ids(SessionRole.FACILITATOR)))
     participants = tuple(_unique(cosession.user_ids(SessionRole.PARTICIPANT)))
@@ -487,60 +455,30 @@ class Reminders(Service):
         """The agenda modal's content, for one of the session's facilitators."""
         with transaction(self._factory) as db:
             cosession, project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
-            return ShareForm(
-                session_id=cosession.id,
-                title=cosession.title,
-                starts_at=cosession.starts_at,
-                timezone=project.timezone,
-                text=cosession.agenda_text,
-                shared_at=cosession.agenda_shared_at,
-                shared_by=cosession.agenda_shared_by,
-                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
-            )
+            return _share_form(cosession, project, _AGENDA)
 
     def share_agenda(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
         """Store the agenda and send it to every participant once; sharing again updates
         the stored agenda (shown in later reminders) without messaging anyone twice."""
         now = self._clock.now()
-        cleaned = _clean(text, "agenda and materials")
+        cleaned = _clean(text, _AGENDA.what)
         with transaction(self._factory) as db:
             cosession, _project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
-            first = cosession.agenda_shared_at is None
-            cosession.agenda_text = cleaned
-            if first:
-                cosession.agenda_shared_at = now
-                cosession.agenda_shared_by = user_id
-            cosession.updated_at = now
-            return _send_to_participants(db, cosession, AGENDA_SHARED, first=first, now=now)
+            return _share(db, cosession, _AGENDA, cleaned, by=user_id, now=now)
 
     def notes_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
         """The notes modal's content, for the project team or a coordinator."""
         with transaction(self._factory) as db:
             cosession, project = _noted(db, team_id, user_id, session_id, now=self._clock.now())
-            return ShareForm(
-                session_id=cosession.id,
-                title=cosession.title,
-                starts_at=cosession.starts_at,
-                timezone=project.timezone,
-                text=cosession.notes_text,
-                shared_at=cosession.notes_posted_at,
-                shared_by=cosession.notes_posted_by,
-                recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
-            )
+            return _share_form(cosession, project, _NOTES)
 
     def post_notes(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
         """Store the session's notes and send them to every participant once."""
         now = self._clock.now()
-        cleaned = _clean(text, "notes")
+        cleaned = _clean(text, _NOTES.what)
         with transaction(self._factory) as db:
             cosession, _project = _noted(db, team_id, user_id, session_id, now=now)
-            first = cosession.notes_posted_at is None
-            cosession.notes_text = cleaned
-            if first:
-                cosession.notes_posted_at = now
-                cosession.notes_posted_by = user_id
-            cosession.updated_at = now
-            return _send_to_participants(db, cosession, NOTES_SHARED, first=first, now=now)
+            return _share(db, cosession, _NOTES, cleaned, by=user_id, now=now)
 
     def accessibility_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator ticked the accessibility checklist: its reminders stop."""
@@ -586,6 +524,51 @@ def _clean(text: str, what: str) -> str:
             f"Keep the {what} under {MAX_TEXT} characters; link to longer documents instead."
         )
     return cleaned
+
+
+@dataclass(frozen=True)
+class _Sharing:
+    """A text a session's people share with its participants (the agenda, the notes):
+    the columns of CoSession that hold it, and who shared it first and when."""
+
+    kind: str
+    what: str
+    text: str
+    shared_at: str
+    shared_by: str
+
+
+_AGENDA = _Sharing(
+    AGENDA_SHARED, "agenda and materials", "agenda_text", "agenda_shared_at", "agenda_shared_by"
+)
+_NOTES = _Sharing(NOTES_SHARED, "notes", "notes_text", "notes_posted_at", "notes_posted_by")
+
+
+def _share_form(cosession: CoSession, project: Project, sharing: _Sharing) -> ShareForm:
+    return ShareForm(
+        session_id=cosession.id,
+        title=cosession.title,
+        starts_at=cosession.starts_at,
+        timezone=project.timezone,
+        text=getattr(cosession, sharing.text),
+        shared_at=getattr(cosession, sharing.shared_at),
+        shared_by=getattr(cosession, sharing.shared_by),
+        recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
+    )
+
+
+def _share(
+    db: Session, cosession: CoSession, sharing: _Sharing, text: str, *, by: str, now: datetime
+) -> Shared:
+    """Store the text and send it to every participant once (the first sharing is kept as
+    who shared it and when)."""
+    first = getattr(cosession, sharing.shared_at) is None
+    setattr(cosession, sharing.text, text)
+    if first:
+        setattr(cosession, sharing.shared_at, now)
+        setattr(cosession, sharing.shared_by, by)
+    cosession.updated_at = now
+    return _send_to_participants(db, cosession, sharing.kind, first=first, now=now)
 
 
 def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
@@ -636,23 +619,11 @@ def _send_to_participants(
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
+    owes = SessionOwes(cosession, coordinators, f"session:{cosession.id}")
     keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}
     # everyone's key in one look-up and the new rows in one insert, however many people
     already = deliveries.existing_by_key(db, keys.values())
-    owed = [
-        deliveries.Owed(
-            key=key,
-            kind=kind,
-            target=user,
-            due_at=now,
-            project_id=cosession.project_id,
-            subject=(SUBJECT, cosession.id),
-            payload={"session_id": cosession.id, "revision": cosession.revision},
-            escalate_to=coordinators[0] if coordinators else None,
-        )
-        for user, key in keys.items()
-        if key not in already
-    ]
+    owed = [owes.one(key, kind, user, now) for user, key in keys.items() if key not in already]
     deliveries.schedule_many(db, owed, now=now)
     messaged = len(owed)
     return Shared(

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import NotRequired, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
 from cobot.domain.roles import Role
@@ -29,14 +29,31 @@ from cobot.domain.sessions import (
 from cobot.services import access, deliveries, perspectives, receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
+from cobot.services.coordinating import coordinated_project
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import ForProjectInZone, of_project_in_zone
+from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
 
 ANNOUNCED_KIND = "session_announced"
 ANNOUNCEMENT_SUBJECT = "session_announcement"
+
+
+class NewSession(TypedDict):
+    """What add() and check_add() are asked: who asks, for what session, in which project
+    (`project_id`, or the channel's when `channel_id` is given instead);
+    `default_participants` invites all the project's participants."""
+
+    team_id: str
+    user_id: str
+    data: SessionInput
+    project_id: NotRequired[int | None]
+    channel_id: NotRequired[str | None]
+    default_participants: NotRequired[bool]
 
 
 class SessionRejected(AccessError):
@@ -95,23 +112,17 @@ class SessionCheck:
 
 
 @dataclass(frozen=True)
-class SessionDraft:
+class SessionDraft(ForProjectInZone):
     """What the add form starts from: the project and its people."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     practitioners: tuple[str, ...]
     participants: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class SessionList:
+class SessionList(ForProjectInZone):
     """A project's upcoming sessions, and whether the reader may change them."""
 
-    project_id: int
-    project_name: str
-    timezone: str
     can_change: bool
     sessions: tuple[SessionView, ...]
 
@@ -144,12 +155,9 @@ class Sessions(SessionChangingService):
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            access.require_coordinator(project, user_id)
+            project = coordinated_project(db, team_id, user_id, channel_id)
             return SessionDraft(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 practitioners=tuple(access.people_with(project, Role.PRACTITIONER)),
                 participants=tuple(access.people_with(project, Role.PARTICIPANT)),
             )
@@ -157,14 +165,9 @@ class Sessions(SessionChangingService):
     def add(
         self,
         *,
-        team_id: str,
-        user_id: str,
-        data: SessionInput,
-        project_id: int | None = None,
-        channel_id: str | None = None,
-        default_participants: bool = False,
         kind: str = SessionKind.WORKSHOP,
         form_id: str | None = None,
+        **asked: Unpack[NewSession],
     ) -> SessionSaved:
         """Schedule a session in a project (by id, or the channel's), announce it, plan its
         reminders; `default_participants` invites all the project's participants; `kind`
@@ -174,49 +177,14 @@ class Sessions(SessionChangingService):
 
         Raises SessionRejected with per-field problems when a rule refuses it.
         """
-        attempt = partial(
-            self._add,
-            team_id=team_id,
-            user_id=user_id,
-            data=data,
-            project_id=project_id,
-            channel_id=channel_id,
-            default_participants=default_participants,
-            kind=kind,
-            form_id=form_id,
-        )
-        try:
-            return attempt()
-        except IntegrityError:
-            if form_id is None:
-                raise
-            # the same form, submitted twice at once: the other submission made the session
-            return attempt()
+        return once_per_form(partial(self._add, asked, kind=kind, form_id=form_id), form_id)
 
-    def _add(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        data: SessionInput,
-        project_id: int | None,
-        channel_id: str | None,
-        default_participants: bool,
-        kind: str,
-        form_id: str | None,
-    ) -> SessionSaved:
+    def _add(self, asked: NewSession, *, kind: str, form_id: str | None) -> SessionSaved:
         now = self._clock.now()
+        user_id = asked["user_id"]
         receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
-            project, data = _target(
-                db,
-                team_id=team_id,
-                user_id=user_id,
-                data=data,
-                project_id=project_id,
-                channel_id=channel_id,
-                default_participants=default_participants,
-            )
+            project, data = _target(db, asked)
             made = receipts.made_before(db, receipt) if receipt else None
             earlier = db.get(CoSession, made) if made is not None else None
             if earlier is not None and earlier.project_id == project.id:
@@ -246,29 +214,12 @@ class Sessions(SessionChangingService):
             _announce(db, project, row, change=SessionChange.ADDED, now=now, by=user_id)
             return SessionSaved(view=_view(row, project), warnings=tuple(check.warnings))
 
-    def check_add(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        data: SessionInput,
-        project_id: int | None = None,
-        channel_id: str | None = None,
-        default_participants: bool = False,
-    ) -> SessionCheck:
+    def check_add(self, **asked: Unpack[NewSession]) -> SessionCheck:
         """What add() would say, without saving: SessionRejected (or another refusal) when
         it would refuse, else how big the session is. Only reads."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project, data = _target(
-                db,
-                team_id=team_id,
-                user_id=user_id,
-                data=data,
-                project_id=project_id,
-                channel_id=channel_id,
-                default_participants=default_participants,
-            )
+            project, data = _target(db, asked)
             return _size(_check(db, project, data, now=now, exclude=None), data)
 
     def check_edit(
@@ -347,21 +298,14 @@ class Sessions(SessionChangingService):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            rows = db.scalars(
-                select(CoSession)
-                .where(
-                    CoSession.project_id == project.id,
-                    CoSession.status == SessionStatus.SCHEDULED,
-                    CoSession.ends_at > now,
-                )
-                # every session's people in one more query, not one each
-                .options(selectinload(CoSession.people))
-                .order_by(CoSession.starts_at, CoSession.id)
-            ).all()
+            rows = sessions_with_people(
+                db,
+                CoSession.project_id == project.id,
+                CoSession.status == SessionStatus.SCHEDULED,
+                CoSession.ends_at > now,
+            )
             return SessionList(
-                project_id=project.id,
-                project_name=project.name,
-                timezone=project.timezone,
+                **of_project_in_zone(project),
                 can_change=access.role_of(project, user_id) is Role.COORDINATOR,
                 sessions=tuple(_view(row, project) for row in rows),
             )
@@ -371,12 +315,7 @@ class Sessions(SessionChangingService):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            rows = db.scalars(
-                select(CoSession)
-                .where(CoSession.project_id == project.id)
-                .options(selectinload(CoSession.people))
-                .order_by(CoSession.starts_at, CoSession.id)
-            ).all()
+            rows = sessions_with_people(db, CoSession.project_id == project.id)
             content = build_calendar(
                 [_view(row, project) for row in rows],
                 team_id=team_id,
@@ -427,26 +366,18 @@ def _with_participants(data: SessionInput, participants: list[str]) -> SessionIn
     return replace(data, participants=tuple(participants))
 
 
-def _target(
-    db: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    data: SessionInput,
-    project_id: int | None,
-    channel_id: str | None,
-    default_participants: bool,
-) -> tuple[Project, SessionInput]:
+def _target(db: Session, asked: NewSession) -> tuple[Project, SessionInput]:
     """The project a new session goes in (its coordinator asking), and the session's input
     with the project's participants when they are the default."""
-    if project_id is not None:
+    team_id, data = asked["team_id"], asked["data"]
+    if (project_id := asked.get("project_id")) is not None:
         project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-    elif channel_id is not None:
+    elif (channel_id := asked.get("channel_id")) is not None:
         project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
     else:
         raise ValueError("add() needs a project_id or a channel_id")
-    access.require_coordinator(project, user_id)
-    if default_participants:
+    access.require_coordinator(project, asked["user_id"])
+    if asked.get("default_participants", False):
         data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
     return project, data
 
