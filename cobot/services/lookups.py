@@ -3,6 +3,8 @@ the channel's; and, for what only its coordinators may do, refusing everyone els
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from sqlalchemy.orm import Session
 
 from cobot.services import access
@@ -26,3 +28,24 @@ def coordinated(
     project = project_here(db, team_id, channel_id=channel_id, project_id=project_id)
     access.require_coordinator(project, user_id)
     return project
+
+
+class ProjectAsked(TypedDict):
+    """Who asks about which project: the one `project_id` names (a form's or an App Home
+    button's) or else the one bound to `channel_id`."""
+
+    team_id: str
+    user_id: str
+    channel_id: NotRequired[str | None]
+    project_id: NotRequired[int | None]
+
+
+def asked_project(db: Session, asked: ProjectAsked) -> Project:
+    """The project `asked` names, when the asker coordinates it (see coordinated())."""
+    return coordinated(
+        db,
+        asked["team_id"],
+        asked["user_id"],
+        channel_id=asked.get("channel_id") or "",
+        project_id=asked.get("project_id"),
+    )
