@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
@@ -70,6 +70,18 @@ def field_errors(
     return {names.get(k, k): v for k, v in found.items()}
 
 
+def mentions(words: list[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
+    """The user ids the words mention, or what is wrong: `not_one` of the first word that is
+    not a mention (cut to 40 characters to show back), or `none` when nobody is named."""
+    users = []
+    for word in words:
+        found = mentioned_user(word)
+        if found is None:
+            return not_one(word if len(word) <= 40 else word[:37] + "...")
+        users.append(found)
+    return users or none
+
+
 # ---------------------------------------------------------------- answering
 
 
@@ -108,11 +120,24 @@ def tell(respond: Respond, text: str) -> None:
 # ---------------------------------------------------------------- buttons
 
 
+class Caller(TypedDict):
+    """Who acted, in which workspace: the keywords every feature's service takes first
+    (`service.method(**press.caller, ...)`)."""
+
+    team_id: str
+    user_id: str
+
+
 @dataclass(frozen=True)
 class _Interaction:
     """What every interaction payload says: the workspace and who acted."""
 
     body: dict[str, Any]
+
+    @property
+    def caller(self) -> Caller:
+        """Who acted, as keyword arguments for a service."""
+        return Caller(team_id=self.team, user_id=self.user)
 
     @property
     def team(self) -> str:
@@ -289,6 +314,7 @@ __all__ = [
     "INPUT",
     "STALE",
     "Answer",
+    "Caller",
     "Form",
     "FormError",
     "Press",
@@ -301,6 +327,7 @@ __all__ = [
     "field_errors",
     "mention",
     "mentioned_user",
+    "mentions",
     "stale_id",
     "tell",
     "view",

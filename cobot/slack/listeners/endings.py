@@ -14,7 +14,7 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -49,60 +49,44 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
 # ---------------------------------------------------------------- slash commands
 
 
-def ending_start(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def ending_start(deps: Deps, request: CommandRequest, tools: CommandTools) -> Reply | None:
     """`/cobot ending start`: the plan's form, unless the ending has started."""
-    draft = deps.endings.draft(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
+    draft = deps.endings.draft(**request.caller)
     if draft.already is not None:
         return Reply(
             text="The ending of this project has already started. `/cobot ending close` "
             "closes the collection early."
         )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.start_modal(draft))
+    tools.open(blocks.start_modal(draft))
     return None
 
 
 def ending_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot ending close`."""
-    closed = deps.endings.close_collection(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.closed_text(closed))
+    return Reply(text=blocks.closed_text(deps.endings.close_collection(**request.caller)))
 
 
 def feelings(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot feelings`."""
-    view = deps.endings.feelings(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
+    return Reply.of(
+        deps.endings.feelings(**request.caller), blocks.feelings_text, blocks.feelings_blocks
     )
-    return Reply(text=blocks.feelings_text(view), blocks=blocks.feelings_blocks(view))
 
 
 def evaluation(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot evaluation`."""
-    view = deps.endings.themes(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    view = deps.endings.themes(**request.caller)
     return Reply(text="Evaluation themes", blocks=blocks.themes_blocks(view))
 
 
-def evaluation_questions(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def evaluation_questions(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot evaluation questions`: the form."""
-    form = deps.endings.questions_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
-    return None
+    tools.open(blocks.questions_modal(deps.endings.questions_form(**request.caller)))
 
 
 def export(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot export`: acked first, the files follow in the DM."""
-    files = deps.reports.export(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    files = deps.reports.export(**request.caller)
     tools.ack(text=f"Preparing the report: {len(files)} files will arrive in your DM.")
     kit.dm_files(
         tools.client,
@@ -116,9 +100,7 @@ def export(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
 
 def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot project close`: asks first."""
-    draft = deps.endings.close_draft(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    draft = deps.endings.close_draft(**request.caller)
     return Reply(text="Close the project?", blocks=blocks.close_confirm_blocks(draft))
 
 
@@ -127,32 +109,31 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 
 def open_feelings(deps: Deps, press: Press) -> None:
     """Share your feelings: the form."""
-    form = deps.endings.feelings_form(team_id=press.team, user_id=press.user, project_id=press.id())
-    press.open(blocks.feelings_modal(form))
+    press.open(
+        blocks.feelings_modal(deps.endings.feelings_form(**press.caller, project_id=press.id()))
+    )
 
 
 def open_evaluation(deps: Deps, press: Press) -> None:
     """The evaluation: the form."""
-    form = deps.endings.evaluation_form(
-        team_id=press.team, user_id=press.user, project_id=press.id()
-    )
+    form = deps.endings.evaluation_form(**press.caller, project_id=press.id())
     press.open(blocks.evaluation_modal(form))
 
 
 def open_follow_up(deps: Deps, press: Press) -> None:
     """The follow-up: the form."""
-    form = deps.endings.follow_up_form(
-        team_id=press.team, user_id=press.user, project_id=press.id()
+    press.open(
+        blocks.follow_up_modal(deps.endings.follow_up_form(**press.caller, project_id=press.id()))
     )
-    press.open(blocks.follow_up_modal(form))
 
 
 def close_project(deps: Deps, press: Press) -> None:
     """Close the project, confirmed."""
-    closed = deps.endings.close_project(
-        team_id=press.team, user_id=press.user, project_id=press.id()
+    press.replace(
+        blocks.project_closed_text(
+            deps.endings.close_project(**press.caller, project_id=press.id())
+        )
     )
-    press.replace(blocks.project_closed_text(closed))
 
 
 # ---------------------------------------------------------------- modals
@@ -181,9 +162,7 @@ def start(deps: Deps, sent: Submission) -> Answer:
         reflective_day=blocks.parse_date(form.element(blocks.REFLECTIVE_DAY).get("selected_date")),
         reflective_time=form.time(blocks.REFLECTIVE_TIME),
     )
-    started = deps.endings.start(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), plan=plan
-    )
+    started = deps.endings.start(**sent.caller, project_id=sent.id(), plan=plan)
     return Answer(dm=blocks.started_text(started))
 
 
@@ -191,8 +170,7 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     """Someone's feelings words and boat."""
     form = sent.form(blocks.VALUE)
     saved = deps.endings.submit_feelings(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         words=form.text(blocks.WORDS),
         boat=form.text(blocks.BOAT),
@@ -205,32 +183,23 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
 def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     """Someone's evaluation answers."""
     form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_evaluation(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        answers={k: form.text(k) for k in rules.QUESTION_KEYS},
-    )
+    answers = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    saved = deps.endings.submit_evaluation(**sent.caller, project_id=sent.id(), answers=answers)
     return Answer(dm=blocks.saved_text("evaluation", saved.project_name, edited=saved.edited))
 
 
 def save_questions(deps: Deps, sent: Submission) -> None:
     """The coordinator's evaluation questions."""
     form = sent.form(blocks.VALUE)
-    deps.endings.save_questions(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        questions={k: form.text(k) for k in rules.QUESTION_KEYS},
-    )
+    questions = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    deps.endings.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
 
 
 def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     """Someone's follow-up reply."""
     form = sent.form(blocks.VALUE)
     saved = deps.endings.submit_follow_up(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         how=form.text(blocks.HOW),
         what_next=form.text(blocks.WHAT_NEXT),

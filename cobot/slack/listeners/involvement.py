@@ -16,7 +16,7 @@ from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
 from cobot.slack.blocks.common import escape
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
 from cobot.slack.kit import Answer, Form, Press, Submission
 
 GROUP = "Involvement and payment"
@@ -107,62 +107,36 @@ def read_pay(values: dict[str, Any]) -> PaySettingsInput:
 # ---------------------------------------------------------------- slash commands
 
 
-def _open(deps: Deps, request: CommandRequest, tools: Any, build: Any) -> None:
-    form = deps.involvement.project_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=build(form))
-
-
-def on_log_time(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_log_time(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot log time`: the form."""
-    _open(deps, request, tools, blocks.log_time_modal)
-    return None
+    tools.open(blocks.log_time_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_payment(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_payment(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot payment`: the form."""
-    _open(deps, request, tools, blocks.payment_modal)
-    return None
+    tools.open(blocks.payment_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_expense(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_expense(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot expense`: the form."""
-    _open(deps, request, tools, blocks.expense_modal)
-    return None
+    tools.open(blocks.expense_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_pay_setup(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_pay_setup(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot pay setup`: the coordinators' form."""
-    form = deps.involvement.pay_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.pay_modal(form))
-    return None
+    tools.open(blocks.pay_modal(deps.involvement.pay_form(**request.caller)))
 
 
 def on_budget(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot budget <amount>`."""
-    totals = deps.involvement.set_budget(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        typed=" ".join(request.args),
-    )
+    totals = deps.involvement.set_budget(**request.caller, typed=" ".join(request.args))
     return Reply(text=":white_check_mark: Budget saved.\n" + blocks.totals_text(totals))
 
 
 def on_claims(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot claims [end]`: send claims now (the last closed month, or everything)."""
     at_end = [a.lower() for a in request.args] == ["end"]
-    sent, start, end = deps.involvement.send_claims(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        at_end=at_end,
-    )
+    sent, start, end = deps.involvement.send_claims(**request.caller, at_end=at_end)
     return Reply(
         text=f":receipt: {sent} claim(s) for {start:%d %b %Y} to {end:%d %b %Y} went to "
         "their people to confirm."
@@ -171,17 +145,12 @@ def on_claims(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 
 def on_report(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot pay report`: totals against the budget."""
-    totals = deps.involvement.project_totals(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.totals_text(totals))
+    return Reply(text=blocks.totals_text(deps.involvement.project_totals(**request.caller)))
 
 
 def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
     """`/cobot finance`: the confirmed claims as a CSV, in the coordinator's DM."""
-    totals = deps.involvement.project_totals(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    totals = deps.involvement.project_totals(**request.caller)
     kit.dm_files(
         tools.client,
         request.user_id,
@@ -197,28 +166,20 @@ def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
 
 def open_register(deps: Deps, press: Press) -> None:
     """Take the register: the modal."""
-    form = deps.involvement.register_form(
-        team_id=press.team, user_id=press.user, session_id=press.id()
+    press.open(
+        blocks.register_modal(deps.involvement.register_form(**press.caller, session_id=press.id()))
     )
-    press.open(blocks.register_modal(form))
 
 
 def approve_expense(deps: Deps, press: Press) -> None:
     """A coordinator approves an expense."""
-    note = deps.involvement.approve_expense(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
-    press.replace(
-        "Expense approved",
-        blocks.expense_decided_blocks(note, press.user),
-    )
+    note = deps.involvement.approve_expense(**press.caller, expense_id=press.id())
+    press.replace("Expense approved", blocks.expense_decided_blocks(note, press.user))
 
 
 def ask_expense(deps: Deps, press: Press) -> None:
     """A coordinator asks about an expense: the question modal."""
-    note = deps.involvement.expense_form(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if note.for_person:
         raise kit.Stale()
     press.open(
@@ -235,9 +196,7 @@ def ask_expense(deps: Deps, press: Press) -> None:
 
 def answer_expense(deps: Deps, press: Press) -> None:
     """The person answers a question about their expense: the modal."""
-    note = deps.involvement.expense_form(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if not note.for_person:
         raise kit.Stale()
     press.open(
@@ -254,15 +213,14 @@ def answer_expense(deps: Deps, press: Press) -> None:
 
 def confirm_claim(deps: Deps, press: Press) -> None:
     """The person confirms their claim with one click."""
-    note = deps.involvement.confirm_claim(
-        team_id=press.team, user_id=press.user, claim_id=press.id()
+    press.replace(
+        blocks.claim_done_text(deps.involvement.confirm_claim(**press.caller, claim_id=press.id()))
     )
-    press.replace(blocks.claim_done_text(note))
 
 
 def query_claim(deps: Deps, press: Press) -> None:
     """The person queries their claim: the modal."""
-    note = deps.involvement.claim_view(team_id=press.team, user_id=press.user, claim_id=press.id())
+    note = deps.involvement.claim_view(**press.caller, claim_id=press.id())
     press.open(
         blocks.text_modal(
             blocks.CLAIM_QUERY_MODAL,
@@ -282,27 +240,22 @@ def submit_register(deps: Deps, sent: Submission) -> Answer:
     """The register: who came."""
     present, extra = read_register(sent.values)
     saved = deps.involvement.save_register(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), present=present, extra=extra
+        **sent.caller, session_id=sent.id(), present=present, extra=extra
     )
     return Answer(dm=blocks.register_saved_text(saved))
 
 
 def submit_time(deps: Deps, sent: Submission) -> Answer:
     """A time log."""
-    done = deps.involvement.log_time(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_time_log(sent.values)
-    )
+    data = read_time_log(sent.values)
+    done = deps.involvement.log_time(**sent.caller, project_id=sent.id(), data=data)
     return Answer(dm=blocks.time_logged_text(done))
 
 
 def submit_payment(deps: Deps, sent: Submission) -> Answer:
     """A payment choice."""
-    done = deps.involvement.set_payment(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        choice=sent.form().selected(blocks.CHOICE),
-    )
+    choice = sent.form().selected(blocks.CHOICE)
+    done = deps.involvement.set_payment(**sent.caller, project_id=sent.id(), choice=choice)
     return Answer(dm=blocks.payment_set_text(done))
 
 
@@ -310,8 +263,7 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
     """An expense."""
     form = sent.form()
     done = deps.involvement.claim_expense(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         kind=form.selected(blocks.KIND),
         amount=form.text(blocks.AMOUNT),
@@ -323,34 +275,22 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
 
 def submit_question(deps: Deps, sent: Submission) -> Answer:
     """A coordinator's question about an expense."""
-    deps.involvement.question_expense(
-        team_id=sent.team,
-        user_id=sent.user,
-        expense_id=sent.id(),
-        question=sent.form().text(blocks.QUESTION),
-    )
+    question = sent.form().text(blocks.QUESTION)
+    deps.involvement.question_expense(**sent.caller, expense_id=sent.id(), question=question)
     return Answer(dm=":white_check_mark: Your question went to them; their answer comes back here.")
 
 
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The person's answer about their expense."""
-    deps.involvement.answer_expense(
-        team_id=sent.team,
-        user_id=sent.user,
-        expense_id=sent.id(),
-        answer=sent.form().text(blocks.ANSWER),
-    )
+    answer = sent.form().text(blocks.ANSWER)
+    deps.involvement.answer_expense(**sent.caller, expense_id=sent.id(), answer=answer)
     return Answer(dm=":white_check_mark: Your answer went to the coordinators.")
 
 
 def submit_query(deps: Deps, sent: Submission) -> Answer:
     """The person's query about their claim."""
-    deps.involvement.query_claim(
-        team_id=sent.team,
-        user_id=sent.user,
-        claim_id=sent.id(),
-        text=sent.form().text(blocks.QUERY),
-    )
+    query = sent.form().text(blocks.QUERY)
+    deps.involvement.query_claim(**sent.caller, claim_id=sent.id(), text=query)
     return Answer(
         dm=":white_check_mark: Your query went to the coordinators; they will send the claim "
         "again once it is sorted."
@@ -360,7 +300,7 @@ def submit_query(deps: Deps, sent: Submission) -> Answer:
 def submit_pay(deps: Deps, sent: Submission) -> Answer:
     """The coordinators' pay settings."""
     form = deps.involvement.save_pay(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_pay(sent.values)
+        **sent.caller, project_id=sent.id(), data=read_pay(sent.values)
     )
     return Answer(
         dm=f":white_check_mark: Pay and rates for *{escape(form.project_name)}* are saved."
