@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypedDict
 
@@ -13,9 +14,11 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
+from cobot.domain.durations import DurationError, parse_duration
 from cobot.services.access import AccessError
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.forms import INPUT, Form
+from cobot.slack.commands import CommandRouter, CommandTable, add_commands
 from cobot.slack.payloads import (
     action_value,
     mentioned_user,
@@ -80,6 +83,17 @@ def mentions(words: list[str], *, not_one: Callable[[str], str], none: str) -> l
             return not_one(word if len(word) <= 40 else word[:37] + "...")
         users.append(found)
     return users or none
+
+
+def read_duration(form: Form, block_id: str, problems: dict[str, str]) -> timedelta | None:
+    """A duration input (empty means 2h); None, and a problem under `block_id`, when what
+    was typed is not a duration."""
+    typed = form.text(block_id).strip() or "2h"
+    try:
+        return parse_duration(typed)
+    except DurationError:
+        problems[block_id] = f"“{typed[:40]}” is not a duration: try 2h, 90m or 1h30m."
+        return None
 
 
 # ---------------------------------------------------------------- answering
@@ -216,7 +230,7 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
 
 def actions(
     app: App,
-    table: Iterable[tuple[Any, Callable[..., None]]],
+    table: ButtonTable,
     deps: Any,
     *,
     answer_in_dm: bool = False,
@@ -302,12 +316,33 @@ def view(
     app.view(callback_id)(listener)
 
 
-def views(
-    app: App, table: Iterable[tuple[str, Callable[..., Answer | None], str]], deps: Any
-) -> None:
+def views(app: App, table: FormTable, deps: Any) -> None:
     """`view()` for each (callback id, handler, fallback block) row, bound to `deps` first."""
     for callback_id, handler, fallback in table:
         view(app, callback_id, partial(handler, deps), fallback=fallback)
+
+
+# ---------------------------------------------------------------- a feature, wired
+
+ButtonTable = Iterable[tuple[Any, Callable[..., None]]]
+FormTable = Iterable[tuple[str, Callable[..., Answer | None], str]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What one feature adds: its subcommands (listed in help under `group`), buttons and
+    modals, as the tables at the end of its listener module."""
+
+    group: str = ""
+    commands: CommandTable = ()
+    buttons: ButtonTable = ()
+    forms: FormTable = ()
+
+    def wire(self, app: App, router: CommandRouter, deps: Any) -> None:
+        """Register everything, each handler bound to the feature's services `deps` first."""
+        add_commands(router, self.commands, group=self.group, deps=deps)
+        actions(app, self.buttons, deps)
+        views(app, self.forms, deps)
 
 
 __all__ = [
@@ -315,6 +350,7 @@ __all__ = [
     "STALE",
     "Answer",
     "Caller",
+    "Feature",
     "Form",
     "FormError",
     "Press",
@@ -328,6 +364,7 @@ __all__ = [
     "mention",
     "mentioned_user",
     "mentions",
+    "read_duration",
     "stale_id",
     "tell",
     "view",

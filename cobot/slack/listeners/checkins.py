@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -11,7 +10,7 @@ from slack_bolt import App
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -34,9 +33,7 @@ def parse_period(words: list[str]) -> str | None:
 
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
     """Add the check-in subcommands, buttons and modals."""
-    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=checkins)
-    kit.actions(app, _BUTTONS, checkins)
-    kit.views(app, _FORMS, checkins)
+    _FEATURE.wire(app, router, checkins)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -108,8 +105,9 @@ def forget_me(_checkins: Checkins, _request: CommandRequest, _tools: Any) -> Rep
 # ---------------------------------------------------------------- buttons in the DM
 
 
-def consent(checkins: Checkins, press: Press, *, agree: bool) -> None:
+def consent(checkins: Checkins, press: Press) -> None:
     """Yes or no to check-ins."""
+    agree = press.action_id == blocks.CONSENT_YES
     result = checkins.consent(**press.caller, delivery_id=press.id(), agree=agree)
     message = blocks.consented_message(result)
     press.replace(message.text, message.blocks)
@@ -255,8 +253,8 @@ _COMMANDS = (
 )
 
 _BUTTONS = (
-    (blocks.CONSENT_YES, partial(consent, agree=True)),
-    (blocks.CONSENT_NO, partial(consent, agree=False)),
+    (blocks.CONSENT_YES, consent),
+    (blocks.CONSENT_NO, consent),
     (blocks.MOOD_PATTERN, mood),
     (blocks.NOTE, open_note),
     (blocks.CONTACT, open_contact),
@@ -274,3 +272,5 @@ _FORMS = (
     (blocks.SETTINGS_MODAL, save_settings, "time"),
     (blocks.SETUP_MODAL, save_setup, "roles"),
 )
+
+_FEATURE = kit.Feature(group=blocks.GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

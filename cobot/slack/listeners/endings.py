@@ -14,13 +14,13 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
 
 GROUP = "Endings"
-__all__ = ["GROUP", "STALE", "Stale", "register"]
+__all__ = ["GROUP", "STALE", "Stale", "register", "send_export"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Deps:
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
     """Wire the ending's commands, buttons and modals."""
     deps = Deps(endings=endings, reports=reports)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
+    _FEATURE.wire(app, router, deps)
     kit.view(
         app,
         blocks.START_MODAL,
@@ -43,7 +42,6 @@ def register(app: App, router: CommandRouter, *, endings: Endings, reports: Repo
         fallback=blocks.DEADLINE,
         rename=blocks.ERROR_BLOCKS,
     )
-    kit.views(app, _FORMS, deps)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -88,14 +86,15 @@ def export(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot export`: acked first, the files follow in the DM."""
     files = deps.reports.export(**request.caller)
     tools.ack(text=f"Preparing the report: {len(files)} files will arrive in your DM.")
-    kit.dm_files(
-        tools.client,
-        request.user_id,
-        [(n, n, c) for n, c in files],
-        comment=blocks.EXPORT_COMMENT,
-        what="an export",
-    )
+    send_export(tools.client, request.user_id, files)
     return None
+
+
+def send_export(client: Any, user: str, files: list[tuple[str, bytes]]) -> None:
+    """The report's (file name, content) files, to `user`'s DM (here and from the Home)."""
+    kit.dm_files(
+        client, user, [(n, n, c) for n, c in files], comment=blocks.EXPORT_COMMENT, what="an export"
+    )
 
 
 def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
@@ -253,3 +252,5 @@ _FORMS = (
     (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
     (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
 )
+
+_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

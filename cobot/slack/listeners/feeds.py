@@ -26,18 +26,12 @@ def register(router: CommandRouter, *, feeds: Feeds) -> None:
 
 def on_subscribe(feeds: Feeds, request: CommandRequest, tools: Any) -> Reply | None:  # noqa: ARG001
     """`/cobot calendar subscribe`: new links by DM; the old ones stop working."""
-    subscribed = feeds.subscribe(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=subscribed_text(subscribed))
+    return Reply(text=subscribed_text(feeds.subscribe(**request.caller)))
 
 
 def on_revoke(feeds: Feeds, request: CommandRequest, tools: Any) -> Reply | None:  # noqa: ARG001
     """`/cobot calendar revoke`: this person's links for the project stop working."""
-    count = feeds.revoke(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=revoked_text(count))
+    return Reply(text=revoked_text(feeds.revoke(**request.caller)))
 
 
 def feed_route(feeds: Feeds) -> Route:

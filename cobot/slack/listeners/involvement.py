@@ -16,7 +16,7 @@ from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
 from cobot.slack.blocks.common import escape
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, Press, Submission
 
 GROUP = "Involvement and payment"
@@ -32,9 +32,7 @@ class Deps:
 def register(app: App, router: CommandRouter, *, involvement: Involvement) -> None:
     """Wire the involvement commands, buttons and modals."""
     deps = Deps(involvement=involvement)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
-    kit.views(app, _FORMS, deps)
+    _FEATURE.wire(app, router, deps)
 
 
 # ---------------------------------------------------------------- payload reading (pure)
@@ -364,3 +362,5 @@ _FORMS = (
     (blocks.CLAIM_QUERY_MODAL, submit_query, blocks.QUERY),
     (blocks.PAY_MODAL, submit_pay, blocks.DEFAULT_RATE),
 )
+
+_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

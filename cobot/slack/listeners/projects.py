@@ -16,7 +16,7 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply, add_commands
+from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ def parse_add(args: list[str]) -> AddPeople | str:
 
 def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     """Add the projects-and-people subcommands, buttons and modals."""
-    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=projects)
-    kit.actions(app, _BUTTONS, projects)
-    kit.views(app, _FORMS, projects)
+    _FEATURE.wire(app, router, projects)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -274,3 +272,5 @@ _FORMS = (
     (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
     (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
 )
+
+_FEATURE = kit.Feature(group=blocks.GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)
