@@ -78,8 +78,20 @@ class CommandTools:
 
 
 CommandHandler = Callable[[CommandRequest, Any], Reply | None]
-# (name, usage, summary, handler taking the feature's services first)
-CommandTable = tuple[tuple[str, str, str, Callable[..., Reply | None]], ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One row of a feature's command table: `/cobot <name>`, its help line and its handler
+    (taking the feature's services first); `usage` only where it takes arguments."""
+
+    name: str
+    summary: str
+    handler: Callable[..., Reply | None]
+    usage: str = ""
+
+
+CommandTable = tuple[Command, ...]
 
 
 @dataclass(frozen=True)
@@ -152,9 +164,13 @@ class CommandRouter:
 
 def add_commands(router: CommandRouter, table: CommandTable, *, group: str, deps: Any) -> None:
     """Register a feature's subcommands, each handler bound to the feature's services."""
-    for name, usage, summary, handler in table:
+    for row in table:
         router.add(
             Subcommand(
-                name=name, usage=usage, summary=summary, handler=partial(handler, deps), group=group
+                name=row.name,
+                usage=row.usage or row.name,
+                summary=row.summary,
+                handler=partial(row.handler, deps),
+                group=group,
             )
         )

@@ -10,7 +10,7 @@ from slack_bolt import App
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -221,35 +221,29 @@ def save_setup(checkins: Checkins, sent: Submission) -> Answer:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    ("checkin", "checkin", "what check-ins are and the commands for them", overview),
-    ("checkin settings", "checkin settings", "your check-in time, days, pause, or stop", settings),
-    ("checkin history", "checkin history", "your own check-ins and their trend", history),
-    (
-        "checkin setup",
+    Command("checkin", "what check-ins are and the commands for them", overview),
+    Command("checkin settings", "your check-in time, days, pause, or stop", settings),
+    Command("checkin history", "your own check-ins and their trend", history),
+    Command(
         "checkin setup",
         "switch check-ins on, pick roles, rhythm, support information (coordinators)",
         setup,
     ),
-    (
+    Command(
         "checkin contacts",
-        "checkin contacts @a @b",
         "name the wellbeing contacts (coordinators)",
         contacts,
+        usage="checkin contacts @a @b",
     ),
-    (
+    Command(
         "checkin summary",
-        "checkin summary [month]",
         "figures of months that ended, for groups of 4 or more (coordinators); contact "
         "requests (wellbeing contacts)",
         summary,
+        usage="checkin summary [month]",
     ),
-    (
-        "my data",
-        "my data",
-        "everything cobot stores about you, as a readable file and JSON",
-        my_data,
-    ),
-    ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
+    Command("my data", "everything cobot stores about you, as a readable file and JSON", my_data),
+    Command("forget me", "erase all your cobot data (asks first)", forget_me),
 )
 
 _BUTTONS = (

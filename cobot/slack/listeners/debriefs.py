@@ -29,7 +29,7 @@ from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.listeners.sessions import parse_one_liner
 
@@ -220,30 +220,26 @@ def submit_feedback(deps: Deps, sent: Submission) -> Answer:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
-        "debriefs",
+    Command(
         "debriefs",
         "who has debriefed recent sessions (coordinators; never what they wrote)",
         on_completion,
     ),
-    (
-        "debrief questions",
-        "debrief questions",
-        "reword the project's debrief questions (coordinators)",
-        on_questions,
+    Command(
+        "debrief questions", "reword the project's debrief questions (coordinators)", on_questions
     ),
-    (
+    Command(
         "debrief channel",
-        "debrief channel [#channel | none]",
         "where debrief summaries go: the practitioners' private channel, or DMs",
         on_channel,
+        usage="debrief channel [#channel | none]",
     ),
-    ("actions", "actions", "open actions from debriefs, with Done for their owners", on_actions),
-    (
+    Command("actions", "open actions from debriefs, with Done for their owners", on_actions),
+    Command(
         "reflective add",
-        'reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
         "schedule reflective practice for the practitioners named",
         on_reflective,
+        usage='reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
     ),
 )
 

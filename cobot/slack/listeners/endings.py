@@ -14,7 +14,7 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -209,32 +209,26 @@ def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
-        "ending start",
+    Command(
         "ending start",
         "start the ending: feelings, evaluation, celebration (coordinators)",
         ending_start,
     ),
-    (
-        "ending close",
+    Command(
         "ending close",
         "close the feelings collection now and share the results (coordinators)",
         ending_close,
     ),
-    ("feelings", "feelings", "the end-of-project word cloud and counts", feelings),
-    ("evaluation", "evaluation", "the evaluation themes by group (coordinators)", evaluation),
-    (
-        "evaluation questions",
+    Command("feelings", "the end-of-project word cloud and counts", feelings),
+    Command("evaluation", "the evaluation themes by group (coordinators)", evaluation),
+    Command(
         "evaluation questions",
         "reword the evaluation questions (coordinators)",
         evaluation_questions,
     ),
-    ("export", "export", "the project report and CSV exports, to your DM (coordinators)", export),
-    (
-        "project close",
-        "project close",
-        "close the project and stop its prompts (coordinators)",
-        project_close,
+    Command("export", "the project report and CSV exports, to your DM (coordinators)", export),
+    Command(
+        "project close", "close the project and stop its prompts (coordinators)", project_close
     ),
 )
 

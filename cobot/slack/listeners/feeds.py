@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cobot.services.feeds import FEED_PATH, FEED_SUFFIX, Feeds
 from cobot.slack.blocks.feeds import revoked_text, subscribed_text
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.http import Page, Route
 
 if TYPE_CHECKING:
@@ -62,14 +62,12 @@ def feed_route(feeds: Feeds) -> Route:
 
 
 _COMMANDS = (
-    (
-        "calendar subscribe",
+    Command(
         "calendar subscribe",
         "a private link that keeps your calendar app in step with your sessions",
         on_subscribe,
     ),
-    (
-        "calendar revoke",
+    Command(
         "calendar revoke",
         "stop your calendar links working (subscribe again for a new one)",
         on_revoke,

@@ -34,7 +34,7 @@ from cobot.slack.blocks.governance import (
     slow_down_preview_modal,
     slowed_down_modal,
 )
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 
 STALE_FORM = "This form is out of date."
@@ -166,20 +166,17 @@ def _not_moved(message: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
-        "milestones",
+    Command(
         "milestones",
         "the project plan; coordinators make it from the case study's steps and edit it",
         on_milestones,
     ),
-    (
-        "digest",
+    Command(
         "digest",
         "how often the oversight and steering members get an update (coordinators)",
         on_digest,
     ),
-    (
-        "slow down",
+    Command(
         "slow down",
         "move every future session and milestone later, openly (coordinators)",
         on_slow_down,

@@ -35,7 +35,7 @@ from cobot.services.timeline import TimelinePicture, Timelines
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.kit import Press
 from cobot.slack.listeners.endings import send_export
 from cobot.slack.payloads import user_id as _user
@@ -230,8 +230,7 @@ def register(
     add_commands(
         router,
         (
-            (
-                "timeline",
+            Command(
                 "timeline",
                 "a picture of the sessions and the work between them (coordinators)",
                 timeline_command,

@@ -16,7 +16,7 @@ from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
 from cobot.slack.blocks.common import escape
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, Press, Submission
 
 GROUP = "Involvement and payment"
@@ -308,39 +308,28 @@ def submit_pay(deps: Deps, sent: Submission) -> Answer:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    ("log time", "log time", "log time you gave the project outside sessions", on_log_time),
-    (
-        "payment",
-        "payment",
-        "how you would like to be paid (private to you and coordinators)",
-        on_payment,
+    Command("log time", "log time you gave the project outside sessions", on_log_time),
+    Command(
+        "payment", "how you would like to be paid (private to you and coordinators)", on_payment
     ),
-    (
-        "expense",
-        "expense",
-        "claim back travel, carer or childcare cover, or another cost",
-        on_expense,
+    Command("expense", "claim back travel, carer or childcare cover, or another cost", on_expense),
+    Command(
+        "pay setup", "rates, preparation time and benefits contact (coordinators)", on_pay_setup
     ),
-    (
-        "pay setup",
-        "pay setup",
-        "rates, preparation time and benefits contact (coordinators)",
-        on_pay_setup,
-    ),
-    (
+    Command(
         "budget",
-        "budget <amount>",
         "the project's budget for involvement payments (coordinators)",
         on_budget,
+        usage="budget <amount>",
     ),
-    (
+    Command(
         "claims",
-        "claims [end]",
         "send claims for the last month, or everything (coordinators)",
         on_claims,
+        usage="claims [end]",
     ),
-    ("pay report", "pay report", "payments against the budget (coordinators)", on_report),
-    ("finance", "finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
+    Command("pay report", "payments against the budget (coordinators)", on_report),
+    Command("finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
 )
 
 _BUTTONS = (

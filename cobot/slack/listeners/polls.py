@@ -50,7 +50,7 @@ from cobot.slack.blocks.polls import (
     tally_text,
 )
 from cobot.slack.blocks.sessions import FIND_TIME_ACTION
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools
 from cobot.slack.kit import Answer, Form, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -394,14 +394,12 @@ def on_find_for_session(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
-        "find time",
+    Command(
         "find time",
         "ask people which times work; cobot ranks them and schedules the best",
         on_find_time,
     ),
-    (
-        "availability",
+    Command(
         "availability",
         "your usual availability (optional): days, mornings or afternoons, busy times",
         on_availability,

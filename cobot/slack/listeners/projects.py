@@ -16,7 +16,7 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -232,30 +232,29 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    ("project new", "project new <name>", "start a project in this channel", project_new),
-    (
-        "project edit",
+    Command(
+        "project new", "start a project in this channel", project_new, usage="project new <name>"
+    ),
+    Command(
         "project edit",
         "change the name, aims and objectives, time zone and dates (coordinators)",
         project_edit,
     ),
-    ("project", "project", "an overview of this channel's project", project_show),
-    ("aims", "aims", "the project's aims and objectives", aims),
-    ("agreement", "agreement", "the group agreement: terms of reference and values", agreement),
-    ("add", "add @a @b as <role>", "add people, or change their role (coordinators)", add),
-    ("remove", "remove @a", "take people out of the project (coordinators)", remove),
-    ("people", "people", "who is in the project, by role", people),
-    (
-        "onboarding",
+    Command("project", "an overview of this channel's project", project_show),
+    Command("aims", "the project's aims and objectives", aims),
+    Command("agreement", "the group agreement: terms of reference and values", agreement),
+    Command(
+        "add", "add people, or change their role (coordinators)", add, usage="add @a @b as <role>"
+    ),
+    Command("remove", "take people out of the project (coordinators)", remove, usage="remove @a"),
+    Command("people", "who is in the project, by role", people),
+    Command(
         "onboarding",
         "each participant's briefing, training and access-needs checklist (coordinators)",
         onboarding,
     ),
-    (
-        "settings",
-        "settings",
-        "lead times between sessions: agenda, notes, debrief… (coordinators)",
-        settings,
+    Command(
+        "settings", "lead times between sessions: agenda, notes, debrief… (coordinators)", settings
     ),
 )
 

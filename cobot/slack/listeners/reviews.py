@@ -14,7 +14,7 @@ from cobot.services.reviews import Reviews
 from cobot.slack import kit
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Press, Stale, Submission
 
 GROUP = "The participants' review and perspectives"
@@ -122,15 +122,13 @@ def submit_perspectives(deps: Deps, sent: Submission) -> Answer:
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
-        "review start",
+    Command(
         "review start",
         "send the draft to the participants for their review and approval (coordinators)",
         review_start,
     ),
-    ("review", "review", "how the participants' review is going, or how it ended", review),
-    (
-        "perspectives",
+    Command("review", "how the participants' review is going, or how it ended", review),
+    Command(
         "perspectives",
         "say which perspectives you bring (optional); see the project's mix",
         perspectives,

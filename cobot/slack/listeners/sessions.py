@@ -43,7 +43,7 @@ from cobot.slack.blocks.sessions import (
     sessions_list,
     sessions_text,
 )
-from cobot.slack.commands import CommandRequest, CommandRouter, CommandTools, Reply
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -389,19 +389,14 @@ def _add_one_line(sessions: Sessions, request: CommandRequest, tools: CommandToo
 # ---------------------------------------------------------------- what register() wires
 
 _COMMANDS = (
-    (
+    Command(
         "session add",
-        'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
         "schedule a session: a form, or all in one line",
         on_add,
+        usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
     ),
-    (
-        "sessions",
-        "sessions",
-        "upcoming sessions; coordinators can move, edit or cancel them",
-        on_list,
-    ),
-    ("calendar", "calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
+    Command("sessions", "upcoming sessions; coordinators can move, edit or cancel them", on_list),
+    Command("calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
 )
 
 __all__ = [
