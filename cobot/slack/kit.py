@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
@@ -228,18 +228,6 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
     app.action(action_id)(listener)
 
 
-def actions(
-    app: App,
-    table: ButtonTable,
-    deps: Any,
-    *,
-    answer_in_dm: bool = False,
-) -> None:
-    """`action()` for each (action id, handler) row, the handler bound to `deps` first."""
-    for action_id, handler in table:
-        action(app, action_id, partial(handler, deps), answer_in_dm=answer_in_dm)
-
-
 # ---------------------------------------------------------------- modals
 
 
@@ -316,33 +304,56 @@ def view(
     app.view(callback_id)(listener)
 
 
-def views(app: App, table: FormTable, deps: Any) -> None:
-    """`view()` for each (callback id, handler, fallback block) row, bound to `deps` first."""
-    for callback_id, handler, fallback in table:
-        view(app, callback_id, partial(handler, deps), fallback=fallback)
-
-
 # ---------------------------------------------------------------- a feature, wired
 
-ButtonTable = Iterable[tuple[Any, Callable[..., None]]]
-FormTable = Iterable[tuple[str, Callable[..., Answer | None], str]]
+H = TypeVar("H", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class Feature:
-    """What one feature adds: its subcommands (listed in help under `group`), buttons and
-    modals, as the tables at the end of its listener module."""
+class Listeners:
+    """One feature's buttons and modals, declared on their handlers (module-level functions
+    taking the feature's services first):
 
-    group: str = ""
-    commands: CommandTable = ()
-    buttons: ButtonTable = ()
-    forms: FormTable = ()
+        listen = kit.Listeners(group="Sessions")
 
-    def wire(self, app: App, router: CommandRouter, deps: Any) -> None:
-        """Register everything, each handler bound to the feature's services `deps` first."""
-        add_commands(router, self.commands, group=self.group, deps=deps)
-        actions(app, self.buttons, deps)
-        views(app, self.forms, deps)
+        @listen.button(CANCEL_ACTION)
+        def on_cancel(sessions: Sessions, press: Press) -> None: ...
+
+    `wire` registers them, and the feature's command table, with the services bound."""
+
+    def __init__(self, *, group: str = "", answer_in_dm: bool = False) -> None:
+        self.group = group
+        self.answer_in_dm = answer_in_dm
+        self._buttons: list[tuple[Any, Callable[..., None]]] = []
+        self._forms: list[tuple[str, Callable[..., Answer | None], str, Mapping[str, str]]] = []
+
+    def button(self, *action_ids: Any) -> Callable[[H], H]:
+        """The handler of these block actions (ids or patterns), as `action()` runs it."""
+
+        def add(handler: H) -> H:
+            self._buttons += [(action_id, handler) for action_id in action_ids]
+            return handler
+
+        return add
+
+    def form(
+        self, callback_id: str, *, fallback: str, rename: Mapping[str, str] | None = None
+    ) -> Callable[[H], H]:
+        """The handler of this modal's submission, as `view()` runs it."""
+
+        def add(handler: H) -> H:
+            self._forms.append((callback_id, handler, fallback, rename or {}))
+            return handler
+
+        return add
+
+    def wire(self, app: App, router: CommandRouter, deps: Any, commands: CommandTable = ()) -> None:
+        """Register the subcommands (listed in help under `group`), buttons and modals, each
+        handler bound to the feature's services `deps` first."""
+        add_commands(router, commands, group=self.group, deps=deps)
+        for action_id, press in self._buttons:
+            action(app, action_id, partial(press, deps), answer_in_dm=self.answer_in_dm)
+        for callback_id, submit, fallback, rename in self._forms:
+            view(app, callback_id, partial(submit, deps), fallback=fallback, rename=rename)
 
 
 __all__ = [
@@ -350,14 +361,13 @@ __all__ = [
     "STALE",
     "Answer",
     "Caller",
-    "Feature",
+    "Listeners",
     "Form",
     "FormError",
     "Press",
     "Stale",
     "Submission",
     "action",
-    "actions",
     "dm",
     "dm_files",
     "field_errors",
@@ -368,5 +378,4 @@ __all__ = [
     "stale_id",
     "tell",
     "view",
-    "views",
 ]

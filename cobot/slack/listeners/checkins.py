@@ -31,9 +31,12 @@ def parse_period(words: list[str]) -> str | None:
     return " ".join(words) if words else None
 
 
+listen = kit.Listeners(group=blocks.GROUP)
+
+
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
     """Add the check-in subcommands, buttons and modals."""
-    _FEATURE.wire(app, router, checkins)
+    listen.wire(app, router, checkins, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -105,6 +108,7 @@ def forget_me(_checkins: Checkins, _request: CommandRequest, _tools: Any) -> Rep
 # ---------------------------------------------------------------- buttons in the DM
 
 
+@listen.button(blocks.CONSENT_YES, blocks.CONSENT_NO)
 def consent(checkins: Checkins, press: Press) -> None:
     """Yes or no to check-ins."""
     agree = press.action_id == blocks.CONSENT_YES
@@ -113,6 +117,7 @@ def consent(checkins: Checkins, press: Press) -> None:
     press.replace(message.text, message.blocks)
 
 
+@listen.button(blocks.MOOD_PATTERN)
 def mood(checkins: Checkins, press: Press) -> None:
     """A mood button: `<delivery>:<mood>`."""
     delivery, _sep, chosen = press.value.partition(":")
@@ -123,33 +128,39 @@ def mood(checkins: Checkins, press: Press) -> None:
     press.replace(message.text, message.blocks)
 
 
+@listen.button(blocks.NOTE)
 def open_note(checkins: Checkins, press: Press) -> None:
     """Add a note: the modal."""
     press.open(blocks.note_modal(checkins.note_form(**press.caller, delivery_id=press.id())))
 
 
+@listen.button(blocks.CONTACT)
 def open_contact(checkins: Checkins, press: Press) -> None:
     """Ask a wellbeing contact: the modal."""
     press.open(blocks.contact_modal(checkins.contact_form(**press.caller, delivery_id=press.id())))
 
 
+@listen.button(blocks.PAUSE)
 def open_pause(_checkins: Checkins, press: Press) -> None:
     """Pause: the modal."""
     press.open(blocks.pause_modal(press.id()))
 
 
+@listen.button(blocks.NOT_TODAY)
 def not_today(checkins: Checkins, press: Press) -> None:
     """Not today: snooze this one."""
     planned = checkins.snooze(**press.caller, delivery_id=press.id())
     press.replace(blocks.planned_text(planned, what=":zzz: Not today, no problem."))
 
 
+@listen.button(blocks.STOP)
 def stop(checkins: Checkins, press: Press) -> None:
     """Stop check-ins."""
     checkins.stop(**press.caller, delivery_id=press.id())
     press.replace(blocks.STOPPED_TEXT)
 
 
+@listen.button(blocks.FORGET)
 def forget(checkins: Checkins, press: Press) -> None:
     """Forget me, confirmed."""
     press.replace(blocks.forgotten_text(checkins.forget(**press.caller)))
@@ -158,6 +169,7 @@ def forget(checkins: Checkins, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.NOTE_MODAL, fallback="note")
 def save_note(checkins: Checkins, sent: Submission) -> Answer:
     """The note modal."""
     note = sent.form(blocks.INPUT).text("note")
@@ -165,6 +177,7 @@ def save_note(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.note_saved_text(answer))
 
 
+@listen.form(blocks.CONTACT_MODAL, fallback="message")
 def save_contact(checkins: Checkins, sent: Submission) -> Answer:
     """The contact-request modal."""
     form = sent.form(blocks.INPUT)
@@ -180,6 +193,7 @@ def save_contact(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.contact_requested_text(result))
 
 
+@listen.form(blocks.PAUSE_MODAL, fallback="until")
 def save_pause(checkins: Checkins, sent: Submission) -> Answer:
     """The pause modal."""
     until = sent.form(blocks.INPUT).date("until")
@@ -189,6 +203,7 @@ def save_pause(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.planned_text(planned, what=":palm_tree: Paused."))
 
 
+@listen.form(blocks.SETTINGS_MODAL, fallback="time")
 def save_settings(checkins: Checkins, sent: Submission) -> Answer:
     """The person's settings modal."""
     form = sent.form(blocks.INPUT)
@@ -204,6 +219,7 @@ def save_settings(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.settings_saved_text(found))
 
 
+@listen.form(blocks.SETUP_MODAL, fallback="roles")
 def save_setup(checkins: Checkins, sent: Submission) -> Answer:
     """The coordinator's setup modal."""
     form = sent.form(blocks.INPUT)
@@ -218,7 +234,7 @@ def save_setup(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.setup_saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command("checkin", "what check-ins are and the commands for them", overview),
@@ -245,26 +261,3 @@ _COMMANDS = (
     Command("my data", "everything cobot stores about you, as a readable file and JSON", my_data),
     Command("forget me", "erase all your cobot data (asks first)", forget_me),
 )
-
-_BUTTONS = (
-    (blocks.CONSENT_YES, consent),
-    (blocks.CONSENT_NO, consent),
-    (blocks.MOOD_PATTERN, mood),
-    (blocks.NOTE, open_note),
-    (blocks.CONTACT, open_contact),
-    (blocks.PAUSE, open_pause),
-    (blocks.NOT_TODAY, not_today),
-    (blocks.STOP, stop),
-    (blocks.FORGET, forget),
-)
-
-
-_FORMS = (
-    (blocks.NOTE_MODAL, save_note, "note"),
-    (blocks.CONTACT_MODAL, save_contact, "message"),
-    (blocks.PAUSE_MODAL, save_pause, "until"),
-    (blocks.SETTINGS_MODAL, save_settings, "time"),
-    (blocks.SETUP_MODAL, save_setup, "roles"),
-)
-
-_FEATURE = kit.Feature(group=blocks.GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

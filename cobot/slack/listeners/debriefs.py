@@ -96,10 +96,13 @@ class Deps:
     sessions: Sessions
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: Sessions) -> None:
     """Wire the debrief commands, buttons and modals."""
     deps = Deps(debriefs=debriefs, sessions=sessions)
-    _FEATURE.wire(app, router, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -162,22 +165,26 @@ def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_DEBRIEF)
 def open_debrief(deps: Deps, press: Press) -> None:
     """Debrief: the form."""
     press.open(blocks.debrief_modal(deps.debriefs.form(**press.caller, session_id=press.id())))
 
 
+@listen.button(blocks.SKIP_DEBRIEF)
 def skip_debrief(deps: Deps, press: Press) -> None:
     """Not this time."""
     press.tell(blocks.saved_text(deps.debriefs.skip(**press.caller, session_id=press.id())))
 
 
+@listen.button(blocks.ACTION_DONE)
 def action_done(deps: Deps, press: Press) -> None:
     """An action's owner marks it done."""
     done = deps.debriefs.action_done(**press.caller, action_id=press.id())
     press.tell(blocks.action_done_text(done))
 
 
+@listen.button(_HEARD, blocks.FEEDBACK_OPEN)
 def open_feedback(deps: Deps, press: Press) -> None:
     """Feedback on a session: the form, with the 1-5 pressed already chosen."""
     match = _HEARD.fullmatch(press.action_id)
@@ -192,6 +199,7 @@ def open_feedback(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.DEBRIEF_MODAL, fallback=WENT_WELL)
 def submit_debrief(deps: Deps, sent: Submission) -> Answer:
     """The debrief form."""
     saved = deps.debriefs.submit(
@@ -200,6 +208,7 @@ def submit_debrief(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.saved_text(saved))
 
 
+@listen.form(blocks.QUESTIONS_MODAL, fallback=WENT_WELL)
 def submit_questions(deps: Deps, sent: Submission) -> Answer:
     """The coordinator's debrief questions."""
     questions = read_questions(sent.values)
@@ -210,6 +219,7 @@ def submit_questions(deps: Deps, sent: Submission) -> Answer:
     )
 
 
+@listen.form(blocks.FEEDBACK_MODAL, fallback=blocks.HEARD_BLOCK)
 def submit_feedback(deps: Deps, sent: Submission) -> Answer:
     """A participant's feedback form."""
     data = read_feedback(sent.values)
@@ -217,7 +227,7 @@ def submit_feedback(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.feedback_saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -242,20 +252,3 @@ _COMMANDS = (
         usage='reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
     ),
 )
-
-_BUTTONS = (
-    (blocks.OPEN_DEBRIEF, open_debrief),
-    (blocks.SKIP_DEBRIEF, skip_debrief),
-    (blocks.ACTION_DONE, action_done),
-    (_HEARD, open_feedback),
-    (blocks.FEEDBACK_OPEN, open_feedback),
-)
-
-
-_FORMS = (
-    (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
-    (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
-    (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
-)
-
-_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -31,17 +30,13 @@ class Deps:
     reports: Reports
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
     """Wire the ending's commands, buttons and modals."""
     deps = Deps(endings=endings, reports=reports)
-    _FEATURE.wire(app, router, deps)
-    kit.view(
-        app,
-        blocks.START_MODAL,
-        partial(start, deps),
-        fallback=blocks.DEADLINE,
-        rename=blocks.ERROR_BLOCKS,
-    )
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -106,6 +101,7 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_FEELINGS)
 def open_feelings(deps: Deps, press: Press) -> None:
     """Share your feelings: the form."""
     press.open(
@@ -113,12 +109,14 @@ def open_feelings(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.OPEN_EVALUATION)
 def open_evaluation(deps: Deps, press: Press) -> None:
     """The evaluation: the form."""
     form = deps.endings.evaluation_form(**press.caller, project_id=press.id())
     press.open(blocks.evaluation_modal(form))
 
 
+@listen.button(blocks.OPEN_FOLLOW_UP)
 def open_follow_up(deps: Deps, press: Press) -> None:
     """The follow-up: the form."""
     press.open(
@@ -126,6 +124,7 @@ def open_follow_up(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.CLOSE_PROJECT)
 def close_project(deps: Deps, press: Press) -> None:
     """Close the project, confirmed."""
     press.replace(
@@ -138,6 +137,7 @@ def close_project(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.START_MODAL, fallback=blocks.DEADLINE, rename=blocks.ERROR_BLOCKS)
 def start(deps: Deps, sent: Submission) -> Answer:
     """The ending's plan: deadline and follow-up required, the events optional."""
     form = sent.form(blocks.VALUE)
@@ -165,6 +165,7 @@ def start(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.started_text(started))
 
 
+@listen.form(blocks.FEELINGS_MODAL, fallback=blocks.WORDS)
 def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     """Someone's feelings words and boat."""
     form = sent.form(blocks.VALUE)
@@ -179,6 +180,7 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     )
 
 
+@listen.form(blocks.EVALUATION_MODAL, fallback=rules.QUESTION_KEYS[0])
 def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     """Someone's evaluation answers."""
     form = sent.form(blocks.VALUE)
@@ -187,6 +189,7 @@ def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.saved_text("evaluation", saved.project_name, edited=saved.edited))
 
 
+@listen.form(blocks.QUESTIONS_MODAL, fallback=rules.QUESTION_KEYS[0])
 def save_questions(deps: Deps, sent: Submission) -> None:
     """The coordinator's evaluation questions."""
     form = sent.form(blocks.VALUE)
@@ -194,6 +197,7 @@ def save_questions(deps: Deps, sent: Submission) -> None:
     deps.endings.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
 
 
+@listen.form(blocks.FOLLOW_UP_MODAL, fallback=blocks.HOW)
 def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     """Someone's follow-up reply."""
     form = sent.form(blocks.VALUE)
@@ -206,7 +210,7 @@ def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -231,20 +235,3 @@ _COMMANDS = (
         "project close", "close the project and stop its prompts (coordinators)", project_close
     ),
 )
-
-_BUTTONS = (
-    (blocks.OPEN_FEELINGS, open_feelings),
-    (blocks.OPEN_EVALUATION, open_evaluation),
-    (blocks.OPEN_FOLLOW_UP, open_follow_up),
-    (blocks.CLOSE_PROJECT, close_project),
-)
-
-
-_FORMS = (
-    (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
-    (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
-    (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
-    (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
-)
-
-_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

@@ -40,9 +40,12 @@ from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
 STALE_FORM = "This form is out of date."
 
 
+listen = kit.Listeners(group="Governance")
+
+
 def register(app: App, router: CommandRouter, *, governance: Governance) -> None:
     """Add the governance subcommands, buttons and forms."""
-    _FEATURE.wire(app, router, governance)
+    listen.wire(app, router, governance, _COMMANDS)
 
 
 # -- slash commands ---------------------------------------------------------------------
@@ -66,6 +69,7 @@ def on_slow_down(governance: Governance, request: CommandRequest, tools: Command
 # -- buttons ----------------------------------------------------------------------------
 
 
+@listen.button(CREATE_DATED, CREATE_BLANK)
 def on_create(governance: Governance, press: Press) -> None:
     """Make the plan from the template, dated or not."""
     dated = press.action_id == CREATE_DATED
@@ -73,16 +77,19 @@ def on_create(governance: Governance, press: Press) -> None:
     press.replace(plan_text(plan), plan_blocks(plan))
 
 
+@listen.button(EDIT_MILESTONE)
 def on_edit(governance: Governance, press: Press) -> None:
     """Edit a milestone: the form."""
     press.open(milestone_modal(governance.milestone(**press.caller, milestone_id=press.id())))
 
 
+@listen.button(DONE_MILESTONE)
 def on_done(governance: Governance, press: Press) -> None:
     """Done with one click."""
     press.tell(milestone_saved_text(governance.mark_done(**press.caller, milestone_id=press.id())))
 
 
+@listen.button(ADD_LINE)
 def on_add_line(governance: Governance, press: Press) -> None:
     """The coordinator's line for the digest: the form."""
     press.open(line_modal(governance.line_form(**press.caller, digest_id=press.id())))
@@ -91,6 +98,7 @@ def on_add_line(governance: Governance, press: Press) -> None:
 # -- forms ------------------------------------------------------------------------------
 
 
+@listen.form(MILESTONE_CALLBACK, fallback="title")
 def on_milestone_submitted(governance: Governance, sent: Submission) -> Answer:
     """Title, owner, due date."""
     form = sent.form()
@@ -104,6 +112,7 @@ def on_milestone_submitted(governance: Governance, sent: Submission) -> Answer:
     return Answer(dm=milestone_saved_text(saved))
 
 
+@listen.form(LINE_CALLBACK, fallback="line")
 def on_line_submitted(governance: Governance, sent: Submission) -> Answer:
     """The coordinator's line."""
     line = sent.form().text("line")
@@ -112,6 +121,7 @@ def on_line_submitted(governance: Governance, sent: Submission) -> Answer:
     return Answer(dm=said)
 
 
+@listen.form(DIGEST_CALLBACK, fallback="every")
 def on_digest_submitted(governance: Governance, sent: Submission) -> Answer:
     """How often, and whether."""
     form = sent.form()
@@ -126,6 +136,7 @@ def on_digest_submitted(governance: Governance, sent: Submission) -> Answer:
     return Answer(dm=digest_setup_text(setup))
 
 
+@listen.form(SLOW_CALLBACK, fallback="reason")
 def on_slow_submitted(governance: Governance, sent: Submission) -> Answer:
     """Read and check the form; the next view previews the new dates."""
     form = sent.form()
@@ -138,6 +149,7 @@ def on_slow_submitted(governance: Governance, sent: Submission) -> Answer:
     return Answer(view=slow_down_preview_modal(preview))
 
 
+@listen.form(SLOW_CONFIRM_CALLBACK, fallback="reason")
 def on_slow_confirmed(governance: Governance, sent: Submission) -> Answer:
     """The one confirmation: everything moves in one transaction."""
     found = read_slow_down_metadata(sent.metadata)
@@ -163,7 +175,7 @@ def _not_moved(message: str) -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -182,21 +194,3 @@ _COMMANDS = (
         on_slow_down,
     ),
 )
-
-_FORMS = (
-    (MILESTONE_CALLBACK, on_milestone_submitted, "title"),
-    (LINE_CALLBACK, on_line_submitted, "line"),
-    (DIGEST_CALLBACK, on_digest_submitted, "every"),
-    (SLOW_CALLBACK, on_slow_submitted, "reason"),
-    (SLOW_CONFIRM_CALLBACK, on_slow_confirmed, "reason"),
-)
-
-_BUTTONS = (
-    (CREATE_DATED, on_create),
-    (CREATE_BLANK, on_create),
-    (EDIT_MILESTONE, on_edit),
-    (DONE_MILESTONE, on_done),
-    (ADD_LINE, on_add_line),
-)
-
-_FEATURE = kit.Feature(group="Governance", commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

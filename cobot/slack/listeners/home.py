@@ -35,7 +35,7 @@ from cobot.services.timeline import TimelinePicture, Timelines
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply
 from cobot.slack.kit import Press
 from cobot.slack.listeners.endings import send_export
 from cobot.slack.payloads import user_id as _user
@@ -209,6 +209,10 @@ class Deps:
     reports: Reports | None = None
 
 
+# a Home has no response_url: refusals are answered in the person's DM
+listen = kit.Listeners(group=blocks.GROUP, answer_in_dm=True)
+
+
 def register(
     app: App,
     router: CommandRouter,
@@ -225,20 +229,7 @@ def register(
     deps = Deps(home=home, timelines=timelines, refresher=refresher, reports=reports)
     app.use(home_respond)
     app.event("app_home_opened")(partial(on_home_opened, refresher))
-    # a Home has no response_url: refusals are answered in the person's DM
-    kit.actions(app, _BUTTONS, deps, answer_in_dm=True)
-    add_commands(
-        router,
-        (
-            Command(
-                "timeline",
-                "a picture of the sessions and the work between them (coordinators)",
-                timeline_command,
-            ),
-        ),
-        group=blocks.GROUP,
-        deps=deps,
-    )
+    listen.wire(app, router, deps, _COMMANDS)
     return refresher
 
 
@@ -264,6 +255,7 @@ def on_home_opened(
 # ---------------------------------------------------------------- the Home's own buttons
 
 
+@listen.button(blocks.AGREEMENT)
 def open_agreement(deps: Deps, press: Press) -> None:
     """The project's agreement, in a modal."""
     press.open(
@@ -271,12 +263,14 @@ def open_agreement(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.CHECKIN_SETTINGS)
 def open_checkin_settings(deps: Deps, press: Press) -> None:
     """The person's check-in settings (the check-ins feature's own modal and handler)."""
     found = deps.home.checkin_settings(**press.caller, project_id=press.id(STALE))
     press.open(checkin_blocks.settings_modal(found))
 
 
+@listen.button(blocks.RETRY)
 def retry(deps: Deps, press: Press) -> None:
     """Send a failed delivery again."""
     result = deps.home.retry(**press.caller, delivery_id=press.id(STALE))
@@ -284,6 +278,7 @@ def retry(deps: Deps, press: Press) -> None:
     press.dm(blocks.retried_text(result))
 
 
+@listen.button(blocks.TIMELINE)
 def show_timeline(deps: Deps, press: Press) -> None:
     """The project's timeline picture, to the person's DM."""
     plan = deps.timelines.plan(**press.caller, project_id=press.id(STALE))
@@ -295,6 +290,7 @@ def show_timeline(deps: Deps, press: Press) -> None:
         log.warning("could not send a timeline picture: %s", exc.response.get("error"))
 
 
+@listen.button(blocks.FOCUS)
 def focus(deps: Deps, press: Press) -> None:
     """Show one project on the Home."""
     project_id = press.id(STALE)
@@ -302,6 +298,7 @@ def focus(deps: Deps, press: Press) -> None:
     deps.refresher.publish(**press.caller, client=press.client)
 
 
+@listen.button(blocks.EXPORT)
 def export(deps: Deps, press: Press) -> None:
     """The project's report and exports, to the coordinator's DM."""
     if deps.reports is None:
@@ -343,13 +340,12 @@ def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
     )
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
-_BUTTONS = (
-    (blocks.AGREEMENT, open_agreement),
-    (blocks.EXPORT, export),
-    (blocks.CHECKIN_SETTINGS, open_checkin_settings),
-    (blocks.RETRY, retry),
-    (blocks.TIMELINE, show_timeline),
-    (blocks.FOCUS, focus),
+_COMMANDS = (
+    Command(
+        "timeline",
+        "a picture of the sessions and the work between them (coordinators)",
+        timeline_command,
+    ),
 )

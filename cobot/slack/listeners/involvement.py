@@ -29,10 +29,13 @@ class Deps:
     involvement: Involvement
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(app: App, router: CommandRouter, *, involvement: Involvement) -> None:
     """Wire the involvement commands, buttons and modals."""
     deps = Deps(involvement=involvement)
-    _FEATURE.wire(app, router, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- payload reading (pure)
@@ -162,6 +165,7 @@ def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_REGISTER)
 def open_register(deps: Deps, press: Press) -> None:
     """Take the register: the modal."""
     press.open(
@@ -169,12 +173,14 @@ def open_register(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.EXPENSE_APPROVE)
 def approve_expense(deps: Deps, press: Press) -> None:
     """A coordinator approves an expense."""
     note = deps.involvement.approve_expense(**press.caller, expense_id=press.id())
     press.replace("Expense approved", blocks.expense_decided_blocks(note, press.user))
 
 
+@listen.button(blocks.EXPENSE_ASK)
 def ask_expense(deps: Deps, press: Press) -> None:
     """A coordinator asks about an expense: the question modal."""
     note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
@@ -192,6 +198,7 @@ def ask_expense(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.EXPENSE_ANSWER)
 def answer_expense(deps: Deps, press: Press) -> None:
     """The person answers a question about their expense: the modal."""
     note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
@@ -209,6 +216,7 @@ def answer_expense(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.CLAIM_CONFIRM)
 def confirm_claim(deps: Deps, press: Press) -> None:
     """The person confirms their claim with one click."""
     press.replace(
@@ -216,6 +224,7 @@ def confirm_claim(deps: Deps, press: Press) -> None:
     )
 
 
+@listen.button(blocks.CLAIM_QUERY)
 def query_claim(deps: Deps, press: Press) -> None:
     """The person queries their claim: the modal."""
     note = deps.involvement.claim_view(**press.caller, claim_id=press.id())
@@ -234,6 +243,7 @@ def query_claim(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.REGISTER_MODAL, fallback=blocks.EXTRA)
 def submit_register(deps: Deps, sent: Submission) -> Answer:
     """The register: who came."""
     present, extra = read_register(sent.values)
@@ -243,6 +253,7 @@ def submit_register(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.register_saved_text(saved))
 
 
+@listen.form(blocks.LOG_TIME_MODAL, fallback=blocks.HOURS)
 def submit_time(deps: Deps, sent: Submission) -> Answer:
     """A time log."""
     data = read_time_log(sent.values)
@@ -250,6 +261,7 @@ def submit_time(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.time_logged_text(done))
 
 
+@listen.form(blocks.PAYMENT_MODAL, fallback=blocks.CHOICE)
 def submit_payment(deps: Deps, sent: Submission) -> Answer:
     """A payment choice."""
     choice = sent.form().selected(blocks.CHOICE)
@@ -257,6 +269,7 @@ def submit_payment(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.payment_set_text(done))
 
 
+@listen.form(blocks.EXPENSE_MODAL, fallback=blocks.AMOUNT)
 def submit_expense(deps: Deps, sent: Submission) -> Answer:
     """An expense."""
     form = sent.form()
@@ -271,6 +284,7 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.expense_sent_text(done))
 
 
+@listen.form(blocks.QUESTION_MODAL, fallback=blocks.QUESTION)
 def submit_question(deps: Deps, sent: Submission) -> Answer:
     """A coordinator's question about an expense."""
     question = sent.form().text(blocks.QUESTION)
@@ -278,6 +292,7 @@ def submit_question(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=":white_check_mark: Your question went to them; their answer comes back here.")
 
 
+@listen.form(blocks.ANSWER_MODAL, fallback=blocks.ANSWER)
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The person's answer about their expense."""
     answer = sent.form().text(blocks.ANSWER)
@@ -285,6 +300,7 @@ def submit_answer(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=":white_check_mark: Your answer went to the coordinators.")
 
 
+@listen.form(blocks.CLAIM_QUERY_MODAL, fallback=blocks.QUERY)
 def submit_query(deps: Deps, sent: Submission) -> Answer:
     """The person's query about their claim."""
     query = sent.form().text(blocks.QUERY)
@@ -295,6 +311,7 @@ def submit_query(deps: Deps, sent: Submission) -> Answer:
     )
 
 
+@listen.form(blocks.PAY_MODAL, fallback=blocks.DEFAULT_RATE)
 def submit_pay(deps: Deps, sent: Submission) -> Answer:
     """The coordinators' pay settings."""
     form = deps.involvement.save_pay(
@@ -305,7 +322,7 @@ def submit_pay(deps: Deps, sent: Submission) -> Answer:
     )
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command("log time", "log time you gave the project outside sessions", on_log_time),
@@ -331,25 +348,3 @@ _COMMANDS = (
     Command("pay report", "payments against the budget (coordinators)", on_report),
     Command("finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
 )
-
-_BUTTONS = (
-    (blocks.OPEN_REGISTER, open_register),
-    (blocks.EXPENSE_APPROVE, approve_expense),
-    (blocks.EXPENSE_ASK, ask_expense),
-    (blocks.EXPENSE_ANSWER, answer_expense),
-    (blocks.CLAIM_CONFIRM, confirm_claim),
-    (blocks.CLAIM_QUERY, query_claim),
-)
-
-_FORMS = (
-    (blocks.REGISTER_MODAL, submit_register, blocks.EXTRA),
-    (blocks.LOG_TIME_MODAL, submit_time, blocks.HOURS),
-    (blocks.PAYMENT_MODAL, submit_payment, blocks.CHOICE),
-    (blocks.EXPENSE_MODAL, submit_expense, blocks.AMOUNT),
-    (blocks.QUESTION_MODAL, submit_question, blocks.QUESTION),
-    (blocks.ANSWER_MODAL, submit_answer, blocks.ANSWER),
-    (blocks.CLAIM_QUERY_MODAL, submit_query, blocks.QUERY),
-    (blocks.PAY_MODAL, submit_pay, blocks.DEFAULT_RATE),
-)
-
-_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

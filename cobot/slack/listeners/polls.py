@@ -120,11 +120,14 @@ class Deps:
     updates: Updates
 
 
+listen = kit.Listeners(group="Finding a time")
+
+
 def register(app: App, router: CommandRouter, *, polls: Polls, client: Any) -> Updates:
     """Add `find time` and `availability` and the polls' forms, selects and buttons;
     returns the in-place updater."""
     deps = Deps(polls=polls, updates=Updates(client))
-    _FEATURE.wire(app, router, deps)
+    listen.wire(app, router, deps, _COMMANDS)
     return deps.updates
 
 
@@ -244,6 +247,7 @@ def _metadata(sent: Submission) -> tuple[int, int | None]:
     return int(project), int(session) if session else None
 
 
+@listen.form(FIND_CALLBACK, fallback="slots")
 def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
     """Read, check (inline errors), start."""
     project_id, session_id = _metadata(sent)
@@ -262,6 +266,7 @@ def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
     return Answer(view=started_modal(tally))
 
 
+@listen.form(NOTE_CALLBACK, fallback="note")
 def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the note; the invitation it came from updates in place."""
     poll_id, _, where = sent.metadata.partition(":")
@@ -277,6 +282,7 @@ def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
     return Answer()
 
 
+@listen.form(AVAILABILITY_CALLBACK, fallback="note")
 def on_availability_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the person's standing availability."""
     project_id = sent.id(STALE_FORM)
@@ -312,6 +318,7 @@ def _container(press: Press) -> tuple[str, str] | None:
     return (str(channel), str(ts)) if channel and ts else None
 
 
+@listen.button(ANSWER_ACTION)
 def on_answer(deps: Deps, press: Press) -> None:
     """A slot's select: record the answer, update the invitation and the tally in place."""
     action = (press.body.get("actions") or [{}])[0]
@@ -330,6 +337,7 @@ def on_answer(deps: Deps, press: Press) -> None:
     _update_tally(deps, answered.tally, answered.tally_at)
 
 
+@listen.button(NOTE_ACTION)
 def open_note(deps: Deps, press: Press) -> None:
     """The note form (its metadata says which message to update)."""
     poll_id = press.id()
@@ -341,6 +349,7 @@ def open_note(deps: Deps, press: Press) -> None:
     press.open(view)
 
 
+@listen.button(CHOOSE_NOW_ACTION)
 def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
     choice = deps.polls.choice(**press.caller, poll_id=press.id())
@@ -354,6 +363,7 @@ def on_choose_now(deps: Deps, press: Press) -> None:
         log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
 
 
+@listen.button(SCHEDULE_ACTION)
 def on_schedule(deps: Deps, press: Press) -> None:
     """One click: schedule the slot through the sessions service; the poll closes."""
     poll_id, _, slot_id = press.value.partition(":")
@@ -369,6 +379,7 @@ def on_schedule(deps: Deps, press: Press) -> None:
     _close_invitations(deps, press.team, done.poll_id)
 
 
+@listen.button(CANCEL_ACTION)
 def on_cancel(deps: Deps, press: Press) -> None:
     """Cancel the poll; everyone asked hears."""
     tally = deps.polls.cancel(**press.caller, poll_id=press.id())
@@ -377,6 +388,7 @@ def on_cancel(deps: Deps, press: Press) -> None:
     _close_invitations(deps, press.team, tally.poll_id)
 
 
+@listen.button(NOTES_ACTION)
 def on_notes(deps: Deps, press: Press) -> None:
     """What would make it easier to come (coordinators only)."""
     poll_id = press.id()
@@ -385,13 +397,14 @@ def on_notes(deps: Deps, press: Press) -> None:
     press.open(notes_modal(tally.title, notes))
 
 
+@listen.button(FIND_TIME_ACTION)
 def on_find_for_session(deps: Deps, press: Press) -> None:
     """A session's "Find a new time": the form, for that session's people."""
     draft = deps.polls.draft(**press.caller, channel_id="", session_id=press.id())
     press.open(find_time_modal(draft))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -405,21 +418,3 @@ _COMMANDS = (
         on_availability,
     ),
 )
-
-_FORMS = (
-    (FIND_CALLBACK, on_find_submitted, "slots"),
-    (NOTE_CALLBACK, on_note_submitted, "note"),
-    (AVAILABILITY_CALLBACK, on_availability_submitted, "note"),
-)
-
-_BUTTONS = (
-    (ANSWER_ACTION, on_answer),
-    (NOTE_ACTION, open_note),
-    (CHOOSE_NOW_ACTION, on_choose_now),
-    (SCHEDULE_ACTION, on_schedule),
-    (CANCEL_ACTION, on_cancel),
-    (NOTES_ACTION, on_notes),
-    (FIND_TIME_ACTION, on_find_for_session),
-)
-
-_FEATURE = kit.Feature(group="Finding a time", commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

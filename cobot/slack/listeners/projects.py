@@ -61,9 +61,12 @@ def parse_add(args: list[str]) -> AddPeople | str:
     return AddPeople(users=users, role=role)
 
 
+listen = kit.Listeners(group=blocks.GROUP)
+
+
 def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     """Add the projects-and-people subcommands, buttons and modals."""
-    _FEATURE.wire(app, router, projects)
+    listen.wire(app, router, projects, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -151,6 +154,7 @@ def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.EDIT_PROJECT)
 def open_project_modal(projects: Projects, press: Press) -> None:
     """Edit the project: the form."""
     press.open(
@@ -158,12 +162,14 @@ def open_project_modal(projects: Projects, press: Press) -> None:
     )
 
 
+@listen.button(blocks.EDIT_AGREEMENT)
 def open_agreement_modal(projects: Projects, press: Press) -> None:
     """Edit the agreement: the form."""
     view = projects.for_editing(**press.caller, project_id=press.id(STALE))
     press.open(blocks.agreement_modal(view))
 
 
+@listen.button(blocks.EDIT_ONBOARDING)
 def open_onboarding_modal(projects: Projects, press: Press) -> None:
     """One participant's onboarding checklist: the form."""
     project_id, participant = _project_and_user(press.value)
@@ -174,6 +180,7 @@ def open_onboarding_modal(projects: Projects, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.PROJECT_MODAL, fallback="name")
 def save_project(projects: Projects, sent: Submission) -> None:
     """The project form: dates first, then the service checks the rest."""
     form = sent.form(blocks.INPUT)
@@ -197,12 +204,14 @@ def save_project(projects: Projects, sent: Submission) -> None:
     projects.update_details(**sent.caller, project_id=sent.id(STALE), details=details)
 
 
+@listen.form(blocks.AGREEMENT_MODAL, fallback="agreement")
 def save_agreement(projects: Projects, sent: Submission) -> None:
     """The agreement form."""
     agreement = sent.form(blocks.INPUT).text("agreement")
     projects.update_agreement(**sent.caller, project_id=sent.id(STALE), agreement=agreement)
 
 
+@listen.form(blocks.ONBOARDING_MODAL, fallback="items")
 def save_onboarding(projects: Projects, sent: Submission) -> None:
     """The onboarding checklist form."""
     done = frozenset(sent.form(blocks.INPUT).checked("items"))
@@ -212,6 +221,7 @@ def save_onboarding(projects: Projects, sent: Submission) -> None:
     )
 
 
+@listen.form(blocks.SETTINGS_MODAL, fallback=fields(LeadTimes)[0].name)
 def save_settings(projects: Projects, sent: Submission) -> None:
     """The lead-times form."""
     form = sent.form(blocks.INPUT)
@@ -229,7 +239,7 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
     return kit.stale_id(project, STALE), user
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -257,19 +267,3 @@ _COMMANDS = (
         "settings", "lead times between sessions: agenda, notes, debrief… (coordinators)", settings
     ),
 )
-
-_BUTTONS = (
-    (blocks.EDIT_PROJECT, open_project_modal),
-    (blocks.EDIT_AGREEMENT, open_agreement_modal),
-    (blocks.EDIT_ONBOARDING, open_onboarding_modal),
-)
-
-
-_FORMS = (
-    (blocks.PROJECT_MODAL, save_project, "name"),
-    (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
-    (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
-    (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
-)
-
-_FEATURE = kit.Feature(group=blocks.GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

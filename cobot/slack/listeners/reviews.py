@@ -29,12 +29,15 @@ class Deps:
     perspectives: Perspectives
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(
     app: App, router: CommandRouter, *, reviews: Reviews, perspectives: Perspectives
 ) -> None:
     """Wire the review's and the perspectives' commands, buttons and modals."""
     deps = Deps(reviews=reviews, perspectives=perspectives)
-    _FEATURE.wire(app, router, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -59,11 +62,13 @@ def perspectives(deps: Deps, request: CommandRequest, tools: CommandTools) -> No
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.APPROVE)
 def approve(deps: Deps, press: Press) -> None:
     """I approve: saved at once."""
     press.tell(blocks.answered_text(deps.reviews.approve(**press.caller, round_id=press.id())))
 
 
+@listen.button(blocks.CHANGES, blocks.NOT_YET)
 def open_answer(deps: Deps, press: Press) -> None:
     """I approve with changes / Not yet: the words first."""
     choice = Choice.CHANGES if press.action_id == blocks.CHANGES else Choice.NOT_YET
@@ -71,6 +76,7 @@ def open_answer(deps: Deps, press: Press) -> None:
     press.open(blocks.answer_modal(form))
 
 
+@listen.button(perspective_blocks.OPEN)
 def open_perspectives(deps: Deps, press: Press) -> None:
     """From App Home: the perspectives form for one project."""
     press.open(
@@ -81,6 +87,7 @@ def open_perspectives(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.START_MODAL, fallback=blocks.DRAFT_URL)
 def submit_start(deps: Deps, sent: Submission) -> Answer:
     """The round's link, deadline and note."""
     form = sent.form(blocks.VALUE)
@@ -94,6 +101,7 @@ def submit_start(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.started_text(started))
 
 
+@listen.form(blocks.ANSWER_MODAL, fallback=blocks.TEXT)
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The changes asked for, or why not yet."""
     raw_id, _, raw_choice = sent.metadata.partition(":")
@@ -112,6 +120,7 @@ def submit_answer(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.answered_text(answered))
 
 
+@listen.form(perspective_blocks.MODAL, fallback=perspective_blocks.CHOSEN)
 def submit_perspectives(deps: Deps, sent: Submission) -> Answer:
     """The member's perspectives."""
     chosen = sent.form(perspective_blocks.VALUE).checked(perspective_blocks.CHOSEN)
@@ -119,7 +128,7 @@ def submit_perspectives(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=perspective_blocks.saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -134,18 +143,3 @@ _COMMANDS = (
         perspectives,
     ),
 )
-
-_BUTTONS = (
-    (blocks.APPROVE, approve),
-    (blocks.CHANGES, open_answer),
-    (blocks.NOT_YET, open_answer),
-    (perspective_blocks.OPEN, open_perspectives),
-)
-
-_FORMS = (
-    (blocks.START_MODAL, submit_start, blocks.DRAFT_URL),
-    (blocks.ANSWER_MODAL, submit_answer, blocks.TEXT),
-    (perspective_blocks.MODAL, submit_perspectives, perspective_blocks.CHOSEN),
-)
-
-_FEATURE = kit.Feature(group=GROUP, commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)

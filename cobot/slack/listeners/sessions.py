@@ -218,9 +218,12 @@ SAVED = Outcome(blocks=FORM_BLOCKS, fallback="title", heading="Session saved")
 MOVED = Outcome(blocks=MOVE_BLOCKS, fallback="date", heading="Session moved")
 
 
+listen = kit.Listeners(group="Sessions")
+
+
 def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     """Add the sessions subcommands to the router and the buttons and modals to the app."""
-    _FEATURE.wire(app, router, sessions)
+    listen.wire(app, router, sessions, _COMMANDS)
 
 
 # -- slash commands ---------------------------------------------------------------------
@@ -267,6 +270,7 @@ def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Repl
 # -- modals -----------------------------------------------------------------------------
 
 
+@listen.form(ADD_CALLBACK, fallback=SAVED["fallback"])
 def on_add_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The add form: read, check, save (the form id makes a double submit save once)."""
     data = read_session_form(sent.values)
@@ -281,6 +285,7 @@ def on_add_submitted(sessions: Sessions, sent: Submission) -> Answer:
     )
 
 
+@listen.form(EDIT_CALLBACK, fallback=SAVED["fallback"])
 def on_edit_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The edit form: read, check, save."""
     data = read_session_form(sent.values)
@@ -293,6 +298,7 @@ def on_edit_submitted(sessions: Sessions, sent: Submission) -> Answer:
     )
 
 
+@listen.form(MOVE_CALLBACK, fallback=MOVED["fallback"])
 def on_move_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The move form: a new date and start time."""
     when = read_new_time(sent.values)
@@ -359,6 +365,7 @@ def _save_after_ack(sent: Submission, save: Save, heading: str) -> None:
 # -- buttons ----------------------------------------------------------------------------
 
 
+@listen.button(MOVE_ACTION, EDIT_ACTION)
 def open_form(sessions: Sessions, press: Press) -> None:
     """Move or Edit: the form."""
     session_id = press.id(STALE_BUTTON)
@@ -366,6 +373,7 @@ def open_form(sessions: Sessions, press: Press) -> None:
     press.open(move_modal(found) if press.action_id == MOVE_ACTION else edit_modal(found))
 
 
+@listen.button(CANCEL_ACTION)
 def on_cancel(sessions: Sessions, press: Press) -> None:
     """Cancel a session."""
     session_id = press.id(STALE_BUTTON)
@@ -386,7 +394,7 @@ def _add_one_line(sessions: Sessions, request: CommandRequest, tools: CommandToo
     return Reply(text=saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
     Command(
@@ -408,14 +416,3 @@ __all__ = [
     "read_session_form",
     "register",
 ]
-
-_FORMS = (
-    (ADD_CALLBACK, on_add_submitted, SAVED["fallback"]),
-    (EDIT_CALLBACK, on_edit_submitted, SAVED["fallback"]),
-    (MOVE_CALLBACK, on_move_submitted, MOVED["fallback"]),
-)
-
-
-_BUTTONS = ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel))
-
-_FEATURE = kit.Feature(group="Sessions", commands=_COMMANDS, buttons=_BUTTONS, forms=_FORMS)
