@@ -32,6 +32,36 @@ class Deps:
 listen = kit.Listeners(group=GROUP)
 
 
+@dataclass(frozen=True)
+class OneQuestion:
+    """A one-question modal (an expense question or answer, a claim query): opened from a
+    button with what it is about, read back from the same block."""
+
+    callback_id: str
+    title: str
+    block: str
+    label: str
+
+    def open(self, press: Press, intro: str, subject_id: int) -> None:
+        """Open it under `intro`, for the expense or claim `subject_id`."""
+        press.open(
+            blocks.text_modal(
+                self.callback_id, self.title, intro, self.block, self.label, subject_id
+            )
+        )
+
+    def read(self, sent: Submission) -> str:
+        """What was typed."""
+        return sent.form().text(self.block)
+
+
+QUESTION = OneQuestion(
+    blocks.QUESTION_MODAL, "Ask about an expense", blocks.QUESTION, "Your question"
+)
+ANSWER = OneQuestion(blocks.ANSWER_MODAL, "Answer", blocks.ANSWER, "Your answer")
+QUERY = OneQuestion(blocks.CLAIM_QUERY_MODAL, "Query your claim", blocks.QUERY, "What looks wrong?")
+
+
 def register(app: App, router: CommandRouter, *, involvement: Involvement) -> None:
     """Wire the involvement commands, buttons and modals."""
     deps = Deps(involvement=involvement)
@@ -186,16 +216,7 @@ def ask_expense(deps: Deps, press: Press) -> None:
     note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if note.for_person:
         raise kit.Stale()
-    press.open(
-        blocks.text_modal(
-            blocks.QUESTION_MODAL,
-            "Ask about an expense",
-            blocks.expense_text(note),
-            blocks.QUESTION,
-            "Your question",
-            note.expense_id,
-        )
-    )
+    QUESTION.open(press, blocks.expense_text(note), note.expense_id)
 
 
 @listen.button(blocks.EXPENSE_ANSWER)
@@ -204,15 +225,8 @@ def answer_expense(deps: Deps, press: Press) -> None:
     note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if not note.for_person:
         raise kit.Stale()
-    press.open(
-        blocks.text_modal(
-            blocks.ANSWER_MODAL,
-            "Answer",
-            f"{blocks.expense_text(note)}\n>{escape(note.question or '')}",
-            blocks.ANSWER,
-            "Your answer",
-            note.expense_id,
-        )
+    ANSWER.open(
+        press, f"{blocks.expense_text(note)}\n>{escape(note.question or '')}", note.expense_id
     )
 
 
@@ -228,16 +242,7 @@ def confirm_claim(deps: Deps, press: Press) -> None:
 def query_claim(deps: Deps, press: Press) -> None:
     """The person queries their claim: the modal."""
     note = deps.involvement.claim_view(**press.caller, claim_id=press.id())
-    press.open(
-        blocks.text_modal(
-            blocks.CLAIM_QUERY_MODAL,
-            "Query your claim",
-            "\n".join(blocks.claim_lines(note)),
-            blocks.QUERY,
-            "What looks wrong?",
-            note.claim_id,
-        )
-    )
+    QUERY.open(press, "\n".join(blocks.claim_lines(note)), note.claim_id)
 
 
 # ---------------------------------------------------------------- modals
@@ -284,26 +289,26 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.expense_sent_text(done))
 
 
-@listen.form(blocks.QUESTION_MODAL, fallback=blocks.QUESTION)
+@listen.form(QUESTION.callback_id, fallback=QUESTION.block)
 def submit_question(deps: Deps, sent: Submission) -> Answer:
     """A coordinator's question about an expense."""
-    question = sent.form().text(blocks.QUESTION)
+    question = QUESTION.read(sent)
     deps.involvement.question_expense(**sent.caller, expense_id=sent.id(), question=question)
     return Answer(dm=":white_check_mark: Your question went to them; their answer comes back here.")
 
 
-@listen.form(blocks.ANSWER_MODAL, fallback=blocks.ANSWER)
+@listen.form(ANSWER.callback_id, fallback=ANSWER.block)
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The person's answer about their expense."""
-    answer = sent.form().text(blocks.ANSWER)
+    answer = ANSWER.read(sent)
     deps.involvement.answer_expense(**sent.caller, expense_id=sent.id(), answer=answer)
     return Answer(dm=":white_check_mark: Your answer went to the coordinators.")
 
 
-@listen.form(blocks.CLAIM_QUERY_MODAL, fallback=blocks.QUERY)
+@listen.form(QUERY.callback_id, fallback=QUERY.block)
 def submit_query(deps: Deps, sent: Submission) -> Answer:
     """The person's query about their claim."""
-    query = sent.form().text(blocks.QUERY)
+    query = QUERY.read(sent)
     deps.involvement.query_claim(**sent.caller, claim_id=sent.id(), text=query)
     return Answer(
         dm=":white_check_mark: Your query went to the coordinators; they will send the claim "
