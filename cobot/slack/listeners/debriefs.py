@@ -138,9 +138,8 @@ def on_channel(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
                 text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
                 "choosing the channel from Slack's # list."
             )
-    return Reply(
-        text=blocks.channel_text(deps.debriefs.set_channel(**request.caller, target=target))
-    )
+    result = deps.debriefs.set_channel(**request.caller, target=target)
+    return Reply(text=blocks.channel_text(result))
 
 
 def on_actions(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:

@@ -61,9 +61,8 @@ def ending_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 
 def feelings(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot feelings`."""
-    return Reply.of(
-        deps.endings.feelings(**request.caller), blocks.feelings_text, blocks.feelings_blocks
-    )
+    view = deps.endings.feelings(**request.caller)
+    return Reply.of(view, blocks.feelings_text, blocks.feelings_blocks)
 
 
 def evaluation(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
@@ -104,9 +103,8 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 @listen.button(blocks.OPEN_FEELINGS)
 def open_feelings(deps: Deps, press: Press) -> None:
     """Share your feelings: the form."""
-    press.open(
-        blocks.feelings_modal(deps.endings.feelings_form(**press.caller, project_id=press.id()))
-    )
+    form = deps.endings.feelings_form(**press.caller, project_id=press.id())
+    press.open(blocks.feelings_modal(form))
 
 
 @listen.button(blocks.OPEN_EVALUATION)
@@ -119,19 +117,15 @@ def open_evaluation(deps: Deps, press: Press) -> None:
 @listen.button(blocks.OPEN_FOLLOW_UP)
 def open_follow_up(deps: Deps, press: Press) -> None:
     """The follow-up: the form."""
-    press.open(
-        blocks.follow_up_modal(deps.endings.follow_up_form(**press.caller, project_id=press.id()))
-    )
+    form = deps.endings.follow_up_form(**press.caller, project_id=press.id())
+    press.open(blocks.follow_up_modal(form))
 
 
 @listen.button(blocks.CLOSE_PROJECT)
 def close_project(deps: Deps, press: Press) -> None:
     """Close the project, confirmed."""
-    press.replace(
-        blocks.project_closed_text(
-            deps.endings.close_project(**press.caller, project_id=press.id())
-        )
-    )
+    closed = deps.endings.close_project(**press.caller, project_id=press.id())
+    press.replace(blocks.project_closed_text(closed))
 
 
 # ---------------------------------------------------------------- modals

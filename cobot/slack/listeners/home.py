@@ -258,9 +258,8 @@ def on_home_opened(
 @listen.button(blocks.AGREEMENT)
 def open_agreement(deps: Deps, press: Press) -> None:
     """The project's agreement, in a modal."""
-    press.open(
-        blocks.agreement_modal(deps.home.agreement(**press.caller, project_id=press.id(STALE)))
-    )
+    view = deps.home.agreement(**press.caller, project_id=press.id(STALE))
+    press.open(blocks.agreement_modal(view))
 
 
 @listen.button(blocks.CHECKIN_SETTINGS)

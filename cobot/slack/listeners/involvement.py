@@ -198,9 +198,8 @@ def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
 @listen.button(blocks.OPEN_REGISTER)
 def open_register(deps: Deps, press: Press) -> None:
     """Take the register: the modal."""
-    press.open(
-        blocks.register_modal(deps.involvement.register_form(**press.caller, session_id=press.id()))
-    )
+    form = deps.involvement.register_form(**press.caller, session_id=press.id())
+    press.open(blocks.register_modal(form))
 
 
 @listen.button(blocks.EXPENSE_APPROVE)
@@ -233,9 +232,8 @@ def answer_expense(deps: Deps, press: Press) -> None:
 @listen.button(blocks.CLAIM_CONFIRM)
 def confirm_claim(deps: Deps, press: Press) -> None:
     """The person confirms their claim with one click."""
-    press.replace(
-        blocks.claim_done_text(deps.involvement.confirm_claim(**press.caller, claim_id=press.id()))
-    )
+    note = deps.involvement.confirm_claim(**press.caller, claim_id=press.id())
+    press.replace(blocks.claim_done_text(note))
 
 
 @listen.button(blocks.CLAIM_QUERY)

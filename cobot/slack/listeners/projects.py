@@ -157,9 +157,8 @@ def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -
 @listen.button(blocks.EDIT_PROJECT)
 def open_project_modal(projects: Projects, press: Press) -> None:
     """Edit the project: the form."""
-    press.open(
-        blocks.project_modal(projects.for_editing(**press.caller, project_id=press.id(STALE)))
-    )
+    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
+    press.open(blocks.project_modal(view))
 
 
 @listen.button(blocks.EDIT_AGREEMENT)
