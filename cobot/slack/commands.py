@@ -7,7 +7,20 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict, TypeVar
+
+from slack_bolt import Ack
+
+T = TypeVar("T")
+
+
+class InChannel(TypedDict):
+    """Who typed a command, in which workspace and channel: the keywords most features'
+    services take first (`service.method(**request.caller, ...)`)."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,11 @@ class CommandRequest:
     raw_args: str
     trigger_id: str | None
 
+    @property
+    def caller(self) -> InChannel:
+        """Who typed it and where, as keyword arguments for a service."""
+        return InChannel(team_id=self.team_id, channel_id=self.channel_id, user_id=self.user_id)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -30,10 +48,50 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def of(
+        cls, found: T, text: Callable[[T], str], blocks: Callable[[T], list[dict[str, Any]]]
+    ) -> Reply:
+        """The answer showing `found`: its text (for notifications) and its blocks."""
+        return cls(text=text(found), blocks=blocks(found))
+
+
+class CommandTools:
+    """What a subcommand handler may use besides its request: ack first, then the client."""
+
+    def __init__(self, *, ack: Ack, client: Any, trigger_id: str | None = None) -> None:
+        self._ack = ack
+        self._trigger_id = trigger_id
+        self.client = client
+        self.acked = False
+
+    def ack(self, *args: Any, **kwargs: Any) -> Any:
+        """Acknowledge Slack (once); later answers go through the response URL."""
+        self.acked = True
+        return self._ack(*args, **kwargs)
+
+    def open(self, view: dict[str, Any]) -> None:
+        """Ack, then open `view` as a modal on the command's trigger (the handler has read
+        what the form needs first: a refusal is answered instead)."""
+        self.ack()
+        self.client.views_open(trigger_id=self._trigger_id, view=view)
+
 
 CommandHandler = Callable[[CommandRequest, Any], Reply | None]
-# (name, usage, summary, handler taking the feature's services first)
-CommandTable = tuple[tuple[str, str, str, Callable[..., Reply | None]], ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One row of a feature's command table: `/cobot <name>`, its help line and its handler
+    (taking the feature's services first); `usage` only where it takes arguments."""
+
+    name: str
+    summary: str
+    handler: Callable[..., Reply | None]
+    usage: str = ""
+
+
+CommandTable = tuple[Command, ...]
 
 
 @dataclass(frozen=True)
@@ -106,9 +164,13 @@ class CommandRouter:
 
 def add_commands(router: CommandRouter, table: CommandTable, *, group: str, deps: Any) -> None:
     """Register a feature's subcommands, each handler bound to the feature's services."""
-    for name, usage, summary, handler in table:
+    for row in table:
         router.add(
             Subcommand(
-                name=name, usage=usage, summary=summary, handler=partial(handler, deps), group=group
+                name=row.name,
+                usage=row.usage or row.name,
+                summary=row.summary,
+                handler=partial(row.handler, deps),
+                group=group,
             )
         )

@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
+from cobot.domain.durations import DurationError, parse_duration
 from cobot.services.access import AccessError
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.forms import INPUT, Form
+from cobot.slack.commands import CommandRouter, CommandTable, add_commands
 from cobot.slack.payloads import (
     action_value,
     mentioned_user,
@@ -70,6 +73,29 @@ def field_errors(
     return {names.get(k, k): v for k, v in found.items()}
 
 
+def mentions(words: list[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
+    """The user ids the words mention, or what is wrong: `not_one` of the first word that is
+    not a mention (cut to 40 characters to show back), or `none` when nobody is named."""
+    users = []
+    for word in words:
+        found = mentioned_user(word)
+        if found is None:
+            return not_one(word if len(word) <= 40 else word[:37] + "...")
+        users.append(found)
+    return users or none
+
+
+def read_duration(form: Form, block_id: str, problems: dict[str, str]) -> timedelta | None:
+    """A duration input (empty means 2h); None, and a problem under `block_id`, when what
+    was typed is not a duration."""
+    typed = form.text(block_id).strip() or "2h"
+    try:
+        return parse_duration(typed)
+    except DurationError:
+        problems[block_id] = f"“{typed[:40]}” is not a duration: try 2h, 90m or 1h30m."
+        return None
+
+
 # ---------------------------------------------------------------- answering
 
 
@@ -108,11 +134,24 @@ def tell(respond: Respond, text: str) -> None:
 # ---------------------------------------------------------------- buttons
 
 
+class Caller(TypedDict):
+    """Who acted, in which workspace: the keywords every feature's service takes first
+    (`service.method(**press.caller, ...)`)."""
+
+    team_id: str
+    user_id: str
+
+
 @dataclass(frozen=True)
 class _Interaction:
     """What every interaction payload says: the workspace and who acted."""
 
     body: dict[str, Any]
+
+    @property
+    def caller(self) -> Caller:
+        """Who acted, as keyword arguments for a service."""
+        return Caller(team_id=self.team, user_id=self.user)
 
     @property
     def team(self) -> str:
@@ -187,18 +226,6 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
                 press.tell(exc.message)
 
     app.action(action_id)(listener)
-
-
-def actions(
-    app: App,
-    table: Iterable[tuple[Any, Callable[..., None]]],
-    deps: Any,
-    *,
-    answer_in_dm: bool = False,
-) -> None:
-    """`action()` for each (action id, handler) row, the handler bound to `deps` first."""
-    for action_id, handler in table:
-        action(app, action_id, partial(handler, deps), answer_in_dm=answer_in_dm)
 
 
 # ---------------------------------------------------------------- modals
@@ -277,32 +304,78 @@ def view(
     app.view(callback_id)(listener)
 
 
-def views(
-    app: App, table: Iterable[tuple[str, Callable[..., Answer | None], str]], deps: Any
-) -> None:
-    """`view()` for each (callback id, handler, fallback block) row, bound to `deps` first."""
-    for callback_id, handler, fallback in table:
-        view(app, callback_id, partial(handler, deps), fallback=fallback)
+# ---------------------------------------------------------------- a feature, wired
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+class Listeners:
+    """One feature's buttons and modals, declared on their handlers (module-level functions
+    taking the feature's services first):
+
+        listen = kit.Listeners(group="Sessions")
+
+        @listen.button(CANCEL_ACTION)
+        def on_cancel(sessions: Sessions, press: Press) -> None: ...
+
+    `wire` registers them, and the feature's command table, with the services bound."""
+
+    def __init__(self, *, group: str = "", answer_in_dm: bool = False) -> None:
+        self.group = group
+        self.answer_in_dm = answer_in_dm
+        self._buttons: list[tuple[Any, Callable[..., None]]] = []
+        self._forms: list[tuple[str, Callable[..., Answer | None], str, Mapping[str, str]]] = []
+
+    def button(self, *action_ids: Any) -> Callable[[H], H]:
+        """The handler of these block actions (ids or patterns), as `action()` runs it."""
+
+        def add(handler: H) -> H:
+            self._buttons += [(action_id, handler) for action_id in action_ids]
+            return handler
+
+        return add
+
+    def form(
+        self, callback_id: str, *, fallback: str, rename: Mapping[str, str] | None = None
+    ) -> Callable[[H], H]:
+        """The handler of this modal's submission, as `view()` runs it."""
+
+        def add(handler: H) -> H:
+            self._forms.append((callback_id, handler, fallback, rename or {}))
+            return handler
+
+        return add
+
+    def wire(self, app: App, router: CommandRouter, deps: Any, commands: CommandTable = ()) -> None:
+        """Register the subcommands (listed in help under `group`), buttons and modals, each
+        handler bound to the feature's services `deps` first."""
+        add_commands(router, commands, group=self.group, deps=deps)
+        for action_id, press in self._buttons:
+            action(app, action_id, partial(press, deps), answer_in_dm=self.answer_in_dm)
+        for callback_id, submit, fallback, rename in self._forms:
+            view(app, callback_id, partial(submit, deps), fallback=fallback, rename=rename)
 
 
 __all__ = [
     "INPUT",
     "STALE",
     "Answer",
+    "Caller",
     "Form",
     "FormError",
+    "Listeners",
     "Press",
     "Stale",
     "Submission",
     "action",
-    "actions",
     "dm",
     "dm_files",
     "field_errors",
     "mention",
     "mentioned_user",
+    "mentions",
+    "read_duration",
     "stale_id",
     "tell",
     "view",
-    "views",
 ]

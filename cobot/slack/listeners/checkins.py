@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -11,25 +10,19 @@ from slack_bolt import App
 from cobot.services.checkins import Checkins, SettingsInput, SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
-from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
 
 
 def parse_contacts(words: list[str]) -> list[str] | str:
     """The mentioned user ids, or what is wrong."""
-    users = []
-    for word in words:
-        found = mentioned_user(word)
-        if found is None:
-            shown = word if len(word) <= 40 else word[:37] + "..."
-            return f"“{shown}” is not a mention of a person. {blocks.CONTACTS_USAGE}"
-        users.append(found)
-    if not users:
-        return f"Mention the wellbeing contacts with @. {blocks.CONTACTS_USAGE}"
-    return users
+    return kit.mentions(
+        words,
+        not_one=lambda shown: f"“{shown}” is not a mention of a person. {blocks.CONTACTS_USAGE}",
+        none=f"Mention the wellbeing contacts with @. {blocks.CONTACTS_USAGE}",
+    )
 
 
 def parse_period(words: list[str]) -> str | None:
@@ -38,11 +31,12 @@ def parse_period(words: list[str]) -> str | None:
     return " ".join(words) if words else None
 
 
+listen = kit.Listeners(group=blocks.GROUP)
+
+
 def register(app: App, router: CommandRouter, *, checkins: Checkins) -> None:
     """Add the check-in subcommands, buttons and modals."""
-    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=checkins)
-    kit.actions(app, _BUTTONS, checkins)
-    kit.views(app, _FORMS, checkins)
+    listen.wire(app, router, checkins, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -60,14 +54,9 @@ def overview(_checkins: Checkins, _request: CommandRequest, _tools: Any) -> Repl
     )
 
 
-def setup(checkins: Checkins, request: CommandRequest, tools: Any) -> Reply | None:
+def setup(checkins: Checkins, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot checkin setup`: the coordinator's form."""
-    form = checkins.setup_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.setup_modal(form))
-    return None
+    tools.open(blocks.setup_modal(checkins.setup_form(**request.caller)))
 
 
 def contacts(checkins: Checkins, request: CommandRequest, _tools: Any) -> Reply:
@@ -75,40 +64,24 @@ def contacts(checkins: Checkins, request: CommandRequest, _tools: Any) -> Reply:
     users = parse_contacts(request.args)
     if isinstance(users, str):
         return Reply(text=users)
-    chosen = checkins.set_contacts(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        contacts=users,
-    )
-    return Reply(text=blocks.contacts_text(chosen))
+    return Reply(text=blocks.contacts_text(checkins.set_contacts(**request.caller, contacts=users)))
 
 
-def settings(checkins: Checkins, request: CommandRequest, tools: Any) -> Reply | None:
+def settings(checkins: Checkins, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot checkin settings`: the person's own form."""
-    found = checkins.settings_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.settings_modal(found))
-    return None
+    tools.open(blocks.settings_modal(checkins.settings_form(**request.caller)))
 
 
 def history(checkins: Checkins, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot checkin history`."""
     found = checkins.history(team_id=request.team_id, user_id=request.user_id)
-    return Reply(text=blocks.history_text(found), blocks=blocks.history_blocks(found))
+    return Reply.of(found, blocks.history_text, blocks.history_blocks)
 
 
 def summary(checkins: Checkins, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot checkin summary [month]`."""
-    found = checkins.summary(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        period=parse_period(request.args),
-    )
-    return Reply(text=blocks.summary_text(found), blocks=blocks.summary_blocks(found))
+    found = checkins.summary(**request.caller, period=parse_period(request.args))
+    return Reply.of(found, blocks.summary_text, blocks.summary_blocks)
 
 
 def my_data(checkins: Checkins, request: CommandRequest, tools: Any) -> None:
@@ -135,86 +108,82 @@ def forget_me(_checkins: Checkins, _request: CommandRequest, _tools: Any) -> Rep
 # ---------------------------------------------------------------- buttons in the DM
 
 
-def consent(checkins: Checkins, press: Press, *, agree: bool) -> None:
+@listen.button(blocks.CONSENT_YES, blocks.CONSENT_NO)
+def consent(checkins: Checkins, press: Press) -> None:
     """Yes or no to check-ins."""
-    result = checkins.consent(
-        team_id=press.team, user_id=press.user, delivery_id=press.id(), agree=agree
-    )
+    agree = press.action_id == blocks.CONSENT_YES
+    result = checkins.consent(**press.caller, delivery_id=press.id(), agree=agree)
     message = blocks.consented_message(result)
     press.replace(message.text, message.blocks)
 
 
+@listen.button(blocks.MOOD_PATTERN)
 def mood(checkins: Checkins, press: Press) -> None:
     """A mood button: `<delivery>:<mood>`."""
     delivery, _sep, chosen = press.value.partition(":")
     if not (chosen.isascii() and chosen.isdigit()):
         raise Stale()
-    answer = checkins.answer(
-        team_id=press.team,
-        user_id=press.user,
-        delivery_id=kit.stale_id(delivery),
-        mood=int(chosen),
-    )
+    answer = checkins.answer(**press.caller, delivery_id=kit.stale_id(delivery), mood=int(chosen))
     message = blocks.answered_message(answer)
     press.replace(message.text, message.blocks)
 
 
+@listen.button(blocks.NOTE)
 def open_note(checkins: Checkins, press: Press) -> None:
     """Add a note: the modal."""
-    form = checkins.note_form(team_id=press.team, user_id=press.user, delivery_id=press.id())
-    press.open(blocks.note_modal(form))
+    press.open(blocks.note_modal(checkins.note_form(**press.caller, delivery_id=press.id())))
 
 
+@listen.button(blocks.CONTACT)
 def open_contact(checkins: Checkins, press: Press) -> None:
     """Ask a wellbeing contact: the modal."""
-    form = checkins.contact_form(team_id=press.team, user_id=press.user, delivery_id=press.id())
-    press.open(blocks.contact_modal(form))
+    press.open(blocks.contact_modal(checkins.contact_form(**press.caller, delivery_id=press.id())))
 
 
+@listen.button(blocks.PAUSE)
 def open_pause(_checkins: Checkins, press: Press) -> None:
     """Pause: the modal."""
     press.open(blocks.pause_modal(press.id()))
 
 
+@listen.button(blocks.NOT_TODAY)
 def not_today(checkins: Checkins, press: Press) -> None:
     """Not today: snooze this one."""
-    planned = checkins.snooze(team_id=press.team, user_id=press.user, delivery_id=press.id())
+    planned = checkins.snooze(**press.caller, delivery_id=press.id())
     press.replace(blocks.planned_text(planned, what=":zzz: Not today, no problem."))
 
 
+@listen.button(blocks.STOP)
 def stop(checkins: Checkins, press: Press) -> None:
     """Stop check-ins."""
-    checkins.stop(team_id=press.team, user_id=press.user, delivery_id=press.id())
+    checkins.stop(**press.caller, delivery_id=press.id())
     press.replace(blocks.STOPPED_TEXT)
 
 
+@listen.button(blocks.FORGET)
 def forget(checkins: Checkins, press: Press) -> None:
     """Forget me, confirmed."""
-    done = checkins.forget(team_id=press.team, user_id=press.user)
-    press.replace(blocks.forgotten_text(done))
+    press.replace(blocks.forgotten_text(checkins.forget(**press.caller)))
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.NOTE_MODAL, fallback="note")
 def save_note(checkins: Checkins, sent: Submission) -> Answer:
     """The note modal."""
-    answer = checkins.save_note(
-        team_id=sent.team,
-        user_id=sent.user,
-        delivery_id=sent.id(),
-        note=sent.form(blocks.INPUT).text("note"),
-    )
+    note = sent.form(blocks.INPUT).text("note")
+    answer = checkins.save_note(**sent.caller, delivery_id=sent.id(), note=note)
     return Answer(dm=blocks.note_saved_text(answer))
 
 
+@listen.form(blocks.CONTACT_MODAL, fallback="message")
 def save_contact(checkins: Checkins, sent: Submission) -> Answer:
     """The contact-request modal."""
     form = sent.form(blocks.INPUT)
     shared = form.checked("share")
     result = checkins.request_contact(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         delivery_id=sent.id(),
         share_mood="mood" in shared,
         share_note="note" in shared,
@@ -224,17 +193,17 @@ def save_contact(checkins: Checkins, sent: Submission) -> Answer:
     return Answer(dm=blocks.contact_requested_text(result))
 
 
+@listen.form(blocks.PAUSE_MODAL, fallback="until")
 def save_pause(checkins: Checkins, sent: Submission) -> Answer:
     """The pause modal."""
     until = sent.form(blocks.INPUT).date("until")
     if until is None:
         raise FormError({"until": "Pick the day you are back."})
-    planned = checkins.pause(
-        team_id=sent.team, user_id=sent.user, delivery_id=sent.id(), until=until
-    )
+    planned = checkins.pause(**sent.caller, delivery_id=sent.id(), until=until)
     return Answer(dm=blocks.planned_text(planned, what=":palm_tree: Paused."))
 
 
+@listen.form(blocks.SETTINGS_MODAL, fallback="time")
 def save_settings(checkins: Checkins, sent: Submission) -> Answer:
     """The person's settings modal."""
     form = sent.form(blocks.INPUT)
@@ -246,12 +215,11 @@ def save_settings(checkins: Checkins, sent: Submission) -> Answer:
         paused_until=form.date("pause"),
         taking_part="yes" in form.checked("taking_part"),
     )
-    found = checkins.save_settings(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), choice=choice
-    )
+    found = checkins.save_settings(**sent.caller, project_id=sent.id(), choice=choice)
     return Answer(dm=blocks.settings_saved_text(found))
 
 
+@listen.form(blocks.SETUP_MODAL, fallback="roles")
 def save_setup(checkins: Checkins, sent: Submission) -> Answer:
     """The coordinator's setup modal."""
     form = sent.form(blocks.INPUT)
@@ -262,63 +230,34 @@ def save_setup(checkins: Checkins, sent: Submission) -> Answer:
         support_text=form.text("support"),
         retention_text=form.text("retention"),
     )
-    saved = checkins.save_setup(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), choice=choice
-    )
+    saved = checkins.save_setup(**sent.caller, project_id=sent.id(), choice=choice)
     return Answer(dm=blocks.setup_saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    ("checkin", "checkin", "what check-ins are and the commands for them", overview),
-    ("checkin settings", "checkin settings", "your check-in time, days, pause, or stop", settings),
-    ("checkin history", "checkin history", "your own check-ins and their trend", history),
-    (
-        "checkin setup",
+    Command("checkin", "what check-ins are and the commands for them", overview),
+    Command("checkin settings", "your check-in time, days, pause, or stop", settings),
+    Command("checkin history", "your own check-ins and their trend", history),
+    Command(
         "checkin setup",
         "switch check-ins on, pick roles, rhythm, support information (coordinators)",
         setup,
     ),
-    (
+    Command(
         "checkin contacts",
-        "checkin contacts @a @b",
         "name the wellbeing contacts (coordinators)",
         contacts,
+        usage="checkin contacts @a @b",
     ),
-    (
+    Command(
         "checkin summary",
-        "checkin summary [month]",
         "figures of months that ended, for groups of 4 or more (coordinators); contact "
         "requests (wellbeing contacts)",
         summary,
+        usage="checkin summary [month]",
     ),
-    (
-        "my data",
-        "my data",
-        "everything cobot stores about you, as a readable file and JSON",
-        my_data,
-    ),
-    ("forget me", "forget me", "erase all your cobot data (asks first)", forget_me),
-)
-
-_BUTTONS = (
-    (blocks.CONSENT_YES, partial(consent, agree=True)),
-    (blocks.CONSENT_NO, partial(consent, agree=False)),
-    (blocks.MOOD_PATTERN, mood),
-    (blocks.NOTE, open_note),
-    (blocks.CONTACT, open_contact),
-    (blocks.PAUSE, open_pause),
-    (blocks.NOT_TODAY, not_today),
-    (blocks.STOP, stop),
-    (blocks.FORGET, forget),
-)
-
-
-_FORMS = (
-    (blocks.NOTE_MODAL, save_note, "note"),
-    (blocks.CONTACT_MODAL, save_contact, "message"),
-    (blocks.PAUSE_MODAL, save_pause, "until"),
-    (blocks.SETTINGS_MODAL, save_settings, "time"),
-    (blocks.SETUP_MODAL, save_setup, "roles"),
+    Command("my data", "everything cobot stores about you, as a readable file and JSON", my_data),
+    Command("forget me", "erase all your cobot data (asks first)", forget_me),
 )

@@ -29,7 +29,7 @@ from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.listeners.sessions import parse_one_liner
 
@@ -96,12 +96,13 @@ class Deps:
     sessions: Sessions
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: Sessions) -> None:
     """Wire the debrief commands, buttons and modals."""
     deps = Deps(debriefs=debriefs, sessions=sessions)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
-    kit.views(app, _FORMS, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -109,20 +110,13 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
 
 def on_completion(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot debriefs`: who has debriefed (never what they wrote)."""
-    view = deps.debriefs.completion(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.completion_text(view), blocks=blocks.completion_blocks(view))
+    view = deps.debriefs.completion(**request.caller)
+    return Reply.of(view, blocks.completion_text, blocks.completion_blocks)
 
 
-def on_questions(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_questions(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot debrief questions`: the form."""
-    form = deps.debriefs.questions_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
-    return None
+    tools.open(blocks.questions_modal(deps.debriefs.questions_form(**request.caller)))
 
 
 def on_channel(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
@@ -144,21 +138,14 @@ def on_channel(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
                 text=f"I couldn't read a channel there. Use {blocks.USAGE_CHANNEL}, "
                 "choosing the channel from Slack's # list."
             )
-    result = deps.debriefs.set_channel(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        target=target,
-    )
+    result = deps.debriefs.set_channel(**request.caller, target=target)
     return Reply(text=blocks.channel_text(result))
 
 
 def on_actions(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot actions`."""
-    listing = deps.debriefs.actions(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.actions_text(listing), blocks=blocks.actions_blocks(listing))
+    listing = deps.debriefs.actions(**request.caller)
+    return Reply.of(listing, blocks.actions_text, blocks.actions_blocks)
 
 
 def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
@@ -167,13 +154,7 @@ def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
         data = parse_one_liner(request.args)
     except FormError as exc:
         return Reply(text=blocks.reflective_error_text(list(exc.problems.values())))
-    saved = deps.sessions.add(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        channel_id=request.channel_id,
-        data=data,
-        kind="reflective",
-    )
+    saved = deps.sessions.add(**request.caller, data=data, kind="reflective")
     return Reply(
         text=session_saved_text(saved)
         + "\nIts reminder (a day before) carries the collated debriefs since the last one."
@@ -183,30 +164,31 @@ def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_DEBRIEF)
 def open_debrief(deps: Deps, press: Press) -> None:
     """Debrief: the form."""
-    form = deps.debriefs.form(team_id=press.team, user_id=press.user, session_id=press.id())
-    press.open(blocks.debrief_modal(form))
+    press.open(blocks.debrief_modal(deps.debriefs.form(**press.caller, session_id=press.id())))
 
 
+@listen.button(blocks.SKIP_DEBRIEF)
 def skip_debrief(deps: Deps, press: Press) -> None:
     """Not this time."""
-    saved = deps.debriefs.skip(team_id=press.team, user_id=press.user, session_id=press.id())
-    press.tell(blocks.saved_text(saved))
+    press.tell(blocks.saved_text(deps.debriefs.skip(**press.caller, session_id=press.id())))
 
 
+@listen.button(blocks.ACTION_DONE)
 def action_done(deps: Deps, press: Press) -> None:
     """An action's owner marks it done."""
-    done = deps.debriefs.action_done(team_id=press.team, user_id=press.user, action_id=press.id())
+    done = deps.debriefs.action_done(**press.caller, action_id=press.id())
     press.tell(blocks.action_done_text(done))
 
 
+@listen.button(_HEARD, blocks.FEEDBACK_OPEN)
 def open_feedback(deps: Deps, press: Press) -> None:
     """Feedback on a session: the form, with the 1-5 pressed already chosen."""
     match = _HEARD.fullmatch(press.action_id)
     form = deps.debriefs.feedback_form(
-        team_id=press.team,
-        user_id=press.user,
+        **press.caller,
         session_id=press.id(),
         heard=int(match.group(1)) if match else None,
     )
@@ -216,77 +198,56 @@ def open_feedback(deps: Deps, press: Press) -> None:
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.DEBRIEF_MODAL, fallback=WENT_WELL)
 def submit_debrief(deps: Deps, sent: Submission) -> Answer:
     """The debrief form."""
     saved = deps.debriefs.submit(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), data=read_debrief(sent.values)
+        **sent.caller, session_id=sent.id(), data=read_debrief(sent.values)
     )
     return Answer(dm=blocks.saved_text(saved))
 
 
+@listen.form(blocks.QUESTIONS_MODAL, fallback=WENT_WELL)
 def submit_questions(deps: Deps, sent: Submission) -> Answer:
     """The coordinator's debrief questions."""
-    form = deps.debriefs.save_questions(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        questions=read_questions(sent.values),
-    )
+    questions = read_questions(sent.values)
+    form = deps.debriefs.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
     return Answer(
         dm=f":white_check_mark: The debrief questions for *{escape(form.project_name)}* "
         "are saved; the next debriefs use them."
     )
 
 
+@listen.form(blocks.FEEDBACK_MODAL, fallback=blocks.HEARD_BLOCK)
 def submit_feedback(deps: Deps, sent: Submission) -> Answer:
     """A participant's feedback form."""
-    saved = deps.debriefs.give_feedback(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), data=read_feedback(sent.values)
-    )
+    data = read_feedback(sent.values)
+    saved = deps.debriefs.give_feedback(**sent.caller, session_id=sent.id(), data=data)
     return Answer(dm=blocks.feedback_saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    (
-        "debriefs",
+    Command(
         "debriefs",
         "who has debriefed recent sessions (coordinators; never what they wrote)",
         on_completion,
     ),
-    (
-        "debrief questions",
-        "debrief questions",
-        "reword the project's debrief questions (coordinators)",
-        on_questions,
+    Command(
+        "debrief questions", "reword the project's debrief questions (coordinators)", on_questions
     ),
-    (
+    Command(
         "debrief channel",
-        "debrief channel [#channel | none]",
         "where debrief summaries go: the practitioners' private channel, or DMs",
         on_channel,
+        usage="debrief channel [#channel | none]",
     ),
-    ("actions", "actions", "open actions from debriefs, with Done for their owners", on_actions),
-    (
+    Command("actions", "open actions from debriefs, with Done for their owners", on_actions),
+    Command(
         "reflective add",
-        'reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
         "schedule reflective practice for the practitioners named",
         on_reflective,
+        usage='reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with @p1 @p2',
     ),
-)
-
-_BUTTONS = (
-    (blocks.OPEN_DEBRIEF, open_debrief),
-    (blocks.SKIP_DEBRIEF, skip_debrief),
-    (blocks.ACTION_DONE, action_done),
-    (_HEARD, open_feedback),
-    (blocks.FEEDBACK_OPEN, open_feedback),
-)
-
-
-_FORMS = (
-    (blocks.DEBRIEF_MODAL, submit_debrief, WENT_WELL),
-    (blocks.QUESTIONS_MODAL, submit_questions, WENT_WELL),
-    (blocks.FEEDBACK_MODAL, submit_feedback, blocks.HEARD_BLOCK),
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -14,13 +13,13 @@ from cobot.services.endings import EndingPlan, Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
 
 GROUP = "Endings"
-__all__ = ["GROUP", "STALE", "Stale", "register"]
+__all__ = ["GROUP", "STALE", "Stale", "register", "send_export"]
 
 
 @dataclass(frozen=True)
@@ -31,133 +30,108 @@ class Deps:
     reports: Reports
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
     """Wire the ending's commands, buttons and modals."""
     deps = Deps(endings=endings, reports=reports)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
-    kit.view(
-        app,
-        blocks.START_MODAL,
-        partial(start, deps),
-        fallback=blocks.DEADLINE,
-        rename=blocks.ERROR_BLOCKS,
-    )
-    kit.views(app, _FORMS, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
 
 
-def ending_start(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def ending_start(deps: Deps, request: CommandRequest, tools: CommandTools) -> Reply | None:
     """`/cobot ending start`: the plan's form, unless the ending has started."""
-    draft = deps.endings.draft(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
+    draft = deps.endings.draft(**request.caller)
     if draft.already is not None:
         return Reply(
             text="The ending of this project has already started. `/cobot ending close` "
             "closes the collection early."
         )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.start_modal(draft))
+    tools.open(blocks.start_modal(draft))
     return None
 
 
 def ending_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot ending close`."""
-    closed = deps.endings.close_collection(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.closed_text(closed))
+    return Reply(text=blocks.closed_text(deps.endings.close_collection(**request.caller)))
 
 
 def feelings(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot feelings`."""
-    view = deps.endings.feelings(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.feelings_text(view), blocks=blocks.feelings_blocks(view))
+    view = deps.endings.feelings(**request.caller)
+    return Reply.of(view, blocks.feelings_text, blocks.feelings_blocks)
 
 
 def evaluation(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot evaluation`."""
-    view = deps.endings.themes(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    view = deps.endings.themes(**request.caller)
     return Reply(text="Evaluation themes", blocks=blocks.themes_blocks(view))
 
 
-def evaluation_questions(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def evaluation_questions(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot evaluation questions`: the form."""
-    form = deps.endings.questions_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.questions_modal(form))
-    return None
+    tools.open(blocks.questions_modal(deps.endings.questions_form(**request.caller)))
 
 
 def export(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot export`: acked first, the files follow in the DM."""
-    files = deps.reports.export(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    files = deps.reports.export(**request.caller)
     tools.ack(text=f"Preparing the report: {len(files)} files will arrive in your DM.")
-    kit.dm_files(
-        tools.client,
-        request.user_id,
-        [(n, n, c) for n, c in files],
-        comment=blocks.EXPORT_COMMENT,
-        what="an export",
-    )
+    send_export(tools.client, request.user_id, files)
     return None
+
+
+def send_export(client: Any, user: str, files: list[tuple[str, bytes]]) -> None:
+    """The report's (file name, content) files, to `user`'s DM (here and from the Home)."""
+    kit.dm_files(
+        client, user, [(n, n, c) for n, c in files], comment=blocks.EXPORT_COMMENT, what="an export"
+    )
 
 
 def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot project close`: asks first."""
-    draft = deps.endings.close_draft(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    draft = deps.endings.close_draft(**request.caller)
     return Reply(text="Close the project?", blocks=blocks.close_confirm_blocks(draft))
 
 
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_FEELINGS)
 def open_feelings(deps: Deps, press: Press) -> None:
     """Share your feelings: the form."""
-    form = deps.endings.feelings_form(team_id=press.team, user_id=press.user, project_id=press.id())
+    form = deps.endings.feelings_form(**press.caller, project_id=press.id())
     press.open(blocks.feelings_modal(form))
 
 
+@listen.button(blocks.OPEN_EVALUATION)
 def open_evaluation(deps: Deps, press: Press) -> None:
     """The evaluation: the form."""
-    form = deps.endings.evaluation_form(
-        team_id=press.team, user_id=press.user, project_id=press.id()
-    )
+    form = deps.endings.evaluation_form(**press.caller, project_id=press.id())
     press.open(blocks.evaluation_modal(form))
 
 
+@listen.button(blocks.OPEN_FOLLOW_UP)
 def open_follow_up(deps: Deps, press: Press) -> None:
     """The follow-up: the form."""
-    form = deps.endings.follow_up_form(
-        team_id=press.team, user_id=press.user, project_id=press.id()
-    )
+    form = deps.endings.follow_up_form(**press.caller, project_id=press.id())
     press.open(blocks.follow_up_modal(form))
 
 
+@listen.button(blocks.CLOSE_PROJECT)
 def close_project(deps: Deps, press: Press) -> None:
     """Close the project, confirmed."""
-    closed = deps.endings.close_project(
-        team_id=press.team, user_id=press.user, project_id=press.id()
-    )
+    closed = deps.endings.close_project(**press.caller, project_id=press.id())
     press.replace(blocks.project_closed_text(closed))
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.START_MODAL, fallback=blocks.DEADLINE, rename=blocks.ERROR_BLOCKS)
 def start(deps: Deps, sent: Submission) -> Answer:
     """The ending's plan: deadline and follow-up required, the events optional."""
     form = sent.form(blocks.VALUE)
@@ -181,18 +155,16 @@ def start(deps: Deps, sent: Submission) -> Answer:
         reflective_day=blocks.parse_date(form.element(blocks.REFLECTIVE_DAY).get("selected_date")),
         reflective_time=form.time(blocks.REFLECTIVE_TIME),
     )
-    started = deps.endings.start(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), plan=plan
-    )
+    started = deps.endings.start(**sent.caller, project_id=sent.id(), plan=plan)
     return Answer(dm=blocks.started_text(started))
 
 
+@listen.form(blocks.FEELINGS_MODAL, fallback=blocks.WORDS)
 def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     """Someone's feelings words and boat."""
     form = sent.form(blocks.VALUE)
     saved = deps.endings.submit_feelings(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         words=form.text(blocks.WORDS),
         boat=form.text(blocks.BOAT),
@@ -202,35 +174,29 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     )
 
 
+@listen.form(blocks.EVALUATION_MODAL, fallback=rules.QUESTION_KEYS[0])
 def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     """Someone's evaluation answers."""
     form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_evaluation(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        answers={k: form.text(k) for k in rules.QUESTION_KEYS},
-    )
+    answers = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    saved = deps.endings.submit_evaluation(**sent.caller, project_id=sent.id(), answers=answers)
     return Answer(dm=blocks.saved_text("evaluation", saved.project_name, edited=saved.edited))
 
 
+@listen.form(blocks.QUESTIONS_MODAL, fallback=rules.QUESTION_KEYS[0])
 def save_questions(deps: Deps, sent: Submission) -> None:
     """The coordinator's evaluation questions."""
     form = sent.form(blocks.VALUE)
-    deps.endings.save_questions(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        questions={k: form.text(k) for k in rules.QUESTION_KEYS},
-    )
+    questions = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    deps.endings.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
 
 
+@listen.form(blocks.FOLLOW_UP_MODAL, fallback=blocks.HOW)
 def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     """Someone's follow-up reply."""
     form = sent.form(blocks.VALUE)
     saved = deps.endings.submit_follow_up(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         how=form.text(blocks.HOW),
         what_next=form.text(blocks.WHAT_NEXT),
@@ -238,49 +204,28 @@ def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    (
-        "ending start",
+    Command(
         "ending start",
         "start the ending: feelings, evaluation, celebration (coordinators)",
         ending_start,
     ),
-    (
-        "ending close",
+    Command(
         "ending close",
         "close the feelings collection now and share the results (coordinators)",
         ending_close,
     ),
-    ("feelings", "feelings", "the end-of-project word cloud and counts", feelings),
-    ("evaluation", "evaluation", "the evaluation themes by group (coordinators)", evaluation),
-    (
-        "evaluation questions",
+    Command("feelings", "the end-of-project word cloud and counts", feelings),
+    Command("evaluation", "the evaluation themes by group (coordinators)", evaluation),
+    Command(
         "evaluation questions",
         "reword the evaluation questions (coordinators)",
         evaluation_questions,
     ),
-    ("export", "export", "the project report and CSV exports, to your DM (coordinators)", export),
-    (
-        "project close",
-        "project close",
-        "close the project and stop its prompts (coordinators)",
-        project_close,
+    Command("export", "the project report and CSV exports, to your DM (coordinators)", export),
+    Command(
+        "project close", "close the project and stop its prompts (coordinators)", project_close
     ),
-)
-
-_BUTTONS = (
-    (blocks.OPEN_FEELINGS, open_feelings),
-    (blocks.OPEN_EVALUATION, open_evaluation),
-    (blocks.OPEN_FOLLOW_UP, open_follow_up),
-    (blocks.CLOSE_PROJECT, close_project),
-)
-
-
-_FORMS = (
-    (blocks.FEELINGS_MODAL, submit_feelings, blocks.WORDS),
-    (blocks.EVALUATION_MODAL, submit_evaluation, rules.QUESTION_KEYS[0]),
-    (blocks.QUESTIONS_MODAL, save_questions, rules.QUESTION_KEYS[0]),
-    (blocks.FOLLOW_UP_MODAL, submit_follow_up, blocks.HOW),
 )

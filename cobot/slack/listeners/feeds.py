@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cobot.services.feeds import FEED_PATH, FEED_SUFFIX, Feeds
 from cobot.slack.blocks.feeds import revoked_text, subscribed_text
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply, add_commands
 from cobot.slack.http import Page, Route
 
 if TYPE_CHECKING:
@@ -26,18 +26,12 @@ def register(router: CommandRouter, *, feeds: Feeds) -> None:
 
 def on_subscribe(feeds: Feeds, request: CommandRequest, tools: Any) -> Reply | None:  # noqa: ARG001
     """`/cobot calendar subscribe`: new links by DM; the old ones stop working."""
-    subscribed = feeds.subscribe(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=subscribed_text(subscribed))
+    return Reply(text=subscribed_text(feeds.subscribe(**request.caller)))
 
 
 def on_revoke(feeds: Feeds, request: CommandRequest, tools: Any) -> Reply | None:  # noqa: ARG001
     """`/cobot calendar revoke`: this person's links for the project stop working."""
-    count = feeds.revoke(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=revoked_text(count))
+    return Reply(text=revoked_text(feeds.revoke(**request.caller)))
 
 
 def feed_route(feeds: Feeds) -> Route:
@@ -68,14 +62,12 @@ def feed_route(feeds: Feeds) -> Route:
 
 
 _COMMANDS = (
-    (
-        "calendar subscribe",
+    Command(
         "calendar subscribe",
         "a private link that keeps your calendar app in step with your sessions",
         on_subscribe,
     ),
-    (
-        "calendar revoke",
+    Command(
         "calendar revoke",
         "stop your calendar links working (subscribe again for a new one)",
         on_revoke,

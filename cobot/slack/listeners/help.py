@@ -12,6 +12,7 @@ from cobot.slack.blocks.help import help_blocks, help_text, unknown_command_text
 from cobot.slack.commands import (
     CommandRequest,
     CommandRouter,
+    CommandTools,
     ParseError,
     Reply,
     Subcommand,
@@ -57,7 +58,7 @@ def register(app: App, router: CommandRouter) -> None:
             raw_args=text,
             trigger_id=command.get("trigger_id"),
         )
-        tools = _Tools(ack=ack, client=client)
+        tools = CommandTools(ack=ack, client=client, trigger_id=request.trigger_id)
         try:
             reply = sub.handler(request, tools)
         except AccessError as exc:
@@ -71,17 +72,3 @@ def register(app: App, router: CommandRouter) -> None:
             ack(text=reply.text, blocks=reply.blocks or None)
 
     app.command("/cobot")(on_command)
-
-
-class _Tools:
-    """What a subcommand handler may use besides its request: ack first, then the client."""
-
-    def __init__(self, *, ack: Ack, client: Any) -> None:
-        self._ack = ack
-        self.client = client
-        self.acked = False
-
-    def ack(self, *args: Any, **kwargs: Any) -> Any:
-        """Acknowledge Slack (once); later answers go through the response URL."""
-        self.acked = True
-        return self._ack(*args, **kwargs)

@@ -34,10 +34,10 @@ from cobot.services.reports import Reports
 from cobot.services.timeline import TimelinePicture, Timelines
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
-from cobot.slack.blocks import endings as ending_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply
 from cobot.slack.kit import Press
+from cobot.slack.listeners.endings import send_export
 from cobot.slack.payloads import user_id as _user
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,10 @@ class Deps:
     reports: Reports | None = None
 
 
+# a Home has no response_url: refusals are answered in the person's DM
+listen = kit.Listeners(group=blocks.GROUP, answer_in_dm=True)
+
+
 def register(
     app: App,
     router: CommandRouter,
@@ -225,21 +229,7 @@ def register(
     deps = Deps(home=home, timelines=timelines, refresher=refresher, reports=reports)
     app.use(home_respond)
     app.event("app_home_opened")(partial(on_home_opened, refresher))
-    # a Home has no response_url: refusals are answered in the person's DM
-    kit.actions(app, _BUTTONS, deps, answer_in_dm=True)
-    add_commands(
-        router,
-        (
-            (
-                "timeline",
-                "timeline",
-                "a picture of the sessions and the work between them (coordinators)",
-                timeline_command,
-            ),
-        ),
-        group=blocks.GROUP,
-        deps=deps,
-    )
+    listen.wire(app, router, deps, _COMMANDS)
     return refresher
 
 
@@ -265,30 +255,32 @@ def on_home_opened(
 # ---------------------------------------------------------------- the Home's own buttons
 
 
+@listen.button(blocks.AGREEMENT)
 def open_agreement(deps: Deps, press: Press) -> None:
     """The project's agreement, in a modal."""
-    view = deps.home.agreement(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    view = deps.home.agreement(**press.caller, project_id=press.id(STALE))
     press.open(blocks.agreement_modal(view))
 
 
+@listen.button(blocks.CHECKIN_SETTINGS)
 def open_checkin_settings(deps: Deps, press: Press) -> None:
     """The person's check-in settings (the check-ins feature's own modal and handler)."""
-    found = deps.home.checkin_settings(
-        team_id=press.team, user_id=press.user, project_id=press.id(STALE)
-    )
+    found = deps.home.checkin_settings(**press.caller, project_id=press.id(STALE))
     press.open(checkin_blocks.settings_modal(found))
 
 
+@listen.button(blocks.RETRY)
 def retry(deps: Deps, press: Press) -> None:
     """Send a failed delivery again."""
-    result = deps.home.retry(team_id=press.team, user_id=press.user, delivery_id=press.id(STALE))
-    deps.refresher.publish(team_id=press.team, user_id=press.user, client=press.client)
+    result = deps.home.retry(**press.caller, delivery_id=press.id(STALE))
+    deps.refresher.publish(**press.caller, client=press.client)
     press.dm(blocks.retried_text(result))
 
 
+@listen.button(blocks.TIMELINE)
 def show_timeline(deps: Deps, press: Press) -> None:
     """The project's timeline picture, to the person's DM."""
-    plan = deps.timelines.plan(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    plan = deps.timelines.plan(**press.caller, project_id=press.id(STALE))
     picture = deps.timelines.draw(plan)
     try:
         channel = press.client.conversations_open(users=press.user)["channel"]["id"]
@@ -297,29 +289,23 @@ def show_timeline(deps: Deps, press: Press) -> None:
         log.warning("could not send a timeline picture: %s", exc.response.get("error"))
 
 
+@listen.button(blocks.FOCUS)
 def focus(deps: Deps, press: Press) -> None:
     """Show one project on the Home."""
     project_id = press.id(STALE)
     deps.refresher.focus(press.user, project_id)
-    deps.refresher.publish(team_id=press.team, user_id=press.user, client=press.client)
+    deps.refresher.publish(**press.caller, client=press.client)
 
 
+@listen.button(blocks.EXPORT)
 def export(deps: Deps, press: Press) -> None:
     """The project's report and exports, to the coordinator's DM."""
     if deps.reports is None:
         raise AccessError("Exports are not available here.")
-    channel_id = deps.home.coordinated_channel(
-        team_id=press.team, user_id=press.user, project_id=press.id(STALE)
-    )
+    channel_id = deps.home.coordinated_channel(**press.caller, project_id=press.id(STALE))
     # the reports feature's own public service, which checks the coordinator again
     files = deps.reports.export(team_id=press.team, channel_id=channel_id, user_id=press.user)
-    kit.dm_files(
-        press.client,
-        press.user,
-        [(n, n, c) for n, c in files],
-        comment=ending_blocks.EXPORT_COMMENT,
-        what="an export",
-    )
+    send_export(press.client, press.user, files)
 
 
 # ---------------------------------------------------------------- /cobot timeline
@@ -327,9 +313,7 @@ def export(deps: Deps, press: Press) -> None:
 
 def timeline_command(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot timeline`: acked first, the picture follows in the channel."""
-    plan = deps.timelines.plan(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
+    plan = deps.timelines.plan(**request.caller)
     tools.ack(text=":bar_chart: Drawing the timeline: it will appear in this channel.")
     picture = deps.timelines.draw(plan)
     try:
@@ -355,13 +339,12 @@ def _upload(client: WebClient, channel: str, picture: TimelinePicture) -> None:
     )
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
-_BUTTONS = (
-    (blocks.AGREEMENT, open_agreement),
-    (blocks.EXPORT, export),
-    (blocks.CHECKIN_SETTINGS, open_checkin_settings),
-    (blocks.RETRY, retry),
-    (blocks.TIMELINE, show_timeline),
-    (blocks.FOCUS, focus),
+_COMMANDS = (
+    Command(
+        "timeline",
+        "a picture of the sessions and the work between them (coordinators)",
+        timeline_command,
+    ),
 )

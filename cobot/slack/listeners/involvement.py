@@ -16,7 +16,7 @@ from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
 from cobot.slack.blocks.common import escape
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, Press, Submission
 
 GROUP = "Involvement and payment"
@@ -29,12 +29,43 @@ class Deps:
     involvement: Involvement
 
 
+listen = kit.Listeners(group=GROUP)
+
+
+@dataclass(frozen=True)
+class OneQuestion:
+    """A one-question modal (an expense question or answer, a claim query): opened from a
+    button with what it is about, read back from the same block."""
+
+    callback_id: str
+    title: str
+    block: str
+    label: str
+
+    def open(self, press: Press, intro: str, subject_id: int) -> None:
+        """Open it under `intro`, for the expense or claim `subject_id`."""
+        press.open(
+            blocks.text_modal(
+                self.callback_id, self.title, intro, self.block, self.label, subject_id
+            )
+        )
+
+    def read(self, sent: Submission) -> str:
+        """What was typed."""
+        return sent.form().text(self.block)
+
+
+QUESTION = OneQuestion(
+    blocks.QUESTION_MODAL, "Ask about an expense", blocks.QUESTION, "Your question"
+)
+ANSWER = OneQuestion(blocks.ANSWER_MODAL, "Answer", blocks.ANSWER, "Your answer")
+QUERY = OneQuestion(blocks.CLAIM_QUERY_MODAL, "Query your claim", blocks.QUERY, "What looks wrong?")
+
+
 def register(app: App, router: CommandRouter, *, involvement: Involvement) -> None:
     """Wire the involvement commands, buttons and modals."""
     deps = Deps(involvement=involvement)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
-    kit.views(app, _FORMS, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- payload reading (pure)
@@ -107,62 +138,36 @@ def read_pay(values: dict[str, Any]) -> PaySettingsInput:
 # ---------------------------------------------------------------- slash commands
 
 
-def _open(deps: Deps, request: CommandRequest, tools: Any, build: Any) -> None:
-    form = deps.involvement.project_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=build(form))
-
-
-def on_log_time(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_log_time(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot log time`: the form."""
-    _open(deps, request, tools, blocks.log_time_modal)
-    return None
+    tools.open(blocks.log_time_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_payment(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_payment(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot payment`: the form."""
-    _open(deps, request, tools, blocks.payment_modal)
-    return None
+    tools.open(blocks.payment_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_expense(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_expense(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot expense`: the form."""
-    _open(deps, request, tools, blocks.expense_modal)
-    return None
+    tools.open(blocks.expense_modal(deps.involvement.project_form(**request.caller)))
 
 
-def on_pay_setup(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def on_pay_setup(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot pay setup`: the coordinators' form."""
-    form = deps.involvement.pay_form(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.pay_modal(form))
-    return None
+    tools.open(blocks.pay_modal(deps.involvement.pay_form(**request.caller)))
 
 
 def on_budget(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot budget <amount>`."""
-    totals = deps.involvement.set_budget(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        typed=" ".join(request.args),
-    )
+    totals = deps.involvement.set_budget(**request.caller, typed=" ".join(request.args))
     return Reply(text=":white_check_mark: Budget saved.\n" + blocks.totals_text(totals))
 
 
 def on_claims(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot claims [end]`: send claims now (the last closed month, or everything)."""
     at_end = [a.lower() for a in request.args] == ["end"]
-    sent, start, end = deps.involvement.send_claims(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        at_end=at_end,
-    )
+    sent, start, end = deps.involvement.send_claims(**request.caller, at_end=at_end)
     return Reply(
         text=f":receipt: {sent} claim(s) for {start:%d %b %Y} to {end:%d %b %Y} went to "
         "their people to confirm."
@@ -171,17 +176,12 @@ def on_claims(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 
 def on_report(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot pay report`: totals against the budget."""
-    totals = deps.involvement.project_totals(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.totals_text(totals))
+    return Reply(text=blocks.totals_text(deps.involvement.project_totals(**request.caller)))
 
 
 def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
     """`/cobot finance`: the confirmed claims as a CSV, in the coordinator's DM."""
-    totals = deps.involvement.project_totals(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    totals = deps.involvement.project_totals(**request.caller)
     kit.dm_files(
         tools.client,
         request.user_id,
@@ -195,123 +195,89 @@ def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.OPEN_REGISTER)
 def open_register(deps: Deps, press: Press) -> None:
     """Take the register: the modal."""
-    form = deps.involvement.register_form(
-        team_id=press.team, user_id=press.user, session_id=press.id()
-    )
+    form = deps.involvement.register_form(**press.caller, session_id=press.id())
     press.open(blocks.register_modal(form))
 
 
+@listen.button(blocks.EXPENSE_APPROVE)
 def approve_expense(deps: Deps, press: Press) -> None:
     """A coordinator approves an expense."""
-    note = deps.involvement.approve_expense(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
-    press.replace(
-        "Expense approved",
-        blocks.expense_decided_blocks(note, press.user),
-    )
+    note = deps.involvement.approve_expense(**press.caller, expense_id=press.id())
+    press.replace("Expense approved", blocks.expense_decided_blocks(note, press.user))
 
 
+@listen.button(blocks.EXPENSE_ASK)
 def ask_expense(deps: Deps, press: Press) -> None:
     """A coordinator asks about an expense: the question modal."""
-    note = deps.involvement.expense_form(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if note.for_person:
         raise kit.Stale()
-    press.open(
-        blocks.text_modal(
-            blocks.QUESTION_MODAL,
-            "Ask about an expense",
-            blocks.expense_text(note),
-            blocks.QUESTION,
-            "Your question",
-            note.expense_id,
-        )
-    )
+    QUESTION.open(press, blocks.expense_text(note), note.expense_id)
 
 
+@listen.button(blocks.EXPENSE_ANSWER)
 def answer_expense(deps: Deps, press: Press) -> None:
     """The person answers a question about their expense: the modal."""
-    note = deps.involvement.expense_form(
-        team_id=press.team, user_id=press.user, expense_id=press.id()
-    )
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
     if not note.for_person:
         raise kit.Stale()
-    press.open(
-        blocks.text_modal(
-            blocks.ANSWER_MODAL,
-            "Answer",
-            f"{blocks.expense_text(note)}\n>{escape(note.question or '')}",
-            blocks.ANSWER,
-            "Your answer",
-            note.expense_id,
-        )
+    ANSWER.open(
+        press, f"{blocks.expense_text(note)}\n>{escape(note.question or '')}", note.expense_id
     )
 
 
+@listen.button(blocks.CLAIM_CONFIRM)
 def confirm_claim(deps: Deps, press: Press) -> None:
     """The person confirms their claim with one click."""
-    note = deps.involvement.confirm_claim(
-        team_id=press.team, user_id=press.user, claim_id=press.id()
-    )
+    note = deps.involvement.confirm_claim(**press.caller, claim_id=press.id())
     press.replace(blocks.claim_done_text(note))
 
 
+@listen.button(blocks.CLAIM_QUERY)
 def query_claim(deps: Deps, press: Press) -> None:
     """The person queries their claim: the modal."""
-    note = deps.involvement.claim_view(team_id=press.team, user_id=press.user, claim_id=press.id())
-    press.open(
-        blocks.text_modal(
-            blocks.CLAIM_QUERY_MODAL,
-            "Query your claim",
-            "\n".join(blocks.claim_lines(note)),
-            blocks.QUERY,
-            "What looks wrong?",
-            note.claim_id,
-        )
-    )
+    note = deps.involvement.claim_view(**press.caller, claim_id=press.id())
+    QUERY.open(press, "\n".join(blocks.claim_lines(note)), note.claim_id)
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.REGISTER_MODAL, fallback=blocks.EXTRA)
 def submit_register(deps: Deps, sent: Submission) -> Answer:
     """The register: who came."""
     present, extra = read_register(sent.values)
     saved = deps.involvement.save_register(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), present=present, extra=extra
+        **sent.caller, session_id=sent.id(), present=present, extra=extra
     )
     return Answer(dm=blocks.register_saved_text(saved))
 
 
+@listen.form(blocks.LOG_TIME_MODAL, fallback=blocks.HOURS)
 def submit_time(deps: Deps, sent: Submission) -> Answer:
     """A time log."""
-    done = deps.involvement.log_time(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_time_log(sent.values)
-    )
+    data = read_time_log(sent.values)
+    done = deps.involvement.log_time(**sent.caller, project_id=sent.id(), data=data)
     return Answer(dm=blocks.time_logged_text(done))
 
 
+@listen.form(blocks.PAYMENT_MODAL, fallback=blocks.CHOICE)
 def submit_payment(deps: Deps, sent: Submission) -> Answer:
     """A payment choice."""
-    done = deps.involvement.set_payment(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        choice=sent.form().selected(blocks.CHOICE),
-    )
+    choice = sent.form().selected(blocks.CHOICE)
+    done = deps.involvement.set_payment(**sent.caller, project_id=sent.id(), choice=choice)
     return Answer(dm=blocks.payment_set_text(done))
 
 
+@listen.form(blocks.EXPENSE_MODAL, fallback=blocks.AMOUNT)
 def submit_expense(deps: Deps, sent: Submission) -> Answer:
     """An expense."""
     form = sent.form()
     done = deps.involvement.claim_expense(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         kind=form.selected(blocks.KIND),
         amount=form.text(blocks.AMOUNT),
@@ -321,106 +287,67 @@ def submit_expense(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.expense_sent_text(done))
 
 
+@listen.form(QUESTION.callback_id, fallback=QUESTION.block)
 def submit_question(deps: Deps, sent: Submission) -> Answer:
     """A coordinator's question about an expense."""
-    deps.involvement.question_expense(
-        team_id=sent.team,
-        user_id=sent.user,
-        expense_id=sent.id(),
-        question=sent.form().text(blocks.QUESTION),
-    )
+    question = QUESTION.read(sent)
+    deps.involvement.question_expense(**sent.caller, expense_id=sent.id(), question=question)
     return Answer(dm=":white_check_mark: Your question went to them; their answer comes back here.")
 
 
+@listen.form(ANSWER.callback_id, fallback=ANSWER.block)
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The person's answer about their expense."""
-    deps.involvement.answer_expense(
-        team_id=sent.team,
-        user_id=sent.user,
-        expense_id=sent.id(),
-        answer=sent.form().text(blocks.ANSWER),
-    )
+    answer = ANSWER.read(sent)
+    deps.involvement.answer_expense(**sent.caller, expense_id=sent.id(), answer=answer)
     return Answer(dm=":white_check_mark: Your answer went to the coordinators.")
 
 
+@listen.form(QUERY.callback_id, fallback=QUERY.block)
 def submit_query(deps: Deps, sent: Submission) -> Answer:
     """The person's query about their claim."""
-    deps.involvement.query_claim(
-        team_id=sent.team,
-        user_id=sent.user,
-        claim_id=sent.id(),
-        text=sent.form().text(blocks.QUERY),
-    )
+    query = QUERY.read(sent)
+    deps.involvement.query_claim(**sent.caller, claim_id=sent.id(), text=query)
     return Answer(
         dm=":white_check_mark: Your query went to the coordinators; they will send the claim "
         "again once it is sorted."
     )
 
 
+@listen.form(blocks.PAY_MODAL, fallback=blocks.DEFAULT_RATE)
 def submit_pay(deps: Deps, sent: Submission) -> Answer:
     """The coordinators' pay settings."""
     form = deps.involvement.save_pay(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(), data=read_pay(sent.values)
+        **sent.caller, project_id=sent.id(), data=read_pay(sent.values)
     )
     return Answer(
         dm=f":white_check_mark: Pay and rates for *{escape(form.project_name)}* are saved."
     )
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    ("log time", "log time", "log time you gave the project outside sessions", on_log_time),
-    (
-        "payment",
-        "payment",
-        "how you would like to be paid (private to you and coordinators)",
-        on_payment,
+    Command("log time", "log time you gave the project outside sessions", on_log_time),
+    Command(
+        "payment", "how you would like to be paid (private to you and coordinators)", on_payment
     ),
-    (
-        "expense",
-        "expense",
-        "claim back travel, carer or childcare cover, or another cost",
-        on_expense,
+    Command("expense", "claim back travel, carer or childcare cover, or another cost", on_expense),
+    Command(
+        "pay setup", "rates, preparation time and benefits contact (coordinators)", on_pay_setup
     ),
-    (
-        "pay setup",
-        "pay setup",
-        "rates, preparation time and benefits contact (coordinators)",
-        on_pay_setup,
-    ),
-    (
+    Command(
         "budget",
-        "budget <amount>",
         "the project's budget for involvement payments (coordinators)",
         on_budget,
+        usage="budget <amount>",
     ),
-    (
+    Command(
         "claims",
-        "claims [end]",
         "send claims for the last month, or everything (coordinators)",
         on_claims,
+        usage="claims [end]",
     ),
-    ("pay report", "pay report", "payments against the budget (coordinators)", on_report),
-    ("finance", "finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
-)
-
-_BUTTONS = (
-    (blocks.OPEN_REGISTER, open_register),
-    (blocks.EXPENSE_APPROVE, approve_expense),
-    (blocks.EXPENSE_ASK, ask_expense),
-    (blocks.EXPENSE_ANSWER, answer_expense),
-    (blocks.CLAIM_CONFIRM, confirm_claim),
-    (blocks.CLAIM_QUERY, query_claim),
-)
-
-_FORMS = (
-    (blocks.REGISTER_MODAL, submit_register, blocks.EXTRA),
-    (blocks.LOG_TIME_MODAL, submit_time, blocks.HOURS),
-    (blocks.PAYMENT_MODAL, submit_payment, blocks.CHOICE),
-    (blocks.EXPENSE_MODAL, submit_expense, blocks.AMOUNT),
-    (blocks.QUESTION_MODAL, submit_question, blocks.QUESTION),
-    (blocks.ANSWER_MODAL, submit_answer, blocks.ANSWER),
-    (blocks.CLAIM_QUERY_MODAL, submit_query, blocks.QUERY),
-    (blocks.PAY_MODAL, submit_pay, blocks.DEFAULT_RATE),
+    Command("pay report", "payments against the budget (coordinators)", on_report),
+    Command("finance", "confirmed claims as a CSV for finance (coordinators)", on_finance),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from cobot.domain.durations import DurationError, parse_duration
 from cobot.domain.polls import (
     MAX_WINDOWS,
     Audience,
@@ -51,7 +50,7 @@ from cobot.slack.blocks.polls import (
     tally_text,
 )
 from cobot.slack.blocks.sessions import FIND_TIME_ACTION
-from cobot.slack.commands import CommandRequest, CommandRouter, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools
 from cobot.slack.kit import Answer, Form, FormError, Press, Stale, Submission
 
 log = logging.getLogger(__name__)
@@ -121,13 +120,14 @@ class Deps:
     updates: Updates
 
 
+listen = kit.Listeners(group="Finding a time")
+
+
 def register(app: App, router: CommandRouter, *, polls: Polls, client: Any) -> Updates:
     """Add `find time` and `availability` and the polls' forms, selects and buttons;
     returns the in-place updater."""
     deps = Deps(polls=polls, updates=Updates(client))
-    add_commands(router, _COMMANDS, group="Finding a time", deps=polls)
-    kit.views(app, _FORMS, deps)
-    kit.actions(app, _BUTTONS, deps)
+    listen.wire(app, router, deps, _COMMANDS)
     return deps.updates
 
 
@@ -145,12 +145,8 @@ def read_poll_form(
         purpose = PollPurpose(form.selected("purpose") or PollPurpose.WORKSHOP)
     except ValueError:
         purpose = PollPurpose.WORKSHOP
-    duration_text = form.text("duration").strip() or "2h"
-    duration = timedelta(hours=2)
-    try:
-        duration = parse_duration(duration_text)
-    except DurationError:
-        problems["duration"] = f"“{duration_text[:40]}” is not a duration: try 2h, 90m or 1h30m."
+    read = kit.read_duration(form, "duration", problems)
+    duration = timedelta(hours=2) if read is None else read
     starts: list[datetime] = []
     for block_id in SLOT_BLOCKS:
         raw = form.element(block_id).get("selected_date_time")
@@ -231,22 +227,14 @@ def read_availability(values: dict[str, Any]) -> tuple[list[int], PartOfDay, lis
 # -- commands ----------------------------------------------------------------------------
 
 
-def on_find_time(polls: Polls, request: CommandRequest, tools: Any) -> None:
+def on_find_time(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot find time`: the form."""
-    draft = polls.draft(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=find_time_modal(draft))
+    tools.open(find_time_modal(deps.polls.draft(**request.caller)))
 
 
-def on_availability(polls: Polls, request: CommandRequest, tools: Any) -> None:
+def on_availability(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot availability`: the form."""
-    view = polls.standing(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=availability_modal(view))
+    tools.open(availability_modal(deps.polls.standing(**request.caller)))
 
 
 # -- forms -------------------------------------------------------------------------------
@@ -259,6 +247,7 @@ def _metadata(sent: Submission) -> tuple[int, int | None]:
     return int(project), int(session) if session else None
 
 
+@listen.form(FIND_CALLBACK, fallback="slots")
 def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
     """Read, check (inline errors), start."""
     project_id, session_id = _metadata(sent)
@@ -267,33 +256,24 @@ def on_find_submitted(deps: Deps, sent: Submission) -> Answer:
     asked = deps.polls.audience(
         team_id=sent.team, project_id=project_id, audience=audience, named=named
     )
-    data = PollInput(
-        purpose=data.purpose,
-        title=data.title,
-        duration=data.duration,
-        starts=data.starts,
-        asked=asked,
-        closes_at=data.closes_at,
-    )
     tally = deps.polls.start(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=project_id,
-        data=data,
+        data=replace(data, asked=asked),
         session_id=session_id,
         form_id=sent.view_id,
     )
     return Answer(view=started_modal(tally))
 
 
+@listen.form(NOTE_CALLBACK, fallback="note")
 def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the note; the invitation it came from updates in place."""
     poll_id, _, where = sent.metadata.partition(":")
     if not poll_id.isdigit():
         raise Stale(STALE_FORM)
-    saved = deps.polls.save_note(
-        team_id=sent.team, user_id=sent.user, poll_id=int(poll_id), note=sent.form().text("note")
-    )
+    note = sent.form().text("note")
+    saved = deps.polls.save_note(**sent.caller, poll_id=int(poll_id), note=note)
     inv = saved.invitation
     channel, _, ts = where.partition(":")
     if channel and ts:
@@ -302,13 +282,13 @@ def on_note_submitted(deps: Deps, sent: Submission) -> Answer:
     return Answer()
 
 
+@listen.form(AVAILABILITY_CALLBACK, fallback="note")
 def on_availability_submitted(deps: Deps, sent: Submission) -> Answer:
     """Keep the person's standing availability."""
     project_id = sent.id(STALE_FORM)
     days, part, windows, note = read_availability(sent.values)
     view = deps.polls.save_standing(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=project_id,
         weekdays_off=days,
         part=part,
@@ -338,6 +318,7 @@ def _container(press: Press) -> tuple[str, str] | None:
     return (str(channel), str(ts)) if channel and ts else None
 
 
+@listen.button(ANSWER_ACTION)
 def on_answer(deps: Deps, press: Press) -> None:
     """A slot's select: record the answer, update the invitation and the tally in place."""
     action = (press.body.get("actions") or [{}])[0]
@@ -346,8 +327,7 @@ def on_answer(deps: Deps, press: Press) -> None:
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         raise Stale()
     answered = deps.polls.answer(
-        team_id=press.team,
-        user_id=press.user,
+        **press.caller,
         poll_id=int(parts[1]),
         slot_id=int(parts[2]),
         answer=str(option.get("value") or ""),
@@ -357,10 +337,11 @@ def on_answer(deps: Deps, press: Press) -> None:
     _update_tally(deps, answered.tally, answered.tally_at)
 
 
+@listen.button(NOTE_ACTION)
 def open_note(deps: Deps, press: Press) -> None:
     """The note form (its metadata says which message to update)."""
     poll_id = press.id()
-    note = deps.polls.note_form(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    note = deps.polls.note_form(**press.caller, poll_id=poll_id)
     view = note_modal(poll_id, note)
     where = _container(press)
     if where is not None:
@@ -368,9 +349,10 @@ def open_note(deps: Deps, press: Press) -> None:
     press.open(view)
 
 
+@listen.button(CHOOSE_NOW_ACTION)
 def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
-    choice = deps.polls.choice(team_id=press.team, user_id=press.user, poll_id=press.id())
+    choice = deps.polls.choice(**press.caller, poll_id=press.id())
     try:
         press.client.chat_postMessage(
             channel=press.user,
@@ -381,14 +363,13 @@ def on_choose_now(deps: Deps, press: Press) -> None:
         log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
 
 
+@listen.button(SCHEDULE_ACTION)
 def on_schedule(deps: Deps, press: Press) -> None:
     """One click: schedule the slot through the sessions service; the poll closes."""
     poll_id, _, slot_id = press.value.partition(":")
     if not poll_id.isdigit() or not slot_id.isdigit():
         raise Stale()
-    done = deps.polls.choose(
-        team_id=press.team, user_id=press.user, poll_id=int(poll_id), slot_id=int(slot_id)
-    )
+    done = deps.polls.choose(**press.caller, poll_id=int(poll_id), slot_id=int(slot_id))
     view = done.saved.view
     text = scheduled_text(
         view.title, view.starts_at, view.timezone, [w.message for w in done.saved.warnings]
@@ -398,59 +379,42 @@ def on_schedule(deps: Deps, press: Press) -> None:
     _close_invitations(deps, press.team, done.poll_id)
 
 
+@listen.button(CANCEL_ACTION)
 def on_cancel(deps: Deps, press: Press) -> None:
     """Cancel the poll; everyone asked hears."""
-    tally = deps.polls.cancel(team_id=press.team, user_id=press.user, poll_id=press.id())
+    tally = deps.polls.cancel(**press.caller, poll_id=press.id())
     press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
     _update_tally(deps, tally, deps.polls.tally_at(poll_id=tally.poll_id))
     _close_invitations(deps, press.team, tally.poll_id)
 
 
+@listen.button(NOTES_ACTION)
 def on_notes(deps: Deps, press: Press) -> None:
     """What would make it easier to come (coordinators only)."""
     poll_id = press.id()
-    tally = deps.polls.tally(team_id=press.team, user_id=press.user, poll_id=poll_id)
-    notes = deps.polls.notes(team_id=press.team, user_id=press.user, poll_id=poll_id)
+    tally = deps.polls.tally(**press.caller, poll_id=poll_id)
+    notes = deps.polls.notes(**press.caller, poll_id=poll_id)
     press.open(notes_modal(tally.title, notes))
 
 
+@listen.button(FIND_TIME_ACTION)
 def on_find_for_session(deps: Deps, press: Press) -> None:
     """A session's "Find a new time": the form, for that session's people."""
-    draft = deps.polls.draft(
-        team_id=press.team, channel_id="", user_id=press.user, session_id=press.id()
-    )
+    draft = deps.polls.draft(**press.caller, channel_id="", session_id=press.id())
     press.open(find_time_modal(draft))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    (
-        "find time",
+    Command(
         "find time",
         "ask people which times work; cobot ranks them and schedules the best",
         on_find_time,
     ),
-    (
-        "availability",
+    Command(
         "availability",
         "your usual availability (optional): days, mornings or afternoons, busy times",
         on_availability,
     ),
-)
-
-_FORMS = (
-    (FIND_CALLBACK, on_find_submitted, "slots"),
-    (NOTE_CALLBACK, on_note_submitted, "note"),
-    (AVAILABILITY_CALLBACK, on_availability_submitted, "note"),
-)
-
-_BUTTONS = (
-    (ANSWER_ACTION, on_answer),
-    (NOTE_ACTION, open_note),
-    (CHOOSE_NOW_ACTION, on_choose_now),
-    (SCHEDULE_ACTION, on_schedule),
-    (CANCEL_ACTION, on_cancel),
-    (NOTES_ACTION, on_notes),
-    (FIND_TIME_ACTION, on_find_for_session),
 )

@@ -16,9 +16,8 @@ from cobot.services.access import AccessError
 from cobot.services.projects import InvalidFields, ProjectDetails, Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import FormError, Press, Stale, Submission
-from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +35,13 @@ class AddPeople:
 
 def parse_mentions(words: list[str]) -> list[str] | str:
     """The user ids mentioned, or what is wrong (a word that is not a mention)."""
-    users: list[str] = []
-    for word in words:
-        found = mentioned_user(word)
-        if found is None:
-            shown = word if len(word) <= 40 else word[:37] + "..."
-            return f"“{shown}” is not a mention of a person: pick people from the @ menu."
-        users.append(found)
-    if not users:
-        return "Mention the people with @."
-    return users
+    return kit.mentions(
+        words,
+        not_one=lambda shown: (
+            f"“{shown}” is not a mention of a person: pick people from the @ menu."
+        ),
+        none="Mention the people with @.",
+    )
 
 
 def parse_add(args: list[str]) -> AddPeople | str:
@@ -65,11 +61,12 @@ def parse_add(args: list[str]) -> AddPeople | str:
     return AddPeople(users=users, role=role)
 
 
+listen = kit.Listeners(group=blocks.GROUP)
+
+
 def register(app: App, router: CommandRouter, *, projects: Projects) -> None:
     """Add the projects-and-people subcommands, buttons and modals."""
-    add_commands(router, _COMMANDS, group=blocks.GROUP, deps=projects)
-    kit.actions(app, _BUTTONS, projects)
-    kit.views(app, _FORMS, projects)
+    listen.wire(app, router, projects, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
@@ -81,12 +78,7 @@ def project_new(projects: Projects, request: CommandRequest, _tools: Any) -> Rep
     if not name:
         return Reply(text=f"Give the project a name. {blocks.NEW_USAGE}")
     try:
-        view = projects.create(
-            team_id=request.team_id,
-            channel_id=request.channel_id,
-            user_id=request.user_id,
-            name=name,
-        )
+        view = projects.create(**request.caller, name=name)
     except InvalidFields as exc:
         return Reply(text=f"{exc.message} {blocks.NEW_USAGE}")
     except AccessError as exc:
@@ -94,15 +86,11 @@ def project_new(projects: Projects, request: CommandRequest, _tools: Any) -> Rep
     return Reply(text=blocks.created_text(view), blocks=blocks.created_blocks(view))
 
 
-def project_edit(projects: Projects, request: CommandRequest, tools: Any) -> Reply | None:
+def project_edit(projects: Projects, request: CommandRequest, tools: CommandTools) -> Reply | None:
     """`/cobot project edit`: the form."""
     if request.args:
         return Reply(text="Usage: `/cobot project edit` (it opens a form).")
-    view = projects.for_editing(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.project_modal(view))
+    tools.open(blocks.project_modal(projects.for_editing(**request.caller)))
     return None
 
 
@@ -115,26 +103,19 @@ def project_show(projects: Projects, request: CommandRequest, _tools: Any) -> Re
                 "`/cobot project new <name>`, `/cobot project edit` or `/cobot project`."
             )
         )
-    view = projects.show(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
+    view = projects.show(**request.caller)
     return Reply(text=view.name, blocks=blocks.project_blocks(view))
 
 
 def aims(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot aims`."""
-    view = projects.show(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.aims_text(view), blocks=blocks.aims_blocks(view))
+    return Reply.of(projects.show(**request.caller), blocks.aims_text, blocks.aims_blocks)
 
 
 def agreement(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot agreement`."""
-    view = projects.show(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.agreement_text(view), blocks=blocks.agreement_blocks(view))
+    view = projects.show(**request.caller)
+    return Reply.of(view, blocks.agreement_text, blocks.agreement_blocks)
 
 
 def add(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
@@ -142,13 +123,7 @@ def add(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     parsed = parse_add(request.args)
     if isinstance(parsed, str):
         return Reply(text=parsed)
-    change = projects.add_people(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        people=parsed.users,
-        role=parsed.role,
-    )
+    change = projects.add_people(**request.caller, people=parsed.users, role=parsed.role)
     return Reply(text=blocks.people_change_text(change))
 
 
@@ -157,68 +132,54 @@ def remove(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     users = parse_mentions(request.args)
     if isinstance(users, str):
         return Reply(text=f"{users} {blocks.REMOVE_USAGE}")
-    removal = projects.remove_people(
-        team_id=request.team_id,
-        channel_id=request.channel_id,
-        user_id=request.user_id,
-        people=users,
-    )
-    return Reply(text=blocks.removal_text(removal))
+    return Reply(text=blocks.removal_text(projects.remove_people(**request.caller, people=users)))
 
 
 def people(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot people`."""
-    found = projects.people(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.people_text(found), blocks=blocks.people_blocks(found))
+    return Reply.of(projects.people(**request.caller), blocks.people_text, blocks.people_blocks)
 
 
 def onboarding(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot onboarding`."""
-    items = projects.onboarding(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=blocks.onboarding_text(items), blocks=blocks.onboarding_blocks(items))
+    items = projects.onboarding(**request.caller)
+    return Reply.of(items, blocks.onboarding_text, blocks.onboarding_blocks)
 
 
-def settings(projects: Projects, request: CommandRequest, tools: Any) -> Reply | None:
+def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot settings`: the lead-times form."""
-    found = projects.lead_time_settings(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.settings_modal(found))
-    return None
+    tools.open(blocks.settings_modal(projects.lead_time_settings(**request.caller)))
 
 
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.EDIT_PROJECT)
 def open_project_modal(projects: Projects, press: Press) -> None:
     """Edit the project: the form."""
-    view = projects.for_editing(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
     press.open(blocks.project_modal(view))
 
 
+@listen.button(blocks.EDIT_AGREEMENT)
 def open_agreement_modal(projects: Projects, press: Press) -> None:
     """Edit the agreement: the form."""
-    view = projects.for_editing(team_id=press.team, user_id=press.user, project_id=press.id(STALE))
+    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
     press.open(blocks.agreement_modal(view))
 
 
+@listen.button(blocks.EDIT_ONBOARDING)
 def open_onboarding_modal(projects: Projects, press: Press) -> None:
     """One participant's onboarding checklist: the form."""
     project_id, participant = _project_and_user(press.value)
-    item = projects.onboarding_of(
-        team_id=press.team, user_id=press.user, project_id=project_id, participant=participant
-    )
+    item = projects.onboarding_of(**press.caller, project_id=project_id, participant=participant)
     press.open(blocks.onboarding_modal(item))
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.PROJECT_MODAL, fallback="name")
 def save_project(projects: Projects, sent: Submission) -> None:
     """The project form: dates first, then the service checks the rest."""
     form = sent.form(blocks.INPUT)
@@ -239,41 +200,32 @@ def save_project(projects: Projects, sent: Submission) -> None:
         start_date=dates["start_date"],
         end_date=dates["end_date"],
     )
-    projects.update_details(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(STALE), details=details
-    )
+    projects.update_details(**sent.caller, project_id=sent.id(STALE), details=details)
 
 
+@listen.form(blocks.AGREEMENT_MODAL, fallback="agreement")
 def save_agreement(projects: Projects, sent: Submission) -> None:
     """The agreement form."""
-    projects.update_agreement(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(STALE),
-        agreement=sent.form(blocks.INPUT).text("agreement"),
-    )
+    agreement = sent.form(blocks.INPUT).text("agreement")
+    projects.update_agreement(**sent.caller, project_id=sent.id(STALE), agreement=agreement)
 
 
+@listen.form(blocks.ONBOARDING_MODAL, fallback="items")
 def save_onboarding(projects: Projects, sent: Submission) -> None:
     """The onboarding checklist form."""
     done = frozenset(sent.form(blocks.INPUT).checked("items"))
     project_id, participant = _project_and_user(sent.metadata)
     projects.set_onboarding(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=project_id,
-        participant=participant,
-        done=done,
+        **sent.caller, project_id=project_id, participant=participant, done=done
     )
 
 
+@listen.form(blocks.SETTINGS_MODAL, fallback=fields(LeadTimes)[0].name)
 def save_settings(projects: Projects, sent: Submission) -> None:
     """The lead-times form."""
     form = sent.form(blocks.INPUT)
     texts = {f.name: form.text(f.name) for f in fields(LeadTimes)}
-    projects.update_lead_times(
-        team_id=sent.team, user_id=sent.user, project_id=sent.id(STALE), texts=texts
-    )
+    projects.update_lead_times(**sent.caller, project_id=sent.id(STALE), texts=texts)
 
 
 # ---------------------------------------------------------------- payload reading
@@ -286,46 +238,31 @@ def _project_and_user(raw: Any) -> tuple[int, str]:
     return kit.stale_id(project, STALE), user
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    ("project new", "project new <name>", "start a project in this channel", project_new),
-    (
-        "project edit",
+    Command(
+        "project new", "start a project in this channel", project_new, usage="project new <name>"
+    ),
+    Command(
         "project edit",
         "change the name, aims and objectives, time zone and dates (coordinators)",
         project_edit,
     ),
-    ("project", "project", "an overview of this channel's project", project_show),
-    ("aims", "aims", "the project's aims and objectives", aims),
-    ("agreement", "agreement", "the group agreement: terms of reference and values", agreement),
-    ("add", "add @a @b as <role>", "add people, or change their role (coordinators)", add),
-    ("remove", "remove @a", "take people out of the project (coordinators)", remove),
-    ("people", "people", "who is in the project, by role", people),
-    (
-        "onboarding",
+    Command("project", "an overview of this channel's project", project_show),
+    Command("aims", "the project's aims and objectives", aims),
+    Command("agreement", "the group agreement: terms of reference and values", agreement),
+    Command(
+        "add", "add people, or change their role (coordinators)", add, usage="add @a @b as <role>"
+    ),
+    Command("remove", "take people out of the project (coordinators)", remove, usage="remove @a"),
+    Command("people", "who is in the project, by role", people),
+    Command(
         "onboarding",
         "each participant's briefing, training and access-needs checklist (coordinators)",
         onboarding,
     ),
-    (
-        "settings",
-        "settings",
-        "lead times between sessions: agenda, notes, debrief… (coordinators)",
-        settings,
+    Command(
+        "settings", "lead times between sessions: agenda, notes, debrief… (coordinators)", settings
     ),
-)
-
-_BUTTONS = (
-    (blocks.EDIT_PROJECT, open_project_modal),
-    (blocks.EDIT_AGREEMENT, open_agreement_modal),
-    (blocks.EDIT_ONBOARDING, open_onboarding_modal),
-)
-
-
-_FORMS = (
-    (blocks.PROJECT_MODAL, save_project, "name"),
-    (blocks.AGREEMENT_MODAL, save_agreement, "agreement"),
-    (blocks.ONBOARDING_MODAL, save_onboarding, "items"),
-    (blocks.SETTINGS_MODAL, save_settings, fields(LeadTimes)[0].name),
 )

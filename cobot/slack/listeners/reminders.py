@@ -12,61 +12,60 @@ from cobot.slack.blocks import reminders as blocks
 from cobot.slack.commands import CommandRouter
 from cobot.slack.kit import STALE, Answer, Press, Submission
 
+listen = kit.Listeners()
 
-def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None:  # noqa: ARG001
+
+def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None:
     """Wire the reminder buttons and modals (reminders add no slash command)."""
-    kit.actions(app, _BUTTONS, reminders)
-    kit.views(app, _FORMS, reminders)
+    listen.wire(app, router, reminders)
 
 
 # ---------------------------------------------------------------- buttons that open a modal
 
 
+@listen.button(blocks.SHARE_AGENDA)
 def open_agenda(reminders: Reminders, press: Press) -> None:
     """Share the agenda: the modal with the draft."""
-    form = reminders.agenda_form(team_id=press.team, user_id=press.user, session_id=press.id())
-    press.open(blocks.agenda_modal(form))
+    press.open(blocks.agenda_modal(reminders.agenda_form(**press.caller, session_id=press.id())))
 
 
+@listen.button(blocks.POST_NOTES)
 def open_notes(reminders: Reminders, press: Press) -> None:
     """Post the notes: the modal."""
-    form = reminders.notes_form(team_id=press.team, user_id=press.user, session_id=press.id())
-    press.open(blocks.notes_modal(form))
+    press.open(blocks.notes_modal(reminders.notes_form(**press.caller, session_id=press.id())))
 
 
 # ---------------------------------------------------------------- buttons that mark done
 
 
+@listen.button(blocks.ACCESSIBILITY_DONE)
 def accessibility_done(reminders: Reminders, press: Press) -> None:
     """The accessibility checklist is done."""
-    done = reminders.accessibility_done(
-        team_id=press.team, user_id=press.user, session_id=press.id()
-    )
+    done = reminders.accessibility_done(**press.caller, session_id=press.id())
     _show_done(press, blocks.done_text("Accessibility checklist", done, press.user))
 
 
+@listen.button(blocks.PLAN_DONE)
 def plan_done(reminders: Reminders, press: Press) -> None:
     """The planning is done."""
-    done = reminders.plan_done(team_id=press.team, user_id=press.user, session_id=press.id())
+    done = reminders.plan_done(**press.caller, session_id=press.id())
     _show_done(press, blocks.done_text("Planning", done, press.user))
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.AGENDA_MODAL, fallback=blocks.TEXT_BLOCK)
 def share_agenda(reminders: Reminders, sent: Submission) -> Answer:
     """The agenda modal submitted: share it."""
-    shared = reminders.share_agenda(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), text=_text(sent)
-    )
+    shared = reminders.share_agenda(**sent.caller, session_id=sent.id(), text=_text(sent))
     return Answer(dm=blocks.shared_text(shared, what="agenda"))
 
 
+@listen.form(blocks.NOTES_MODAL, fallback=blocks.TEXT_BLOCK)
 def post_notes(reminders: Reminders, sent: Submission) -> Answer:
     """The notes modal submitted: post them."""
-    shared = reminders.post_notes(
-        team_id=sent.team, user_id=sent.user, session_id=sent.id(), text=_text(sent)
-    )
+    shared = reminders.post_notes(**sent.caller, session_id=sent.id(), text=_text(sent))
     return Answer(dm=blocks.shared_text(shared, what="notes"))
 
 
@@ -86,19 +85,3 @@ def _show_done(press: Press, line: str) -> None:
         )
     else:
         press.tell(line)
-
-
-# ---------------------------------------------------------------- what register() wires
-
-_BUTTONS = (
-    (blocks.SHARE_AGENDA, open_agenda),
-    (blocks.POST_NOTES, open_notes),
-    (blocks.ACCESSIBILITY_DONE, accessibility_done),
-    (blocks.PLAN_DONE, plan_done),
-)
-
-
-_FORMS = (
-    (blocks.AGENDA_MODAL, share_agenda, blocks.TEXT_BLOCK),
-    (blocks.NOTES_MODAL, post_notes, blocks.TEXT_BLOCK),
-)

@@ -14,7 +14,7 @@ from cobot.services.reviews import Reviews
 from cobot.slack import kit
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Press, Stale, Submission
 
 GROUP = "The participants' review and perspectives"
@@ -29,89 +29,70 @@ class Deps:
     perspectives: Perspectives
 
 
+listen = kit.Listeners(group=GROUP)
+
+
 def register(
     app: App, router: CommandRouter, *, reviews: Reviews, perspectives: Perspectives
 ) -> None:
     """Wire the review's and the perspectives' commands, buttons and modals."""
     deps = Deps(reviews=reviews, perspectives=perspectives)
-    add_commands(router, _COMMANDS, group=GROUP, deps=deps)
-    kit.actions(app, _BUTTONS, deps)
-    kit.views(app, _FORMS, deps)
+    listen.wire(app, router, deps, _COMMANDS)
 
 
 # ---------------------------------------------------------------- slash commands
 
 
-def review_start(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def review_start(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot review start`: the form (coordinators, when no round is open)."""
-    form = deps.reviews.start_form(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=blocks.start_modal(form))
-    return None
+    tools.open(blocks.start_modal(deps.reviews.start_form(**request.caller)))
 
 
 def review(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot review`: what the asker may see of the rounds."""
-    status = deps.reviews.status(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
+    status = deps.reviews.status(**request.caller)
     return Reply(text="The participants' review", blocks=blocks.status_blocks(status))
 
 
-def perspectives(deps: Deps, request: CommandRequest, tools: Any) -> Reply | None:
+def perspectives(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot perspectives`: the member's own form, with the project's mix."""
-    form = deps.perspectives.form(
-        team_id=request.team_id, user_id=request.user_id, channel_id=request.channel_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=perspective_blocks.modal(form))
-    return None
+    tools.open(perspective_blocks.modal(deps.perspectives.form(**request.caller)))
 
 
 # ---------------------------------------------------------------- buttons
 
 
+@listen.button(blocks.APPROVE)
 def approve(deps: Deps, press: Press) -> None:
     """I approve: saved at once."""
-    answered = deps.reviews.approve(team_id=press.team, user_id=press.user, round_id=press.id())
-    press.tell(blocks.answered_text(answered))
+    press.tell(blocks.answered_text(deps.reviews.approve(**press.caller, round_id=press.id())))
 
 
-def open_answer(choice: Choice, deps: Deps, press: Press) -> None:
+@listen.button(blocks.CHANGES, blocks.NOT_YET)
+def open_answer(deps: Deps, press: Press) -> None:
     """I approve with changes / Not yet: the words first."""
-    form = deps.reviews.answer_form(
-        team_id=press.team, user_id=press.user, round_id=press.id(), choice=choice
-    )
+    choice = Choice.CHANGES if press.action_id == blocks.CHANGES else Choice.NOT_YET
+    form = deps.reviews.answer_form(**press.caller, round_id=press.id(), choice=choice)
     press.open(blocks.answer_modal(form))
 
 
-def open_changes(deps: Deps, press: Press) -> None:
-    """I approve with changes."""
-    open_answer(Choice.CHANGES, deps, press)
-
-
-def open_not_yet(deps: Deps, press: Press) -> None:
-    """Not yet."""
-    open_answer(Choice.NOT_YET, deps, press)
-
-
+@listen.button(perspective_blocks.OPEN)
 def open_perspectives(deps: Deps, press: Press) -> None:
     """From App Home: the perspectives form for one project."""
-    form = deps.perspectives.form(team_id=press.team, user_id=press.user, project_id=press.id())
-    press.open(perspective_blocks.modal(form))
+    press.open(
+        perspective_blocks.modal(deps.perspectives.form(**press.caller, project_id=press.id()))
+    )
 
 
 # ---------------------------------------------------------------- modals
 
 
+@listen.form(blocks.START_MODAL, fallback=blocks.DRAFT_URL)
 def submit_start(deps: Deps, sent: Submission) -> Answer:
     """The round's link, deadline and note."""
     form = sent.form(blocks.VALUE)
     started = deps.reviews.start(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         project_id=sent.id(),
         draft_url=form.text(blocks.DRAFT_URL),
         deadline=form.date(blocks.DEADLINE),
@@ -120,6 +101,7 @@ def submit_start(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.started_text(started))
 
 
+@listen.form(blocks.ANSWER_MODAL, fallback=blocks.TEXT)
 def submit_answer(deps: Deps, sent: Submission) -> Answer:
     """The changes asked for, or why not yet."""
     raw_id, _, raw_choice = sent.metadata.partition(":")
@@ -129,8 +111,7 @@ def submit_answer(deps: Deps, sent: Submission) -> Answer:
         raise Stale() from None
     form = sent.form(blocks.VALUE)
     answered = deps.reviews.answer(
-        team_id=sent.team,
-        user_id=sent.user,
+        **sent.caller,
         round_id=kit.stale_id(raw_id),
         choice=choice,
         text=form.text(blocks.TEXT),
@@ -139,44 +120,26 @@ def submit_answer(deps: Deps, sent: Submission) -> Answer:
     return Answer(dm=blocks.answered_text(answered))
 
 
+@listen.form(perspective_blocks.MODAL, fallback=perspective_blocks.CHOSEN)
 def submit_perspectives(deps: Deps, sent: Submission) -> Answer:
     """The member's perspectives."""
-    saved = deps.perspectives.save(
-        team_id=sent.team,
-        user_id=sent.user,
-        project_id=sent.id(),
-        chosen=sent.form(perspective_blocks.VALUE).checked(perspective_blocks.CHOSEN),
-    )
+    chosen = sent.form(perspective_blocks.VALUE).checked(perspective_blocks.CHOSEN)
+    saved = deps.perspectives.save(**sent.caller, project_id=sent.id(), chosen=chosen)
     return Answer(dm=perspective_blocks.saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    (
-        "review start",
+    Command(
         "review start",
         "send the draft to the participants for their review and approval (coordinators)",
         review_start,
     ),
-    ("review", "review", "how the participants' review is going, or how it ended", review),
-    (
-        "perspectives",
+    Command("review", "how the participants' review is going, or how it ended", review),
+    Command(
         "perspectives",
         "say which perspectives you bring (optional); see the project's mix",
         perspectives,
     ),
-)
-
-_BUTTONS = (
-    (blocks.APPROVE, approve),
-    (blocks.CHANGES, open_changes),
-    (blocks.NOT_YET, open_not_yet),
-    (perspective_blocks.OPEN, open_perspectives),
-)
-
-_FORMS = (
-    (blocks.START_MODAL, submit_start, blocks.DRAFT_URL),
-    (blocks.ANSWER_MODAL, submit_answer, blocks.TEXT),
-    (perspective_blocks.MODAL, submit_perspectives, perspective_blocks.CHOSEN),
 )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -43,7 +43,7 @@ from cobot.slack.blocks.sessions import (
     sessions_list,
     sessions_text,
 )
-from cobot.slack.commands import CommandRequest, CommandRouter, Reply, add_commands
+from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
 from cobot.slack.kit import Answer, Form, FormError, Press, Submission
 from cobot.slack.payloads import mentioned_user
 
@@ -184,12 +184,8 @@ def read_session_form(values: dict[str, Any]) -> SessionInput:
     except FormError as exc:
         problems.update(exc.problems)
         when = None
-    duration_text = form.text("duration").strip() or "2h"
-    try:
-        duration = parse_duration(duration_text)
-    except DurationError:
-        problems["duration"] = f"“{duration_text[:40]}” is not a duration: try 2h, 90m or 1h30m."
-    if problems or when is None:
+    duration = kit.read_duration(form, "duration", problems)
+    if problems or when is None or duration is None:
         raise FormError(problems)
     return SessionInput(
         title=form.text("title"),
@@ -209,34 +205,41 @@ Check = Callable[[], SessionCheck]
 Save = Callable[[], SessionSaved]
 
 
+class Outcome(TypedDict):
+    """Where a session form's refusals go (its blocks, else `fallback`) and how its result
+    is headed."""
+
+    blocks: tuple[str, ...]
+    fallback: str
+    heading: str
+
+
+SAVED = Outcome(blocks=FORM_BLOCKS, fallback="title", heading="Session saved")
+MOVED = Outcome(blocks=MOVE_BLOCKS, fallback="date", heading="Session moved")
+
+
+listen = kit.Listeners(group="Sessions")
+
+
 def register(app: App, router: CommandRouter, *, sessions: Sessions) -> None:
     """Add the sessions subcommands to the router and the buttons and modals to the app."""
-    add_commands(router, _COMMANDS, group="Sessions", deps=sessions)
-    kit.views(app, _FORMS, sessions)
-    kit.actions(app, _BUTTONS, sessions)
+    listen.wire(app, router, sessions, _COMMANDS)
 
 
 # -- slash commands ---------------------------------------------------------------------
 
 
-def on_add(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
+def on_add(sessions: Sessions, request: CommandRequest, tools: CommandTools) -> Reply | None:
     """`/cobot session add`: the form, or the whole session in one line."""
     if request.args:
         return _add_one_line(sessions, request, tools)
-    draft = sessions.draft(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    tools.ack()
-    tools.client.views_open(trigger_id=request.trigger_id, view=add_modal(draft))
+    tools.open(add_modal(sessions.draft(**request.caller)))
     return None
 
 
 def on_list(sessions: Sessions, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot sessions`."""
-    listing = sessions.upcoming(
-        team_id=request.team_id, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return Reply(text=sessions_text(listing), blocks=sessions_list(listing))
+    return Reply.of(sessions.upcoming(**request.caller), sessions_text, sessions_list)
 
 
 def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
@@ -267,58 +270,48 @@ def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Repl
 # -- modals -----------------------------------------------------------------------------
 
 
+@listen.form(ADD_CALLBACK, fallback=SAVED["fallback"])
 def on_add_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The add form: read, check, save (the form id makes a double submit save once)."""
     data = read_session_form(sent.values)
     project_id = sent.id(STALE_FORM)
-    team, user = sent.team, sent.user
     return finish(
         sent,
-        check=lambda: sessions.check_add(
-            team_id=team, user_id=user, project_id=project_id, data=data
-        ),
+        check=lambda: sessions.check_add(**sent.caller, project_id=project_id, data=data),
         save=lambda: sessions.add(
-            team_id=team, user_id=user, project_id=project_id, data=data, form_id=sent.view_id
+            **sent.caller, project_id=project_id, data=data, form_id=sent.view_id
         ),
-        blocks=FORM_BLOCKS,
-        fallback="title",
-        heading="Session saved",
+        **SAVED,
     )
 
 
+@listen.form(EDIT_CALLBACK, fallback=SAVED["fallback"])
 def on_edit_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The edit form: read, check, save."""
     data = read_session_form(sent.values)
     session_id = sent.id(STALE_FORM)
-    team, user = sent.team, sent.user
     return finish(
         sent,
-        check=lambda: sessions.check_edit(
-            team_id=team, user_id=user, session_id=session_id, data=data
-        ),
-        save=lambda: sessions.edit(team_id=team, user_id=user, session_id=session_id, data=data),
-        blocks=FORM_BLOCKS,
-        fallback="title",
-        heading="Session saved",
+        check=lambda: sessions.check_edit(**sent.caller, session_id=session_id, data=data),
+        save=lambda: sessions.edit(**sent.caller, session_id=session_id, data=data),
+        **SAVED,
     )
 
 
+@listen.form(MOVE_CALLBACK, fallback=MOVED["fallback"])
 def on_move_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The move form: a new date and start time."""
     when = read_new_time(sent.values)
     session_id = sent.id(STALE_FORM)
-    team, user = sent.team, sent.user
     return finish(
         sent,
         check=lambda: sessions.check_move(
-            team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+            **sent.caller, session_id=session_id, day=when.day, start=when.start
         ),
         save=lambda: sessions.move(
-            team_id=team, user_id=user, session_id=session_id, day=when.day, start=when.start
+            **sent.caller, session_id=session_id, day=when.day, start=when.start
         ),
-        blocks=MOVE_BLOCKS,
-        fallback="date",
-        heading="Session moved",
+        **MOVED,
     )
 
 
@@ -372,54 +365,46 @@ def _save_after_ack(sent: Submission, save: Save, heading: str) -> None:
 # -- buttons ----------------------------------------------------------------------------
 
 
+@listen.button(MOVE_ACTION, EDIT_ACTION)
 def open_form(sessions: Sessions, press: Press) -> None:
     """Move or Edit: the form."""
     session_id = press.id(STALE_BUTTON)
-    found = sessions.form(team_id=press.team, user_id=press.user, session_id=session_id)
+    found = sessions.form(**press.caller, session_id=session_id)
     press.open(move_modal(found) if press.action_id == MOVE_ACTION else edit_modal(found))
 
 
+@listen.button(CANCEL_ACTION)
 def on_cancel(sessions: Sessions, press: Press) -> None:
     """Cancel a session."""
     session_id = press.id(STALE_BUTTON)
-    cancelled = sessions.cancel(team_id=press.team, user_id=press.user, session_id=session_id)
+    cancelled = sessions.cancel(**press.caller, session_id=session_id)
     press.tell(cancelled_text(cancelled))
 
 
-def _add_one_line(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply:
+def _add_one_line(sessions: Sessions, request: CommandRequest, tools: CommandTools) -> Reply:
     try:
         data = parse_one_liner(request.args)
     except FormError as exc:
         return Reply(text=one_liner_error_text(list(exc.problems.values())))
-    team, user, channel = request.team_id, request.user_id, request.channel_id
-    checked = sessions.check_add(
-        team_id=team, user_id=user, channel_id=channel, data=data, default_participants=True
-    )
+    checked = sessions.check_add(**request.caller, data=data, default_participants=True)
     if checked.people > ACK_FIRST_ABOVE:
         # the answer comes through the response URL once the reminders are planned
         tools.ack(text=f":hourglass_flowing_sand: Saving the session for {checked.people} people…")
-    saved = sessions.add(
-        team_id=team, user_id=user, channel_id=channel, data=data, default_participants=True
-    )
+    saved = sessions.add(**request.caller, data=data, default_participants=True)
     return Reply(text=saved_text(saved))
 
 
-# ---------------------------------------------------------------- what register() wires
+# ---------------------------------------------------------------- commands, in /cobot help order
 
 _COMMANDS = (
-    (
+    Command(
         "session add",
-        'session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
         "schedule a session: a form, or all in one line",
         on_add,
+        usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
     ),
-    (
-        "sessions",
-        "sessions",
-        "upcoming sessions; coordinators can move, edit or cancel them",
-        on_list,
-    ),
-    ("calendar", "calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
+    Command("sessions", "upcoming sessions; coordinators can move, edit or cancel them", on_list),
+    Command("calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
 )
 
 __all__ = [
@@ -431,12 +416,3 @@ __all__ = [
     "read_session_form",
     "register",
 ]
-
-_FORMS = (
-    (ADD_CALLBACK, on_add_submitted, "title"),
-    (EDIT_CALLBACK, on_edit_submitted, "title"),
-    (MOVE_CALLBACK, on_move_submitted, "date"),
-)
-
-
-_BUTTONS = ((MOVE_ACTION, open_form), (EDIT_ACTION, open_form), (CANCEL_ACTION, on_cancel))
