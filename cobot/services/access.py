@@ -92,6 +92,12 @@ def people_with(project: Project, role: Role) -> list[str]:
     return [m.user_id for m in project.members if m.role == role]
 
 
+def team_or_coordinators(project: Project) -> list[str]:
+    """Who owes a session's notes (and debriefs it with the facilitators): the project
+    team, or the coordinators when the project has no team."""
+    return people_with(project, Role.PROJECT_TEAM) or people_with(project, Role.COORDINATOR)
+
+
 def require_coordinator(project: Project, user_id: str) -> None:
     """Refuse anyone but a coordinator, naming who to ask."""
     if role_of(project, user_id) is not Role.COORDINATOR:

@@ -35,19 +35,13 @@ from cobot.domain.governance import MilestoneStatus
 from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    agenda_deadline,
-    shift,
-)
+from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.checkins import Checkins, PersonSettings, Summary
+from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.governance import MilestoneView, milestones_of
 from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
@@ -580,9 +574,7 @@ def _my_sessions(
 def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     """Who debriefs a session (as the debriefs feature decides): its facilitators, with the
     project team (or the coordinators when there is no team)."""
-    team = access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
-        project, Role.COORDINATOR
-    )
+    team = access.team_or_coordinators(project)
     return _unique(cosession.user_ids(SessionRole.FACILITATOR) + team)
 
 
@@ -623,19 +615,19 @@ def _my_items(
     }
     for s in recent:
         project = projects[s.project_id]
-        lead = LeadTimes.from_json(project.lead_times)
-        tz = ZoneInfo(project.timezone)
+        deadlines = Deadlines.of(project)
+        tz = deadlines.tz
         round_ = rounds.get(s.id)
         if (
             user_id in _debriefers(project, s)
             and s.id not in debriefed
             and (round_ is None or round_.closed_at is None)
         ):
-            due = shift(s.ends_at, lead.debrief_within, tz)
+            due = deadlines.debrief(s)
             items.append(
                 OpenItem(ITEM_DEBRIEF, project.name, s.title, s.id, due, tz.key, due <= now)
             )
-        feedback_due = shift(s.ends_at, lead.feedback_within, tz)
+        feedback_due = deadlines.feedback(s)
         if (
             user_id in s.user_ids(SessionRole.PARTICIPANT)
             and s.id not in gave
@@ -647,7 +639,7 @@ def _my_items(
             Role.PROJECT_TEAM,
             Role.COORDINATOR,
         ):
-            due = shift(s.ends_at, lead.notes_after, tz)
+            due = deadlines.notes(s)
             items.append(OpenItem(ITEM_NOTES, project.name, s.title, s.id, due, tz.key, due <= now))
     for s in sessions:
         if s.starts_at <= now or s.agenda_shared_at is not None:
@@ -655,12 +647,12 @@ def _my_items(
         if user_id not in s.user_ids(SessionRole.FACILITATOR):
             continue
         project = projects[s.project_id]
-        lead = LeadTimes.from_json(project.lead_times)
-        tz = ZoneInfo(project.timezone)
-        due = agenda_deadline(s.starts_at, lead, tz)
+        due = Deadlines.of(project).agenda(s)
         if due - AGENDA_HORIZON <= now:
             overdue = due <= now
-            items.append(OpenItem(ITEM_AGENDA, project.name, s.title, s.id, due, tz.key, overdue))
+            items.append(
+                OpenItem(ITEM_AGENDA, project.name, s.title, s.id, due, project.timezone, overdue)
+            )
     actions = db.execute(
         select(DebriefAction, CoSession.starts_at)
         .outerjoin(CoSession, CoSession.id == DebriefAction.session_id)
@@ -840,8 +832,8 @@ def _mood(answer: CheckinAnswer) -> int:
 def _coordinator_view(
     db: Session, project: Project, sessions: list[CoSession], now: datetime
 ) -> CoordinatorView:
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
+    deadlines = Deadlines.of(project)
+    lead, tz = deadlines.lead, deadlines.tz
     ids = [s.id for s in sessions]
     answered: dict[int, set[str]] = {}
     # who has answered (written or skipped) each debrief: ids only, never the columns
@@ -881,9 +873,9 @@ def _coordinator_view(
                 debriefs_closed=s.id in closed,
             )
         )
-        agenda_due[s.id] = agenda_deadline(s.starts_at, lead, tz)
-        notes_due[s.id] = shift(s.ends_at, lead.notes_after, tz)
-        debriefs_due[s.id] = shift(s.ends_at, lead.debrief_within, tz)
+        agenda_due[s.id] = deadlines.agenda(s)
+        notes_due[s.id] = deadlines.notes(s)
+        debriefs_due[s.id] = deadlines.debrief(s)
     workshops = [
         p for p, s in zip(points, sessions, strict=True) if s.kind != SessionKind.REFLECTIVE
     ]
