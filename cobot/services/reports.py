@@ -27,6 +27,7 @@ from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
 from cobot.services.debriefs import Debriefs
 from cobot.services.deliveries import DeliveryKinds
@@ -106,7 +107,7 @@ class ReportSnapshot:
     reviews: tuple[reviews_service.Results, ...] = ()
 
 
-class Reports:
+class Reports(Service):
     """Exports for coordinators; reads only, so nothing here changes the project."""
 
     def __init__(
@@ -119,8 +120,7 @@ class Reports:
         kinds: DeliveryKinds | None = None,
         involvement: Involvement | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._debriefs = debriefs
         self._checkins = checkins
         self._kinds = kinds
