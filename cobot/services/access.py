@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict, Unpack
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,6 +69,39 @@ def project_by_id(session: Session, *, team_id: str, project_id: int) -> Project
     project = session.get(Project, project_id)
     if project is None or project.team_id != team_id or project.status != ProjectStatus.ACTIVE:
         raise NoProjectHere()
+    return project
+
+
+def project_by_channel_or_id(
+    session: Session, *, team_id: str, channel_id: str | None = None, project_id: int | None = None
+) -> Project:
+    """The project a request names: by (checked) id when it carries one, else by channel."""
+    if project_id is not None:
+        return project_by_id(session, team_id=team_id, project_id=project_id)
+    if channel_id is None:
+        raise AccessError("I could not tell which project you meant. Nothing was changed.")
+    return project_in_channel(session, team_id=team_id, channel_id=channel_id)
+
+
+class CoordinatorAsks(TypedDict):
+    """The keyword arguments of a coordinator's request about one project: who asks, in
+    which workspace, and the project, by channel (a command) or by id (a button or form)."""
+
+    team_id: str
+    user_id: str
+    channel_id: NotRequired[str | None]
+    project_id: NotRequired[int | None]
+
+
+def coordinators_project(session: Session, **asks: Unpack[CoordinatorAsks]) -> Project:
+    """The project a coordinator's request names; NotCoordinator for anyone else."""
+    project = project_by_channel_or_id(
+        session,
+        team_id=asks["team_id"],
+        channel_id=asks.get("channel_id"),
+        project_id=asks.get("project_id"),
+    )
+    require_coordinator(project, asks["user_id"])
     return project
 
 

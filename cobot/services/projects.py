@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
+from typing import Unpack
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -18,7 +19,9 @@ from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, Sess
 from cobot.services import perspectives, session_changes
 from cobot.services.access import (
     AccessError,
+    CoordinatorAsks,
     InvalidFields,
+    coordinators_project,
     people_with,
     project_by_id,
     project_in_channel,
@@ -302,19 +305,10 @@ class Projects:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
             return replace(_view(project, user_id), perspectives=perspectives.mix(session, project))
 
-    def for_editing(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> ProjectView:
+    def for_editing(self, **asks: Unpack[CoordinatorAsks]) -> ProjectView:
         """The project a coordinator is about to edit, found by channel or by (checked) id."""
         with read_only(self._factory) as session:
-            project = _find(session, team_id, channel_id, project_id)
-            require_coordinator(project, user_id)
-            return _view(project, user_id)
+            return _view(coordinators_project(session, **asks), asks["user_id"])
 
     def update_details(
         self, *, team_id: str, user_id: str, project_id: int, details: ProjectDetails
@@ -508,18 +502,10 @@ class Projects:
             project = session.get(Project, project_id)
             return LeadTimes.from_json(project.lead_times if project is not None else None)
 
-    def lead_time_settings(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> LeadTimeSettings:
+    def lead_time_settings(self, **asks: Unpack[CoordinatorAsks]) -> LeadTimeSettings:
         """The lead times a coordinator is about to edit."""
         with transaction(self._factory) as session:
-            project = _find(session, team_id, channel_id, project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(session, **asks)
             return LeadTimeSettings(
                 project_id=project.id,
                 project_name=project.name,
@@ -571,16 +557,6 @@ def _replan_upcoming(
                 cosession.people.remove(person)
             session.flush()
         changes.publish(session, SessionChanged(cosession.id, SessionChange.EDITED), now=now)
-
-
-def _find(
-    session: Session, team_id: str, channel_id: str | None, project_id: int | None
-) -> Project:
-    if project_id is not None:
-        return project_by_id(session, team_id=team_id, project_id=project_id)
-    if channel_id is None:
-        raise AccessError("I could not tell which project you meant. Nothing was changed.")
-    return project_in_channel(session, team_id=team_id, channel_id=channel_id)
 
 
 def _participant(project: Project, user_id: str) -> Member:
