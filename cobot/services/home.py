@@ -401,8 +401,9 @@ class Home:
             row = db.get(Delivery, delivery_id)
             if row is None or row.project_id is None or row.kind in PRIVATE_KINDS:
                 raise AccessError("That message no longer exists, so nothing was retried.")
-            project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
-            access.require_coordinator(project, user_id)
+            access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=row.project_id
+            )
             kind, target = row.kind, row.target
         retried = self._runner.retry(delivery_id) if self._runner is not None else False
         return Retried(delivery_id, kind, target, retried)
@@ -410,8 +411,9 @@ class Home:
     def coordinated_channel(self, *, team_id: str, user_id: str, project_id: int) -> str:
         """The channel of a project `user_id` coordinates (NotCoordinator otherwise)."""
         with read_only(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             return project.channel_id
 
     def opened(self, *, team_id: str, user_id: str) -> bool:

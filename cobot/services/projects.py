@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Unpack
@@ -23,9 +23,7 @@ from cobot.services.access import (
     InvalidFields,
     coordinators_project,
     people_with,
-    project_by_id,
     project_in_channel,
-    require_coordinator,
     role_of,
 )
 from cobot.services.ports import Clock, Directory
@@ -314,9 +312,8 @@ class Projects:
         self, *, team_id: str, user_id: str, project_id: int, details: ProjectDetails
     ) -> ProjectView:
         """Save the project modal; InvalidFields names each field to fix and saves nothing."""
-        with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+
+        def save(project: Project) -> None:
             errors = check_details(details)
             if errors:
                 raise InvalidFields(errors)
@@ -325,22 +322,34 @@ class Projects:
             project.timezone = details.timezone.strip()
             project.start_date = details.start_date
             project.end_date = details.end_date
-            project.updated_at = self._clock.now()
-            return _view(project, user_id)
+
+        return self._edit(team_id=team_id, user_id=user_id, project_id=project_id, save=save)
 
     def update_agreement(
         self, *, team_id: str, user_id: str, project_id: int, agreement: str
     ) -> ProjectView:
         """Save the group agreement (terms of reference and values)."""
-        with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+
+        def save(project: Project) -> None:
             text = agreement.strip()
             if len(text) > MAX_AGREEMENT:
                 raise InvalidFields(
                     {"agreement": f"Keep the agreement under {MAX_AGREEMENT} characters."}
                 )
             project.agreement = text
+
+        return self._edit(team_id=team_id, user_id=user_id, project_id=project_id, save=save)
+
+    def _edit(
+        self, *, team_id: str, user_id: str, project_id: int, save: Callable[[Project], None]
+    ) -> ProjectView:
+        """A coordinator's edit of the project: `save` checks and applies it (raising to
+        save nothing), in one transaction."""
+        with transaction(self._factory) as session:
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
+            save(project)
             project.updated_at = self._clock.now()
             return _view(project, user_id)
 
@@ -355,8 +364,9 @@ class Projects:
             raise AccessError("Mention at least one person.")
         now = self._clock.now()
         with transaction(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             members = {m.user_id: m for m in project.members}
             coordinators = set(people_with(project, Role.COORDINATOR))
             if role is not Role.COORDINATOR and coordinators and coordinators <= set(wanted):
@@ -390,8 +400,9 @@ class Projects:
         if not wanted:
             raise AccessError("Mention at least one person.")
         with transaction(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             members = {m.user_id: m for m in project.members}
             coordinators = set(people_with(project, Role.COORDINATOR))
             if coordinators and coordinators <= set(wanted):
@@ -435,8 +446,9 @@ class Projects:
     def onboarding(self, *, team_id: str, channel_id: str, user_id: str) -> list[Onboarding]:
         """Every participant's checklist, for a coordinator."""
         with read_only(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return [
                 _onboarding(project.id, m) for m in project.members if m.role == Role.PARTICIPANT
             ]
@@ -446,8 +458,9 @@ class Projects:
     ) -> Onboarding:
         """One participant's checklist, for the coordinator about to tick it."""
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             return _onboarding(project.id, _participant(project, participant))
 
     def set_onboarding(
@@ -465,8 +478,9 @@ class Projects:
             raise InvalidFields({"items": "That is not an item of the onboarding checklist."})
         now = self._clock.now()
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             member = _participant(project, participant)
             for key, column, _label in ONBOARDING_ITEMS:
                 if key not in done:
@@ -520,8 +534,9 @@ class Projects:
         InvalidFields names each unreadable, negative or too long duration; nothing is saved.
         """
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             lead, errors = parse_lead_times(texts)
             if lead is None:
                 raise InvalidFields(errors)
