@@ -323,9 +323,10 @@ class Home:
             roles = {p.id: Role(m.role) for m, p in memberships}
             cards = tuple(_card(p, roles[p.id]) for p in projects.values())
             sessions = _sessions(db, list(projects))
-            lines = _my_sessions(sessions, projects, roles, user_id, now)
-            items = _my_items(db, sessions, projects, roles, user_id, now)
-            mine = _my_checkins(db, projects, user_id)
+            me = _Reading(db, user_id, now, projects, roles, sessions)
+            lines = _my_sessions(me)
+            items = _my_items(me)
+            mine = _my_checkins(me)
             to_review = reviews_service.awaiting(db, list(projects.values()), user_id, now)
             record = tuple(records_in(db, projects.values(), user_id))
             coordinated = [c for c in cards if c.role is Role.COORDINATOR]
@@ -539,15 +540,23 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _my_sessions(
-    sessions: list[CoSession],
-    projects: dict[int, Project],
-    roles: dict[int, Role],
-    user_id: str,
-    now: datetime,
-) -> list[SessionLine]:
+@dataclass(frozen=True)
+class _Reading:
+    """One person's Home as it is read, in one transaction: their active projects (members
+    loaded) and their role in each, and those projects' scheduled sessions."""
+
+    db: Session
+    user_id: str
+    now: datetime
+    projects: dict[int, Project]
+    roles: dict[int, Role]
+    sessions: list[CoSession]
+
+
+def _my_sessions(me: _Reading) -> list[SessionLine]:
+    projects, roles, user_id, now = me.projects, me.roles, me.user_id, me.now
     lines = []
-    for s in sessions:
+    for s in me.sessions:
         if s.ends_at <= now:
             continue
         mine = next((p.role for p in s.people if p.user_id == user_id), None)
@@ -580,14 +589,9 @@ def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     return _unique(cosession.user_ids(SessionRole.FACILITATOR) + team)
 
 
-def _my_items(
-    db: Session,
-    sessions: list[CoSession],
-    projects: dict[int, Project],
-    roles: dict[int, Role],
-    user_id: str,
-    now: datetime,
-) -> list[OpenItem]:
+def _my_items(me: _Reading) -> list[OpenItem]:
+    db, sessions, projects, roles = me.db, me.sessions, me.projects, me.roles
+    user_id, now = me.user_id, me.now
     items: list[OpenItem] = []
     recent = [
         s
@@ -670,17 +674,16 @@ def _my_items(
         items.append(
             OpenItem(ITEM_ACTION, project.name, action.text, action.id, None, project.timezone)
         )
-    items.extend(_open_checkins(db, projects, user_id, now))
-    items.extend(_my_milestones(db, projects, user_id, now))
+    items.extend(_open_checkins(me))
+    items.extend(_my_milestones(me))
     # overdue first, then by due time; undated (actions) last
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(items, key=lambda i: (not i.overdue, i.due_at or far, i.kind, i.target_id))
 
 
-def _my_milestones(
-    db: Session, projects: dict[int, Project], user_id: str, now: datetime
-) -> list[OpenItem]:
+def _my_milestones(me: _Reading) -> list[OpenItem]:
     """The plan's milestones I own that are overdue or due within the agenda horizon."""
+    db, projects, user_id, now = me.db, me.projects, me.user_id, me.now
     rows = db.scalars(
         select(Milestone)
         .where(
@@ -704,11 +707,10 @@ def _my_milestones(
     return items
 
 
-def _open_checkins(
-    db: Session, projects: dict[int, Project], user_id: str, now: datetime
-) -> list[OpenItem]:
+def _open_checkins(me: _Reading) -> list[OpenItem]:
     """My latest check-in message per project, when it was sent lately and I have not
     answered it (whether I answered is read by delivery id: no mood is decrypted)."""
+    db, projects, user_id, now = me.db, me.projects, me.user_id, me.now
     people = db.scalars(
         select(CheckinPerson).where(
             CheckinPerson.user_id == user_id,
@@ -756,9 +758,8 @@ def _open_checkins(
     return items
 
 
-def _my_checkins(
-    db: Session, projects: dict[int, Project], user_id: str
-) -> tuple[CheckinLine, ...]:
+def _my_checkins(me: _Reading) -> tuple[CheckinLine, ...]:
+    db, projects, user_id = me.db, me.projects, me.user_id
     rows = db.execute(
         select(CheckinPerson, CheckinSetup)
         .join(CheckinSetup, CheckinSetup.project_id == CheckinPerson.project_id)
