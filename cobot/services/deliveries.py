@@ -84,12 +84,19 @@ class DeliveryKinds:
 
 
 @dataclass(frozen=True)
-class DeliveryView:
-    """A delivery as the coordinator sees it (never message content)."""
+class DeliveryRef:
+    """Which message, of which kind, to whom: what a view or export of the ledger starts
+    with (never the message's content). Views of deliveries extend it."""
 
     id: int
     kind: str
     target: str
+
+
+@dataclass(frozen=True)
+class DeliveryView(DeliveryRef):
+    """A delivery as the coordinator sees it (never message content)."""
+
     due_at: datetime
     status: str
     attempts: int

@@ -40,9 +40,10 @@ from cobot.services import access, after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
+from cobot.services.base import ForProject
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deadlines import Deadlines
-from cobot.services.deliveries import DeliveryRunner
+from cobot.services.deliveries import DeliveryRef, DeliveryRunner
 from cobot.services.governance import MilestoneView, milestones_of
 from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
 from cobot.services.ports import Clock
@@ -142,11 +143,9 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
-class CheckinLine:
+class CheckinLine(ForProject):
     """My own check-in settings and trend in one project (only ever shown to me)."""
 
-    project_id: int
-    project_name: str
     status: str
     time_of_day: str
     days: str
@@ -181,12 +180,9 @@ class OnboardingLine:
 
 
 @dataclass(frozen=True)
-class Failure:
+class Failure(DeliveryRef):
     """A message that did not reach its person, and why."""
 
-    id: int
-    kind: str
-    target: str
     due_at: datetime
     reason: str
 

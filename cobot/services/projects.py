@@ -26,6 +26,7 @@ from cobot.services.access import (
     project_in_channel,
     role_of,
 )
+from cobot.services.base import ForProject
 from cobot.services.ports import Clock, Directory
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
@@ -139,11 +140,9 @@ class Onboarding:
 
 
 @dataclass(frozen=True)
-class LeadTimeSettings:
+class LeadTimeSettings(ForProject):
     """A project's lead times, for the settings modal."""
 
-    project_id: int
-    project_name: str
     lead_times: LeadTimes
 
 

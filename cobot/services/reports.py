@@ -30,7 +30,7 @@ from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
 from cobot.services.debriefs import Debriefs
-from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryKinds, DeliveryRef
 from cobot.services.endings import (
     CLOUD_FILENAME,
     evaluation_themes,
@@ -60,12 +60,9 @@ class SessionRow:
 
 
 @dataclass(frozen=True)
-class DeliveryRow:
+class DeliveryRow(DeliveryRef):
     """A delivery's bookkeeping (never its content)."""
 
-    id: int
-    kind: str
-    target: str
     status: str
     due_at: datetime
     finished_at: datetime | None
