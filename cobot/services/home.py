@@ -40,7 +40,7 @@ from cobot.services import access, after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
-from cobot.services.base import ForProject
+from cobot.services.base import ForProject, Service
 from cobot.services.checkins import Checkins, PersonSettings, Summary
 from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryRef, DeliveryRunner
@@ -280,7 +280,7 @@ class Touch:
 # ---------------------------------------------------------------- the service
 
 
-class Home:
+class Home(Service):
     """Builds Homes; the coordinator's retry; the agreement card; who to refresh."""
 
     def __init__(
@@ -291,8 +291,7 @@ class Home:
         runner: DeliveryRunner | None = None,
         checkins: Checkins | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._runner = runner
         self._checkins = checkins
 

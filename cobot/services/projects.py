@@ -16,7 +16,7 @@ from cobot.domain.durations import DurationError, format_duration, parse_duratio
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
-from cobot.services import perspectives, session_changes
+from cobot.services import perspectives
 from cobot.services.access import (
     AccessError,
     CoordinatorAsks,
@@ -26,7 +26,7 @@ from cobot.services.access import (
     project_in_channel,
     role_of,
 )
-from cobot.services.base import ForProject
+from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.ports import Clock, Directory
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
@@ -211,7 +211,7 @@ def parse_lead_times(texts: Mapping[str, str]) -> tuple[LeadTimes | None, dict[s
     return LeadTimes(**values), {}
 
 
-class Projects:
+class Projects(SessionChangingService):
     """Use cases for projects and their people; each public call is one transaction."""
 
     def __init__(
@@ -222,11 +222,9 @@ class Projects:
         directory: Directory,
         changes: SessionChanges | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
-        self._directory = directory
         # who re-plans when a session changes (people left, lead times): wired in runtime.py
-        self._changes = changes or session_changes.standard()
+        super().__init__(factory=factory, clock=clock, changes=changes)
+        self._directory = directory
 
     # ------------------------------------------------------------------ the project
 
