@@ -950,23 +950,62 @@ def _coordinator_view(
 _TOUCHED = "cobot.home.touched"
 
 
+@dataclass(frozen=True)
+class _Watched:
+    """Whose Homes a new, deleted or changed row of one model touches: the project's or
+    session's (the Touch field `scope`, read from the row's `column`) when `everyone`, and
+    one person's own (the row's column `who`) as well or instead."""
+
+    scope: str
+    column: str
+    everyone: bool = False
+    who: str | None = None
+    coordinators_only: bool = False
+    # a changed row touches Homes only when one of these columns changed (None: any)
+    changed: tuple[str, ...] | None = None
+
+    def touches(self, obj: Any, *, dirty: bool) -> list[Touch]:
+        if dirty and self.changed is not None and not _changed(obj, *self.changed):
+            return []
+        where = {self.scope: getattr(obj, self.column)}
+        found = [Touch(**where)] if self.everyone else []
+        if self.who is not None:
+            person = getattr(obj, self.who)
+            found.append(Touch(**where, user_id=person, coordinators_only=self.coordinators_only))
+        return found
+
+
+# what a person's Home shows of their check-in settings
+_CHECKIN_SETTINGS = ("status", "time_of_day", "working_days", "after_sessions", "paused_until")
+
+# deliveries changing status (sent, failed, skipped) never republish a Home: sending a
+# reminder must not cost a views.publish; a coordinator sees failures when they look
+_WATCHED: tuple[tuple[type[Any] | tuple[type[Any], ...], _Watched], ...] = (
+    (Project, _Watched("project_id", "id", everyone=True)),
+    (Member, _Watched("project_id", "project_id", everyone=True, who="user_id")),
+    (CoSession, _Watched("project_id", "project_id", everyone=True)),
+    (SessionPerson, _Watched("session_id", "session_id", everyone=True, who="user_id")),
+    ((Debrief, ParticipantFeedback), _Watched("session_id", "session_id", who="user_id")),
+    (DebriefAction, _Watched("project_id", "project_id", who="owner")),
+    ((CheckinSetup, Milestone), _Watched("project_id", "project_id", everyone=True)),
+    # sending a check-in notes the day and the person's zone: no Home shows a change
+    (CheckinPerson, _Watched("project_id", "project_id", who="user_id", changed=_CHECKIN_SETTINGS)),
+    (CheckinAnswer, _Watched("checkin_person_id", "person_id", everyone=True)),
+    # every answer touches its poll: the starter's Home shows the tally
+    (Poll, _Watched("project_id", "project_id", who="created_by")),
+    # the participants' review and perspectives: a round shows on its project's Homes; an
+    # answer or someone's perspectives on their own Home and the coordinators' (counts)
+    (ReviewRound, _Watched("project_id", "project_id", everyone=True)),
+    (
+        (ReviewAnswer, MemberPerspectives),
+        _Watched("project_id", "project_id", who="user_id", coordinators_only=True),
+    ),
+)
+
+
 def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
     """What one new, deleted or (`dirty`) changed row means for Homes (reads ids and, for
     changed rows, attribute history only: nothing is decrypted and nothing is loaded)."""
-    if isinstance(obj, Project):
-        return [Touch(project_id=obj.id)]
-    if isinstance(obj, Member):
-        return [
-            Touch(project_id=obj.project_id),
-            Touch(project_id=obj.project_id, user_id=obj.user_id),
-        ]
-    if isinstance(obj, CoSession):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, SessionPerson):
-        return [
-            Touch(session_id=obj.session_id),
-            Touch(session_id=obj.session_id, user_id=obj.user_id),
-        ]
     if isinstance(obj, DebriefRound):
         # a round opens when its first prompt is sent, which changes no Home; closing does
         if dirty and not _changed(obj, "closed_at", "feedback_closed_at"):
@@ -974,39 +1013,10 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         if not dirty and obj.closed_at is None and obj.feedback_closed_at is None:
             return []
         return [Touch(session_id=obj.session_id)]
-    if isinstance(obj, Debrief | ParticipantFeedback):
-        return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
-    if isinstance(obj, DebriefAction):
-        return [Touch(project_id=obj.project_id, user_id=obj.owner)]
-    if isinstance(obj, CheckinSetup | Milestone):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, CheckinPerson):
-        # sending a check-in notes the day and the person's zone: no Home shows a change
-        if dirty and not _changed(obj, *_CHECKIN_SETTINGS):
-            return []
-        return [Touch(project_id=obj.project_id, user_id=obj.user_id)]
-    if isinstance(obj, CheckinAnswer):
-        return [Touch(checkin_person_id=obj.person_id)]
-    if isinstance(obj, Poll):
-        # every answer touches its poll: the starter's Home shows the tally
-        return [Touch(project_id=obj.project_id, user_id=obj.created_by)]
-    # deliveries changing status (sent, failed, skipped) never republish a Home: sending a
-    # reminder must not cost a views.publish; a coordinator sees failures when they look
-    return _review_touches(obj)
-
-
-def _review_touches(obj: Any) -> list[Touch]:
-    """The participants' review and perspectives: a round shows on its project's Homes; an
-    answer or someone's perspectives on their own Home and the coordinators' (counts)."""
-    if isinstance(obj, ReviewRound):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, ReviewAnswer | MemberPerspectives):
-        return [Touch(project_id=obj.project_id, user_id=obj.user_id, coordinators_only=True)]
+    for models, watched in _WATCHED:
+        if isinstance(obj, models):
+            return watched.touches(obj, dirty=dirty)
     return []
-
-
-# what a person's Home shows of their check-in settings
-_CHECKIN_SETTINGS = ("status", "time_of_day", "working_days", "after_sessions", "paused_until")
 
 
 def _changed(obj: Any, *names: str) -> bool:
