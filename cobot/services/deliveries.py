@@ -22,6 +22,7 @@ from cobot.domain.deliveries import (
     LatenessPolicy,
     retry_delay,
 )
+from cobot.services import after_commit
 from cobot.services.base import Service
 from cobot.services.ports import (
     Alarms,
@@ -456,35 +457,21 @@ def move(session: Session, *, delivery: Delivery, due_at: datetime, now: datetim
 
 def queue_alarm(session: Session, delivery_id: int, when: datetime) -> None:
     """Arm the alarm once the surrounding transaction commits (never for a rolled-back row)."""
-    session.info.setdefault(ALARMS_KEY, []).append((delivery_id, when))
+    after_commit.queue(session, ALARMS_KEY, [(delivery_id, when)])
 
 
 def install_alarm_hook(factory: sessionmaker[Session], alarms: Alarms) -> None:
     """Send alarms queued in a transaction to `alarms` once it has committed and let go of
-    its connection (on SQLite, arming while the writer's connection is still held deadlocks
-    against the job store's own write)."""
-    from sqlalchemy import event
+    its connection (see services/after_commit.py)."""
 
-    committed_key = f"{ALARMS_KEY}.committed"
-
-    @event.listens_for(factory, "after_commit")
-    def _after_commit(session: Session) -> None:
-        session.info.setdefault(committed_key, []).extend(session.info.pop(ALARMS_KEY, []))
-
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(ALARMS_KEY, None)
-
-    @event.listens_for(factory, "after_transaction_end")
-    def _after_end(session: Session, transaction: Any) -> None:
-        if transaction.parent is not None:
-            return
-        queued: list[tuple[int, datetime]] = session.info.pop(committed_key, [])
+    def arm(queued: list[tuple[int, datetime]]) -> None:
         for delivery_id, when in queued:
             try:
                 alarms.arm(delivery_id, when)
             except Exception:  # the sweep re-drives it; an alarm is only a hint
                 log.exception("could not arm the alarm for delivery %s", delivery_id)
+
+    after_commit.install(factory, ALARMS_KEY, arm)
 
 
 @dataclass(frozen=True)

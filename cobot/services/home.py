@@ -36,7 +36,7 @@ from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
-from cobot.services import access
+from cobot.services import access, after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
@@ -948,7 +948,6 @@ def _coordinator_view(
 # ---------------------------------------------------------------- noticing changes
 
 _TOUCHED = "cobot.home.touched"
-_COMMITTED = "cobot.home.committed"
 
 
 @dataclass(frozen=True)
@@ -1030,34 +1029,21 @@ def watch_changes(
     factory: sessionmaker[Session], on_change: Callable[[frozenset[Touch]], None]
 ) -> None:
     """Call `on_change` with what each committed transaction touched (never for a rolled-back
-    one), after it has let go of its connection."""
+    one), after it has let go of its connection (see services/after_commit.py)."""
 
     @event.listens_for(factory, "after_flush")
     def _noted(session: Session, _context: Any) -> None:
-        touched: set[Touch] = session.info.setdefault(_TOUCHED, set())
-        for obj in [*session.new, *session.deleted]:
-            touched.update(touches_of(obj))
-        for obj in session.dirty:
-            touched.update(touches_of(obj, dirty=True))
+        touched = [t for obj in [*session.new, *session.deleted] for t in touches_of(obj)]
+        touched += [t for obj in session.dirty for t in touches_of(obj, dirty=True)]
+        after_commit.queue(session, _TOUCHED, touched)
 
-    @event.listens_for(factory, "after_commit")
-    def _committed(session: Session) -> None:
-        session.info.setdefault(_COMMITTED, set()).update(session.info.pop(_TOUCHED, set()))
+    def refresh(touched: list[Touch]) -> None:
+        try:
+            on_change(frozenset(touched))
+        except RuntimeError:  # no thread can start at interpreter shutdown; a courtesy only
+            log.exception("could not queue Home refreshes")
 
-    @event.listens_for(factory, "after_rollback")
-    def _rolled_back(session: Session) -> None:
-        session.info.pop(_TOUCHED, None)
-
-    @event.listens_for(factory, "after_transaction_end")
-    def _ended(session: Session, transaction_: Any) -> None:
-        if transaction_.parent is not None:
-            return
-        touched: set[Touch] = session.info.pop(_COMMITTED, set())
-        if touched:
-            try:
-                on_change(frozenset(touched))
-            except RuntimeError:  # no thread can start at interpreter shutdown; a courtesy only
-                log.exception("could not queue Home refreshes")
+    after_commit.install(factory, _TOUCHED, refresh)
 
 
 __all__ = [
