@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict, Unpack
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -70,6 +72,39 @@ def project_by_id(session: Session, *, team_id: str, project_id: int) -> Project
     return project
 
 
+def project_by_channel_or_id(
+    session: Session, *, team_id: str, channel_id: str | None = None, project_id: int | None = None
+) -> Project:
+    """The project a request names: by (checked) id when it carries one, else by channel."""
+    if project_id is not None:
+        return project_by_id(session, team_id=team_id, project_id=project_id)
+    if channel_id is None:
+        raise AccessError("I could not tell which project you meant. Nothing was changed.")
+    return project_in_channel(session, team_id=team_id, channel_id=channel_id)
+
+
+class CoordinatorAsks(TypedDict):
+    """The keyword arguments of a coordinator's request about one project: who asks, in
+    which workspace, and the project, by channel (a command) or by id (a button or form)."""
+
+    team_id: str
+    user_id: str
+    channel_id: NotRequired[str | None]
+    project_id: NotRequired[int | None]
+
+
+def coordinators_project(session: Session, **asks: Unpack[CoordinatorAsks]) -> Project:
+    """The project a coordinator's request names; NotCoordinator for anyone else."""
+    project = project_by_channel_or_id(
+        session,
+        team_id=asks["team_id"],
+        channel_id=asks.get("channel_id"),
+        project_id=asks.get("project_id"),
+    )
+    require_coordinator(project, asks["user_id"])
+    return project
+
+
 def session_by_id(session: Session, *, team_id: str, session_id: int) -> CoSession:
     """A co-production session by id, only within the asking workspace."""
     found = session.get(CoSession, session_id)
@@ -90,6 +125,12 @@ def role_of(project: Project, user_id: str) -> Role | None:
 def people_with(project: Project, role: Role) -> list[str]:
     """User ids holding `role`, in the order they were added."""
     return [m.user_id for m in project.members if m.role == role]
+
+
+def team_or_coordinators(project: Project) -> list[str]:
+    """Who owes a session's notes (and debriefs it with the facilitators): the project
+    team, or the coordinators when the project has no team."""
+    return people_with(project, Role.PROJECT_TEAM) or people_with(project, Role.COORDINATOR)
 
 
 def require_coordinator(project: Project, user_id: str) -> None:

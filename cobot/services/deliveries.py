@@ -22,6 +22,8 @@ from cobot.domain.deliveries import (
     LatenessPolicy,
     retry_delay,
 )
+from cobot.services import after_commit
+from cobot.services.base import Service
 from cobot.services.ports import (
     Alarms,
     Clock,
@@ -82,12 +84,19 @@ class DeliveryKinds:
 
 
 @dataclass(frozen=True)
-class DeliveryView:
-    """A delivery as the coordinator sees it (never message content)."""
+class DeliveryRef:
+    """Which message, of which kind, to whom: what a view or export of the ledger starts
+    with (never the message's content). Views of deliveries extend it."""
 
     id: int
     kind: str
     target: str
+
+
+@dataclass(frozen=True)
+class DeliveryView(DeliveryRef):
+    """A delivery as the coordinator sees it (never message content)."""
+
     due_at: datetime
     status: str
     attempts: int
@@ -113,38 +122,9 @@ def schedule(
     A second call with the same key returns the existing row unchanged. The workspace it
     goes to is `team_id`, or else its project's.
     """
-    existing = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-    if existing is not None:
-        return existing
-    if team_id is None and project_id is not None:
-        team_id = _teams_of(session, [project_id]).get(project_id)
-    row = Delivery(
-        idempotency_key=key,
-        kind=kind,
-        target=target,
-        due_at=due_at,
-        project_id=project_id,
-        team_id=team_id,
-        subject_type=subject[0] if subject else None,
-        subject_id=subject[1] if subject else None,
-        payload=payload or {},
-        status=DeliveryStatus.SCHEDULED,
-        attempts=0,
-        escalate_to=escalate_to,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        # another process recorded the same key between our look and our insert
-        existing = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-        assert existing is not None
-        return existing
-    queue_alarm(session, row.id, due_at)
-    return row
+    # Owed's fields, in order
+    item = Owed(key, kind, target, due_at, project_id, subject, payload or {}, escalate_to, team_id)
+    return _schedule_one(session, item, now=now)
 
 
 @dataclass(frozen=True)
@@ -217,22 +197,7 @@ def _record(
     for item in items:
         if item.key in existing or item.key in new:
             continue
-        new[item.key] = {
-            "idempotency_key": item.key,
-            "kind": item.kind,
-            "target": item.target,
-            "due_at": item.due_at,
-            "project_id": item.project_id,
-            "team_id": item.team_id or teams.get(item.project_id or 0),
-            "subject_type": item.subject[0] if item.subject else None,
-            "subject_id": item.subject[1] if item.subject else None,
-            "payload": dict(item.payload),
-            "status": DeliveryStatus.SCHEDULED,
-            "attempts": 0,
-            "escalate_to": item.escalate_to,
-            "created_at": now,
-            "updated_at": now,
-        }
+        new[item.key] = _new_row(item, item.team_id or teams.get(item.project_id or 0), now=now)
     if new:
         try:
             with session.begin_nested():
@@ -249,19 +214,45 @@ def _record(
 
 
 def _schedule_one(session: Session, item: Owed, *, now: datetime) -> Delivery:
-    return schedule(
-        session,
-        key=item.key,
-        kind=item.kind,
-        target=item.target,
-        due_at=item.due_at,
-        now=now,
-        project_id=item.project_id,
-        subject=item.subject,
-        payload=dict(item.payload),
-        escalate_to=item.escalate_to,
-        team_id=item.team_id,
-    )
+    """schedule(), for one owed message."""
+    existing = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+    if existing is not None:
+        return existing
+    team_id = item.team_id
+    if team_id is None and item.project_id is not None:
+        team_id = _teams_of(session, [item.project_id]).get(item.project_id)
+    row = Delivery(**_new_row(item, team_id, now=now))
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # another process recorded the same key between our look and our insert
+        existing = session.scalar(select(Delivery).where(Delivery.idempotency_key == item.key))
+        assert existing is not None
+        return existing
+    queue_alarm(session, row.id, item.due_at)
+    return row
+
+
+def _new_row(item: Owed, team_id: str | None, *, now: datetime) -> dict[str, Any]:
+    """The columns of the ledger row that records `item`, going to workspace `team_id`."""
+    return {
+        "idempotency_key": item.key,
+        "kind": item.kind,
+        "target": item.target,
+        "due_at": item.due_at,
+        "project_id": item.project_id,
+        "team_id": team_id,
+        "subject_type": item.subject[0] if item.subject else None,
+        "subject_id": item.subject[1] if item.subject else None,
+        "payload": dict(item.payload),
+        "status": DeliveryStatus.SCHEDULED,
+        "attempts": 0,
+        "escalate_to": item.escalate_to,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _teams_of(session: Session, project_ids: Collection[int]) -> dict[int, str]:
@@ -466,35 +457,21 @@ def move(session: Session, *, delivery: Delivery, due_at: datetime, now: datetim
 
 def queue_alarm(session: Session, delivery_id: int, when: datetime) -> None:
     """Arm the alarm once the surrounding transaction commits (never for a rolled-back row)."""
-    session.info.setdefault(ALARMS_KEY, []).append((delivery_id, when))
+    after_commit.queue(session, ALARMS_KEY, [(delivery_id, when)])
 
 
 def install_alarm_hook(factory: sessionmaker[Session], alarms: Alarms) -> None:
     """Send alarms queued in a transaction to `alarms` once it has committed and let go of
-    its connection (on SQLite, arming while the writer's connection is still held deadlocks
-    against the job store's own write)."""
-    from sqlalchemy import event
+    its connection (see services/after_commit.py)."""
 
-    committed_key = f"{ALARMS_KEY}.committed"
-
-    @event.listens_for(factory, "after_commit")
-    def _after_commit(session: Session) -> None:
-        session.info.setdefault(committed_key, []).extend(session.info.pop(ALARMS_KEY, []))
-
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(ALARMS_KEY, None)
-
-    @event.listens_for(factory, "after_transaction_end")
-    def _after_end(session: Session, transaction: Any) -> None:
-        if transaction.parent is not None:
-            return
-        queued: list[tuple[int, datetime]] = session.info.pop(committed_key, [])
+    def arm(queued: list[tuple[int, datetime]]) -> None:
         for delivery_id, when in queued:
             try:
                 alarms.arm(delivery_id, when)
             except Exception:  # the sweep re-drives it; an alarm is only a hint
                 log.exception("could not arm the alarm for delivery %s", delivery_id)
+
+    after_commit.install(factory, ALARMS_KEY, arm)
 
 
 @dataclass(frozen=True)
@@ -506,7 +483,7 @@ class _Claimed:
     team_id: str | None = None
 
 
-class DeliveryRunner:
+class DeliveryRunner(Service):
     """Claims due deliveries, sends them and records the outcome.
 
     A circuit breaker shared by every thread of the process pauses all claims while Slack
@@ -530,8 +507,7 @@ class DeliveryRunner:
         record_retry_cap: float = 5.0,
         messenger_for: Callable[[str | None], Messenger] | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._messenger = messenger
         # one messenger per workspace (OAuth: each has its own token); default `messenger`
         self._messenger_for = messenger_for

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,18 +29,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cobot.domain.roles import Role
 from cobot.domain.sessions import (
-    LeadTimes,
     SessionChange,
     SessionChanged,
     SessionKind,
     SessionRole,
     SessionStatus,
-    agenda_deadline,
-    shift,
 )
 from cobot.services import access, deliveries
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry, calendar_document, session_uid
 from cobot.services.ports import Clock, OutgoingMessage
@@ -159,22 +156,16 @@ def deadline_entries(db: Session, query: FeedQuery) -> Iterable[CalendarEntry]: 
     agenda and materials, for the session's facilitators; the notes, for the project team
     (coordinators, when there is no team)."""
     project = query.project
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
-    team = access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
-        project, Role.COORDINATOR
-    )
-    notes_mine = query.user_id is None or query.user_id in team
+    deadlines = Deadlines.of(project)
+    notes_mine = query.user_id is None or query.user_id in access.team_or_coordinators(project)
     for row in query.sessions:
         if row.kind != SessionKind.WORKSHOP:
             continue
         due: list[tuple[str, datetime, str, str]] = []
         if query.involves(row, SessionRole.FACILITATOR):
-            deadline = agenda_deadline(row.starts_at, lead, tz)
-            due.append(("agenda", deadline, f"Agenda due: {row.title}", AGENDA_TASK))
+            due.append(("agenda", deadlines.agenda(row), f"Agenda due: {row.title}", AGENDA_TASK))
         if notes_mine:
-            deadline = shift(row.ends_at, lead.notes_after, tz)
-            due.append(("notes", deadline, f"Notes due: {row.title}", NOTES_TASK))
+            due.append(("notes", deadlines.notes(row), f"Notes due: {row.title}", NOTES_TASK))
         for what, deadline, summary, todo in due:
             yield CalendarEntry(
                 uid=f"cobot-{what}-due-{row.id}@{project.team_id}",

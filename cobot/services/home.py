@@ -35,20 +35,15 @@ from cobot.domain.governance import MilestoneStatus
 from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    agenda_deadline,
-    shift,
-)
-from cobot.services import access
+from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
+from cobot.services import access, after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
+from cobot.services.base import ForProject, Service
 from cobot.services.checkins import Checkins, PersonSettings, Summary
-from cobot.services.deliveries import DeliveryRunner
+from cobot.services.deadlines import Deadlines
+from cobot.services.deliveries import DeliveryRef, DeliveryRunner
 from cobot.services.governance import MilestoneView, milestones_of
 from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
 from cobot.services.ports import Clock
@@ -148,11 +143,9 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
-class CheckinLine:
+class CheckinLine(ForProject):
     """My own check-in settings and trend in one project (only ever shown to me)."""
 
-    project_id: int
-    project_name: str
     status: str
     time_of_day: str
     days: str
@@ -187,12 +180,9 @@ class OnboardingLine:
 
 
 @dataclass(frozen=True)
-class Failure:
+class Failure(DeliveryRef):
     """A message that did not reach its person, and why."""
 
-    id: int
-    kind: str
-    target: str
     due_at: datetime
     reason: str
 
@@ -290,7 +280,7 @@ class Touch:
 # ---------------------------------------------------------------- the service
 
 
-class Home:
+class Home(Service):
     """Builds Homes; the coordinator's retry; the agreement card; who to refresh."""
 
     def __init__(
@@ -301,8 +291,7 @@ class Home:
         runner: DeliveryRunner | None = None,
         checkins: Checkins | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._runner = runner
         self._checkins = checkins
 
@@ -329,9 +318,10 @@ class Home:
             roles = {p.id: Role(m.role) for m, p in memberships}
             cards = tuple(_card(p, roles[p.id]) for p in projects.values())
             sessions = _sessions(db, list(projects))
-            lines = _my_sessions(sessions, projects, roles, user_id, now)
-            items = _my_items(db, sessions, projects, roles, user_id, now)
-            mine = _my_checkins(db, projects, user_id)
+            me = _Reading(db, user_id, now, projects, roles, sessions)
+            lines = _my_sessions(me)
+            items = _my_items(me)
+            mine = _my_checkins(me)
             to_review = reviews_service.awaiting(db, list(projects.values()), user_id, now)
             record = tuple(records_in(db, projects.values(), user_id))
             coordinated = [c for c in cards if c.role is Role.COORDINATOR]
@@ -407,8 +397,9 @@ class Home:
             row = db.get(Delivery, delivery_id)
             if row is None or row.project_id is None or row.kind in PRIVATE_KINDS:
                 raise AccessError("That message no longer exists, so nothing was retried.")
-            project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
-            access.require_coordinator(project, user_id)
+            access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=row.project_id
+            )
             kind, target = row.kind, row.target
         retried = self._runner.retry(delivery_id) if self._runner is not None else False
         return Retried(delivery_id, kind, target, retried)
@@ -416,8 +407,9 @@ class Home:
     def coordinated_channel(self, *, team_id: str, user_id: str, project_id: int) -> str:
         """The channel of a project `user_id` coordinates (NotCoordinator otherwise)."""
         with read_only(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            access.require_coordinator(project, user_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             return project.channel_id
 
     def opened(self, *, team_id: str, user_id: str) -> bool:
@@ -543,15 +535,23 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _my_sessions(
-    sessions: list[CoSession],
-    projects: dict[int, Project],
-    roles: dict[int, Role],
-    user_id: str,
-    now: datetime,
-) -> list[SessionLine]:
+@dataclass(frozen=True)
+class _Reading:
+    """One person's Home as it is read, in one transaction: their active projects (members
+    loaded) and their role in each, and those projects' scheduled sessions."""
+
+    db: Session
+    user_id: str
+    now: datetime
+    projects: dict[int, Project]
+    roles: dict[int, Role]
+    sessions: list[CoSession]
+
+
+def _my_sessions(me: _Reading) -> list[SessionLine]:
+    projects, roles, user_id, now = me.projects, me.roles, me.user_id, me.now
     lines = []
-    for s in sessions:
+    for s in me.sessions:
         if s.ends_at <= now:
             continue
         mine = next((p.role for p in s.people if p.user_id == user_id), None)
@@ -580,20 +580,13 @@ def _my_sessions(
 def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     """Who debriefs a session (as the debriefs feature decides): its facilitators, with the
     project team (or the coordinators when there is no team)."""
-    team = access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
-        project, Role.COORDINATOR
-    )
+    team = access.team_or_coordinators(project)
     return _unique(cosession.user_ids(SessionRole.FACILITATOR) + team)
 
 
-def _my_items(
-    db: Session,
-    sessions: list[CoSession],
-    projects: dict[int, Project],
-    roles: dict[int, Role],
-    user_id: str,
-    now: datetime,
-) -> list[OpenItem]:
+def _my_items(me: _Reading) -> list[OpenItem]:
+    db, sessions, projects, roles = me.db, me.sessions, me.projects, me.roles
+    user_id, now = me.user_id, me.now
     items: list[OpenItem] = []
     recent = [
         s
@@ -623,19 +616,19 @@ def _my_items(
     }
     for s in recent:
         project = projects[s.project_id]
-        lead = LeadTimes.from_json(project.lead_times)
-        tz = ZoneInfo(project.timezone)
+        deadlines = Deadlines.of(project)
+        tz = deadlines.tz
         round_ = rounds.get(s.id)
         if (
             user_id in _debriefers(project, s)
             and s.id not in debriefed
             and (round_ is None or round_.closed_at is None)
         ):
-            due = shift(s.ends_at, lead.debrief_within, tz)
+            due = deadlines.debrief(s)
             items.append(
                 OpenItem(ITEM_DEBRIEF, project.name, s.title, s.id, due, tz.key, due <= now)
             )
-        feedback_due = shift(s.ends_at, lead.feedback_within, tz)
+        feedback_due = deadlines.feedback(s)
         if (
             user_id in s.user_ids(SessionRole.PARTICIPANT)
             and s.id not in gave
@@ -647,7 +640,7 @@ def _my_items(
             Role.PROJECT_TEAM,
             Role.COORDINATOR,
         ):
-            due = shift(s.ends_at, lead.notes_after, tz)
+            due = deadlines.notes(s)
             items.append(OpenItem(ITEM_NOTES, project.name, s.title, s.id, due, tz.key, due <= now))
     for s in sessions:
         if s.starts_at <= now or s.agenda_shared_at is not None:
@@ -655,12 +648,12 @@ def _my_items(
         if user_id not in s.user_ids(SessionRole.FACILITATOR):
             continue
         project = projects[s.project_id]
-        lead = LeadTimes.from_json(project.lead_times)
-        tz = ZoneInfo(project.timezone)
-        due = agenda_deadline(s.starts_at, lead, tz)
+        due = Deadlines.of(project).agenda(s)
         if due - AGENDA_HORIZON <= now:
             overdue = due <= now
-            items.append(OpenItem(ITEM_AGENDA, project.name, s.title, s.id, due, tz.key, overdue))
+            items.append(
+                OpenItem(ITEM_AGENDA, project.name, s.title, s.id, due, project.timezone, overdue)
+            )
     actions = db.execute(
         select(DebriefAction, CoSession.starts_at)
         .outerjoin(CoSession, CoSession.id == DebriefAction.session_id)
@@ -676,17 +669,16 @@ def _my_items(
         items.append(
             OpenItem(ITEM_ACTION, project.name, action.text, action.id, None, project.timezone)
         )
-    items.extend(_open_checkins(db, projects, user_id, now))
-    items.extend(_my_milestones(db, projects, user_id, now))
+    items.extend(_open_checkins(me))
+    items.extend(_my_milestones(me))
     # overdue first, then by due time; undated (actions) last
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(items, key=lambda i: (not i.overdue, i.due_at or far, i.kind, i.target_id))
 
 
-def _my_milestones(
-    db: Session, projects: dict[int, Project], user_id: str, now: datetime
-) -> list[OpenItem]:
+def _my_milestones(me: _Reading) -> list[OpenItem]:
     """The plan's milestones I own that are overdue or due within the agenda horizon."""
+    db, projects, user_id, now = me.db, me.projects, me.user_id, me.now
     rows = db.scalars(
         select(Milestone)
         .where(
@@ -710,11 +702,10 @@ def _my_milestones(
     return items
 
 
-def _open_checkins(
-    db: Session, projects: dict[int, Project], user_id: str, now: datetime
-) -> list[OpenItem]:
+def _open_checkins(me: _Reading) -> list[OpenItem]:
     """My latest check-in message per project, when it was sent lately and I have not
     answered it (whether I answered is read by delivery id: no mood is decrypted)."""
+    db, projects, user_id, now = me.db, me.projects, me.user_id, me.now
     people = db.scalars(
         select(CheckinPerson).where(
             CheckinPerson.user_id == user_id,
@@ -762,9 +753,8 @@ def _open_checkins(
     return items
 
 
-def _my_checkins(
-    db: Session, projects: dict[int, Project], user_id: str
-) -> tuple[CheckinLine, ...]:
+def _my_checkins(me: _Reading) -> tuple[CheckinLine, ...]:
+    db, projects, user_id = me.db, me.projects, me.user_id
     rows = db.execute(
         select(CheckinPerson, CheckinSetup)
         .join(CheckinSetup, CheckinSetup.project_id == CheckinPerson.project_id)
@@ -840,8 +830,8 @@ def _mood(answer: CheckinAnswer) -> int:
 def _coordinator_view(
     db: Session, project: Project, sessions: list[CoSession], now: datetime
 ) -> CoordinatorView:
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
+    deadlines = Deadlines.of(project)
+    lead, tz = deadlines.lead, deadlines.tz
     ids = [s.id for s in sessions]
     answered: dict[int, set[str]] = {}
     # who has answered (written or skipped) each debrief: ids only, never the columns
@@ -881,9 +871,9 @@ def _coordinator_view(
                 debriefs_closed=s.id in closed,
             )
         )
-        agenda_due[s.id] = agenda_deadline(s.starts_at, lead, tz)
-        notes_due[s.id] = shift(s.ends_at, lead.notes_after, tz)
-        debriefs_due[s.id] = shift(s.ends_at, lead.debrief_within, tz)
+        agenda_due[s.id] = deadlines.agenda(s)
+        notes_due[s.id] = deadlines.notes(s)
+        debriefs_due[s.id] = deadlines.debrief(s)
     workshops = [
         p for p, s in zip(points, sessions, strict=True) if s.kind != SessionKind.REFLECTIVE
     ]
@@ -958,26 +948,64 @@ def _coordinator_view(
 # ---------------------------------------------------------------- noticing changes
 
 _TOUCHED = "cobot.home.touched"
-_COMMITTED = "cobot.home.committed"
+
+
+@dataclass(frozen=True)
+class _Watched:
+    """Whose Homes a new, deleted or changed row of one model touches: the project's or
+    session's (the Touch field `scope`, read from the row's `column`) when `everyone`, and
+    one person's own (the row's column `who`) as well or instead."""
+
+    scope: str
+    column: str
+    everyone: bool = False
+    who: str | None = None
+    coordinators_only: bool = False
+    # a changed row touches Homes only when one of these columns changed (None: any)
+    changed: tuple[str, ...] | None = None
+
+    def touches(self, obj: Any, *, dirty: bool) -> list[Touch]:
+        if dirty and self.changed is not None and not _changed(obj, *self.changed):
+            return []
+        where = {self.scope: getattr(obj, self.column)}
+        found = [Touch(**where)] if self.everyone else []
+        if self.who is not None:
+            person = getattr(obj, self.who)
+            found.append(Touch(**where, user_id=person, coordinators_only=self.coordinators_only))
+        return found
+
+
+# what a person's Home shows of their check-in settings
+_CHECKIN_SETTINGS = ("status", "time_of_day", "working_days", "after_sessions", "paused_until")
+
+# deliveries changing status (sent, failed, skipped) never republish a Home: sending a
+# reminder must not cost a views.publish; a coordinator sees failures when they look
+_WATCHED: tuple[tuple[type[Any] | tuple[type[Any], ...], _Watched], ...] = (
+    (Project, _Watched("project_id", "id", everyone=True)),
+    (Member, _Watched("project_id", "project_id", everyone=True, who="user_id")),
+    (CoSession, _Watched("project_id", "project_id", everyone=True)),
+    (SessionPerson, _Watched("session_id", "session_id", everyone=True, who="user_id")),
+    ((Debrief, ParticipantFeedback), _Watched("session_id", "session_id", who="user_id")),
+    (DebriefAction, _Watched("project_id", "project_id", who="owner")),
+    ((CheckinSetup, Milestone), _Watched("project_id", "project_id", everyone=True)),
+    # sending a check-in notes the day and the person's zone: no Home shows a change
+    (CheckinPerson, _Watched("project_id", "project_id", who="user_id", changed=_CHECKIN_SETTINGS)),
+    (CheckinAnswer, _Watched("checkin_person_id", "person_id", everyone=True)),
+    # every answer touches its poll: the starter's Home shows the tally
+    (Poll, _Watched("project_id", "project_id", who="created_by")),
+    # the participants' review and perspectives: a round shows on its project's Homes; an
+    # answer or someone's perspectives on their own Home and the coordinators' (counts)
+    (ReviewRound, _Watched("project_id", "project_id", everyone=True)),
+    (
+        (ReviewAnswer, MemberPerspectives),
+        _Watched("project_id", "project_id", who="user_id", coordinators_only=True),
+    ),
+)
 
 
 def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
     """What one new, deleted or (`dirty`) changed row means for Homes (reads ids and, for
     changed rows, attribute history only: nothing is decrypted and nothing is loaded)."""
-    if isinstance(obj, Project):
-        return [Touch(project_id=obj.id)]
-    if isinstance(obj, Member):
-        return [
-            Touch(project_id=obj.project_id),
-            Touch(project_id=obj.project_id, user_id=obj.user_id),
-        ]
-    if isinstance(obj, CoSession):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, SessionPerson):
-        return [
-            Touch(session_id=obj.session_id),
-            Touch(session_id=obj.session_id, user_id=obj.user_id),
-        ]
     if isinstance(obj, DebriefRound):
         # a round opens when its first prompt is sent, which changes no Home; closing does
         if dirty and not _changed(obj, "closed_at", "feedback_closed_at"):
@@ -985,39 +1013,10 @@ def touches_of(obj: Any, *, dirty: bool = False) -> list[Touch]:
         if not dirty and obj.closed_at is None and obj.feedback_closed_at is None:
             return []
         return [Touch(session_id=obj.session_id)]
-    if isinstance(obj, Debrief | ParticipantFeedback):
-        return [Touch(session_id=obj.session_id, user_id=obj.user_id)]
-    if isinstance(obj, DebriefAction):
-        return [Touch(project_id=obj.project_id, user_id=obj.owner)]
-    if isinstance(obj, CheckinSetup | Milestone):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, CheckinPerson):
-        # sending a check-in notes the day and the person's zone: no Home shows a change
-        if dirty and not _changed(obj, *_CHECKIN_SETTINGS):
-            return []
-        return [Touch(project_id=obj.project_id, user_id=obj.user_id)]
-    if isinstance(obj, CheckinAnswer):
-        return [Touch(checkin_person_id=obj.person_id)]
-    if isinstance(obj, Poll):
-        # every answer touches its poll: the starter's Home shows the tally
-        return [Touch(project_id=obj.project_id, user_id=obj.created_by)]
-    # deliveries changing status (sent, failed, skipped) never republish a Home: sending a
-    # reminder must not cost a views.publish; a coordinator sees failures when they look
-    return _review_touches(obj)
-
-
-def _review_touches(obj: Any) -> list[Touch]:
-    """The participants' review and perspectives: a round shows on its project's Homes; an
-    answer or someone's perspectives on their own Home and the coordinators' (counts)."""
-    if isinstance(obj, ReviewRound):
-        return [Touch(project_id=obj.project_id)]
-    if isinstance(obj, ReviewAnswer | MemberPerspectives):
-        return [Touch(project_id=obj.project_id, user_id=obj.user_id, coordinators_only=True)]
+    for models, watched in _WATCHED:
+        if isinstance(obj, models):
+            return watched.touches(obj, dirty=dirty)
     return []
-
-
-# what a person's Home shows of their check-in settings
-_CHECKIN_SETTINGS = ("status", "time_of_day", "working_days", "after_sessions", "paused_until")
 
 
 def _changed(obj: Any, *names: str) -> bool:
@@ -1030,34 +1029,21 @@ def watch_changes(
     factory: sessionmaker[Session], on_change: Callable[[frozenset[Touch]], None]
 ) -> None:
     """Call `on_change` with what each committed transaction touched (never for a rolled-back
-    one), after it has let go of its connection."""
+    one), after it has let go of its connection (see services/after_commit.py)."""
 
     @event.listens_for(factory, "after_flush")
     def _noted(session: Session, _context: Any) -> None:
-        touched: set[Touch] = session.info.setdefault(_TOUCHED, set())
-        for obj in [*session.new, *session.deleted]:
-            touched.update(touches_of(obj))
-        for obj in session.dirty:
-            touched.update(touches_of(obj, dirty=True))
+        touched = [t for obj in [*session.new, *session.deleted] for t in touches_of(obj)]
+        touched += [t for obj in session.dirty for t in touches_of(obj, dirty=True)]
+        after_commit.queue(session, _TOUCHED, touched)
 
-    @event.listens_for(factory, "after_commit")
-    def _committed(session: Session) -> None:
-        session.info.setdefault(_COMMITTED, set()).update(session.info.pop(_TOUCHED, set()))
+    def refresh(touched: list[Touch]) -> None:
+        try:
+            on_change(frozenset(touched))
+        except RuntimeError:  # no thread can start at interpreter shutdown; a courtesy only
+            log.exception("could not queue Home refreshes")
 
-    @event.listens_for(factory, "after_rollback")
-    def _rolled_back(session: Session) -> None:
-        session.info.pop(_TOUCHED, None)
-
-    @event.listens_for(factory, "after_transaction_end")
-    def _ended(session: Session, transaction_: Any) -> None:
-        if transaction_.parent is not None:
-            return
-        touched: set[Touch] = session.info.pop(_COMMITTED, set())
-        if touched:
-            try:
-                on_change(frozenset(touched))
-            except RuntimeError:  # no thread can start at interpreter shutdown; a courtesy only
-                log.exception("could not queue Home refreshes")
+    after_commit.install(factory, _TOUCHED, refresh)
 
 
 __all__ = [

@@ -40,6 +40,7 @@ from cobot.domain.privacy import (
     retention_text,
 )
 from cobot.services import deliveries
+from cobot.services.base import Service
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
 from cobot.storage.models import Base, CheckinSetup, Project, Workspace
@@ -194,7 +195,7 @@ def retention_days(db: Session, project_id: int) -> int:
     return int(days or checkin_rules.DEFAULT_RETENTION_DAYS)
 
 
-class Privacy:
+class Privacy(Service):
     """A person's export and erasure, and the retention purge, for every feature."""
 
     def __init__(
@@ -205,8 +206,7 @@ class Privacy:
         registry: Registry | None = None,
         metadata: MetaData | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._metadata = metadata or Base.metadata
         self.registry = registry or build_registry(self._metadata)
 

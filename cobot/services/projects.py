@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
+from typing import Unpack
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -15,16 +16,17 @@ from cobot.domain.durations import DurationError, format_duration, parse_duratio
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
-from cobot.services import perspectives, session_changes
+from cobot.services import perspectives
 from cobot.services.access import (
     AccessError,
+    CoordinatorAsks,
     InvalidFields,
+    coordinators_project,
     people_with,
-    project_by_id,
     project_in_channel,
-    require_coordinator,
     role_of,
 )
+from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.ports import Clock, Directory
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only, transaction
@@ -138,11 +140,9 @@ class Onboarding:
 
 
 @dataclass(frozen=True)
-class LeadTimeSettings:
+class LeadTimeSettings(ForProject):
     """A project's lead times, for the settings modal."""
 
-    project_id: int
-    project_name: str
     lead_times: LeadTimes
 
 
@@ -211,7 +211,7 @@ def parse_lead_times(texts: Mapping[str, str]) -> tuple[LeadTimes | None, dict[s
     return LeadTimes(**values), {}
 
 
-class Projects:
+class Projects(SessionChangingService):
     """Use cases for projects and their people; each public call is one transaction."""
 
     def __init__(
@@ -222,11 +222,9 @@ class Projects:
         directory: Directory,
         changes: SessionChanges | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
-        self._directory = directory
         # who re-plans when a session changes (people left, lead times): wired in runtime.py
-        self._changes = changes or session_changes.standard()
+        super().__init__(factory=factory, clock=clock, changes=changes)
+        self._directory = directory
 
     # ------------------------------------------------------------------ the project
 
@@ -302,27 +300,17 @@ class Projects:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
             return replace(_view(project, user_id), perspectives=perspectives.mix(session, project))
 
-    def for_editing(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> ProjectView:
+    def for_editing(self, **asks: Unpack[CoordinatorAsks]) -> ProjectView:
         """The project a coordinator is about to edit, found by channel or by (checked) id."""
         with read_only(self._factory) as session:
-            project = _find(session, team_id, channel_id, project_id)
-            require_coordinator(project, user_id)
-            return _view(project, user_id)
+            return _view(coordinators_project(session, **asks), asks["user_id"])
 
     def update_details(
         self, *, team_id: str, user_id: str, project_id: int, details: ProjectDetails
     ) -> ProjectView:
         """Save the project modal; InvalidFields names each field to fix and saves nothing."""
-        with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+
+        def save(project: Project) -> None:
             errors = check_details(details)
             if errors:
                 raise InvalidFields(errors)
@@ -331,22 +319,34 @@ class Projects:
             project.timezone = details.timezone.strip()
             project.start_date = details.start_date
             project.end_date = details.end_date
-            project.updated_at = self._clock.now()
-            return _view(project, user_id)
+
+        return self._edit(team_id=team_id, user_id=user_id, project_id=project_id, save=save)
 
     def update_agreement(
         self, *, team_id: str, user_id: str, project_id: int, agreement: str
     ) -> ProjectView:
         """Save the group agreement (terms of reference and values)."""
-        with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+
+        def save(project: Project) -> None:
             text = agreement.strip()
             if len(text) > MAX_AGREEMENT:
                 raise InvalidFields(
                     {"agreement": f"Keep the agreement under {MAX_AGREEMENT} characters."}
                 )
             project.agreement = text
+
+        return self._edit(team_id=team_id, user_id=user_id, project_id=project_id, save=save)
+
+    def _edit(
+        self, *, team_id: str, user_id: str, project_id: int, save: Callable[[Project], None]
+    ) -> ProjectView:
+        """A coordinator's edit of the project: `save` checks and applies it (raising to
+        save nothing), in one transaction."""
+        with transaction(self._factory) as session:
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
+            save(project)
             project.updated_at = self._clock.now()
             return _view(project, user_id)
 
@@ -361,8 +361,9 @@ class Projects:
             raise AccessError("Mention at least one person.")
         now = self._clock.now()
         with transaction(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             members = {m.user_id: m for m in project.members}
             coordinators = set(people_with(project, Role.COORDINATOR))
             if role is not Role.COORDINATOR and coordinators and coordinators <= set(wanted):
@@ -396,8 +397,9 @@ class Projects:
         if not wanted:
             raise AccessError("Mention at least one person.")
         with transaction(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             members = {m.user_id: m for m in project.members}
             coordinators = set(people_with(project, Role.COORDINATOR))
             if coordinators and coordinators <= set(wanted):
@@ -441,8 +443,9 @@ class Projects:
     def onboarding(self, *, team_id: str, channel_id: str, user_id: str) -> list[Onboarding]:
         """Every participant's checklist, for a coordinator."""
         with read_only(self._factory) as session:
-            project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return [
                 _onboarding(project.id, m) for m in project.members if m.role == Role.PARTICIPANT
             ]
@@ -452,8 +455,9 @@ class Projects:
     ) -> Onboarding:
         """One participant's checklist, for the coordinator about to tick it."""
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             return _onboarding(project.id, _participant(project, participant))
 
     def set_onboarding(
@@ -471,8 +475,9 @@ class Projects:
             raise InvalidFields({"items": "That is not an item of the onboarding checklist."})
         now = self._clock.now()
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             member = _participant(project, participant)
             for key, column, _label in ONBOARDING_ITEMS:
                 if key not in done:
@@ -508,18 +513,10 @@ class Projects:
             project = session.get(Project, project_id)
             return LeadTimes.from_json(project.lead_times if project is not None else None)
 
-    def lead_time_settings(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> LeadTimeSettings:
+    def lead_time_settings(self, **asks: Unpack[CoordinatorAsks]) -> LeadTimeSettings:
         """The lead times a coordinator is about to edit."""
         with transaction(self._factory) as session:
-            project = _find(session, team_id, channel_id, project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(session, **asks)
             return LeadTimeSettings(
                 project_id=project.id,
                 project_name=project.name,
@@ -534,8 +531,9 @@ class Projects:
         InvalidFields names each unreadable, negative or too long duration; nothing is saved.
         """
         with transaction(self._factory) as session:
-            project = project_by_id(session, team_id=team_id, project_id=project_id)
-            require_coordinator(project, user_id)
+            project = coordinators_project(
+                session, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             lead, errors = parse_lead_times(texts)
             if lead is None:
                 raise InvalidFields(errors)
@@ -571,16 +569,6 @@ def _replan_upcoming(
                 cosession.people.remove(person)
             session.flush()
         changes.publish(session, SessionChanged(cosession.id, SessionChange.EDITED), now=now)
-
-
-def _find(
-    session: Session, team_id: str, channel_id: str | None, project_id: int | None
-) -> Project:
-    if project_id is not None:
-        return project_by_id(session, team_id=team_id, project_id=project_id)
-    if channel_id is None:
-        raise AccessError("I could not tell which project you meant. Nothing was changed.")
-    return project_in_channel(session, team_id=team_id, channel_id=channel_id)
 
 
 def _participant(project: Project, user_id: str) -> Member:

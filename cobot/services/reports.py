@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,9 +27,10 @@ from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
 from cobot.services import access
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
+from cobot.services.base import Service
 from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
 from cobot.services.debriefs import Debriefs
-from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryKinds, DeliveryRef
 from cobot.services.endings import (
     CLOUD_FILENAME,
     evaluation_themes,
@@ -59,12 +60,9 @@ class SessionRow:
 
 
 @dataclass(frozen=True)
-class DeliveryRow:
+class DeliveryRow(DeliveryRef):
     """A delivery's bookkeeping (never its content)."""
 
-    id: int
-    kind: str
-    target: str
     status: str
     due_at: datetime
     finished_at: datetime | None
@@ -106,7 +104,7 @@ class ReportSnapshot:
     reviews: tuple[reviews_service.Results, ...] = ()
 
 
-class Reports:
+class Reports(Service):
     """Exports for coordinators; reads only, so nothing here changes the project."""
 
     def __init__(
@@ -119,8 +117,7 @@ class Reports:
         kinds: DeliveryKinds | None = None,
         involvement: Involvement | None = None,
     ) -> None:
-        self._factory = factory
-        self._clock = clock
+        super().__init__(factory=factory, clock=clock)
         self._debriefs = debriefs
         self._checkins = checkins
         self._kinds = kinds
@@ -556,26 +553,18 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
     lines += ["## How we feel at the end", ""]
     tally = snap.feelings
     if tally.open:
-        lines += [
-            f"The collection is still open ({tally.answers} answered so far): words and boats "
-            "are shown once it closes.",
-            "",
-        ]
+        lines += _still_open(tally.answers, "words and boats")
     elif not tally.shareable:
         lines += [f"Fewer than {rules.MIN_GROUP} people answered, so nothing is shown.", ""]
     else:
         if snap.cloud_filename:
             lines += [f"![Word cloud of how we feel at the end]({snap.cloud_filename})", ""]
         lines += [
-            f"{tally.answers} people answered. Most common words: "
-            + ", ".join(f"{w} ({n})" for w, n in tally.top()),
+            f"{tally.answers} people answered. Most common words: " + _counted(tally.top()),
             "",
         ]
         for words in tally.groups:
-            lines.append(
-                f"- {words.label} ({words.answers}): "
-                + ", ".join(f"{w} ({n})" for w, n in words.words)
-            )
+            lines.append(f"- {words.label} ({words.answers}): " + _counted(words.words))
         if tally.groups:
             lines.append("")
         if tally.boats:
@@ -587,11 +576,7 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
     lines += ["## Evaluation", ""]
     themes = snap.themes
     if themes.open:
-        lines += [
-            f"The collection is still open ({themes.people} answered so far): themes and "
-            "answers are shown once it closes.",
-            "",
-        ]
+        lines += _still_open(themes.people, "themes and answers")
     elif not themes.groups:
         lines += [
             f"{themes.people} people answered; themes are shown once at least "
@@ -603,11 +588,7 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
         for group in themes.groups:
             lines += [f"### {group.label} ({group.people} people)", ""]
             for q in group.questions:
-                common = (
-                    " Recurring words: " + ", ".join(f"{w} ({n})" for w, n in q.common) + "."
-                    if q.common
-                    else ""
-                )
+                common = f" Recurring words: {_counted(q.common)}." if q.common else ""
                 lines += [f"**{_md(q.question)}** ({q.answered} answered).{common}", ""]
                 lines += [f"- {_md(t)}" for t in q.texts]
                 lines.append("")
@@ -620,6 +601,20 @@ def build_report(snap: ReportSnapshot) -> str:  # noqa: C901
         "",
     ]
     return "\n".join(lines)
+
+
+def _still_open(answered: int, shown: str) -> list[str]:
+    """What the report says of a collection still open: how many so far, nothing of what."""
+    return [
+        f"The collection is still open ({answered} answered so far): {shown} are shown once "
+        "it closes.",
+        "",
+    ]
+
+
+def _counted(words: Iterable[tuple[str, int]]) -> str:
+    """Words with how often each came: "calm (3), tired (2)"."""
+    return ", ".join(f"{w} ({n})" for w, n in words)
 
 
 __all__ = [

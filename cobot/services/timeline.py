@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from cobot.domain import timeline as rules
 from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
@@ -22,7 +22,7 @@ from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.governance import milestones_of
 from cobot.storage.db import read_only
-from cobot.storage.models import CoSession, Project
+from cobot.storage.models import CoSession
 
 MAX_SESSIONS = 60
 SESSION_COLOUR = "#1f4e79"
@@ -59,20 +59,12 @@ class TimelinePlan:
 class Timelines(Service):
     """Draws a project's timeline for its coordinators."""
 
-    def plan(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> TimelinePlan:
+    def plan(self, **asks: Unpack[access.CoordinatorAsks]) -> TimelinePlan:
         """What the picture of the project in `channel_id` (or `project_id`) shows:
         coordinators only; refuses a project with no sessions yet. Cheap: draw() draws."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = _project(db, team_id, channel_id, project_id)
-            access.require_coordinator(project, user_id)
+            project = access.coordinators_project(db, **asks)
             rows = db.scalars(
                 select(CoSession)
                 .where(
@@ -120,26 +112,9 @@ class Timelines(Service):
             squeezed=sum(1 for s in plan.steps if s.squeezed),
         )
 
-    def picture(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> TimelinePicture:
+    def picture(self, **asks: Unpack[access.CoordinatorAsks]) -> TimelinePicture:
         """plan() then draw()."""
-        return self.draw(
-            self.plan(
-                team_id=team_id, user_id=user_id, channel_id=channel_id, project_id=project_id
-            )
-        )
-
-
-def _project(db: Session, team_id: str, channel_id: str | None, project_id: int | None) -> Project:
-    if project_id is not None:
-        return access.project_by_id(db, team_id=team_id, project_id=project_id)
-    return access.project_in_channel(db, team_id=team_id, channel_id=channel_id or "")
+        return self.draw(self.plan(**asks))
 
 
 def render_png(

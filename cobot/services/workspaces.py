@@ -15,10 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cobot.services import deliveries
-from cobot.services.ports import Clock
+from cobot.services.base import Service
 from cobot.storage.db import transaction
 from cobot.storage.models import Member, Project, Workspace
 
@@ -41,12 +41,8 @@ class Route:
     org_install: bool
 
 
-class Workspaces:
+class Workspaces(Service):
     """Installed workspaces, as the OAuth flow, the events and the ledger see them."""
-
-    def __init__(self, *, factory: sessionmaker[Session], clock: Clock) -> None:
-        self._factory = factory
-        self._clock = clock
 
     def installed(self, *, team_ids: Sequence[str], enterprise_id: str | None, org: bool) -> None:
         """An installation was saved: these workspaces take messages again."""
