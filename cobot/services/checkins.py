@@ -27,7 +27,6 @@ from cobot.services import access, deliveries, receipts
 from cobot.services.access import AccessError, NoProjectHere
 from cobot.services.base import ForProject, Service
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, Directory, OutgoingMessage
 from cobot.services.privacy import Forgotten, PersonalData, Privacy
 from cobot.services.project_views import of_project
@@ -919,7 +918,9 @@ class Checkins(Service):
         """The project's check-in set-up, for a coordinator."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             setup = _setup(db, project.id)
             if setup is None:
                 setup = _setup_for_change(db, project, user_id, now)
@@ -956,7 +957,9 @@ class Checkins(Service):
             raise InvalidSettings(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             setup = _setup_for_change(db, project, user_id, now)
             before = set(setup.roles or []) if setup.enabled else set()
             setup.enabled = choice.enabled
@@ -993,7 +996,9 @@ class Checkins(Service):
         """Name the project's wellbeing contacts (people who get in touch when asked)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             setup = _setup_for_change(db, project, user_id, now)
             chosen = tuple(dict.fromkeys(contacts))
             setup.contacts = list(chosen)

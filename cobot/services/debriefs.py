@@ -53,7 +53,6 @@ from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
-from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.project_views import QuestionsForm, of_project
 from cobot.services.session_deliveries import (
@@ -830,7 +829,9 @@ class Debriefs(Service):
         """Recent sessions: who has and has not debriefed (coordinators only, no content)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             lead = LeadTimes.from_json(project.lead_times)
             tz = ZoneInfo(project.timezone)
             ended = [
@@ -859,7 +860,9 @@ class Debriefs(Service):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The project's debrief questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return QuestionsForm(
                 **of_project(project),
                 questions=_questions(db, project.id),
@@ -874,7 +877,9 @@ class Debriefs(Service):
         if errors:
             raise FormRejected(errors)
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             settings = _settings(db, project.id, user_id, now)
             settings.questions = {k: questions[k].strip() for k in QUESTION_KEYS}
             settings.updated_by = user_id
@@ -891,7 +896,9 @@ class Debriefs(Service):
         summaries not yet posted follow."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             settings = _settings(db, project.id, user_id, now)
             settings.channel_id = target
             settings.updated_by = user_id

@@ -46,7 +46,6 @@ from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields, NoProjectHere
 from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.lookups import ProjectAsked, asked_project, coordinated
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
 from cobot.services.project_views import ForProjectInZone, of_project, of_project_in_zone
@@ -349,11 +348,11 @@ class Endings(SessionChangingService):
 
     # -- starting and closing the collection -------------------------------------------
 
-    def draft(self, **asked: Unpack[ProjectAsked]) -> EndingDraft:
+    def draft(self, **asked: Unpack[access.CoordinatorAsks]) -> EndingDraft:
         """The ending modal for a coordinator (by channel, or by id from an App Home button)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = asked_project(db, asked)
+            project = access.coordinators_project(db, **asked)
             ending = db.get(Ending, project.id)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return EndingDraft(
@@ -372,7 +371,9 @@ class Endings(SessionChangingService):
         """
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             ending = db.get(Ending, project.id, with_for_update=True)
             if ending is not None and ending.started_at is not None:
                 raise AccessError(
@@ -499,7 +500,9 @@ class Endings(SessionChangingService):
         """Close the collection now: the word cloud and the results go to the channel."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             ending = _open_ending(db, project)
             _close(db, ending, now=now, by=user_id)
             answers = db.scalars(
@@ -598,7 +601,9 @@ class Endings(SessionChangingService):
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The evaluation questions, for a coordinator to reword."""
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             ending = db.get(Ending, project.id)
             return QuestionsForm(
                 **of_project(project),
@@ -614,7 +619,9 @@ class Endings(SessionChangingService):
             raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             ending = db.get(Ending, project.id)
             if ending is None:
                 ending = Ending(project_id=project.id, questions={}, updated_at=now)
@@ -674,7 +681,9 @@ class Endings(SessionChangingService):
     def close_draft(self, *, team_id: str, channel_id: str, user_id: str) -> CloseDraft:
         """What closing would do, for the coordinator's confirmation."""
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             ending = db.get(Ending, project.id)
             return CloseDraft(
                 **of_project(project),
@@ -691,7 +700,9 @@ class Endings(SessionChangingService):
         stop; the retention clock starts (closed_at)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id, user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             ending = db.get(Ending, project.id)
             if ending is not None and ending.started_at is not None and ending.closed_at is None:
                 _close(db, ending, now=now, by=user_id)

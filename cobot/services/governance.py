@@ -38,7 +38,6 @@ from cobot.services.base import ForProject, Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import _debriefers
 from cobot.services.deliveries import DeliveryKind, Owed, Presented, Scope
-from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only, transaction
@@ -274,7 +273,9 @@ class Governance(Service):
         dates spread over the project or left blank; starts the oversight digest."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             existing = db.scalar(
                 select(func.count(Milestone.id)).where(Milestone.project_id == project.id)
@@ -361,7 +362,9 @@ class Governance(Service):
     def coordinated(self, *, team_id: str, channel_id: str, user_id: str) -> int:
         """The channel's project, when `user_id` coordinates it (for opening a form)."""
         with read_only(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return project.id
 
     # ------------------------------------------------------------ the digest
@@ -370,7 +373,9 @@ class Governance(Service):
         """The digest's settings (coordinators)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return _setup(db, project, now)
 
     def save_digest_setup(
@@ -383,7 +388,9 @@ class Governance(Service):
             raise InvalidFields(errors)
         assert every_days is not None
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             settings = _settings(db, project, user_id, now)
             settings.every_days = every_days
             settings.enabled = enabled
@@ -441,7 +448,9 @@ class Governance(Service):
         now = self._clock.now()
         with read_only(self._factory) as db:
             here = channel_id or ""
-            project = coordinated(db, team_id, user_id, channel_id=here, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=here, project_id=project_id
+            )
             return _preview(db, project, plan, now)
 
     def slow_down(
@@ -460,7 +469,9 @@ class Governance(Service):
         now = self._clock.now()
         receipt = receipts.key("slow_down", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
             made = receipts.made_before(db, receipt) if receipt else None
             earlier = db.get(SlowDown, made) if made is not None else None

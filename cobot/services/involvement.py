@@ -63,7 +63,6 @@ from cobot.services import access, deliveries, session_changes
 from cobot.services.access import AccessError, InvalidFields
 from cobot.services.base import ForProject, SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.lookups import coordinated
 from cobot.services.ports import Clock, OutgoingMessage, SystemClock
 from cobot.storage.db import transaction
 from cobot.storage.models import (
@@ -1059,7 +1058,9 @@ class Involvement(SessionChangingService):
         everything not yet claimed up to today. Returns (claims sent, period)."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             today = _local_day(now, project.timezone)
             start, end = last_closed_month(today)
             if at_end:
@@ -1134,7 +1135,9 @@ class Involvement(SessionChangingService):
     def pay_form(self, *, team_id: str, channel_id: str, user_id: str) -> PayForm:
         """The pay settings as they stand."""
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return _pay_form(db, project)
 
     def save_pay(
@@ -1185,7 +1188,9 @@ class Involvement(SessionChangingService):
             raise InvalidFields(errors)
         assert isinstance(default, int)
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             settings = self._own_settings(db, project, user_id, now)
             settings.currency = data.currency
             settings.default_rate = default
@@ -1211,7 +1216,9 @@ class Involvement(SessionChangingService):
         """`/cobot budget <amount>`: the project's budget for involvement payments."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             pence = parse_money(typed, limit=MAX_BUDGET)
             if isinstance(pence, str) or pence == 0:
                 raise AccessError(
@@ -1283,7 +1290,9 @@ class Involvement(SessionChangingService):
     def project_totals(self, *, team_id: str, channel_id: str, user_id: str) -> PayTotals:
         """`/cobot pay report`, for coordinators."""
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             project_id = project.id
         return self.totals(project_id)
 

@@ -18,7 +18,6 @@ from cobot.domain.sessions import Problem
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.base import ForProject, Service
-from cobot.services.lookups import project_here
 from cobot.storage.db import read_only, transaction
 from cobot.storage.models import MemberPerspectives, Project
 
@@ -161,7 +160,9 @@ class Perspectives(Service):
 def _member_project(
     db: Session, team_id: str, user_id: str, channel_id: str | None, project_id: int | None
 ) -> Project:
-    project = project_here(db, team_id, channel_id=channel_id, project_id=project_id)
+    project = access.project_by_channel_or_id(
+        db, team_id=team_id, channel_id=channel_id or "", project_id=project_id
+    )
     if access.role_of(project, user_id) is None:
         raise AccessError(
             f"You are not a member of “{project.name}”; a coordinator can add you with "

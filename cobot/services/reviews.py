@@ -44,7 +44,6 @@ from cobot.services import access, deliveries
 from cobot.services.access import AccessError, InvalidFields
 from cobot.services.base import ForProject, Service
 from cobot.services.deliveries import DeliveryKind, Owed, Scope
-from cobot.services.lookups import coordinated
 from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery, Project, ReviewAnswer, ReviewRound
@@ -199,7 +198,9 @@ class Reviews(Service):
         """The start modal, for a coordinator, when no round is open."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = coordinated(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             _refuse_open(db, project, now)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return StartForm(
@@ -223,7 +224,9 @@ class Reviews(Service):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = db.get(Project, project_id, with_for_update=True)
-            project = coordinated(db, team_id=team_id, user_id=user_id, project_id=project_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, project_id=project_id
+            )
             _refuse_open(db, project, now)
             tz = ZoneInfo(project.timezone)
             errors: dict[str, str] = {}

@@ -31,7 +31,6 @@ from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry, calendar_document, session_uid
-from cobot.services.lookups import coordinated
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone, of_project_in_zone
 from cobot.services.resubmission import once_per_form
@@ -155,7 +154,9 @@ class Sessions(SessionChangingService):
     def draft(self, *, team_id: str, channel_id: str, user_id: str) -> SessionDraft:
         """Start adding a session in the channel's project (coordinators only)."""
         with read_only(self._factory) as db:
-            project = coordinated(db, team_id, user_id, channel_id=channel_id)
+            project = access.coordinators_project(
+                db, team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return SessionDraft(
                 **of_project_in_zone(project),
                 practitioners=tuple(access.people_with(project, Role.PRACTITIONER)),
