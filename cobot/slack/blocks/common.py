@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.roles import Role
+from cobot.services.ports import OutgoingMessage
 
 SECTION_LIMIT = 3000
 _ROLE_NAMES = {
@@ -106,3 +110,23 @@ def button(label: str, action_id: str, value: str, *, style: str | None = None) 
 def context(text: str) -> dict[str, Any]:
     """A small grey line."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+class ByKind:
+    """A feature's delivery renderers, one per kind of note (the type of the renderer's
+    first parameter); calling it renders a note by the renderer of its class. A renderer
+    returns the message, or only its text."""
+
+    def __init__(self, *renderers: Callable[[Any], OutgoingMessage | str]) -> None:
+        self._renderers: dict[type[Any], Callable[[Any], OutgoingMessage | str]] = {}
+        for renderer in renderers:
+            first = next(iter(inspect.signature(renderer).parameters))
+            self._renderers[typing.get_type_hints(renderer)[first]] = renderer
+
+    def __call__(self, note: object) -> OutgoingMessage:
+        for kind in type(note).__mro__:
+            found = self._renderers.get(kind)
+            if found is not None:
+                rendered = found(note)
+                return OutgoingMessage(text=rendered) if isinstance(rendered, str) else rendered
+        raise TypeError(f"no renderer for {type(note).__name__}")

@@ -49,6 +49,7 @@ from cobot.services.debriefs import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    ByKind,
     button,
     context,
     escape,
@@ -119,19 +120,7 @@ def _message(text: str, blocks: list[dict[str, Any]]) -> OutgoingMessage:
 
 def debrief_message(note: DebriefNote) -> OutgoingMessage:
     """Any debrief delivery as a Slack message."""
-    if isinstance(note, PromptNote):
-        return prompt_message(note)
-    if isinstance(note, SummaryNote):
-        return summary_message(note)
-    if isinstance(note, DevNoteNote):
-        return dev_note_message(note)
-    if isinstance(note, ActionReminderNote):
-        return action_reminder_message(note)
-    if isinstance(note, FeedbackAskNote):
-        return feedback_ask_message(note)
-    if isinstance(note, FeedbackDigestNote):
-        return feedback_digest_message(note)
-    return reflective_message(note)
+    return _BY_KIND(note)
 
 
 def prompt_message(note: PromptNote) -> OutgoingMessage:
@@ -629,3 +618,14 @@ def reflective_error_text(problems: list[str]) -> str:
         '\nWrite it as `/cobot reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with '
         "@practitioner1 @practitioner2`, naming the practitioners who take part."
     )
+
+
+_BY_KIND = ByKind(
+    prompt_message,
+    summary_message,
+    dev_note_message,
+    action_reminder_message,
+    feedback_ask_message,
+    feedback_digest_message,
+    reflective_message,
+)

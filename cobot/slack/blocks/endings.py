@@ -28,7 +28,7 @@ from cobot.services.endings import (
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, section, slack_date
+from cobot.slack.blocks.common import ByKind, button, context, escape, section, slack_date
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"
@@ -239,30 +239,30 @@ def saved_text(what: str, project_name: str, *, edited: bool, words: tuple[str, 
 
 def ending_message(note: EndingNote) -> OutgoingMessage:
     """Render an ending delivery."""
-    if isinstance(note, StartedNote):
-        return _started(note)
-    if isinstance(note, InviteNote):
-        return _invite(note)
-    if isinstance(note, CloudNote):
-        return OutgoingMessage(
-            text=(
-                f":cloud: How we feel now “{escape(note.project_name)}” is ending: {note.answers} "
-                "people's words, bigger when more people chose them."
+    return _BY_KIND(note)
+
+
+def _cloud(note: CloudNote) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=(
+            f":cloud: How we feel now “{escape(note.project_name)}” is ending: {note.answers} "
+            "people's words, bigger when more people chose them."
+        ),
+        files=(
+            OutgoingFile(
+                filename="feelings-word-cloud.png",
+                content=note.png,
+                title=f"{escape(note.project_name)}: how we feel at the end",
             ),
-            files=(
-                OutgoingFile(
-                    filename="feelings-word-cloud.png",
-                    content=note.png,
-                    title=f"{escape(note.project_name)}: how we feel at the end",
-                ),
-            ),
-        )
-    if isinstance(note, ResultsNote):
-        blocks = results_blocks(note.project_name, note.tally)
-        return OutgoingMessage(
-            text=f"How we feel now “{escape(note.project_name)}” is ending", blocks=blocks
-        )
-    return _follow_up(note)
+        ),
+    )
+
+
+def _results(note: ResultsNote) -> OutgoingMessage:
+    blocks = results_blocks(note.project_name, note.tally)
+    return OutgoingMessage(
+        text=f"How we feel now “{escape(note.project_name)}” is ending", blocks=blocks
+    )
 
 
 def _started(note: StartedNote) -> OutgoingMessage:
@@ -487,3 +487,6 @@ def parse_date(raw: Any) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         return None
+
+
+_BY_KIND = ByKind(_cloud, _results, _started, _invite, _follow_up)

@@ -32,6 +32,7 @@ from cobot.services.governance import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    ByKind,
     button,
     context,
     escape,
@@ -491,13 +492,11 @@ def _notice(note: SlowDownNotice) -> OutgoingMessage:
 
 def governance_message(note: GovernanceNote) -> OutgoingMessage:
     """Any governance delivery as Slack shows it."""
-    if isinstance(note, Nudge):
-        return _nudge(note)
-    if isinstance(note, DigestFacts):
-        return OutgoingMessage(text=digest_text(note), blocks=digest_blocks(note))
-    if isinstance(note, NewDates):
-        return _new_dates(note)
-    return _notice(note)
+    return _BY_KIND(note)
+
+
+def _digest(note: DigestFacts) -> OutgoingMessage:
+    return OutgoingMessage(text=digest_text(note), blocks=digest_blocks(note))
 
 
 def home_lines(milestones: tuple[MilestoneView, ...], *, limit: int = 6) -> str:
@@ -513,3 +512,6 @@ def home_lines(milestones: tuple[MilestoneView, ...], *, limit: int = 6) -> str:
         lines[0] += f", :red_circle: {len(overdue)} overdue"
     lines += [milestone_line(m) for m in (overdue + rest)[:limit]]
     return "\n".join(lines)
+
+
+_BY_KIND = ByKind(_nudge, _new_dates, _notice, _digest)

@@ -45,6 +45,7 @@ from cobot.services.involvement import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    ByKind,
     button,
     context,
     escape,
@@ -111,13 +112,7 @@ def _period(start: date, end: date) -> str:
 
 def involvement_message(note: InvolvementNote) -> OutgoingMessage:
     """Any involvement delivery, as Slack shows it."""
-    if isinstance(note, RegisterNote):
-        return register_message(note)
-    if isinstance(note, ClaimNote):
-        return claim_message(note)
-    if isinstance(note, ClaimQueriedNote):
-        return claim_queried_message(note)
-    return expense_message(note)
+    return _BY_KIND(note)
 
 
 def register_message(note: RegisterNote) -> OutgoingMessage:
@@ -567,3 +562,6 @@ def record_blocks(records: list[InvolvementRecord]) -> list[dict[str, Any]]:
             context("Log other time with `/cobot log time`; expenses with `/cobot expense`.")
         )
     return blocks
+
+
+_BY_KIND = ByKind(register_message, claim_message, claim_queried_message, expense_message)

@@ -45,6 +45,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     SECTION_LIMIT,
+    ByKind,
     button,
     context,
     escape,
@@ -568,15 +569,22 @@ def availability_saved_text(view: StandingView) -> str:
 
 def poll_message(note: PollNote) -> OutgoingMessage:
     """Any poll delivery, rendered at send time."""
-    if isinstance(note, Invitation):
-        return OutgoingMessage(text=invitation_text(note), blocks=invitation_blocks(note))
-    if isinstance(note, Tally):
-        return OutgoingMessage(text=tally_text(note), blocks=tally_blocks(note))
-    if isinstance(note, Choice):
-        return OutgoingMessage(
-            text=f"Answers are in: the best times for “{escape(note.title)}”",
-            blocks=choice_blocks(note),
-        )
-    if isinstance(note, Nudge):
-        return OutgoingMessage(text=nudge_text(note))
-    return OutgoingMessage(text=outcome_text(note))
+    return _BY_KIND(note)
+
+
+def _invitation(note: Invitation) -> OutgoingMessage:
+    return OutgoingMessage(text=invitation_text(note), blocks=invitation_blocks(note))
+
+
+def _tally(note: Tally) -> OutgoingMessage:
+    return OutgoingMessage(text=tally_text(note), blocks=tally_blocks(note))
+
+
+def _choice(note: Choice) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=f"Answers are in: the best times for “{escape(note.title)}”",
+        blocks=choice_blocks(note),
+    )
+
+
+_BY_KIND = ByKind(_invitation, _tally, _choice, nudge_text, outcome_text)
