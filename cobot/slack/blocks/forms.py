@@ -169,23 +169,27 @@ def user_select(
 
 
 def modal(
-    callback_id: str,
+    callback_id: str | None,
     title: str,
     blocks: list[dict[str, Any]],
     *,
-    metadata: str,
-    submit: str = "Save",
+    metadata: str | None = None,
+    submit: str | None = "Save",
+    close: str = "Cancel",
 ) -> dict[str, Any]:
-    """A modal whose submission `kit.view(app, callback_id, ...)` receives."""
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    """A modal whose submission `kit.view(app, callback_id, ...)` receives; without `submit`
+    (and usually without metadata), one that only shows something and closes."""
+    view: dict[str, Any] = {"type": "modal"}
+    if callback_id is not None:
+        view["callback_id"] = callback_id
+    view["title"] = plain(title, 24)
+    if submit is not None:
+        view["submit"] = plain(submit, 24)
+    view["close"] = plain(close, 24)
+    if metadata is not None:
+        view["private_metadata"] = metadata
+    view["blocks"] = blocks
+    return view
 
 
 @dataclass(frozen=True)

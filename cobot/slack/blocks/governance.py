@@ -37,7 +37,6 @@ from cobot.slack.blocks.common import (
     context,
     escape,
     mention,
-    plain,
     section,
     slack_date,
 )
@@ -425,12 +424,10 @@ def slow_down_preview_modal(preview: SlowDownPreview) -> dict[str, Any]:
 
 def slowed_down_modal(done: SlowedDown) -> dict[str, Any]:
     """The result."""
-    return {
-        "type": "modal",
-        "callback_id": "slow_down_done",
-        "title": plain("Slowed down", 24),
-        "close": plain("Done", 24),
-        "blocks": [
+    return forms.modal(
+        "slow_down_done",
+        "Slowed down",
+        [
             section(
                 f":turtle: Moved {_count(done.sessions_moved, 'session')} and "
                 f"{_count(done.milestones_moved, 'milestone')}. {done.people_told} people are "
@@ -438,7 +435,9 @@ def slowed_down_modal(done: SlowedDown) -> dict[str, Any]:
                 f"{done.oversight_told} oversight and steering members the reason."
             )
         ],
-    }
+        submit=None,
+        close="Done",
+    )
 
 
 # ---------------------------------------------------------------- messages at send time

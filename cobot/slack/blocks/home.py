@@ -33,6 +33,7 @@ from cobot.services.home import (
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
+from cobot.slack.blocks import forms
 from cobot.slack.blocks import governance as governance_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
@@ -281,16 +282,17 @@ def agreement_modal(view: AgreementView) -> dict[str, Any]:
         "No group agreement has been written yet. Coordinators write it with "
         "`/cobot agreement`, from what the group agrees together at the start."
     )
-    return {
-        "type": "modal",
-        "title": plain("Group agreement", 24),
-        "close": plain("Close", 24),
-        "blocks": [
+    return forms.modal(
+        None,
+        "Group agreement",
+        [
             section(f"*{escape(view.name)}*"),
             section(f"*Aims*\n{escape(view.aims.strip()) or '_No aims yet._'}"),
             section(f"*Our agreement*\n{escape(agreement)}"),
         ],
-    }
+        submit=None,
+        close="Close",
+    )
 
 
 # ---------------------------------------------------------------- coordinators

@@ -180,12 +180,10 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
 
 def started_modal(tally: Tally) -> dict[str, Any]:
     """After starting: what happens next."""
-    return {
-        "type": "modal",
-        "callback_id": "poll_started",
-        "title": plain("Find a time", 24),
-        "close": plain("Done", 24),
-        "blocks": [
+    return forms.modal(
+        "poll_started",
+        "Find a time",
+        [
             section(
                 f":mag: Asking {tally.asked} people about {len(tally.rows)} times for "
                 f"*{escape(tally.title)}*. Each gets one message with every time in their own "
@@ -194,7 +192,9 @@ def started_modal(tally: Tally) -> dict[str, Any]:
             ),
             context("The live tally is in your DM with cobot, and on your App Home."),
         ],
-    }
+        submit=None,
+        close="Done",
+    )
 
 
 # ---------------------------------------------------------------- the invitation
@@ -364,16 +364,16 @@ def home_poll_blocks(tallies: Sequence[Tally]) -> list[dict[str, Any]]:
 def notes_modal(title: str, notes: Sequence[NoteLine]) -> dict[str, Any]:
     """Every note, split across sections (never cut)."""
     lines = [f"{mention(n.user_id)}: {escape(n.text)}" for n in notes] or ["No notes yet."]
-    return {
-        "type": "modal",
-        "callback_id": "poll_notes",
-        "title": plain("Notes", 24),
-        "close": plain("Close", 24),
-        "blocks": [
+    return forms.modal(
+        "poll_notes",
+        "Notes",
+        [
             section(f"What would make it easier to come to *{escape(title)}* (coordinators only):"),
             *[section(chunk) for chunk in _split_lines(lines)],
         ],
-    }
+        submit=None,
+        close="Close",
+    )
 
 
 def _split_lines(lines: Sequence[str], limit: int = SECTION_LIMIT) -> list[str]:
