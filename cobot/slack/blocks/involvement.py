@@ -92,6 +92,11 @@ BENEFITS = "benefits_contact"
 PREP = "prep_"  # + session role
 RATE_ROLES = (Role.PARTICIPANT, Role.PRACTITIONER)
 RATE_ACTIVITIES = (Activity.SESSION, *LOGGABLE)
+# each rate a coordinator may set apart from the default: (rates key, what it pays for)
+RATE_FIELDS = (
+    *((f"{ROLE_KEY}{r.value}", r.label) for r in RATE_ROLES),
+    *((f"{ACTIVITY_KEY}{a.value}", ACTIVITY_LABELS[a]) for a in RATE_ACTIVITIES),
+)
 
 
 def rate_block(key: str) -> str:
@@ -413,22 +418,11 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         ),
         forms.text_input(DEFAULT_RATE, "Hourly rate for everyone", money(form.default_rate)),
     ]
-    for role in RATE_ROLES:
-        key = f"{ROLE_KEY}{role.value}"
+    for key, what in RATE_FIELDS:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {role.label.lower()} (if not the same)",
-                money(form.rates.get(key)),
-                optional=True,
-            )
-        )
-    for activity in RATE_ACTIVITIES:
-        key = f"{ACTIVITY_KEY}{activity.value}"
-        blocks.append(
-            forms.text_input(
-                rate_block(key),
-                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if not the same)",
+                f"Rate for {what.lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
