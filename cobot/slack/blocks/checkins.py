@@ -321,6 +321,26 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, 75), "value": value}
 
 
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True
+) -> dict[str, Any]:
+    """An input block as check-ins lay it out (the element carries the action id)."""
+    block: dict[str, Any] = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    return {**block, "label": plain(label), "element": element}
+
+
+def _checkboxes(
+    options: list[dict[str, Any]], checked: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Checkboxes over `options`, the `checked` ones ticked."""
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": options}
+    if checked:
+        element["initial_options"] = checked
+    return element
+
+
 def note_modal(form: NoteForm) -> dict[str, Any]:
     """Anything you want to say? (encrypted, seen only by you)."""
     return _modal(
@@ -353,15 +373,7 @@ def contact_modal(form: ContactForm) -> dict[str, Any]:
         )
     ]
     if options:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "share",
-                "optional": True,
-                "label": plain("Share with them (optional)"),
-                "element": {"type": "checkboxes", "action_id": INPUT, "options": options},
-            }
-        )
+        blocks.append(_input("share", "Share with them (optional)", _checkboxes(options)))
     blocks.append(
         _text_input("message", "A message for them (optional)", hint="For example, a good time.")
     )
@@ -376,12 +388,12 @@ def pause_modal(delivery_id: int) -> dict[str, Any]:
         "Pause",
         str(delivery_id),
         [
-            {
-                "type": "input",
-                "block_id": "until",
-                "label": plain("Away until (check-ins start again on this day)"),
-                "element": {"type": "datepicker", "action_id": INPUT},
-            }
+            _input(
+                "until",
+                "Away until (check-ins start again on this day)",
+                {"type": "datepicker", "action_id": INPUT},
+                optional=False,
+            )
         ],
     )
 
@@ -402,31 +414,13 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
         "stopped": "Your check-ins are stopped.",
         "not_enrolled": "You are not taking part in check-ins yet.",
     }.get(found.status, "")
-    days_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": INPUT,
-        "options": day_options,
-    }
-    if chosen_days:
-        days_element["initial_options"] = chosen_days
-    part_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [part]}
-    if found.status in ("active", "invited"):
-        part_element["initial_options"] = [part]
-    after_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [after]}
-    if found.after_sessions:
-        after_element["initial_options"] = [after]
+    taking_part = found.status in ("active", "invited")
     blocks = [
         section(
             f"*{escape(found.project_name)}*\n{status}\nTimes are in your Slack time zone "
             f"(now {escape(found.timezone)}); if you travel, check-ins follow you."
         ),
-        {
-            "type": "input",
-            "block_id": "taking_part",
-            "optional": True,
-            "label": plain("Taking part"),
-            "element": part_element,
-        },
+        _input("taking_part", "Taking part", _checkboxes([part], [part] if taking_part else None)),
         forms.timepicker(
             "time",
             "Time of day",
@@ -434,26 +428,13 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
             hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}.",
             action_id=INPUT,
         ),
-        {
-            "type": "input",
-            "block_id": "days",
-            "label": plain("Your working days"),
-            "element": days_element,
-        },
-        {
-            "type": "input",
-            "block_id": "after_sessions",
-            "optional": True,
-            "label": plain("After sessions"),
-            "element": after_element,
-        },
-        {
-            "type": "input",
-            "block_id": "pause",
-            "optional": True,
-            "label": plain("Away until (optional)"),
-            "element": pause,
-        },
+        _input("days", "Your working days", _checkboxes(day_options, chosen_days), optional=False),
+        _input(
+            "after_sessions",
+            "After sessions",
+            _checkboxes([after], [after] if found.after_sessions else None),
+        ),
+        _input("pause", "Away until (optional)", pause),
     ]
     return _modal(SETTINGS_MODAL, "Check-in settings", "Save", str(found.project_id), blocks)
 
@@ -478,16 +459,6 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
     role_options = [_option(role.label, role.value) for role in Role]
     chosen = [o for o in role_options if o["value"] in form.roles]
     on = _option("Check-ins are on for this project", "yes")
-    on_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [on]}
-    if form.enabled:
-        on_element["initial_options"] = [on]
-    roles_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": INPUT,
-        "options": role_options,
-    }
-    if chosen:
-        roles_element["initial_options"] = chosen
     rhythm_options = [_option("Weekly", "weekly"), _option("Every two weeks", "fortnightly")]
     rhythm = next((o for o in rhythm_options if o["value"] == form.rhythm), rhythm_options[0])
     contacts = (
@@ -501,31 +472,19 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
             "their own time; coordinators only ever see totals for groups of at least "
             f"{rules.MIN_GROUP}.\nWellbeing contacts: {contacts}."
         ),
-        {
-            "type": "input",
-            "block_id": "enabled",
-            "optional": True,
-            "label": plain("Check-ins"),
-            "element": on_element,
-        },
-        {
-            "type": "input",
-            "block_id": "roles",
-            "optional": True,
-            "label": plain("Who is invited"),
-            "element": roles_element,
-        },
-        {
-            "type": "input",
-            "block_id": "rhythm",
-            "label": plain("How often"),
-            "element": {
+        _input("enabled", "Check-ins", _checkboxes([on], [on] if form.enabled else None)),
+        _input("roles", "Who is invited", _checkboxes(role_options, chosen)),
+        _input(
+            "rhythm",
+            "How often",
+            {
                 "type": "static_select",
                 "action_id": INPUT,
                 "options": rhythm_options,
                 "initial_option": rhythm,
             },
-        },
+            optional=False,
+        ),
         _text_input(
             "support",
             "Support information (who to talk to, local services)",
