@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from cobot.domain import endings as rules
@@ -479,14 +478,8 @@ def project_closed_text(closed: ProjectClosed) -> str:
     )
 
 
-def parse_date(raw: Any) -> date | None:
-    """A datepicker value, or None."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+# the listener reads its date pickers with this
+parse_date = forms.parse_date
 
 
 _BY_KIND = ByKind(_cloud, _results, _started, _invite, _follow_up)
