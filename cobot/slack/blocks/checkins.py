@@ -29,7 +29,16 @@ from cobot.services.checkins import (
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import Forgotten
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    escape,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 GROUP = "Check-ins"
 
@@ -52,10 +61,6 @@ SETUP_MODAL = "checkins_setup_modal"
 INPUT = "input"
 
 CONTACTS_USAGE = "Usage: `/cobot checkin contacts @a @b` (coordinators)."
-
-
-def _actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
 def _when(at: datetime | None, zone: str) -> str:
@@ -101,12 +106,12 @@ def consent_blocks(prompt: Prompt) -> list[dict[str, Any]]:
         section(collected),
         section(sees),
         section(when),
-        _actions(
-            "checkins_consent",
+        actions(
             [
                 button("I agree", CONSENT_YES, str(prompt.delivery_id), style="primary"),
                 button("No thanks", CONSENT_NO, str(prompt.delivery_id)),
             ],
+            block_id="checkins_consent",
         ),
     ]
 
@@ -123,16 +128,16 @@ def question_blocks(prompt: Prompt, *, intro: str | None = None) -> list[dict[st
             "Only you will see your answer."
         )
     )
-    blocks.append(_mood_buttons(prompt.delivery_id))
+    blocks.append(mood_buttons(prompt.delivery_id))
     blocks.append(section("Would you like someone to get in touch?"))
-    blocks.append(_actions("checkins_contact", [button("Yes, please", CONTACT, value)]))
+    blocks.append(actions([button("Yes, please", CONTACT, value)], block_id="checkins_contact"))
     blocks.append(_controls(prompt.delivery_id))
     return blocks
 
 
-def _mood_buttons(delivery_id: int) -> dict[str, Any]:
-    return _actions(
-        "checkins_mood",
+def mood_buttons(delivery_id: int, *, block_id: str = "checkins_mood") -> dict[str, Any]:
+    """The mood buttons of one check-in (the DM's, or the Home's in its own row)."""
+    return actions(
         [
             button(
                 f"{rules.MOOD_EMOJI[m]} {rules.mood_label(m)}",
@@ -141,18 +146,19 @@ def _mood_buttons(delivery_id: int) -> dict[str, Any]:
             )
             for m in sorted(rules.MOODS)
         ],
+        block_id=block_id,
     )
 
 
 def _controls(delivery_id: int) -> dict[str, Any]:
     value = str(delivery_id)
-    return _actions(
-        "checkins_controls",
+    return actions(
         [
             button("Not today", NOT_TODAY, value),
             button("Pause (away until…)", PAUSE, value),
             button("Stop check-ins", STOP, value),
         ],
+        block_id="checkins_controls",
     )
 
 
@@ -199,7 +205,7 @@ def answered_message(answer: Answer) -> OutgoingMessage:
             f"({escape(answer.project_name)}). Only you can see this; press another answer "
             "to change it."
         ),
-        _mood_buttons(answer.delivery_id),
+        mood_buttons(answer.delivery_id),
     ]
     if answer.low or answer.streak:
         lead = (
@@ -226,7 +232,7 @@ def answered_message(answer: Answer) -> OutgoingMessage:
     elements = [button(note_label, NOTE, value)]
     if answer.has_contacts:
         elements.append(button("Would you like someone to get in touch?", CONTACT, value))
-    blocks.append(_actions("checkins_after", elements))
+    blocks.append(actions(elements, block_id="checkins_after"))
     blocks.append(_controls(answer.delivery_id))
     return OutgoingMessage(text=f"Thank you: you answered {label}.", blocks=blocks)
 
@@ -664,8 +670,9 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
             "It cannot be undone. (`/cobot my data` sends "
             "you a copy first.)"
         ),
-        _actions(
-            "checkins_forget", [button("Erase all my cobot data", FORGET, "1", style="danger")]
+        actions(
+            [button("Erase all my cobot data", FORGET, "1", style="danger")],
+            block_id="checkins_forget",
         ),
     ]
 

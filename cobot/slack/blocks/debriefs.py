@@ -50,6 +50,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     ByKind,
+    actions,
     button,
     context,
     escape,
@@ -147,14 +148,13 @@ def prompt_message(note: PromptNote) -> OutgoingMessage:
                 "person you name. The rest is collated, unattributed, into one summary for "
                 "the practitioners."
             ),
-            {
-                "type": "actions",
-                "block_id": "debrief_prompt",
-                "elements": [
+            actions(
+                [
                     button("Write my debrief", OPEN_DEBRIEF, str(s.id), style="primary"),
                     button("Skip this one", SKIP_DEBRIEF, str(s.id)),
                 ],
-            },
+                block_id="debrief_prompt",
+            ),
         ],
     )
 
@@ -222,11 +222,9 @@ def action_reminder_message(note: ActionReminderNote) -> OutgoingMessage:
         text,
         [
             section(text),
-            {
-                "type": "actions",
-                "block_id": "debrief_action",
-                "elements": [button("Done", ACTION_DONE, str(a.id), style="primary")],
-            },
+            actions(
+                [button("Done", ACTION_DONE, str(a.id), style="primary")], block_id="debrief_action"
+            ),
         ],
     )
 
@@ -246,12 +244,11 @@ def feedback_ask_message(note: FeedbackAskNote) -> OutgoingMessage:
         text,
         [
             section(text),
-            {"type": "actions", "block_id": "feedback_heard", "elements": buttons},
-            {
-                "type": "actions",
-                "block_id": "feedback_words",
-                "elements": [button("Just tell them in words", FEEDBACK_OPEN, str(s.id))],
-            },
+            actions(buttons, block_id="feedback_heard"),
+            actions(
+                [button("Just tell them in words", FEEDBACK_OPEN, str(s.id))],
+                block_id="feedback_words",
+            ),
             context(
                 "The facilitators see your words but not who wrote them, unless you choose "
                 f"to add your name. Scores are only shown to them as a spread when at least "

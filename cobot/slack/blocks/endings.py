@@ -27,7 +27,7 @@ from cobot.services.endings import (
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import ByKind, button, context, escape, section, slack_date
+from cobot.slack.blocks.common import ByKind, actions, button, context, escape, section, slack_date
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"
@@ -302,13 +302,12 @@ def _invite(note: InviteNote) -> OutgoingMessage:
         text=text,
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [
+            actions(
+                [
                     button("Share how I feel", OPEN_FEELINGS, value, style="primary"),
                     button("Evaluation form", OPEN_EVALUATION, value),
-                ],
-            },
+                ]
+            ),
         ],
     )
 
@@ -323,10 +322,7 @@ def _follow_up(note: FollowUpNote) -> OutgoingMessage:
         text=text,
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [button("Reply", OPEN_FOLLOW_UP, str(note.project_id))],
-            },
+            actions([button("Reply", OPEN_FOLLOW_UP, str(note.project_id))]),
         ],
     )
 
@@ -460,12 +456,9 @@ def close_confirm_blocks(draft: CloseDraft) -> list[dict[str, Any]]:
             "project's retention setting), then deleted. Export the "
             f"report first with `/cobot export`.{extra}"
         ),
-        {
-            "type": "actions",
-            "elements": [
-                button("Close the project", CLOSE_PROJECT, str(draft.project_id), style="danger")
-            ],
-        },
+        actions(
+            [button("Close the project", CLOSE_PROJECT, str(draft.project_id), style="danger")]
+        ),
     ]
 
 

@@ -33,6 +33,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     ByKind,
+    actions,
     button,
     context,
     escape,
@@ -101,9 +102,8 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
         )
         if view.can_change:
             blocks.append(
-                {
-                    "type": "actions",
-                    "elements": [
+                actions(
+                    [
                         button(
                             "Make the plan, dates spread over the project",
                             CREATE_DATED,
@@ -111,8 +111,8 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
                             style="primary",
                         ),
                         button("Make the plan without dates", CREATE_BLANK, str(view.project_id)),
-                    ],
-                }
+                    ]
+                )
             )
         return blocks
     done = sum(1 for m in view.milestones if m.done)
@@ -127,7 +127,7 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
             elements = [button("Edit", EDIT_MILESTONE, str(m.id))]
             if not m.done:
                 elements.append(button("Done", DONE_MILESTONE, str(m.id), style="primary"))
-            blocks.append({"type": "actions", "elements": elements})
+            blocks.append(actions(elements))
     return blocks
 
 
@@ -263,10 +263,7 @@ def digest_blocks(facts: DigestFacts) -> list[dict[str, Any]]:
             )
         )
         blocks.append(
-            {
-                "type": "actions",
-                "elements": [button("Add a line", ADD_LINE, str(facts.digest_id), style="primary")],
-            }
+            actions([button("Add a line", ADD_LINE, str(facts.digest_id), style="primary")])
         )
     blocks.append(section(head))
     if facts.line:
@@ -454,10 +451,7 @@ def _nudge(note: Nudge) -> OutgoingMessage:
         text=f"{escape(m.title)} is overdue",
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [button("Done", DONE_MILESTONE, str(m.id), style="primary")],
-            },
+            actions([button("Done", DONE_MILESTONE, str(m.id), style="primary")]),
         ],
     )
 

@@ -46,6 +46,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     ByKind,
+    actions,
     button,
     context,
     escape,
@@ -139,10 +140,7 @@ def register_message(note: RegisterNote) -> OutgoingMessage:
         )
     blocks = [
         section(lead),
-        {
-            "type": "actions",
-            "elements": [button("Take the register", OPEN_REGISTER, str(note.session.id))],
-        },
+        actions([button("Take the register", OPEN_REGISTER, str(note.session.id))]),
     ]
     if note.saved_by:
         blocks.append(context(f"Saved by {mention(note.saved_by)}; you can still change it."))
@@ -176,13 +174,12 @@ def claim_message(note: ClaimNote) -> OutgoingMessage:
     blocks = [
         section(f":receipt: {text}. Please check it: once you confirm, it goes to finance."),
         section("\n".join(claim_lines(note))),
-        {
-            "type": "actions",
-            "elements": [
+        actions(
+            [
                 button("Confirm", CLAIM_CONFIRM, str(note.claim_id), style="primary"),
                 button("Something is wrong", CLAIM_QUERY, str(note.claim_id)),
-            ],
-        },
+            ]
+        ),
     ]
     return _msg(text, blocks)
 
@@ -228,7 +225,7 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
                 section(
                     f":question: {text} ({expense_text(note)}):\n>{escape(note.question or '')}"
                 ),
-                {"type": "actions", "elements": [button("Answer", EXPENSE_ANSWER, ident)]},
+                actions([button("Answer", EXPENSE_ANSWER, ident)]),
             ],
         )
     text = f"{mention(note.user_id)} claims an expense in *{escape(note.project_name)}*"
@@ -242,13 +239,12 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
             )
         )
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
+        actions(
+            [
                 button("Approve", EXPENSE_APPROVE, ident, style="primary"),
                 button("Ask a question", EXPENSE_ASK, ident),
-            ],
-        }
+            ]
+        )
     )
     return _msg(text, blocks)
 

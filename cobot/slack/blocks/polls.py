@@ -46,6 +46,7 @@ from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     SECTION_LIMIT,
     ByKind,
+    actions,
     button,
     context,
     escape,
@@ -245,11 +246,9 @@ def invitation_blocks(inv: Invitation) -> list[dict[str, Any]]:
     if open_:
         label = "Change your note" if inv.has_note else "Anything that would make it easier?"
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"poll_note:{inv.poll_id}",
-                "elements": [button(label, NOTE_ACTION, str(inv.poll_id))],
-            }
+            actions(
+                [button(label, NOTE_ACTION, str(inv.poll_id))], block_id=f"poll_note:{inv.poll_id}"
+            )
         )
         blocks.append(
             context(
@@ -319,7 +318,7 @@ def tally_blocks(t: Tally) -> list[dict[str, Any]]:
         if t.notes:
             elements.append(button(f"Read notes ({t.notes})", NOTES_ACTION, str(t.poll_id)))
         elements.append(button("Cancel poll", CANCEL_ACTION, str(t.poll_id), style="danger"))
-        blocks.append({"type": "actions", "block_id": f"poll:{t.poll_id}", "elements": elements})
+        blocks.append(actions(elements, block_id=f"poll:{t.poll_id}"))
     blocks.append(
         context(
             "“No” includes people whose standing availability says probably not, until they "
@@ -435,11 +434,10 @@ def choice_blocks(c: Choice) -> list[dict[str, Any]]:
             blocks.append(section(f":warning: {escape_but_mentions(warning)}"))
     if c.status in (PollStatus.OPEN, PollStatus.CLOSED):
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"poll_choice:{c.poll_id}",
-                "elements": [button("Cancel poll", CANCEL_ACTION, str(c.poll_id))],
-            }
+            actions(
+                [button("Cancel poll", CANCEL_ACTION, str(c.poll_id))],
+                block_id=f"poll_choice:{c.poll_id}",
+            )
         )
     blocks.append(
         context(

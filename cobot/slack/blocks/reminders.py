@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 from cobot.services import reminders as r
 from cobot.services.ports import OutgoingMessage
 from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    escape,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 SHARE_AGENDA = "reminders_share_agenda"
 POST_NOTES = "reminders_post_notes"
@@ -143,11 +152,9 @@ def reminder_message(note: ReminderNote) -> OutgoingMessage:
     if found is not None and not note.for_coordinator:
         label, action_id, style = found
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"reminder_{note.kind}",
-                "elements": [button(label, action_id, str(s.id), style=style)],
-            }
+            actions(
+                [button(label, action_id, str(s.id), style=style)], block_id=f"reminder_{note.kind}"
+            )
         )
     return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 

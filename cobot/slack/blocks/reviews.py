@@ -23,7 +23,16 @@ from cobot.services.reviews import (
     Status,
 )
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import ByKind, button, context, escape, mention, section, slack_date
+from cobot.slack.blocks.common import (
+    ByKind,
+    actions,
+    button,
+    context,
+    escape,
+    mention,
+    section,
+    slack_date,
+)
 
 START_MODAL = "review_start"
 ANSWER_MODAL = "review_answer"
@@ -86,15 +95,14 @@ def started_text(started: Started) -> str:
 
 def _answer_buttons(round_id: int) -> dict[str, Any]:
     value = str(round_id)
-    return {
-        "type": "actions",
-        "block_id": f"{ANSWER_BUTTONS}_{round_id}",
-        "elements": [
+    return actions(
+        [
             button(Choice.APPROVE.label, APPROVE, value, style="primary"),
             button(Choice.CHANGES.label, CHANGES, value),
             button(Choice.NOT_YET.label, NOT_YET, value),
         ],
-    }
+        block_id=f"{ANSWER_BUTTONS}_{round_id}",
+    )
 
 
 def invite_message(note: InviteNote) -> OutgoingMessage:

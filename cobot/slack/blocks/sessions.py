@@ -19,6 +19,7 @@ from cobot.services.sessions import (
 )
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -306,16 +307,15 @@ def session_actions(view: SessionView) -> dict[str, Any]:
         "deny": plain("Keep it", 30),
         "style": "danger",
     }
-    return {
-        "type": "actions",
-        "block_id": f"session_{view.id}",
-        "elements": [
+    return actions(
+        [
             button("Move", MOVE_ACTION, str(view.id)),
             button("Edit", EDIT_ACTION, str(view.id)),
             button("Find a new time", FIND_TIME_ACTION, str(view.id)),
             cancel,
         ],
-    }
+        block_id=f"session_{view.id}",
+    )
 
 
 def sessions_list(listing: SessionList) -> list[dict[str, Any]]:
