@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
-import typing
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.roles import Role
-from cobot.services.ports import OutgoingMessage
 
 SECTION_LIMIT = 3000
 _ROLE_NAMES = {
@@ -119,23 +115,3 @@ def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> d
 def context(text: str) -> dict[str, Any]:
     """A small grey line."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
-
-
-class ByKind:
-    """A feature's delivery renderers, one per kind of note (the type of the renderer's
-    first parameter); calling it renders a note by the renderer of its class. A renderer
-    returns the message, or only its text."""
-
-    def __init__(self, *renderers: Callable[[Any], OutgoingMessage | str]) -> None:
-        self._renderers: dict[type[Any], Callable[[Any], OutgoingMessage | str]] = {}
-        for renderer in renderers:
-            first = next(iter(inspect.signature(renderer).parameters))
-            self._renderers[typing.get_type_hints(renderer)[first]] = renderer
-
-    def __call__(self, note: object) -> OutgoingMessage:
-        for kind in type(note).__mro__:
-            found = self._renderers.get(kind)
-            if found is not None:
-                rendered = found(note)
-                return OutgoingMessage(text=rendered) if isinstance(rendered, str) else rendered
-        raise TypeError(f"no renderer for {type(note).__name__}")

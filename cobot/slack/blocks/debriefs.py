@@ -49,7 +49,6 @@ from cobot.services.debriefs import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
-    ByKind,
     actions,
     button,
     context,
@@ -60,6 +59,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_DEBRIEF = "debrief_open"
 SKIP_DEBRIEF = "debrief_skip"

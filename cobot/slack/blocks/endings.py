@@ -27,7 +27,8 @@ from cobot.services.endings import (
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import ByKind, actions, button, context, escape, section, slack_date
+from cobot.slack.blocks.common import actions, button, context, escape, section, slack_date
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"

@@ -32,7 +32,6 @@ from cobot.services.governance import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
-    ByKind,
     actions,
     button,
     context,
@@ -41,6 +40,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 CREATE_DATED = "milestones_create_dated"
 CREATE_BLANK = "milestones_create_blank"

@@ -45,7 +45,6 @@ from cobot.services.involvement import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
-    ByKind,
     actions,
     button,
     context,
@@ -55,6 +54,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_REGISTER = "register_open"
 REGISTER_MODAL = "register_submit"

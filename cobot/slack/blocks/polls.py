@@ -45,7 +45,6 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     SECTION_LIMIT,
-    ByKind,
     actions,
     button,
     context,
@@ -56,6 +55,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 FIND_CALLBACK = "poll_start"
 NOTE_CALLBACK = "poll_note"

@@ -24,7 +24,6 @@ from cobot.services.reviews import (
 )
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
-    ByKind,
     actions,
     button,
     context,
@@ -33,6 +32,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 START_MODAL = "review_start"
 ANSWER_MODAL = "review_answer"
