@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt import App
@@ -72,31 +72,22 @@ class Route:
 RequestObserver = Callable[[str, int, float], None]
 
 
+@dataclass(eq=False)
 class CobotWsgi:
     """Routes requests; nothing reaches Bolt until its signature over the raw body matched
     and its shape is one Slack sends; a signature seen before is answered and ignored."""
 
-    def __init__(
-        self,
-        app: App,
-        *,
-        healthy: Callable[[], bool] | Callable[[], dict[str, Any]],
-        signing_secret: str,
-        replays: ReplayGuard,
-        wall_clock: Callable[[], float] = time.time,
-        routes: Sequence[Route] = (),
-        observe: RequestObserver | None = None,
-    ) -> None:
-        self._app = app
-        self._healthy = healthy
-        self._secret = signing_secret
-        self._replays = replays
-        self._now = wall_clock
-        self._routes = tuple(routes)
-        self._observe = observe
+    app: App
+    _: KW_ONLY
+    healthy: Callable[[], bool] | Callable[[], dict[str, Any]]
+    signing_secret: str
+    replays: ReplayGuard
+    wall_clock: Callable[[], float] = time.time
+    routes: Sequence[Route] = ()
+    observe: RequestObserver | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self._observe is None:
+        if self.observe is None:
             return self._route(environ, start_response)
         started = time.perf_counter()
         answered: list[int] = []
@@ -109,7 +100,7 @@ class CobotWsgi:
             return self._route(environ, recording)
         finally:
             name = self._route_name(environ.get("PATH_INFO", ""))
-            self._observe(name, answered[0] if answered else 500, time.perf_counter() - started)
+            self.observe(name, answered[0] if answered else 500, time.perf_counter() - started)
 
     def _route_name(self, path: str) -> str:
         fixed = {EVENTS_PATH: "events", HEALTH_PATH: "ready", READY_PATH: "ready"}
@@ -117,25 +108,25 @@ class CobotWsgi:
             return fixed[path]
         if path == LIVE_PATH:
             return "live"
-        return next((r.name for r in self._routes if path.startswith(r.prefix)), "other")
+        return next((r.name for r in self.routes if path.startswith(r.prefix)), "other")
 
     def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path in (HEALTH_PATH, READY_PATH) and method in ("GET", "HEAD"):
             # readiness: the database answers and Slack is not failing (breaker closed)
-            state = self._healthy()
+            state = self.healthy()
             body = state if isinstance(state, dict) else {"ok": bool(state)}
             return _plain(start_response, 200 if body.get("ok") else 503, body)
         if path == LIVE_PATH and method in ("GET", "HEAD"):
             return _plain(start_response, 200, {"ok": True})
         if path == EVENTS_PATH and method == "POST":
             return self._slack(environ, start_response)
-        flow = self._app.oauth_flow
+        flow = self.app.oauth_flow
         if flow is not None and method == "GET" and path in (INSTALL_PATH, REDIRECT_PATH):
             return oauth_page(flow, environ, start_response, _headers(environ))
         if method in ("GET", "HEAD"):
-            for route in self._routes:
+            for route in self.routes:
                 if path.startswith(route.prefix):
                     try:
                         page = route.handler(environ)
@@ -152,11 +143,11 @@ class CobotWsgi:
         if raw is None:
             return _plain(start_response, 413, {"error": "request too large"})
         verified = inbound.verify(
-            secret=self._secret,
+            secret=self.signing_secret,
             timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
             signature=environ.get("HTTP_X_SLACK_SIGNATURE"),
             body=raw,
-            now=self._now(),
+            now=self.wall_clock(),
         )
         if verified is None:
             return _plain(start_response, 401, {"error": "invalid request signature"})
@@ -168,11 +159,11 @@ class CobotWsgi:
             return _plain(start_response, 400, {"error": str(problem)})
         command = "command" in request and "type" not in request
         try:
-            if not self._replays.first_signature(verified.signature_hash):
+            if not self.replays.first_signature(verified.signature_hash):
                 # Slack never signs two requests alike: this one was captured and replayed
                 log.warning("ignored a replayed Slack request (a %s)", _kind(request))
                 return _plain(start_response, 200, None)
-            response = self._app.dispatch(
+            response = self.app.dispatch(
                 BoltRequest(
                     body=body,
                     query=environ.get("QUERY_STRING", ""),

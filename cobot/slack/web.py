@@ -271,14 +271,7 @@ class SharedRateLimitHandler(RetryHandler):
         # the workspace this client's calls count against (None: the token's)
         self._workspace = workspace
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,  # noqa: ARG002
-        request: HttpRequest,  # noqa: ARG002
-        response: HttpResponse | None = None,
-        error: Exception | None = None,  # noqa: ARG002
-    ) -> bool:
+    def _can_retry(self, *, response: HttpResponse | None = None, **_: object) -> bool:
         return response is not None and response.status_code == 429
 
     def prepare_for_next_attempt(
@@ -320,18 +313,11 @@ class SafeConnectionRetryHandler(ConnectionErrorRetryHandler):
     """
 
     def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
+        self, *, request: HttpRequest, error: Exception | None = None, **rest: Any
     ) -> bool:
         if _method_of(request.url) in NOT_IDEMPOTENT and not isinstance(error, URLError):
             return False
-        return bool(
-            super()._can_retry(state=state, request=request, response=response, error=error)
-        )
+        return bool(super()._can_retry(request=request, error=error, **rest))
 
 
 def retry_handlers(gate: RateGate, *, workspace: str | None = None) -> list[RetryHandler]:
@@ -403,6 +389,10 @@ def make_web_client(
     )
 
 
+# what the gated client keeps of the plain one Bolt made for the request
+_KEPT_SETTINGS = ("token", "base_url", "timeout", "ssl", "proxy", "headers", "logger")
+
+
 def gate_bolt_clients(app: App, client: GatedWebClient) -> None:
     """Make the client Bolt builds for each request wait at `client`'s gate too.
 
@@ -414,14 +404,8 @@ def gate_bolt_clients(app: App, client: GatedWebClient) -> None:
     def use_gated_client(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
         plain = context.client
         context["client"] = GatedWebClient(
-            token=plain.token,
-            base_url=plain.base_url,
-            timeout=plain.timeout,
-            ssl=plain.ssl,
-            proxy=plain.proxy,
-            headers=plain.headers,
+            **{setting: getattr(plain, setting) for setting in _KEPT_SETTINGS},
             team_id=context.team_id,
-            logger=plain.logger,
             retry_handlers=list(client.retry_handlers),
             gate=client.gate,
         )

@@ -29,7 +29,16 @@ from cobot.services.checkins import (
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import Forgotten
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    escape,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 GROUP = "Check-ins"
 
@@ -52,10 +61,6 @@ SETUP_MODAL = "checkins_setup_modal"
 INPUT = "input"
 
 CONTACTS_USAGE = "Usage: `/cobot checkin contacts @a @b` (coordinators)."
-
-
-def _actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
 def _when(at: datetime | None, zone: str) -> str:
@@ -101,12 +106,12 @@ def consent_blocks(prompt: Prompt) -> list[dict[str, Any]]:
         section(collected),
         section(sees),
         section(when),
-        _actions(
-            "checkins_consent",
+        actions(
             [
                 button("I agree", CONSENT_YES, str(prompt.delivery_id), style="primary"),
                 button("No thanks", CONSENT_NO, str(prompt.delivery_id)),
             ],
+            block_id="checkins_consent",
         ),
     ]
 
@@ -123,16 +128,16 @@ def question_blocks(prompt: Prompt, *, intro: str | None = None) -> list[dict[st
             "Only you will see your answer."
         )
     )
-    blocks.append(_mood_buttons(prompt.delivery_id))
+    blocks.append(mood_buttons(prompt.delivery_id))
     blocks.append(section("Would you like someone to get in touch?"))
-    blocks.append(_actions("checkins_contact", [button("Yes, please", CONTACT, value)]))
+    blocks.append(actions([button("Yes, please", CONTACT, value)], block_id="checkins_contact"))
     blocks.append(_controls(prompt.delivery_id))
     return blocks
 
 
-def _mood_buttons(delivery_id: int) -> dict[str, Any]:
-    return _actions(
-        "checkins_mood",
+def mood_buttons(delivery_id: int, *, block_id: str = "checkins_mood") -> dict[str, Any]:
+    """The mood buttons of one check-in (the DM's, or the Home's in its own row)."""
+    return actions(
         [
             button(
                 f"{rules.MOOD_EMOJI[m]} {rules.mood_label(m)}",
@@ -141,18 +146,19 @@ def _mood_buttons(delivery_id: int) -> dict[str, Any]:
             )
             for m in sorted(rules.MOODS)
         ],
+        block_id=block_id,
     )
 
 
 def _controls(delivery_id: int) -> dict[str, Any]:
     value = str(delivery_id)
-    return _actions(
-        "checkins_controls",
+    return actions(
         [
             button("Not today", NOT_TODAY, value),
             button("Pause (away until…)", PAUSE, value),
             button("Stop check-ins", STOP, value),
         ],
+        block_id="checkins_controls",
     )
 
 
@@ -199,7 +205,7 @@ def answered_message(answer: Answer) -> OutgoingMessage:
             f"({escape(answer.project_name)}). Only you can see this; press another answer "
             "to change it."
         ),
-        _mood_buttons(answer.delivery_id),
+        mood_buttons(answer.delivery_id),
     ]
     if answer.low or answer.streak:
         lead = (
@@ -226,7 +232,7 @@ def answered_message(answer: Answer) -> OutgoingMessage:
     elements = [button(note_label, NOTE, value)]
     if answer.has_contacts:
         elements.append(button("Would you like someone to get in touch?", CONTACT, value))
-    blocks.append(_actions("checkins_after", elements))
+    blocks.append(actions(elements, block_id="checkins_after"))
     blocks.append(_controls(answer.delivery_id))
     return OutgoingMessage(text=f"Thank you: you answered {label}.", blocks=blocks)
 
@@ -321,6 +327,26 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, 75), "value": value}
 
 
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True
+) -> dict[str, Any]:
+    """An input block as check-ins lay it out (the element carries the action id)."""
+    block: dict[str, Any] = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    return {**block, "label": plain(label), "element": element}
+
+
+def _checkboxes(
+    options: list[dict[str, Any]], checked: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Checkboxes over `options`, the `checked` ones ticked."""
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": options}
+    if checked:
+        element["initial_options"] = checked
+    return element
+
+
 def note_modal(form: NoteForm) -> dict[str, Any]:
     """Anything you want to say? (encrypted, seen only by you)."""
     return _modal(
@@ -353,15 +379,7 @@ def contact_modal(form: ContactForm) -> dict[str, Any]:
         )
     ]
     if options:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "share",
-                "optional": True,
-                "label": plain("Share with them (optional)"),
-                "element": {"type": "checkboxes", "action_id": INPUT, "options": options},
-            }
-        )
+        blocks.append(_input("share", "Share with them (optional)", _checkboxes(options)))
     blocks.append(
         _text_input("message", "A message for them (optional)", hint="For example, a good time.")
     )
@@ -376,12 +394,12 @@ def pause_modal(delivery_id: int) -> dict[str, Any]:
         "Pause",
         str(delivery_id),
         [
-            {
-                "type": "input",
-                "block_id": "until",
-                "label": plain("Away until (check-ins start again on this day)"),
-                "element": {"type": "datepicker", "action_id": INPUT},
-            }
+            _input(
+                "until",
+                "Away until (check-ins start again on this day)",
+                {"type": "datepicker", "action_id": INPUT},
+                optional=False,
+            )
         ],
     )
 
@@ -402,31 +420,13 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
         "stopped": "Your check-ins are stopped.",
         "not_enrolled": "You are not taking part in check-ins yet.",
     }.get(found.status, "")
-    days_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": INPUT,
-        "options": day_options,
-    }
-    if chosen_days:
-        days_element["initial_options"] = chosen_days
-    part_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [part]}
-    if found.status in ("active", "invited"):
-        part_element["initial_options"] = [part]
-    after_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [after]}
-    if found.after_sessions:
-        after_element["initial_options"] = [after]
+    taking_part = found.status in ("active", "invited")
     blocks = [
         section(
             f"*{escape(found.project_name)}*\n{status}\nTimes are in your Slack time zone "
             f"(now {escape(found.timezone)}); if you travel, check-ins follow you."
         ),
-        {
-            "type": "input",
-            "block_id": "taking_part",
-            "optional": True,
-            "label": plain("Taking part"),
-            "element": part_element,
-        },
+        _input("taking_part", "Taking part", _checkboxes([part], [part] if taking_part else None)),
         forms.timepicker(
             "time",
             "Time of day",
@@ -434,26 +434,13 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
             hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}.",
             action_id=INPUT,
         ),
-        {
-            "type": "input",
-            "block_id": "days",
-            "label": plain("Your working days"),
-            "element": days_element,
-        },
-        {
-            "type": "input",
-            "block_id": "after_sessions",
-            "optional": True,
-            "label": plain("After sessions"),
-            "element": after_element,
-        },
-        {
-            "type": "input",
-            "block_id": "pause",
-            "optional": True,
-            "label": plain("Away until (optional)"),
-            "element": pause,
-        },
+        _input("days", "Your working days", _checkboxes(day_options, chosen_days), optional=False),
+        _input(
+            "after_sessions",
+            "After sessions",
+            _checkboxes([after], [after] if found.after_sessions else None),
+        ),
+        _input("pause", "Away until (optional)", pause),
     ]
     return _modal(SETTINGS_MODAL, "Check-in settings", "Save", str(found.project_id), blocks)
 
@@ -478,16 +465,6 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
     role_options = [_option(role.label, role.value) for role in Role]
     chosen = [o for o in role_options if o["value"] in form.roles]
     on = _option("Check-ins are on for this project", "yes")
-    on_element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": [on]}
-    if form.enabled:
-        on_element["initial_options"] = [on]
-    roles_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": INPUT,
-        "options": role_options,
-    }
-    if chosen:
-        roles_element["initial_options"] = chosen
     rhythm_options = [_option("Weekly", "weekly"), _option("Every two weeks", "fortnightly")]
     rhythm = next((o for o in rhythm_options if o["value"] == form.rhythm), rhythm_options[0])
     contacts = (
@@ -501,31 +478,19 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
             "their own time; coordinators only ever see totals for groups of at least "
             f"{rules.MIN_GROUP}.\nWellbeing contacts: {contacts}."
         ),
-        {
-            "type": "input",
-            "block_id": "enabled",
-            "optional": True,
-            "label": plain("Check-ins"),
-            "element": on_element,
-        },
-        {
-            "type": "input",
-            "block_id": "roles",
-            "optional": True,
-            "label": plain("Who is invited"),
-            "element": roles_element,
-        },
-        {
-            "type": "input",
-            "block_id": "rhythm",
-            "label": plain("How often"),
-            "element": {
+        _input("enabled", "Check-ins", _checkboxes([on], [on] if form.enabled else None)),
+        _input("roles", "Who is invited", _checkboxes(role_options, chosen)),
+        _input(
+            "rhythm",
+            "How often",
+            {
                 "type": "static_select",
                 "action_id": INPUT,
                 "options": rhythm_options,
                 "initial_option": rhythm,
             },
-        },
+            optional=False,
+        ),
         _text_input(
             "support",
             "Support information (who to talk to, local services)",
@@ -705,8 +670,9 @@ def forget_confirm_blocks() -> list[dict[str, Any]]:
             "It cannot be undone. (`/cobot my data` sends "
             "you a copy first.)"
         ),
-        _actions(
-            "checkins_forget", [button("Erase all my cobot data", FORGET, "1", style="danger")]
+        actions(
+            [button("Erase all my cobot data", FORGET, "1", style="danger")],
+            block_id="checkins_forget",
         ),
     ]
 

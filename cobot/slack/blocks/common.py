@@ -103,6 +103,15 @@ def button(label: str, action_id: str, value: str, *, style: str | None = None) 
     return element
 
 
+def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> dict[str, Any]:
+    """A row of buttons (or other elements); `block_id` names the row when it is read back."""
+    block: dict[str, Any] = {"type": "actions"}
+    if block_id is not None:
+        block["block_id"] = block_id
+    block["elements"] = elements
+    return block
+
+
 def context(text: str) -> dict[str, Any]:
     """A small grey line."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}

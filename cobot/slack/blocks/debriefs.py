@@ -49,6 +49,7 @@ from cobot.services.debriefs import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -58,6 +59,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_DEBRIEF = "debrief_open"
 SKIP_DEBRIEF = "debrief_skip"
@@ -119,19 +121,7 @@ def _message(text: str, blocks: list[dict[str, Any]]) -> OutgoingMessage:
 
 def debrief_message(note: DebriefNote) -> OutgoingMessage:
     """Any debrief delivery as a Slack message."""
-    if isinstance(note, PromptNote):
-        return prompt_message(note)
-    if isinstance(note, SummaryNote):
-        return summary_message(note)
-    if isinstance(note, DevNoteNote):
-        return dev_note_message(note)
-    if isinstance(note, ActionReminderNote):
-        return action_reminder_message(note)
-    if isinstance(note, FeedbackAskNote):
-        return feedback_ask_message(note)
-    if isinstance(note, FeedbackDigestNote):
-        return feedback_digest_message(note)
-    return reflective_message(note)
+    return _BY_KIND(note)
 
 
 def prompt_message(note: PromptNote) -> OutgoingMessage:
@@ -158,14 +148,13 @@ def prompt_message(note: PromptNote) -> OutgoingMessage:
                 "person you name. The rest is collated, unattributed, into one summary for "
                 "the practitioners."
             ),
-            {
-                "type": "actions",
-                "block_id": "debrief_prompt",
-                "elements": [
+            actions(
+                [
                     button("Write my debrief", OPEN_DEBRIEF, str(s.id), style="primary"),
                     button("Skip this one", SKIP_DEBRIEF, str(s.id)),
                 ],
-            },
+                block_id="debrief_prompt",
+            ),
         ],
     )
 
@@ -233,11 +222,9 @@ def action_reminder_message(note: ActionReminderNote) -> OutgoingMessage:
         text,
         [
             section(text),
-            {
-                "type": "actions",
-                "block_id": "debrief_action",
-                "elements": [button("Done", ACTION_DONE, str(a.id), style="primary")],
-            },
+            actions(
+                [button("Done", ACTION_DONE, str(a.id), style="primary")], block_id="debrief_action"
+            ),
         ],
     )
 
@@ -257,12 +244,11 @@ def feedback_ask_message(note: FeedbackAskNote) -> OutgoingMessage:
         text,
         [
             section(text),
-            {"type": "actions", "block_id": "feedback_heard", "elements": buttons},
-            {
-                "type": "actions",
-                "block_id": "feedback_words",
-                "elements": [button("Just tell them in words", FEEDBACK_OPEN, str(s.id))],
-            },
+            actions(buttons, block_id="feedback_heard"),
+            actions(
+                [button("Just tell them in words", FEEDBACK_OPEN, str(s.id))],
+                block_id="feedback_words",
+            ),
             context(
                 "The facilitators see your words but not who wrote them, unless you choose "
                 f"to add your name. Scores are only shown to them as a spread when at least "
@@ -629,3 +615,14 @@ def reflective_error_text(problems: list[str]) -> str:
         '\nWrite it as `/cobot reflective add "<title>" <YYYY-MM-DD> <HH:MM> <duration> with '
         "@practitioner1 @practitioner2`, naming the practitioners who take part."
     )
+
+
+_BY_KIND = ByKind(
+    prompt_message,
+    summary_message,
+    dev_note_message,
+    action_reminder_message,
+    feedback_ask_message,
+    feedback_digest_message,
+    reflective_message,
+)

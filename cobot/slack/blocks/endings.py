@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from cobot.domain import endings as rules
@@ -28,7 +27,8 @@ from cobot.services.endings import (
 )
 from cobot.services.ports import OutgoingFile, OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, section, slack_date
+from cobot.slack.blocks.common import actions, button, context, escape, section, slack_date
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_FEELINGS = "endings_open_feelings"
 OPEN_EVALUATION = "endings_open_evaluation"
@@ -239,30 +239,30 @@ def saved_text(what: str, project_name: str, *, edited: bool, words: tuple[str, 
 
 def ending_message(note: EndingNote) -> OutgoingMessage:
     """Render an ending delivery."""
-    if isinstance(note, StartedNote):
-        return _started(note)
-    if isinstance(note, InviteNote):
-        return _invite(note)
-    if isinstance(note, CloudNote):
-        return OutgoingMessage(
-            text=(
-                f":cloud: How we feel now “{escape(note.project_name)}” is ending: {note.answers} "
-                "people's words, bigger when more people chose them."
+    return _BY_KIND(note)
+
+
+def _cloud(note: CloudNote) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=(
+            f":cloud: How we feel now “{escape(note.project_name)}” is ending: {note.answers} "
+            "people's words, bigger when more people chose them."
+        ),
+        files=(
+            OutgoingFile(
+                filename="feelings-word-cloud.png",
+                content=note.png,
+                title=f"{escape(note.project_name)}: how we feel at the end",
             ),
-            files=(
-                OutgoingFile(
-                    filename="feelings-word-cloud.png",
-                    content=note.png,
-                    title=f"{escape(note.project_name)}: how we feel at the end",
-                ),
-            ),
-        )
-    if isinstance(note, ResultsNote):
-        blocks = results_blocks(note.project_name, note.tally)
-        return OutgoingMessage(
-            text=f"How we feel now “{escape(note.project_name)}” is ending", blocks=blocks
-        )
-    return _follow_up(note)
+        ),
+    )
+
+
+def _results(note: ResultsNote) -> OutgoingMessage:
+    blocks = results_blocks(note.project_name, note.tally)
+    return OutgoingMessage(
+        text=f"How we feel now “{escape(note.project_name)}” is ending", blocks=blocks
+    )
 
 
 def _started(note: StartedNote) -> OutgoingMessage:
@@ -303,13 +303,12 @@ def _invite(note: InviteNote) -> OutgoingMessage:
         text=text,
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [
+            actions(
+                [
                     button("Share how I feel", OPEN_FEELINGS, value, style="primary"),
                     button("Evaluation form", OPEN_EVALUATION, value),
-                ],
-            },
+                ]
+            ),
         ],
     )
 
@@ -324,10 +323,7 @@ def _follow_up(note: FollowUpNote) -> OutgoingMessage:
         text=text,
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [button("Reply", OPEN_FOLLOW_UP, str(note.project_id))],
-            },
+            actions([button("Reply", OPEN_FOLLOW_UP, str(note.project_id))]),
         ],
     )
 
@@ -461,12 +457,9 @@ def close_confirm_blocks(draft: CloseDraft) -> list[dict[str, Any]]:
             "project's retention setting), then deleted. Export the "
             f"report first with `/cobot export`.{extra}"
         ),
-        {
-            "type": "actions",
-            "elements": [
-                button("Close the project", CLOSE_PROJECT, str(draft.project_id), style="danger")
-            ],
-        },
+        actions(
+            [button("Close the project", CLOSE_PROJECT, str(draft.project_id), style="danger")]
+        ),
     ]
 
 
@@ -479,11 +472,8 @@ def project_closed_text(closed: ProjectClosed) -> str:
     )
 
 
-def parse_date(raw: Any) -> date | None:
-    """A datepicker value, or None."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+# the listener reads its date pickers with this
+parse_date = forms.parse_date
+
+
+_BY_KIND = ByKind(_cloud, _results, _started, _invite, _follow_up)

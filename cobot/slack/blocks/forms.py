@@ -3,14 +3,16 @@ and the block id names the field, so `Form` reads back exactly what was built.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any
+from typing import Any, TypeVar
 
 from cobot.slack.blocks.common import plain
 
 # the action id every input carries unless a feature keeps its own
 INPUT = "value"
+Picked = TypeVar("Picked", date, time)
 
 
 def text_element(
@@ -169,23 +171,27 @@ def user_select(
 
 
 def modal(
-    callback_id: str,
+    callback_id: str | None,
     title: str,
     blocks: list[dict[str, Any]],
     *,
-    metadata: str,
-    submit: str = "Save",
+    metadata: str | None = None,
+    submit: str | None = "Save",
+    close: str = "Cancel",
 ) -> dict[str, Any]:
-    """A modal whose submission `kit.view(app, callback_id, ...)` receives."""
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
+    """A modal whose submission `kit.view(app, callback_id, ...)` receives; without `submit`
+    (and usually without metadata), one that only shows something and closes."""
+    view: dict[str, Any] = {"type": "modal"}
+    if callback_id is not None:
+        view["callback_id"] = callback_id
+    view["title"] = plain(title, 24)
+    if submit is not None:
+        view["submit"] = plain(submit, 24)
+    view["close"] = plain(close, 24)
+    if metadata is not None:
+        view["private_metadata"] = metadata
+    view["blocks"] = blocks
+    return view
 
 
 @dataclass(frozen=True)
@@ -218,23 +224,11 @@ class Form:
 
     def date(self, block_id: str) -> date | None:
         """A date picker's day; None when empty or not a date."""
-        raw = self.element(block_id).get("selected_date")
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            return None
+        return parse_date(self.element(block_id).get("selected_date"))
 
     def time(self, block_id: str) -> time | None:
         """A time picker's time; None when empty or not a time."""
-        raw = self.element(block_id).get("selected_time")
-        if not isinstance(raw, str) or not raw:
-            return None
-        try:
-            return time.fromisoformat(raw)
-        except ValueError:
-            return None
+        return _iso(self.element(block_id).get("selected_time"), time.fromisoformat)
 
     def time_text(self, block_id: str) -> str:
         """A time picker's time as "HH:MM" (what a service that parses times takes); ""
@@ -251,6 +245,21 @@ class Form:
         """A multi-user select's people."""
         found = self.element(block_id).get("selected_users") or []
         return tuple(str(u) for u in found if isinstance(u, str))
+
+
+def parse_date(raw: object) -> date | None:
+    """A date picker's value ("YYYY-MM-DD"); None when empty or not a date."""
+    return _iso(raw, date.fromisoformat)
+
+
+def _iso(raw: object, parse: Callable[[str], Picked]) -> Picked | None:
+    """A picker's ISO value parsed; None when empty, not a string or not valid."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        return parse(raw)
+    except ValueError:
+        return None
 
 
 def _option(value: str, text: str) -> dict[str, Any]:

@@ -32,14 +32,15 @@ from cobot.services.governance import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
     mention,
-    plain,
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 CREATE_DATED = "milestones_create_dated"
 CREATE_BLANK = "milestones_create_blank"
@@ -101,9 +102,8 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
         )
         if view.can_change:
             blocks.append(
-                {
-                    "type": "actions",
-                    "elements": [
+                actions(
+                    [
                         button(
                             "Make the plan, dates spread over the project",
                             CREATE_DATED,
@@ -111,8 +111,8 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
                             style="primary",
                         ),
                         button("Make the plan without dates", CREATE_BLANK, str(view.project_id)),
-                    ],
-                }
+                    ]
+                )
             )
         return blocks
     done = sum(1 for m in view.milestones if m.done)
@@ -127,7 +127,7 @@ def plan_blocks(view: PlanView) -> list[dict[str, Any]]:
             elements = [button("Edit", EDIT_MILESTONE, str(m.id))]
             if not m.done:
                 elements.append(button("Done", DONE_MILESTONE, str(m.id), style="primary"))
-            blocks.append({"type": "actions", "elements": elements})
+            blocks.append(actions(elements))
     return blocks
 
 
@@ -263,10 +263,7 @@ def digest_blocks(facts: DigestFacts) -> list[dict[str, Any]]:
             )
         )
         blocks.append(
-            {
-                "type": "actions",
-                "elements": [button("Add a line", ADD_LINE, str(facts.digest_id), style="primary")],
-            }
+            actions([button("Add a line", ADD_LINE, str(facts.digest_id), style="primary")])
         )
     blocks.append(section(head))
     if facts.line:
@@ -424,12 +421,10 @@ def slow_down_preview_modal(preview: SlowDownPreview) -> dict[str, Any]:
 
 def slowed_down_modal(done: SlowedDown) -> dict[str, Any]:
     """The result."""
-    return {
-        "type": "modal",
-        "callback_id": "slow_down_done",
-        "title": plain("Slowed down", 24),
-        "close": plain("Done", 24),
-        "blocks": [
+    return forms.modal(
+        "slow_down_done",
+        "Slowed down",
+        [
             section(
                 f":turtle: Moved {_count(done.sessions_moved, 'session')} and "
                 f"{_count(done.milestones_moved, 'milestone')}. {done.people_told} people are "
@@ -437,7 +432,9 @@ def slowed_down_modal(done: SlowedDown) -> dict[str, Any]:
                 f"{done.oversight_told} oversight and steering members the reason."
             )
         ],
-    }
+        submit=None,
+        close="Done",
+    )
 
 
 # ---------------------------------------------------------------- messages at send time
@@ -454,10 +451,7 @@ def _nudge(note: Nudge) -> OutgoingMessage:
         text=f"{escape(m.title)} is overdue",
         blocks=[
             section(text),
-            {
-                "type": "actions",
-                "elements": [button("Done", DONE_MILESTONE, str(m.id), style="primary")],
-            },
+            actions([button("Done", DONE_MILESTONE, str(m.id), style="primary")]),
         ],
     )
 
@@ -491,13 +485,11 @@ def _notice(note: SlowDownNotice) -> OutgoingMessage:
 
 def governance_message(note: GovernanceNote) -> OutgoingMessage:
     """Any governance delivery as Slack shows it."""
-    if isinstance(note, Nudge):
-        return _nudge(note)
-    if isinstance(note, DigestFacts):
-        return OutgoingMessage(text=digest_text(note), blocks=digest_blocks(note))
-    if isinstance(note, NewDates):
-        return _new_dates(note)
-    return _notice(note)
+    return _BY_KIND(note)
+
+
+def _digest(note: DigestFacts) -> OutgoingMessage:
+    return OutgoingMessage(text=digest_text(note), blocks=digest_blocks(note))
 
 
 def home_lines(milestones: tuple[MilestoneView, ...], *, limit: int = 6) -> str:
@@ -513,3 +505,6 @@ def home_lines(milestones: tuple[MilestoneView, ...], *, limit: int = 6) -> str:
         lines[0] += f", :red_circle: {len(overdue)} overdue"
     lines += [milestone_line(m) for m in (overdue + rest)[:limit]]
     return "\n".join(lines)
+
+
+_BY_KIND = ByKind(_nudge, _new_dates, _notice, _digest)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.involvement import hours_text
@@ -33,11 +32,13 @@ from cobot.services.home import (
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
+from cobot.slack.blocks import forms
 from cobot.slack.blocks import governance as governance_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
 from cobot.slack.blocks import reviews as review_blocks
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -206,26 +207,14 @@ def _items(view: HomeView) -> list[dict[str, Any]]:
         action = item_button(item)
         blocks.append(section(text, accessory=action) if action else section(text))
         if item.kind == ITEM_CHECKIN:
-            blocks.append(_mood_buttons(item.target_id))
+            blocks.append(
+                checkin_blocks.mood_buttons(
+                    item.target_id, block_id=f"home_checkin_{item.target_id}"
+                )
+            )
     if view.items_total > len(view.items):
         blocks.append(context(f"…and {view.items_total - len(view.items)} more."))
     return blocks
-
-
-def _mood_buttons(delivery_id: int) -> dict[str, Any]:
-    """The check-in's own mood buttons (its action ids), answered privately as in the DM."""
-    return {
-        "type": "actions",
-        "block_id": f"home_checkin_{delivery_id}",
-        "elements": [
-            button(
-                f"{checkin_rules.MOOD_EMOJI[m]} {checkin_rules.mood_label(m)}",
-                f"{checkin_blocks.MOOD_PREFIX}{m}",
-                f"{delivery_id}:{m}",
-            )
-            for m in sorted(checkin_rules.MOODS)
-        ],
-    }
 
 
 def _checkins(lines: tuple[CheckinLine, ...]) -> list[dict[str, Any]]:
@@ -281,16 +270,17 @@ def agreement_modal(view: AgreementView) -> dict[str, Any]:
         "No group agreement has been written yet. Coordinators write it with "
         "`/cobot agreement`, from what the group agrees together at the start."
     )
-    return {
-        "type": "modal",
-        "title": plain("Group agreement", 24),
-        "close": plain("Close", 24),
-        "blocks": [
+    return forms.modal(
+        None,
+        "Group agreement",
+        [
             section(f"*{escape(view.name)}*"),
             section(f"*Aims*\n{escape(view.aims.strip()) or '_No aims yet._'}"),
             section(f"*Our agreement*\n{escape(agreement)}"),
         ],
-    }
+        submit=None,
+        close="Close",
+    )
 
 
 # ---------------------------------------------------------------- coordinators
@@ -303,14 +293,13 @@ def coordinator_blocks(view: CoordinatorView) -> list[dict[str, Any]]:
         {"type": "divider"},
         header(f":compass: Coordinating: {view.name}"),
         section(_timeline_text(view)),
-        {
-            "type": "actions",
-            "block_id": f"home_coordinator_{view.project_id}",
-            "elements": [
+        actions(
+            [
                 button("Timeline picture", TIMELINE, value),
                 button("Export report and CSVs", EXPORT, value),
             ],
-        },
+            block_id=f"home_coordinator_{view.project_id}",
+        ),
         section(_risks_text(view)),
         section(governance_blocks.home_lines(view.milestones)),
         section(_onboarding_text(view)),

@@ -45,6 +45,7 @@ from cobot.services.involvement import (
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -53,6 +54,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 OPEN_REGISTER = "register_open"
 REGISTER_MODAL = "register_submit"
@@ -91,6 +93,11 @@ BENEFITS = "benefits_contact"
 PREP = "prep_"  # + session role
 RATE_ROLES = (Role.PARTICIPANT, Role.PRACTITIONER)
 RATE_ACTIVITIES = (Activity.SESSION, *LOGGABLE)
+# each rate a coordinator may set apart from the default: (rates key, what it pays for)
+RATE_FIELDS = (
+    *((f"{ROLE_KEY}{r.value}", r.label) for r in RATE_ROLES),
+    *((f"{ACTIVITY_KEY}{a.value}", ACTIVITY_LABELS[a]) for a in RATE_ACTIVITIES),
+)
 
 
 def rate_block(key: str) -> str:
@@ -111,13 +118,7 @@ def _period(start: date, end: date) -> str:
 
 def involvement_message(note: InvolvementNote) -> OutgoingMessage:
     """Any involvement delivery, as Slack shows it."""
-    if isinstance(note, RegisterNote):
-        return register_message(note)
-    if isinstance(note, ClaimNote):
-        return claim_message(note)
-    if isinstance(note, ClaimQueriedNote):
-        return claim_queried_message(note)
-    return expense_message(note)
+    return _BY_KIND(note)
 
 
 def register_message(note: RegisterNote) -> OutgoingMessage:
@@ -139,10 +140,7 @@ def register_message(note: RegisterNote) -> OutgoingMessage:
         )
     blocks = [
         section(lead),
-        {
-            "type": "actions",
-            "elements": [button("Take the register", OPEN_REGISTER, str(note.session.id))],
-        },
+        actions([button("Take the register", OPEN_REGISTER, str(note.session.id))]),
     ]
     if note.saved_by:
         blocks.append(context(f"Saved by {mention(note.saved_by)}; you can still change it."))
@@ -176,13 +174,12 @@ def claim_message(note: ClaimNote) -> OutgoingMessage:
     blocks = [
         section(f":receipt: {text}. Please check it: once you confirm, it goes to finance."),
         section("\n".join(claim_lines(note))),
-        {
-            "type": "actions",
-            "elements": [
+        actions(
+            [
                 button("Confirm", CLAIM_CONFIRM, str(note.claim_id), style="primary"),
                 button("Something is wrong", CLAIM_QUERY, str(note.claim_id)),
-            ],
-        },
+            ]
+        ),
     ]
     return _msg(text, blocks)
 
@@ -228,7 +225,7 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
                 section(
                     f":question: {text} ({expense_text(note)}):\n>{escape(note.question or '')}"
                 ),
-                {"type": "actions", "elements": [button("Answer", EXPENSE_ANSWER, ident)]},
+                actions([button("Answer", EXPENSE_ANSWER, ident)]),
             ],
         )
     text = f"{mention(note.user_id)} claims an expense in *{escape(note.project_name)}*"
@@ -242,13 +239,12 @@ def expense_message(note: ExpenseNote) -> OutgoingMessage:
             )
         )
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
+        actions(
+            [
                 button("Approve", EXPENSE_APPROVE, ident, style="primary"),
                 button("Ask a question", EXPENSE_ASK, ident),
-            ],
-        }
+            ]
+        )
     )
     return _msg(text, blocks)
 
@@ -418,22 +414,11 @@ def pay_modal(form: PayForm) -> dict[str, Any]:
         ),
         forms.text_input(DEFAULT_RATE, "Hourly rate for everyone", money(form.default_rate)),
     ]
-    for role in RATE_ROLES:
-        key = f"{ROLE_KEY}{role.value}"
+    for key, what in RATE_FIELDS:
         blocks.append(
             forms.text_input(
                 rate_block(key),
-                f"Rate for {role.label.lower()} (if not the same)",
-                money(form.rates.get(key)),
-                optional=True,
-            )
-        )
-    for activity in RATE_ACTIVITIES:
-        key = f"{ACTIVITY_KEY}{activity.value}"
-        blocks.append(
-            forms.text_input(
-                rate_block(key),
-                f"Rate for {ACTIVITY_LABELS[activity].lower()} (if not the same)",
+                f"Rate for {what.lower()} (if not the same)",
                 money(form.rates.get(key)),
                 optional=True,
             )
@@ -567,3 +552,6 @@ def record_blocks(records: list[InvolvementRecord]) -> list[dict[str, Any]]:
             context("Log other time with `/cobot log time`; expenses with `/cobot expense`.")
         )
     return blocks
+
+
+_BY_KIND = ByKind(register_message, claim_message, claim_queried_message, expense_message)

@@ -7,7 +7,7 @@ from typing import Any
 from cobot.domain.perspectives import LABELS, Perspective
 from cobot.services.perspectives import Mix, PerspectivesForm, PerspectivesSaved
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, section
+from cobot.slack.blocks.common import actions, button, context, escape, section
 
 MODAL = "perspectives_form"
 OPEN = "perspectives_open"
@@ -60,13 +60,10 @@ def home_button(cards: list[tuple[int, str]]) -> dict[str, Any] | None:
     """The Home's way to say which perspectives one brings, per project (ids only)."""
     if not cards:
         return None
-    return {
-        "type": "actions",
-        "block_id": "perspectives_home",
-        "elements": [
-            button(_label(name, several=len(cards) > 1), OPEN, str(pid)) for pid, name in cards[:5]
-        ],
-    }
+    return actions(
+        [button(_label(name, several=len(cards) > 1), OPEN, str(pid)) for pid, name in cards[:5]],
+        block_id="perspectives_home",
+    )
 
 
 def coordinator_text(mix: Mix) -> str:

@@ -45,6 +45,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
     SECTION_LIMIT,
+    actions,
     button,
     context,
     escape,
@@ -54,6 +55,7 @@ from cobot.slack.blocks.common import (
     section,
     slack_date,
 )
+from cobot.slack.blocks.renderers import ByKind
 
 FIND_CALLBACK = "poll_start"
 NOTE_CALLBACK = "poll_note"
@@ -179,12 +181,10 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
 
 def started_modal(tally: Tally) -> dict[str, Any]:
     """After starting: what happens next."""
-    return {
-        "type": "modal",
-        "callback_id": "poll_started",
-        "title": plain("Find a time", 24),
-        "close": plain("Done", 24),
-        "blocks": [
+    return forms.modal(
+        "poll_started",
+        "Find a time",
+        [
             section(
                 f":mag: Asking {tally.asked} people about {len(tally.rows)} times for "
                 f"*{escape(tally.title)}*. Each gets one message with every time in their own "
@@ -193,7 +193,9 @@ def started_modal(tally: Tally) -> dict[str, Any]:
             ),
             context("The live tally is in your DM with cobot, and on your App Home."),
         ],
-    }
+        submit=None,
+        close="Done",
+    )
 
 
 # ---------------------------------------------------------------- the invitation
@@ -244,11 +246,9 @@ def invitation_blocks(inv: Invitation) -> list[dict[str, Any]]:
     if open_:
         label = "Change your note" if inv.has_note else "Anything that would make it easier?"
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"poll_note:{inv.poll_id}",
-                "elements": [button(label, NOTE_ACTION, str(inv.poll_id))],
-            }
+            actions(
+                [button(label, NOTE_ACTION, str(inv.poll_id))], block_id=f"poll_note:{inv.poll_id}"
+            )
         )
         blocks.append(
             context(
@@ -318,7 +318,7 @@ def tally_blocks(t: Tally) -> list[dict[str, Any]]:
         if t.notes:
             elements.append(button(f"Read notes ({t.notes})", NOTES_ACTION, str(t.poll_id)))
         elements.append(button("Cancel poll", CANCEL_ACTION, str(t.poll_id), style="danger"))
-        blocks.append({"type": "actions", "block_id": f"poll:{t.poll_id}", "elements": elements})
+        blocks.append(actions(elements, block_id=f"poll:{t.poll_id}"))
     blocks.append(
         context(
             "“No” includes people whose standing availability says probably not, until they "
@@ -363,16 +363,16 @@ def home_poll_blocks(tallies: Sequence[Tally]) -> list[dict[str, Any]]:
 def notes_modal(title: str, notes: Sequence[NoteLine]) -> dict[str, Any]:
     """Every note, split across sections (never cut)."""
     lines = [f"{mention(n.user_id)}: {escape(n.text)}" for n in notes] or ["No notes yet."]
-    return {
-        "type": "modal",
-        "callback_id": "poll_notes",
-        "title": plain("Notes", 24),
-        "close": plain("Close", 24),
-        "blocks": [
+    return forms.modal(
+        "poll_notes",
+        "Notes",
+        [
             section(f"What would make it easier to come to *{escape(title)}* (coordinators only):"),
             *[section(chunk) for chunk in _split_lines(lines)],
         ],
-    }
+        submit=None,
+        close="Close",
+    )
 
 
 def _split_lines(lines: Sequence[str], limit: int = SECTION_LIMIT) -> list[str]:
@@ -434,11 +434,10 @@ def choice_blocks(c: Choice) -> list[dict[str, Any]]:
             blocks.append(section(f":warning: {escape_but_mentions(warning)}"))
     if c.status in (PollStatus.OPEN, PollStatus.CLOSED):
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"poll_choice:{c.poll_id}",
-                "elements": [button("Cancel poll", CANCEL_ACTION, str(c.poll_id))],
-            }
+            actions(
+                [button("Cancel poll", CANCEL_ACTION, str(c.poll_id))],
+                block_id=f"poll_choice:{c.poll_id}",
+            )
         )
     blocks.append(
         context(
@@ -568,15 +567,22 @@ def availability_saved_text(view: StandingView) -> str:
 
 def poll_message(note: PollNote) -> OutgoingMessage:
     """Any poll delivery, rendered at send time."""
-    if isinstance(note, Invitation):
-        return OutgoingMessage(text=invitation_text(note), blocks=invitation_blocks(note))
-    if isinstance(note, Tally):
-        return OutgoingMessage(text=tally_text(note), blocks=tally_blocks(note))
-    if isinstance(note, Choice):
-        return OutgoingMessage(
-            text=f"Answers are in: the best times for “{escape(note.title)}”",
-            blocks=choice_blocks(note),
-        )
-    if isinstance(note, Nudge):
-        return OutgoingMessage(text=nudge_text(note))
-    return OutgoingMessage(text=outcome_text(note))
+    return _BY_KIND(note)
+
+
+def _invitation(note: Invitation) -> OutgoingMessage:
+    return OutgoingMessage(text=invitation_text(note), blocks=invitation_blocks(note))
+
+
+def _tally(note: Tally) -> OutgoingMessage:
+    return OutgoingMessage(text=tally_text(note), blocks=tally_blocks(note))
+
+
+def _choice(note: Choice) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=f"Answers are in: the best times for “{escape(note.title)}”",
+        blocks=choice_blocks(note),
+    )
+
+
+_BY_KIND = ByKind(_invitation, _tally, _choice, nudge_text, outcome_text)

@@ -24,6 +24,7 @@ from cobot.services.projects import (
 from cobot.slack.blocks import forms
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -136,7 +137,7 @@ def project_blocks(view: ProjectView) -> list[dict[str, Any]]:
     if view.perspectives is not None:
         blocks.append(section(perspective_blocks.mix_text(view.perspectives)))
     if view.viewer_is_coordinator:
-        blocks.append(_actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
+        blocks.append(actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
     return blocks
 
 
@@ -156,7 +157,7 @@ def aims_blocks(view: ProjectView) -> list[dict[str, Any]]:
             section(escape(view.aims)),
         ]
     if view.viewer_is_coordinator:
-        blocks.append(_actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
+        blocks.append(actions([button("Edit project", EDIT_PROJECT, str(view.id))]))
     return blocks
 
 
@@ -188,7 +189,7 @@ def agreement_blocks(view: ProjectView) -> list[dict[str, Any]]:
             ),
         ]
     if view.viewer_is_coordinator:
-        blocks.append(_actions([button("Edit agreement", EDIT_AGREEMENT, str(view.id))]))
+        blocks.append(actions([button("Edit agreement", EDIT_AGREEMENT, str(view.id))]))
     return blocks
 
 
@@ -424,10 +425,6 @@ _input = forms.input_block
 
 
 _text_input = forms.text_input
-
-
-def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "actions", "elements": elements}
 
 
 def _dates(view: ProjectView) -> str:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.services import reminders as r
 from cobot.services.ports import OutgoingMessage
 from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
-from cobot.slack.blocks.common import button, context, escape, mentions, plain, section, slack_date
+from cobot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    escape,
+    mentions,
+    plain,
+    section,
+    slack_date,
+)
 
 SHARE_AGENDA = "reminders_share_agenda"
 POST_NOTES = "reminders_post_notes"
@@ -142,11 +152,9 @@ def reminder_message(note: ReminderNote) -> OutgoingMessage:
     if found is not None and not note.for_coordinator:
         label, action_id, style = found
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"reminder_{note.kind}",
-                "elements": [button(label, action_id, str(s.id), style=style)],
-            }
+            actions(
+                [button(label, action_id, str(s.id), style=style)], block_id=f"reminder_{note.kind}"
+            )
         )
     return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
@@ -161,75 +169,66 @@ def _fallback(text: str) -> str:
 # ---------------------------------------------------------------- modals
 
 
+@dataclass(frozen=True)
+class _ShareModal:
+    """What the agenda or the notes modal says: before the first share (`{people}` to be
+    messaged) and after it (`{who}` shared it, `{when}`)."""
+
+    callback_id: str
+    title: str
+    submit: str
+    first: str
+    again: str
+    label: str
+    hint: str
+
+
+_AGENDA = _ShareModal(
+    AGENDA_MODAL,
+    "Share the agenda",
+    "Share",
+    "cobot sends this to the session's {people}, with the project aims and the session's "
+    "objectives. Link to slides and documents so people can read them beforehand.",
+    ":information_source: {who} already shared the agenda on {when}. Saving updates it: "
+    "later reminders show the new version, but participants who already have it are not "
+    "messaged again.",
+    "Agenda and materials",
+    "Plain words, no jargon. Paste links to slides and documents.",
+)
+_NOTES = _ShareModal(
+    NOTES_MODAL,
+    "Post the notes",
+    "Post",
+    "cobot sends these notes to the session's {people}.",
+    ":information_source: {who} already posted the notes on {when}. Saving updates the "
+    "stored notes; participants who already have them are not messaged again.",
+    "Session notes",
+    "What was discussed and agreed, and what happens next. Links are fine.",
+)
+
+
 def agenda_modal(form: ShareForm) -> dict[str, Any]:
     """The modal to share a session's agenda and materials with its participants."""
-    people = f"{form.recipients} participant{'' if form.recipients == 1 else 's'}"
-    if form.shared_at is None:
-        intro = (
-            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
-            f"cobot sends this to the session's {people}, with the project aims and the "
-            "session's objectives. Link to slides and documents so people can read them "
-            "beforehand."
-        )
-    else:
-        intro = (
-            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
-            f":information_source: {_who(form.shared_by)} already shared the agenda on "
-            f"{slack_date(form.shared_at, form.timezone)}. Saving updates it: later reminders "
-            "show the new version, but participants who already have it are not messaged "
-            "again."
-        )
-    return _text_modal(
-        callback_id=AGENDA_MODAL,
-        title="Share the agenda",
-        submit="Share" if form.shared_at is None else "Update",
-        intro=intro,
-        label="Agenda and materials",
-        hint="Plain words, no jargon. Paste links to slides and documents.",
-        form=form,
-    )
+    return _text_modal(_AGENDA, form)
 
 
 def notes_modal(form: ShareForm) -> dict[str, Any]:
     """The modal to post a session's notes to its participants."""
-    people = f"{form.recipients} participant{'' if form.recipients == 1 else 's'}"
-    if form.shared_at is None:
-        intro = (
-            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
-            f"cobot sends these notes to the session's {people}."
-        )
-    else:
-        intro = (
-            f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
-            f":information_source: {_who(form.shared_by)} already posted the notes on "
-            f"{slack_date(form.shared_at, form.timezone)}. Saving updates the stored notes; "
-            "participants who already have them are not messaged again."
-        )
-    return _text_modal(
-        callback_id=NOTES_MODAL,
-        title="Post the notes",
-        submit="Post" if form.shared_at is None else "Update",
-        intro=intro,
-        label="Session notes",
-        hint="What was discussed and agreed, and what happens next. Links are fine.",
-        form=form,
-    )
+    return _text_modal(_NOTES, form)
 
 
 def _who(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "Someone"
 
 
-def _text_modal(
-    *,
-    callback_id: str,
-    title: str,
-    submit: str,
-    intro: str,
-    label: str,
-    hint: str,
-    form: ShareForm,
-) -> dict[str, Any]:
+def _text_modal(says: _ShareModal, form: ShareForm) -> dict[str, Any]:
+    heading = f"*{escape(form.title)}*, {slack_date(form.starts_at, form.timezone)}.\n"
+    if form.shared_at is None:
+        people = f"{form.recipients} participant{'' if form.recipients == 1 else 's'}"
+        intro = heading + says.first.format(people=people)
+    else:
+        when = slack_date(form.shared_at, form.timezone)
+        intro = heading + says.again.format(who=_who(form.shared_by), when=when)
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": TEXT_INPUT,
@@ -240,18 +239,18 @@ def _text_modal(
         element["initial_value"] = form.text
     return {
         "type": "modal",
-        "callback_id": callback_id,
+        "callback_id": says.callback_id,
         "private_metadata": str(form.session_id),
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
+        "title": plain(says.title, 24),
+        "submit": plain(says.submit if form.shared_at is None else "Update", 24),
         "close": plain("Cancel", 24),
         "blocks": [
             section(intro),
             {
                 "type": "input",
                 "block_id": TEXT_BLOCK,
-                "label": plain(label),
-                "hint": plain(hint),
+                "label": plain(says.label),
+                "hint": plain(says.hint),
                 "element": element,
             },
         ],

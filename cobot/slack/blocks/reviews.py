@@ -23,7 +23,16 @@ from cobot.services.reviews import (
     Status,
 )
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import button, context, escape, mention, section, slack_date
+from cobot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    escape,
+    mention,
+    section,
+    slack_date,
+)
+from cobot.slack.blocks.renderers import ByKind
 
 START_MODAL = "review_start"
 ANSWER_MODAL = "review_answer"
@@ -86,15 +95,14 @@ def started_text(started: Started) -> str:
 
 def _answer_buttons(round_id: int) -> dict[str, Any]:
     value = str(round_id)
-    return {
-        "type": "actions",
-        "block_id": f"{ANSWER_BUTTONS}_{round_id}",
-        "elements": [
+    return actions(
+        [
             button(Choice.APPROVE.label, APPROVE, value, style="primary"),
             button(Choice.CHANGES.label, CHANGES, value),
             button(Choice.NOT_YET.label, NOT_YET, value),
         ],
-    }
+        block_id=f"{ANSWER_BUTTONS}_{round_id}",
+    )
 
 
 def invite_message(note: InviteNote) -> OutgoingMessage:
@@ -219,14 +227,14 @@ def outcome_text(note: OutcomeNote) -> str:
 
 def review_message(note: ReviewNote) -> OutgoingMessage:
     """Render a review delivery."""
-    if isinstance(note, InviteNote):
-        return invite_message(note)
-    if isinstance(note, Results):
-        return OutgoingMessage(
-            text=f"The review of “{escape(note.project_name)}” closed: {note.outcome.label}",
-            blocks=results_blocks(note),
-        )
-    return OutgoingMessage(text=outcome_text(note))
+    return _BY_KIND(note)
+
+
+def _results(note: Results) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=f"The review of “{escape(note.project_name)}” closed: {note.outcome.label}",
+        blocks=results_blocks(note),
+    )
 
 
 def _open_line(current: OpenRound, *, counts: bool) -> str:
@@ -304,3 +312,6 @@ def find_round(message: dict[str, Any]) -> str:
             if element.get("action_id") == APPROVE:
                 return str(element.get("value") or "")
     return ""
+
+
+_BY_KIND = ByKind(invite_message, _results, outcome_text)

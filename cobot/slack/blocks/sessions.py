@@ -19,6 +19,7 @@ from cobot.services.sessions import (
 )
 from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import (
+    actions,
     button,
     context,
     escape,
@@ -126,41 +127,35 @@ def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
         blocks.append(
             context("The session is saved. Move or edit it from `/cobot sessions` if you wish.")
         )
-    return {
-        "type": "modal",
-        "callback_id": "session_saved",
-        "title": plain(heading, 24),
-        "close": plain("Done", 24),
-        "blocks": blocks,
-    }
+    return forms.modal("session_saved", heading, blocks, submit=None, close="Done")
 
 
 def saving_modal(*, heading: str, people: int) -> dict[str, Any]:
     """Shown at once while a big session is saved (its reminders planned) after the ack."""
-    return {
-        "type": "modal",
-        "callback_id": "session_saving",
-        "title": plain(heading, 24),
-        "close": plain("Close", 24),
-        "blocks": [
+    return forms.modal(
+        "session_saving",
+        heading,
+        [
             section(
                 f":hourglass_flowing_sand: Saving the session and planning the reminders of its "
                 f"{people} people. This form will show the result in a moment; you can close "
                 "it, and I'll send you the result in a message."
             )
         ],
-    }
+        submit=None,
+        close="Close",
+    )
 
 
 def not_saved_modal(message: str, *, heading: str) -> dict[str, Any]:
     """A big session that could not be saved after all (something changed meanwhile)."""
-    return {
-        "type": "modal",
-        "callback_id": "session_not_saved",
-        "title": plain(heading, 24),
-        "close": plain("Close", 24),
-        "blocks": [section(f":x: {escape(message)}\nNothing was changed; try again.")],
-    }
+    return forms.modal(
+        "session_not_saved",
+        heading,
+        [section(f":x: {escape(message)}\nNothing was changed; try again.")],
+        submit=None,
+        close="Close",
+    )
 
 
 def _session_modal(
@@ -312,16 +307,15 @@ def session_actions(view: SessionView) -> dict[str, Any]:
         "deny": plain("Keep it", 30),
         "style": "danger",
     }
-    return {
-        "type": "actions",
-        "block_id": f"session_{view.id}",
-        "elements": [
+    return actions(
+        [
             button("Move", MOVE_ACTION, str(view.id)),
             button("Edit", EDIT_ACTION, str(view.id)),
             button("Find a new time", FIND_TIME_ACTION, str(view.id)),
             cancel,
         ],
-    }
+        block_id=f"session_{view.id}",
+    )
 
 
 def sessions_list(listing: SessionList) -> list[dict[str, Any]]:
