@@ -25,8 +25,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,10 +43,12 @@ CHANNEL = "C0HOME"
 
 def serve_bare(port: int, threads: int, api_url: str) -> None:
     """The baseline: a Bolt app that only acks, behind cobot's own WSGI wrapper and server."""
-    from slack_bolt import Ack, App
+    from slack_bolt import Ack
+    from slack_bolt import App
     from slack_sdk import WebClient
 
-    from cobot.slack.http import CobotWsgi, HttpServer
+    from cobot.slack.http import CobotWsgi
+    from cobot.slack.http import HttpServer
 
     app = App(
         signing_secret=SIGNING_SECRET,
@@ -152,11 +156,13 @@ def main() -> None:
     if args.quick:
         args.clients, args.requests, args.budget = 5, 40, 10.0
 
-    from cobot.sandbox.client import SlackClient, app_home_opened_event
+    from cobot.sandbox.client import SlackClient
+    from cobot.sandbox.client import app_home_opened_event
     from cobot.sandbox.stack import LocalStack
     from cobot.sandbox.webapi import SlackEmulator
     from cobot.storage import crypto
-    from cobot.storage.db import create_db_engine, session_factory
+    from cobot.storage.db import create_db_engine
+    from cobot.storage.db import session_factory
     from cobot.storage.migrate import upgrade
     from tests.integration.test_home import seed_project
 

@@ -23,7 +23,8 @@ import logging
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,9 +48,11 @@ def main() -> None:
         args.count, args.ceiling, args.timeout = 100, 50.0, 60.0
     logging.basicConfig(level=logging.ERROR)
 
-    from sqlalchemy import func, select
+    from sqlalchemy import func
+    from sqlalchemy import select
 
-    from cobot.sandbox.stack import BOT_TOKEN, LocalStack
+    from cobot.sandbox.stack import BOT_TOKEN
+    from cobot.sandbox.stack import LocalStack
     from cobot.sandbox.webapi import SlackEmulator
     from cobot.services import deliveries
     from cobot.storage.db import transaction

@@ -11,12 +11,18 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from cobot.services import deliveries
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
-from cobot.services.ports import OutgoingMessage, PostedMessage, SystemClock
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
+from cobot.services.ports import SystemClock
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
 from cobot.storage.migrate import upgrade
 
 

@@ -26,10 +26,14 @@ from cobot.services.ports import SystemClock  # noqa: E402
 from cobot.services.timeline import Timelines  # noqa: E402
 from cobot.slack.blocks.home import home_view  # noqa: E402
 from cobot.storage import crypto  # noqa: E402
-from cobot.storage.db import create_db_engine, session_factory  # noqa: E402
+from cobot.storage.db import create_db_engine  # noqa: E402
+from cobot.storage.db import session_factory  # noqa: E402
 from cobot.storage.migrate import upgrade  # noqa: E402
 from tests.fakes import FakeClock  # noqa: E402
-from tests.integration.test_home import NOW, TEAM, NoDirectory, seed_project  # noqa: E402
+from tests.integration.test_home import NOW  # noqa: E402
+from tests.integration.test_home import TEAM  # noqa: E402
+from tests.integration.test_home import NoDirectory  # noqa: E402
+from tests.integration.test_home import seed_project  # noqa: E402
 
 
 def timed(rounds: int, work) -> tuple[float, float]:

@@ -23,7 +23,9 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -73,7 +75,8 @@ def insert_pending(url: str, count: int) -> float:
 
 def job_table(url: str) -> str:
     """The APScheduler job table's row count and size, as text."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
+    from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
     from cobot.storage.db import create_db_engine
@@ -136,9 +139,11 @@ def main() -> None:
     if args.quick:
         args.timeout = min(args.timeout, 60.0)
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
 
-    from cobot.sandbox.stack import BOT_TOKEN, LocalStack
+    from cobot.sandbox.stack import BOT_TOKEN
+    from cobot.sandbox.stack import LocalStack
     from cobot.sandbox.webapi import SlackEmulator
     from cobot.storage.migrate import upgrade
 

@@ -9,14 +9,18 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from types import FrameType
 
 from dotenv import load_dotenv
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import OperationalError
 
-from cobot.config import ConfigError, Settings
+from cobot.config import ConfigError
+from cobot.config import Settings
 from cobot.logs import configure_logging
 
 log = logging.getLogger("cobot")
@@ -96,7 +100,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     """Apply migrations, or show where the database stands."""
     from cobot.storage.db import create_db_engine
-    from cobot.storage.migrate import current_revision, head_revision, upgrade
+    from cobot.storage.migrate import current_revision
+    from cobot.storage.migrate import head_revision
+    from cobot.storage.migrate import upgrade
 
     settings = _settings()
     configure_logging("WARNING")
@@ -127,7 +133,8 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
 
     from cobot.slack.web import make_web_client
     from cobot.storage.db import create_db_engine
-    from cobot.storage.migrate import current_revision, head_revision
+    from cobot.storage.migrate import current_revision
+    from cobot.storage.migrate import head_revision
 
     configure_logging("WARNING")
     problems = 0
@@ -253,7 +260,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_commands(_args: argparse.Namespace) -> int:
     """Print the /cobot command reference (the README's copy is checked against it)."""
-    from cobot.slack.reference import markdown, registered_router
+    from cobot.slack.reference import markdown
+    from cobot.slack.reference import registered_router
 
     configure_logging("ERROR")
     print(markdown(registered_router().listing()))
@@ -263,7 +271,8 @@ def cmd_commands(_args: argparse.Namespace) -> int:
 def cmd_privacy(_args: argparse.Namespace) -> int:
     """Print what cobot stores, who sees it, how long it is kept and how to export or erase
     it, from the privacy registry (no settings, database or Slack needed)."""
-    from cobot.services.privacy import build_registry, privacy_report
+    from cobot.services.privacy import build_registry
+    from cobot.services.privacy import privacy_report
 
     print(privacy_report(build_registry()), end="")
     return 0

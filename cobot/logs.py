@@ -14,7 +14,8 @@ import json
 import logging
 import sys
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import TextIO
 
 # Loggers that print request or response bodies at DEBUG; bodies can hold personal answers.

@@ -12,19 +12,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Histogram
+from prometheus_client import generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.deliveries import DeliveryStatus
-from cobot.services.ports import Clock, Messenger, OutgoingMessage, PostedMessage, SlackSendError
+from cobot.services.ports import Clock
+from cobot.services.ports import Messenger
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
+from cobot.services.ports import SlackSendError
 from cobot.storage.db import read_only
 from cobot.storage.models import Delivery
 

@@ -12,12 +12,16 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.config import Settings
-from cobot.metrics import CONTENT_TYPE, Metrics, TimedMessenger
+from cobot.metrics import CONTENT_TYPE
+from cobot.metrics import Metrics
+from cobot.metrics import TimedMessenger
 from cobot.scheduling import context
 from cobot.scheduling.alarms import AlarmClock
 from cobot.scheduling.leader import Leadership
@@ -25,47 +29,61 @@ from cobot.services import debriefs as debriefs_service
 from cobot.services import feeds as feeds_service
 from cobot.services import involvement as involvement_service
 from cobot.services import reminders as reminders_service
-from cobot.services.checkins import Checkins, checkin_kinds
-from cobot.services.debriefs import Debriefs, debrief_kinds
-from cobot.services.deliveries import (
-    DeliveryKinds,
-    DeliveryRunner,
-    core_kinds,
-    install_alarm_hook,
-    register_all,
-)
-from cobot.services.endings import Endings, ending_kinds
+from cobot.services.checkins import Checkins
+from cobot.services.checkins import checkin_kinds
+from cobot.services.debriefs import Debriefs
+from cobot.services.debriefs import debrief_kinds
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.deliveries import core_kinds
+from cobot.services.deliveries import install_alarm_hook
+from cobot.services.deliveries import register_all
+from cobot.services.endings import Endings
+from cobot.services.endings import ending_kinds
 from cobot.services.events import EventLedger
-from cobot.services.feeds import Feeds, feed_kinds
-from cobot.services.governance import Governance, governance_kinds
-from cobot.services.home import Home, watch_changes
-from cobot.services.involvement import Involvement, involvement_kinds
+from cobot.services.feeds import Feeds
+from cobot.services.feeds import feed_kinds
+from cobot.services.governance import Governance
+from cobot.services.governance import governance_kinds
+from cobot.services.home import Home
+from cobot.services.home import watch_changes
+from cobot.services.involvement import Involvement
+from cobot.services.involvement import involvement_kinds
 from cobot.services.perspectives import Perspectives
-from cobot.services.polls import Polls, poll_kinds
-from cobot.services.ports import Clock, SystemClock
+from cobot.services.polls import Polls
+from cobot.services.polls import poll_kinds
+from cobot.services.ports import Clock
+from cobot.services.ports import SystemClock
 from cobot.services.privacy import Privacy
 from cobot.services.projects import Projects
-from cobot.services.reminders import Reminders, reminder_kinds
+from cobot.services.reminders import Reminders
+from cobot.services.reminders import reminder_kinds
 from cobot.services.reports import Reports
-from cobot.services.reviews import Reviews, review_kinds
+from cobot.services.reviews import Reviews
+from cobot.services.reviews import review_kinds
 from cobot.services.session_changes import SessionChanges
-from cobot.services.sessions import Sessions, session_kinds
+from cobot.services.sessions import Sessions
+from cobot.services.sessions import session_kinds
 from cobot.services.timeline import Timelines
 from cobot.services.workspaces import Workspaces
 from cobot.slack.app import build_app
-from cobot.slack.blocks.checkins import checkin_message, contact_message
+from cobot.slack.blocks.checkins import checkin_message
+from cobot.slack.blocks.checkins import contact_message
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.slack.blocks.endings import ending_message
 from cobot.slack.blocks.feeds import feed_message
 from cobot.slack.blocks.governance import governance_message
 from cobot.slack.blocks.involvement import involvement_message
-from cobot.slack.blocks.polls import home_poll_blocks, poll_message
+from cobot.slack.blocks.polls import home_poll_blocks
+from cobot.slack.blocks.polls import poll_message
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.slack.blocks.reviews import review_message
 from cobot.slack.blocks.sessions import announcement_message
 from cobot.slack.commands import CommandRouter
 from cobot.slack.directory import SlackDirectory
-from cobot.slack.http import CobotWsgi, Page, Route
+from cobot.slack.http import CobotWsgi
+from cobot.slack.http import Page
+from cobot.slack.http import Route
 from cobot.slack.listeners import checkins as checkins_listeners
 from cobot.slack.listeners import debriefs as debriefs_listeners
 from cobot.slack.listeners import endings as endings_listeners
@@ -78,23 +96,21 @@ from cobot.slack.listeners import projects as projects_listeners
 from cobot.slack.listeners import reminders as reminders_listeners
 from cobot.slack.listeners import reviews as reviews_listeners
 from cobot.slack.listeners import sessions as sessions_listeners
-from cobot.slack.oauth import (
-    CobotInstallationStore,
-    RoutingWebClient,
-    WorkspaceClients,
-    build_oauth_flow,
-    register_oauth,
-)
-from cobot.slack.web import (
-    GatedWebClient,
-    RateGate,
-    SlackMessenger,
-    gate_bolt_clients,
-    make_web_client,
-)
+from cobot.slack.oauth import CobotInstallationStore
+from cobot.slack.oauth import RoutingWebClient
+from cobot.slack.oauth import WorkspaceClients
+from cobot.slack.oauth import build_oauth_flow
+from cobot.slack.oauth import register_oauth
+from cobot.slack.web import GatedWebClient
+from cobot.slack.web import RateGate
+from cobot.slack.web import SlackMessenger
+from cobot.slack.web import gate_bolt_clients
+from cobot.slack.web import make_web_client
 from cobot.storage import crypto
-from cobot.storage.db import create_db_engine, session_factory
-from cobot.storage.migrate import current_revision, head_revision
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.migrate import current_revision
+from cobot.storage.migrate import head_revision
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from typing import Any
 from alembic import context
 
 from cobot.storage.db import create_db_engine
-from cobot.storage.migrate import include_object, render_item
+from cobot.storage.migrate import include_object
+from cobot.storage.migrate import render_item
 from cobot.storage.models import Base
 
 config = context.config

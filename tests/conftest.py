@@ -8,12 +8,17 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.storage.db import create_db_engine, normalise_url, session_factory
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import normalise_url
+from cobot.storage.db import session_factory
 from cobot.storage.migrate import upgrade
-from tests.fakes import FakeClock, FakeMessenger
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 PG_ENV = "COBOT_TEST_DATABASE_URL"
 REQUIRE_PG_ENV = "COBOT_REQUIRE_POSTGRES"

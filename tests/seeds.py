@@ -12,9 +12,13 @@ from datetime import datetime
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy.orm import Session
 
-from cobot.domain.sessions import SessionChange, SessionChanged
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
 from cobot.services import session_changes
-from cobot.storage.models import CoSession, Member, Project, SessionPerson
+from cobot.storage.models import CoSession
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
 
 TEAM = "T0SANDBOX"
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from cobot.domain.disclosure import MIN_OTHERS, disclose
+from cobot.domain.disclosure import MIN_OTHERS
+from cobot.domain.disclosure import disclose
 
 # aggregates only where at least this many people other than the viewer answered
 MIN_GROUP = MIN_OTHERS

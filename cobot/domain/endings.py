@@ -14,11 +14,15 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
-from cobot.domain.disclosure import MIN_PEOPLE, disclose
+from cobot.domain.disclosure import MIN_PEOPLE
+from cobot.domain.disclosure import disclose
 from cobot.domain.roles import Role
 from cobot.domain.text import TypedText
 

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import (
-    LeadTimes,
-    Neighbour,
-    Problem,
-    SessionTimes,
-    interval_warnings,
-    shift,
-)
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import Neighbour
+from cobot.domain.sessions import Problem
+from cobot.domain.sessions import SessionTimes
+from cobot.domain.sessions import interval_warnings
+from cobot.domain.sessions import shift
 from cobot.domain.text import TypedText
 
 

@@ -7,14 +7,19 @@ through a float."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import date
+from datetime import timedelta
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import InvalidOperation
 from enum import StrEnum
 from statistics import median
 
-from cobot.domain.vocabulary import Labelled, labels
+from cobot.domain.vocabulary import Labelled
+from cobot.domain.vocabulary import labels
 
 
 class Activity(Labelled):

@@ -8,11 +8,13 @@ special-category data and only ever shown as counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cobot.domain.disclosure import MIN_OTHERS
-from cobot.domain.vocabulary import Labelled, labels
+from cobot.domain.vocabulary import Labelled
+from cobot.domain.vocabulary import labels
 
 
 class Perspective(Labelled):

@@ -9,22 +9,26 @@ interval before the next session. Pure rules only: no storage, no Slack.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import (
-    MAX_DURATION,
-    MIN_DURATION,
-    MIN_FACILITATORS,
-    SessionKind,
-    to_utc,
-)
+from cobot.domain.sessions import MAX_DURATION
 from cobot.domain.sessions import MAX_TITLE as MAX_TITLE  # a poll's title is its session's
+from cobot.domain.sessions import MIN_DURATION
+from cobot.domain.sessions import MIN_FACILITATORS
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import to_utc
 from cobot.domain.text import TypedText
-from cobot.domain.vocabulary import Labelled, labels
+from cobot.domain.vocabulary import Labelled
+from cobot.domain.vocabulary import labels
 
 
 class PollPurpose(Labelled):

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cobot.domain.text import TypedText
-from cobot.domain.vocabulary import Labelled, labels
+from cobot.domain.vocabulary import Labelled
+from cobot.domain.vocabulary import labels
 
 MAX_URL = 500
 MAX_NOTE = 1000

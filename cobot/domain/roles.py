@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cobot.domain.vocabulary import Labelled, labels
+from cobot.domain.vocabulary import Labelled
+from cobot.domain.vocabulary import labels
 
 
 class Role(Labelled):

@@ -8,20 +8,20 @@ come from the project's lead times, and a step is "squeezed" exactly when
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from cobot.domain.sessions import AGENDA as AGENDA
 from cobot.domain.sessions import DEBRIEF as DEBRIEF
 from cobot.domain.sessions import FEEDBACK as FEEDBACK
-from cobot.domain.sessions import (
-    MAX_GROUP,
-    MIN_FACILITATORS,
-    LeadTimes,
-    SessionTimes,
-    squeezed_keys,
-)
+from cobot.domain.sessions import MAX_GROUP
+from cobot.domain.sessions import MIN_FACILITATORS
 from cobot.domain.sessions import NOTES as NOTES
 from cobot.domain.sessions import PLAN as PLAN
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionTimes
+from cobot.domain.sessions import squeezed_keys
 
 # the between-session steps (keyed as sessions.squeezed_keys names them), in the order they
 # appear in a gap

@@ -8,7 +8,8 @@ A member is declared with its stored value and its label together, `APPROVE = "a
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self, TypeVar
+from typing import Self
+from typing import TypeVar
 
 
 class Labelled(StrEnum):

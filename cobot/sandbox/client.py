@@ -9,11 +9,17 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Required, TypedDict, Unpack
+from typing import Any
+from typing import Required
+from typing import TypedDict
+from typing import Unpack
 from urllib.parse import urlencode
 
 from cobot.sandbox.signing import sign
-from cobot.sandbox.webapi import APP_ID, BOT_USER_ID, SlackEmulator, new_trigger_id
+from cobot.sandbox.webapi import APP_ID
+from cobot.sandbox.webapi import BOT_USER_ID
+from cobot.sandbox.webapi import SlackEmulator
+from cobot.sandbox.webapi import new_trigger_id
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 DUMMY_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"

@@ -14,26 +14,42 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
 
 from cobot.domain.endings import QUESTION_KEYS
-from cobot.sandbox import demo_findtime, demo_gov, demo_ops, demo_pay, demo_review
+from cobot.sandbox import demo_findtime
+from cobot.sandbox import demo_gov
+from cobot.sandbox import demo_ops
+from cobot.sandbox import demo_pay
+from cobot.sandbox import demo_review
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Button, SimPerson, settle
+from cobot.sandbox.people import Button
+from cobot.sandbox.people import SimPerson
+from cobot.sandbox.people import settle
 from cobot.sandbox.simclock import SimClock
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.transcript import blocks_to_text
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.timeline import Timelines
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
 
 TEAM_ID = "T0SANDBOX"
 PROJECT_CHANNEL = "C0PROJECT"

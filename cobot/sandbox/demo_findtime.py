@@ -6,7 +6,10 @@ click, through the same path as `/cobot session add`."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,8 @@ from sqlalchemy import select
 
 from cobot.sandbox.people import Button
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Poll
+from cobot.storage.models import CoSession
+from cobot.storage.models import Poll
 
 if TYPE_CHECKING:
     from cobot.sandbox.demo import Demo

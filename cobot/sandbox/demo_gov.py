@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from cobot.sandbox.people import Button, SimPerson, buttons_in
+from cobot.sandbox.people import Button
+from cobot.sandbox.people import SimPerson
+from cobot.sandbox.people import buttons_in
 
 if TYPE_CHECKING:
     from cobot.sandbox.demo import Demo

@@ -33,7 +33,8 @@ def subscribe(demo: Demo) -> None:
 
 def feed_artefacts(demo: Demo) -> list[Path]:
     """The project feed as it is at the end, checked for the moved workshop."""
-    from cobot.sandbox.demo import COORDINATOR, MOVED
+    from cobot.sandbox.demo import COORDINATOR
+    from cobot.sandbox.demo import MOVED
 
     assert demo.stack is not None
     links = [

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from cobot.domain.involvement import ClaimStatus
-from cobot.sandbox.people import Button, SimPerson, uploaded
+from cobot.sandbox.people import Button
+from cobot.sandbox.people import SimPerson
+from cobot.sandbox.people import uploaded
 from cobot.slack.blocks.involvement import RECEIPT
 from cobot.storage.db import transaction
 from cobot.storage.models import Claim
@@ -24,7 +27,8 @@ ABSENT_AT = "Workshop 3"  # one participant cannot come to this one
 def set_up(demo: Demo) -> None:
     """Cora sets rates, preparation time and the budget; participants choose how to be paid
     and one claims their bus fare."""
-    from cobot.sandbox.demo import PARTICIPANTS, PROJECT_CHANNEL
+    from cobot.sandbox.demo import PARTICIPANTS
+    from cobot.sandbox.demo import PROJECT_CHANNEL
 
     demo.cora(
         "pay setup",
@@ -54,7 +58,9 @@ def set_up(demo: Demo) -> None:
 
 def decide(person: SimPerson, button: Button) -> bool | None:
     """What people do with payment messages; None for a button that is not one."""
-    from cobot.sandbox.demo import COORDINATOR, FACILITATORS, PARTICIPANTS
+    from cobot.sandbox.demo import COORDINATOR
+    from cobot.sandbox.demo import FACILITATORS
+    from cobot.sandbox.demo import PARTICIPANTS
 
     action = button.action_id
     if action == "register_open":

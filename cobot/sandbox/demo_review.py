@@ -9,7 +9,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from cobot.sandbox.people import Button, SimPerson, buttons_in
+from cobot.sandbox.people import Button
+from cobot.sandbox.people import SimPerson
+from cobot.sandbox.people import buttons_in
 from cobot.slack.blocks import reviews as blocks
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ import html
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from urllib.parse import urlsplit
 
 from cobot.sandbox.client import HttpResult

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import TypedDict
+from typing import Unpack
 
 from cobot.sandbox import blockkit
-from cobot.sandbox.client import HttpResult, SlackClient
+from cobot.sandbox.client import HttpResult
+from cobot.sandbox.client import SlackClient
 from cobot.sandbox.webapi import SlackEmulator
 
 Answers = dict[str, Any]  # block_id -> text, or a full Slack state value dict

@@ -7,11 +7,14 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import Server, ServerConnection, serve
+from websockets.sync.server import Server
+from websockets.sync.server import ServerConnection
+from websockets.sync.server import serve
 
 logger = logging.getLogger(__name__)
 

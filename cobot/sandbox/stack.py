@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Literal, Self
+from typing import Literal
+from typing import Self
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 

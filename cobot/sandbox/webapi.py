@@ -13,18 +13,27 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from typing import Any
+from typing import Literal
+from urllib.parse import parse_qsl
+from urllib.parse import quote
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from cobot.sandbox import blockkit
 from cobot.sandbox.ratelimits import RateLimits
 from cobot.sandbox.running import Running
-from cobot.sandbox.socket_mode import PayloadType, SocketModeServer
+from cobot.sandbox.socket_mode import PayloadType
+from cobot.sandbox.socket_mode import SocketModeServer
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)

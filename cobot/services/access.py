@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict, Unpack
+from typing import NotRequired
+from typing import TypedDict
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +12,8 @@ from sqlalchemy.orm import Session
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionFacts
-from cobot.storage.models import CoSession, Project
+from cobot.storage.models import CoSession
+from cobot.storage.models import Project
 
 
 class AccessError(Exception):

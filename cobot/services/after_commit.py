@@ -9,11 +9,13 @@ transaction, install() once per session factory with what to do with the queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 
 def queue(session: Session, key: str, items: Iterable[Any]) -> None:

@@ -9,13 +9,21 @@ payloads carry ids only, never an answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as rules
 from cobot.domain import disclosure
@@ -23,26 +31,32 @@ from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
-from cobot.services import access, deliveries, receipts
-from cobot.services.access import AccessError, NoProjectHere
-from cobot.services.base import ForProject, Service
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import receipts
+from cobot.services.access import AccessError
+from cobot.services.access import NoProjectHere
+from cobot.services.base import ForProject
+from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, Directory, OutgoingMessage
-from cobot.services.privacy import Forgotten, PersonalData, Privacy
+from cobot.services.ports import Clock
+from cobot.services.ports import Directory
+from cobot.services.ports import OutgoingMessage
+from cobot.services.privacy import Forgotten
+from cobot.services.privacy import PersonalData
+from cobot.services.privacy import Privacy
 from cobot.services.project_views import of_project
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CheckinAnswer,
-    CheckinContactRequest,
-    CheckinPerson,
-    CheckinSetup,
-    CoSession,
-    Delivery,
-    Project,
-    PublishedFigure,
-    SessionPerson,
-)
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinContactRequest
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from cobot.storage.models import PublishedFigure
+from cobot.storage.models import SessionPerson
 
 CHECKIN = "checkin"
 CONTACT = "checkin_contact"

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cobot.domain.sessions import LeadTimes, agenda_deadline, shift
-from cobot.storage.models import CoSession, Project
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import agenda_deadline
+from cobot.domain.sessions import shift
+from cobot.storage.models import CoSession
+from cobot.storage.models import Project
 
 
 @dataclass(frozen=True)

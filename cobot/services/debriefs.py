@@ -14,65 +14,65 @@ Feelings stay with their author: nothing here renders them for anyone else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cobot.domain.debriefs import (
-    MIN_GROUP,
-    QUESTION_KEYS,
-    CleanDebrief,
-    DebriefInput,
-    FeedbackInput,
-    Spread,
-    check_debrief,
-    check_feedback,
-    check_questions,
-    nudge_times,
-    questions_from_json,
-    spread,
-)
+from cobot.domain.debriefs import MIN_GROUP
+from cobot.domain.debriefs import QUESTION_KEYS
+from cobot.domain.debriefs import CleanDebrief
+from cobot.domain.debriefs import DebriefInput
+from cobot.domain.debriefs import FeedbackInput
+from cobot.domain.debriefs import Spread
+from cobot.domain.debriefs import check_debrief
+from cobot.domain.debriefs import check_feedback
+from cobot.domain.debriefs import check_questions
+from cobot.domain.debriefs import nudge_times
+from cobot.domain.debriefs import questions_from_json
+from cobot.domain.debriefs import spread
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    SessionChanged,
-    SessionFacts,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    shift,
-)
-from cobot.services import access, deliveries, session_changes
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionFacts
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import shift
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
-from cobot.services.ports import Clock, OutgoingMessage
-from cobot.services.project_views import QuestionsForm, of_project
-from cobot.services.session_deliveries import (
-    SUBJECT,
-    NotedKinds,
-    SessionOwes,
-    standing_session,
-)
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import (
-    CoSession,
-    Debrief,
-    DebriefAction,
-    DebriefDevNote,
-    DebriefRound,
-    DebriefSettings,
-    Delivery,
-    ParticipantFeedback,
-    Project,
-)
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import QuestionsForm
+from cobot.services.project_views import of_project
+from cobot.services.session_deliveries import SUBJECT
+from cobot.services.session_deliveries import NotedKinds
+from cobot.services.session_deliveries import SessionOwes
+from cobot.services.session_deliveries import standing_session
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import DebriefAction
+from cobot.storage.models import DebriefDevNote
+from cobot.storage.models import DebriefRound
+from cobot.storage.models import DebriefSettings
+from cobot.storage.models import Delivery
+from cobot.storage.models import ParticipantFeedback
+from cobot.storage.models import Project
 
 SUBMITTED = "submitted"
 SKIPPED = "skipped"

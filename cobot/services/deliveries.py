@@ -5,35 +5,52 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import Generic
+from typing import Protocol
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.deliveries import (
-    ALWAYS_USEFUL,
-    BreakerState,
-    CircuitBreaker,
-    DeliveryStatus,
-    LatenessPolicy,
-    retry_delay,
-)
+from cobot.domain.deliveries import ALWAYS_USEFUL
+from cobot.domain.deliveries import BreakerState
+from cobot.domain.deliveries import CircuitBreaker
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.deliveries import retry_delay
 from cobot.services import after_commit
 from cobot.services.base import Service
-from cobot.services.ports import (
-    Alarms,
-    Clock,
-    Messenger,
-    OutgoingMessage,
-    PostedMessage,
-    SlackSendError,
-)
+from cobot.services.ports import Alarms
+from cobot.services.ports import Clock
+from cobot.services.ports import Messenger
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
+from cobot.services.ports import SlackSendError
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, Project, Workspace
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from cobot.storage.models import Workspace
 
 log = logging.getLogger(__name__)
 

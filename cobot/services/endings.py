@@ -13,57 +13,63 @@ Closing the project stops every recurring prompt and starts the retention clock.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import TypeVar, Unpack
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import TypeVar
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cobot.domain import endings as rules
-from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
-from cobot.domain.endings import (
-    EvaluationAnswer,
-    EvaluationThemes,
-    FeelingAnswer,
-    FeelingsTally,
-    WordsError,
-)
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.endings import EvaluationAnswer
+from cobot.domain.endings import EvaluationThemes
+from cobot.domain.endings import FeelingAnswer
+from cobot.domain.endings import FeelingsTally
+from cobot.domain.endings import WordsError
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LocalTimeError,
-    SessionChange,
-    SessionChanged,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    to_utc,
-)
-from cobot.services import access, deliveries
-from cobot.services.access import AccessError, InvalidFields, NoProjectHere
-from cobot.services.base import ForProject, SessionChangingService
+from cobot.domain.sessions import LocalTimeError
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import to_utc
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
+from cobot.services.access import NoProjectHere
+from cobot.services.base import ForProject
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import retention_days
-from cobot.services.project_views import ForProjectInZone, of_project, of_project_in_zone
+from cobot.services.project_views import ForProjectInZone
 
 # re-exported: what slack/blocks/endings renders the evaluation questions modal from
 from cobot.services.project_views import QuestionsForm as QuestionsForm
+from cobot.services.project_views import of_project
+from cobot.services.project_views import of_project_in_zone
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CoSession,
-    Delivery,
-    Ending,
-    EndingEvaluation,
-    EndingFeeling,
-    EndingFollowUp,
-    Project,
-    SessionPerson,
-)
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Ending
+from cobot.storage.models import EndingEvaluation
+from cobot.storage.models import EndingFeeling
+from cobot.storage.models import EndingFollowUp
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
 
 SUBJECT = "ending"
 STARTED = "ending_started"

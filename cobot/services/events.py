@@ -3,14 +3,17 @@ each signed request (a button press, a form, a command) takes effect once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from cobot.services.base import Service
 from cobot.storage.db import transaction
-from cobot.storage.models import FormReceipt, SlackEvent, SlackSignature
+from cobot.storage.models import FormReceipt
+from cobot.storage.models import SlackEvent
+from cobot.storage.models import SlackSignature
 
 # a signature stays valid while its timestamp is within 5 minutes of now, in the past or
 # the future; remember it a little longer than those 10 minutes

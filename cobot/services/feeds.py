@@ -18,33 +18,47 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    SessionChange,
-    SessionChanged,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-)
-from cobot.services import access, deliveries
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.services import access
+from cobot.services import deliveries
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ical import CalendarEntry, calendar_document, session_uid
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.ical import CalendarEntry
+from cobot.services.ical import calendar_document
+from cobot.services.ical import session_uid
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
 from cobot.storage import crypto
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import CalendarFeed, CoSession, Delivery, Project, SessionSequence
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import CalendarFeed
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from cobot.storage.models import SessionSequence
 from cobot.storage.models.feeds import FEED_SUBJECT
 
 FEED_KIND = "calendar_feed"

@@ -8,52 +8,68 @@ decided by cobot/domain/disclosure.py): never anyone's answer, mood or words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import governance as rules
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.disclosure import MIN_PEOPLE
-from cobot.domain.governance import MilestoneStatus, SlowDownInput
+from cobot.domain.governance import MilestoneStatus
+from cobot.domain.governance import SlowDownInput
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    Neighbour,
-    Problem,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-)
-from cobot.services import access, deliveries, receipts
-from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import ForProject, Service
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import Neighbour
+from cobot.domain.sessions import Problem
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import receipts
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
+from cobot.services.base import ForProject
+from cobot.services.base import Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import _debriefers
-from cobot.services.deliveries import DeliveryKind, Owed, Presented, Scope
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.deliveries import Owed
+from cobot.services.deliveries import Presented
+from cobot.services.deliveries import Scope
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
 from cobot.services.sessions import Sessions
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import (
-    Attendance,
-    AttendanceRegister,
-    CoSession,
-    Debrief,
-    Delivery,
-    Digest,
-    DigestSettings,
-    Milestone,
-    Project,
-    SessionPerson,
-    SlowDown,
-)
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import Attendance
+from cobot.storage.models import AttendanceRegister
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import Delivery
+from cobot.storage.models import Digest
+from cobot.storage.models import DigestSettings
+from cobot.storage.models import Milestone
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
+from cobot.storage.models import SlowDown
 
 OVERDUE_KIND = "milestone_overdue"
 DIGEST_KIND = "oversight_digest"

@@ -17,16 +17,25 @@ debrief round opening) touches no Home: a reminder never costs a views.publish.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import inspect
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
@@ -35,41 +44,50 @@ from cobot.domain.governance import MilestoneStatus
 from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
-from cobot.services import access, after_commit
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.services import access
+from cobot.services import after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
-from cobot.services.base import ForProject, Service
-from cobot.services.checkins import Checkins, PersonSettings, Summary
+from cobot.services.base import ForProject
+from cobot.services.base import Service
+from cobot.services.checkins import Checkins
+from cobot.services.checkins import PersonSettings
+from cobot.services.checkins import Summary
 from cobot.services.deadlines import Deadlines
-from cobot.services.deliveries import DeliveryRef, DeliveryRunner
-from cobot.services.governance import MilestoneView, milestones_of
-from cobot.services.involvement import InvolvementRecord, facilitation_minutes, records_in
+from cobot.services.deliveries import DeliveryRef
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.governance import MilestoneView
+from cobot.services.governance import milestones_of
+from cobot.services.involvement import InvolvementRecord
+from cobot.services.involvement import facilitation_minutes
+from cobot.services.involvement import records_in
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import (
-    Base,
-    CheckinAnswer,
-    CheckinPerson,
-    CheckinSetup,
-    CoSession,
-    Debrief,
-    DebriefAction,
-    DebriefRound,
-    Delivery,
-    HomeOpened,
-    Member,
-    MemberPerspectives,
-    Milestone,
-    ParticipantFeedback,
-    Poll,
-    Project,
-    ReviewAnswer,
-    ReviewRound,
-    SessionPerson,
-)
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import Base
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import DebriefAction
+from cobot.storage.models import DebriefRound
+from cobot.storage.models import Delivery
+from cobot.storage.models import HomeOpened
+from cobot.storage.models import Member
+from cobot.storage.models import MemberPerspectives
+from cobot.storage.models import Milestone
+from cobot.storage.models import ParticipantFeedback
+from cobot.storage.models import Poll
+from cobot.storage.models import Project
+from cobot.storage.models import ReviewAnswer
+from cobot.storage.models import ReviewRound
+from cobot.storage.models import SessionPerson
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar
+from icalendar import Event
+from icalendar import vDuration
 
 PRODID = "-//cobot//co-production sessions//EN"
 

@@ -13,71 +13,77 @@ time from the rows; payloads carry ids and dates only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cobot.domain.involvement import (
-    MAX_BUDGET,
-    MAX_WHAT_FOR,
-    REGISTER_EDITABLE,
-    REGISTER_NUDGE_AFTER,
-    Activity,
-    BudgetPace,
-    ClaimStatus,
-    ExpenseKind,
-    ExpenseStatus,
-    PaymentChoice,
-    Rates,
-    Receipt,
-    TimeLogInput,
-    UploadedFile,
-    budget_pace,
-    check_prep,
-    check_rates,
-    check_receipts,
-    check_time_log,
-    finance_keep_until,
-    last_closed_month,
-    month_bounds,
-    overloaded,
-    parse_money,
-    pay_for,
-)
+from cobot.domain.involvement import MAX_BUDGET
+from cobot.domain.involvement import MAX_WHAT_FOR
+from cobot.domain.involvement import REGISTER_EDITABLE
+from cobot.domain.involvement import REGISTER_NUDGE_AFTER
+from cobot.domain.involvement import Activity
+from cobot.domain.involvement import BudgetPace
+from cobot.domain.involvement import ClaimStatus
+from cobot.domain.involvement import ExpenseKind
+from cobot.domain.involvement import ExpenseStatus
+from cobot.domain.involvement import PaymentChoice
+from cobot.domain.involvement import Rates
+from cobot.domain.involvement import Receipt
+from cobot.domain.involvement import TimeLogInput
+from cobot.domain.involvement import UploadedFile
+from cobot.domain.involvement import budget_pace
+from cobot.domain.involvement import check_prep
+from cobot.domain.involvement import check_rates
+from cobot.domain.involvement import check_receipts
+from cobot.domain.involvement import check_time_log
+from cobot.domain.involvement import finance_keep_until
+from cobot.domain.involvement import last_closed_month
+from cobot.domain.involvement import month_bounds
+from cobot.domain.involvement import overloaded
+from cobot.domain.involvement import parse_money
+from cobot.domain.involvement import pay_for
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    SessionChange,
-    SessionChanged,
-    SessionFacts,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-)
-from cobot.services import access, deliveries, session_changes
-from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import ForProject, SessionChangingService
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionFacts
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import session_changes
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
+from cobot.services.base import ForProject
+from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import SystemClock
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    Attendance,
-    AttendanceRegister,
-    Claim,
-    ClaimQuery,
-    CoSession,
-    Delivery,
-    Expense,
-    PaymentChoiceRow,
-    PaySettings,
-    Project,
-    TimeLog,
-)
+from cobot.storage.models import Attendance
+from cobot.storage.models import AttendanceRegister
+from cobot.storage.models import Claim
+from cobot.storage.models import ClaimQuery
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Expense
+from cobot.storage.models import PaymentChoiceRow
+from cobot.storage.models import PaySettings
+from cobot.storage.models import Project
+from cobot.storage.models import TimeLog
 
 SESSION_SUBJECT = "session"
 CLAIM_SUBJECT = "claim"

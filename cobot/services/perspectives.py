@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cobot.domain import perspectives as rules
-from cobot.domain.perspectives import Perspective, Shown
+from cobot.domain.perspectives import Perspective
+from cobot.domain.perspectives import Shown
 from cobot.domain.sessions import Problem
 from cobot.services import access
 from cobot.services.access import AccessError
-from cobot.services.base import ForProject, Service
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import MemberPerspectives, Project
+from cobot.services.base import ForProject
+from cobot.services.base import Service
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import MemberPerspectives
+from cobot.storage.models import Project
 
 
 @dataclass(frozen=True)

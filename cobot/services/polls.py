@@ -11,66 +11,77 @@ it) and the outcome everyone asked hears.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
-from cobot.domain.polls import (
-    ABLE,
-    DEFAULT_CLOSE,
-    MAX_NOTE,
-    MAX_WINDOWS,
-    NUDGE_BEFORE,
-    STORED_ANSWERS,
-    Answer,
-    Audience,
-    BusyWindow,
-    Counts,
-    PartOfDay,
-    PollInput,
-    PollPurpose,
-    PollStatus,
-    Ranked,
-    SlotTally,
-    Standing,
-    check_poll,
-    clash,
-    count,
-    rank,
-    session_kind,
-)
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.polls import ABLE
+from cobot.domain.polls import DEFAULT_CLOSE
+from cobot.domain.polls import MAX_NOTE
+from cobot.domain.polls import MAX_WINDOWS
+from cobot.domain.polls import NUDGE_BEFORE
+from cobot.domain.polls import STORED_ANSWERS
+from cobot.domain.polls import Answer
+from cobot.domain.polls import Audience
+from cobot.domain.polls import BusyWindow
+from cobot.domain.polls import Counts
+from cobot.domain.polls import PartOfDay
+from cobot.domain.polls import PollInput
+from cobot.domain.polls import PollPurpose
+from cobot.domain.polls import PollStatus
+from cobot.domain.polls import Ranked
+from cobot.domain.polls import SlotTally
+from cobot.domain.polls import Standing
+from cobot.domain.polls import check_poll
+from cobot.domain.polls import clash
+from cobot.domain.polls import count
+from cobot.domain.polls import rank
+from cobot.domain.polls import session_kind
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    SessionInput,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    interval_warnings,
-)
-from cobot.services import access, deliveries, receipts
-from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import ForProject, Service
-from cobot.services.ports import Clock, Directory, OutgoingMessage
-from cobot.services.sessions import Sessions, SessionSaved, neighbours
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import (
-    Availability,
-    CoSession,
-    Delivery,
-    Poll,
-    PollAnswer,
-    PollPerson,
-    PollSlot,
-    Project,
-)
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionInput
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import interval_warnings
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import receipts
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
+from cobot.services.base import ForProject
+from cobot.services.base import Service
+from cobot.services.ports import Clock
+from cobot.services.ports import Directory
+from cobot.services.ports import OutgoingMessage
+from cobot.services.sessions import Sessions
+from cobot.services.sessions import SessionSaved
+from cobot.services.sessions import neighbours
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import Availability
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Poll
+from cobot.storage.models import PollAnswer
+from cobot.storage.models import PollPerson
+from cobot.storage.models import PollSlot
+from cobot.storage.models import Project
 
 SUBJECT = "poll"
 INVITE = "poll_invite"

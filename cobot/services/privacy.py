@@ -10,40 +10,43 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    FromClause,
-    MetaData,
-    Table,
-    and_,
-    delete,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement
+from sqlalchemy import FromClause
+from sqlalchemy import MetaData
+from sqlalchemy import Table
+from sqlalchemy import and_
+from sqlalchemy import delete
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as checkin_rules
-from cobot.domain.privacy import (
-    Declaration,
-    Erasure,
-    NamedIn,
-    Path,
-    Published,
-    Registry,
-    Retention,
-    retention_text,
-)
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Erasure
+from cobot.domain.privacy import NamedIn
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Published
+from cobot.domain.privacy import Registry
+from cobot.domain.privacy import Retention
+from cobot.domain.privacy import retention_text
 from cobot.services import deliveries
 from cobot.services.base import Service
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
-from cobot.storage.models import Base, CheckinSetup, Project, Workspace
+from cobot.storage.models import Base
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import Project
+from cobot.storage.models import Workspace
 
 ALWAYS_REMAINS = (
     "Word clouds, boat lists, totals and collated summaries already shared stay, as they "
@@ -107,18 +110,16 @@ class Purged:
 
 def build_registry(metadata: MetaData | None = None) -> Registry:
     """The registry of every feature's declarations, checked against the models."""
-    from cobot.storage.models import (
-        checkins,
-        core,
-        debriefs,
-        endings,
-        feeds,
-        governance,
-        installations,
-        involvement,
-        polls,
-        reviews,
-    )
+    from cobot.storage.models import checkins
+    from cobot.storage.models import core
+    from cobot.storage.models import debriefs
+    from cobot.storage.models import endings
+    from cobot.storage.models import feeds
+    from cobot.storage.models import governance
+    from cobot.storage.models import installations
+    from cobot.storage.models import involvement
+    from cobot.storage.models import polls
+    from cobot.storage.models import reviews
 
     modules = (
         core,

@@ -2,35 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Unpack
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.durations import DurationError, format_duration, parse_duration
+from cobot.domain.durations import DurationError
+from cobot.domain.durations import format_duration
+from cobot.domain.durations import parse_duration
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes, SessionChange, SessionChanged, SessionStatus
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionStatus
 from cobot.services import perspectives
-from cobot.services.access import (
-    AccessError,
-    CoordinatorAsks,
-    InvalidFields,
-    coordinators_project,
-    people_with,
-    project_in_channel,
-    role_of,
-)
-from cobot.services.base import ForProject, SessionChangingService
-from cobot.services.ports import Clock, Directory
+from cobot.services.access import AccessError
+from cobot.services.access import CoordinatorAsks
+from cobot.services.access import InvalidFields
+from cobot.services.access import coordinators_project
+from cobot.services.access import people_with
+from cobot.services.access import project_in_channel
+from cobot.services.access import role_of
+from cobot.services.base import ForProject
+from cobot.services.base import SessionChangingService
+from cobot.services.ports import Clock
+from cobot.services.ports import Directory
 from cobot.services.session_changes import SessionChanges
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import CoSession, Member, Project
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession
+from cobot.storage.models import Member
+from cobot.storage.models import Project
 
 DEFAULT_TIMEZONE = "Europe/London"
 MAX_NAME = 120

@@ -8,9 +8,13 @@ Keys carry the session's revision, so a moved session owes its reminders afresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -18,28 +22,34 @@ from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    SessionChanged,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    agenda_deadline,
-    shift,
-)
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionChanged
 
 # re-exported: what slack/blocks/reminders renders a reminder's session from
 from cobot.domain.sessions import SessionFacts as SessionFacts
-from cobot.services import access, deliveries, session_changes
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import agenda_deadline
+from cobot.domain.sessions import shift
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
 from cobot.services.session_deliveries import SUBJECT as SUBJECT
-from cobot.services.session_deliveries import NotedKinds, SessionOwes, standing_session
+from cobot.services.session_deliveries import NotedKinds
+from cobot.services.session_deliveries import SessionOwes
+from cobot.services.session_deliveries import standing_session
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member, Project
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Project
 
 # facilitators
 PLAN_NEXT = "plan_next"

@@ -9,38 +9,50 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import endings as rules
 from cobot.domain.disclosure import MIN_PEOPLE
-from cobot.domain.endings import EvaluationThemes, FeelingsTally
-from cobot.domain.involvement import format_money, percent
+from cobot.domain.endings import EvaluationThemes
+from cobot.domain.endings import FeelingsTally
+from cobot.domain.involvement import format_money
+from cobot.domain.involvement import percent
 from cobot.domain.roles import Role
-from cobot.domain.sessions import SessionKind, SessionRole, SessionStatus
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
 from cobot.services import access
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.base import Service
-from cobot.services.checkins import PRIVATE_KINDS, Checkins, PeriodFigures
+from cobot.services.checkins import PRIVATE_KINDS
+from cobot.services.checkins import Checkins
+from cobot.services.checkins import PeriodFigures
 from cobot.services.debriefs import Debriefs
-from cobot.services.deliveries import DeliveryKinds, DeliveryRef
-from cobot.services.endings import (
-    CLOUD_FILENAME,
-    evaluation_themes,
-    feelings_tally,
-    project_any,
-)
-from cobot.services.involvement import Involvement, PayTotals
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRef
+from cobot.services.endings import CLOUD_FILENAME
+from cobot.services.endings import evaluation_themes
+from cobot.services.endings import feelings_tally
+from cobot.services.endings import project_any
+from cobot.services.involvement import Involvement
+from cobot.services.involvement import PayTotals
 from cobot.services.ports import Clock
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, EndingFollowUp, Project
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import EndingFollowUp
+from cobot.storage.models import Project
 
 REPORT_FILENAME = "project-report.md"
 

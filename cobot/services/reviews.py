@@ -25,28 +25,43 @@ down to fewer than 3 people, cobot/domain/disclosure.py):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cobot.domain import reviews as rules
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.projects import ProjectStatus
-from cobot.domain.reviews import Choice, Outcome, Tally
+from cobot.domain.reviews import Choice
+from cobot.domain.reviews import Outcome
+from cobot.domain.reviews import Tally
 from cobot.domain.roles import Role
 from cobot.domain.sessions import to_utc
-from cobot.services import access, deliveries
-from cobot.services.access import AccessError, InvalidFields
-from cobot.services.base import ForProject, Service
-from cobot.services.deliveries import DeliveryKind, Owed, Scope
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
+from cobot.services.base import ForProject
+from cobot.services.base import Service
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.deliveries import Owed
+from cobot.services.deliveries import Scope
 from cobot.services.ports import OutgoingMessage
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, Project, ReviewAnswer, ReviewRound
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from cobot.storage.models import ReviewAnswer
+from cobot.storage.models import ReviewRound
 
 SUBJECT = "review_round"
 INVITE = "review_invite"

@@ -8,14 +8,17 @@ subscribes the features; standard() is the same wiring for services built on the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from cobot.domain.sessions import SessionChange, SessionChanged
-from cobot.storage.models import CoSession, Project
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.storage.models import CoSession
+from cobot.storage.models import Project
 
 Subscriber = Callable[[Session, SessionChanged, datetime], None]
 
@@ -80,7 +83,10 @@ def standard() -> SessionChanges:
     """What runtime.py wires: reminders, then debriefs (prompts, feedback, action reminders),
     then the calendar feeds' sequences, then the attendance register."""
     # imported here: the features import this module for replan()
-    from cobot.services import debriefs, feeds, involvement, reminders
+    from cobot.services import debriefs
+    from cobot.services import feeds
+    from cobot.services import involvement
+    from cobot.services import reminders
 
     return SessionChanges(
         [

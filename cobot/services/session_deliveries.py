@@ -4,10 +4,15 @@ rendered only while the session and its project still stand."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -16,8 +21,12 @@ from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionStatus
 from cobot.services import deliveries
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ports import Clock, OutgoingMessage, SystemClock
-from cobot.storage.models import CoSession, Delivery, Project
+from cobot.services.ports import Clock
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import SystemClock
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
 
 SUBJECT = "session"
 

@@ -2,41 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from functools import partial
-from typing import NotRequired, TypedDict, Unpack
+from typing import NotRequired
+from typing import TypedDict
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cobot.domain.deliveries import DeliveryStatus, LatenessPolicy
+from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import (
-    LeadTimes,
-    Neighbour,
-    Problem,
-    SessionChange,
-    SessionChanged,
-    SessionInput,
-    SessionKind,
-    SessionRole,
-    SessionStatus,
-    check_session,
-)
-from cobot.services import access, deliveries, perspectives, receipts
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import Neighbour
+from cobot.domain.sessions import Problem
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionInput
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionRole
+from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import check_session
+from cobot.services import access
+from cobot.services import deliveries
+from cobot.services import perspectives
+from cobot.services import receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ical import CalendarEntry, calendar_document, session_uid
+from cobot.services.ical import CalendarEntry
+from cobot.services.ical import calendar_document
+from cobot.services.ical import session_uid
 from cobot.services.ports import OutgoingMessage
-from cobot.services.project_views import ForProjectInZone, of_project_in_zone
+from cobot.services.project_views import ForProjectInZone
+from cobot.services.project_views import of_project_in_zone
 from cobot.services.resubmission import once_per_form
 from cobot.services.session_queries import sessions_with_people
-from cobot.storage.db import read_only, transaction
-from cobot.storage.models import CoSession, Delivery, Project, SessionPerson
+from cobot.storage.db import read_only
+from cobot.storage.db import transaction
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
 
 ANNOUNCED_KIND = "session_announced"
 ANNOUNCEMENT_SUBJECT = "session_announcement"

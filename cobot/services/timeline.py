@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from cobot.domain import timeline as rules
-from cobot.domain.sessions import LeadTimes, SessionKind, SessionStatus
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionStatus
 from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.base import Service

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from cobot.services import deliveries
 from cobot.services.base import Service
 from cobot.storage.db import transaction
-from cobot.storage.models import Member, Project, Workspace
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from cobot.storage.models import Workspace
 
 log = logging.getLogger(__name__)
 

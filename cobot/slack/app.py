@@ -18,7 +18,9 @@ from slack_sdk.webhook import WebhookClient
 from cobot.services.events import EventLedger
 from cobot.slack.commands import CommandRouter
 from cobot.slack.listeners import help as help_listeners
-from cobot.slack.middleware import TRUSTED, dedupe_events, mark_trusted
+from cobot.slack.middleware import TRUSTED
+from cobot.slack.middleware import dedupe_events
+from cobot.slack.middleware import mark_trusted
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import partial
-from typing import Any, TypedDict, TypeVar
+from typing import Any
+from typing import TypedDict
+from typing import TypeVar
 
 from slack_bolt import Ack
 

@@ -7,9 +7,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Protocol
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -18,10 +23,13 @@ from waitress.server import create_server
 
 from cobot.slack import inbound
 from cobot.slack.app import SORRY
-from cobot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_page
+from cobot.slack.oauth import INSTALL_PATH
+from cobot.slack.oauth import REDIRECT_PATH
+from cobot.slack.oauth import oauth_page
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIEnvironment
+    from wsgiref.types import StartResponse
+    from wsgiref.types import WSGIEnvironment
 
 log = logging.getLogger(__name__)
 

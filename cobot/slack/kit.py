@@ -4,29 +4,36 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypedDict, TypeVar
+from typing import Any
+from typing import TypedDict
+from typing import TypeVar
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
+from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
-from cobot.domain.durations import DurationError, parse_duration
+from cobot.domain.durations import DurationError
+from cobot.domain.durations import parse_duration
 from cobot.services.access import AccessError
 from cobot.slack.blocks.common import mention
-from cobot.slack.blocks.forms import INPUT, Form
-from cobot.slack.commands import CommandRouter, CommandTable, add_commands
-from cobot.slack.payloads import (
-    action_value,
-    mentioned_user,
-    parse_id,
-    state_values,
-    team_id,
-    user_id,
-)
+from cobot.slack.blocks.forms import INPUT
+from cobot.slack.blocks.forms import Form
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTable
+from cobot.slack.commands import add_commands
+from cobot.slack.payloads import action_value
+from cobot.slack.payloads import mentioned_user
+from cobot.slack.payloads import parse_id
+from cobot.slack.payloads import state_values
+from cobot.slack.payloads import team_id
+from cobot.slack.payloads import user_id
 
 log = logging.getLogger(__name__)
 

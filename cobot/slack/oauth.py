@@ -15,10 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
+from slack_bolt import BoltContext
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
@@ -31,13 +34,23 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
 
 from cobot.config import Settings
-from cobot.services.ports import Messenger, OutgoingMessage, PostedMessage, SlackSendError
-from cobot.services.workspaces import StopReason, Workspaces
-from cobot.slack.web import GatedWebClient, RateGate, SlackMessenger, make_web_client
-from cobot.storage.models.installations import slack_bots, slack_installations, slack_oauth_states
+from cobot.services.ports import Messenger
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
+from cobot.services.ports import SlackSendError
+from cobot.services.workspaces import StopReason
+from cobot.services.workspaces import Workspaces
+from cobot.slack.web import GatedWebClient
+from cobot.slack.web import RateGate
+from cobot.slack.web import SlackMessenger
+from cobot.slack.web import make_web_client
+from cobot.storage.models.installations import slack_bots
+from cobot.storage.models.installations import slack_installations
+from cobot.storage.models.installations import slack_oauth_states
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIEnvironment
+    from wsgiref.types import StartResponse
+    from wsgiref.types import WSGIEnvironment
 
 log = logging.getLogger(__name__)
 

@@ -12,17 +12,20 @@ groups that several tables repeat are mixins; their columns keep their places in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated
+from typing import Any
+from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import (
-    Mapped,
-    MappedColumn,
-    Relationship,
-    declared_attr,
-    mapped_column,
-    relationship,
-)
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import MappedColumn
+from sqlalchemy.orm import Relationship
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from cobot.storage.crypto import EncryptedText
 

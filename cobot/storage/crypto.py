@@ -13,8 +13,15 @@ import hmac
 import threading
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Engine, MetaData, Text, select, type_coerce, update
+from cryptography.fernet import Fernet
+from cryptography.fernet import InvalidToken
+from cryptography.fernet import MultiFernet
+from sqlalchemy import Engine
+from sqlalchemy import MetaData
+from sqlalchemy import Text
+from sqlalchemy import select
+from sqlalchemy import type_coerce
+from sqlalchemy import update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 

@@ -10,7 +10,8 @@ them back into plain text with the same keys.
 """
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op

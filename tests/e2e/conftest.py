@@ -8,10 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from cobot.logs import BODY_LOGGERS, configure_logging
+from cobot.logs import BODY_LOGGERS
+from cobot.logs import configure_logging
 from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 
 # Slack's limits run this many times faster on both sides (cobot's rate gate and the

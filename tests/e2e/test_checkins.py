@@ -4,28 +4,31 @@ my data and forget me, driven the way Slack drives them, on SQLite and PostgreSQ
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import (
-    Driver,
-    Message,
-    chosen,
-    numbered,
-    state,
-    ticked,
-    timed,
-    typed,
-)
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import Message
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import numbered
+from cobot.sandbox.people import state
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import timed
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import CheckinAnswer, CheckinPerson, Delivery, Project
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
 from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import SIGNING_SECRET
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.storage import crypto
 from tests.e2e.test_resilience import free_port

@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, ElementValue, chosen, picked_user, ticked, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ElementValue
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import picked_user
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.slack.blocks.debriefs import (
-    ACTION_DONE,
-    FEEDBACK_HEARD,
-    OPEN_DEBRIEF,
-    SKIP_DEBRIEF,
-    VALUE,
-)
+from cobot.slack.blocks.debriefs import ACTION_DONE
+from cobot.slack.blocks.debriefs import FEEDBACK_HEARD
+from cobot.slack.blocks.debriefs import OPEN_DEBRIEF
+from cobot.slack.blocks.debriefs import SKIP_DEBRIEF
+from cobot.slack.blocks.debriefs import VALUE
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CoSession,
-    DebriefAction,
-    DebriefSettings,
-    Delivery,
-    Project,
-)
-from tests.seeds import add_project, add_session
+from cobot.storage.models import CoSession
+from cobot.storage.models import DebriefAction
+from cobot.storage.models import DebriefSettings
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"

@@ -9,21 +9,29 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, ack_body
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ack_body
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, Member, Project, PublishedFigure
-from tests.e2e.test_checkins import CHANNEL, TEAM
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from cobot.storage.models import PublishedFigure
+from tests.e2e.test_checkins import CHANNEL
+from tests.e2e.test_checkins import TEAM
 
 # simulated time runs ahead of the real clock, so APScheduler's (real-time) alarms never
 # fire early; the sweep drives what falls due in simulated time

@@ -6,15 +6,21 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler
+from wsgiref.simple_server import WSGIServer
+from wsgiref.simple_server import make_server
 
 import pytest
-from slack_bolt import Ack, App, Respond, Say
+from slack_bolt import Ack
+from slack_bolt import App
+from slack_bolt import Respond
+from slack_bolt import Say
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from cobot.sandbox import SlackClient, SlackEmulator
+from cobot.sandbox import SlackClient
+from cobot.sandbox import SlackEmulator
 from cobot.sandbox.socket_mode import close_socket_mode_client
 
 SIGNING_SECRET = "sandbox-signing-secret"

@@ -5,20 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy import update
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, StateValues, state, typed
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import StateValues
+from cobot.sandbox.people import state
+from cobot.sandbox.people import typed
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import endings as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, EndingFeeling, EndingFollowUp, Project
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import EndingFeeling
+from cobot.storage.models import EndingFollowUp
+from cobot.storage.models import Project
 from tests.seeds import add_project
 
 # 15 people in 4 groups: oversight has 2, so it is never shown on its own

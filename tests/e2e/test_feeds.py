@@ -10,9 +10,14 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,12 +26,16 @@ import recurring_ical_events  # type: ignore[import-untyped]
 from icalendar import Calendar
 from sqlalchemy import select
 
-from cobot.sandbox.people import Driver, fill
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import fill
 from cobot.sandbox.stack import LocalStack
 from cobot.slack.blocks.checkins import FORGET
 from cobot.storage.db import transaction
-from cobot.storage.models import CalendarFeed, CoSession, Project
-from tests.seeds import add_project, add_session
+from cobot.storage.models import CalendarFeed
+from cobot.storage.models import CoSession
+from cobot.storage.models import Project
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 CHANNEL = "C0PROJ"
 PUBLIC = "https://cobot.example.org"

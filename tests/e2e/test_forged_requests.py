@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from slack_bolt.request import BoltRequest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from cobot.sandbox.client import SlackClient, block_actions_payload, slash_command_payload
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.client import block_actions_payload
+from cobot.sandbox.client import slash_command_payload
 from cobot.sandbox.signing import sign
-from cobot.sandbox.stack import SIGNING_SECRET, LocalStack
+from cobot.sandbox.stack import SIGNING_SECRET
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.http import MAX_BODY
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, SlackSignature
+from cobot.storage.models import CoSession
+from cobot.storage.models import SlackSignature
 from tests.mrkdwn import shown_texts
 from tests.seeds import add_project
 

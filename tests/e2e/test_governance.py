@@ -7,52 +7,53 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import (
-    Driver,
-    chosen,
-    dated,
-    picked_user,
-    picked_users,
-    state,
-    ticked,
-    typed,
-)
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import dated
+from cobot.sandbox.people import picked_user
+from cobot.sandbox.people import picked_users
+from cobot.sandbox.people import state
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import typed
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services.checkins import published_figures
 from cobot.services.timeline import Timelines
 from cobot.slack.blocks.common import button
-from cobot.slack.blocks.governance import (
-    ADD_LINE,
-    CREATE_DATED,
-    DONE_MILESTONE,
-    EDIT_MILESTONE,
-)
+from cobot.slack.blocks.governance import ADD_LINE
+from cobot.slack.blocks.governance import CREATE_DATED
+from cobot.slack.blocks.governance import DONE_MILESTONE
+from cobot.slack.blocks.governance import EDIT_MILESTONE
 from cobot.slack.blocks.involvement import OPEN_REGISTER
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CheckinAnswer,
-    CheckinPerson,
-    CheckinSetup,
-    CoSession,
-    Debrief,
-    Delivery,
-    Digest,
-    Milestone,
-    Project,
-    SessionPerson,
-    SlowDown,
-)
-from tests.e2e.conftest import RATE_SCALE, scaled_emulator
-from tests.seeds import TEAM, add_project, add_session
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import Delivery
+from cobot.storage.models import Digest
+from cobot.storage.models import Milestone
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
+from cobot.storage.models import SlowDown
+from tests.e2e.conftest import RATE_SCALE
+from tests.e2e.conftest import scaled_emulator
+from tests.seeds import TEAM
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 CHANNEL = "C0GOV"
 # a Monday morning, so nothing lands on a clock change

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,12 +18,21 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services import deliveries, reminders
+from cobot.services import deliveries
+from cobot.services import reminders
 from cobot.slack.blocks import home as home_blocks
-from cobot.slack.blocks.reminders import SHARE_AGENDA, TEXT_BLOCK, TEXT_INPUT
+from cobot.slack.blocks.reminders import SHARE_AGENDA
+from cobot.slack.blocks.reminders import TEXT_BLOCK
+from cobot.slack.blocks.reminders import TEXT_INPUT
 from cobot.storage.db import transaction
-from cobot.storage.models import CheckinPerson, CoSession, Delivery, Member
-from tests.integration.test_home import CHANNEL, SECRETS, Seeded, seed_project
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from tests.integration.test_home import CHANNEL
+from tests.integration.test_home import SECRETS
+from tests.integration.test_home import Seeded
+from tests.integration.test_home import seed_project
 
 USERS = ["UF1", "UF2", "UF3", "UTEAM", "UP01", "UP02", "UP03"]
 

@@ -8,13 +8,16 @@ import urllib.request
 from typing import Protocol
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, ack_body
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ack_body
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.slack.commands import CommandRequest, Reply
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import Reply
 from cobot.storage.db import transaction
 from cobot.storage.models import SlackEvent
 

@@ -5,28 +5,39 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, ElementValue, chosen, dated, picked_users, ticked, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ElementValue
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import dated
+from cobot.sandbox.people import picked_users
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks.debriefs import FEEDBACK_HEARD
 from cobot.slack.blocks.forms import INPUT
-from cobot.slack.blocks.involvement import (
-    CLAIM_CONFIRM,
-    EXPENSE_ANSWER,
-    EXPENSE_APPROVE,
-    EXPENSE_ASK,
-    OPEN_REGISTER,
-)
+from cobot.slack.blocks.involvement import CLAIM_CONFIRM
+from cobot.slack.blocks.involvement import EXPENSE_ANSWER
+from cobot.slack.blocks.involvement import EXPENSE_APPROVE
+from cobot.slack.blocks.involvement import EXPENSE_ASK
+from cobot.slack.blocks.involvement import OPEN_REGISTER
 from cobot.storage.db import transaction
-from cobot.storage.models import Attendance, Claim, Delivery, Expense, PaymentChoiceRow
+from cobot.storage.models import Attendance
+from cobot.storage.models import Claim
+from cobot.storage.models import Delivery
+from cobot.storage.models import Expense
+from cobot.storage.models import PaymentChoiceRow
 from tests.e2e.test_home import open_home
-from tests.seeds import add_project, add_session
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 CHANNEL = "C0PAY"
 FACILITATORS = ["UF1", "UF2"]

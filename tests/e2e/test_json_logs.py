@@ -7,15 +7,23 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from cobot.sandbox.people import Driver, chosen, state, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import state
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
 from cobot.slack.blocks import checkins as checkin_blocks
-from cobot.slack.blocks.debriefs import OPEN_DEBRIEF, VALUE
+from cobot.slack.blocks.debriefs import OPEN_DEBRIEF
+from cobot.slack.blocks.debriefs import VALUE
 from cobot.storage.db import transaction
-from tests.e2e.test_checkins import check_in, switch_on
-from tests.seeds import add_project, add_session
+from tests.e2e.test_checkins import check_in
+from tests.e2e.test_checkins import switch_on
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 CHANNEL = "C0PROJ"
 NOTE = "my sister's illness is back, zq81"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select

@@ -7,21 +7,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.install import cookie_of, get, install
+from cobot.sandbox.install import cookie_of
+from cobot.sandbox.install import get
+from cobot.sandbox.install import install
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import deliveries
 from cobot.services.privacy import Privacy
 from cobot.storage import crypto
 from cobot.storage.db import transaction
-from cobot.storage.models import Delivery, EndingFeeling, Project, Workspace
-from cobot.storage.models.installations import slack_bots, slack_installations
+from cobot.storage.models import Delivery
+from cobot.storage.models import EndingFeeling
+from cobot.storage.models import Project
+from cobot.storage.models import Workspace
+from cobot.storage.models.installations import slack_bots
+from cobot.storage.models.installations import slack_installations
 from tests import seeds
 from tests.e2e.test_deliveries import send_notice
 

@@ -5,20 +5,26 @@ lived experience is warned about when it is scheduled, and the choices are encry
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, state, ticked
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import state
+from cobot.sandbox.people import ticked
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import perspectives as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import MemberPerspectives
-from tests.e2e.test_home import open_home, wait_home
+from tests.e2e.test_home import open_home
+from tests.e2e.test_home import wait_home
 from tests.seeds import add_project
 
 CHANNEL = "C0VOICES"

@@ -8,20 +8,37 @@ schedules the session, which (with its reminders) equals what the session form m
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from cobot.sandbox.people import Driver, chosen, dated, picked_users, ticked, timed, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import dated
+from cobot.sandbox.people import picked_users
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import timed
+from cobot.sandbox.people import typed
 from cobot.sandbox.simclock import SimClock
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member, Poll, PollAnswer, Project
-from tests.e2e.test_disclosure import drive, settle
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Poll
+from cobot.storage.models import PollAnswer
+from cobot.storage.models import Project
+from tests.e2e.test_disclosure import drive
+from tests.e2e.test_disclosure import settle
 from tests.polling import wait_until
 from tests.seeds import add_session
 

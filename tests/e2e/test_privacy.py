@@ -6,28 +6,47 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text
+from sqlalchemy import select
+from sqlalchemy import type_coerce
 
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, chosen, dated, state, ticked, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import chosen
+from cobot.sandbox.people import dated
+from cobot.sandbox.people import state
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
-from cobot.sandbox.webapi import ApiCall, SlackEmulator
+from cobot.sandbox.webapi import ApiCall
+from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.slack.blocks import endings as ending_blocks
-from cobot.slack.blocks.debriefs import FEEDBACK_HEARD, OPEN_DEBRIEF
-from cobot.slack.blocks.involvement import CLAIM_QUERY, EXPENSE_APPROVE, OPEN_REGISTER
+from cobot.slack.blocks.debriefs import FEEDBACK_HEARD
+from cobot.slack.blocks.debriefs import OPEN_DEBRIEF
+from cobot.slack.blocks.involvement import CLAIM_QUERY
+from cobot.slack.blocks.involvement import EXPENSE_APPROVE
+from cobot.slack.blocks.involvement import OPEN_REGISTER
 from cobot.storage import crypto
 from cobot.storage.db import transaction
-from cobot.storage.models import Base, Delivery, Project
+from cobot.storage.models import Base
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
 from tests.e2e import test_debriefs as dx
 from tests.e2e import test_endings as ex
-from tests.e2e.test_checkins import CHANNEL, TEAM, check_in, switch_on
-from tests.seeds import add_project, add_session
+from tests.e2e.test_checkins import CHANNEL
+from tests.e2e.test_checkins import TEAM
+from tests.e2e.test_checkins import check_in
+from tests.e2e.test_checkins import switch_on
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 ME = "UPART"
 OTHER = "UF1"

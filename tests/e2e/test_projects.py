@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from cobot.domain.sessions import LeadTimes
-from cobot.sandbox.client import HttpResult, SlackClient
+from cobot.sandbox.client import HttpResult
+from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import ack_body
-from cobot.sandbox.stack import SIGNING_SECRET, LocalStack
+from cobot.sandbox.stack import SIGNING_SECRET
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import projects as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import Member, Project
+from cobot.storage.models import Member
+from cobot.storage.models import Project
 
 CHANNEL = "C0PROJECT"
 

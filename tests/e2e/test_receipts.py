@@ -6,22 +6,31 @@ reference and says the file itself stays in the person's Slack workspace."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import DriveError, Driver, ack_body, uploaded
+from cobot.sandbox.people import DriveError
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ack_body
+from cobot.sandbox.people import uploaded
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as privacy_blocks
 from cobot.slack.blocks.forms import INPUT
-from cobot.slack.blocks.involvement import EXPENSE_APPROVE, RECEIPT
+from cobot.slack.blocks.involvement import EXPENSE_APPROVE
+from cobot.slack.blocks.involvement import RECEIPT
 from cobot.storage.db import transaction
 from cobot.storage.models import Expense
-from tests.e2e.test_involvement import choice, errors_of, seen, text
+from tests.e2e.test_involvement import choice
+from tests.e2e.test_involvement import errors_of
+from tests.e2e.test_involvement import seen
+from tests.e2e.test_involvement import text
 from tests.seeds import add_project
 
 CHANNEL = "C0RECEIPT"

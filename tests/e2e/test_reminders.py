@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
-from cobot.sandbox.people import Driver, StateValues, typed
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import StateValues
+from cobot.sandbox.people import typed
 from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import reminders
-from cobot.slack.blocks.reminders import (
-    ACCESSIBILITY_DONE,
-    POST_NOTES,
-    SHARE_AGENDA,
-    TEXT_BLOCK,
-    TEXT_INPUT,
-)
+from cobot.slack.blocks.reminders import ACCESSIBILITY_DONE
+from cobot.slack.blocks.reminders import POST_NOTES
+from cobot.slack.blocks.reminders import SHARE_AGENDA
+from cobot.slack.blocks.reminders import TEXT_BLOCK
+from cobot.slack.blocks.reminders import TEXT_INPUT
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery
-from tests.seeds import add_project, add_session
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from tests.seeds import add_project
+from tests.seeds import add_session
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"

@@ -10,7 +10,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,15 @@ from sqlalchemy import select
 
 from cobot.config import Settings
 from cobot.runtime import Runtime
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import SIGNING_SECRET
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import deliveries
 from cobot.storage import crypto
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.polling import wait_until
 

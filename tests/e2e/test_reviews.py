@@ -5,27 +5,34 @@ hearing only the outcome, a second round, and the report."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy import update
 
-from cobot.sandbox.people import Driver, dated, state, ticked, typed
-from cobot.sandbox.stack import APP_TOKEN, BOT_TOKEN, LocalStack
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import dated
+from cobot.sandbox.people import state
+from cobot.sandbox.people import ticked
+from cobot.sandbox.people import typed
+from cobot.sandbox.stack import APP_TOKEN
+from cobot.sandbox.stack import BOT_TOKEN
+from cobot.sandbox.stack import LocalStack
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.services import reviews as service
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    Delivery,
-    MemberPerspectives,
-    Project,
-    ReviewAnswer,
-    ReviewRound,
-)
+from cobot.storage.models import Delivery
+from cobot.storage.models import MemberPerspectives
+from cobot.storage.models import Project
+from cobot.storage.models import ReviewAnswer
+from cobot.storage.models import ReviewRound
 from tests.e2e.test_home import open_home
 from tests.polling import wait_until
 from tests.seeds import add_project

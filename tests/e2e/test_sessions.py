@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +18,9 @@ from cobot.sandbox.client import SlackClient
 from cobot.sandbox.people import Driver
 from cobot.sandbox.stack import LocalStack
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
 from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"

@@ -5,31 +5,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.services import checkins as svc
 from cobot.services import deliveries
-from cobot.services.access import AccessError, NotCoordinator
-from cobot.services.checkins import Checkins, SettingsInput, SetupInput
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
-from cobot.slack.blocks.checkins import answered_message, checkin_message, contact_message
+from cobot.services.access import AccessError
+from cobot.services.access import NotCoordinator
+from cobot.services.checkins import Checkins
+from cobot.services.checkins import SettingsInput
+from cobot.services.checkins import SetupInput
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.slack.blocks.checkins import answered_message
+from cobot.slack.blocks.checkins import checkin_message
+from cobot.slack.blocks.checkins import contact_message
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CheckinAnswer,
-    CheckinContactRequest,
-    CheckinPerson,
-    Delivery,
-    Project,
-)
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinContactRequest
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
 from tests import seeds
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy import Column
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import Table
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import text
 
 from cobot.storage import crypto
 from cobot.storage.db import create_db_engine

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from cobot.storage.db import create_db_engine, read_only, session_factory, transaction
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import read_only
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
 from cobot.storage.models import SlackEvent
 from tests.statements import counting
 

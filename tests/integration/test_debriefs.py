@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.debriefs import DebriefInput, FeedbackInput
-from cobot.domain.sessions import SessionChange, SessionChanged
-from cobot.services import debriefs, deliveries, session_changes
+from cobot.domain.debriefs import DebriefInput
+from cobot.domain.debriefs import FeedbackInput
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.services import debriefs
+from cobot.services import deliveries
+from cobot.services import session_changes
 from cobot.services.access import AccessError
-from cobot.services.debriefs import DebriefClosed, Debriefs, FormRejected
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
+from cobot.services.debriefs import DebriefClosed
+from cobot.services.debriefs import Debriefs
+from cobot.services.debriefs import FormRejected
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
 from cobot.slack.blocks.debriefs import debrief_message
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Debrief, Delivery, Project
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import Delivery
+from cobot.storage.models import Project
 from tests import seeds
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 TEAM = "T0SANDBOX"
 FACILITATORS = ("UF1", "UF2")

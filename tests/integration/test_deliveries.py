@@ -7,17 +7,27 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection
+from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.deliveries import CircuitBreaker, LatenessPolicy
+from cobot.domain.deliveries import CircuitBreaker
+from cobot.domain.deliveries import LatenessPolicy
 from cobot.services import deliveries
-from cobot.services.deliveries import DeliveryKind, DeliveryKinds, DeliveryRunner
-from cobot.services.ports import OutgoingMessage, PostedMessage, SlackSendError
+from cobot.services.deliveries import DeliveryKind
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
+from cobot.services.ports import SlackSendError
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 
 @pytest.fixture

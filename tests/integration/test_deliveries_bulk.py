@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.services import deliveries
 from cobot.services.deliveries import Owed
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from tests.fakes import FakeAlarms
 from tests.statements import counting

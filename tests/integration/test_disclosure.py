@@ -6,25 +6,30 @@ published figure ever changes, and each has at least 3 people besides the viewer
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.disclosure import MIN_OTHERS
 from cobot.services.checkins import Checkins
-from cobot.storage.db import create_db_engine, session_factory, transaction
-from cobot.storage.models import (
-    Base,
-    CheckinAnswer,
-    CheckinPerson,
-    CheckinSetup,
-    Member,
-    Project,
-)
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
+from cobot.storage.models import Base
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import Member
+from cobot.storage.models import Project
 from tests.fakes import FakeClock
 
 TEAM, CHANNEL = "T1", "C1"

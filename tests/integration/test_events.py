@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from cobot.services import receipts
 from cobot.services.events import EventLedger
-from cobot.storage.db import create_db_engine, session_factory, transaction
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
 from tests.fakes import FakeClock
 
 

@@ -6,47 +6,53 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.deliveries import DeliveryStatus
-from cobot.domain.timeline import AGENDA, NOTES, RUNNING
-from cobot.services.access import AccessError, NotCoordinator
+from cobot.domain.timeline import AGENDA
+from cobot.domain.timeline import NOTES
+from cobot.domain.timeline import RUNNING
+from cobot.services.access import AccessError
+from cobot.services.access import NotCoordinator
 from cobot.services.checkins import Checkins
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
-from cobot.services.home import (
-    ITEM_ACTION,
-    ITEM_AGENDA,
-    ITEM_CHECKIN,
-    ITEM_DEBRIEF,
-    ITEM_FEEDBACK,
-    ITEM_NOTES,
-    Home,
-    OpenItem,
-    Touch,
-    watch_changes,
-)
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.home import ITEM_ACTION
+from cobot.services.home import ITEM_AGENDA
+from cobot.services.home import ITEM_CHECKIN
+from cobot.services.home import ITEM_DEBRIEF
+from cobot.services.home import ITEM_FEEDBACK
+from cobot.services.home import ITEM_NOTES
+from cobot.services.home import Home
+from cobot.services.home import OpenItem
+from cobot.services.home import Touch
+from cobot.services.home import watch_changes
 from cobot.services.timeline import Timelines
 from cobot.slack.blocks.home import home_view
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    CheckinAnswer,
-    CheckinPerson,
-    CheckinSetup,
-    CoSession,
-    Debrief,
-    DebriefAction,
-    DebriefRound,
-    Delivery,
-    Member,
-    ParticipantFeedback,
-    Project,
-    SessionPerson,
-)
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import DebriefAction
+from cobot.storage.models import DebriefRound
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import ParticipantFeedback
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0HOME"

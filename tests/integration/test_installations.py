@@ -9,16 +9,23 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.services import deliveries
-from cobot.services.workspaces import StopReason, Workspaces
-from cobot.slack.oauth import CobotInstallationStore, CobotStateStore, WorkspaceClients
+from cobot.services.workspaces import StopReason
+from cobot.services.workspaces import Workspaces
+from cobot.slack.oauth import CobotInstallationStore
+from cobot.slack.oauth import CobotStateStore
+from cobot.slack.oauth import WorkspaceClients
 from cobot.slack.web import RateGate
 from cobot.storage import crypto
-from cobot.storage.db import create_db_engine, transaction
-from cobot.storage.models import Base, Delivery
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import transaction
+from cobot.storage.models import Base
+from cobot.storage.models import Delivery
 from tests import seeds
 from tests.fakes import FakeClock
 

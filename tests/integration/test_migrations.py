@@ -7,7 +7,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from cobot.storage.db import create_db_engine
-from cobot.storage.migrate import current_revision, head_revision, include_object, upgrade
+from cobot.storage.migrate import current_revision
+from cobot.storage.migrate import head_revision
+from cobot.storage.migrate import include_object
+from cobot.storage.migrate import upgrade
 from cobot.storage.models import Base
 
 

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import text
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.config import Settings
 from cobot.runtime import Runtime
 from cobot.services import deliveries
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
-from cobot.services.ports import OutgoingMessage, PostedMessage
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import PostedMessage
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 from tests.integration.test_deliveries import notice
 
 

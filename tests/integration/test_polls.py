@@ -5,29 +5,38 @@ person answered, wrote and set about their availability."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.polls import BusyWindow, PartOfDay, PollInput, PollPurpose
+from cobot.domain.polls import BusyWindow
+from cobot.domain.polls import PartOfDay
+from cobot.domain.polls import PollInput
+from cobot.domain.polls import PollPurpose
 from cobot.services import deliveries
-from cobot.services.polls import CLOSE, Polls, poll_kinds
+from cobot.services.polls import CLOSE
+from cobot.services.polls import Polls
+from cobot.services.polls import poll_kinds
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import Privacy
 from cobot.services.sessions import Sessions
 from cobot.storage.db import transaction
-from cobot.storage.models import (
-    Availability,
-    Delivery,
-    Member,
-    Poll,
-    PollAnswer,
-    PollPerson,
-    Project,
-)
-from tests.fakes import FakeAlarms, FakeClock
+from cobot.storage.models import Availability
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Poll
+from cobot.storage.models import PollAnswer
+from cobot.storage.models import PollPerson
+from cobot.storage.models import Project
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 TEAM = "T1"

@@ -3,53 +3,63 @@ answers go once their project has been closed for its retention setting, and not
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.privacy import Retention
-from cobot.scheduling import context, jobs
+from cobot.scheduling import context
+from cobot.scheduling import jobs
 from cobot.services import deliveries
 from cobot.services.checkins import Checkins
-from cobot.services.privacy import Privacy, build_registry
-from cobot.storage.db import create_db_engine, session_factory, transaction
-from cobot.storage.models import (
-    Availability,
-    Base,
-    CalendarFeed,
-    CheckinAnswer,
-    CheckinContactRequest,
-    CheckinPerson,
-    CheckinSetup,
-    Claim,
-    ClaimQuery,
-    CoSession,
-    Debrief,
-    DebriefAction,
-    DebriefDevNote,
-    Delivery,
-    EndingEvaluation,
-    EndingFeeling,
-    EndingFollowUp,
-    Expense,
-    Member,
-    MemberPerspectives,
-    ParticipantFeedback,
-    PaymentChoiceRow,
-    Poll,
-    PollAnswer,
-    PollPerson,
-    PollSlot,
-    Project,
-    ReviewAnswer,
-    ReviewRound,
-    SessionPerson,
-    TimeLog,
-)
-from tests.fakes import FakeAlarms, FakeClock
+from cobot.services.privacy import Privacy
+from cobot.services.privacy import build_registry
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
+from cobot.storage.models import Availability
+from cobot.storage.models import Base
+from cobot.storage.models import CalendarFeed
+from cobot.storage.models import CheckinAnswer
+from cobot.storage.models import CheckinContactRequest
+from cobot.storage.models import CheckinPerson
+from cobot.storage.models import CheckinSetup
+from cobot.storage.models import Claim
+from cobot.storage.models import ClaimQuery
+from cobot.storage.models import CoSession
+from cobot.storage.models import Debrief
+from cobot.storage.models import DebriefAction
+from cobot.storage.models import DebriefDevNote
+from cobot.storage.models import Delivery
+from cobot.storage.models import EndingEvaluation
+from cobot.storage.models import EndingFeeling
+from cobot.storage.models import EndingFollowUp
+from cobot.storage.models import Expense
+from cobot.storage.models import Member
+from cobot.storage.models import MemberPerspectives
+from cobot.storage.models import ParticipantFeedback
+from cobot.storage.models import PaymentChoiceRow
+from cobot.storage.models import Poll
+from cobot.storage.models import PollAnswer
+from cobot.storage.models import PollPerson
+from cobot.storage.models import PollSlot
+from cobot.storage.models import Project
+from cobot.storage.models import ReviewAnswer
+from cobot.storage.models import ReviewRound
+from cobot.storage.models import SessionPerson
+from cobot.storage.models import TimeLog
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 PURGED_TABLES = sorted(
@@ -425,7 +435,8 @@ def test_migration_0007_encrypts_existing_action_text_and_downgrade_restores_it(
     from alembic import command
 
     from cobot.storage import crypto
-    from cobot.storage.migrate import alembic_config, upgrade
+    from cobot.storage.migrate import alembic_config
+    from cobot.storage.migrate import upgrade
 
     upgrade(empty_database_url, "0005")
     engine = create_db_engine(empty_database_url)
@@ -538,7 +549,8 @@ def test_forget_me_after_the_close_unlinks_the_published_words_and_changes_no_fi
 ) -> None:
     # taking one person's words out of a published word cloud would show which were theirs:
     # after the close, erasure unlinks their rows for good and every figure stays as it was
-    from cobot.services.endings import evaluation_themes, feelings_tally
+    from cobot.services.endings import evaluation_themes
+    from cobot.services.endings import feelings_tally
     from cobot.storage.models import Ending
 
     with transaction(factory) as db:

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
-from cobot.services.access import AccessError, NoProjectHere, NotCoordinator
-from cobot.services.projects import (
-    InvalidFields,
-    LastCoordinator,
-    ProjectDetails,
-    Projects,
-)
-from cobot.storage.db import create_db_engine, session_factory, transaction
-from cobot.storage.models import Member, Project
+from cobot.services.access import AccessError
+from cobot.services.access import NoProjectHere
+from cobot.services.access import NotCoordinator
+from cobot.services.projects import InvalidFields
+from cobot.services.projects import LastCoordinator
+from cobot.services.projects import ProjectDetails
+from cobot.services.projects import Projects
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from cobot.storage.db import transaction
+from cobot.storage.models import Member
+from cobot.storage.models import Project
 from tests.fakes import FakeClock
 
 TEAM = "T1"
@@ -337,7 +344,9 @@ def test_new_lead_times_move_the_reminders_of_upcoming_sessions(
     projects: Projects, factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
     from cobot.services import reminders
-    from cobot.storage.models import CoSession, Delivery, SessionPerson
+    from cobot.storage.models import CoSession
+    from cobot.storage.models import Delivery
+    from cobot.storage.models import SessionPerson
 
     pid = new_project(projects)
     starts = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)  # no clock change near it in Chicago
@@ -388,7 +397,8 @@ def test_removing_a_person_takes_them_off_sessions_to_come_and_their_reminders(
     from cobot.domain.sessions import SessionInput
     from cobot.services.sessions import Sessions
     from cobot.storage.db import transaction
-    from cobot.storage.models import CoSession, Delivery
+    from cobot.storage.models import CoSession
+    from cobot.storage.models import Delivery
     from tests.fakes import FakeClock
 
     class NoDirectory:

@@ -14,14 +14,13 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.state import RetryState
 
 from cobot.sandbox.webapi import SlackEmulator
-from cobot.services.ports import OutgoingMessage, SlackSendError
-from cobot.slack.web import (
-    RateGate,
-    SafeConnectionRetryHandler,
-    SlackMessenger,
-    make_web_client,
-    team_key,
-)
+from cobot.services.ports import OutgoingMessage
+from cobot.services.ports import SlackSendError
+from cobot.slack.web import RateGate
+from cobot.slack.web import SafeConnectionRetryHandler
+from cobot.slack.web import SlackMessenger
+from cobot.slack.web import make_web_client
+from cobot.slack.web import team_key
 
 CHANNELS = [f"C{n:03d}" for n in range(6)]
 

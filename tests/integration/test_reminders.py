@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.services import deliveries, reminders
+from cobot.services import deliveries
+from cobot.services import reminders
 from cobot.services.access import AccessError
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
 from cobot.services.reminders import KINDS as REMINDER_KINDS
-from cobot.services.reminders import InvalidText, NotAllowed, Reminders
+from cobot.services.reminders import InvalidText
+from cobot.services.reminders import NotAllowed
+from cobot.services.reminders import Reminders
 from cobot.slack.blocks.reminders import reminder_message
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member, Project, SessionPerson
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from cobot.storage.models import SessionPerson
 from tests import seeds
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 TEAM = "T0SANDBOX"
 FACILITATORS = ("UF1", "UF2")

@@ -4,21 +4,29 @@ and answers are refused once the deadline has passed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.reviews import Choice
 from cobot.services import deliveries
 from cobot.services import reviews as svc
-from cobot.services.access import AccessError, InvalidFields
+from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
 from cobot.services.reviews import Reviews
 from cobot.storage.db import transaction
-from cobot.storage.models import Member, Project, ReviewRound
-from tests.fakes import FakeAlarms, FakeClock
-from tests.seeds import TEAM, add_project
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from cobot.storage.models import ReviewRound
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.seeds import TEAM
+from tests.seeds import add_project
 
 CHANNEL = "C0REV"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.sessions import SessionChange, SessionChanged, SessionInput
-from cobot.services import debriefs, deliveries, feeds, involvement, reminders, session_changes
-from cobot.services.access import NoProjectHere, NotCoordinator
-from cobot.services.deliveries import DeliveryKinds, DeliveryRunner
+from cobot.domain.sessions import SessionChange
+from cobot.domain.sessions import SessionChanged
+from cobot.domain.sessions import SessionInput
+from cobot.services import debriefs
+from cobot.services import deliveries
+from cobot.services import feeds
+from cobot.services import involvement
+from cobot.services import reminders
+from cobot.services import session_changes
+from cobot.services.access import NoProjectHere
+from cobot.services.access import NotCoordinator
+from cobot.services.deliveries import DeliveryKinds
+from cobot.services.deliveries import DeliveryRunner
 from cobot.services.ports import OutgoingMessage
 from cobot.services.session_changes import SessionChanges
-from cobot.services.sessions import (
-    Announcement,
-    SessionRejected,
-    Sessions,
-    session_kinds,
-)
+from cobot.services.sessions import Announcement
+from cobot.services.sessions import SessionRejected
+from cobot.services.sessions import Sessions
+from cobot.services.sessions import session_kinds
 from cobot.storage.db import transaction
-from cobot.storage.models import CoSession, Delivery, Member, Project
-from tests.fakes import FakeAlarms, FakeClock, FakeMessenger
+from cobot.storage.models import CoSession
+from cobot.storage.models import Delivery
+from cobot.storage.models import Member
+from cobot.storage.models import Project
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.fakes import FakeMessenger
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"

@@ -7,15 +7,19 @@ participant feedback, check-ins)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from cobot.domain.debriefs import DebriefInput, FeedbackInput
+from cobot.domain.debriefs import DebriefInput
+from cobot.domain.debriefs import FeedbackInput
 from cobot.domain.sessions import SessionInput
 from cobot.services import deliveries
 from cobot.services.checkins import Checkins
@@ -23,9 +27,16 @@ from cobot.services.debriefs import Debriefs
 from cobot.services.home import Home
 from cobot.services.reminders import Reminders
 from cobot.services.sessions import Sessions
-from cobot.storage.db import create_db_engine, session_factory
-from tests.fakes import FakeAlarms, FakeClock
-from tests.integration.test_home import CHANNEL, NOW, TEAM, NoDirectory, Seeded, seed_project
+from cobot.storage.db import create_db_engine
+from cobot.storage.db import session_factory
+from tests.fakes import FakeAlarms
+from tests.fakes import FakeClock
+from tests.integration.test_home import CHANNEL
+from tests.integration.test_home import NOW
+from tests.integration.test_home import TEAM
+from tests.integration.test_home import NoDirectory
+from tests.integration.test_home import Seeded
+from tests.integration.test_home import seed_project
 from tests.statements import counting
 
 pytestmark = pytest.mark.db

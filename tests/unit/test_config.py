@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cobot.config import ConfigError, Settings
+from cobot.config import ConfigError
+from cobot.config import Settings
 
 
 def test_defaults_need_nothing() -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cobot.config import ConfigError, Settings
-from cobot.slack.oauth import BOT_SCOPES, authorize_url
+from cobot.config import ConfigError
+from cobot.config import Settings
+from cobot.slack.oauth import BOT_SCOPES
+from cobot.slack.oauth import authorize_url
 
 OAUTH = {
     "SLACK_CLIENT_ID": "1234567890.987654321",

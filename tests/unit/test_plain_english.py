@@ -31,16 +31,21 @@ import ast
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import textstat
 
-from cobot.domain.wording import EXTRA_JARGON_ENV, jargon, jargon_in
+from cobot.domain.wording import EXTRA_JARGON_ENV
+from cobot.domain.wording import jargon
+from cobot.domain.wording import jargon_in
 from cobot.services.ports import OutgoingMessage
-from tests.unit.slack.test_escaping import BUILDERS, HOSTILE, Builder
+from tests.unit.slack.test_escaping import BUILDERS
+from tests.unit.slack.test_escaping import HOSTILE
+from tests.unit.slack.test_escaping import Builder
 
 MIN_READING_EASE = 60
 MAX_SENTENCE_WORDS = 24  # "under 25 words"

@@ -10,10 +10,18 @@ import sys
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON
+from sqlalchemy import Column
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Table
+from sqlalchemy import Text
 
 from cobot.domain.privacy import Erasure
-from cobot.services.privacy import build_registry, check_registry, privacy_report
+from cobot.services.privacy import build_registry
+from cobot.services.privacy import check_registry
+from cobot.services.privacy import privacy_report
 from cobot.storage.crypto import EncryptedText
 from cobot.storage.models import Base
 

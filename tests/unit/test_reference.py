@@ -6,7 +6,10 @@ from pathlib import Path
 
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.help import help_blocks
-from cobot.slack.reference import END, START, markdown, registered_router
+from cobot.slack.reference import END
+from cobot.slack.reference import START
+from cobot.slack.reference import markdown
+from cobot.slack.reference import registered_router
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

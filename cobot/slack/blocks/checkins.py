@@ -3,42 +3,40 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from functools import partial
 from typing import Any
 
 from cobot.domain import checkins as rules
-from cobot.domain.disclosure import MIN_OTHERS, MIN_PEOPLE
+from cobot.domain.disclosure import MIN_OTHERS
+from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.roles import Role
-from cobot.services.checkins import (
-    Answer,
-    Consented,
-    ContactForm,
-    ContactNote,
-    ContactRequested,
-    History,
-    NoteForm,
-    PeriodFigures,
-    PersonSettings,
-    Planned,
-    Prompt,
-    SetupForm,
-    SetupSaved,
-    Summary,
-)
+from cobot.services.checkins import Answer
+from cobot.services.checkins import Consented
+from cobot.services.checkins import ContactForm
+from cobot.services.checkins import ContactNote
+from cobot.services.checkins import ContactRequested
+from cobot.services.checkins import History
+from cobot.services.checkins import NoteForm
+from cobot.services.checkins import PeriodFigures
+from cobot.services.checkins import PersonSettings
+from cobot.services.checkins import Planned
+from cobot.services.checkins import Prompt
+from cobot.services.checkins import SetupForm
+from cobot.services.checkins import SetupSaved
+from cobot.services.checkins import Summary
 from cobot.services.ports import OutgoingMessage
 from cobot.services.privacy import Forgotten
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mentions,
-    plain,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 
 GROUP = "Check-ins"
 

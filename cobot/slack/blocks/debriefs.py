@@ -7,58 +7,52 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from cobot.domain.debriefs import (
-    ACTIONS,
-    CHANGE,
-    DEVELOPMENT,
-    FEELING,
-    FEELING_WORDS,
-    HEARD_WORDS,
-    MAX_ACTIONS,
-    MAX_ANSWER,
-    MAX_DEV_NOTES,
-    MAX_QUESTION,
-    MIN_GROUP,
-    QUESTION_KEYS,
-    VOICES,
-    WENT_WELL,
-    action_block,
-    dev_block,
-)
-from cobot.services.debriefs import (
-    ActionDone,
-    ActionList,
-    ActionReminderNote,
-    ChannelSet,
-    Collated,
-    CompletionView,
-    DebriefForm,
-    DebriefNote,
-    DebriefSaved,
-    DevNoteNote,
-    FeedbackAskNote,
-    FeedbackDigestNote,
-    FeedbackForm,
-    FeedbackSaved,
-    PromptNote,
-    QuestionsForm,
-    ReflectiveNote,
-    SessionFacts,
-    SummaryNote,
-)
+from cobot.domain.debriefs import ACTIONS
+from cobot.domain.debriefs import CHANGE
+from cobot.domain.debriefs import DEVELOPMENT
+from cobot.domain.debriefs import FEELING
+from cobot.domain.debriefs import FEELING_WORDS
+from cobot.domain.debriefs import HEARD_WORDS
+from cobot.domain.debriefs import MAX_ACTIONS
+from cobot.domain.debriefs import MAX_ANSWER
+from cobot.domain.debriefs import MAX_DEV_NOTES
+from cobot.domain.debriefs import MAX_QUESTION
+from cobot.domain.debriefs import MIN_GROUP
+from cobot.domain.debriefs import QUESTION_KEYS
+from cobot.domain.debriefs import VOICES
+from cobot.domain.debriefs import WENT_WELL
+from cobot.domain.debriefs import action_block
+from cobot.domain.debriefs import dev_block
+from cobot.services.debriefs import ActionDone
+from cobot.services.debriefs import ActionList
+from cobot.services.debriefs import ActionReminderNote
+from cobot.services.debriefs import ChannelSet
+from cobot.services.debriefs import Collated
+from cobot.services.debriefs import CompletionView
+from cobot.services.debriefs import DebriefForm
+from cobot.services.debriefs import DebriefNote
+from cobot.services.debriefs import DebriefSaved
+from cobot.services.debriefs import DevNoteNote
+from cobot.services.debriefs import FeedbackAskNote
+from cobot.services.debriefs import FeedbackDigestNote
+from cobot.services.debriefs import FeedbackForm
+from cobot.services.debriefs import FeedbackSaved
+from cobot.services.debriefs import PromptNote
+from cobot.services.debriefs import QuestionsForm
+from cobot.services.debriefs import ReflectiveNote
+from cobot.services.debriefs import SessionFacts
+from cobot.services.debriefs import SummaryNote
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    mentions,
-    plain,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 OPEN_DEBRIEF = "debrief_open"

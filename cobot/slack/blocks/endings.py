@@ -5,29 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from cobot.domain import endings as rules
-from cobot.domain.endings import EvaluationThemes, FeelingsTally
-from cobot.services.endings import (
-    CloseDraft,
-    CloudNote,
-    CollectionClosed,
-    EndingDraft,
-    EndingNote,
-    EndingStarted,
-    EvaluationForm,
-    FeelingsForm,
-    FeelingsView,
-    FollowUpForm,
-    FollowUpNote,
-    InviteNote,
-    ProjectClosed,
-    QuestionsForm,
-    ResultsNote,
-    StartedNote,
-    ThemesView,
-)
-from cobot.services.ports import OutgoingFile, OutgoingMessage
+from cobot.domain.endings import EvaluationThemes
+from cobot.domain.endings import FeelingsTally
+from cobot.services.endings import CloseDraft
+from cobot.services.endings import CloudNote
+from cobot.services.endings import CollectionClosed
+from cobot.services.endings import EndingDraft
+from cobot.services.endings import EndingNote
+from cobot.services.endings import EndingStarted
+from cobot.services.endings import EvaluationForm
+from cobot.services.endings import FeelingsForm
+from cobot.services.endings import FeelingsView
+from cobot.services.endings import FollowUpForm
+from cobot.services.endings import FollowUpNote
+from cobot.services.endings import InviteNote
+from cobot.services.endings import ProjectClosed
+from cobot.services.endings import QuestionsForm
+from cobot.services.endings import ResultsNote
+from cobot.services.endings import StartedNote
+from cobot.services.endings import ThemesView
+from cobot.services.ports import OutgoingFile
+from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import actions, button, context, escape, section, slack_date
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 OPEN_FEELINGS = "endings_open_feelings"

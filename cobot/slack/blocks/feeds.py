@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cobot.services.feeds import FeedNote, FeedScope, Subscribed
+from cobot.services.feeds import FeedNote
+from cobot.services.feeds import FeedScope
+from cobot.services.feeds import Subscribed
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks.common import escape
 

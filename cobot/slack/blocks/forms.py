@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time
-from typing import Any, TypeVar
+from datetime import date
+from datetime import time
+from typing import Any
+from typing import TypeVar
 
 from cobot.slack.blocks.common import plain
 

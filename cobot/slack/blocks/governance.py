@@ -4,42 +4,37 @@ its preview, and slowing down (the form, the preview with its checks, the notice
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from cobot.domain.disclosure import MIN_PEOPLE
-from cobot.domain.governance import (
-    MAX_LINE,
-    MAX_REASON,
-    MAX_TITLE,
-    SlowDownInput,
-    SlowDownMode,
-)
-from cobot.services.governance import (
-    DigestFacts,
-    DigestSetup,
-    GovernanceNote,
-    LineForm,
-    MilestoneView,
-    NewDates,
-    Nudge,
-    PlanView,
-    SessionAttendance,
-    SlowDownNotice,
-    SlowDownPreview,
-    SlowedDown,
-)
+from cobot.domain.governance import MAX_LINE
+from cobot.domain.governance import MAX_REASON
+from cobot.domain.governance import MAX_TITLE
+from cobot.domain.governance import SlowDownInput
+from cobot.domain.governance import SlowDownMode
+from cobot.services.governance import DigestFacts
+from cobot.services.governance import DigestSetup
+from cobot.services.governance import GovernanceNote
+from cobot.services.governance import LineForm
+from cobot.services.governance import MilestoneView
+from cobot.services.governance import NewDates
+from cobot.services.governance import Nudge
+from cobot.services.governance import PlanView
+from cobot.services.governance import SessionAttendance
+from cobot.services.governance import SlowDownNotice
+from cobot.services.governance import SlowDownPreview
+from cobot.services.governance import SlowedDown
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 CREATE_DATED = "milestones_create_dated"

@@ -13,22 +13,20 @@ from typing import Any
 from cobot.domain import timeline as rules
 from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.involvement import hours_text
-from cobot.services.home import (
-    ITEM_ACTION,
-    ITEM_AGENDA,
-    ITEM_CHECKIN,
-    ITEM_DEBRIEF,
-    ITEM_FEEDBACK,
-    ITEM_MILESTONE,
-    ITEM_NOTES,
-    AgreementView,
-    CheckinLine,
-    CoordinatorView,
-    HomeView,
-    OpenItem,
-    ProjectCard,
-    Retried,
-)
+from cobot.services.home import ITEM_ACTION
+from cobot.services.home import ITEM_AGENDA
+from cobot.services.home import ITEM_CHECKIN
+from cobot.services.home import ITEM_DEBRIEF
+from cobot.services.home import ITEM_FEEDBACK
+from cobot.services.home import ITEM_MILESTONE
+from cobot.services.home import ITEM_NOTES
+from cobot.services.home import AgreementView
+from cobot.services.home import CheckinLine
+from cobot.services.home import CoordinatorView
+from cobot.services.home import HomeView
+from cobot.services.home import OpenItem
+from cobot.services.home import ProjectCard
+from cobot.services.home import Retried
 from cobot.services.timeline import TimelinePicture
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
@@ -37,18 +35,16 @@ from cobot.slack.blocks import governance as governance_blocks
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
 from cobot.slack.blocks import reviews as review_blocks
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    mentions,
-    plain,
-    role_in_sentence,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import role_in_sentence
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.involvement import record_blocks
 
 HOME_LIMIT = 100

@@ -6,54 +6,48 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cobot.domain.involvement import (
-    ACTIVITY_LABELS,
-    BENEFITS_WORDS,
-    EXPENSE_LABELS,
-    LOGGABLE,
-    MAX_NOTE,
-    MAX_RECEIPTS,
-    MAX_WHAT_FOR,
-    PAYMENT_LABELS,
-    RECEIPT_FILETYPES,
-    Activity,
-    PaymentChoice,
-    chunks,
-    format_money,
-    hours_text,
-    percent,
-    safe_link,
-)
+from cobot.domain.involvement import ACTIVITY_LABELS
+from cobot.domain.involvement import BENEFITS_WORDS
+from cobot.domain.involvement import EXPENSE_LABELS
+from cobot.domain.involvement import LOGGABLE
+from cobot.domain.involvement import MAX_NOTE
+from cobot.domain.involvement import MAX_RECEIPTS
+from cobot.domain.involvement import MAX_WHAT_FOR
+from cobot.domain.involvement import PAYMENT_LABELS
+from cobot.domain.involvement import RECEIPT_FILETYPES
+from cobot.domain.involvement import Activity
+from cobot.domain.involvement import PaymentChoice
+from cobot.domain.involvement import chunks
+from cobot.domain.involvement import format_money
+from cobot.domain.involvement import hours_text
+from cobot.domain.involvement import percent
+from cobot.domain.involvement import safe_link
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionRole
-from cobot.services.involvement import (
-    ACTIVITY_KEY,
-    ROLE_KEY,
-    ClaimNote,
-    ClaimQueriedNote,
-    Done,
-    ExpenseNote,
-    InvolvementNote,
-    InvolvementRecord,
-    PayForm,
-    PayTotals,
-    ProjectForm,
-    RegisterForm,
-    RegisterNote,
-    RegisterSaved,
-)
+from cobot.services.involvement import ACTIVITY_KEY
+from cobot.services.involvement import ROLE_KEY
+from cobot.services.involvement import ClaimNote
+from cobot.services.involvement import ClaimQueriedNote
+from cobot.services.involvement import Done
+from cobot.services.involvement import ExpenseNote
+from cobot.services.involvement import InvolvementNote
+from cobot.services.involvement import InvolvementRecord
+from cobot.services.involvement import PayForm
+from cobot.services.involvement import PayTotals
+from cobot.services.involvement import ProjectForm
+from cobot.services.involvement import RegisterForm
+from cobot.services.involvement import RegisterNote
+from cobot.services.involvement import RegisterSaved
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    mentions,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 OPEN_REGISTER = "register_open"

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from cobot.domain.perspectives import LABELS, Perspective
-from cobot.services.perspectives import Mix, PerspectivesForm, PerspectivesSaved
+from cobot.domain.perspectives import LABELS
+from cobot.domain.perspectives import Perspective
+from cobot.services.perspectives import Mix
+from cobot.services.perspectives import PerspectivesForm
+from cobot.services.perspectives import PerspectivesSaved
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import actions, button, context, escape, section
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import section
 
 MODAL = "perspectives_form"
 OPEN = "perspectives_open"

@@ -9,52 +9,47 @@ never cut."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cobot.domain.durations import format_duration
-from cobot.domain.polls import (
-    ANSWER_LABELS,
-    AUDIENCE_LABELS,
-    MAX_NOTE,
-    MAX_SLOTS,
-    MAX_TITLE,
-    MAX_WINDOWS,
-    PART_LABELS,
-    PURPOSE_LABELS,
-    STORED_ANSWERS,
-    WEEKDAYS,
-    Answer,
-    Audience,
-    Counts,
-    PollStatus,
-)
-from cobot.services.polls import (
-    Choice,
-    Invitation,
-    NoteLine,
-    Nudge,
-    Outcome,
-    PollDraft,
-    PollNote,
-    StandingView,
-    Tally,
-)
+from cobot.domain.polls import ANSWER_LABELS
+from cobot.domain.polls import AUDIENCE_LABELS
+from cobot.domain.polls import MAX_NOTE
+from cobot.domain.polls import MAX_SLOTS
+from cobot.domain.polls import MAX_TITLE
+from cobot.domain.polls import MAX_WINDOWS
+from cobot.domain.polls import PART_LABELS
+from cobot.domain.polls import PURPOSE_LABELS
+from cobot.domain.polls import STORED_ANSWERS
+from cobot.domain.polls import WEEKDAYS
+from cobot.domain.polls import Answer
+from cobot.domain.polls import Audience
+from cobot.domain.polls import Counts
+from cobot.domain.polls import PollStatus
+from cobot.services.polls import Choice
+from cobot.services.polls import Invitation
+from cobot.services.polls import NoteLine
+from cobot.services.polls import Nudge
+from cobot.services.polls import Outcome
+from cobot.services.polls import PollDraft
+from cobot.services.polls import PollNote
+from cobot.services.polls import StandingView
+from cobot.services.polls import Tally
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    SECTION_LIMIT,
-    actions,
-    button,
-    context,
-    escape,
-    escape_but_mentions,
-    mention,
-    plain,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import SECTION_LIMIT
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import escape_but_mentions
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 FIND_CALLBACK = "poll_start"

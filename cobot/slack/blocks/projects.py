@@ -8,33 +8,32 @@ from zoneinfo import available_timezones
 
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LEAD_TIME_LABELS, MAX_GROUP, LeadTimes, minimum_gap
-from cobot.services.projects import (
-    MAX_AGREEMENT,
-    MAX_AIMS,
-    MAX_NAME,
-    ONBOARDING_ITEMS,
-    LeadTimeSettings,
-    Onboarding,
-    People,
-    PeopleChange,
-    ProjectView,
-    Removal,
-)
+from cobot.domain.sessions import LEAD_TIME_LABELS
+from cobot.domain.sessions import MAX_GROUP
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import minimum_gap
+from cobot.services.projects import MAX_AGREEMENT
+from cobot.services.projects import MAX_AIMS
+from cobot.services.projects import MAX_NAME
+from cobot.services.projects import ONBOARDING_ITEMS
+from cobot.services.projects import LeadTimeSettings
+from cobot.services.projects import Onboarding
+from cobot.services.projects import People
+from cobot.services.projects import PeopleChange
+from cobot.services.projects import ProjectView
+from cobot.services.projects import Removal
 from cobot.slack.blocks import forms
 from cobot.slack.blocks import perspectives as perspective_blocks
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    mentions,
-    plain,
-    role_in_sentence,
-    role_name,
-    section,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import role_in_sentence
+from cobot.slack.blocks.common import role_name
+from cobot.slack.blocks.common import section
 
 GROUP = "Projects and people"
 

@@ -9,17 +9,19 @@ from zoneinfo import ZoneInfo
 
 from cobot.services import reminders as r
 from cobot.services.ports import OutgoingMessage
-from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mentions,
-    plain,
-    section,
-    slack_date,
-)
+from cobot.services.reminders import Done
+from cobot.services.reminders import ReminderNote
+from cobot.services.reminders import SessionFacts
+from cobot.services.reminders import Shared
+from cobot.services.reminders import ShareForm
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 
 SHARE_AGENDA = "reminders_share_agenda"
 POST_NOTES = "reminders_post_notes"

@@ -6,32 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from cobot.domain.disclosure import MIN_PEOPLE
-from cobot.domain.reviews import Choice, Tally
+from cobot.domain.reviews import Choice
+from cobot.domain.reviews import Tally
 from cobot.domain.roles import Role
 from cobot.services.ports import OutgoingMessage
-from cobot.services.reviews import (
-    Answered,
-    AnswerForm,
-    Awaiting,
-    InviteNote,
-    OpenRound,
-    OutcomeNote,
-    Results,
-    ReviewNote,
-    Started,
-    StartForm,
-    Status,
-)
+from cobot.services.reviews import Answered
+from cobot.services.reviews import AnswerForm
+from cobot.services.reviews import Awaiting
+from cobot.services.reviews import InviteNote
+from cobot.services.reviews import OpenRound
+from cobot.services.reviews import OutcomeNote
+from cobot.services.reviews import Results
+from cobot.services.reviews import ReviewNote
+from cobot.services.reviews import Started
+from cobot.services.reviews import StartForm
+from cobot.services.reviews import Status
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    mention,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.renderers import ByKind
 
 START_MODAL = "review_start"

@@ -3,32 +3,32 @@ announcement, and the answers to the one-line command."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, time
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import date
+from datetime import time
 from typing import Any
 
 from cobot.domain.durations import format_duration
-from cobot.domain.sessions import MAX_TITLE, MAX_VENUE, Problem
+from cobot.domain.sessions import MAX_TITLE
+from cobot.domain.sessions import MAX_VENUE
+from cobot.domain.sessions import Problem
 from cobot.services.ports import OutgoingMessage
-from cobot.services.sessions import (
-    Announcement,
-    SessionDraft,
-    SessionList,
-    SessionSaved,
-    SessionView,
-)
+from cobot.services.sessions import Announcement
+from cobot.services.sessions import SessionDraft
+from cobot.services.sessions import SessionList
+from cobot.services.sessions import SessionSaved
+from cobot.services.sessions import SessionView
 from cobot.slack.blocks import forms
-from cobot.slack.blocks.common import (
-    actions,
-    button,
-    context,
-    escape,
-    escape_but_mentions,
-    mentions,
-    plain,
-    section,
-    slack_date,
-)
+from cobot.slack.blocks.common import actions
+from cobot.slack.blocks.common import button
+from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import escape_but_mentions
+from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import section
+from cobot.slack.blocks.common import slack_date
 
 ADD_CALLBACK = "session_add"
 EDIT_CALLBACK = "session_edit"

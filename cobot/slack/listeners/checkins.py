@@ -7,11 +7,21 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.services.checkins import Checkins, SettingsInput, SetupInput
+from cobot.services.checkins import Checkins
+from cobot.services.checkins import SettingsInput
+from cobot.services.checkins import SetupInput
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 log = logging.getLogger(__name__)
 

@@ -9,28 +9,34 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.domain.debriefs import (
-    CHANGE,
-    FEELING,
-    MAX_ACTIONS,
-    MAX_DEV_NOTES,
-    QUESTION_KEYS,
-    VOICES,
-    WENT_WELL,
-    DebriefInput,
-    FeedbackInput,
-    action_block,
-    dev_block,
-    parse_channel,
-)
+from cobot.domain.debriefs import CHANGE
+from cobot.domain.debriefs import FEELING
+from cobot.domain.debriefs import MAX_ACTIONS
+from cobot.domain.debriefs import MAX_DEV_NOTES
+from cobot.domain.debriefs import QUESTION_KEYS
+from cobot.domain.debriefs import VOICES
+from cobot.domain.debriefs import WENT_WELL
+from cobot.domain.debriefs import DebriefInput
+from cobot.domain.debriefs import FeedbackInput
+from cobot.domain.debriefs import action_block
+from cobot.domain.debriefs import dev_block
+from cobot.domain.debriefs import parse_channel
 from cobot.services.debriefs import Debriefs
 from cobot.services.sessions import Sessions
 from cobot.slack import kit
 from cobot.slack.blocks import debriefs as blocks
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.sessions import saved_text as session_saved_text
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, Form, FormError, Press, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Form
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Submission
 from cobot.slack.listeners.sessions import parse_one_liner
 
 GROUP = "Debriefs and feedback"

@@ -9,12 +9,22 @@ from typing import Any
 from slack_bolt import App
 
 from cobot.domain import endings as rules
-from cobot.services.endings import EndingPlan, Endings
+from cobot.services.endings import EndingPlan
+from cobot.services.endings import Endings
 from cobot.services.reports import Reports
 from cobot.slack import kit
 from cobot.slack.blocks import endings as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import STALE, Answer, FormError, Press, Stale, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import STALE
+from cobot.slack.kit import Answer
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 log = logging.getLogger(__name__)
 

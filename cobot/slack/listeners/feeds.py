@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from cobot.services.feeds import FEED_PATH, FEED_SUFFIX, Feeds
-from cobot.slack.blocks.feeds import revoked_text, subscribed_text
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply, add_commands
-from cobot.slack.http import Page, Route
+from cobot.services.feeds import FEED_PATH
+from cobot.services.feeds import FEED_SUFFIX
+from cobot.services.feeds import Feeds
+from cobot.slack.blocks.feeds import revoked_text
+from cobot.slack.blocks.feeds import subscribed_text
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import Reply
+from cobot.slack.commands import add_commands
+from cobot.slack.http import Page
+from cobot.slack.http import Route
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIEnvironment

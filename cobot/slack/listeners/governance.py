@@ -6,36 +6,43 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.domain.governance import SlowDownInput, check_slow_down
+from cobot.domain.governance import SlowDownInput
+from cobot.domain.governance import check_slow_down
 from cobot.services.access import AccessError
 from cobot.services.governance import Governance
 from cobot.slack import kit
 from cobot.slack.blocks.common import section
-from cobot.slack.blocks.governance import (
-    ADD_LINE,
-    CREATE_BLANK,
-    CREATE_DATED,
-    DIGEST_CALLBACK,
-    DONE_MILESTONE,
-    EDIT_MILESTONE,
-    LINE_CALLBACK,
-    MILESTONE_CALLBACK,
-    SLOW_CALLBACK,
-    SLOW_CONFIRM_CALLBACK,
-    digest_setup_modal,
-    digest_setup_text,
-    line_modal,
-    milestone_modal,
-    milestone_saved_text,
-    plan_blocks,
-    plan_text,
-    read_slow_down_metadata,
-    slow_down_modal,
-    slow_down_preview_modal,
-    slowed_down_modal,
-)
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, FormError, Press, Stale, Submission
+from cobot.slack.blocks.governance import ADD_LINE
+from cobot.slack.blocks.governance import CREATE_BLANK
+from cobot.slack.blocks.governance import CREATE_DATED
+from cobot.slack.blocks.governance import DIGEST_CALLBACK
+from cobot.slack.blocks.governance import DONE_MILESTONE
+from cobot.slack.blocks.governance import EDIT_MILESTONE
+from cobot.slack.blocks.governance import LINE_CALLBACK
+from cobot.slack.blocks.governance import MILESTONE_CALLBACK
+from cobot.slack.blocks.governance import SLOW_CALLBACK
+from cobot.slack.blocks.governance import SLOW_CONFIRM_CALLBACK
+from cobot.slack.blocks.governance import digest_setup_modal
+from cobot.slack.blocks.governance import digest_setup_text
+from cobot.slack.blocks.governance import line_modal
+from cobot.slack.blocks.governance import milestone_modal
+from cobot.slack.blocks.governance import milestone_saved_text
+from cobot.slack.blocks.governance import plan_blocks
+from cobot.slack.blocks.governance import plan_text
+from cobot.slack.blocks.governance import read_slow_down_metadata
+from cobot.slack.blocks.governance import slow_down_modal
+from cobot.slack.blocks.governance import slow_down_preview_modal
+from cobot.slack.blocks.governance import slowed_down_modal
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 STALE_FORM = "This form is out of date."
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
+from slack_bolt import App
 
 from cobot.services.access import AccessError
-from cobot.slack.blocks.help import help_blocks, help_text, unknown_command_text
-from cobot.slack.commands import (
-    CommandRequest,
-    CommandRouter,
-    CommandTools,
-    ParseError,
-    Reply,
-    Subcommand,
-    split_args,
-)
+from cobot.slack.blocks.help import help_blocks
+from cobot.slack.blocks.help import help_text
+from cobot.slack.blocks.help import unknown_command_text
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import ParseError
+from cobot.slack.commands import Reply
+from cobot.slack.commands import Subcommand
+from cobot.slack.commands import split_args
 
 log = logging.getLogger(__name__)
 

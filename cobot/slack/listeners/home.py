@@ -23,19 +23,26 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from cobot.services.access import AccessError
-from cobot.services.home import Home, Touch
+from cobot.services.home import Home
+from cobot.services.home import Touch
 from cobot.services.reports import Reports
-from cobot.services.timeline import TimelinePicture, Timelines
+from cobot.services.timeline import TimelinePicture
+from cobot.services.timeline import Timelines
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import home as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, Reply
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import Reply
 from cobot.slack.kit import Press
 from cobot.slack.listeners.endings import send_export
 from cobot.slack.payloads import user_id as _user

@@ -9,15 +9,26 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.domain.involvement import TimeLogInput, UploadedFile
+from cobot.domain.involvement import TimeLogInput
+from cobot.domain.involvement import UploadedFile
 from cobot.domain.sessions import SessionRole
-from cobot.services.involvement import ACTIVITY_KEY, ROLE_KEY, Involvement, PaySettingsInput
+from cobot.services.involvement import ACTIVITY_KEY
+from cobot.services.involvement import ROLE_KEY
+from cobot.services.involvement import Involvement
+from cobot.services.involvement import PaySettingsInput
 from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
 from cobot.slack.blocks.common import escape
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, Form, Press, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Form
+from cobot.slack.kit import Press
+from cobot.slack.kit import Submission
 
 GROUP = "Involvement and payment"
 

@@ -5,53 +5,63 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from cobot.domain.polls import (
-    MAX_WINDOWS,
-    Audience,
-    BusyWindow,
-    Generator,
-    PartOfDay,
-    PollInput,
-    PollPurpose,
-    generate_slots,
-)
-from cobot.services.polls import Polls, Tally
+from cobot.domain.polls import MAX_WINDOWS
+from cobot.domain.polls import Audience
+from cobot.domain.polls import BusyWindow
+from cobot.domain.polls import Generator
+from cobot.domain.polls import PartOfDay
+from cobot.domain.polls import PollInput
+from cobot.domain.polls import PollPurpose
+from cobot.domain.polls import generate_slots
+from cobot.services.polls import Polls
+from cobot.services.polls import Tally
 from cobot.slack import kit
-from cobot.slack.blocks.polls import (
-    ANSWER_ACTION,
-    AVAILABILITY_CALLBACK,
-    CANCEL_ACTION,
-    CHOOSE_NOW_ACTION,
-    FIND_CALLBACK,
-    NOTE_ACTION,
-    NOTE_CALLBACK,
-    NOTES_ACTION,
-    SCHEDULE_ACTION,
-    SLOT_BLOCKS,
-    availability_modal,
-    availability_saved_text,
-    choice_blocks,
-    find_time_modal,
-    invitation_blocks,
-    invitation_text,
-    note_modal,
-    notes_modal,
-    scheduled_text,
-    started_modal,
-    tally_blocks,
-    tally_text,
-)
+from cobot.slack.blocks.polls import ANSWER_ACTION
+from cobot.slack.blocks.polls import AVAILABILITY_CALLBACK
+from cobot.slack.blocks.polls import CANCEL_ACTION
+from cobot.slack.blocks.polls import CHOOSE_NOW_ACTION
+from cobot.slack.blocks.polls import FIND_CALLBACK
+from cobot.slack.blocks.polls import NOTE_ACTION
+from cobot.slack.blocks.polls import NOTE_CALLBACK
+from cobot.slack.blocks.polls import NOTES_ACTION
+from cobot.slack.blocks.polls import SCHEDULE_ACTION
+from cobot.slack.blocks.polls import SLOT_BLOCKS
+from cobot.slack.blocks.polls import availability_modal
+from cobot.slack.blocks.polls import availability_saved_text
+from cobot.slack.blocks.polls import choice_blocks
+from cobot.slack.blocks.polls import find_time_modal
+from cobot.slack.blocks.polls import invitation_blocks
+from cobot.slack.blocks.polls import invitation_text
+from cobot.slack.blocks.polls import note_modal
+from cobot.slack.blocks.polls import notes_modal
+from cobot.slack.blocks.polls import scheduled_text
+from cobot.slack.blocks.polls import started_modal
+from cobot.slack.blocks.polls import tally_blocks
+from cobot.slack.blocks.polls import tally_text
 from cobot.slack.blocks.sessions import FIND_TIME_ACTION
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools
-from cobot.slack.kit import Answer, Form, FormError, Press, Stale, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Form
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 log = logging.getLogger(__name__)
 

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
 from slack_bolt import App
 
-from cobot.domain.roles import Role, parse_role
+from cobot.domain.roles import Role
+from cobot.domain.roles import parse_role
 from cobot.domain.sessions import LeadTimes
 from cobot.services.access import AccessError
-from cobot.services.projects import InvalidFields, ProjectDetails, Projects
+from cobot.services.projects import InvalidFields
+from cobot.services.projects import ProjectDetails
+from cobot.services.projects import Projects
 from cobot.slack import kit
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import FormError, Press, Stale, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 log = logging.getLogger(__name__)
 

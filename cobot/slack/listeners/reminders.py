@@ -6,11 +6,15 @@ from typing import Any
 
 from slack_bolt import App
 
-from cobot.services.reminders import InvalidText, Reminders
+from cobot.services.reminders import InvalidText
+from cobot.services.reminders import Reminders
 from cobot.slack import kit
 from cobot.slack.blocks import reminders as blocks
 from cobot.slack.commands import CommandRouter
-from cobot.slack.kit import STALE, Answer, Press, Submission
+from cobot.slack.kit import STALE
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Press
+from cobot.slack.kit import Submission
 
 listen = kit.Listeners()
 

@@ -14,8 +14,15 @@ from cobot.services.reviews import Reviews
 from cobot.slack import kit
 from cobot.slack.blocks import perspectives as perspective_blocks
 from cobot.slack.blocks import reviews as blocks
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, Press, Stale, Submission
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Press
+from cobot.slack.kit import Stale
+from cobot.slack.kit import Submission
 
 GROUP = "The participants' review and perspectives"
 __all__ = ["GROUP", "register"]

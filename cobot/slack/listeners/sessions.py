@@ -6,45 +6,57 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
+from datetime import time
 from functools import partial
-from typing import Any, TypedDict
+from typing import Any
+from typing import TypedDict
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from cobot.domain.durations import DurationError, parse_duration
+from cobot.domain.durations import DurationError
+from cobot.domain.durations import parse_duration
 from cobot.domain.sessions import SessionInput
 from cobot.services.access import AccessError
-from cobot.services.sessions import SessionCheck, SessionRejected, Sessions, SessionSaved
+from cobot.services.sessions import SessionCheck
+from cobot.services.sessions import SessionRejected
+from cobot.services.sessions import Sessions
+from cobot.services.sessions import SessionSaved
 from cobot.slack import kit
-from cobot.slack.blocks.sessions import (
-    ADD_CALLBACK,
-    CANCEL_ACTION,
-    EDIT_ACTION,
-    EDIT_CALLBACK,
-    FORM_BLOCKS,
-    MOVE_ACTION,
-    MOVE_BLOCKS,
-    MOVE_CALLBACK,
-    USAGE,
-    VALUE,
-    add_modal,
-    cancelled_text,
-    edit_modal,
-    form_errors,
-    move_modal,
-    not_saved_modal,
-    one_liner_error_text,
-    saved_modal,
-    saved_text,
-    saving_modal,
-    sessions_list,
-    sessions_text,
-)
-from cobot.slack.commands import Command, CommandRequest, CommandRouter, CommandTools, Reply
-from cobot.slack.kit import Answer, Form, FormError, Press, Submission
+from cobot.slack.blocks.sessions import ADD_CALLBACK
+from cobot.slack.blocks.sessions import CANCEL_ACTION
+from cobot.slack.blocks.sessions import EDIT_ACTION
+from cobot.slack.blocks.sessions import EDIT_CALLBACK
+from cobot.slack.blocks.sessions import FORM_BLOCKS
+from cobot.slack.blocks.sessions import MOVE_ACTION
+from cobot.slack.blocks.sessions import MOVE_BLOCKS
+from cobot.slack.blocks.sessions import MOVE_CALLBACK
+from cobot.slack.blocks.sessions import USAGE
+from cobot.slack.blocks.sessions import VALUE
+from cobot.slack.blocks.sessions import add_modal
+from cobot.slack.blocks.sessions import cancelled_text
+from cobot.slack.blocks.sessions import edit_modal
+from cobot.slack.blocks.sessions import form_errors
+from cobot.slack.blocks.sessions import move_modal
+from cobot.slack.blocks.sessions import not_saved_modal
+from cobot.slack.blocks.sessions import one_liner_error_text
+from cobot.slack.blocks.sessions import saved_modal
+from cobot.slack.blocks.sessions import saved_text
+from cobot.slack.blocks.sessions import saving_modal
+from cobot.slack.blocks.sessions import sessions_list
+from cobot.slack.blocks.sessions import sessions_text
+from cobot.slack.commands import Command
+from cobot.slack.commands import CommandRequest
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import CommandTools
+from cobot.slack.commands import Reply
+from cobot.slack.kit import Answer
+from cobot.slack.kit import Form
+from cobot.slack.kit import FormError
+from cobot.slack.kit import Press
+from cobot.slack.kit import Submission
 from cobot.slack.payloads import mentioned_user
 
 log = logging.getLogger(__name__)

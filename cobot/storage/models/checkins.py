@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Link, NamedIn, Path
-from cobot.storage.columns import (
-    Encrypted,
-    IntPK,
-    PersonInProject,
-    ProjectRef,
-    ProjectSettings,
-    SlackId,
-    Status,
-    Timestamps,
-    child_of,
-)
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import NamedIn
+from cobot.domain.privacy import Path
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import PersonInProject
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import ProjectSettings
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import Timestamps
+from cobot.storage.columns import child_of
 from cobot.storage.models.core import Base
 
 

@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON
+from sqlalchemy import Date
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from cobot.domain.deliveries import DeliveryStatus
-from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Erasure
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Retention
 from cobot.domain.projects import ProjectStatus
-from cobot.domain.sessions import SessionKind, SessionStatus
-from cobot.storage.columns import (
-    InProject,
-    IntPK,
-    ProjectRef,
-    SessionRef,
-    SlackId,
-    Status,
-    TeamId,
-    owned,
-)
+from cobot.domain.sessions import SessionKind
+from cobot.domain.sessions import SessionStatus
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import SessionRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import TeamId
+from cobot.storage.columns import owned
 from cobot.storage.types import UTCDateTime
 
 NAMING = {

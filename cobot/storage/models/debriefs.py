@@ -6,23 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from cobot.domain.privacy import Category, Declaration, Field, Link, Path
-from cobot.storage.columns import (
-    Encrypted,
-    InProject,
-    IntPK,
-    PersonInSession,
-    ProjectSettings,
-    SessionRef,
-    SlackId,
-    Status,
-    Timestamps,
-    child_of,
-    owned,
-)
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import Path
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import PersonInSession
+from cobot.storage.columns import ProjectSettings
+from cobot.storage.columns import SessionRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import Timestamps
+from cobot.storage.columns import child_of
+from cobot.storage.columns import owned
 from cobot.storage.models.core import Base
 
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Path, Published
-from cobot.storage.columns import Encrypted, PersonInProject, ProjectRef, SlackId, Timestamps
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Published
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import PersonInProject
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Timestamps
 from cobot.storage.models.core import Base
 
 

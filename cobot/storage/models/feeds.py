@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Path
-from cobot.storage.columns import IntPK, ProjectRef, SessionRef, SlackId, TeamId
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Path
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import SessionRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import TeamId
 from cobot.storage.models.core import Base
 
 FEATURE = "Calendar feeds"

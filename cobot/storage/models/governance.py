@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from sqlalchemy import Boolean, Date, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.domain.governance import DEFAULT_DIGEST_DAYS, MilestoneStatus
-from cobot.domain.privacy import Category, Declaration, Erasure, Field, Path, Retention
-from cobot.storage.columns import (
-    InProject,
-    IntPK,
-    ProjectRef,
-    ProjectSettings,
-    SlackId,
-    Status,
-    Timestamps,
-)
+from cobot.domain.governance import DEFAULT_DIGEST_DAYS
+from cobot.domain.governance import MilestoneStatus
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Erasure
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Retention
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import ProjectSettings
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import Timestamps
 from cobot.storage.models.core import Base
 
 

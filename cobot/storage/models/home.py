@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.storage.columns import SlackId, TeamId
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import TeamId
 from cobot.storage.models.core import Base
 
 

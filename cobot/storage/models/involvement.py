@@ -4,26 +4,38 @@ about themselves (payment choice, expenses, time-log notes, claim queries) is en
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
 from cobot.domain.involvement import DEFAULT_CURRENCY
-from cobot.domain.privacy import Category, Declaration, Erasure, Field, Link, Path, Retention
-from cobot.storage.columns import (
-    Encrypted,
-    InProject,
-    IntPK,
-    PersonInProject,
-    PersonInSession,
-    ProjectSettings,
-    SessionRef,
-    SlackId,
-    Status,
-    child_of,
-)
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Erasure
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Retention
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import PersonInProject
+from cobot.storage.columns import PersonInSession
+from cobot.storage.columns import ProjectSettings
+from cobot.storage.columns import SessionRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import child_of
 from cobot.storage.models.core import Base
 
 

@@ -6,21 +6,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from cobot.domain.polls import PartOfDay, PollStatus
-from cobot.domain.privacy import Category, Declaration, Field, Link, Path
-from cobot.storage.columns import (
-    Encrypted,
-    InProject,
-    IntPK,
-    PersonInProject,
-    SlackId,
-    Status,
-    child_of,
-    owned,
-)
+from cobot.domain.polls import PartOfDay
+from cobot.domain.polls import PollStatus
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import Path
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import PersonInProject
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Status
+from cobot.storage.columns import child_of
+from cobot.storage.columns import owned
 from cobot.storage.models.core import Base
 
 

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from cobot.domain.privacy import Category, Declaration, Field, Link, Path, Published
-from cobot.storage.columns import (
-    Encrypted,
-    InProject,
-    IntPK,
-    PersonInProject,
-    ProjectRef,
-    SlackId,
-    Timestamps,
-    child_of,
-)
+from cobot.domain.privacy import Category
+from cobot.domain.privacy import Declaration
+from cobot.domain.privacy import Field
+from cobot.domain.privacy import Link
+from cobot.domain.privacy import Path
+from cobot.domain.privacy import Published
+from cobot.storage.columns import Encrypted
+from cobot.storage.columns import InProject
+from cobot.storage.columns import IntPK
+from cobot.storage.columns import PersonInProject
+from cobot.storage.columns import ProjectRef
+from cobot.storage.columns import SlackId
+from cobot.storage.columns import Timestamps
+from cobot.storage.columns import child_of
 from cobot.storage.models.core import Base
 
 

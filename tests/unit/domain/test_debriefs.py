@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from cobot.domain.debriefs import (
-    DEFAULT_QUESTIONS,
-    MIN_GROUP,
-    CleanDebrief,
-    DebriefInput,
-    FeedbackInput,
-    check_debrief,
-    check_feedback,
-    check_questions,
-    nudge_times,
-    parse_channel,
-    questions_from_json,
-    spread,
-)
+from cobot.domain.debriefs import DEFAULT_QUESTIONS
+from cobot.domain.debriefs import MIN_GROUP
+from cobot.domain.debriefs import CleanDebrief
+from cobot.domain.debriefs import DebriefInput
+from cobot.domain.debriefs import FeedbackInput
+from cobot.domain.debriefs import check_debrief
+from cobot.domain.debriefs import check_feedback
+from cobot.domain.debriefs import check_questions
+from cobot.domain.debriefs import nudge_times
+from cobot.domain.debriefs import parse_channel
+from cobot.domain.debriefs import questions_from_json
+from cobot.domain.debriefs import spread
 
 END = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from cobot.domain.deliveries import (
-    ALWAYS_USEFUL,
-    BreakerState,
-    CircuitBreaker,
-    LatenessPolicy,
-    is_permanent,
-    retry_delay,
-)
+from cobot.domain.deliveries import ALWAYS_USEFUL
+from cobot.domain.deliveries import BreakerState
+from cobot.domain.deliveries import CircuitBreaker
+from cobot.domain.deliveries import LatenessPolicy
+from cobot.domain.deliveries import is_permanent
+from cobot.domain.deliveries import retry_delay
 
 DUE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -3,21 +3,22 @@ before or after any single new answer or erasure; and the month partition and it
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from cobot.domain import checkins as rules
-from cobot.domain.disclosure import (
-    MIN_OTHERS,
-    Period,
-    closed_periods,
-    disclose,
-    parse_period,
-)
+from cobot.domain.disclosure import MIN_OTHERS
+from cobot.domain.disclosure import Period
+from cobot.domain.disclosure import closed_periods
+from cobot.domain.disclosure import disclose
+from cobot.domain.disclosure import parse_period
 
 PEOPLE = [f"U{i}" for i in range(9)]
 GROUPS = ["participant", "practitioner", "steering"]

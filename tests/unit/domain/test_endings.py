@@ -8,15 +8,13 @@ import pytest
 from PIL import Image
 
 from cobot.domain import endings as rules
-from cobot.domain.endings import (
-    EvaluationAnswer,
-    FeelingAnswer,
-    WordsError,
-    normalise_word,
-    parse_feelings,
-    safe_groups,
-    tally,
-)
+from cobot.domain.endings import EvaluationAnswer
+from cobot.domain.endings import FeelingAnswer
+from cobot.domain.endings import WordsError
+from cobot.domain.endings import normalise_word
+from cobot.domain.endings import parse_feelings
+from cobot.domain.endings import safe_groups
+from cobot.domain.endings import tally
 
 
 @pytest.mark.parametrize(
@@ -166,7 +164,8 @@ def test_the_word_cloud_is_a_png_and_reproducible() -> None:
 
 
 def test_follow_up_weeks_and_deadlines() -> None:
-    from datetime import date, timedelta
+    from datetime import date
+    from datetime import timedelta
 
     assert rules.parse_weeks("") == 4 and rules.parse_weeks("6") == 6
     assert isinstance(rules.parse_weeks("0"), str) and isinstance(rules.parse_weeks("x"), str)

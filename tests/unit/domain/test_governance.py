@@ -3,23 +3,24 @@ things (across a clock change too)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from cobot.domain.governance import (
-    TEMPLATE,
-    Dated,
-    SlowDownInput,
-    SlowDownMode,
-    check_digest_every,
-    check_line,
-    check_slow_down,
-    interval_checks,
-    overdue,
-    slow_milestone,
-    slow_sessions,
-    spread_due_dates,
-)
+from cobot.domain.governance import TEMPLATE
+from cobot.domain.governance import Dated
+from cobot.domain.governance import SlowDownInput
+from cobot.domain.governance import SlowDownMode
+from cobot.domain.governance import check_digest_every
+from cobot.domain.governance import check_line
+from cobot.domain.governance import check_slow_down
+from cobot.domain.governance import interval_checks
+from cobot.domain.governance import overdue
+from cobot.domain.governance import slow_milestone
+from cobot.domain.governance import slow_sessions
+from cobot.domain.governance import spread_due_dates
 from cobot.domain.sessions import LeadTimes
 
 LONDON = ZoneInfo("Europe/London")

@@ -7,20 +7,18 @@ from datetime import date
 
 import pytest
 
-from cobot.domain.involvement import (
-    Rates,
-    TimeLogInput,
-    budget_pace,
-    check_rates,
-    check_time_log,
-    chunks,
-    finance_keep_until,
-    format_money,
-    last_closed_month,
-    overloaded,
-    parse_money,
-    pay_for,
-)
+from cobot.domain.involvement import Rates
+from cobot.domain.involvement import TimeLogInput
+from cobot.domain.involvement import budget_pace
+from cobot.domain.involvement import check_rates
+from cobot.domain.involvement import check_time_log
+from cobot.domain.involvement import chunks
+from cobot.domain.involvement import finance_keep_until
+from cobot.domain.involvement import format_money
+from cobot.domain.involvement import last_closed_month
+from cobot.domain.involvement import overloaded
+from cobot.domain.involvement import parse_money
+from cobot.domain.involvement import pay_for
 
 TODAY = date(2026, 12, 1)
 

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cobot.domain.polls import (
-    MAX_SLOTS,
-    Answer,
-    BusyWindow,
-    Counts,
-    Generator,
-    PartOfDay,
-    PollInput,
-    PollPurpose,
-    SlotTally,
-    Standing,
-    check_poll,
-    clash,
-    count,
-    generate_slots,
-    rank,
-)
+from cobot.domain.polls import MAX_SLOTS
+from cobot.domain.polls import Answer
+from cobot.domain.polls import BusyWindow
+from cobot.domain.polls import Counts
+from cobot.domain.polls import Generator
+from cobot.domain.polls import PartOfDay
+from cobot.domain.polls import PollInput
+from cobot.domain.polls import PollPurpose
+from cobot.domain.polls import SlotTally
+from cobot.domain.polls import Standing
+from cobot.domain.polls import check_poll
+from cobot.domain.polls import clash
+from cobot.domain.polls import count
+from cobot.domain.polls import generate_slots
+from cobot.domain.polls import rank
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")

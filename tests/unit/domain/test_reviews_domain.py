@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from cobot.domain import perspectives as voices
 from cobot.domain import reviews as rules
 from cobot.domain.perspectives import Perspective
-from cobot.domain.reviews import Choice, Outcome
+from cobot.domain.reviews import Choice
+from cobot.domain.reviews import Outcome
 
 
 @pytest.mark.parametrize(

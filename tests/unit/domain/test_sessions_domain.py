@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cobot.domain.sessions import (
-    LeadTimes,
-    LocalTimeError,
-    Neighbour,
-    SessionCheck,
-    SessionInput,
-    check_session,
-    minimum_gap,
-    squeezed_steps,
-    to_utc,
-)
+from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import LocalTimeError
+from cobot.domain.sessions import Neighbour
+from cobot.domain.sessions import SessionCheck
+from cobot.domain.sessions import SessionInput
+from cobot.domain.sessions import check_session
+from cobot.domain.sessions import minimum_gap
+from cobot.domain.sessions import squeezed_steps
+from cobot.domain.sessions import to_utc
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -126,7 +128,9 @@ def test_lead_times_round_trip_and_ignore_bad_entries() -> None:
 
 
 def test_shift_keeps_the_local_time_for_whole_days_across_a_clock_change() -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from cobot.domain.sessions import shift

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from cobot.domain.sessions import LeadTimes
-from cobot.domain.timeline import (
-    AGENDA,
-    CLOSING,
-    DEBRIEF,
-    ENDED,
-    NOTES,
-    PLAN,
-    RUNNING,
-    SETTING_UP,
-    RotaLine,
-    SessionPoint,
-    risks,
-    steps_for,
-    timeline,
-)
+from cobot.domain.timeline import AGENDA
+from cobot.domain.timeline import CLOSING
+from cobot.domain.timeline import DEBRIEF
+from cobot.domain.timeline import ENDED
+from cobot.domain.timeline import NOTES
+from cobot.domain.timeline import PLAN
+from cobot.domain.timeline import RUNNING
+from cobot.domain.timeline import SETTING_UP
+from cobot.domain.timeline import RotaLine
+from cobot.domain.timeline import SessionPoint
+from cobot.domain.timeline import risks
+from cobot.domain.timeline import steps_for
+from cobot.domain.timeline import timeline
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEAD = LeadTimes()

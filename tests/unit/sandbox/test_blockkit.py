@@ -9,11 +9,13 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from cobot.sandbox import SlackEmulator, blockkit
+from cobot.sandbox import SlackEmulator
+from cobot.sandbox import blockkit
 from cobot.sandbox.people import fill
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks import forms
-from tests.unit.slack.test_escaping import BUILDERS, Builder
+from tests.unit.slack.test_escaping import BUILDERS
+from tests.unit.slack.test_escaping import Builder
 
 
 def _option(value: str) -> dict[str, Any]:

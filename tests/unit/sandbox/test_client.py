@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
-from cobot.sandbox import HttpResult, SlackClient, SlackEmulator
-from cobot.sandbox.client import (
-    block_actions_payload,
-    event_envelope,
-    slash_command_payload,
-    view_submission_payload,
-)
+from cobot.sandbox import HttpResult
+from cobot.sandbox import SlackClient
+from cobot.sandbox import SlackEmulator
+from cobot.sandbox.client import block_actions_payload
+from cobot.sandbox.client import event_envelope
+from cobot.sandbox.client import slash_command_payload
+from cobot.sandbox.client import view_submission_payload
 
 from .conftest import Captured
 

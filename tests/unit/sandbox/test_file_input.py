@@ -10,9 +10,13 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from cobot.sandbox import SlackEmulator, blockkit
-from cobot.sandbox.people import fill, mismatched, uploaded
-from cobot.slack.blocks.involvement import RECEIPT, receipt_input
+from cobot.sandbox import SlackEmulator
+from cobot.sandbox import blockkit
+from cobot.sandbox.people import fill
+from cobot.sandbox.people import mismatched
+from cobot.sandbox.people import uploaded
+from cobot.slack.blocks.involvement import RECEIPT
+from cobot.slack.blocks.involvement import receipt_input
 
 
 def _files(element: dict[str, Any]) -> dict[str, Any]:

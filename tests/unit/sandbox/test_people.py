@@ -7,8 +7,15 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from cobot.sandbox.client import HttpResult, SlackClient
-from cobot.sandbox.people import DriveError, Driver, ack_body, find_button, state, timed, typed
+from cobot.sandbox.client import HttpResult
+from cobot.sandbox.client import SlackClient
+from cobot.sandbox.people import DriveError
+from cobot.sandbox.people import Driver
+from cobot.sandbox.people import ack_body
+from cobot.sandbox.people import find_button
+from cobot.sandbox.people import state
+from cobot.sandbox.people import timed
+from cobot.sandbox.people import typed
 from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import forms
 from tests.unit.sandbox.conftest import Captured

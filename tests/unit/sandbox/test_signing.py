@@ -6,7 +6,8 @@ import time
 
 from slack_sdk.signature import SignatureVerifier
 
-from cobot.sandbox import SlackClient, sign
+from cobot.sandbox import SlackClient
+from cobot.sandbox import sign
 
 from .conftest import Captured
 

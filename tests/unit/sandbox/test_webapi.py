@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from cobot.sandbox import ApiCall, SlackEmulator
+from cobot.sandbox import ApiCall
+from cobot.sandbox import SlackEmulator
 
 
 def _error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> Any:

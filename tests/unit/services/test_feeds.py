@@ -4,11 +4,14 @@ is configured, and stops with it; malformed secrets never reach the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from cobot.services.feeds import Feeds, feed_token, token_hash
+from cobot.services.feeds import Feeds
+from cobot.services.feeds import feed_token
+from cobot.services.feeds import token_hash
 from cobot.storage import crypto
 from cobot.storage.models import CalendarFeed
 from tests.fakes import FakeClock

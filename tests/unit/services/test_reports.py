@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from cobot.domain import endings as rules
-from cobot.domain.checkins import Aggregate, GroupFigures
-from cobot.domain.endings import EvaluationAnswer, FeelingAnswer
+from cobot.domain.checkins import Aggregate
+from cobot.domain.checkins import GroupFigures
+from cobot.domain.endings import EvaluationAnswer
+from cobot.domain.endings import FeelingAnswer
 from cobot.services.checkins import PeriodFigures
-from cobot.services.reports import (
-    DebriefRow,
-    DeliveryRow,
-    ReportSnapshot,
-    SessionRow,
-    build_report,
-    deliveries_csv,
-    evaluation_csv,
-    facilitation_csv,
-    sessions_csv,
-    wellbeing_csv,
-)
+from cobot.services.reports import DebriefRow
+from cobot.services.reports import DeliveryRow
+from cobot.services.reports import ReportSnapshot
+from cobot.services.reports import SessionRow
+from cobot.services.reports import build_report
+from cobot.services.reports import deliveries_csv
+from cobot.services.reports import evaluation_csv
+from cobot.services.reports import facilitation_csv
+from cobot.services.reports import sessions_csv
+from cobot.services.reports import wellbeing_csv
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from cobot.domain import checkins as rules
-from cobot.services.checkins import (
-    Answer,
-    ContactForm,
-    ContactNote,
-    ContactRequested,
-    NoteForm,
-    PersonSettings,
-    Prompt,
-    SetupForm,
-)
+from cobot.services.checkins import Answer
+from cobot.services.checkins import ContactForm
+from cobot.services.checkins import ContactNote
+from cobot.services.checkins import ContactRequested
+from cobot.services.checkins import NoteForm
+from cobot.services.checkins import PersonSettings
+from cobot.services.checkins import Prompt
+from cobot.services.checkins import SetupForm
 from cobot.slack.blocks import checkins as blocks
 
 PROMPT = Prompt(1, "Framework", True, ("UCARE",), 90, "10:00", (0, 1, 2, 3, 4), "Europe/London")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cobot.slack.commands import CommandRouter, ParseError, Subcommand, split_args
+from cobot.slack.commands import CommandRouter
+from cobot.slack.commands import ParseError
+from cobot.slack.commands import Subcommand
+from cobot.slack.commands import split_args
 
 
 def router() -> CommandRouter:

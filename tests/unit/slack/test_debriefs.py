@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from cobot.domain.debriefs import DEFAULT_QUESTIONS, spread
-from cobot.services.debriefs import (
-    ActionView,
-    Collated,
-    DebriefForm,
-    FeedbackDigestNote,
-    PromptNote,
-    SessionFacts,
-    SummaryNote,
-)
-from cobot.slack.blocks.debriefs import (
-    OPEN_DEBRIEF,
-    SKIP_DEBRIEF,
-    debrief_message,
-    debrief_modal,
-)
+from cobot.domain.debriefs import DEFAULT_QUESTIONS
+from cobot.domain.debriefs import spread
+from cobot.services.debriefs import ActionView
+from cobot.services.debriefs import Collated
+from cobot.services.debriefs import DebriefForm
+from cobot.services.debriefs import FeedbackDigestNote
+from cobot.services.debriefs import PromptNote
+from cobot.services.debriefs import SessionFacts
+from cobot.services.debriefs import SummaryNote
+from cobot.slack.blocks.debriefs import OPEN_DEBRIEF
+from cobot.slack.blocks.debriefs import SKIP_DEBRIEF
+from cobot.slack.blocks.debriefs import debrief_message
+from cobot.slack.blocks.debriefs import debrief_modal
 from cobot.slack.listeners.debriefs import read_debrief
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)

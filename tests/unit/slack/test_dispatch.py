@@ -7,21 +7,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import cast
 from urllib.parse import urlencode
 
 import pytest
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App
+from slack_bolt import BoltContext
+from slack_bolt import BoltRequest
+from slack_bolt import BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from cobot.sandbox.signing import sign
-from cobot.services.access import AccessError, NotCoordinator
+from cobot.services.access import AccessError
+from cobot.services.access import NotCoordinator
 from cobot.services.debriefs import DebriefClosed
 from cobot.services.projects import InvalidFields
-from cobot.services.reminders import Done, Shared
+from cobot.services.reminders import Done
+from cobot.services.reminders import Shared
 from cobot.slack import kit
 from cobot.slack.blocks import checkins as checkin_blocks
 from cobot.slack.blocks import debriefs as debrief_blocks
@@ -31,7 +38,13 @@ from cobot.slack.blocks import projects as project_blocks
 from cobot.slack.blocks import reminders as reminder_blocks
 from cobot.slack.blocks import sessions as session_blocks
 from cobot.slack.commands import CommandRouter
-from cobot.slack.listeners import checkins, debriefs, endings, home, projects, reminders, sessions
+from cobot.slack.listeners import checkins
+from cobot.slack.listeners import debriefs
+from cobot.slack.listeners import endings
+from cobot.slack.listeners import home
+from cobot.slack.listeners import projects
+from cobot.slack.listeners import reminders
+from cobot.slack.listeners import sessions
 
 SECRET = "in-process-signing-secret"
 TEAM, USER = "T1", "UALEX"

@@ -3,7 +3,8 @@ block id, as Slack would send it in view.state.values."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
+from datetime import time
 from typing import Any
 
 import pytest

@@ -4,33 +4,44 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.models.views import View
 
-from cobot.domain.checkins import Aggregate, GroupFigures
+from cobot.domain.checkins import Aggregate
+from cobot.domain.checkins import GroupFigures
 from cobot.domain.roles import Role
-from cobot.domain.timeline import RUNNING, Risk, RotaLine, Timeline
-from cobot.services.home import (
-    ITEM_ACTION,
-    ITEM_AGENDA,
-    ITEM_CHECKIN,
-    ITEM_DEBRIEF,
-    ITEM_FEEDBACK,
-    ITEM_NOTES,
-    CheckinLine,
-    CoordinatorView,
-    Failure,
-    HomeView,
-    OnboardingLine,
-    OpenItem,
-    ProjectCard,
-    SessionLine,
-)
-from cobot.slack.blocks import debriefs, reminders
+from cobot.domain.timeline import RUNNING
+from cobot.domain.timeline import Risk
+from cobot.domain.timeline import RotaLine
+from cobot.domain.timeline import Timeline
+from cobot.services.home import ITEM_ACTION
+from cobot.services.home import ITEM_AGENDA
+from cobot.services.home import ITEM_CHECKIN
+from cobot.services.home import ITEM_DEBRIEF
+from cobot.services.home import ITEM_FEEDBACK
+from cobot.services.home import ITEM_NOTES
+from cobot.services.home import CheckinLine
+from cobot.services.home import CoordinatorView
+from cobot.services.home import Failure
+from cobot.services.home import HomeView
+from cobot.services.home import OnboardingLine
+from cobot.services.home import OpenItem
+from cobot.services.home import ProjectCard
+from cobot.services.home import SessionLine
+from cobot.slack.blocks import debriefs
+from cobot.slack.blocks import reminders
 from cobot.slack.blocks.checkins import MOOD_PREFIX
-from cobot.slack.blocks.home import HOME_LIMIT, RETRY, agreement_modal, fit, home_view, welcome_home
+from cobot.slack.blocks.home import HOME_LIMIT
+from cobot.slack.blocks.home import RETRY
+from cobot.slack.blocks.home import agreement_modal
+from cobot.slack.blocks.home import fit
+from cobot.slack.blocks.home import home_view
+from cobot.slack.blocks.home import welcome_home
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ZONE = "Europe/London"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from cobot.services.home import HomeView, Touch
+from cobot.services.home import HomeView
+from cobot.services.home import Touch
 from cobot.slack.listeners.home import HomeRefresher
 
 TEAM = "T0SANDBOX"

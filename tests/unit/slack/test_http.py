@@ -16,7 +16,11 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import OperationalError
 
 from cobot.sandbox.signing import sign
-from cobot.slack.http import EVENTS_PATH, MAX_BODY, CobotWsgi, Page, Route
+from cobot.slack.http import EVENTS_PATH
+from cobot.slack.http import MAX_BODY
+from cobot.slack.http import CobotWsgi
+from cobot.slack.http import Page
+from cobot.slack.http import Route
 
 SECRET = "s3cret"
 COMMAND = urlencode(

@@ -10,13 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cobot.sandbox.signing import sign
-from cobot.slack import inbound, payloads
-from tests.unit.sandbox.test_signing import (
-    SLACK_EXAMPLE_BODY,
-    SLACK_EXAMPLE_SECRET,
-    SLACK_EXAMPLE_SIGNATURE,
-    SLACK_EXAMPLE_TIMESTAMP,
-)
+from cobot.slack import inbound
+from cobot.slack import payloads
+from tests.unit.sandbox.test_signing import SLACK_EXAMPLE_BODY
+from tests.unit.sandbox.test_signing import SLACK_EXAMPLE_SECRET
+from tests.unit.sandbox.test_signing import SLACK_EXAMPLE_SIGNATURE
+from tests.unit.sandbox.test_signing import SLACK_EXAMPLE_TIMESTAMP
 
 NOW = 1_800_000_000
 SECRET = "s3cret"

@@ -3,11 +3,15 @@ options in one), keeps who was marked absent unticked, and reads back what was t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from cobot.domain.sessions import SessionFacts
 from cobot.services.involvement import RegisterForm
-from cobot.slack.blocks.involvement import EXTRA, PRESENT, register_modal
+from cobot.slack.blocks.involvement import EXTRA
+from cobot.slack.blocks.involvement import PRESENT
+from cobot.slack.blocks.involvement import register_modal
 from cobot.slack.listeners.involvement import read_register
 
 START = datetime(2027, 3, 4, 10, 0, tzinfo=UTC)

@@ -4,19 +4,28 @@ title, 40 people's longest notes (split across sections, never cut)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from cobot.domain.polls import (
-    MAX_NOTE,
-    MAX_SLOTS,
-    MAX_TITLE,
-    Answer,
-    Counts,
-    PollPurpose,
-    PollStatus,
-)
-from cobot.services.polls import Choice, Invitation, NoteLine, Proposal, SlotLine, Tally, TallyRow
-from cobot.slack.blocks.polls import choice_blocks, invitation_blocks, notes_modal, tally_blocks
+from cobot.domain.polls import MAX_NOTE
+from cobot.domain.polls import MAX_SLOTS
+from cobot.domain.polls import MAX_TITLE
+from cobot.domain.polls import Answer
+from cobot.domain.polls import Counts
+from cobot.domain.polls import PollPurpose
+from cobot.domain.polls import PollStatus
+from cobot.services.polls import Choice
+from cobot.services.polls import Invitation
+from cobot.services.polls import NoteLine
+from cobot.services.polls import Proposal
+from cobot.services.polls import SlotLine
+from cobot.services.polls import Tally
+from cobot.services.polls import TallyRow
+from cobot.slack.blocks.polls import choice_blocks
+from cobot.slack.blocks.polls import invitation_blocks
+from cobot.slack.blocks.polls import notes_modal
+from cobot.slack.blocks.polls import tally_blocks
 
 START = datetime(2027, 3, 1, 10, tzinfo=UTC)
 TITLE = "T" * MAX_TITLE

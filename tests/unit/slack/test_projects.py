@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LEAD_TIME_LABELS, LeadTimes
+from cobot.domain.sessions import LEAD_TIME_LABELS
+from cobot.domain.sessions import LeadTimes
 from cobot.sandbox import blockkit
-from cobot.services.projects import (
-    LeadTimeSettings,
-    Onboarding,
-    People,
-    PeopleChange,
-    ProjectView,
-    Removal,
-)
+from cobot.services.projects import LeadTimeSettings
+from cobot.services.projects import Onboarding
+from cobot.services.projects import People
+from cobot.services.projects import PeopleChange
+from cobot.services.projects import ProjectView
+from cobot.services.projects import Removal
 from cobot.slack.blocks import projects as blocks
-from cobot.slack.listeners.projects import AddPeople, parse_add, parse_mentions
+from cobot.slack.listeners.projects import AddPeople
+from cobot.slack.listeners.projects import parse_add
+from cobot.slack.listeners.projects import parse_mentions
 
 
 def view(**overrides: object) -> ProjectView:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,20 +14,22 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from cobot.services import reminders as r
-from cobot.services.reminders import Done, ReminderNote, SessionFacts, Shared, ShareForm
+from cobot.services.reminders import Done
+from cobot.services.reminders import ReminderNote
+from cobot.services.reminders import SessionFacts
+from cobot.services.reminders import Shared
+from cobot.services.reminders import ShareForm
 from cobot.slack.blocks.common import escape
-from cobot.slack.blocks.reminders import (
-    ACCESSIBILITY_DONE,
-    PLAN_DONE,
-    POST_NOTES,
-    SHARE_AGENDA,
-    agenda_modal,
-    done_text,
-    notes_modal,
-    reminder_message,
-    shared_text,
-    without_buttons,
-)
+from cobot.slack.blocks.reminders import ACCESSIBILITY_DONE
+from cobot.slack.blocks.reminders import PLAN_DONE
+from cobot.slack.blocks.reminders import POST_NOTES
+from cobot.slack.blocks.reminders import SHARE_AGENDA
+from cobot.slack.blocks.reminders import agenda_modal
+from cobot.slack.blocks.reminders import done_text
+from cobot.slack.blocks.reminders import notes_modal
+from cobot.slack.blocks.reminders import reminder_message
+from cobot.slack.blocks.reminders import shared_text
+from cobot.slack.blocks.reminders import without_buttons
 
 START = datetime(2026, 3, 16, 10, tzinfo=UTC)
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,33 +18,27 @@ from slack_sdk.models.views import View
 from sqlalchemy.exc import OperationalError
 
 from cobot.domain.sessions import Problem
-from cobot.services.sessions import (
-    Announcement,
-    SessionCheck,
-    SessionDraft,
-    SessionList,
-    SessionRejected,
-    SessionSaved,
-    SessionView,
-)
-from cobot.slack.blocks.sessions import (
-    add_modal,
-    announcement_message,
-    edit_modal,
-    form_errors,
-    move_modal,
-    one_liner_error_text,
-    saved_modal,
-    sessions_list,
-)
+from cobot.services.sessions import Announcement
+from cobot.services.sessions import SessionCheck
+from cobot.services.sessions import SessionDraft
+from cobot.services.sessions import SessionList
+from cobot.services.sessions import SessionRejected
+from cobot.services.sessions import SessionSaved
+from cobot.services.sessions import SessionView
+from cobot.slack.blocks.sessions import add_modal
+from cobot.slack.blocks.sessions import announcement_message
+from cobot.slack.blocks.sessions import edit_modal
+from cobot.slack.blocks.sessions import form_errors
+from cobot.slack.blocks.sessions import move_modal
+from cobot.slack.blocks.sessions import one_liner_error_text
+from cobot.slack.blocks.sessions import saved_modal
+from cobot.slack.blocks.sessions import sessions_list
 from cobot.slack.kit import Submission
-from cobot.slack.listeners.sessions import (
-    FormError,
-    finish,
-    parse_one_liner,
-    read_new_time,
-    read_session_form,
-)
+from cobot.slack.listeners.sessions import FormError
+from cobot.slack.listeners.sessions import finish
+from cobot.slack.listeners.sessions import parse_one_liner
+from cobot.slack.listeners.sessions import read_new_time
+from cobot.slack.listeners.sessions import read_session_form
 
 
 def view(session_id: int = 7, **overrides: object) -> SessionView:
