@@ -3,6 +3,7 @@ runtime's own pages (GET /metrics, the calendar feeds), served by waitress."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -303,6 +304,9 @@ class HttpServer:
     def close(self) -> None:
         """Ask the serving loop to stop, wake it, and wait for it (when on a thread)."""
         self._stopping.set()
-        self._server.pull_trigger()
+        # the loop may see the flag at its own timeout and close every channel, the trigger
+        # included, before this wakes it: then there is nothing left to wake
+        with contextlib.suppress(OSError):
+            self._server.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout=10)
