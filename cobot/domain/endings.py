@@ -25,6 +25,7 @@ from cobot.domain.disclosure import MIN_PEOPLE
 from cobot.domain.disclosure import disclose
 from cobot.domain.roles import Role
 from cobot.domain.text import TypedText
+from cobot.domain.vocabulary import Labelled
 
 # aggregates only where at least this many people answered (3 besides whoever looks)
 MIN_GROUP = MIN_PEOPLE
@@ -40,27 +41,27 @@ MAX_COLLECTION = timedelta(days=60)
 DEFAULT_FOLLOW_UP_WEEKS = 4
 MAX_FOLLOW_UP_WEEKS = 26
 
-# the four role groups the case study reported by
-PROJECT_TEAM = "project_team"
-OVERSIGHT = "oversight"
-PRACTITIONERS = "practitioners"
-PARTICIPANTS = "participants"
-OTHER = "other"
-GROUPS = (PROJECT_TEAM, OVERSIGHT, PRACTITIONERS, PARTICIPANTS)
-GROUP_LABELS = {
-    PROJECT_TEAM: "Project team",
-    OVERSIGHT: "Oversight and steering",
-    PRACTITIONERS: "Practitioners",
-    PARTICIPANTS: "Participants",
-    OTHER: "Other groups together",
-}
+
+class ReportingGroup(Labelled):
+    """A reporting group: the four role groups the case study reported by, or (OTHER) the
+    held-back groups together."""
+
+    PROJECT_TEAM = "project_team", "Project team"
+    OVERSIGHT = "oversight", "Oversight and steering"
+    PRACTITIONERS = "practitioners", "Practitioners"
+    PARTICIPANTS = "participants", "Participants"
+    OTHER = "other", "Other groups together"
+
+
+# the order groups are shown in (any other group after them)
+GROUPS = tuple(g for g in ReportingGroup if g is not ReportingGroup.OTHER)
 _GROUP_OF_ROLE = {
-    Role.COORDINATOR: PROJECT_TEAM,
-    Role.PROJECT_TEAM: PROJECT_TEAM,
-    Role.STEERING: OVERSIGHT,
-    Role.OVERSIGHT: OVERSIGHT,
-    Role.PRACTITIONER: PRACTITIONERS,
-    Role.PARTICIPANT: PARTICIPANTS,
+    Role.COORDINATOR: ReportingGroup.PROJECT_TEAM,
+    Role.PROJECT_TEAM: ReportingGroup.PROJECT_TEAM,
+    Role.STEERING: ReportingGroup.OVERSIGHT,
+    Role.OVERSIGHT: ReportingGroup.OVERSIGHT,
+    Role.PRACTITIONER: ReportingGroup.PRACTITIONERS,
+    Role.PARTICIPANT: ReportingGroup.PARTICIPANTS,
 }
 
 FEELINGS_QUESTION = "In up to three words, how do you feel now the project is ending?"
@@ -138,7 +139,7 @@ def group_of(role: str) -> str:
     try:
         return _GROUP_OF_ROLE[Role(role)]
     except ValueError:
-        return PARTICIPANTS
+        return ReportingGroup.PARTICIPANTS
 
 
 def normalise_word(word: str) -> str | None:
@@ -248,8 +249,11 @@ class OfGroup:
 
     @property
     def label(self) -> str:
-        """The group's name."""
-        return GROUP_LABELS.get(self.group, self.group)
+        """The group's name ("all" where no group is shown on its own)."""
+        try:
+            return ReportingGroup(self.group).label
+        except ValueError:
+            return self.group
 
 
 @dataclass(frozen=True)
@@ -323,7 +327,11 @@ def tally(answers: Sequence[FeelingAnswer]) -> FeelingsTally:
     if shown and hidden:
         rest = [a for g in hidden for a in by_group[g]]
         groups.append(
-            GroupWords(OTHER, len(rest), count_words(a.words for a in rest)[:TOP_GROUP_WORDS])
+            GroupWords(
+                ReportingGroup.OTHER,
+                len(rest),
+                count_words(a.words for a in rest)[:TOP_GROUP_WORDS],
+            )
         )
     return FeelingsTally(
         answers=len(answers),
@@ -345,7 +353,7 @@ def _boats(answers: Sequence[FeelingAnswer]) -> tuple[GroupBoats, ...]:
     result = [GroupBoats(g, tuple(sorted(with_boat[g], key=str.lower))) for g in shown]
     rest = [b for g in hidden for b in with_boat[g]]
     if rest and sum(len(b) for b in with_boat.values()) >= MIN_GROUP:
-        label = OTHER if shown else "all"
+        label = ReportingGroup.OTHER if shown else "all"
         result.append(GroupBoats(label, tuple(sorted(rest, key=str.lower))))
     return tuple(result)
 
@@ -458,7 +466,7 @@ def collate_evaluation(
     buckets = [(g, by_group[g]) for g in shown]
     rest = [a for g in hidden for a in by_group[g]]
     if rest:
-        buckets.append((OTHER if shown else "all", rest))
+        buckets.append((ReportingGroup.OTHER if shown else "all", rest))
     groups = []
     for group, items in buckets:
         themes = []

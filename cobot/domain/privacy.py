@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
+from typing import TypedDict
 
 
 class Category(StrEnum):
@@ -55,6 +56,15 @@ class Path:
     via: tuple[Link, ...] = ()
 
 
+# the paths most tables declare: the row's own person and project columns
+PERSON = Path("user_id")
+PROJECT = Path("project_id")
+# a session's row: its session, and the project through the session
+SESSION = Path("session_id")
+BY_SESSION = Link("session_id", "project_sessions")
+SESSION_PROJECT = Path("project_id", via=(BY_SESSION,))
+
+
 @dataclass(frozen=True)
 class Published:
     """Rows that feed a figure published once `table.column` is set for their project (the
@@ -84,17 +94,18 @@ class Field:
     json: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Declaration:
-    """One table holding personal data, as its feature declares it."""
+    """One table holding personal data, as its feature declares it (a feature's module
+    states its name once: `declare = partial(Declaration, feature=FEATURE)`)."""
 
     feature: str
     table: str
     what: str
     # the Slack user id of the person whose data this is (who wrote or chose it)
-    person: Path
+    person: Path = PERSON
     # the project the row belongs to (retention and workspace scoping follow it)
-    project: Path
+    project: Path = PROJECT
     fields: tuple[Field, ...]
     seen_by: str
     # the session the row is about, when there is one (its title gives the export context)
@@ -123,6 +134,18 @@ class Declaration:
     def columns(self) -> Iterator[str]:
         """The declared personal columns."""
         return (f.column for f in self.fields)
+
+
+class Keeping(TypedDict):
+    """How long a kind of row is kept and what erasure does with it, as one preset."""
+
+    retention: Retention
+    erasure: Erasure
+
+
+# the record of taking part (a role, a place on a register, a plan's step): it stays with
+# the project after `forget me`, and each declaration says why in `kept_because`
+KEPT_WITH_PROJECT = Keeping(retention=Retention.WITH_PROJECT, erasure=Erasure.KEEP)
 
 
 @dataclass(frozen=True)

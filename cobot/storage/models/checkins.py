@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -136,14 +137,12 @@ class PublishedFigure(Base):
 
 _PERSON = Path("user_id", via=(Link("person_id", "checkin_people"),))
 FEATURE = "Wellbeing check-ins"
+declare = partial(Declaration, feature=FEATURE)
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="checkin_people",
         what="Your check-in enrolment: consent and your own time, days, pause and zone",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("status", Category.CHOICE, "consent and status"),
             Field("time_of_day", Category.SETTING, "time of day"),
@@ -156,12 +155,10 @@ PRIVACY = (
         seen_by="you only",
         ledger_subject="checkin_person",
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="checkin_answers",
         what="Each check-in answer: how you were feeling (1-5) and an optional note",
         person=_PERSON,
-        project=Path("project_id"),
         fields=(
             Field("mood", Category.WELLBEING, "mood (1-5)"),
             Field("note", Category.WELLBEING, "note"),
@@ -172,12 +169,10 @@ PRIVACY = (
             "people, published once and never one person's answer"
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="checkin_contact_requests",
         what="When you asked a wellbeing contact to get in touch, and what you chose to share",
         person=_PERSON,
-        project=Path("project_id"),
         fields=(
             Field("share_mood", Category.CHOICE, "shared your mood"),
             Field("share_note", Category.CHOICE, "shared your note"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -20,13 +21,13 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.privacy import KEPT_WITH_PROJECT
+from cobot.domain.privacy import SESSION
+from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
-from cobot.domain.privacy import Erasure
 from cobot.domain.privacy import Field
-from cobot.domain.privacy import Link
 from cobot.domain.privacy import Path
-from cobot.domain.privacy import Retention
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionStatus
@@ -230,49 +231,40 @@ class SessionPerson(Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Projects and sessions"
+declare = partial(Declaration, feature=FEATURE)
 _MEMBERSHIP = (
     "because coordinators manage who is in a project; ask one to remove you, and cobot "
     "stops inviting you to its sessions"
 )
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="members",
         what="Your role in a project and your onboarding dates (briefing, training, access needs)",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(Field("role", Category.RECORD, "role"),),
         context=("added_at", "briefing_done_at", "training_done_at", "access_needs_done_at"),
         seen_by="the project's members",
-        retention=Retention.WITH_PROJECT,
-        erasure=Erasure.KEEP,
+        **KEPT_WITH_PROJECT,
         kept_because="your project membership and role stay, " + _MEMBERSHIP,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="session_people",
         what="Which sessions you facilitate or take part in",
-        person=Path("user_id"),
-        project=Path("project_id", via=(Link("session_id", "project_sessions"),)),
-        session=Path("session_id"),
+        project=SESSION_PROJECT,
+        session=SESSION,
         fields=(Field("role", Category.RECORD, "facilitator or participant"),),
         seen_by="the project's members",
-        retention=Retention.WITH_PROJECT,
-        erasure=Erasure.KEEP,
+        **KEPT_WITH_PROJECT,
         kept_because="your place in sessions' lists stays, " + _MEMBERSHIP,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="deliveries",
         what="The messages cobot sent or owes you: which kind, when (never what they said)",
         person=Path("target"),
-        project=Path("project_id"),
         fields=(Field("kind", Category.RECORD, "kind of message"),),
         context=("due_at", "status", "finished_at"),
         seen_by="you, and coordinators for the project's reminders (never private kinds)",
-        retention=Retention.WITH_PROJECT,
-        erasure=Erasure.KEEP,
+        **KEPT_WITH_PROJECT,
         kept_because=(
             "the delivery log keeps when cobot messaged you about the project (never what a "
             "message said, and nothing of your check-ins), so coordinators can see reminders "

@@ -4,6 +4,7 @@ participant feedback. Personal free text (and the 1-5 answers) is encrypted at r
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from cobot.domain.privacy import BY_SESSION
+from cobot.domain.privacy import SESSION
+from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -110,18 +114,16 @@ class ParticipantFeedback(PersonInSession, Timestamps, Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Debriefs and session feedback"
-_SESSION_PROJECT = Path("project_id", via=(Link("session_id", "project_sessions"),))
+declare = partial(Declaration, feature=FEATURE)
 _BY_DEBRIEF = Link("debrief_id", "debriefs")
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="debriefs",
         what="Your debrief of a session: what went well, what to change, whose voices, "
         "and how you felt",
-        person=Path("user_id"),
-        project=_SESSION_PROJECT,
-        session=Path("session_id"),
+        project=SESSION_PROJECT,
+        session=SESSION,
         fields=(
             Field("status", Category.CHOICE, "submitted or skipped"),
             Field("went_well", Category.FREE_TEXT, "what went well"),
@@ -136,14 +138,13 @@ PRIVACY = (
             "without names; how you felt is yours only"
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="debrief_dev_notes",
         what="Developmental feedback written in a debrief for one named colleague",
         person=Path("user_id", via=(_BY_DEBRIEF,)),
         project=Path(
             "project_id",
-            via=(_BY_DEBRIEF, Link("session_id", "project_sessions")),
+            via=(_BY_DEBRIEF, BY_SESSION),
         ),
         session=Path("session_id", via=(_BY_DEBRIEF,)),
         fields=(Field("text", Category.FREE_TEXT, "feedback"),),
@@ -153,13 +154,11 @@ PRIVACY = (
         recipient_sees=True,
         erased_for_recipient=True,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="debrief_actions",
         what="Actions you set in a debrief for the next session",
         person=Path("user_id", via=(_BY_DEBRIEF,)),
-        project=Path("project_id"),
-        session=Path("session_id"),
+        session=SESSION,
         fields=(Field("text", Category.FREE_TEXT, "action"),),
         context=("status", "created_at", "done_at"),
         seen_by="the project team (facilitators and coordinators) and the action's owner",
@@ -172,13 +171,11 @@ PRIVACY = (
             "stay on the team's list with you as owner; a coordinator can mark them done"
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="participant_feedback",
         what="Your feedback on a session: whether you felt heard, what to keep and change",
-        person=Path("user_id"),
-        project=_SESSION_PROJECT,
-        session=Path("session_id"),
+        project=SESSION_PROJECT,
+        session=SESSION,
         fields=(
             Field("heard", Category.CHOICE, "felt heard (1-5)"),
             Field("keep", Category.FREE_TEXT, "what to keep"),

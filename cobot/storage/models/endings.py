@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -14,7 +15,6 @@ from sqlalchemy.orm import mapped_column
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
-from cobot.domain.privacy import Path
 from cobot.domain.privacy import Published
 from cobot.storage.columns import Encrypted
 from cobot.storage.columns import PersonInProject
@@ -77,14 +77,12 @@ class EndingFollowUp(PersonInProject, Timestamps, Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Endings"
+declare = partial(Declaration, feature=FEATURE)
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="ending_feelings",
         what="Your words for how you feel at the end, and the boat your journey was",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("typed", Category.WELLBEING, "what you typed"),
             Field("words", Category.WELLBEING, "the words counted"),
@@ -106,12 +104,9 @@ PRIVACY = (
             ),
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="ending_evaluations",
         what="Your evaluation: what went well and what could have been done differently",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(Field("answers", Category.FREE_TEXT, "answers", json=True),),
         context=("role_group", "created_at", "updated_at"),
         seen_by="you; coordinators see the themes without names, after the collection closes",
@@ -125,12 +120,9 @@ PRIVACY = (
             ),
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="ending_follow_ups",
         what="Your reply to the follow-up weeks after the end",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("how", Category.WELLBEING, "how you are"),
             Field("what_next", Category.FREE_TEXT, "what next"),

@@ -4,6 +4,7 @@ iCalendar SEQUENCE (raised on every change, so subscribed calendars take the upd
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Integer
 from sqlalchemy import String
@@ -13,7 +14,6 @@ from sqlalchemy.orm import mapped_column
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
-from cobot.domain.privacy import Path
 from cobot.storage.columns import IntPK
 from cobot.storage.columns import ProjectRef
 from cobot.storage.columns import SessionRef
@@ -22,6 +22,7 @@ from cobot.storage.columns import TeamId
 from cobot.storage.models.core import Base
 
 FEATURE = "Calendar feeds"
+declare = partial(Declaration, feature=FEATURE)
 FEED_SUBJECT = "calendar_feed"
 
 
@@ -55,12 +56,9 @@ class SessionSequence(Base):
 
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="calendar_feeds",
         what="The calendar links you asked for (your sessions, or the project's)",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(Field("scope", Category.SETTING, "your sessions, or the whole project's"),),
         context=("created_at", "revoked_at"),
         seen_by="you (the link's secret is not stored: only a hash of it, to recognise it)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Boolean
 from sqlalchemy import Date
@@ -16,12 +17,11 @@ from sqlalchemy.orm import mapped_column
 
 from cobot.domain.governance import DEFAULT_DIGEST_DAYS
 from cobot.domain.governance import MilestoneStatus
+from cobot.domain.privacy import KEPT_WITH_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
-from cobot.domain.privacy import Erasure
 from cobot.domain.privacy import Field
 from cobot.domain.privacy import Path
-from cobot.domain.privacy import Retention
 from cobot.storage.columns import InProject
 from cobot.storage.columns import IntPK
 from cobot.storage.columns import ProjectRef
@@ -93,19 +93,17 @@ class SlowDown(InProject, Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Project plan"
+declare = partial(Declaration, feature=FEATURE)
 
 PRIVACY: tuple[Declaration, ...] = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="milestones",
         what="The milestones of a project plan you own",
         person=Path("owner"),
-        project=Path("project_id"),
         fields=(Field("status", Category.RECORD, "open or done"),),
         context=("title", "due_on", "done_at"),
         seen_by="the project's members, and (as counts and titles) its oversight and steering",
-        retention=Retention.WITH_PROJECT,
-        erasure=Erasure.KEEP,
+        **KEPT_WITH_PROJECT,
         kept_because=(
             "the plan's steps are the project's work and stay in its plan; a coordinator can "
             "give one you own to someone else"

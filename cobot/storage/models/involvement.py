@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from cobot.domain.involvement import DEFAULT_CURRENCY
+from cobot.domain.privacy import KEPT_WITH_PROJECT
+from cobot.domain.privacy import SESSION
+from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Erasure
@@ -170,35 +174,30 @@ class ClaimQuery(Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Involvement and payment"
+declare = partial(Declaration, feature=FEATURE)
 _PRIVATE = "you and the project's coordinators"
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="attendance",
         what="Whether you came to a session (its register), which gives your hours",
-        person=Path("user_id"),
-        project=Path("project_id", via=(Link("session_id", "project_sessions"),)),
-        session=Path("session_id"),
+        project=SESSION_PROJECT,
+        session=SESSION,
         fields=(
             Field("attended", Category.RECORD, "attended"),
             Field("role", Category.RECORD, "facilitator or participant"),
         ),
         context=("unexpected",),
         seen_by="the session's facilitators and the project's coordinators",
-        retention=Retention.WITH_PROJECT,
-        erasure=Erasure.KEEP,
+        **KEPT_WITH_PROJECT,
         kept_because=(
             "whether you came to sessions stays on their registers, like the sessions' lists "
             "of people, because facilitators' hours and the project's record depend on it"
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="time_logs",
         what="Time you logged on the project outside sessions, with your notes",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("activity", Category.RECORD, "activity"),
             Field("minutes", Category.RECORD, "minutes"),
@@ -207,26 +206,20 @@ PRIVACY = (
         context=("day", "created_at"),
         seen_by=_PRIVATE,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="payment_choices",
         what="How you chose to be paid for your involvement",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(Field("choice", Category.CHOICE, "payment choice"),),
         context=("updated_at",),
         seen_by=_PRIVATE,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="expenses",
         what=(
             "Expenses you claimed: what for, how much, the names of receipts you attached, a "
             "coordinator's question and your answer (the receipt files themselves stay in your "
             "Slack workspace: cobot holds no copy, and you can delete them there)"
         ),
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("kind", Category.CHOICE, "kind of expense"),
             Field("amount", Category.RECORD, "amount (pence)"),
@@ -240,12 +233,9 @@ PRIVACY = (
         context=("status", "created_at", "decided_at"),
         seen_by=_PRIVATE,
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="claims",
         what="Your claims: the amounts for each period and whether you confirmed them",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("payment_choice", Category.CHOICE, "payment choice at the time"),
             Field("lines", Category.RECORD, "what the claim pays", json=True),
@@ -263,11 +253,9 @@ PRIVACY = (
             "notes are erased)"
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="claim_queries",
         what="What you asked about a claim",
-        person=Path("user_id"),
         project=Path("project_id", via=(Link("claim_id", "claims"),)),
         fields=(Field("text", Category.FREE_TEXT, "your query"),),
         context=("created_at",),

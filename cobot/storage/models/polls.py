@@ -4,6 +4,7 @@ standing availability. Notes people write (and their busy windows' labels) are e
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON
@@ -124,15 +125,14 @@ class Availability(PersonInProject, Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "Finding a time"
+declare = partial(Declaration, feature=FEATURE)
 _POLL = Link("poll_id", "polls")
 _SLOT = Link("slot_id", "poll_slots")
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="poll_people",
         what="Polls that asked you for a time, and your note on what would make it easier to come",
-        person=Path("user_id"),
         project=Path("project_id", via=(_POLL,)),
         fields=(
             Field("role", Category.RECORD, "asked as facilitator or participant"),
@@ -141,22 +141,17 @@ PRIVACY = (
         context=("answered_at",),
         seen_by="you; your note is seen by the project's coordinators only",
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="poll_answers",
         what="Your answers to polls: yes, if need be or no for each time",
-        person=Path("user_id"),
         project=Path("project_id", via=(_SLOT, _POLL)),
         fields=(Field("answer", Category.CHOICE, "yes, if need be or no"),),
         context=("updated_at",),
         seen_by="the poll's starter and the project's coordinators, as counts per time",
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="availability",
         what="Your standing availability: days and times you usually cannot make, and a note",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("weekdays_off", Category.SETTING, "weekdays not available", json=True),
             Field("part_of_day", Category.SETTING, "mornings or afternoons only"),

@@ -4,6 +4,7 @@ say they bring. Answers, their words and perspectives are encrypted at rest."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Boolean
 from sqlalchemy import Integer
@@ -17,7 +18,6 @@ from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
 from cobot.domain.privacy import Link
-from cobot.domain.privacy import Path
 from cobot.domain.privacy import Published
 from cobot.storage.columns import Encrypted
 from cobot.storage.columns import InProject
@@ -83,14 +83,12 @@ class MemberPerspectives(PersonInProject, Base):
 # ---------------------------------------------------------------- privacy registry
 
 FEATURE = "The participants' review and perspectives"
+declare = partial(Declaration, feature=FEATURE)
 
 PRIVACY = (
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="review_answers",
         what="Your answer in the participants' review of the draft, and what you asked for",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(
             Field("choice", Category.CHOICE, "approve, approve with changes, or not yet"),
             Field("text", Category.FREE_TEXT, "the changes you asked for, or why not yet"),
@@ -116,12 +114,9 @@ PRIVACY = (
             ),
         ),
     ),
-    Declaration(
-        feature=FEATURE,
+    declare(
         table="member_perspectives",
         what="The perspectives you said you bring (lived experience, carer, clinician...)",
-        person=Path("user_id"),
-        project=Path("project_id"),
         fields=(Field("chosen", Category.WELLBEING, "your perspectives"),),
         context=("updated_at",),
         seen_by=(
