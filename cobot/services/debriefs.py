@@ -414,6 +414,23 @@ def _collate(session: Session, project: Project, cosession: CoSession) -> Collat
     )
 
 
+def _completion(
+    session: Session, project: Project, cosession: CoSession, deadlines: Deadlines
+) -> Completion:
+    """Who has debriefed `cosession` (from its collated debriefs), and when that closed or
+    closes."""
+    collated = _collate(session, project, cosession)
+    round_ = session.get(DebriefRound, cosession.id)
+    return Completion(
+        session=collated.session,
+        debriefed=collated.debriefed,
+        skipped=collated.skipped,
+        missing=collated.missing,
+        closed_at=round_.closed_at if round_ else None,
+        deadline=deadlines.debrief(cosession),
+    )
+
+
 def _action_view(action: DebriefAction, title: str) -> ActionView:
     return ActionView(
         id=action.id,
@@ -825,21 +842,8 @@ class Debriefs(Service):
                 for s in _scheduled(db, project.id)
                 if s.ends_at <= now and s.kind != SessionKind.REFLECTIVE
             ][-RECENT_SESSIONS:]
-            items = []
-            for cosession in reversed(ended):
-                collated = _collate(db, project, cosession)
-                round_ = db.get(DebriefRound, cosession.id)
-                items.append(
-                    Completion(
-                        session=collated.session,
-                        debriefed=collated.debriefed,
-                        skipped=collated.skipped,
-                        missing=collated.missing,
-                        closed_at=round_.closed_at if round_ else None,
-                        deadline=deadlines.debrief(cosession),
-                    )
-                )
-            return CompletionView(project_name=project.name, sessions=tuple(items))
+            items = tuple(_completion(db, project, s, deadlines) for s in reversed(ended))
+            return CompletionView(project_name=project.name, sessions=items)
 
     # -- settings --------------------------------------------------------------------------
 
