@@ -625,11 +625,7 @@ def _send_to_participants(
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     project = db.get(Project, cosession.project_id)
     coordinators = access.people_with(project, Role.COORDINATOR) if project else []
-    owes = SessionOwes(
-        cosession,
-        coordinators,
-        f"session:{cosession.id}",
-    )
+    owes = SessionOwes(cosession, coordinators, f"session:{cosession.id}")
     keys = {user: f"session:{cosession.id}:{kind}:{user}" for user in participants}
     # everyone's key in one look-up and the new rows in one insert, however many people
     already = deliveries.existing_by_key(db, keys.values())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import select
@@ -16,6 +18,30 @@ from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.storage.models import CoSession
 from cobot.storage.models import Project
+
+
+class SessionFields(TypedDict):
+    """What every view of a session (sessions' SessionView, access.session_facts) says of
+    its row itself."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    objectives: str
+
+
+def of_session(row: CoSession) -> SessionFields:
+    """SessionFields of `row`: `View(**of_session(row), ...)`."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "venue": row.venue,
+        "objectives": row.objectives,
+    }
 
 
 def sessions_with_people(db: Session, *conditions: ColumnElement[bool]) -> Sequence[CoSession]:

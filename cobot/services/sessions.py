@@ -46,6 +46,7 @@ from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone
 from cobot.services.project_views import of_project_in_zone
 from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import of_session
 from cobot.services.session_queries import scheduled_session
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only
@@ -521,13 +522,8 @@ def _set_people(
 
 def _view(row: CoSession, project: Project) -> SessionView:
     return SessionView(
-        id=row.id,
+        **of_session(row),
         project_id=row.project_id,
-        title=row.title,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        venue=row.venue,
-        objectives=row.objectives,
         facilitators=tuple(row.user_ids(SessionRole.FACILITATOR)),
         participants=tuple(row.user_ids(SessionRole.PARTICIPANT)),
         status=row.status,
