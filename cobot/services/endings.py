@@ -679,11 +679,13 @@ class Endings(SessionChangingService):
             raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project, group, _earlier = _answering(db, table, team_id, user_id, project_id)
-            mine, edited = _own_answer(db, table, project.id, user_id, now=now)
+            project, group, earlier = _answering(db, table, team_id, user_id, project_id)
+            mine = (
+                _new_answer(db, table, project.id, user_id, now=now) if earlier is None else earlier
+            )
             fill(mine, group)
             mine.updated_at = now
-            return Saved(project_name=project.name, edited=edited, words=words)
+            return Saved(project_name=project.name, edited=earlier is not None, words=words)
 
     # -- closing the project -------------------------------------------------------------
 
@@ -817,16 +819,13 @@ def _mine(db: Session, table: type[_Row], project_id: int, user_id: str) -> _Row
     return db.scalar(select(table).where(table.project_id == project_id, table.user_id == user_id))
 
 
-def _own_answer(
+def _new_answer(
     db: Session, table: type[_Row], project_id: int, user_id: str, *, now: datetime
-) -> tuple[_Row, bool]:
-    """The person's answer to fill in, and whether it replaces an earlier one."""
-    mine = _mine(db, table, project_id, user_id)
-    if mine is not None:
-        return mine, True
+) -> _Row:
+    """The person's first answer in `table`, to fill in."""
     mine = table(project_id=project_id, user_id=user_id, created_at=now)
     db.add(mine)
-    return mine, False
+    return mine
 
 
 def _close(db: Session, ending: Ending, *, now: datetime, by: str | None) -> None:
