@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from functools import partial
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -40,7 +42,6 @@ from cobot.domain.debriefs import questions_from_json
 from cobot.domain.debriefs import spread
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
 from cobot.domain.sessions import SessionChanged
 from cobot.domain.sessions import SessionFacts
 from cobot.domain.sessions import SessionKind
@@ -52,6 +53,7 @@ from cobot.services import deliveries
 from cobot.services import session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.involvement import attended
 from cobot.services.ports import Clock
@@ -61,7 +63,8 @@ from cobot.services.project_views import of_project
 from cobot.services.session_deliveries import SUBJECT
 from cobot.services.session_deliveries import NotedKinds
 from cobot.services.session_deliveries import SessionOwes
-from cobot.services.session_deliveries import standing_session
+from cobot.services.session_deliveries import about_standing_session
+from cobot.services.session_queries import scheduled_session
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
@@ -280,8 +283,8 @@ def plan_actions(
 def _owed(
     session: Session, project: Project, cosession: CoSession, *, now: datetime
 ) -> list[deliveries.Owed]:
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
+    deadlines = Deadlines.of(project)
+    lead, tz = deadlines.lead, deadlines.tz
     prefix = f"debrief:s{cosession.id}:r{cosession.revision}"
     owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
     add, owed = owes.add, owes.owed
@@ -297,7 +300,7 @@ def _owed(
         return owed  # a celebration is not debriefed or fed back on like a workshop
     end = cosession.ends_at
     round_ = session.get(DebriefRound, cosession.id)
-    deadline = shift(end, lead.debrief_within, tz)
+    deadline = deadlines.debrief(cosession)
     if deadline > now and (round_ is None or round_.closed_at is None):
         answered = _answers(session, cosession.id)
         debriefers = [d for d in _debriefers(project, cosession) if d not in answered]
@@ -317,7 +320,7 @@ def _owed(
         due = now if _all_answered(session, cosession) and end <= now else deadline
         add(SUMMARY, targets, due, late_ok=True)
     participants = _participants(session, cosession)
-    feedback_due = shift(end, lead.feedback_within, tz)
+    feedback_due = deadlines.feedback(cosession)
     if feedback_due > now and participants and (round_ is None or not round_.feedback_closed_at):
         saved = attended(session, cosession.id) is not None
         ask = end if saved else end + min(REGISTER_WAIT, lead.feedback_within / 4)
@@ -355,15 +358,11 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _team(project: Project) -> list[str]:
-    return access.people_with(project, Role.PROJECT_TEAM) or access.people_with(
-        project, Role.COORDINATOR
-    )
-
-
 def _debriefers(project: Project, cosession: CoSession) -> list[str]:
     """Who debriefs a session: its facilitators, with the project team."""
-    return _unique(cosession.user_ids(SessionRole.FACILITATOR) + _team(project))
+    return _unique(
+        cosession.user_ids(SessionRole.FACILITATOR) + access.team_or_coordinators(project)
+    )
 
 
 def _answers(session: Session, session_id: int) -> dict[str, Debrief]:
@@ -416,6 +415,23 @@ def _collate(session: Session, project: Project, cosession: CoSession) -> Collat
     )
 
 
+def _completion(
+    session: Session, project: Project, cosession: CoSession, deadlines: Deadlines
+) -> Completion:
+    """Who has debriefed `cosession` (from its collated debriefs), and when that closed or
+    closes."""
+    collated = _collate(session, project, cosession)
+    round_ = session.get(DebriefRound, cosession.id)
+    return Completion(
+        session=collated.session,
+        debriefed=collated.debriefed,
+        skipped=collated.skipped,
+        missing=collated.missing,
+        closed_at=round_.closed_at if round_ else None,
+        deadline=deadlines.debrief(cosession),
+    )
+
+
 def _action_view(action: DebriefAction, title: str) -> ActionView:
     return ActionView(
         id=action.id,
@@ -452,21 +468,18 @@ def debrief_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequence
     )
 
 
-def build_note(session: Session, delivery: Delivery, *, now: datetime) -> DebriefNote | None:  # noqa: C901
+@about_standing_session(revisioned=SESSION_KINDS)
+def build_note(  # noqa: C901
+    session: Session, delivery: Delivery, cosession: CoSession, project: Project, *, now: datetime
+) -> DebriefNote | None:
     """What `delivery` should say now, or None when it no longer applies.
 
     Rendering a summary closes the session's debriefs (once): from then on they cannot be
     edited, developmental feedback goes to its addressees and actions are reminded.
     """
-    standing = standing_session(session, delivery, revisioned=SESSION_KINDS)
-    if standing is None:
-        return None
-    cosession, project = standing
     kind = delivery.kind
     target = delivery.target
     facts = access.session_facts(cosession, project)
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
     if kind in (PROMPT, NUDGE):
         round_ = session.get(DebriefRound, cosession.id)
         if round_ is not None and round_.closed_at is not None:
@@ -475,7 +488,7 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Debrie
             return None
         if target in _answers(session, cosession.id):
             return None
-        deadline = shift(cosession.ends_at, lead.debrief_within, tz)
+        deadline = Deadlines.of(project).debrief(cosession)
         return PromptNote(session=facts, deadline=deadline, nudge=kind == NUDGE)
     if kind == SUMMARY:
         _close(session, project, cosession, now=now)
@@ -535,23 +548,15 @@ def _close(session: Session, project: Project, cosession: CoSession, *, now: dat
     round_.closed_at = now
     # the nudges and prompts still pending will render nothing: cancel them now
     _cancel_pending(session, cosession.id, (PROMPT, NUDGE), now=now)
-    coordinators = access.people_with(project, Role.COORDINATOR)
-    for answer in _answers(session, cosession.id).values():
-        if answer.status != SUBMITTED:
-            continue
-        for note in answer.notes:
-            deliveries.schedule(
-                session,
-                key=f"debrief:s{cosession.id}:dev:{note.id}",
-                kind=DEV_NOTE,
-                target=note.to_user,
-                due_at=now,
-                now=now,
-                project_id=project.id,
-                subject=(SUBJECT, cosession.id),
-                payload={"session_id": cosession.id, "note_id": note.id},
-                escalate_to=coordinators[0] if coordinators else None,
-            )
+    prefix = f"debrief:s{cosession.id}:dev"
+    owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
+    owed = [
+        owes.one(f"{prefix}:{note.id}", DEV_NOTE, note.to_user, now, payload={"note_id": note.id})
+        for answer in _answers(session, cosession.id).values()
+        if answer.status == SUBMITTED
+        for note in answer.notes
+    ]
+    deliveries.schedule_many(session, owed, now=now)
 
 
 def _feedback_of(session: Session, session_id: int, user_id: str) -> ParticipantFeedback | None:
@@ -723,7 +728,7 @@ class Debriefs(Service):
         """The debrief modal for one of the session's debriefers, prefilled when editing."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
             settings = db.get(DebriefSettings, project.id)
             base = DebriefForm(
                 session=access.session_facts(cosession, project),
@@ -760,7 +765,7 @@ class Debriefs(Service):
         """Save (or replace) someone's debrief; raises FormRejected with inline errors."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
             clean, errors = check_debrief(
                 data,
                 author=user_id,
@@ -783,7 +788,7 @@ class Debriefs(Service):
         """Skip this one: the nudges stop; writing a debrief later is still possible."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _debriefable(db, team_id, user_id, session_id, now=now)
+            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
             mine = _answers(db, cosession.id).get(user_id)
             if mine is not None and mine.status == SUBMITTED:
                 raise AccessError(
@@ -832,28 +837,14 @@ class Debriefs(Service):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, channel_id=channel_id
             )
-            lead = LeadTimes.from_json(project.lead_times)
-            tz = ZoneInfo(project.timezone)
+            deadlines = Deadlines.of(project)
             ended = [
                 s
                 for s in _scheduled(db, project.id)
                 if s.ends_at <= now and s.kind != SessionKind.REFLECTIVE
             ][-RECENT_SESSIONS:]
-            items = []
-            for cosession in reversed(ended):
-                collated = _collate(db, project, cosession)
-                round_ = db.get(DebriefRound, cosession.id)
-                items.append(
-                    Completion(
-                        session=collated.session,
-                        debriefed=collated.debriefed,
-                        skipped=collated.skipped,
-                        missing=collated.missing,
-                        closed_at=round_.closed_at if round_ else None,
-                        deadline=shift(cosession.ends_at, lead.debrief_within, tz),
-                    )
-                )
-            return CompletionView(project_name=project.name, sessions=tuple(items))
+            items = tuple(_completion(db, project, s, deadlines) for s in reversed(ended))
+            return CompletionView(project_name=project.name, sessions=items)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -983,7 +974,7 @@ class Debriefs(Service):
     ) -> FeedbackForm:
         """The feedback modal for one of the session's participants."""
         with transaction(self._factory) as db:
-            cosession, project = _feedbackable(db, team_id, user_id, session_id)
+            cosession, project = _FEEDBACK.session(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
             facts = access.session_facts(cosession, project)
             if mine is None:
@@ -1010,7 +1001,7 @@ class Debriefs(Service):
         if errors:
             raise FormRejected(errors)
         with transaction(self._factory) as db:
-            cosession, project = _feedbackable(db, team_id, user_id, session_id)
+            cosession, project = _FEEDBACK.session(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
             edited = mine is not None
             if mine is None:
@@ -1089,53 +1080,82 @@ def _replace_actions(
     db.flush()
 
 
-def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
-    cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SessionStatus.SCHEDULED:
-        raise AccessError(f"“{cosession.title}” was cancelled, so there is nothing to debrief.")
-    project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
-    return cosession, project
+# a scheduled session of the asking workspace and its project; a cancelled one is refused
+_live = partial(
+    scheduled_session, cancelled="“{title}” was cancelled, so there is nothing to debrief."
+)
 
 
-def _debriefable(
-    db: Session, team_id: str, user_id: str, session_id: int, *, now: datetime
-) -> tuple[CoSession, Project]:
-    cosession, project = _live(db, team_id, session_id)
-    if user_id not in _debriefers(project, cosession):
-        raise NotDebriefer(
-            f"Only the facilitators of “{cosession.title}” and the project team debrief it. "
-            "Nothing was changed."
-        )
-    if cosession.ends_at > now:
-        raise AccessError(f"“{cosession.title}” has not finished yet: debrief it afterwards.")
-    round_ = db.get(DebriefRound, cosession.id)
-    if round_ is not None and round_.closed_at is not None:
-        raise DebriefClosed(
-            f"The summary of “{cosession.title}” has already been posted, so its debriefs "
-            "can no longer change. The team has read it: a silent edit would leave them with "
-            "a different story from yours. Add anything new to the next session's debrief, "
-            "or tell the team directly."
-        )
-    return cosession, project
+@dataclass(frozen=True)
+class _Answering:
+    """One way of answering a session here (a debrief, participant feedback): who may
+    (`who`, else `not_theirs`), from when (`unfinished` while the session has not ended,
+    when given) and until the round's `closes` column is set (then `closed`). The
+    refusals are raised as their AccessError types, naming the session as `{title}`."""
+
+    who: Callable[[Session, Project, CoSession], list[str]]
+    not_theirs: tuple[type[AccessError], str]
+    closes: Callable[[DebriefRound], datetime | None]
+    closed: tuple[type[AccessError], str]
+    unfinished: str | None = None
+
+    def session(
+        self,
+        db: Session,
+        team_id: str,
+        user_id: str,
+        session_id: int,
+        *,
+        now: datetime | None = None,
+    ) -> tuple[CoSession, Project]:
+        """The session `user_id` answers, and its project, or the refusal (`now` is needed
+        when it may be too early)."""
+        cosession, project = _live(db, team_id, session_id)
+        if user_id not in self.who(db, project, cosession):
+            self._refuse(self.not_theirs, cosession)
+        if self.unfinished is not None and now is not None and cosession.ends_at > now:
+            self._refuse((AccessError, self.unfinished), cosession)
+        round_ = db.get(DebriefRound, cosession.id)
+        if round_ is not None and self.closes(round_) is not None:
+            self._refuse(self.closed, cosession)
+        return cosession, project
+
+    @staticmethod
+    def _refuse(refusal: tuple[type[AccessError], str], cosession: CoSession) -> NoReturn:
+        error, text = refusal
+        raise error(text.format(title=cosession.title))
 
 
-def _feedbackable(
-    db: Session, team_id: str, user_id: str, session_id: int
-) -> tuple[CoSession, Project]:
-    cosession, project = _live(db, team_id, session_id)
-    if user_id not in _participants(db, cosession):
-        raise AccessError(
-            f"Only the participants of “{cosession.title}” can give feedback on it. "
-            "Nothing was changed."
-        )
-    round_ = db.get(DebriefRound, cosession.id)
-    if round_ is not None and round_.feedback_closed_at is not None:
-        raise AccessError(
-            f"Feedback on “{cosession.title}” has already gone to the facilitators, so it is "
-            "closed. Thank you all the same: you can tell them directly, or answer after the "
-            "next session."
-        )
-    return cosession, project
+_DEBRIEF = _Answering(
+    who=lambda _db, project, cosession: _debriefers(project, cosession),
+    not_theirs=(
+        NotDebriefer,
+        "Only the facilitators of “{title}” and the project team debrief it. Nothing was changed.",
+    ),
+    unfinished="“{title}” has not finished yet: debrief it afterwards.",
+    closes=lambda round_: round_.closed_at,
+    closed=(
+        DebriefClosed,
+        "The summary of “{title}” has already been posted, so its debriefs "
+        "can no longer change. The team has read it: a silent edit would leave them with "
+        "a different story from yours. Add anything new to the next session's debrief, "
+        "or tell the team directly.",
+    ),
+)
+_FEEDBACK = _Answering(
+    who=lambda db, _project, cosession: _participants(db, cosession),
+    not_theirs=(
+        AccessError,
+        "Only the participants of “{title}” can give feedback on it. Nothing was changed.",
+    ),
+    closes=lambda round_: round_.feedback_closed_at,
+    closed=(
+        AccessError,
+        "Feedback on “{title}” has already gone to the facilitators, so it is "
+        "closed. Thank you all the same: you can tell them directly, or answer after the "
+        "next session.",
+    ),
+)
 
 
 __all__ = [

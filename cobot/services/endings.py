@@ -44,6 +44,7 @@ from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import to_utc
+from cobot.domain.text import TypedText
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
@@ -521,8 +522,7 @@ class Endings(SessionChangingService):
     def feelings_form(self, *, team_id: str, user_id: str, project_id: int) -> FeelingsForm:
         """The feelings modal for a member while the collection is open."""
         with transaction(self._factory) as db:
-            project, _ending, _group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingFeeling, project.id, user_id)
+            project, _group, mine = _answering(db, EndingFeeling, team_id, user_id, project_id)
             return FeelingsForm(
                 **of_project(project),
                 words=mine.typed if mine else "",
@@ -543,18 +543,14 @@ class Endings(SessionChangingService):
             boat = rules.check_boat(boat)
         except WordsError as exc:
             errors["boat"] = str(exc)
-        if errors:
-            raise InvalidFields(errors)
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine, edited = _own_answer(db, EndingFeeling, project.id, user_id, now=now)
+
+        def fill(mine: EndingFeeling, group: str) -> None:
             mine.role_group = group
             mine.typed = " ".join(words.split())[:200]
             mine.words = " ".join(counted)
             mine.boat = boat
-            mine.updated_at = now
-            return Saved(project_name=project.name, edited=edited, words=counted)
+
+        return self._save(EndingFeeling, fill, errors, team_id, user_id, project_id, counted)
 
     def feelings(self, *, team_id: str, channel_id: str, user_id: str) -> FeelingsView:
         """The shared tally, image reference and counts (members; once the collection closed)."""
@@ -580,11 +576,11 @@ class Endings(SessionChangingService):
     def evaluation_form(self, *, team_id: str, user_id: str, project_id: int) -> EvaluationForm:
         """The evaluation modal for a member while the collection is open."""
         with transaction(self._factory) as db:
-            project, ending, _group = _answerable(db, team_id, user_id, project_id)
-            mine = _mine(db, EndingEvaluation, project.id, user_id)
+            project, _group, mine = _answering(db, EndingEvaluation, team_id, user_id, project_id)
+            ending = db.get(Ending, project.id)
             return EvaluationForm(
                 **of_project(project),
-                questions=rules.questions_from_json(ending.questions),
+                questions=rules.questions_from_json(ending.questions if ending else None),
                 answers=_answers(mine) if mine else {},
             )
 
@@ -593,16 +589,12 @@ class Endings(SessionChangingService):
     ) -> Saved:
         """Save (or replace) someone's evaluation; InvalidFields per question key."""
         clean, errors = rules.check_evaluation(answers)
-        if errors:
-            raise InvalidFields(errors)
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            project, _ending, group = _answerable(db, team_id, user_id, project_id)
-            mine, edited = _own_answer(db, EndingEvaluation, project.id, user_id, now=now)
+
+        def fill(mine: EndingEvaluation, group: str) -> None:
             mine.role_group = group
             mine.answers = json.dumps(clean)
-            mine.updated_at = now
-            return Saved(project_name=project.name, edited=edited)
+
+        return self._save(EndingEvaluation, fill, errors, team_id, user_id, project_id)
 
     def questions_form(self, *, team_id: str, channel_id: str, user_id: str) -> QuestionsForm:
         """The evaluation questions, for a coordinator to reword."""
@@ -652,9 +644,7 @@ class Endings(SessionChangingService):
     def follow_up_form(self, *, team_id: str, user_id: str, project_id: int) -> FollowUpForm:
         """The follow-up reply modal, for a member (also after the project closed)."""
         with transaction(self._factory) as db:
-            project = project_any(db, team_id=team_id, project_id=project_id)
-            _member_group(project, user_id)
-            mine = _mine(db, EndingFollowUp, project.id, user_id)
+            project, _group, mine = _answering(db, EndingFollowUp, team_id, user_id, project_id)
             return FollowUpForm(
                 **of_project(project),
                 how=mine.how if mine else "",
@@ -665,22 +655,37 @@ class Endings(SessionChangingService):
         self, *, team_id: str, user_id: str, project_id: int, how: str, what_next: str
     ) -> Saved:
         """Save a follow-up reply (both answers optional, each up to MAX_ANSWER)."""
-        errors = {
-            key: f"Keep this under {rules.MAX_ANSWER} characters."
-            for key, text in (("how", how), ("what_next", what_next))
-            if len(text.strip()) > rules.MAX_ANSWER
-        }
+        errors = TypedText(rules.MAX_ANSWER).problems({"how": how, "what_next": what_next})
+
+        def fill(mine: EndingFollowUp, _group: str) -> None:
+            mine.how = how.strip()
+            mine.what_next = what_next.strip()
+
+        return self._save(EndingFollowUp, fill, errors, team_id, user_id, project_id)
+
+    def _save(
+        self,
+        table: type[_Row],
+        fill: Callable[[_Row, str], None],
+        errors: dict[str, str],
+        team_id: str,
+        user_id: str,
+        project_id: int,
+        words: tuple[str, ...] = (),
+    ) -> Saved:
+        """Save (or replace) the asker's answer in `table`, written by `fill(row, group)`;
+        InvalidFields refuses `errors`, and nothing is saved then."""
         if errors:
             raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = project_any(db, team_id=team_id, project_id=project_id)
-            _member_group(project, user_id)
-            mine, edited = _own_answer(db, EndingFollowUp, project.id, user_id, now=now)
-            mine.how = how.strip()
-            mine.what_next = what_next.strip()
+            project, group, earlier = _answering(db, table, team_id, user_id, project_id)
+            mine = (
+                _new_answer(db, table, project.id, user_id, now=now) if earlier is None else earlier
+            )
+            fill(mine, group)
             mine.updated_at = now
-            return Saved(project_name=project.name, edited=edited)
+            return Saved(project_name=project.name, edited=earlier is not None, words=words)
 
     # -- closing the project -------------------------------------------------------------
 
@@ -796,20 +801,31 @@ def _answerable(
 _Row = TypeVar("_Row", EndingFeeling, EndingEvaluation, EndingFollowUp)
 
 
+def _answering(
+    db: Session, table: type[_Row], team_id: str, user_id: str, project_id: int
+) -> tuple[Project, str, _Row | None]:
+    """The project a member answers in `table`, their group and their earlier answer: the
+    feelings and the evaluation while the collection is open, the follow-up also after the
+    project closed."""
+    if table is EndingFollowUp:
+        project = project_any(db, team_id=team_id, project_id=project_id)
+        group = _member_group(project, user_id)
+    else:
+        project, _ending, group = _answerable(db, team_id, user_id, project_id)
+    return project, group, _mine(db, table, project.id, user_id)
+
+
 def _mine(db: Session, table: type[_Row], project_id: int, user_id: str) -> _Row | None:
     return db.scalar(select(table).where(table.project_id == project_id, table.user_id == user_id))
 
 
-def _own_answer(
+def _new_answer(
     db: Session, table: type[_Row], project_id: int, user_id: str, *, now: datetime
-) -> tuple[_Row, bool]:
-    """The person's answer to fill in, and whether it replaces an earlier one."""
-    mine = _mine(db, table, project_id, user_id)
-    if mine is not None:
-        return mine, True
+) -> _Row:
+    """The person's first answer in `table`, to fill in."""
     mine = table(project_id=project_id, user_id=user_id, created_at=now)
     db.add(mine)
-    return mine, False
+    return mine
 
 
 def _close(db: Session, ending: Ending, *, now: datetime, by: str | None) -> None:

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from functools import partial
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.roles import Role
-from cobot.domain.sessions import LeadTimes
 from cobot.domain.sessions import SessionChanged
 
 # re-exported: what slack/blocks/reminders renders a reminder's session from
@@ -30,20 +29,21 @@ from cobot.domain.sessions import SessionFacts as SessionFacts
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
-from cobot.domain.sessions import agenda_deadline
 from cobot.domain.sessions import shift
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import session_changes
 from cobot.services.access import AccessError
 from cobot.services.base import Service
+from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.session_deliveries import SUBJECT as SUBJECT
 from cobot.services.session_deliveries import NotedKinds
 from cobot.services.session_deliveries import SessionOwes
-from cobot.services.session_deliveries import standing_session
+from cobot.services.session_deliveries import about_standing_session
+from cobot.services.session_queries import scheduled_session
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
@@ -227,15 +227,15 @@ def _owed(
 ) -> list[deliveries.Owed]:
     """Everything `cosession` owes, by the project's lead times, at its current revision;
     `others` are the project's scheduled workshops (see _scheduled())."""
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
-    start, end = cosession.starts_at, cosession.ends_at
+    deadlines = Deadlines.of(project)
+    lead, tz = deadlines.lead, deadlines.tz
+    start = cosession.starts_at
     upcoming = start > now
     prefix = f"session:{cosession.id}:r{cosession.revision}"
     facilitators = _unique(cosession.user_ids(SessionRole.FACILITATOR))
     participants = _unique(cosession.user_ids(SessionRole.PARTICIPANT))
     coordinators = access.people_with(project, Role.COORDINATOR)
-    team = access.people_with(project, Role.PROJECT_TEAM) or coordinators
+    team = access.team_or_coordinators(project)
     owes = SessionOwes(cosession, coordinators, prefix)
     add, owed = owes.add, owes.owed
 
@@ -252,10 +252,10 @@ def _owed(
         # after the previous session's debrief and collated feedback; skipped when already
         # past at planning (the agenda reminder then prompts the planning)
         previous = max(earlier, key=lambda s: s.starts_at)
-        plan_at = shift(previous.ends_at, lead.feedback_within, tz)
+        plan_at = deadlines.feedback(previous)
         if plan_at < start:
             add(PLAN_NEXT, facilitators, plan_at, late_ok=False)
-    deadline = agenda_deadline(start, lead, tz)
+    deadline = deadlines.agenda(cosession)
     # late but before the session: the agenda is still worth sharing, so ask now
     add(AGENDA_DUE, facilitators, shift(deadline, -AGENDA_WARNING, tz), late_ok=upcoming)
     # a deadline already gone when the session is planned is no one's fault: no overdue note
@@ -271,7 +271,7 @@ def _owed(
         late_ok=start - HOUR_BEFORE > now,
     )
     add(REMINDER_HOUR, participants, start - HOUR_BEFORE, late_ok=upcoming)
-    notes_at = shift(end, lead.notes_after, tz)
+    notes_at = deadlines.notes(cosession)
     # notes are owed however late, until posted; the second nudge only in its own time
     add(NOTES_DUE, team, notes_at, late_ok=True)
     add(NOTES_OVERDUE, team, shift(notes_at, NOTES_NUDGE_AFTER, tz), late_ok=False)
@@ -323,19 +323,17 @@ def reminder_kinds(*, present: Presenter, clock: Clock | None = None) -> Sequenc
 LATE_AFTER = timedelta(hours=1)
 
 
-def build_note(session: Session, delivery: Delivery, *, now: datetime) -> ReminderNote | None:  # noqa: C901
+@about_standing_session(revisioned=TIMED)
+def build_note(  # noqa: C901
+    session: Session, delivery: Delivery, cosession: CoSession, project: Project, *, now: datetime
+) -> ReminderNote | None:
     """What `delivery` should say now, or None when it no longer applies."""
-    standing = standing_session(session, delivery, revisioned=TIMED)
-    if standing is None:
-        return None
-    cosession, project = standing
     kind = delivery.kind
     target = delivery.target
     facilitators = tuple(_unique(cosession.user_ids(SessionRole.FACILITATOR)))
     participants = tuple(_unique(cosession.user_ids(SessionRole.PARTICIPANT)))
     started = cosession.starts_at <= now
-    lead = LeadTimes.from_json(project.lead_times)
-    tz = ZoneInfo(project.timezone)
+    deadlines = Deadlines.of(project)
     facts = access.session_facts(cosession, project)
     note = ReminderNote(
         kind=kind,
@@ -352,12 +350,12 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Remind
         }[kind]
         if started or done is not None or target not in facilitators:
             return None
-        deadline = agenda_deadline(cosession.starts_at, lead, tz)
+        deadline = deadlines.agenda(cosession)
         return replace(note, deadline=deadline, late=deadline + LATE_AFTER < now)
     if kind == AGENDA_OVERDUE:
         if started or cosession.agenda_shared_at is not None:
             return None
-        deadline = agenda_deadline(cosession.starts_at, lead, tz)
+        deadline = deadlines.agenda(cosession)
         if target in facilitators:
             return replace(note, deadline=deadline)
         if target in access.people_with(project, Role.COORDINATOR):
@@ -376,7 +374,7 @@ def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Remind
     if kind in (NOTES_DUE, NOTES_OVERDUE):
         if cosession.notes_posted_at is not None or not _in_team(project, target):
             return None
-        deadline = shift(cosession.ends_at, lead.notes_after, tz)
+        deadline = deadlines.notes(cosession)
         return replace(note, deadline=deadline, late=deadline + LATE_AFTER < now)
     if kind == ONBOARDING:
         first = _scheduled(session, project.id, excluded=None)
@@ -581,12 +579,10 @@ def _share(
     return _send_to_participants(db, cosession, sharing.kind, first=first, now=now)
 
 
-def _live(db: Session, team_id: str, session_id: int) -> tuple[CoSession, Project]:
-    cosession = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    if cosession.status != SessionStatus.SCHEDULED:
-        raise AccessError("That session was cancelled, so there is nothing to do for it.")
-    project = access.project_by_id(db, team_id=team_id, project_id=cosession.project_id)
-    return cosession, project
+# a scheduled session of the asking workspace and its project; a cancelled one is refused
+_live = partial(
+    scheduled_session, cancelled="That session was cancelled, so there is nothing to do for it."
+)
 
 
 def _facilitated(

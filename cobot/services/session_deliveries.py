@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic
+from typing import Protocol
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from cobot.storage.models import Project
 SUBJECT = "session"
 
 Note = TypeVar("Note")
+Note_co = TypeVar("Note_co", covariant=True)
 
 
 class SessionOwes:
@@ -98,6 +100,48 @@ def standing_session(
     if delivery.kind in revisioned and delivery.payload.get("revision") != cosession.revision:
         return None
     return cosession, project
+
+
+class NoteBuilder(Protocol[Note_co]):
+    """What a delivery says now, by the clock (`now`), or None when it no longer applies."""
+
+    def __call__(self, session: Session, delivery: Delivery, *, now: datetime) -> Note_co:
+        """The note (None when there is none)."""
+
+
+class SessionNoteBuilder(Protocol[Note_co]):
+    """A NoteBuilder that is given the standing session and its project as well."""
+
+    def __call__(
+        self,
+        session: Session,
+        delivery: Delivery,
+        cosession: CoSession,
+        project: Project,
+        *,
+        now: datetime,
+    ) -> Note_co:
+        """The note (None when there is none)."""
+
+
+def about_standing_session(
+    *, revisioned: Collection[str]
+) -> Callable[[SessionNoteBuilder[Note]], NoteBuilder[Note | None]]:
+    """Make `build(session, delivery, cosession, project, now=...)` a NoteBuilder: a delivery
+    whose session no longer stands (see standing_session()) says nothing, else `build` is
+    given the session and its project."""
+
+    def wrap(build: SessionNoteBuilder[Note]) -> NoteBuilder[Note | None]:
+        def build_note(session: Session, delivery: Delivery, *, now: datetime) -> Note | None:
+            standing = standing_session(session, delivery, revisioned=revisioned)
+            if standing is None:
+                return None
+            return build(session, delivery, *standing, now=now)
+
+        build_note.__doc__ = build.__doc__
+        return build_note
+
+    return wrap
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone
 from cobot.services.project_views import of_project_in_zone
 from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import of_session
+from cobot.services.session_queries import scheduled_session
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
@@ -486,12 +488,17 @@ def _changeable(
     # (a check that only reads takes no lock)
     if lock:
         db.get(CoSession, session_id, with_for_update=True)
-    row = access.session_by_id(db, team_id=team_id, session_id=session_id)
-    project = access.project_by_id(db, team_id=team_id, project_id=row.project_id)
+    return scheduled_session(
+        db,
+        team_id=team_id,
+        session_id=session_id,
+        cancelled="“{title}” was cancelled, so it can't be changed.",
+        allowed=partial(_require_coordinator, user_id),
+    )
+
+
+def _require_coordinator(user_id: str, project: Project) -> None:
     access.require_coordinator(project, user_id)
-    if row.status != SessionStatus.SCHEDULED:
-        raise AccessError(f"“{row.title}” was cancelled, so it can't be changed.")
-    return row, project
 
 
 def _set_people(
@@ -515,13 +522,8 @@ def _set_people(
 
 def _view(row: CoSession, project: Project) -> SessionView:
     return SessionView(
-        id=row.id,
+        **of_session(row),
         project_id=row.project_id,
-        title=row.title,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        venue=row.venue,
-        objectives=row.objectives,
         facilitators=tuple(row.user_ids(SessionRole.FACILITATOR)),
         participants=tuple(row.user_ids(SessionRole.PARTICIPANT)),
         status=row.status,
