@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
 from functools import partial
+from operator import attrgetter
 from typing import Any
 from typing import TypedDict
 from typing import TypeVar
@@ -341,6 +342,25 @@ class Listeners:
             return handler
 
         return add
+
+    def opens(
+        self,
+        action_id: str,
+        form: str,
+        modal: Callable[[Any], dict[str, Any]],
+        *,
+        key: str,
+        stale: str = STALE,
+    ) -> None:
+        """A button that opens `modal` on what the service method named `form` gives the
+        presser for the id in the button's value, passed as `key`; a dotted name reaches the
+        service in the feature's deps ("endings.feelings_form")."""
+        method = attrgetter(form)
+
+        def open_form(deps: Any, press: Press) -> None:
+            press.open(modal(method(deps)(**press.caller, **{key: press.id(stale)})))
+
+        self._buttons.append((action_id, open_form))
 
     def form(
         self, callback_id: str, *, fallback: str, rename: Mapping[str, str] | None = None

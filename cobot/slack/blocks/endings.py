@@ -477,8 +477,4 @@ def project_closed_text(closed: ProjectClosed) -> str:
     )
 
 
-# the listener reads its date pickers with this
-parse_date = forms.parse_date
-
-
 _BY_KIND = ByKind(_cloud, _results, _started, _invite, _follow_up)

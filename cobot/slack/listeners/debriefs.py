@@ -87,8 +87,7 @@ def read_feedback(values: dict[str, Any]) -> FeedbackInput:
 
 def read_questions(values: dict[str, Any]) -> dict[str, str]:
     """The questions modal's state."""
-    form = Form(values, blocks.VALUE)
-    return {key: form.text(key) for key in QUESTION_KEYS}
+    return Form(values, blocks.VALUE).texts(*QUESTION_KEYS)
 
 
 # ---------------------------------------------------------------- listeners
@@ -170,10 +169,7 @@ def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.OPEN_DEBRIEF)
-def open_debrief(deps: Deps, press: Press) -> None:
-    """Debrief: the form."""
-    press.open(blocks.debrief_modal(deps.debriefs.form(**press.caller, session_id=press.id())))
+listen.opens(blocks.OPEN_DEBRIEF, "debriefs.form", blocks.debrief_modal, key="session_id")
 
 
 @listen.button(blocks.SKIP_DEBRIEF)

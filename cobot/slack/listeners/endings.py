@@ -41,6 +41,7 @@ class Deps:
 
 
 listen = kit.Listeners(group=GROUP)
+PROJECT = "project_id"  # what the buttons that open a form carry
 
 
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
@@ -110,25 +111,12 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.OPEN_FEELINGS)
-def open_feelings(deps: Deps, press: Press) -> None:
-    """Share your feelings: the form."""
-    form = deps.endings.feelings_form(**press.caller, project_id=press.id())
-    press.open(blocks.feelings_modal(form))
-
-
-@listen.button(blocks.OPEN_EVALUATION)
-def open_evaluation(deps: Deps, press: Press) -> None:
-    """The evaluation: the form."""
-    form = deps.endings.evaluation_form(**press.caller, project_id=press.id())
-    press.open(blocks.evaluation_modal(form))
-
-
-@listen.button(blocks.OPEN_FOLLOW_UP)
-def open_follow_up(deps: Deps, press: Press) -> None:
-    """The follow-up: the form."""
-    form = deps.endings.follow_up_form(**press.caller, project_id=press.id())
-    press.open(blocks.follow_up_modal(form))
+# the buttons that open a person's form: share your feelings, the evaluation, the follow-up
+listen.opens(blocks.OPEN_FEELINGS, "endings.feelings_form", blocks.feelings_modal, key=PROJECT)
+listen.opens(
+    blocks.OPEN_EVALUATION, "endings.evaluation_form", blocks.evaluation_modal, key=PROJECT
+)
+listen.opens(blocks.OPEN_FOLLOW_UP, "endings.follow_up_form", blocks.follow_up_modal, key=PROJECT)
 
 
 @listen.button(blocks.CLOSE_PROJECT)
@@ -146,7 +134,7 @@ def start(deps: Deps, sent: Submission) -> Answer:
     """The ending's plan: deadline and follow-up required, the events optional."""
     form = sent.form(blocks.VALUE)
     weeks = rules.parse_weeks(form.selected(blocks.FOLLOW_UP))
-    deadline = blocks.parse_date(form.element(blocks.DEADLINE).get("selected_date"))
+    deadline = form.date(blocks.DEADLINE)
     errors: dict[str, str] = {}
     if deadline is None:
         errors[blocks.DEADLINE] = "Pick the day the collection closes."
@@ -157,12 +145,10 @@ def start(deps: Deps, sent: Submission) -> Answer:
     plan = EndingPlan(
         deadline=deadline,
         follow_up_weeks=weeks,
-        celebration_day=blocks.parse_date(
-            form.element(blocks.CELEBRATION_DAY).get("selected_date")
-        ),
+        celebration_day=form.date(blocks.CELEBRATION_DAY),
         celebration_time=form.time(blocks.CELEBRATION_TIME),
         celebration_venue=form.text(blocks.VENUE),
-        reflective_day=blocks.parse_date(form.element(blocks.REFLECTIVE_DAY).get("selected_date")),
+        reflective_day=form.date(blocks.REFLECTIVE_DAY),
         reflective_time=form.time(blocks.REFLECTIVE_TIME),
     )
     started = deps.endings.start(**sent.caller, project_id=sent.id(), plan=plan)
@@ -187,8 +173,7 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.EVALUATION_MODAL, fallback=rules.QUESTION_KEYS[0])
 def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     """Someone's evaluation answers."""
-    form = sent.form(blocks.VALUE)
-    answers = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    answers = sent.form(blocks.VALUE).texts(*rules.QUESTION_KEYS)
     saved = deps.endings.submit_evaluation(**sent.caller, project_id=sent.id(), answers=answers)
     return Answer(dm=blocks.saved_text("evaluation", saved.project_name, edited=saved.edited))
 
@@ -196,8 +181,7 @@ def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.QUESTIONS_MODAL, fallback=rules.QUESTION_KEYS[0])
 def save_questions(deps: Deps, sent: Submission) -> None:
     """The coordinator's evaluation questions."""
-    form = sent.form(blocks.VALUE)
-    questions = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    questions = sent.form(blocks.VALUE).texts(*rules.QUESTION_KEYS)
     deps.endings.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
 
 

@@ -84,10 +84,8 @@ def on_create(governance: Governance, press: Press) -> None:
     press.replace(plan_text(plan), plan_blocks(plan))
 
 
-@listen.button(EDIT_MILESTONE)
-def on_edit(governance: Governance, press: Press) -> None:
-    """Edit a milestone: the form."""
-    press.open(milestone_modal(governance.milestone(**press.caller, milestone_id=press.id())))
+# edit a milestone: the form
+listen.opens(EDIT_MILESTONE, "milestone", milestone_modal, key="milestone_id")
 
 
 @listen.button(DONE_MILESTONE)
@@ -96,10 +94,8 @@ def on_done(governance: Governance, press: Press) -> None:
     press.tell(milestone_saved_text(governance.mark_done(**press.caller, milestone_id=press.id())))
 
 
-@listen.button(ADD_LINE)
-def on_add_line(governance: Governance, press: Press) -> None:
-    """The coordinator's line for the digest: the form."""
-    press.open(line_modal(governance.line_form(**press.caller, digest_id=press.id())))
+# the coordinator's line for the digest: the form
+listen.opens(ADD_LINE, "line_form", line_modal, key="digest_id")
 
 
 # -- forms ------------------------------------------------------------------------------

@@ -165,18 +165,12 @@ def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.EDIT_PROJECT)
-def open_project_modal(projects: Projects, press: Press) -> None:
-    """Edit the project: the form."""
-    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
-    press.open(blocks.project_modal(view))
-
-
-@listen.button(blocks.EDIT_AGREEMENT)
-def open_agreement_modal(projects: Projects, press: Press) -> None:
-    """Edit the agreement: the form."""
-    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
-    press.open(blocks.agreement_modal(view))
+# edit the project; edit the agreement: the forms
+for _action, _modal in (
+    (blocks.EDIT_PROJECT, blocks.project_modal),
+    (blocks.EDIT_AGREEMENT, blocks.agreement_modal),
+):
+    listen.opens(_action, "for_editing", _modal, key="project_id", stale=STALE)
 
 
 @listen.button(blocks.EDIT_ONBOARDING)
