@@ -19,6 +19,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import STALE
 from cobot.slack.kit import Answer
 from cobot.slack.kit import FormError
@@ -68,12 +69,6 @@ def ending_start(deps: Deps, request: CommandRequest, tools: CommandTools) -> Re
 def ending_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot ending close`."""
     return Reply(text=blocks.closed_text(deps.endings.close_collection(**request.caller)))
-
-
-def feelings(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot feelings`."""
-    view = deps.endings.feelings(**request.caller)
-    return Reply.of(view, blocks.feelings_text, blocks.feelings_blocks)
 
 
 def evaluation(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
@@ -211,7 +206,11 @@ _COMMANDS = (
         "close the feelings collection now and share the results (coordinators)",
         ending_close,
     ),
-    Command("feelings", "the end-of-project word cloud and counts", feelings),
+    Command(
+        "feelings",
+        "the end-of-project word cloud and counts",
+        shows("endings.feelings", blocks.feelings_text, blocks.feelings_blocks),
+    ),
     Command("evaluation", "the evaluation themes by group (coordinators)", evaluation),
     Command(
         "evaluation questions",

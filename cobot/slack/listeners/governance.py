@@ -37,7 +37,7 @@ from cobot.slack.commands import Command
 from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
-from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import Answer
 from cobot.slack.kit import FormError
 from cobot.slack.kit import Press
@@ -56,11 +56,6 @@ def register(app: App, router: CommandRouter, *, governance: Governance) -> None
 
 
 # -- slash commands ---------------------------------------------------------------------
-
-
-def on_milestones(governance: Governance, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot milestones`: the plan (coordinators can make it from the template)."""
-    return Reply.of(governance.plan(**request.caller), plan_text, plan_blocks)
 
 
 def on_digest(governance: Governance, request: CommandRequest, tools: CommandTools) -> None:
@@ -184,7 +179,7 @@ _COMMANDS = (
     Command(
         "milestones",
         "the project plan; coordinators make it from the case study's steps and edit it",
-        on_milestones,
+        shows("plan", plan_text, plan_blocks),
     ),
     Command(
         "digest",

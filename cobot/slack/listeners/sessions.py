@@ -52,6 +52,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import Answer
 from cobot.slack.kit import Form
 from cobot.slack.kit import FormError
@@ -248,11 +249,6 @@ def on_add(sessions: Sessions, request: CommandRequest, tools: CommandTools) -> 
     return None
 
 
-def on_list(sessions: Sessions, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot sessions`."""
-    return Reply.of(sessions.upcoming(**request.caller), sessions_text, sessions_list)
-
-
 def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot calendar`: acked first, the .ics file follows in the channel."""
     file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
@@ -403,7 +399,11 @@ _COMMANDS = (
         on_add,
         usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
     ),
-    Command("sessions", "upcoming sessions; coordinators can move, edit or cancel them", on_list),
+    Command(
+        "sessions",
+        "upcoming sessions; coordinators can move, edit or cancel them",
+        shows("upcoming", sessions_text, sessions_list),
+    ),
     Command("calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
 )
 
