@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -81,7 +82,7 @@ def field_errors(
     return {names.get(k, k): v for k, v in found.items()}
 
 
-def mentions(words: list[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
+def mentions(words: Iterable[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
     """The user ids the words mention, or what is wrong: `not_one` of the first word that is
     not a mention (cut to 40 characters to show back), or `none` when nobody is named."""
     users = []
