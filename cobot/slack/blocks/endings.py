@@ -54,6 +54,7 @@ VENUE = "venue"
 REFLECTIVE_DAY = "reflective_day"
 REFLECTIVE_TIME = "reflective_time"
 ERROR_BLOCKS = {"celebration": CELEBRATION_DAY, "reflective": REFLECTIVE_DAY}
+# a member's fields, named as the Endings parameters the listener passes them to
 WORDS = "words"
 BOAT = "boat"
 HOW = "how"

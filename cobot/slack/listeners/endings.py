@@ -153,13 +153,8 @@ def start(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.FEELINGS_MODAL, fallback=blocks.WORDS)
 def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     """Someone's feelings words and boat."""
-    form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_feelings(
-        **sent.caller,
-        project_id=sent.id(),
-        words=form.text(blocks.WORDS),
-        boat=form.text(blocks.BOAT),
-    )
+    typed = sent.form(blocks.VALUE).texts(blocks.WORDS, blocks.BOAT)
+    saved = deps.endings.submit_feelings(**sent.caller, project_id=sent.id(), **typed)
     return Answer(
         dm=blocks.saved_text("answer", saved.project_name, edited=saved.edited, words=saved.words)
     )
@@ -183,13 +178,8 @@ def save_questions(deps: Deps, sent: Submission) -> None:
 @listen.form(blocks.FOLLOW_UP_MODAL, fallback=blocks.HOW)
 def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     """Someone's follow-up reply."""
-    form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_follow_up(
-        **sent.caller,
-        project_id=sent.id(),
-        how=form.text(blocks.HOW),
-        what_next=form.text(blocks.WHAT_NEXT),
-    )
+    typed = sent.form(blocks.VALUE).texts(blocks.HOW, blocks.WHAT_NEXT)
+    saved = deps.endings.submit_follow_up(**sent.caller, project_id=sent.id(), **typed)
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
 
 
