@@ -42,7 +42,6 @@ class Deps:
 
 
 listen = kit.Listeners(group=GROUP)
-PROJECT = "project_id"  # what the buttons that open a form carry
 
 
 def register(app: App, router: CommandRouter, *, endings: Endings, reports: Reports) -> None:
@@ -106,7 +105,9 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-# the buttons that open a person's form: share your feelings, the evaluation, the follow-up
+# the buttons that open a person's form (share your feelings, the evaluation, the follow-up)
+# carry the project's id
+PROJECT = "project_id"
 listen.opens(blocks.OPEN_FEELINGS, "endings.feelings_form", blocks.feelings_modal, key=PROJECT)
 listen.opens(
     blocks.OPEN_EVALUATION, "endings.evaluation_form", blocks.evaluation_modal, key=PROJECT
