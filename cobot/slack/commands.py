@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from functools import partial
+from operator import attrgetter
 from typing import Any
 from typing import TypedDict
 from typing import TypeVar
@@ -95,6 +96,20 @@ class Command:
 
 
 CommandTable = tuple[Command, ...]
+
+
+def shows(
+    method: str, text: Callable[[Any], str], blocks: Callable[[Any], list[dict[str, Any]]]
+) -> Callable[..., Reply]:
+    """The handler of a command that shows what the service method named `method` gives the
+    asker (a dotted name reaches the service in the feature's deps: "endings.feelings"), as
+    its `text` (for notifications) and its `blocks`."""
+    get = attrgetter(method)
+
+    def show(deps: Any, request: CommandRequest, _tools: Any) -> Reply:
+        return Reply.of(get(deps)(**request.caller), text, blocks)
+
+    return show
 
 
 @dataclass(frozen=True)

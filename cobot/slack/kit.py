@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
 from functools import partial
+from operator import attrgetter
 from typing import Any
 from typing import TypedDict
 from typing import TypeVar
@@ -80,7 +82,7 @@ def field_errors(
     return {names.get(k, k): v for k, v in found.items()}
 
 
-def mentions(words: list[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
+def mentions(words: Iterable[str], *, not_one: Callable[[str], str], none: str) -> list[str] | str:
     """The user ids the words mention, or what is wrong: `not_one` of the first word that is
     not a mention (cut to 40 characters to show back), or `none` when nobody is named."""
     users = []
@@ -341,6 +343,25 @@ class Listeners:
             return handler
 
         return add
+
+    def opens(
+        self,
+        action_id: str,
+        form: str,
+        modal: Callable[[Any], dict[str, Any]],
+        *,
+        key: str,
+        stale: str = STALE,
+    ) -> None:
+        """A button that opens `modal` on what the service method named `form` gives the
+        presser for the id in the button's value, passed as `key`; a dotted name reaches the
+        service in the feature's deps ("endings.feelings_form")."""
+        method = attrgetter(form)
+
+        def open_form(deps: Any, press: Press) -> None:
+            press.open(modal(method(deps)(**press.caller, **{key: press.id(stale)})))
+
+        self._buttons.append((action_id, open_form))
 
     def form(
         self, callback_id: str, *, fallback: str, rename: Mapping[str, str] | None = None

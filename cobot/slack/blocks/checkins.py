@@ -33,6 +33,7 @@ from cobot.slack.blocks.common import actions
 from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
@@ -70,7 +71,7 @@ def _when(at: datetime | None, zone: str) -> str:
 
 def consent_blocks(prompt: Prompt) -> list[dict[str, Any]]:
     """The first check-in: what is collected, who sees what, how to stop; then a choice."""
-    who = mentions(list(prompt.contacts)) if prompt.contacts else "the project's wellbeing contact"
+    who = mentions(prompt.contacts) if prompt.contacts else "the project's wellbeing contact"
     explain = (
         f":seedling: *Wellbeing check-ins for {escape(prompt.project_name)}*\n"
         "Co-production can be draining as well as rewarding. cobot can ask you now and then, "
@@ -259,7 +260,7 @@ def contact_requested_text(result: ContactRequested) -> str:
         else "and nothing else"
     )
     return (
-        f":handshake: {mentions(list(result.contacts))} will get a message asking them to get "
+        f":handshake: {mentions(result.contacts)} will get a message asking them to get "
         f"in touch, {what}. Nobody else is told."
     )
 
@@ -284,7 +285,7 @@ STOPPED_TEXT = (
 def contact_message(note: ContactNote) -> OutgoingMessage:
     """The DM to a wellbeing contact: only what the person chose to share."""
     lines = [
-        f":handshake: <@{note.person}> asked for someone to get in touch "
+        f":handshake: {mention(note.person)} asked for someone to get in touch "
         f"({escape(note.project_name)}, {slack_date(note.requested_at, note.timezone)}).",
     ]
     if note.mood is not None:
@@ -301,7 +302,7 @@ def contact_message(note: ContactNote) -> OutgoingMessage:
         ),
     ]
     return OutgoingMessage(
-        text=f"<@{note.person}> asked for someone to get in touch",
+        text=f"{mention(note.person)} asked for someone to get in touch",
         blocks=blocks,
     )
 
@@ -372,7 +373,7 @@ def contact_modal(form: ContactForm) -> dict[str, Any]:
         options.append(_option("My note", "note"))
     blocks: list[dict[str, Any]] = [
         section(
-            f"{mentions(list(form.contacts))} will get a message asking them to get in touch "
+            f"{mentions(form.contacts)} will get a message asking them to get in touch "
             "with you. They see only what you choose below; nobody else is told."
         )
     ]
@@ -466,7 +467,7 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
     rhythm_options = [_option("Weekly", "weekly"), _option("Every two weeks", "fortnightly")]
     rhythm = next((o for o in rhythm_options if o["value"] == form.rhythm), rhythm_options[0])
     contacts = (
-        mentions(list(form.contacts))
+        mentions(form.contacts)
         if form.contacts
         else "none yet: name them with `/cobot checkin contacts @a @b`"
     )
@@ -525,7 +526,7 @@ def setup_saved_text(saved: SetupSaved) -> str:
 def contacts_text(contacts: tuple[str, ...]) -> str:
     """After `/cobot checkin contacts`."""
     return (
-        f"Wellbeing contacts: {mentions(list(contacts))}. When someone asks for contact, "
+        f"Wellbeing contacts: {mentions(contacts)}. When someone asks for contact, "
         "they get a DM with only what that person chose to share."
     )
 
@@ -613,7 +614,7 @@ def _contacts_text(summary: Summary) -> str | None:
     return "\n".join(
         ["*Asked for someone to get in touch* (you are a named wellbeing contact)"]
         + [
-            f"• <@{c.user_id}>, {slack_date(c.requested_at, summary.timezone)}"
+            f"• {mention(c.user_id)}, {slack_date(c.requested_at, summary.timezone)}"
             for c in summary.contact_requests[:50]
         ]
     )

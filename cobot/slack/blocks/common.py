@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,7 +72,7 @@ def role_in_sentence(role: Role, people: int, *, joining: bool = False) -> str:
     return f"as {name}" if joining else f"a {name}"
 
 
-def mentions(user_ids: list[str]) -> str:
+def mentions(user_ids: Iterable[str]) -> str:
     """Several mentions, or 'nobody yet'."""
     return ", ".join(mention(u) for u in user_ids) or "nobody yet"
 

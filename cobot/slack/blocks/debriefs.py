@@ -177,11 +177,11 @@ def summary_message(note: SummaryNote) -> OutgoingMessage:
         blocks += body
     else:
         blocks.append(section("No one wrote a debrief for this session."))
-    who = [f"Debriefed: {mentions(list(c.debriefed))}"]
+    who = [f"Debriefed: {mentions(c.debriefed)}"]
     if c.skipped:
-        who.append(f"skipped: {mentions(list(c.skipped))}")
+        who.append(f"skipped: {mentions(c.skipped)}")
     if c.missing:
-        who.append(f"not in time: {mentions(list(c.missing))}")
+        who.append(f"not in time: {mentions(c.missing)}")
     blocks.append(context("; ".join(who) + ". Open actions: `/cobot actions`."))
     return _message(text, blocks)
 
@@ -557,12 +557,10 @@ def completion_blocks(view: CompletionView) -> list[dict[str, Any]]:
             else f"summary due {slack_date(item.deadline, s.timezone)}"
         )
         lines = [f"{_title(s)} ({_when(s)}): {status}"]
-        lines.append(f":white_check_mark: Debriefed: {mentions(list(item.debriefed))}")
+        lines.append(f":white_check_mark: Debriefed: {mentions(item.debriefed)}")
         if item.skipped:
-            lines.append(f":fast_forward: Skipped: {mentions(list(item.skipped))}")
-        lines.append(
-            f":hourglass: Not yet: {mentions(list(item.missing)) if item.missing else 'nobody'}"
-        )
+            lines.append(f":fast_forward: Skipped: {mentions(item.skipped)}")
+        lines.append(f":hourglass: Not yet: {mentions(item.missing) if item.missing else 'nobody'}")
         blocks.append(section("\n".join(lines)))
     return blocks
 

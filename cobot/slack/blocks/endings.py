@@ -54,6 +54,7 @@ VENUE = "venue"
 REFLECTIVE_DAY = "reflective_day"
 REFLECTIVE_TIME = "reflective_time"
 ERROR_BLOCKS = {"celebration": CELEBRATION_DAY, "reflective": REFLECTIVE_DAY}
+# a member's fields, named as the Endings parameters the listener passes them to
 WORDS = "words"
 BOAT = "boat"
 HOW = "how"
@@ -475,10 +476,6 @@ def project_closed_text(closed: ProjectClosed) -> str:
         "cancelled. Personal answers are deleted after "
         f"{slack_date(closed.retention_until, closed.timezone, with_time=False)}."
     )
-
-
-# the listener reads its date pickers with this
-parse_date = forms.parse_date
 
 
 _BY_KIND = ByKind(_cloud, _results, _started, _invite, _follow_up)

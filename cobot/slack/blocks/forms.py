@@ -213,6 +213,10 @@ class Form:
         value = self.element(block_id).get("value")
         return value if isinstance(value, str) else ""
 
+    def texts(self, *block_ids: str) -> dict[str, str]:
+        """Several text inputs' values, by block id, in the order asked."""
+        return {block_id: self.text(block_id) for block_id in block_ids}
+
     def selected(self, block_id: str) -> str:
         """A select's chosen value; "" when none."""
         option = self.element(block_id).get("selected_option")

@@ -338,7 +338,7 @@ def _risks_text(view: CoordinatorView) -> str:
     lines = ["*Deadlines at risk*"]
     for risk in view.risks[:15]:
         mark = ":red_circle: was due" if risk.overdue else ":large_orange_circle: due"
-        who = f" ({mentions(list(risk.who))})" if risk.who else ""
+        who = f" ({mentions(risk.who)})" if risk.who else ""
         lines.append(
             f"• {escape(risk.title)}: {RISK_WORDS.get(risk.what, risk.what)}{who}, "
             f"{mark} {slack_date(risk.due_at, view.timezone)}"
@@ -373,7 +373,7 @@ def _rota_text(view: CoordinatorView) -> str:
         flag = f" {'; '.join(flags)}" if flags else ""
         lines.append(
             f"• {slack_date(line.starts_at, view.timezone)} *{escape(_cut(line.title, 80))}*: "
-            f"{mentions(list(line.facilitators))} · {line.participants} participants{flag}"
+            f"{mentions(line.facilitators)} · {line.participants} participants{flag}"
         )
     if len(view.rota) > 20:
         lines.append(f"…and {len(view.rota) - 20} more sessions.")
@@ -388,7 +388,7 @@ def _workload_text(view: CoordinatorView) -> str:
     text = f"\n*Facilitation so far* (by the registers) · {shares}"
     if view.overloaded:
         text += (
-            f"\n:warning: {mentions(list(view.overloaded))} carries much more than the others: "
+            f"\n:warning: {mentions(view.overloaded)} carries much more than the others: "
             "share the next sessions out more evenly."
         )
     return text

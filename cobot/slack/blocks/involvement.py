@@ -456,9 +456,9 @@ def register_saved_text(saved: RegisterSaved) -> str:
     text = f":white_check_mark: The register for *{escape(saved.session.title)}* is {verb}: "
     text += f"{len(saved.came)} came"
     if saved.absent:
-        text += f"; not there: {mentions(list(saved.absent))}"
+        text += f"; not there: {mentions(saved.absent)}"
     if saved.extra:
-        text += f"; also came: {mentions(list(saved.extra))}"
+        text += f"; also came: {mentions(saved.extra)}"
     return text + ". Hours follow, and feedback goes to those who came."
 
 

@@ -119,7 +119,7 @@ def project_blocks(view: ProjectView) -> list[dict[str, Any]]:
     dates = _dates(view)
     lines = [
         f"*{escape(view.name)}*",
-        f"Coordinators: {mentions(list(view.coordinators))}",
+        f"Coordinators: {mentions(view.coordinators)}",
         f"Time zone: {view.timezone}",
         f"Dates: {dates}",
         "People: "
@@ -146,7 +146,7 @@ def aims_blocks(view: ProjectView) -> list[dict[str, Any]]:
         blocks = [
             section(
                 f"*{escape(view.name)}* has no aims and objectives yet. The coordinators "
-                f"({mentions(list(view.coordinators))}) can set them with "
+                f"({mentions(view.coordinators)}) can set them with "
                 "`/cobot project edit`; they then head every session reminder."
             )
         ]
@@ -172,7 +172,7 @@ def aims_text(view: ProjectView) -> str:
 def agreement_blocks(view: ProjectView) -> list[dict[str, Any]]:
     """`/cobot agreement`: the group agreement, with an edit button for coordinators."""
     if not view.agreement:
-        who = mentions(list(view.coordinators))
+        who = mentions(view.coordinators)
         blocks = [
             section(f"*{escape(view.name)}* has no group agreement yet."),
             section(AGREEMENT_EXPLAINED),
@@ -203,7 +203,7 @@ def people_blocks(people: People) -> list[dict[str, Any]]:
     """`/cobot people`: everyone, grouped by role (one section per role, cut to the limit)."""
     blocks: list[dict[str, Any]] = [section(f"*People in {escape(people.project_name)}*")]
     for role, users in people.groups:
-        blocks.append(section(f"*{role.label}* ({len(users)})\n{mentions(list(users))}"))
+        blocks.append(section(f"*{role.label}* ({len(users)})\n{mentions(users)}"))
         if role is Role.PARTICIPANT and len(users) > MAX_GROUP:
             blocks.append(
                 context(
@@ -225,7 +225,7 @@ def people_change_text(change: PeopleChange) -> str:
     lines = []
     if change.added:
         added = role_in_sentence(change.role, len(change.added), joining=True)
-        lines.append(f"Added {mentions(list(change.added))} {added}.")
+        lines.append(f"Added {mentions(change.added)} {added}.")
     for user, before in change.changed:
         was, now = role_in_sentence(before, 1), role_in_sentence(change.role, 1)
         lines.append(f"{mention(user)} was {was}, and is now {now}.")
@@ -233,7 +233,7 @@ def people_change_text(change: PeopleChange) -> str:
         many = len(change.unchanged)
         already = role_in_sentence(change.role, many)
         lines.append(
-            f"{mentions(list(change.unchanged))} already "
+            f"{mentions(change.unchanged)} already "
             f"{'is' if many == 1 else 'are'} {already}: nothing changed."
         )
     if change.role is Role.PARTICIPANT and change.added:
@@ -249,7 +249,7 @@ def removal_text(removal: Removal) -> str:
     lines = [f"Removed {mention(user)} ({role_name(role)})." for user, role in removal.removed]
     if removal.not_members:
         lines.append(
-            f"{mentions(list(removal.not_members))} "
+            f"{mentions(removal.not_members)} "
             f"{'is' if len(removal.not_members) == 1 else 'are'} not in this project: "
             "nothing to remove."
         )

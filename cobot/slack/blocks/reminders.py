@@ -18,6 +18,7 @@ from cobot.slack.blocks.common import actions
 from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
@@ -111,7 +112,7 @@ def headline(note: ReminderNote) -> str:
         if note.for_coordinator:
             return (
                 f":warning: The agenda for {title} was due to participants by {deadline} and "
-                f"has not been shared yet. The facilitators ({mentions(list(note.facilitators))})"
+                f"has not been shared yet. The facilitators ({mentions(note.facilitators)})"
                 " have been nudged; you may want to check in with them."
             )
         return (
@@ -123,7 +124,7 @@ def headline(note: ReminderNote) -> str:
 
 
 def _by(note: ReminderNote) -> str:
-    return f"<@{note.by}>" if note.by else "The facilitators"
+    return mention(note.by) if note.by else "The facilitators"
 
 
 def reminder_message(note: ReminderNote) -> OutgoingMessage:
@@ -143,7 +144,9 @@ def reminder_message(note: ReminderNote) -> OutgoingMessage:
     if note.kind == r.ACCESSIBILITY:
         blocks.append(section("\n".join(f"• {item}" for item in r.ACCESSIBILITY_CHECKLIST)))
     if note.kind == r.ONBOARDING:
-        lines = [f"• <@{user}>: still to do: {', '.join(items)}" for user, items in note.onboarding]
+        lines = [
+            f"• {mention(user)}: still to do: {', '.join(items)}" for user, items in note.onboarding
+        ]
         blocks.append(section("*Still to do*\n" + "\n".join(lines)))
         blocks.append(context("Tick items off as they are done with `/cobot onboarding`."))
     if note.text.strip():
@@ -220,7 +223,7 @@ def notes_modal(form: ShareForm) -> dict[str, Any]:
 
 
 def _who(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "Someone"
+    return mention(user_id) if user_id else "Someone"
 
 
 def _text_modal(says: _ShareModal, form: ShareForm) -> dict[str, Any]:
@@ -287,7 +290,7 @@ def done_text(what: str, done: Done, user_id: str) -> str:
     """The line that replaces a reminder's button once it is done."""
     if done.already:
         return f":white_check_mark: {what} for *{escape(done.title)}* was already done."
-    return f":white_check_mark: {what} for *{escape(done.title)}*: done by <@{user_id}>."
+    return f":white_check_mark: {what} for *{escape(done.title)}*: done by {mention(user_id)}."
 
 
 def without_buttons(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:

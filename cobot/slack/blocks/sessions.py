@@ -290,7 +290,7 @@ def session_line(view: SessionView) -> str:
         f"*{escape(view.title)}*\n"
         f"{slack_date(view.starts_at, view.timezone)} · {format_duration(view.duration)} · "
         f"{where}\n"
-        f"Facilitators: {mentions(list(view.facilitators))} · "
+        f"Facilitators: {mentions(view.facilitators)} · "
         f"{group} participant{'' if group == 1 else 's'}"
     )
 
@@ -356,7 +356,7 @@ def saved_summary(saved: SessionSaved) -> str:
     verb = "Moved" if saved.moved else "Saved"
     return (
         f"{verb} *{escape(view.title)}*: {slack_date(view.starts_at, view.timezone)}, "
-        f"{format_duration(view.duration)}, facilitated by {mentions(list(view.facilitators))} "
+        f"{format_duration(view.duration)}, facilitated by {mentions(view.facilitators)} "
         f"with {len(view.participants)} participants."
     )
 

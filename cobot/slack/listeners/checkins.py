@@ -138,16 +138,9 @@ def mood(checkins: Checkins, press: Press) -> None:
     press.replace(message.text, message.blocks)
 
 
-@listen.button(blocks.NOTE)
-def open_note(checkins: Checkins, press: Press) -> None:
-    """Add a note: the modal."""
-    press.open(blocks.note_modal(checkins.note_form(**press.caller, delivery_id=press.id())))
-
-
-@listen.button(blocks.CONTACT)
-def open_contact(checkins: Checkins, press: Press) -> None:
-    """Ask a wellbeing contact: the modal."""
-    press.open(blocks.contact_modal(checkins.contact_form(**press.caller, delivery_id=press.id())))
+# add a note; ask a wellbeing contact
+listen.opens(blocks.NOTE, "note_form", blocks.note_modal, key="delivery_id")
+listen.opens(blocks.CONTACT, "contact_form", blocks.contact_modal, key="delivery_id")
 
 
 @listen.button(blocks.PAUSE)

@@ -32,6 +32,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import Answer
 from cobot.slack.kit import Form
 from cobot.slack.kit import FormError
@@ -87,8 +88,7 @@ def read_feedback(values: dict[str, Any]) -> FeedbackInput:
 
 def read_questions(values: dict[str, Any]) -> dict[str, str]:
     """The questions modal's state."""
-    form = Form(values, blocks.VALUE)
-    return {key: form.text(key) for key in QUESTION_KEYS}
+    return Form(values, blocks.VALUE).texts(*QUESTION_KEYS)
 
 
 # ---------------------------------------------------------------- listeners
@@ -112,12 +112,6 @@ def register(app: App, router: CommandRouter, *, debriefs: Debriefs, sessions: S
 
 
 # ---------------------------------------------------------------- slash commands
-
-
-def on_completion(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot debriefs`: who has debriefed (never what they wrote)."""
-    view = deps.debriefs.completion(**request.caller)
-    return Reply.of(view, blocks.completion_text, blocks.completion_blocks)
 
 
 def on_questions(deps: Deps, request: CommandRequest, tools: CommandTools) -> None:
@@ -148,12 +142,6 @@ def on_channel(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     return Reply(text=blocks.channel_text(result))
 
 
-def on_actions(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot actions`."""
-    listing = deps.debriefs.actions(**request.caller)
-    return Reply.of(listing, blocks.actions_text, blocks.actions_blocks)
-
-
 def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot reflective add …`: a reflective-practice session in one line."""
     try:
@@ -170,10 +158,7 @@ def on_reflective(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.OPEN_DEBRIEF)
-def open_debrief(deps: Deps, press: Press) -> None:
-    """Debrief: the form."""
-    press.open(blocks.debrief_modal(deps.debriefs.form(**press.caller, session_id=press.id())))
+listen.opens(blocks.OPEN_DEBRIEF, "debriefs.form", blocks.debrief_modal, key="session_id")
 
 
 @listen.button(blocks.SKIP_DEBRIEF)
@@ -238,7 +223,7 @@ _COMMANDS = (
     Command(
         "debriefs",
         "who has debriefed recent sessions (coordinators; never what they wrote)",
-        on_completion,
+        shows("debriefs.completion", blocks.completion_text, blocks.completion_blocks),
     ),
     Command(
         "debrief questions", "reword the project's debrief questions (coordinators)", on_questions
@@ -249,7 +234,11 @@ _COMMANDS = (
         on_channel,
         usage="debrief channel [#channel | none]",
     ),
-    Command("actions", "open actions from debriefs, with Done for their owners", on_actions),
+    Command(
+        "actions",
+        "open actions from debriefs, with Done for their owners",
+        shows("debriefs.actions", blocks.actions_text, blocks.actions_blocks),
+    ),
     Command(
         "reflective add",
         "schedule reflective practice for the practitioners named",

@@ -19,6 +19,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import STALE
 from cobot.slack.kit import Answer
 from cobot.slack.kit import FormError
@@ -69,12 +70,6 @@ def ending_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     return Reply(text=blocks.closed_text(deps.endings.close_collection(**request.caller)))
 
 
-def feelings(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot feelings`."""
-    view = deps.endings.feelings(**request.caller)
-    return Reply.of(view, blocks.feelings_text, blocks.feelings_blocks)
-
-
 def evaluation(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot evaluation`."""
     view = deps.endings.themes(**request.caller)
@@ -110,25 +105,14 @@ def project_close(deps: Deps, request: CommandRequest, _tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.OPEN_FEELINGS)
-def open_feelings(deps: Deps, press: Press) -> None:
-    """Share your feelings: the form."""
-    form = deps.endings.feelings_form(**press.caller, project_id=press.id())
-    press.open(blocks.feelings_modal(form))
-
-
-@listen.button(blocks.OPEN_EVALUATION)
-def open_evaluation(deps: Deps, press: Press) -> None:
-    """The evaluation: the form."""
-    form = deps.endings.evaluation_form(**press.caller, project_id=press.id())
-    press.open(blocks.evaluation_modal(form))
-
-
-@listen.button(blocks.OPEN_FOLLOW_UP)
-def open_follow_up(deps: Deps, press: Press) -> None:
-    """The follow-up: the form."""
-    form = deps.endings.follow_up_form(**press.caller, project_id=press.id())
-    press.open(blocks.follow_up_modal(form))
+# the buttons that open a person's form (share your feelings, the evaluation, the follow-up)
+# carry the project's id
+PROJECT = "project_id"
+listen.opens(blocks.OPEN_FEELINGS, "endings.feelings_form", blocks.feelings_modal, key=PROJECT)
+listen.opens(
+    blocks.OPEN_EVALUATION, "endings.evaluation_form", blocks.evaluation_modal, key=PROJECT
+)
+listen.opens(blocks.OPEN_FOLLOW_UP, "endings.follow_up_form", blocks.follow_up_modal, key=PROJECT)
 
 
 @listen.button(blocks.CLOSE_PROJECT)
@@ -146,7 +130,7 @@ def start(deps: Deps, sent: Submission) -> Answer:
     """The ending's plan: deadline and follow-up required, the events optional."""
     form = sent.form(blocks.VALUE)
     weeks = rules.parse_weeks(form.selected(blocks.FOLLOW_UP))
-    deadline = blocks.parse_date(form.element(blocks.DEADLINE).get("selected_date"))
+    deadline = form.date(blocks.DEADLINE)
     errors: dict[str, str] = {}
     if deadline is None:
         errors[blocks.DEADLINE] = "Pick the day the collection closes."
@@ -157,12 +141,10 @@ def start(deps: Deps, sent: Submission) -> Answer:
     plan = EndingPlan(
         deadline=deadline,
         follow_up_weeks=weeks,
-        celebration_day=blocks.parse_date(
-            form.element(blocks.CELEBRATION_DAY).get("selected_date")
-        ),
+        celebration_day=form.date(blocks.CELEBRATION_DAY),
         celebration_time=form.time(blocks.CELEBRATION_TIME),
         celebration_venue=form.text(blocks.VENUE),
-        reflective_day=blocks.parse_date(form.element(blocks.REFLECTIVE_DAY).get("selected_date")),
+        reflective_day=form.date(blocks.REFLECTIVE_DAY),
         reflective_time=form.time(blocks.REFLECTIVE_TIME),
     )
     started = deps.endings.start(**sent.caller, project_id=sent.id(), plan=plan)
@@ -172,13 +154,8 @@ def start(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.FEELINGS_MODAL, fallback=blocks.WORDS)
 def submit_feelings(deps: Deps, sent: Submission) -> Answer:
     """Someone's feelings words and boat."""
-    form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_feelings(
-        **sent.caller,
-        project_id=sent.id(),
-        words=form.text(blocks.WORDS),
-        boat=form.text(blocks.BOAT),
-    )
+    typed = sent.form(blocks.VALUE).texts(blocks.WORDS, blocks.BOAT)
+    saved = deps.endings.submit_feelings(**sent.caller, project_id=sent.id(), **typed)
     return Answer(
         dm=blocks.saved_text("answer", saved.project_name, edited=saved.edited, words=saved.words)
     )
@@ -187,8 +164,7 @@ def submit_feelings(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.EVALUATION_MODAL, fallback=rules.QUESTION_KEYS[0])
 def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
     """Someone's evaluation answers."""
-    form = sent.form(blocks.VALUE)
-    answers = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    answers = sent.form(blocks.VALUE).texts(*rules.QUESTION_KEYS)
     saved = deps.endings.submit_evaluation(**sent.caller, project_id=sent.id(), answers=answers)
     return Answer(dm=blocks.saved_text("evaluation", saved.project_name, edited=saved.edited))
 
@@ -196,21 +172,15 @@ def submit_evaluation(deps: Deps, sent: Submission) -> Answer:
 @listen.form(blocks.QUESTIONS_MODAL, fallback=rules.QUESTION_KEYS[0])
 def save_questions(deps: Deps, sent: Submission) -> None:
     """The coordinator's evaluation questions."""
-    form = sent.form(blocks.VALUE)
-    questions = {k: form.text(k) for k in rules.QUESTION_KEYS}
+    questions = sent.form(blocks.VALUE).texts(*rules.QUESTION_KEYS)
     deps.endings.save_questions(**sent.caller, project_id=sent.id(), questions=questions)
 
 
 @listen.form(blocks.FOLLOW_UP_MODAL, fallback=blocks.HOW)
 def submit_follow_up(deps: Deps, sent: Submission) -> Answer:
     """Someone's follow-up reply."""
-    form = sent.form(blocks.VALUE)
-    saved = deps.endings.submit_follow_up(
-        **sent.caller,
-        project_id=sent.id(),
-        how=form.text(blocks.HOW),
-        what_next=form.text(blocks.WHAT_NEXT),
-    )
+    typed = sent.form(blocks.VALUE).texts(blocks.HOW, blocks.WHAT_NEXT)
+    saved = deps.endings.submit_follow_up(**sent.caller, project_id=sent.id(), **typed)
     return Answer(dm=blocks.saved_text("reply", saved.project_name, edited=saved.edited))
 
 
@@ -227,7 +197,11 @@ _COMMANDS = (
         "close the feelings collection now and share the results (coordinators)",
         ending_close,
     ),
-    Command("feelings", "the end-of-project word cloud and counts", feelings),
+    Command(
+        "feelings",
+        "the end-of-project word cloud and counts",
+        shows("endings.feelings", blocks.feelings_text, blocks.feelings_blocks),
+    ),
     Command("evaluation", "the evaluation themes by group (coordinators)", evaluation),
     Command(
         "evaluation questions",

@@ -37,7 +37,7 @@ from cobot.slack.commands import Command
 from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
-from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import Answer
 from cobot.slack.kit import FormError
 from cobot.slack.kit import Press
@@ -56,11 +56,6 @@ def register(app: App, router: CommandRouter, *, governance: Governance) -> None
 
 
 # -- slash commands ---------------------------------------------------------------------
-
-
-def on_milestones(governance: Governance, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot milestones`: the plan (coordinators can make it from the template)."""
-    return Reply.of(governance.plan(**request.caller), plan_text, plan_blocks)
 
 
 def on_digest(governance: Governance, request: CommandRequest, tools: CommandTools) -> None:
@@ -84,10 +79,8 @@ def on_create(governance: Governance, press: Press) -> None:
     press.replace(plan_text(plan), plan_blocks(plan))
 
 
-@listen.button(EDIT_MILESTONE)
-def on_edit(governance: Governance, press: Press) -> None:
-    """Edit a milestone: the form."""
-    press.open(milestone_modal(governance.milestone(**press.caller, milestone_id=press.id())))
+# edit a milestone: the form
+listen.opens(EDIT_MILESTONE, "milestone", milestone_modal, key="milestone_id")
 
 
 @listen.button(DONE_MILESTONE)
@@ -96,10 +89,8 @@ def on_done(governance: Governance, press: Press) -> None:
     press.tell(milestone_saved_text(governance.mark_done(**press.caller, milestone_id=press.id())))
 
 
-@listen.button(ADD_LINE)
-def on_add_line(governance: Governance, press: Press) -> None:
-    """The coordinator's line for the digest: the form."""
-    press.open(line_modal(governance.line_form(**press.caller, digest_id=press.id())))
+# the coordinator's line for the digest: the form
+listen.opens(ADD_LINE, "line_form", line_modal, key="digest_id")
 
 
 # -- forms ------------------------------------------------------------------------------
@@ -188,7 +179,7 @@ _COMMANDS = (
     Command(
         "milestones",
         "the project plan; coordinators make it from the case study's steps and edit it",
-        on_milestones,
+        shows("plan", plan_text, plan_blocks),
     ),
     Command(
         "digest",

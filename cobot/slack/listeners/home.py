@@ -262,18 +262,18 @@ def on_home_opened(
 # ---------------------------------------------------------------- the Home's own buttons
 
 
-@listen.button(blocks.AGREEMENT)
-def open_agreement(deps: Deps, press: Press) -> None:
-    """The project's agreement, in a modal."""
-    view = deps.home.agreement(**press.caller, project_id=press.id(STALE))
-    press.open(blocks.agreement_modal(view))
-
-
-@listen.button(blocks.CHECKIN_SETTINGS)
-def open_checkin_settings(deps: Deps, press: Press) -> None:
-    """The person's check-in settings (the check-ins feature's own modal and handler)."""
-    found = deps.home.checkin_settings(**press.caller, project_id=press.id(STALE))
-    press.open(checkin_blocks.settings_modal(found))
+# the project's agreement, in a modal; the person's check-in settings (the check-ins
+# feature's own modal and handler)
+listen.opens(
+    blocks.AGREEMENT, "home.agreement", blocks.agreement_modal, key="project_id", stale=STALE
+)
+listen.opens(
+    blocks.CHECKIN_SETTINGS,
+    "home.checkin_settings",
+    checkin_blocks.settings_modal,
+    key="project_id",
+    stale=STALE,
+)
 
 
 @listen.button(blocks.RETRY)

@@ -12,8 +12,6 @@ from slack_bolt import App
 from cobot.domain.involvement import TimeLogInput
 from cobot.domain.involvement import UploadedFile
 from cobot.domain.sessions import SessionRole
-from cobot.services.involvement import ACTIVITY_KEY
-from cobot.services.involvement import ROLE_KEY
 from cobot.services.involvement import Involvement
 from cobot.services.involvement import PaySettingsInput
 from cobot.services.reports import finance_csv
@@ -131,12 +129,10 @@ def read_receipts(values: dict[str, Any]) -> list[UploadedFile]:
 def read_pay(values: dict[str, Any]) -> PaySettingsInput:
     """The pay settings modal's state."""
     form = Form(values)
-    keys = [f"{ROLE_KEY}{r.value}" for r in blocks.RATE_ROLES]
-    keys += [f"{ACTIVITY_KEY}{a.value}" for a in blocks.RATE_ACTIVITIES]
     return PaySettingsInput(
         currency=form.selected(blocks.CURRENCY),
         default_rate=form.text(blocks.DEFAULT_RATE),
-        rates={key: form.text(blocks.rate_block(key)) for key in keys},
+        rates={key: form.text(blocks.rate_block(key)) for key, _what in blocks.RATE_FIELDS},
         reason=form.text(blocks.REASON),
         prep={
             role.value: form.text(f"{blocks.PREP}{role.value}")
@@ -206,11 +202,10 @@ def on_finance(deps: Deps, request: CommandRequest, tools: Any) -> Reply:
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.OPEN_REGISTER)
-def open_register(deps: Deps, press: Press) -> None:
-    """Take the register: the modal."""
-    form = deps.involvement.register_form(**press.caller, session_id=press.id())
-    press.open(blocks.register_modal(form))
+# take the register: the modal
+listen.opens(
+    blocks.OPEN_REGISTER, "involvement.register_form", blocks.register_modal, key="session_id"
+)
 
 
 @listen.button(blocks.EXPENSE_APPROVE)

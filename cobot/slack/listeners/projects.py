@@ -25,6 +25,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import FormError
 from cobot.slack.kit import Press
 from cobot.slack.kit import Stale
@@ -118,17 +119,6 @@ def project_show(projects: Projects, request: CommandRequest, _tools: Any) -> Re
     return Reply(text=view.name, blocks=blocks.project_blocks(view))
 
 
-def aims(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot aims`."""
-    return Reply.of(projects.show(**request.caller), blocks.aims_text, blocks.aims_blocks)
-
-
-def agreement(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot agreement`."""
-    view = projects.show(**request.caller)
-    return Reply.of(view, blocks.agreement_text, blocks.agreement_blocks)
-
-
 def add(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     """`/cobot add @a @b as <role>`."""
     parsed = parse_add(request.args)
@@ -146,17 +136,6 @@ def remove(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
     return Reply(text=blocks.removal_text(projects.remove_people(**request.caller, people=users)))
 
 
-def people(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot people`."""
-    return Reply.of(projects.people(**request.caller), blocks.people_text, blocks.people_blocks)
-
-
-def onboarding(projects: Projects, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot onboarding`."""
-    items = projects.onboarding(**request.caller)
-    return Reply.of(items, blocks.onboarding_text, blocks.onboarding_blocks)
-
-
 def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -> None:
     """`/cobot settings`: the lead-times form."""
     tools.open(blocks.settings_modal(projects.lead_time_settings(**request.caller)))
@@ -165,18 +144,12 @@ def settings(projects: Projects, request: CommandRequest, tools: CommandTools) -
 # ---------------------------------------------------------------- buttons
 
 
-@listen.button(blocks.EDIT_PROJECT)
-def open_project_modal(projects: Projects, press: Press) -> None:
-    """Edit the project: the form."""
-    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
-    press.open(blocks.project_modal(view))
-
-
-@listen.button(blocks.EDIT_AGREEMENT)
-def open_agreement_modal(projects: Projects, press: Press) -> None:
-    """Edit the agreement: the form."""
-    view = projects.for_editing(**press.caller, project_id=press.id(STALE))
-    press.open(blocks.agreement_modal(view))
+# edit the project; edit the agreement: the forms
+for _action, _modal in (
+    (blocks.EDIT_PROJECT, blocks.project_modal),
+    (blocks.EDIT_AGREEMENT, blocks.agreement_modal),
+):
+    listen.opens(_action, "for_editing", _modal, key="project_id", stale=STALE)
 
 
 @listen.button(blocks.EDIT_ONBOARDING)
@@ -261,17 +234,29 @@ _COMMANDS = (
         project_edit,
     ),
     Command("project", "an overview of this channel's project", project_show),
-    Command("aims", "the project's aims and objectives", aims),
-    Command("agreement", "the group agreement: terms of reference and values", agreement),
+    Command(
+        "aims",
+        "the project's aims and objectives",
+        shows("show", blocks.aims_text, blocks.aims_blocks),
+    ),
+    Command(
+        "agreement",
+        "the group agreement: terms of reference and values",
+        shows("show", blocks.agreement_text, blocks.agreement_blocks),
+    ),
     Command(
         "add", "add people, or change their role (coordinators)", add, usage="add @a @b as <role>"
     ),
     Command("remove", "take people out of the project (coordinators)", remove, usage="remove @a"),
-    Command("people", "who is in the project, by role", people),
+    Command(
+        "people",
+        "who is in the project, by role",
+        shows("people", blocks.people_text, blocks.people_blocks),
+    ),
     Command(
         "onboarding",
         "each participant's briefing, training and access-needs checklist (coordinators)",
-        onboarding,
+        shows("onboarding", blocks.onboarding_text, blocks.onboarding_blocks),
     ),
     Command(
         "settings", "lead times between sessions: agenda, notes, debrief… (coordinators)", settings

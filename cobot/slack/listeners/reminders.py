@@ -27,16 +27,9 @@ def register(app: App, router: CommandRouter, *, reminders: Reminders) -> None:
 # ---------------------------------------------------------------- buttons that open a modal
 
 
-@listen.button(blocks.SHARE_AGENDA)
-def open_agenda(reminders: Reminders, press: Press) -> None:
-    """Share the agenda: the modal with the draft."""
-    press.open(blocks.agenda_modal(reminders.agenda_form(**press.caller, session_id=press.id())))
-
-
-@listen.button(blocks.POST_NOTES)
-def open_notes(reminders: Reminders, press: Press) -> None:
-    """Post the notes: the modal."""
-    press.open(blocks.notes_modal(reminders.notes_form(**press.caller, session_id=press.id())))
+# share the agenda (the modal with the draft); post the notes
+listen.opens(blocks.SHARE_AGENDA, "agenda_form", blocks.agenda_modal, key="session_id")
+listen.opens(blocks.POST_NOTES, "notes_form", blocks.notes_modal, key="session_id")
 
 
 # ---------------------------------------------------------------- buttons that mark done

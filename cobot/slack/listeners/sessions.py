@@ -52,6 +52,7 @@ from cobot.slack.commands import CommandRequest
 from cobot.slack.commands import CommandRouter
 from cobot.slack.commands import CommandTools
 from cobot.slack.commands import Reply
+from cobot.slack.commands import shows
 from cobot.slack.kit import Answer
 from cobot.slack.kit import Form
 from cobot.slack.kit import FormError
@@ -213,7 +214,6 @@ def read_session_form(values: dict[str, Any]) -> SessionInput:
 
 # -- listeners --------------------------------------------------------------------------
 
-Check = Callable[[], SessionCheck]
 Save = Callable[[], SessionSaved]
 
 
@@ -249,11 +249,6 @@ def on_add(sessions: Sessions, request: CommandRequest, tools: CommandTools) -> 
     return None
 
 
-def on_list(sessions: Sessions, request: CommandRequest, _tools: Any) -> Reply:
-    """`/cobot sessions`."""
-    return Reply.of(sessions.upcoming(**request.caller), sessions_text, sessions_list)
-
-
 def on_calendar(sessions: Sessions, request: CommandRequest, tools: Any) -> Reply | None:
     """`/cobot calendar`: acked first, the .ics file follows in the channel."""
     file = sessions.calendar(team_id=request.team_id, channel_id=request.channel_id)
@@ -287,14 +282,8 @@ def on_add_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The add form: read, check, save (the form id makes a double submit save once)."""
     data = read_session_form(sent.values)
     project_id = sent.id(STALE_FORM)
-    return finish(
-        sent,
-        check=lambda: sessions.check_add(**sent.caller, project_id=project_id, data=data),
-        save=lambda: sessions.add(
-            **sent.caller, project_id=project_id, data=data, form_id=sent.view_id
-        ),
-        **SAVED,
-    )
+    save = partial(sessions.add, form_id=sent.view_id)
+    return finish(sent, sessions.check_add, save, SAVED, project_id=project_id, data=data)
 
 
 @listen.form(EDIT_CALLBACK, fallback=SAVED["fallback"])
@@ -302,12 +291,7 @@ def on_edit_submitted(sessions: Sessions, sent: Submission) -> Answer:
     """The edit form: read, check, save."""
     data = read_session_form(sent.values)
     session_id = sent.id(STALE_FORM)
-    return finish(
-        sent,
-        check=lambda: sessions.check_edit(**sent.caller, session_id=session_id, data=data),
-        save=lambda: sessions.edit(**sent.caller, session_id=session_id, data=data),
-        **SAVED,
-    )
+    return finish(sent, sessions.check_edit, sessions.edit, SAVED, session_id=session_id, data=data)
 
 
 @listen.form(MOVE_CALLBACK, fallback=MOVED["fallback"])
@@ -317,37 +301,37 @@ def on_move_submitted(sessions: Sessions, sent: Submission) -> Answer:
     session_id = sent.id(STALE_FORM)
     return finish(
         sent,
-        check=lambda: sessions.check_move(
-            **sent.caller, session_id=session_id, day=when.day, start=when.start
-        ),
-        save=lambda: sessions.move(
-            **sent.caller, session_id=session_id, day=when.day, start=when.start
-        ),
-        **MOVED,
+        sessions.check_move,
+        sessions.move,
+        MOVED,
+        session_id=session_id,
+        day=when.day,
+        start=when.start,
     )
 
 
 def finish(
     sent: Submission,
-    *,
-    check: Check,
-    save: Save,
-    blocks: tuple[str, ...],
-    fallback: str,
-    heading: str,
+    check: Callable[..., SessionCheck],
+    save: Callable[..., SessionSaved],
+    outcome: Outcome,
+    **asked: Any,
 ) -> Answer:
-    """Check (refusals go back inline, in the ack), then save: within the ack for a small
-    session, after it for a big one (planning each person's reminders takes longer than
-    Slack waits), updating the form with the result when done."""
+    """Check what was `asked` (with the caller; refusals go back inline, in the ack), then
+    save it: within the ack for a small session, after it for a big one (planning each
+    person's reminders takes longer than Slack waits), updating the form when done."""
+    heading = outcome["heading"]
+    saving = partial(save, **sent.caller, **asked)
     try:
-        checked = check()
+        checked = check(**sent.caller, **asked)
         if checked.people <= ACK_FIRST_ABOVE:
-            return Answer(view=saved_modal(save(), heading=heading))
+            return Answer(view=saved_modal(saving(), heading=heading))
     except SessionRejected as exc:
-        raise FormError(form_errors(exc.problems, blocks=blocks, fallback=fallback)) from exc
+        problems = form_errors(exc.problems, blocks=outcome["blocks"], fallback=outcome["fallback"])
+        raise FormError(problems) from exc
     return Answer(
         view=saving_modal(heading=heading, people=checked.people),
-        then=partial(_save_after_ack, sent, save, heading),
+        then=partial(_save_after_ack, sent, saving, heading),
     )
 
 
@@ -415,7 +399,11 @@ _COMMANDS = (
         on_add,
         usage='session add ["<title>" <YYYY-MM-DD> <HH:MM> <duration> with @f1 @f2]',
     ),
-    Command("sessions", "upcoming sessions; coordinators can move, edit or cancel them", on_list),
+    Command(
+        "sessions",
+        "upcoming sessions; coordinators can move, edit or cancel them",
+        shows("upcoming", sessions_text, sessions_list),
+    ),
     Command("calendar", "post the project's sessions as a calendar (.ics) file", on_calendar),
 )
 

@@ -35,6 +35,7 @@ from cobot.slack.blocks.sessions import saved_modal
 from cobot.slack.blocks.sessions import sessions_list
 from cobot.slack.kit import Submission
 from cobot.slack.listeners.sessions import FormError
+from cobot.slack.listeners.sessions import Outcome
 from cobot.slack.listeners.sessions import finish
 from cobot.slack.listeners.sessions import parse_one_liner
 from cobot.slack.listeners.sessions import read_new_time
@@ -257,11 +258,9 @@ def run_finish(
         Submission(
             body={"user": {"id": "UCOORD"}, "team": {"id": "T1"}}, view={"id": "V1"}, client=client
         ),
-        check=lambda: SessionCheck(people=people, warnings=()),
-        save=save,
-        blocks=("title", "date"),
-        fallback="title",
-        heading="Session saved",
+        lambda **_asked: SessionCheck(people=people, warnings=()),
+        lambda **_asked: save(),
+        Outcome(blocks=("title", "date"), fallback="title", heading="Session saved"),
     )
     # as kit.view answers: the ack shows the answer's view, then the work after the ack runs
     acks = [{"response_action": "update", "view": answer.view}]
