@@ -23,6 +23,8 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from typing import Any
+from typing import Generic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -663,28 +665,30 @@ class Done:
     attached: int = 0
 
 
+# pay amounts: whole numbers once read, the text typed before
+Money = TypeVar("Money", int, str)
+
+
 @dataclass(frozen=True)
-class PayForm(ForProject):
-    """The coordinators' pay settings form."""
+class PayFields(Generic[Money]):
+    """The pay settings' fields, as shown (`int`) or as typed (`str`): one list of names."""
 
     currency: str
-    default_rate: int
-    rates: dict[str, int]
+    default_rate: Money
+    rates: dict[str, Money]
     reason: str
-    prep: dict[str, int]
+    prep: dict[str, Money]
     benefits_contact: str
 
 
 @dataclass(frozen=True)
-class PaySettingsInput:
+class PayForm(PayFields[int], ForProject):
+    """The coordinators' pay settings form (the project's fields first)."""
+
+
+@dataclass(frozen=True)
+class PaySettingsInput(PayFields[str]):
     """What the pay settings form typed (money as text, parsed here)."""
-
-    currency: str
-    default_rate: str
-    rates: dict[str, str]
-    reason: str
-    prep: dict[str, str]
-    benefits_contact: str
 
 
 @dataclass(frozen=True)
