@@ -54,6 +54,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Presented
 from cobot.services.deliveries import Scope
+from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.sessions import Sessions
@@ -544,16 +545,17 @@ class Governance(Service):
                 for person, (sessions, milestones) in sorted(people.items())
             ]
             told += [(SLOWED_OVERSIGHT_KIND, person, {}) for person in watchers]
+            about = (SLOW_DOWN_SUBJECT, record.id)
             owed = [
-                Owed(
-                    key=f"slow_down:{record.id}:{_TOLD[kind]}:{person}",
-                    kind=kind,
-                    target=person,
-                    due_at=now,
-                    project_id=project.id,
-                    subject=(SLOW_DOWN_SUBJECT, record.id),
-                    payload={"slow_down_id": record.id, **ids},
+                owed_about(
+                    about,
+                    project.id,
+                    f"{_TOLD[kind]}:{person}",
+                    kind,
+                    person,
+                    now,
                     escalate_to=user_id,
+                    **ids,
                 )
                 for kind, person, ids in told
             ]
@@ -629,15 +631,15 @@ def _plan_nudge(db: Session, project: Project, row: Milestone, *, now: datetime)
         local = datetime.combine(row.due_on + timedelta(days=1), NUDGE_AT)
         due = local.replace(tzinfo=ZoneInfo(project.timezone)).astimezone(UTC)
         owed.append(
-            Owed(
-                key=f"milestone:{row.id}:overdue:r{row.revision}",
-                kind=OVERDUE_KIND,
-                target=row.owner,
-                due_at=due,
-                project_id=project.id,
-                subject=(MILESTONE_SUBJECT, row.id),
-                payload={"milestone_id": row.id, "revision": row.revision},
+            owed_about(
+                (MILESTONE_SUBJECT, row.id),
+                project.id,
+                f"overdue:r{row.revision}",
+                OVERDUE_KIND,
+                row.owner,
+                due,
                 escalate_to=project.created_by,
+                revision=row.revision,
             )
         )
     deliveries.reconcile(

@@ -74,6 +74,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.ports import SystemClock
+from cobot.services.session_deliveries import SessionOwes
 from cobot.storage.db import transaction
 from cobot.storage.models import Attendance
 from cobot.storage.models import AttendanceRegister
@@ -259,28 +260,15 @@ def plan_session(
     """(Re)plan a workshop's register for its facilitators at its end, and one nudge a day
     later, in the caller's transaction; idempotent."""
     scope = deliveries.Scope.of(SESSION_SUBJECT, [cosession.id], REGISTER_KINDS)
-    owed: list[deliveries.Owed] = []
+    prefix = f"register:s{cosession.id}:r{cosession.revision}"
+    owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
     if cosession.status == SessionStatus.SCHEDULED and cosession.kind == SessionKind.WORKSHOP:
-        prefix = f"register:s{cosession.id}:r{cosession.revision}"
         for user in dict.fromkeys(cosession.user_ids(SessionRole.FACILITATOR)):
-            for kind, due, late_ok in (
-                (REGISTER, cosession.ends_at, True),
-                (REGISTER_NUDGE, cosession.ends_at + REGISTER_NUDGE_AFTER, False),
-            ):
-                owed.append(
-                    deliveries.Owed(
-                        key=f"{prefix}:{kind}:{user}",
-                        kind=kind,
-                        target=user,
-                        due_at=due,
-                        project_id=project.id,
-                        subject=(SESSION_SUBJECT, cosession.id),
-                        payload={"session_id": cosession.id, "revision": cosession.revision},
-                        escalate_to=_coordinator(project),
-                        late_ok=late_ok,
-                    )
-                )
-    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
+            owes.add(REGISTER, [user], cosession.ends_at, late_ok=True)
+            owes.add(
+                REGISTER_NUDGE, [user], cosession.ends_at + REGISTER_NUDGE_AFTER, late_ok=False
+            )
+    deliveries.reconcile(session, subject=scope, owed=owes.owed, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:

@@ -836,16 +836,8 @@ def _owed(
     poll: Poll, key: str, kind: str, target: str, due: datetime, **extra: Any
 ) -> deliveries.Owed:
     """One message the poll owes (`extra`: more payload ids, or escalate_to)."""
-    escalate_to = extra.pop("escalate_to", None)
-    return deliveries.Owed(
-        key=f"poll:{poll.id}:{key}",
-        kind=kind,
-        target=target,
-        due_at=due,
-        project_id=poll.project_id,
-        subject=(SUBJECT, poll.id),
-        payload={"poll_id": poll.id, **extra},
-        escalate_to=escalate_to,
+    return deliveries.owed_about(
+        (SUBJECT, poll.id), poll.project_id, key, kind, target, due, **extra
     )
 
 
