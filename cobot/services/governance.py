@@ -16,16 +16,14 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from typing import Any
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -57,6 +55,8 @@ from cobot.services.deliveries import Scope
 from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
+from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import sessions_with_people
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
@@ -483,6 +483,13 @@ class Governance(Service):
         through the sessions' move path (their reminders and debrief prompts follow through
         the SessionChanged fan-out), milestones' nudges re-planned; each affected person is
         told their new dates once and the oversight and steering members the reason."""
+        return once_per_form(
+            partial(self._slow_down, team_id, user_id, project_id, plan, form_id), form_id
+        )
+
+    def _slow_down(
+        self, team_id: str, user_id: str, project_id: int, plan: SlowDownInput, form_id: str | None
+    ) -> SlowedDown:
         now = self._clock.now()
         receipt = receipts.key("slow_down", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
@@ -499,14 +506,8 @@ class Governance(Service):
             preview = _preview(db, project, plan, now)
             if preview.nothing:
                 raise InvalidFields({"amount": "Nothing would move: there is nothing ahead."})
-            rows = {
-                r.id: r
-                for r in db.scalars(
-                    select(CoSession)
-                    .where(CoSession.id.in_([m.id for m in preview.sessions]))
-                    .options(selectinload(CoSession.people))
-                )
-            }
+            moving = CoSession.id.in_([m.id for m in preview.sessions])
+            rows = {r.id: r for r in sessions_with_people(db, moving)}
             # latest first, so a session never lands on one not yet moved
             moved_ids: list[int] = []
             for move in sorted(preview.sessions, key=lambda m: m.old_start, reverse=True):
@@ -832,20 +833,11 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     )
 
 
-def _scheduled(
-    db: Session,
-    project: Project,
-    *where: ColumnElement[bool],
-    order: Sequence[InstrumentedAttribute[Any]] = (CoSession.starts_at,),
-) -> Sequence[CoSession]:
-    """The project's scheduled sessions that also meet `where`, with their people."""
-    return db.scalars(
-        select(CoSession)
-        .where(CoSession.project_id == project.id, CoSession.status == SessionStatus.SCHEDULED)
-        .where(*where)
-        .options(selectinload(CoSession.people))
-        .order_by(*order)
-    ).all()
+def _scheduled(db: Session, project: Project, *where: ColumnElement[bool]) -> Sequence[CoSession]:
+    """The project's scheduled sessions that also meet `where`, with their people, soonest
+    first."""
+    scheduled = (CoSession.project_id == project.id, CoSession.status == SessionStatus.SCHEDULED)
+    return sessions_with_people(db, *scheduled, *where)
 
 
 def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendance, ...]:
@@ -887,9 +879,7 @@ def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendan
 
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:
     tz = ZoneInfo(project.timezone)
-    rows = _scheduled(
-        db, project, CoSession.starts_at > now, order=(CoSession.starts_at, CoSession.id)
-    )
+    rows = _scheduled(db, project, CoSession.starts_at > now)
     moved = rules.slow_sessions(
         [rules.Dated(r.id, r.title, r.starts_at, r.ends_at) for r in rows], plan, tz=tz
     )
@@ -904,8 +894,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     workshops = {r.id for r in rows if r.kind == SessionKind.WORKSHOP}
     started = (CoSession.kind == SessionKind.WORKSHOP, CoSession.starts_at <= now)
     others = [
-        Neighbour(s.id, s.title, s.starts_at, s.ends_at)
-        for s in _scheduled(db, project, *started, order=())
+        Neighbour(s.id, s.title, s.starts_at, s.ends_at) for s in _scheduled(db, project, *started)
     ]
     checks = rules.interval_checks(
         [m for m in moved if m.id in workshops], others, LeadTimes.from_json(project.lead_times)

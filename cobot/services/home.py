@@ -67,6 +67,7 @@ from cobot.services.involvement import facilitation_minutes
 from cobot.services.involvement import records_in
 from cobot.services.ports import Clock
 from cobot.services.reminders import ONBOARDING_CHECKLIST
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
 from cobot.storage.models import Base
@@ -537,16 +538,8 @@ def _card(project: Project, role: Role) -> ProjectCard:
 
 
 def _sessions(db: Session, project_ids: list[int]) -> list[CoSession]:
-    return list(
-        db.scalars(
-            select(CoSession)
-            .where(
-                CoSession.project_id.in_(project_ids), CoSession.status == SessionStatus.SCHEDULED
-            )
-            .options(selectinload(CoSession.people))
-            .order_by(CoSession.starts_at, CoSession.id)
-        ).all()
-    )
+    scheduled = CoSession.status == SessionStatus.SCHEDULED
+    return list(sessions_with_people(db, CoSession.project_id.in_(project_ids), scheduled))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -75,6 +75,7 @@ from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.ports import SystemClock
 from cobot.services.session_deliveries import SessionOwes
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import Attendance
 from cobot.storage.models import AttendanceRegister
@@ -1456,13 +1457,12 @@ def facilitation_minutes(db: Session, project: Project) -> dict[str, int]:
     register is not saved count their listed facilitators)."""
     settings = settings_of(db, project)
     totals = dict.fromkeys(access.people_with(project, Role.PRACTITIONER), 0)
-    sessions = db.scalars(
-        select(CoSession).where(
-            CoSession.project_id == project.id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.kind == SessionKind.WORKSHOP,
-        )
-    ).all()
+    sessions = sessions_with_people(
+        db,
+        CoSession.project_id == project.id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
     for cosession in sessions:
         came = attended(db, cosession.id, SessionRole.FACILITATOR)
         for user in came if came is not None else cosession.user_ids(SessionRole.FACILITATOR):

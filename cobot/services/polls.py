@@ -69,6 +69,7 @@ from cobot.services.base import Service
 from cobot.services.ports import Clock
 from cobot.services.ports import Directory
 from cobot.services.ports import OutgoingMessage
+from cobot.services.resubmission import once_per_form
 from cobot.services.sessions import Sessions
 from cobot.services.sessions import SessionSaved
 from cobot.services.sessions import neighbours
@@ -368,7 +369,8 @@ class Polls(Service):
         if problems:
             raise InvalidFields(problems)
         receipt = receipts.key("poll_start", form_id, user_id=user_id) if form_id else None
-        try:
+
+        def attempt() -> Tally:
             with transaction(self._factory) as db:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
                 _require_starter(project, user_id)
@@ -412,16 +414,8 @@ class Polls(Service):
                     receipts.record(db, receipt, result_id=poll.id, now=now)
                 _plan(db, project, poll, now=now)
                 return _tally(db, poll, project)
-        except IntegrityError:
-            if receipt is None:
-                raise
-            with read_only(self._factory) as db:
-                made = receipts.made_before(db, receipt)
-                poll_row = db.get(Poll, made) if made is not None else None
-                if poll_row is None:
-                    raise
-                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-                return _tally(db, poll_row, project)
+
+        return once_per_form(attempt, form_id)
 
     # -- answering -----------------------------------------------------------------------
 
