@@ -55,6 +55,7 @@ from cobot.services.deliveries import Scope
 from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import of_project
 from cobot.services.resubmission import once_per_form
 from cobot.services.session_queries import sessions_with_people
 from cobot.services.sessions import Sessions
@@ -598,8 +599,7 @@ def milestones_of(db: Session, project: Project, now: datetime) -> tuple[Milesto
 
 def _plan_view(db: Session, project: Project, user_id: str, now: datetime) -> PlanView:
     return PlanView(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         milestones=milestones_of(db, project, now),
         can_change=access.role_of(project, user_id) is Role.COORDINATOR,
@@ -747,8 +747,7 @@ def _setup(db: Session, project: Project, now: datetime) -> DigestSetup:
     settings = db.get(DigestSettings, project.id)
     upcoming = _upcoming_digest(db, project.id, now)
     return DigestSetup(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         every_days=settings.every_days if settings else rules.DEFAULT_DIGEST_DAYS,
         enabled=settings.enabled if settings else False,
@@ -903,8 +902,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
         m.owner for m, _new in milestones if m.owner
     }
     return SlowDownPreview(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         plan=plan,
         sessions=tuple(moved),

@@ -66,6 +66,7 @@ from cobot.services.involvement import InvolvementRecord
 from cobot.services.involvement import facilitation_minutes
 from cobot.services.involvement import records_in
 from cobot.services.ports import Clock
+from cobot.services.project_views import of_project
 from cobot.services.reminders import ONBOARDING_CHECKLIST
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only
@@ -815,8 +816,7 @@ def _my_checkins(me: _Reading) -> tuple[CheckinLine, ...]:
         moods = [_mood(a) for a in reversed(answers.get(person.id, []))]
         lines.append(
             CheckinLine(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 status=person.status,
                 time_of_day=person.time_of_day,
                 days=checkin_rules.format_days(int(d) for d in person.working_days or []),

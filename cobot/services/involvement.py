@@ -74,6 +74,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.ports import SystemClock
+from cobot.services.project_views import of_project
 from cobot.services.session_deliveries import SessionOwes
 from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
@@ -856,8 +857,7 @@ class Involvement(SessionChangingService):
             settings = settings_of(db, project)
             row = _choice_of(db, project.id, user_id)
             return ProjectForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 currency=settings.currency,
                 benefits_contact=settings.benefits_contact,
                 choice=PaymentChoice(row.choice) if row else None,
@@ -1404,8 +1404,7 @@ def _owe_coordinators(
 def _pay_form(db: Session, project: Project) -> PayForm:
     settings = settings_of(db, project)
     return PayForm(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         currency=settings.currency,
         default_rate=settings.default_rate,
         rates={k: int(v) for k, v in (settings.rates or {}).items()},

@@ -23,6 +23,7 @@ from cobot.services.access import AccessError
 from cobot.services.access import ProjectAsks
 from cobot.services.base import ForProject
 from cobot.services.base import Service
+from cobot.services.project_views import of_project
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
 from cobot.storage.models import MemberPerspectives
@@ -114,8 +115,7 @@ class Perspectives(Service):
         with read_only(self._factory) as db:
             project = _member_project(db, **asks)
             return PerspectivesForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 mine=declared(db, project.id).get(asks["user_id"], frozenset()),
                 mix=mix(db, project),
             )

@@ -69,6 +69,7 @@ from cobot.services.base import Service
 from cobot.services.ports import Clock
 from cobot.services.ports import Directory
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import of_project
 from cobot.services.resubmission import once_per_form
 from cobot.services.sessions import Sessions
 from cobot.services.sessions import SessionSaved
@@ -308,8 +309,7 @@ class Polls(Service):
                 row = None
             _require_starter(project, user_id)
             draft = PollDraft(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 timezone=project.timezone,
                 purpose=PollPurpose.WORKSHOP,
                 title="",
@@ -966,8 +966,7 @@ def _standing_view(project: Project, row: Availability | None) -> StandingView:
     """The person's standing availability in `project` (empty if they keep none)."""
     standing = _standing(row) if row is not None else None
     return StandingView(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         weekdays_off=standing.weekdays_off if standing else frozenset(),
         part=standing.part if standing else PartOfDay.ANY,
         windows=standing.windows if standing else (),
