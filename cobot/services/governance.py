@@ -17,6 +17,7 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from functools import partial
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
@@ -43,6 +44,7 @@ from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
 from cobot.services.access import AccessError
+from cobot.services.access import CoordinatorAsks
 from cobot.services.access import InvalidFields
 from cobot.services.base import ForProject
 from cobot.services.base import Service
@@ -453,22 +455,13 @@ class Governance(Service):
     # ------------------------------------------------------------ slowing down
 
     def slow_down_preview(
-        self,
-        *,
-        team_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-        user_id: str,
-        plan: SlowDownInput,
+        self, *, plan: SlowDownInput, **asks: Unpack[CoordinatorAsks]
     ) -> SlowDownPreview:
         """What slowing down would move, and the interval checks on the new dates. Reads
         only: nothing changes before the confirmation."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            here = channel_id or ""
-            project = access.coordinators_project(
-                db, team_id=team_id, user_id=user_id, channel_id=here, project_id=project_id
-            )
+            project = access.coordinators_project(db, **asks)
             return _preview(db, project, plan, now)
 
     def slow_down(
