@@ -54,6 +54,7 @@ from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.base import ForProject
 from cobot.services.base import Service
+from cobot.services.checkins import PRIVATE_KINDS
 from cobot.services.checkins import Checkins
 from cobot.services.checkins import PersonSettings
 from cobot.services.checkins import Summary
@@ -105,8 +106,6 @@ AGENDA_HORIZON = timedelta(days=7)
 ITEM_HORIZON = rules.RISK_HORIZON
 # a check-in message still counts as open (unanswered) this long after it was sent
 CHECKIN_OPEN_FOR = timedelta(days=2)
-# check-in deliveries are personal: coordinators see neither their failures nor their targets
-PRIVATE_KINDS = frozenset({"checkin", "checkin_contact"})
 
 # open items, by kind
 ITEM_DEBRIEF = "debrief"
@@ -920,6 +919,7 @@ def _coordinator_view(
     failed_filter = (
         Delivery.project_id == project.id,
         Delivery.status == DeliveryStatus.FAILED,
+        # check-ins are personal: coordinators see neither their failures nor their targets
         Delivery.kind.not_in(sorted(PRIVATE_KINDS)),
     )
     failures = db.scalars(
