@@ -86,14 +86,18 @@ def project_by_channel_or_id(
     return project_in_channel(session, team_id=team_id, channel_id=channel_id)
 
 
-class CoordinatorAsks(TypedDict):
-    """The keyword arguments of a coordinator's request about one project: who asks, in
-    which workspace, and the project, by channel (a command) or by id (a button or form)."""
+class ProjectAsks(TypedDict):
+    """The keyword arguments of a request about one project: who asks, in which
+    workspace, and the project, by channel (a command) or by id (a button or form)."""
 
     team_id: str
     user_id: str
     channel_id: NotRequired[str | None]
     project_id: NotRequired[int | None]
+
+
+class CoordinatorAsks(ProjectAsks):
+    """A coordinator's request about one project (coordinators_project checks the role)."""
 
 
 def coordinators_project(session: Session, **asks: Unpack[CoordinatorAsks]) -> Project:

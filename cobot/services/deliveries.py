@@ -163,6 +163,33 @@ class Owed:
     late_ok: bool = True
 
 
+def owed_about(
+    subject: tuple[str, int],
+    project_id: int,
+    key: str,
+    kind: str,
+    target: str,
+    due_at: datetime,
+    *,
+    escalate_to: str | None = None,
+    **ids: Any,
+) -> Owed:
+    """One message owed about one of a feature's rows (a poll, a milestone, a slow-down):
+    keyed `{type}:{id}:{key}`, with the row's id in the payload as `{type}_id` and then
+    `ids`."""
+    subject_type, subject_id = subject
+    return Owed(
+        key=f"{subject_type}:{subject_id}:{key}",
+        kind=kind,
+        target=target,
+        due_at=due_at,
+        project_id=project_id,
+        subject=subject,
+        payload={f"{subject_type}_id": subject_id, **ids},
+        escalate_to=escalate_to,
+    )
+
+
 @dataclass(frozen=True)
 class Scope:
     """The pending deliveries a plan speaks for: those about `subject_type` whose subject id

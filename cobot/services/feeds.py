@@ -31,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.roles import Role
@@ -51,6 +50,7 @@ from cobot.services.ical import calendar_document
 from cobot.services.ical import session_uid
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage import crypto
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
@@ -320,12 +320,9 @@ class Feeds(Service):
         return FeedDocument(body=body, etag=hashlib.sha256(body).hexdigest()[:32])
 
     def _build(self, db: Session, project: Project, feed: CalendarFeed, *, now: datetime) -> bytes:
-        rows = db.scalars(
-            select(CoSession)
-            .where(CoSession.project_id == project.id, CoSession.ends_at > now - PAST_WINDOW)
-            .options(selectinload(CoSession.people))
-            .order_by(CoSession.starts_at, CoSession.id)
-        ).all()
+        rows = sessions_with_people(
+            db, CoSession.project_id == project.id, CoSession.ends_at > now - PAST_WINDOW
+        )
         ids = [r.id for r in rows]
         sequences = {
             s.session_id: s.sequence

@@ -16,16 +16,15 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as checkin_rules
@@ -45,6 +44,7 @@ from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
 from cobot.services.access import AccessError
+from cobot.services.access import CoordinatorAsks
 from cobot.services.access import InvalidFields
 from cobot.services.base import ForProject
 from cobot.services.base import Service
@@ -54,8 +54,12 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Presented
 from cobot.services.deliveries import Scope
+from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import of_project
+from cobot.services.resubmission import once_per_form
+from cobot.services.session_queries import sessions_with_people
 from cobot.services.sessions import Sessions
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
@@ -451,22 +455,13 @@ class Governance(Service):
     # ------------------------------------------------------------ slowing down
 
     def slow_down_preview(
-        self,
-        *,
-        team_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-        user_id: str,
-        plan: SlowDownInput,
+        self, *, plan: SlowDownInput, **asks: Unpack[CoordinatorAsks]
     ) -> SlowDownPreview:
         """What slowing down would move, and the interval checks on the new dates. Reads
         only: nothing changes before the confirmation."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            here = channel_id or ""
-            project = access.coordinators_project(
-                db, team_id=team_id, user_id=user_id, channel_id=here, project_id=project_id
-            )
+            project = access.coordinators_project(db, **asks)
             return _preview(db, project, plan, now)
 
     def slow_down(
@@ -482,6 +477,13 @@ class Governance(Service):
         through the sessions' move path (their reminders and debrief prompts follow through
         the SessionChanged fan-out), milestones' nudges re-planned; each affected person is
         told their new dates once and the oversight and steering members the reason."""
+        return once_per_form(
+            partial(self._slow_down, team_id, user_id, project_id, plan, form_id), form_id
+        )
+
+    def _slow_down(
+        self, team_id: str, user_id: str, project_id: int, plan: SlowDownInput, form_id: str | None
+    ) -> SlowedDown:
         now = self._clock.now()
         receipt = receipts.key("slow_down", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
@@ -498,14 +500,8 @@ class Governance(Service):
             preview = _preview(db, project, plan, now)
             if preview.nothing:
                 raise InvalidFields({"amount": "Nothing would move: there is nothing ahead."})
-            rows = {
-                r.id: r
-                for r in db.scalars(
-                    select(CoSession)
-                    .where(CoSession.id.in_([m.id for m in preview.sessions]))
-                    .options(selectinload(CoSession.people))
-                )
-            }
+            moving = CoSession.id.in_([m.id for m in preview.sessions])
+            rows = {r.id: r for r in sessions_with_people(db, moving)}
             # latest first, so a session never lands on one not yet moved
             moved_ids: list[int] = []
             for move in sorted(preview.sessions, key=lambda m: m.old_start, reverse=True):
@@ -544,16 +540,17 @@ class Governance(Service):
                 for person, (sessions, milestones) in sorted(people.items())
             ]
             told += [(SLOWED_OVERSIGHT_KIND, person, {}) for person in watchers]
+            about = (SLOW_DOWN_SUBJECT, record.id)
             owed = [
-                Owed(
-                    key=f"slow_down:{record.id}:{_TOLD[kind]}:{person}",
-                    kind=kind,
-                    target=person,
-                    due_at=now,
-                    project_id=project.id,
-                    subject=(SLOW_DOWN_SUBJECT, record.id),
-                    payload={"slow_down_id": record.id, **ids},
+                owed_about(
+                    about,
+                    project.id,
+                    f"{_TOLD[kind]}:{person}",
+                    kind,
+                    person,
+                    now,
                     escalate_to=user_id,
+                    **ids,
                 )
                 for kind, person, ids in told
             ]
@@ -595,8 +592,7 @@ def milestones_of(db: Session, project: Project, now: datetime) -> tuple[Milesto
 
 def _plan_view(db: Session, project: Project, user_id: str, now: datetime) -> PlanView:
     return PlanView(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         milestones=milestones_of(db, project, now),
         can_change=access.role_of(project, user_id) is Role.COORDINATOR,
@@ -629,15 +625,15 @@ def _plan_nudge(db: Session, project: Project, row: Milestone, *, now: datetime)
         local = datetime.combine(row.due_on + timedelta(days=1), NUDGE_AT)
         due = local.replace(tzinfo=ZoneInfo(project.timezone)).astimezone(UTC)
         owed.append(
-            Owed(
-                key=f"milestone:{row.id}:overdue:r{row.revision}",
-                kind=OVERDUE_KIND,
-                target=row.owner,
-                due_at=due,
-                project_id=project.id,
-                subject=(MILESTONE_SUBJECT, row.id),
-                payload={"milestone_id": row.id, "revision": row.revision},
+            owed_about(
+                (MILESTONE_SUBJECT, row.id),
+                project.id,
+                f"overdue:r{row.revision}",
+                OVERDUE_KIND,
+                row.owner,
+                due,
                 escalate_to=project.created_by,
+                revision=row.revision,
             )
         )
     deliveries.reconcile(
@@ -744,8 +740,7 @@ def _setup(db: Session, project: Project, now: datetime) -> DigestSetup:
     settings = db.get(DigestSettings, project.id)
     upcoming = _upcoming_digest(db, project.id, now)
     return DigestSetup(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         every_days=settings.every_days if settings else rules.DEFAULT_DIGEST_DAYS,
         enabled=settings.enabled if settings else False,
@@ -830,20 +825,11 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     )
 
 
-def _scheduled(
-    db: Session,
-    project: Project,
-    *where: ColumnElement[bool],
-    order: Sequence[InstrumentedAttribute[Any]] = (CoSession.starts_at,),
-) -> Sequence[CoSession]:
-    """The project's scheduled sessions that also meet `where`, with their people."""
-    return db.scalars(
-        select(CoSession)
-        .where(CoSession.project_id == project.id, CoSession.status == SessionStatus.SCHEDULED)
-        .where(*where)
-        .options(selectinload(CoSession.people))
-        .order_by(*order)
-    ).all()
+def _scheduled(db: Session, project: Project, *where: ColumnElement[bool]) -> Sequence[CoSession]:
+    """The project's scheduled sessions that also meet `where`, with their people, soonest
+    first."""
+    scheduled = (CoSession.project_id == project.id, CoSession.status == SessionStatus.SCHEDULED)
+    return sessions_with_people(db, *scheduled, *where)
 
 
 def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendance, ...]:
@@ -885,9 +871,7 @@ def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendan
 
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:
     tz = ZoneInfo(project.timezone)
-    rows = _scheduled(
-        db, project, CoSession.starts_at > now, order=(CoSession.starts_at, CoSession.id)
-    )
+    rows = _scheduled(db, project, CoSession.starts_at > now)
     moved = rules.slow_sessions(
         [rules.Dated(r.id, r.title, r.starts_at, r.ends_at) for r in rows], plan, tz=tz
     )
@@ -902,8 +886,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     workshops = {r.id for r in rows if r.kind == SessionKind.WORKSHOP}
     started = (CoSession.kind == SessionKind.WORKSHOP, CoSession.starts_at <= now)
     others = [
-        Neighbour(s.id, s.title, s.starts_at, s.ends_at)
-        for s in _scheduled(db, project, *started, order=())
+        Neighbour(s.id, s.title, s.starts_at, s.ends_at) for s in _scheduled(db, project, *started)
     ]
     checks = rules.interval_checks(
         [m for m in moved if m.id in workshops], others, LeadTimes.from_json(project.lead_times)
@@ -912,8 +895,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
         m.owner for m, _new in milestones if m.owner
     }
     return SlowDownPreview(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         timezone=project.timezone,
         plan=plan,
         sessions=tuple(moved),

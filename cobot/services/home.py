@@ -54,6 +54,7 @@ from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
 from cobot.services.base import ForProject
 from cobot.services.base import Service
+from cobot.services.checkins import PRIVATE_KINDS
 from cobot.services.checkins import Checkins
 from cobot.services.checkins import PersonSettings
 from cobot.services.checkins import Summary
@@ -66,7 +67,9 @@ from cobot.services.involvement import InvolvementRecord
 from cobot.services.involvement import facilitation_minutes
 from cobot.services.involvement import records_in
 from cobot.services.ports import Clock
+from cobot.services.project_views import of_project
 from cobot.services.reminders import ONBOARDING_CHECKLIST
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
 from cobot.storage.models import Base
@@ -103,8 +106,6 @@ AGENDA_HORIZON = timedelta(days=7)
 ITEM_HORIZON = rules.RISK_HORIZON
 # a check-in message still counts as open (unanswered) this long after it was sent
 CHECKIN_OPEN_FOR = timedelta(days=2)
-# check-in deliveries are personal: coordinators see neither their failures nor their targets
-PRIVATE_KINDS = frozenset({"checkin", "checkin_contact"})
 
 # open items, by kind
 ITEM_DEBRIEF = "debrief"
@@ -537,16 +538,8 @@ def _card(project: Project, role: Role) -> ProjectCard:
 
 
 def _sessions(db: Session, project_ids: list[int]) -> list[CoSession]:
-    return list(
-        db.scalars(
-            select(CoSession)
-            .where(
-                CoSession.project_id.in_(project_ids), CoSession.status == SessionStatus.SCHEDULED
-            )
-            .options(selectinload(CoSession.people))
-            .order_by(CoSession.starts_at, CoSession.id)
-        ).all()
-    )
+    scheduled = CoSession.status == SessionStatus.SCHEDULED
+    return list(sessions_with_people(db, CoSession.project_id.in_(project_ids), scheduled))
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -822,8 +815,7 @@ def _my_checkins(me: _Reading) -> tuple[CheckinLine, ...]:
         moods = [_mood(a) for a in reversed(answers.get(person.id, []))]
         lines.append(
             CheckinLine(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 status=person.status,
                 time_of_day=person.time_of_day,
                 days=checkin_rules.format_days(int(d) for d in person.working_days or []),
@@ -927,6 +919,7 @@ def _coordinator_view(
     failed_filter = (
         Delivery.project_id == project.id,
         Delivery.status == DeliveryStatus.FAILED,
+        # check-ins are personal: coordinators see neither their failures nor their targets
         Delivery.kind.not_in(sorted(PRIVATE_KINDS)),
     )
     failures = db.scalars(

@@ -23,6 +23,8 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from typing import Any
+from typing import Generic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -72,6 +74,9 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.ports import SystemClock
+from cobot.services.project_views import of_project
+from cobot.services.session_deliveries import SessionOwes
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import Attendance
 from cobot.storage.models import AttendanceRegister
@@ -257,28 +262,15 @@ def plan_session(
     """(Re)plan a workshop's register for its facilitators at its end, and one nudge a day
     later, in the caller's transaction; idempotent."""
     scope = deliveries.Scope.of(SESSION_SUBJECT, [cosession.id], REGISTER_KINDS)
-    owed: list[deliveries.Owed] = []
+    prefix = f"register:s{cosession.id}:r{cosession.revision}"
+    owes = SessionOwes(cosession, access.people_with(project, Role.COORDINATOR), prefix)
     if cosession.status == SessionStatus.SCHEDULED and cosession.kind == SessionKind.WORKSHOP:
-        prefix = f"register:s{cosession.id}:r{cosession.revision}"
         for user in dict.fromkeys(cosession.user_ids(SessionRole.FACILITATOR)):
-            for kind, due, late_ok in (
-                (REGISTER, cosession.ends_at, True),
-                (REGISTER_NUDGE, cosession.ends_at + REGISTER_NUDGE_AFTER, False),
-            ):
-                owed.append(
-                    deliveries.Owed(
-                        key=f"{prefix}:{kind}:{user}",
-                        kind=kind,
-                        target=user,
-                        due_at=due,
-                        project_id=project.id,
-                        subject=(SESSION_SUBJECT, cosession.id),
-                        payload={"session_id": cosession.id, "revision": cosession.revision},
-                        escalate_to=_coordinator(project),
-                        late_ok=late_ok,
-                    )
-                )
-    deliveries.reconcile(session, subject=scope, owed=owed, now=now)
+            owes.add(REGISTER, [user], cosession.ends_at, late_ok=True)
+            owes.add(
+                REGISTER_NUDGE, [user], cosession.ends_at + REGISTER_NUDGE_AFTER, late_ok=False
+            )
+    deliveries.reconcile(session, subject=scope, owed=owes.owed, now=now)
 
 
 def cancel_session(session: Session, *, cosession: CoSession, now: datetime) -> None:
@@ -663,28 +655,30 @@ class Done:
     attached: int = 0
 
 
+# pay amounts: whole numbers once read, the text typed before
+Money = TypeVar("Money", int, str)
+
+
 @dataclass(frozen=True)
-class PayForm(ForProject):
-    """The coordinators' pay settings form."""
+class PayFields(Generic[Money]):
+    """The pay settings' fields, as shown (`int`) or as typed (`str`): one list of names."""
 
     currency: str
-    default_rate: int
-    rates: dict[str, int]
+    default_rate: Money
+    rates: dict[str, Money]
     reason: str
-    prep: dict[str, int]
+    prep: dict[str, Money]
     benefits_contact: str
 
 
 @dataclass(frozen=True)
-class PaySettingsInput:
+class PayForm(PayFields[int], ForProject):
+    """The coordinators' pay settings form (the project's fields first)."""
+
+
+@dataclass(frozen=True)
+class PaySettingsInput(PayFields[str]):
     """What the pay settings form typed (money as text, parsed here)."""
-
-    currency: str
-    default_rate: str
-    rates: dict[str, str]
-    reason: str
-    prep: dict[str, str]
-    benefits_contact: str
 
 
 @dataclass(frozen=True)
@@ -863,8 +857,7 @@ class Involvement(SessionChangingService):
             settings = settings_of(db, project)
             row = _choice_of(db, project.id, user_id)
             return ProjectForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 currency=settings.currency,
                 benefits_contact=settings.benefits_contact,
                 choice=PaymentChoice(row.choice) if row else None,
@@ -1411,8 +1404,7 @@ def _owe_coordinators(
 def _pay_form(db: Session, project: Project) -> PayForm:
     settings = settings_of(db, project)
     return PayForm(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         currency=settings.currency,
         default_rate=settings.default_rate,
         rates={k: int(v) for k, v in (settings.rates or {}).items()},
@@ -1464,13 +1456,12 @@ def facilitation_minutes(db: Session, project: Project) -> dict[str, int]:
     register is not saved count their listed facilitators)."""
     settings = settings_of(db, project)
     totals = dict.fromkeys(access.people_with(project, Role.PRACTITIONER), 0)
-    sessions = db.scalars(
-        select(CoSession).where(
-            CoSession.project_id == project.id,
-            CoSession.status == SessionStatus.SCHEDULED,
-            CoSession.kind == SessionKind.WORKSHOP,
-        )
-    ).all()
+    sessions = sessions_with_people(
+        db,
+        CoSession.project_id == project.id,
+        CoSession.status == SessionStatus.SCHEDULED,
+        CoSession.kind == SessionKind.WORKSHOP,
+    )
     for cosession in sessions:
         came = attended(db, cosession.id, SessionRole.FACILITATOR)
         for user in came if came is not None else cosession.user_ids(SessionRole.FACILITATOR):

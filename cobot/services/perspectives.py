@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +20,10 @@ from cobot.domain.perspectives import Shown
 from cobot.domain.sessions import Problem
 from cobot.services import access
 from cobot.services.access import AccessError
+from cobot.services.access import ProjectAsks
 from cobot.services.base import ForProject
 from cobot.services.base import Service
+from cobot.services.project_views import of_project
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
 from cobot.storage.models import MemberPerspectives
@@ -107,21 +110,13 @@ def session_warnings(db: Session, project_id: int, people: Iterable[str]) -> lis
 class Perspectives(Service):
     """A member's perspectives form and its save; each call one transaction."""
 
-    def form(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None = None,
-        project_id: int | None = None,
-    ) -> PerspectivesForm:
+    def form(self, **asks: Unpack[ProjectAsks]) -> PerspectivesForm:
         """The form for a member of the channel's project (or the project by id, from Home)."""
         with read_only(self._factory) as db:
-            project = _member_project(db, team_id, user_id, channel_id, project_id)
+            project = _member_project(db, **asks)
             return PerspectivesForm(
-                project_id=project.id,
-                project_name=project.name,
-                mine=declared(db, project.id).get(user_id, frozenset()),
+                **of_project(project),
+                mine=declared(db, project.id).get(asks["user_id"], frozenset()),
                 mix=mix(db, project),
             )
 
@@ -132,7 +127,7 @@ class Perspectives(Service):
         now = self._clock.now()
         picked = rules.parse(chosen)
         with transaction(self._factory) as db:
-            project = _member_project(db, team_id, user_id, None, project_id)
+            project = _member_project(db, team_id=team_id, user_id=user_id, project_id=project_id)
             row = db.scalar(
                 select(MemberPerspectives).where(
                     MemberPerspectives.project_id == project.id,
@@ -158,17 +153,18 @@ class Perspectives(Service):
     def project_mix(self, *, team_id: str, user_id: str, channel_id: str) -> tuple[str, Mix]:
         """The channel's project's mix, for any member."""
         with read_only(self._factory) as db:
-            project = _member_project(db, team_id, user_id, channel_id, None)
+            project = _member_project(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
             return project.name, mix(db, project)
 
 
-def _member_project(
-    db: Session, team_id: str, user_id: str, channel_id: str | None, project_id: int | None
-) -> Project:
+def _member_project(db: Session, **asks: Unpack[ProjectAsks]) -> Project:
     project = access.project_by_channel_or_id(
-        db, team_id=team_id, channel_id=channel_id or "", project_id=project_id
+        db,
+        team_id=asks["team_id"],
+        channel_id=asks.get("channel_id") or "",
+        project_id=asks.get("project_id"),
     )
-    if access.role_of(project, user_id) is None:
+    if access.role_of(project, asks["user_id"]) is None:
         raise AccessError(
             f"You are not a member of “{project.name}”; a coordinator can add you with "
             "`/cobot add`."

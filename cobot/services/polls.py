@@ -69,6 +69,8 @@ from cobot.services.base import Service
 from cobot.services.ports import Clock
 from cobot.services.ports import Directory
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import of_project
+from cobot.services.resubmission import once_per_form
 from cobot.services.sessions import Sessions
 from cobot.services.sessions import SessionSaved
 from cobot.services.sessions import neighbours
@@ -307,8 +309,7 @@ class Polls(Service):
                 row = None
             _require_starter(project, user_id)
             draft = PollDraft(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 timezone=project.timezone,
                 purpose=PollPurpose.WORKSHOP,
                 title="",
@@ -368,7 +369,8 @@ class Polls(Service):
         if problems:
             raise InvalidFields(problems)
         receipt = receipts.key("poll_start", form_id, user_id=user_id) if form_id else None
-        try:
+
+        def attempt() -> Tally:
             with transaction(self._factory) as db:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
                 _require_starter(project, user_id)
@@ -412,16 +414,8 @@ class Polls(Service):
                     receipts.record(db, receipt, result_id=poll.id, now=now)
                 _plan(db, project, poll, now=now)
                 return _tally(db, poll, project)
-        except IntegrityError:
-            if receipt is None:
-                raise
-            with read_only(self._factory) as db:
-                made = receipts.made_before(db, receipt)
-                poll_row = db.get(Poll, made) if made is not None else None
-                if poll_row is None:
-                    raise
-                project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-                return _tally(db, poll_row, project)
+
+        return once_per_form(attempt, form_id)
 
     # -- answering -----------------------------------------------------------------------
 
@@ -836,16 +830,8 @@ def _owed(
     poll: Poll, key: str, kind: str, target: str, due: datetime, **extra: Any
 ) -> deliveries.Owed:
     """One message the poll owes (`extra`: more payload ids, or escalate_to)."""
-    escalate_to = extra.pop("escalate_to", None)
-    return deliveries.Owed(
-        key=f"poll:{poll.id}:{key}",
-        kind=kind,
-        target=target,
-        due_at=due,
-        project_id=poll.project_id,
-        subject=(SUBJECT, poll.id),
-        payload={"poll_id": poll.id, **extra},
-        escalate_to=escalate_to,
+    return deliveries.owed_about(
+        (SUBJECT, poll.id), poll.project_id, key, kind, target, due, **extra
     )
 
 
@@ -980,8 +966,7 @@ def _standing_view(project: Project, row: Availability | None) -> StandingView:
     """The person's standing availability in `project` (empty if they keep none)."""
     standing = _standing(row) if row is not None else None
     return StandingView(
-        project_id=project.id,
-        project_name=project.name,
+        **of_project(project),
         weekdays_off=standing.weekdays_off if standing else frozenset(),
         part=standing.part if standing else PartOfDay.ANY,
         windows=standing.windows if standing else (),

@@ -40,6 +40,7 @@ from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
 from cobot.services.ports import Clock
 from cobot.services.ports import Directory
+from cobot.services.project_views import of_project
 from cobot.services.session_changes import SessionChanges
 from cobot.storage.db import read_only
 from cobot.storage.db import transaction
@@ -533,8 +534,7 @@ class Projects(SessionChangingService):
         with transaction(self._factory) as session:
             project = coordinators_project(session, **asks)
             return LeadTimeSettings(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 lead_times=LeadTimes.from_json(project.lead_times),
             )
 

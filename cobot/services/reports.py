@@ -48,6 +48,7 @@ from cobot.services.endings import project_any
 from cobot.services.involvement import Involvement
 from cobot.services.involvement import PayTotals
 from cobot.services.ports import Clock
+from cobot.services.session_queries import sessions_with_people
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
 from cobot.storage.models import Delivery
@@ -258,11 +259,7 @@ class Reports(Service):
 
 
 def _sessions(db: Session, project_id: int) -> Sequence[CoSession]:
-    return db.scalars(
-        select(CoSession)
-        .where(CoSession.project_id == project_id)
-        .order_by(CoSession.starts_at, CoSession.id)
-    ).all()
+    return sessions_with_people(db, CoSession.project_id == project_id)
 
 
 def _session_row(row: CoSession) -> SessionRow:

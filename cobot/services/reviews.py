@@ -57,6 +57,7 @@ from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Scope
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import of_project
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from cobot.storage.models import Project
@@ -219,8 +220,7 @@ class Reviews(Service):
             _refuse_open(db, project, now)
             today = now.astimezone(ZoneInfo(project.timezone)).date()
             return StartForm(
-                project_id=project.id,
-                project_name=project.name,
+                **of_project(project),
                 number=_next_number(db, project.id),
                 default_deadline=today + timedelta(days=14),
             )

@@ -74,6 +74,24 @@ DICT_KEYS = tuple(dict.fromkeys(debrief_rules.QUESTION_KEYS + ending_rules.QUEST
 CODE_ARGUMENTS = {"what", "heading", "intro", "note", "action_id", "value", "label"}
 
 
+def dataclass_hints(cls: type) -> dict[str, Any]:
+    """`typing.get_type_hints`, with the type variables of generic bases filled in:
+    a field `default_rate: Money` of `PayFields[int]` is an `int`."""
+    bound: dict[Any, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for base in getattr(klass, "__orig_bases__", ()):
+            params = getattr(typing.get_origin(base), "__parameters__", ())
+            bound.update(zip(params, typing.get_args(base), strict=False))
+
+    def filled(hint: Any) -> Any:
+        if isinstance(hint, typing.TypeVar):
+            return bound[hint]
+        params = getattr(hint, "__parameters__", ())
+        return hint[tuple(bound[p] for p in params)] if params else hint
+
+    return {name: filled(hint) for name, hint in typing.get_type_hints(cls).items()}
+
+
 class Builder:
     """Arguments from type hints: strings are hostile unless they name an id or a code."""
 
@@ -137,7 +155,7 @@ class Builder:
         raise TypeError(f"no value for {hint!r} ({owner}.{name})")
 
     def instance(self, cls: type) -> Any:
-        hints = typing.get_type_hints(cls)
+        hints = dataclass_hints(cls)
         values = {
             f.name: self.value(hints[f.name], name=f.name, owner=cls.__name__)
             for f in dataclasses.fields(cls)
