@@ -263,6 +263,8 @@ SPOKEN_IN = ("cobot/domain", "cobot/services", "cobot/slack/listeners", "cobot/s
 SHOWN_CALLS = re.compile(
     r"(Error|Rejected|Closed|Fields|Settings|Coordinator|Here|Allowed|Text|Debriefer)$"
     r"|^(Answer|tell|replace|refuse|ephemeral|say|respond)$"
+    # refusals declared once and raised for many use cases (their `{title}` filled in)
+    r"|^(_Answering|scheduled_session)$"
 )
 # a sentence, not a code: three words or more, ending as a sentence does
 _SENTENCE = re.compile(r"\A\W*\w+\W+\w+\W+\w+.*[.!?)]\W*\Z", re.S)
@@ -270,7 +272,7 @@ _SENTENCE = re.compile(r"\A\W*\w+\W+\w+\W+\w+.*[.!?)]\W*\Z", re.S)
 
 def _said(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
+        return re.sub(r"\{\w+\}", FILLER, node.value)  # a template's "{title}" is a name
     if isinstance(node, ast.JoinedStr):
         return "".join(str(v.value) if isinstance(v, ast.Constant) else FILLER for v in node.values)
     return None
@@ -295,6 +297,11 @@ def spoken() -> list[tuple[str, str]]:
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name == "partial" and node.args:  # partial(f, ...) says what f says
+                    first = node.args[0]
+                    name = (
+                        first.attr if isinstance(first, ast.Attribute) else getattr(first, "id", "")
+                    )
                 if SHOWN_CALLS.search(name):
                     for arg in [*node.args, *(k.value for k in node.keywords)]:
                         texts_here.extend(_strings_in(arg))
