@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import Future
+from typing import Any
 from typing import Literal
 from typing import Self
 
@@ -31,6 +36,47 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class ListenerWork(Executor):
+    """Bolt's listener executor, counting the work under way: Bolt answers Slack as soon as
+    a listener acks and runs the rest of it in the background; `wait()` waits for that."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` on the wrapped executor, counted until it returns."""
+
+        def counted() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._add(-1)
+
+        self._add(1)
+        try:
+            return self._inner.submit(counted)
+        except BaseException:
+            self._add(-1)
+            raise
+
+    def _add(self, change: int) -> None:
+        with self._changed:
+            self._busy += change
+            self._changed.notify_all()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the wrapped executor down."""
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Return once no listener is at work (or after `timeout` seconds, saying so)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._busy == 0, timeout):
+                log.warning("cobot's listeners were still at work after %.0f s", timeout)
+
+
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox"
 APP_TOKEN = "xapp-sandbox"
@@ -40,6 +86,12 @@ class LocalStack(Running):
     """Everything a real deployment runs, on this machine, with Slack replaced by the emulator.
 
     Used by the end-to-end tests and by `cobot demo`; only the Slack servers are simulated.
+    Two options serve a caller that moves a simulated clock itself (the demo) and wants the
+    same outcome however busy the machine is: `schedule=False` starts the scheduler with
+    its jobs held (the periodic sweep too), so that only the caller sweeps
+    (`runtime.sweep()`), once it has finished moving the clock; `settle_listeners` makes
+    each interaction the stack's clients send return only once cobot's listeners are done
+    with it, so one person's action never overlaps the handling of the last one.
     """
 
     def __init__(
@@ -56,6 +108,8 @@ class LocalStack(Running):
         oauth: bool = False,
         public_url: str | None = None,
         rate_limit_scale: float = 1.0,
+        schedule: bool = True,
+        settle_listeners: bool = False,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -74,6 +128,9 @@ class LocalStack(Running):
         # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
         self._public_url = public_url
         self._rate_limit_scale = rate_limit_scale
+        self._schedule = schedule
+        self._listeners: ListenerWork | None = None
+        self._settle_listeners = settle_listeners
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -119,7 +176,11 @@ class LocalStack(Running):
             sweep_seconds=self._sweep_interval,
             rate_limit_scale=self._rate_limit_scale,
         )
-        self.runtime.start()
+        if self._settle_listeners:
+            runner = self.runtime.app.listener_runner
+            self._listeners = ListenerWork(runner.listener_executor)
+            runner.listener_executor = self._listeners
+        self.runtime.start(schedule=self._schedule)
         if self.mode == "http":
             self.server = HttpServer(
                 self.runtime.wsgi(signing_secret=SIGNING_SECRET),
@@ -147,6 +208,7 @@ class LocalStack(Running):
             emulator=self.emulator,
             team_id=team_id,
             team_domain=domain,
+            settle=self._listeners.wait if self._listeners is not None else None,
         )
 
     def _events_url(self) -> str:
