@@ -177,8 +177,7 @@ class Demo:
         with LocalStack(
             database_url=f"sqlite:///{database}",
             clock=self.clock,
-            schedule=False,
-            settle_listeners=True,
+            stepped=True,
             emulator=emulator,
             public_url=demo_ops.PUBLIC_URL,
             rate_limit_scale=RATE_SCALE,

@@ -86,12 +86,12 @@ class LocalStack(Running):
     """Everything a real deployment runs, on this machine, with Slack replaced by the emulator.
 
     Used by the end-to-end tests and by `cobot demo`; only the Slack servers are simulated.
-    Two options serve a caller that moves a simulated clock itself (the demo) and wants the
-    same outcome however busy the machine is: `schedule=False` starts the scheduler with
-    its jobs held (the periodic sweep too), so that only the caller sweeps
-    (`runtime.sweep()`), once it has finished moving the clock; `settle_listeners` makes
-    each interaction the stack's clients send return only once cobot's listeners are done
-    with it, so one person's action never overlaps the handling of the last one.
+    `stepped` serves a caller that moves a simulated clock itself (the demo) and wants the
+    same outcome however busy the machine is: nothing runs behind its back. The scheduler
+    starts with its jobs held (the periodic sweep too), so only the caller sweeps
+    (`runtime.sweep()`), once it has finished moving the clock; and each interaction the
+    stack's clients send returns only once cobot's listeners are done with it, so one
+    person's action never overlaps the handling of the last one.
     """
 
     def __init__(
@@ -108,8 +108,7 @@ class LocalStack(Running):
         oauth: bool = False,
         public_url: str | None = None,
         rate_limit_scale: float = 1.0,
-        schedule: bool = True,
-        settle_listeners: bool = False,
+        stepped: bool = False,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -128,9 +127,8 @@ class LocalStack(Running):
         # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
         self._public_url = public_url
         self._rate_limit_scale = rate_limit_scale
-        self._schedule = schedule
+        self._stepped = stepped
         self._listeners: ListenerWork | None = None
-        self._settle_listeners = settle_listeners
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -176,11 +174,12 @@ class LocalStack(Running):
             sweep_seconds=self._sweep_interval,
             rate_limit_scale=self._rate_limit_scale,
         )
-        if self._settle_listeners:
+        if self._stepped:
             runner = self.runtime.app.listener_runner
             self._listeners = ListenerWork(runner.listener_executor)
             runner.listener_executor = self._listeners
-        self.runtime.start(schedule=self._schedule)
+        # stepped: the scheduler's jobs are held from the start, as a standby's are
+        self.runtime.start(schedule=not self._stepped)
         if self.mode == "http":
             self.server = HttpServer(
                 self.runtime.wsgi(signing_secret=SIGNING_SECRET),
