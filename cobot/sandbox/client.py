@@ -8,10 +8,12 @@ import string
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from typing import Required
 from typing import TypedDict
+from typing import TypeVar
 from typing import Unpack
 from urllib.parse import urlencode
 
@@ -25,6 +27,8 @@ VERIFICATION_TOKEN = "sandbox-verification-token"
 DUMMY_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"
 # where a slash command is typed unless a channel is named
 GENERAL_CHANNEL = "C0GENERAL"
+
+Answer = TypeVar("Answer")
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,14 @@ class SlackClient:
     timeout: float = 10.0
     enterprise_id: str | None = None
     org_install: bool = False
+    # called once cobot has answered an interaction (LocalStack: waits until its listeners,
+    # which Bolt runs on after the ack, are done with it)
+    settle: Callable[[], None] | None = None
+
+    def _settled(self, answer: Answer) -> Answer:
+        if self.settle is not None:
+            self.settle()
+        return answer
 
     # ------------------------------------------------------------------ transport
 
@@ -483,13 +495,15 @@ class SlackClient:
         self, *, sign: bool = True, timestamp: str | None = None, **command: Unpack[SlashCommand]
     ) -> HttpResult:
         """Send a slash command, form-encoded like Slack."""
-        return self._post_form(self.slash_command_fields(**command), sign=sign, timestamp=timestamp)
+        fields = self.slash_command_fields(**command)
+        return self._settled(self._post_form(fields, sign=sign, timestamp=timestamp))
 
     def block_actions(
         self, *, sign: bool = True, timestamp: str | None = None, **press: Unpack[BlockActions]
     ) -> HttpResult:
         """Send a ``block_actions`` interaction (a button click, a select...)."""
-        return self._post_payload(self.block_actions_body(**press), sign=sign, timestamp=timestamp)
+        payload = self.block_actions_body(**press)
+        return self._settled(self._post_payload(payload, sign=sign, timestamp=timestamp))
 
     def view_submission(
         self,
@@ -502,7 +516,7 @@ class SlackClient:
         payload = self._view_submission_body(submission)
         result = self._post_payload(payload, sign=sign, timestamp=timestamp)
         self._apply_view_response(payload["view"]["id"], result)
-        return result
+        return self._settled(result)
 
     def view_closed(
         self,
@@ -515,7 +529,7 @@ class SlackClient:
     ) -> HttpResult:
         """Tell cobot a modal was dismissed."""
         payload = self._view_closed_body(user_id, view, is_cleared)
-        return self._post_payload(payload, sign=sign, timestamp=timestamp)
+        return self._settled(self._post_payload(payload, sign=sign, timestamp=timestamp))
 
     def event(
         self,
@@ -538,7 +552,9 @@ class SlackClient:
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self._post_json(envelope, sign=sign, timestamp=timestamp, headers=headers)
+        return self._settled(
+            self._post_json(envelope, sign=sign, timestamp=timestamp, headers=headers)
+        )
 
     def app_home_opened(self, user_id: str, **kwargs: Any) -> HttpResult:
         """Deliver an ``app_home_opened`` event for ``user_id``."""
@@ -559,14 +575,14 @@ class SlackClient:
     ) -> dict[str, Any]:
         """Send a slash command through Socket Mode; return the client's ack."""
         fields = dict(self.slash_command_fields(**command))
-        return self._socket().socket_send("slash_commands", fields, timeout=timeout)
+        return self._settled(self._socket().socket_send("slash_commands", fields, timeout=timeout))
 
     def socket_block_actions(
         self, *, timeout: float = 10.0, **press: Unpack[BlockActions]
     ) -> dict[str, Any]:
         """Send a ``block_actions`` interaction through Socket Mode; return the ack."""
         payload = self.block_actions_body(**press)
-        return self._socket().socket_send("interactive", payload, timeout=timeout)
+        return self._settled(self._socket().socket_send("interactive", payload, timeout=timeout))
 
     def socket_view_submission(
         self, *, timeout: float = 10.0, **submission: Unpack[ViewSubmission]
@@ -575,7 +591,7 @@ class SlackClient:
         payload = self._view_submission_body(submission)
         ack = self._socket().socket_send("interactive", payload, timeout=timeout)
         self._apply_response_action(payload["view"]["id"], ack.get("payload"))
-        return ack
+        return self._settled(ack)
 
     def socket_view_closed(
         self, *, user_id: str, view: dict[str, Any], timeout: float = 10.0
@@ -583,14 +599,14 @@ class SlackClient:
         """Dismiss a modal through Socket Mode; return the ack."""
         socket = self._socket()
         payload = self._view_closed_body(user_id, view, is_cleared=False)
-        return socket.socket_send("interactive", payload, timeout=timeout)
+        return self._settled(socket.socket_send("interactive", payload, timeout=timeout))
 
     def socket_event(
         self, event: dict[str, Any], *, event_id: str | None = None, timeout: float = 10.0
     ) -> dict[str, Any]:
         """Deliver an Events API event through Socket Mode; return the ack."""
         envelope = event_envelope(event, event_id=event_id, team_id=self.team_id)
-        return self._socket().socket_send("events_api", envelope, timeout=timeout)
+        return self._settled(self._socket().socket_send("events_api", envelope, timeout=timeout))
 
     # ------------------------------------------------------------------ modal bookkeeping
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import Future
+from typing import Any
 from typing import Literal
 from typing import Self
 
@@ -31,6 +36,47 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class ListenerWork(Executor):
+    """Bolt's listener executor, counting the work under way: Bolt answers Slack as soon as
+    a listener acks and runs the rest of it in the background; `wait()` waits for that."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` on the wrapped executor, counted until it returns."""
+
+        def counted() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._add(-1)
+
+        self._add(1)
+        try:
+            return self._inner.submit(counted)
+        except BaseException:
+            self._add(-1)
+            raise
+
+    def _add(self, change: int) -> None:
+        with self._changed:
+            self._busy += change
+            self._changed.notify_all()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the wrapped executor down."""
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Return once no listener is at work (or after `timeout` seconds, saying so)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._busy == 0, timeout):
+                log.warning("cobot's listeners were still at work after %.0f s", timeout)
+
+
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox"
 APP_TOKEN = "xapp-sandbox"
@@ -40,6 +86,12 @@ class LocalStack(Running):
     """Everything a real deployment runs, on this machine, with Slack replaced by the emulator.
 
     Used by the end-to-end tests and by `cobot demo`; only the Slack servers are simulated.
+    `stepped` serves a caller that moves a simulated clock itself (the demo) and wants the
+    same outcome however busy the machine is: nothing runs behind its back. The scheduler
+    starts with its jobs held (the periodic sweep too), so only the caller sweeps
+    (`runtime.sweep()`), once it has finished moving the clock; and each interaction the
+    stack's clients send returns only once cobot's listeners are done with it, so one
+    person's action never overlaps the handling of the last one.
     """
 
     def __init__(
@@ -56,6 +108,7 @@ class LocalStack(Running):
         oauth: bool = False,
         public_url: str | None = None,
         rate_limit_scale: float = 1.0,
+        stepped: bool = False,
     ) -> None:
         self.database_url = database_url
         self.mode = mode
@@ -74,6 +127,8 @@ class LocalStack(Running):
         # COBOT_PUBLIC_URL (calendar feed links start with it); unset by default, as in .env
         self._public_url = public_url
         self._rate_limit_scale = rate_limit_scale
+        self._stepped = stepped
+        self._listeners: ListenerWork | None = None
         self.runtime: Runtime | None = None
         self.server: HttpServer | None = None
         self.client: SlackClient | None = None
@@ -119,7 +174,12 @@ class LocalStack(Running):
             sweep_seconds=self._sweep_interval,
             rate_limit_scale=self._rate_limit_scale,
         )
-        self.runtime.start()
+        if self._stepped:
+            runner = self.runtime.app.listener_runner
+            self._listeners = ListenerWork(runner.listener_executor)
+            runner.listener_executor = self._listeners
+        # stepped: the scheduler's jobs are held from the start, as a standby's are
+        self.runtime.start(schedule=not self._stepped)
         if self.mode == "http":
             self.server = HttpServer(
                 self.runtime.wsgi(signing_secret=SIGNING_SECRET),
@@ -147,6 +207,7 @@ class LocalStack(Running):
             emulator=self.emulator,
             team_id=team_id,
             team_domain=domain,
+            settle=self._listeners.wait if self._listeners is not None else None,
         )
 
     def _events_url(self) -> str:
