@@ -7,29 +7,10 @@ import math
 import threading
 from collections.abc import Callable
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-# Slack's published Web API tiers, in requests per minute per method per app per workspace
-# (docs.slack.dev/apis/web-api/rate-limits). Slack publishes floors ("20+ per minute") and
-# tolerates bursts; the emulator allows a burst of one minute's quota, then refills evenly,
-# except Tier 1, where Slack tolerates "a small amount of burst": three requests.
-TIER_PER_MINUTE: Mapping[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
-TIER_1_BURST = 3.0
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-    def take(self, now: float, rate: float, capacity: float) -> bool:
-        """Refill at `rate` a second up to `capacity`, then spend a token if there is one."""
-        self.tokens = min(capacity, self.tokens + (now - self.updated) * rate)
-        self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+from cobot.ratelimit import TIER_1_BURST
+from cobot.ratelimit import TIER_PER_MINUTE
+from cobot.ratelimit import TokenBucket
 
 
 class RateLimits:
@@ -59,8 +40,8 @@ class RateLimits:
         self._scale = scale
         self._channel_rate, self._channel_burst = channel
         self._clock = clock
-        self._methods: dict[tuple[str, str], _Bucket] = {}
-        self._channels: dict[str, _Bucket] = {}
+        self._methods: dict[tuple[str, str], TokenBucket] = {}
+        self._channels: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
     def method_limit(self, method: str) -> float | None:
@@ -78,10 +59,11 @@ class RateLimits:
         capacity = max(self._bursts.get(method, per_minute), 1.0)
         with self._lock:
             now = self._clock()
-            bucket = self._methods.setdefault((token, method), _Bucket(capacity, now))
-            if bucket.take(now, rate, capacity):
-                return None
-            return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+            bucket = self._methods.setdefault(
+                (token, method), TokenBucket.full(rate, capacity, now)
+            )
+            short = bucket.take(now)
+            return max(1, math.ceil(short)) if short else None
 
     def take_channel(self, channel_id: str) -> bool:
         """Spend one of the channel's messages; False when it posts faster than allowed."""
@@ -90,5 +72,7 @@ class RateLimits:
         burst = float(self._channel_burst)
         with self._lock:
             now = self._clock()
-            bucket = self._channels.setdefault(channel_id, _Bucket(burst, now))
-            return bucket.take(now, self._channel_rate, burst)
+            bucket = self._channels.setdefault(
+                channel_id, TokenBucket.full(self._channel_rate, burst, now)
+            )
+            return not bucket.take(now)

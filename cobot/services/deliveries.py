@@ -39,6 +39,7 @@ from cobot.domain.deliveries import CircuitBreaker
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.deliveries import LatenessPolicy
 from cobot.domain.deliveries import retry_delay
+from cobot.registry import Registry
 from cobot.services import after_commit
 from cobot.services.base import Service
 from cobot.services.ports import Alarms
@@ -79,25 +80,14 @@ class DeliveryKind:
     private: bool = False
 
 
-@dataclass
-class DeliveryKinds:
-    """The registry every feature adds its kinds to, at start-up."""
+class DeliveryKinds(Registry[DeliveryKind]):
+    """The registry every feature adds its kinds to, at start-up (`add`, `get`)."""
 
-    kinds: dict[str, DeliveryKind] = field(default_factory=dict)
-
-    def add(self, kind: DeliveryKind) -> None:
-        """Register a kind; a name may be registered once."""
-        if kind.name in self.kinds:
-            raise ValueError(f"delivery kind {kind.name!r} registered twice")
-        self.kinds[kind.name] = kind
-
-    def get(self, name: str) -> DeliveryKind | None:
-        """The kind called `name`, if registered."""
-        return self.kinds.get(name)
+    called = "delivery kind {!r}"
 
     def private(self) -> frozenset[str]:
         """The names of the kinds a feature marked private."""
-        return frozenset(k.name for k in self.kinds.values() if k.private)
+        return frozenset(k.name for k in self.by_name.values() if k.private)
 
 
 @dataclass(frozen=True)

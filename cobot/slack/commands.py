@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from slack_bolt import Ack
 
+from cobot.registry import Registry
+
 T = TypeVar("T")
 
 
@@ -144,17 +146,11 @@ def split_args(text: str) -> list[str]:
         raise ParseError("a quote is not closed") from None
 
 
-@dataclass
-class CommandRouter:
-    """Longest-prefix dispatch over registered subcommands."""
+class CommandRouter(Registry[Subcommand]):
+    """Longest-prefix dispatch over registered subcommands (`add` registers one; names
+    are unique)."""
 
-    subcommands: dict[str, Subcommand] = field(default_factory=dict)
-
-    def add(self, sub: Subcommand) -> None:
-        """Register a subcommand; names are unique."""
-        if sub.name in self.subcommands:
-            raise ValueError(f"/cobot {sub.name} registered twice")
-        self.subcommands[sub.name] = sub
+    called = "/cobot {}"
 
     def match(self, words: list[str]) -> tuple[Subcommand, list[str]] | None:
         """The subcommand the words start with (longest name first) and the rest."""
@@ -162,14 +158,14 @@ class CommandRouter:
         for size in (3, 2, 1):
             if len(lowered) >= size:
                 name = " ".join(lowered[:size])
-                if name in self.subcommands:
-                    return self.subcommands[name], words[size:]
+                if name in self.by_name:
+                    return self.by_name[name], words[size:]
         return None
 
     def suggest(self, words: list[str]) -> str | None:
         """The closest known subcommand to what was typed."""
         typed = " ".join(w.lower() for w in words[:2])
-        names = list(self.subcommands)
+        names = list(self.by_name)
         close = difflib.get_close_matches(typed, names, n=1, cutoff=0.5)
         if not close and words:
             close = difflib.get_close_matches(words[0].lower(), names, n=1, cutoff=0.5)
@@ -177,7 +173,7 @@ class CommandRouter:
 
     def listing(self) -> list[Subcommand]:
         """Subcommands in registration order (help and the README's reference)."""
-        return list(self.subcommands.values())
+        return list(self.by_name.values())
 
 
 def add_commands(router: CommandRouter, table: CommandTable, *, group: str, deps: Any) -> None:

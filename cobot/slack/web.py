@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from typing import Protocol
 from urllib.error import URLError
@@ -35,15 +34,17 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 
 from cobot.domain.deliveries import is_permanent
+from cobot.ratelimit import TIER_1_BURST
+from cobot.ratelimit import TIER_PER_MINUTE
+from cobot.ratelimit import TokenBucket
 from cobot.services.ports import OutgoingMessage
 from cobot.services.ports import PostedMessage
 from cobot.services.ports import SlackSendError
 
 log = logging.getLogger(__name__)
 
-# Slack's published Web API tiers, in calls per minute per method per workspace
-# (docs.slack.dev/apis/web-api/rate-limits): Tier 1 1+, Tier 2 20+, Tier 3 50+, Tier 4 100+.
-TIER_1, TIER_2, TIER_3, TIER_4 = 1.0, 20.0, 50.0, 100.0
+# Slack's published Web API tiers, in calls per minute (cobot/ratelimit.py)
+TIER_1, TIER_2, TIER_3, TIER_4 = (TIER_PER_MINUTE[tier] for tier in (1, 2, 3, 4))
 METHOD_TIERS: dict[str, float] = {
     "apps.connections.open": TIER_1,
     "auth.test": TIER_4,
@@ -70,10 +71,9 @@ CHANNEL_RATE = 1.0
 CHANNEL_BURST = 3.0
 # a method not listed: Tier 2, what Slack says "most methods" allow at least
 DEFAULT_TIER = TIER_2
-# a tier's bucket holds a minute of calls (Slack welcomes "sporadic bursts"), except
-# Tier 1's "small amount of burst": the gate paces sustained rates, Retry-After the rest
+# a tier's bucket holds a minute of calls, except Tier 1's (TIER_1_BURST): the gate paces
+# sustained rates, Retry-After the rest
 BURST_SECONDS = 60.0
-TIER_1_BURST = 3.0
 # after a 429, pace the method at this share of the rate that drew it, for a minute
 LEARNT_SHARE = 0.95
 LEARNT_FOR = 60.0
@@ -92,18 +92,6 @@ class SlackObserver(Protocol):
     def rate_limited_by(self, method: str, seconds: float) -> None: ...
 
     def waited(self, method: str, seconds: float) -> None: ...
-
-
-@dataclass
-class _Bucket:
-    rate: float  # tokens per second
-    capacity: float
-    tokens: float
-    updated: float
-
-    def refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
 
 
 class RateGate:
@@ -135,13 +123,13 @@ class RateGate:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self._channels: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._channels: dict[tuple[str, str], TokenBucket] = {}
         self._holds: dict[tuple[str, str], float] = {}
         # calls let through in the last second, per method and workspace
         self._grants: dict[tuple[str, str], deque[float]] = {}
         # a pace learnt from a 429 (for limits Slack does not publish), and when it lapses
-        self._learned: dict[tuple[str, str], tuple[_Bucket, float]] = {}
+        self._learned: dict[tuple[str, str], tuple[TokenBucket, float]] = {}
         # told of every 429, error and wait (the runtime's metrics), if any
         self.observer: SlackObserver | None = None
 
@@ -161,7 +149,7 @@ class RateGate:
             recent = self._grants.get(key, deque())
             observed = sum(1 for t in recent if t >= now - 1.0)
             rate = max(LEARNT_SHARE * observed, MIN_LEARNT_RATE * self._scale)
-            bucket = _Bucket(rate=rate, capacity=1.0, tokens=1.0, updated=until)
+            bucket = TokenBucket.full(rate, 1.0, until)
             self._learned[key] = (bucket, until + LEARNT_FOR)
         log.info("Slack rate-limited %s: every caller waits %.1f s", method, seconds)
         if self.observer is not None:
@@ -214,20 +202,24 @@ class RateGate:
                 else:
                     paced = learnt[0]
                     paced.refill(max(now, paced.updated))
+            drawn = [b for b in (bucket, lane, paced) if b is not None]
             # (a hair's tolerance: a refill that lands on 0.9999999 is a whole token)
-            short = [b for b in (bucket, lane, paced) if b is not None and b.tokens < 1.0 - 1e-9]
+            short = max((b.short(tolerance=1e-9) for b in drawn), default=0.0)
             if short:
-                return max(max((1.0 - b.tokens) / b.rate for b in short), 1e-3)
-            for b in (bucket, lane, paced):
-                if b is not None:
-                    b.tokens = max(b.tokens - 1.0, 0.0)
+                return max(short, 1e-3)
+            for b in drawn:
+                b.spend()
             recent = self._grants.setdefault((team, method), deque(maxlen=GRANTS_KEPT))
             recent.append(now)
             return 0.0
 
     def _bucket(
-        self, store: dict[tuple[str, str], _Bucket], key: tuple[str, str], rate: float, now: float
-    ) -> _Bucket:
+        self,
+        store: dict[tuple[str, str], TokenBucket],
+        key: tuple[str, str],
+        rate: float,
+        now: float,
+    ) -> TokenBucket:
         bucket = store.get(key)
         if bucket is None:
             if len(store) > 10_000:  # forget idle lanes (full buckets carry no state)
@@ -239,8 +231,7 @@ class RateGate:
                 capacity = TIER_1_BURST
             else:
                 capacity = max(rate * BURST_SECONDS, 1.0)
-            bucket = _Bucket(rate=rate, capacity=capacity, tokens=capacity, updated=now)
-            store[key] = bucket
+            bucket = store[key] = TokenBucket.full(rate, capacity, now)
         bucket.refill(now)
         return bucket
 
