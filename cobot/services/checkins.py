@@ -753,8 +753,7 @@ class Checkins(Service):
                 contacts = tuple(c for c in setup.contacts or [] if c != user_id)
                 if not contacts:
                     raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
-                made = receipts.made_before(db, receipt) if receipt else None
-                earlier = db.get(CheckinContactRequest, made) if made is not None else None
+                earlier = receipts.earlier(db, receipt, CheckinContactRequest)
                 if earlier is not None and earlier.person_id == person.id:
                     return ContactRequested(
                         contacts=contacts,

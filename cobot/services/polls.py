@@ -374,8 +374,7 @@ class Polls(Service):
             with transaction(self._factory) as db:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
                 _require_starter(project, user_id)
-                made = receipts.made_before(db, receipt) if receipt else None
-                earlier = db.get(Poll, made) if made is not None else None
+                earlier = receipts.earlier(db, receipt, Poll)
                 if earlier is not None:
                     return _tally(db, earlier, project)
                 moving = None
