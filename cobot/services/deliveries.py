@@ -172,12 +172,11 @@ def owed_about(
     due_at: datetime,
     *,
     escalate_to: str | None = None,
-    id_as: str | None = None,
     **ids: Any,
 ) -> Owed:
     """One message owed about one of a feature's rows (a poll, a milestone, a slow-down):
-    keyed `{type}:{id}:{key}`, with the row's id in the payload as `id_as` (by default
-    `{type}_id`) and then `ids`."""
+    keyed `{type}:{id}:{key}`, with the row's id in the payload as `{type}_id` and then
+    `ids`."""
     subject_type, subject_id = subject
     return Owed(
         key=f"{subject_type}:{subject_id}:{key}",
@@ -186,7 +185,7 @@ def owed_about(
         due_at=due_at,
         project_id=project_id,
         subject=subject,
-        payload={id_as or f"{subject_type}_id": subject_id, **ids},
+        payload={f"{subject_type}_id": subject_id, **ids},
         escalate_to=escalate_to,
     )
 

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -438,17 +439,11 @@ class Endings(SessionChangingService):
             pid = project.id
 
             def owe(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
-                # an ending is keyed by its project: the payload names it project_id
-                return deliveries.owed_about(
-                    (SUBJECT, pid),
-                    pid,
-                    key,
-                    kind,
-                    target,
-                    due,
-                    escalate_to=user_id,
-                    id_as="project_id",
+                owed = deliveries.owed_about(
+                    (SUBJECT, pid), pid, key, kind, target, due, escalate_to=user_id
                 )
+                # an ending is its project's: its payload names the id project_id
+                return replace(owed, payload={"project_id": pid})
 
             owed = [owe("started", STARTED, project.channel_id, now)]
             for member in members:
