@@ -687,10 +687,7 @@ class Checkins(Service):
 
     def save_note(self, *, team_id: str, user_id: str, delivery_id: int, note: str) -> Answer:
         """Keep (encrypted) what the person wanted to say; an empty note removes it."""
-        cleaned = note.strip()
-        problems = _NOTE.problems({"note": note})
-        if problems:
-            raise InvalidSettings(problems)
+        cleaned = _NOTE.taken("note", note, InvalidSettings)
         now = self._clock.now()
         with transaction(self._factory) as db:
             delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
@@ -746,10 +743,7 @@ class Checkins(Service):
         """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked.
         `form_id` (the modal's view id) makes a second submission of the same form answer
         with the first request instead of alerting the contacts again."""
-        cleaned = message.strip()
-        problems = _MESSAGE.problems({"message": message})
-        if problems:
-            raise InvalidSettings(problems)
+        cleaned = _MESSAGE.taken("message", message, InvalidSettings)
 
         def attempt() -> ContactRequested:
             now = self._clock.now()

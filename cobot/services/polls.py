@@ -468,10 +468,7 @@ class Polls(Service):
 
     def save_note(self, *, team_id: str, user_id: str, poll_id: int, note: str) -> Answered:
         """Keep "anything that would make it easier to come?" (coordinators see it)."""
-        text = note.strip()
-        problems = _NOTE.problems({"note": note})
-        if problems:
-            raise InvalidFields(problems)
+        text = _NOTE.taken("note", note, InvalidFields)
         now = self._clock.now()
         zone = self._directory.timezone(user_id)
         with transaction(self._factory) as db:
