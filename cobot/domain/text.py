@@ -3,6 +3,7 @@ needed) and not over the field's limit, counted after trimming the edges."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,3 +32,11 @@ class TypedText:
         """The problem of each text that has one, keyed as `texts` is (a form's block ids)."""
         found = {key: self.problem(text) for key, text in texts.items()}
         return {key: problem for key, problem in found.items() if problem is not None}
+
+    def taken(self, key: str, text: str, refuse: Callable[[dict[str, str]], Exception]) -> str:
+        """`text` trimmed, as it is kept; if it cannot be taken, `refuse({key: problem})` is
+        raised (a form's error for block `key`)."""
+        problem = self.problem(text)
+        if problem is not None:
+            raise refuse({key: problem})
+        return text.strip()

@@ -31,6 +31,7 @@ from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.text import TypedText
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -75,6 +76,9 @@ LIVE = (INVITED, ACTIVE)
 MAX_NOTE = 2000
 MAX_SUPPORT = 2900
 MAX_PAUSE = timedelta(days=366)
+_NOTE = TypedText(MAX_NOTE, "the note")
+_MESSAGE = TypedText(MAX_NOTE, "the message")
+_SUPPORT = TypedText(MAX_SUPPORT, "the support information")
 # `/cobot checkin summary` without a month shows this many closed months
 SUMMARY_PERIODS = 3
 
@@ -683,9 +687,7 @@ class Checkins(Service):
 
     def save_note(self, *, team_id: str, user_id: str, delivery_id: int, note: str) -> Answer:
         """Keep (encrypted) what the person wanted to say; an empty note removes it."""
-        cleaned = note.strip()
-        if len(cleaned) > MAX_NOTE:
-            raise InvalidSettings({"note": f"Keep the note under {MAX_NOTE} characters."})
+        cleaned = _NOTE.taken("note", note, InvalidSettings)
         now = self._clock.now()
         with transaction(self._factory) as db:
             delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
@@ -741,9 +743,7 @@ class Checkins(Service):
         """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked.
         `form_id` (the modal's view id) makes a second submission of the same form answer
         with the first request instead of alerting the contacts again."""
-        cleaned = message.strip()
-        if len(cleaned) > MAX_NOTE:
-            raise InvalidSettings({"message": f"Keep the message under {MAX_NOTE} characters."})
+        cleaned = _MESSAGE.taken("message", message, InvalidSettings)
 
         def attempt() -> ContactRequested:
             now = self._clock.now()
@@ -753,8 +753,7 @@ class Checkins(Service):
                 contacts = tuple(c for c in setup.contacts or [] if c != user_id)
                 if not contacts:
                     raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
-                made = receipts.made_before(db, receipt) if receipt else None
-                earlier = db.get(CheckinContactRequest, made) if made is not None else None
+                earlier = receipts.earlier(db, receipt, CheckinContactRequest)
                 if earlier is not None and earlier.person_id == person.id:
                     return ContactRequested(
                         contacts=contacts,
@@ -951,8 +950,7 @@ class Checkins(Service):
             errors["roles"] = "Pick at least one role to check in with."
         if choice.rhythm not in rules.RHYTHMS:
             errors["rhythm"] = "Pick how often check-ins come."
-        if len(choice.support_text.strip()) > MAX_SUPPORT:
-            errors["support"] = f"Keep the support information under {MAX_SUPPORT} characters."
+        errors.update(_SUPPORT.problems({"support": choice.support_text}))
         if choice.enabled and not choice.support_text.strip():
             errors["support"] = (
                 "Say who people can talk to and which local services can help: cobot shows "

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -437,26 +438,20 @@ class Endings(SessionChangingService):
             ending.follow_up_at = end + timedelta(weeks=plan.follow_up_weeks)
             pid = project.id
 
-            def owe(key: str, kind: str, target: str, due: datetime) -> None:
-                deliveries.schedule(
-                    db,
-                    key=f"ending:{pid}:{key}",
-                    kind=kind,
-                    target=target,
-                    due_at=due,
-                    now=now,
-                    project_id=pid,
-                    subject=(SUBJECT, pid),
-                    payload={"project_id": pid},
-                    escalate_to=user_id,
+            def owe(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
+                owed = deliveries.owed_about(
+                    (SUBJECT, pid), pid, key, kind, target, due, escalate_to=user_id
                 )
+                # an ending is its project's: its payload names the id project_id
+                return replace(owed, payload={"project_id": pid})
 
-            owe("started", STARTED, project.channel_id, now)
+            owed = [owe("started", STARTED, project.channel_id, now)]
             for member in members:
-                owe(f"invite:{member}", INVITE, member, now)
-                owe(f"follow_up:{member}", FOLLOW_UP, member, ending.follow_up_at)
-            owe("cloud", CLOUD, project.channel_id, deadline)
-            owe("results", RESULTS, project.channel_id, deadline)
+                owed.append(owe(f"invite:{member}", INVITE, member, now))
+                owed.append(owe(f"follow_up:{member}", FOLLOW_UP, member, ending.follow_up_at))
+            owed.append(owe("cloud", CLOUD, project.channel_id, deadline))
+            owed.append(owe("results", RESULTS, project.channel_id, deadline))
+            deliveries.schedule_many(db, owed, now=now)
             return EndingStarted(
                 project_name=project.name,
                 timezone=project.timezone,

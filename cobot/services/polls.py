@@ -59,6 +59,7 @@ from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import interval_warnings
+from cobot.domain.text import TypedText
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -94,6 +95,8 @@ OUTCOME = "poll_outcome"
 # an invitation or the tally, updated in place once the poll closed by itself
 REFRESH = "poll_refresh"
 STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
+# a note to the poll (what would make it easier to come), or to the standing availability
+_NOTE = TypedText(MAX_NOTE, "it")
 
 
 class PollClosed(AccessError):
@@ -374,8 +377,7 @@ class Polls(Service):
             with transaction(self._factory) as db:
                 project = access.project_by_id(db, team_id=team_id, project_id=project_id)
                 _require_starter(project, user_id)
-                made = receipts.made_before(db, receipt) if receipt else None
-                earlier = db.get(Poll, made) if made is not None else None
+                earlier = receipts.earlier(db, receipt, Poll)
                 if earlier is not None:
                     return _tally(db, earlier, project)
                 moving = None
@@ -466,9 +468,7 @@ class Polls(Service):
 
     def save_note(self, *, team_id: str, user_id: str, poll_id: int, note: str) -> Answered:
         """Keep "anything that would make it easier to come?" (coordinators see it)."""
-        text = note.strip()
-        if len(text) > MAX_NOTE:
-            raise InvalidFields({"note": f"Keep it under {MAX_NOTE} characters."})
+        text = _NOTE.taken("note", note, InvalidFields)
         now = self._clock.now()
         zone = self._directory.timezone(user_id)
         with transaction(self._factory) as db:
@@ -640,8 +640,7 @@ class Polls(Service):
         for number, window in enumerate(windows[:MAX_WINDOWS], start=1):
             if window.end <= window.start:
                 problems[f"window{number}_end"] = "End after it starts."
-        if len(note.strip()) > MAX_NOTE:
-            problems["note"] = f"Keep it under {MAX_NOTE} characters."
+        problems.update(_NOTE.problems({"note": note}))
         if problems:
             raise InvalidFields(problems)
         now = self._clock.now()

@@ -204,8 +204,7 @@ class Sessions(SessionChangingService):
         receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
         with transaction(self._factory) as db:
             project, data = _target(db, asked)
-            made = receipts.made_before(db, receipt) if receipt else None
-            earlier = db.get(CoSession, made) if made is not None else None
+            earlier = receipts.earlier(db, receipt, CoSession)
             if earlier is not None and earlier.project_id == project.id:
                 return SessionSaved(view=_view(earlier, project), warnings=())
             check = _check(db, project, data, now=now, exclude=None)
