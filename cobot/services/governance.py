@@ -49,7 +49,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.checkins import published_figures
-from cobot.services.debriefs import _debriefers
+from cobot.services.debriefs import who_debriefs
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Presented
@@ -792,7 +792,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     sessions = _scheduled(db, project, CoSession.kind == SessionKind.WORKSHOP)
     held = [s for s in sessions if s.ends_at <= now]
     planned = [s for s in sessions if s.ends_at > now]
-    expected = {(s.id, u) for s in held for u in _debriefers(project, s)}
+    expected = {(s.id, u) for s in held for u in who_debriefs(project, s)}
     written = set(
         db.execute(
             select(Debrief.session_id, Debrief.user_id).where(
