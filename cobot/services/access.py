@@ -161,14 +161,12 @@ def require_coordinator(project: Project, user_id: str) -> None:
 
 def session_facts(cosession: CoSession, project: Project) -> SessionFacts:
     """What a message about `cosession` shows of it and its project."""
+    # here, not at the top: session_queries reads sessions through this module
+    from cobot.services.session_queries import of_session
+
     return SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
+        **of_session(cosession),
         timezone=project.timezone,
         project_name=project.name,
-        venue=cosession.venue,
-        objectives=cosession.objectives,
         aims=project.aims,
     )
