@@ -35,11 +35,11 @@ from cobot.domain.governance import MilestoneStatus
 from cobot.domain.governance import SlowDownInput
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
-from cobot.domain.sessions import Neighbour
 from cobot.domain.sessions import Problem
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import SessionTimes
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -869,12 +869,14 @@ def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendan
     return tuple(found)
 
 
+def _times(row: CoSession) -> SessionTimes:
+    return SessionTimes(row.id, row.title, row.starts_at, row.ends_at)
+
+
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:
     tz = ZoneInfo(project.timezone)
     rows = _scheduled(db, project, CoSession.starts_at > now)
-    moved = rules.slow_sessions(
-        [rules.Dated(r.id, r.title, r.starts_at, r.ends_at) for r in rows], plan, tz=tz
-    )
+    moved = rules.slow_sessions([_times(r) for r in rows], plan, tz=tz)
     total = max((m.new_start - m.old_start for m in moved), default=timedelta(0))
     today = _today(project, now)
     milestones = tuple(
@@ -885,9 +887,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     # the interval rule is about the workshop series; sessions already under way stay put
     workshops = {r.id for r in rows if r.kind == SessionKind.WORKSHOP}
     started = (CoSession.kind == SessionKind.WORKSHOP, CoSession.starts_at <= now)
-    others = [
-        Neighbour(s.id, s.title, s.starts_at, s.ends_at) for s in _scheduled(db, project, *started)
-    ]
+    others = [_times(s) for s in _scheduled(db, project, *started)]
     checks = rules.interval_checks(
         [m for m in moved if m.id in workshops], others, LeadTimes.from_json(project.lead_times)
     )
