@@ -19,7 +19,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cobot.domain.sessions import LeadTimes
-from cobot.domain.sessions import Neighbour
 from cobot.domain.sessions import Problem
 from cobot.domain.sessions import SessionTimes
 from cobot.domain.sessions import interval_warnings
@@ -163,7 +162,9 @@ class Moved:
     new_end: datetime
 
 
-def slow_sessions(sessions: Sequence[Dated], plan: SlowDownInput, *, tz: ZoneInfo) -> list[Moved]:
+def slow_sessions(
+    sessions: Sequence[SessionTimes], plan: SlowDownInput, *, tz: ZoneInfo
+) -> list[Moved]:
     """Where each future session goes (soonest first): N weeks later, keeping the local
     time of day; or, widening gaps, each session no sooner than N days after the previous
     one ends (the moves add up: a session keeps its distance from the one before it)."""
@@ -199,11 +200,11 @@ def slow_milestone(due_on: date, plan: SlowDownInput, *, moved_by: timedelta) ->
 
 
 def interval_checks(
-    moved: Sequence[Moved], others: Sequence[Neighbour], lead: LeadTimes
+    moved: Sequence[Moved], others: Sequence[SessionTimes], lead: LeadTimes
 ) -> list[Problem]:
     """The interval rule of cobot/domain/sessions.py applied to the new dates: overlaps and
     squeezed gaps between the moved sessions and with the sessions that stay put."""
-    after = [Neighbour(m.id, m.title, m.new_start, m.new_end) for m in moved]
+    after = [SessionTimes(m.id, m.title, m.new_start, m.new_end) for m in moved]
     problems: list[Problem] = []
     seen: set[str] = set()
     for m in moved:

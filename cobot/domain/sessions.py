@@ -8,6 +8,7 @@ were too tight; these functions say which of those steps a given gap squeezes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import fields
@@ -334,7 +335,7 @@ def interval_warnings(
     title: str,
     starts_at: datetime,
     ends_at: datetime,
-    neighbours: list[Neighbour],
+    neighbours: Sequence[SessionTimes],
     lead: LeadTimes,
 ) -> list[Problem]:
     """Warnings about overlaps and squeezed intervals with the sessions either side."""

@@ -53,37 +53,50 @@ class NotCoordinator(AccessError):
         self.coordinators = coordinators
 
 
-def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Project:
-    """The active project bound to this workspace's channel, or NoProjectHere."""
-    project = session.scalar(
-        select(Project).where(
-            Project.team_id == team_id,
-            Project.channel_id == channel_id,
-            Project.status == ProjectStatus.ACTIVE,
-        )
-    )
+def project_in_channel(
+    session: Session, *, team_id: str, channel_id: str, closed_too: bool = False
+) -> Project:
+    """The active project bound to this workspace's channel (or, `closed_too`, the channel's
+    project whatever its status), or NoProjectHere."""
+    where = [Project.team_id == team_id, Project.channel_id == channel_id]
+    if not closed_too:
+        where.append(Project.status == ProjectStatus.ACTIVE)
+    project = session.scalar(select(Project).where(*where))
     if project is None:
         raise NoProjectHere()
     return project
 
 
-def project_by_id(session: Session, *, team_id: str, project_id: int) -> Project:
-    """A project by id, only within the asking workspace (button values can be forged)."""
+def project_by_id(
+    session: Session, *, team_id: str, project_id: int, closed_too: bool = False
+) -> Project:
+    """An active project by id (any project, `closed_too`), only within the asking
+    workspace (button values can be forged)."""
     project = session.get(Project, project_id)
-    if project is None or project.team_id != team_id or project.status != ProjectStatus.ACTIVE:
+    if project is None or project.team_id != team_id:
+        raise NoProjectHere()
+    if project.status != ProjectStatus.ACTIVE and not closed_too:
         raise NoProjectHere()
     return project
 
 
 def project_by_channel_or_id(
-    session: Session, *, team_id: str, channel_id: str | None = None, project_id: int | None = None
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str | None = None,
+    project_id: int | None = None,
+    closed_too: bool = False,
 ) -> Project:
-    """The project a request names: by (checked) id when it carries one, else by channel."""
+    """The project a request names: by (checked) id when it carries one, else by channel;
+    an active one, or (`closed_too`) one of any status."""
     if project_id is not None:
-        return project_by_id(session, team_id=team_id, project_id=project_id)
+        return project_by_id(session, team_id=team_id, project_id=project_id, closed_too=closed_too)
     if channel_id is None:
         raise AccessError("I could not tell which project you meant. Nothing was changed.")
-    return project_in_channel(session, team_id=team_id, channel_id=channel_id)
+    return project_in_channel(
+        session, team_id=team_id, channel_id=channel_id, closed_too=closed_too
+    )
 
 
 class ProjectAsks(TypedDict):
@@ -148,14 +161,12 @@ def require_coordinator(project: Project, user_id: str) -> None:
 
 def session_facts(cosession: CoSession, project: Project) -> SessionFacts:
     """What a message about `cosession` shows of it and its project."""
+    # here, not at the top: session_queries reads sessions through this module
+    from cobot.services.session_queries import of_session
+
     return SessionFacts(
-        id=cosession.id,
-        title=cosession.title,
-        starts_at=cosession.starts_at,
-        ends_at=cosession.ends_at,
+        **of_session(cosession),
         timezone=project.timezone,
         project_name=project.name,
-        venue=cosession.venue,
-        objectives=cosession.objectives,
         aims=project.aims,
     )

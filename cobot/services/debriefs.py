@@ -303,7 +303,7 @@ def _owed(
     deadline = deadlines.debrief(cosession)
     if deadline > now and (round_ is None or round_.closed_at is None):
         answered = _answers(session, cosession.id)
-        debriefers = [d for d in _debriefers(project, cosession) if d not in answered]
+        debriefers = [d for d in who_debriefs(project, cosession) if d not in answered]
         add(PROMPT, debriefers, end, late_ok=True)
         for number, when in enumerate(nudge_times(end, lead.debrief_within), start=1):
             add(NUDGE, debriefers, when, late_ok=False, under=f"{prefix}:{NUDGE}{number}")
@@ -358,8 +358,9 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _debriefers(project: Project, cosession: CoSession) -> list[str]:
-    """Who debriefs a session: its facilitators, with the project team."""
+def who_debriefs(project: Project, cosession: CoSession) -> list[str]:
+    """Who debriefs a session: its facilitators, with the project team (or the
+    coordinators when there is no team). Home and governance ask this rule too."""
     return _unique(
         cosession.user_ids(SessionRole.FACILITATOR) + access.team_or_coordinators(project)
     )
@@ -402,7 +403,7 @@ def _collate(session: Session, project: Project, cosession: CoSession) -> Collat
         .where(DebriefAction.session_id == cosession.id)
         .order_by(DebriefAction.id)
     ).all()
-    debriefers = _debriefers(project, cosession)
+    debriefers = who_debriefs(project, cosession)
     return Collated(
         session=access.session_facts(cosession, project),
         went_well=tuple(a.went_well for a in submitted if a.went_well),
@@ -484,7 +485,7 @@ def build_note(  # noqa: C901
         round_ = session.get(DebriefRound, cosession.id)
         if round_ is not None and round_.closed_at is not None:
             return None
-        if target not in _debriefers(project, cosession):
+        if target not in who_debriefs(project, cosession):
             return None
         if target in _answers(session, cosession.id):
             return None
@@ -769,7 +770,7 @@ class Debriefs(Service):
             clean, errors = check_debrief(
                 data,
                 author=user_id,
-                addressees=_debriefers(project, cosession),
+                addressees=who_debriefs(project, cosession),
                 members=[m.user_id for m in project.members],
             )
             if clean is None:
@@ -1127,7 +1128,7 @@ class _Answering:
 
 
 _DEBRIEF = _Answering(
-    who=lambda _db, project, cosession: _debriefers(project, cosession),
+    who=lambda _db, project, cosession: who_debriefs(project, cosession),
     not_theirs=(
         NotDebriefer,
         "Only the facilitators of “{title}” and the project team debrief it. Nothing was changed.",

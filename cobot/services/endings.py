@@ -50,7 +50,6 @@ from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
 from cobot.services.access import InvalidFields
-from cobot.services.access import NoProjectHere
 from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
@@ -326,17 +325,9 @@ def project_any(
 ) -> Project:
     """A project of this workspace by channel or id, active or closed (results and exports
     stay available after closing, until the retention purge)."""
-    if project_id is not None:
-        project = db.get(Project, project_id)
-        if project is None or project.team_id != team_id:
-            raise NoProjectHere()
-        return project
-    found = db.scalar(
-        select(Project).where(Project.team_id == team_id, Project.channel_id == channel_id)
+    return access.project_by_channel_or_id(
+        db, team_id=team_id, channel_id=channel_id, project_id=project_id, closed_too=True
     )
-    if found is None:
-        raise NoProjectHere()
-    return found
 
 
 def _member_group(project: Project, user_id: str) -> str:

@@ -47,7 +47,7 @@ from cobot.services.deadlines import Deadlines
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.ical import CalendarEntry
 from cobot.services.ical import calendar_document
-from cobot.services.ical import session_uid
+from cobot.services.ical import session_entry
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.session_queries import sessions_with_people
@@ -152,17 +152,7 @@ def session_entries(db: Session, query: FeedQuery) -> Iterable[CalendarEntry]:  
     team = query.project.team_id
     for row in query.sessions:
         if query.involves(row):
-            yield CalendarEntry(
-                uid=session_uid(row.id, team),
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                summary=row.title,
-                location=row.venue,
-                description=row.objectives,
-                sequence=query.sequence(row.id),
-                cancelled=row.status == SessionStatus.CANCELLED,
-                stamp=row.updated_at,
-            )
+            yield session_entry(row, team, sequence=query.sequence(row.id), stamp=row.updated_at)
 
 
 def deadline_entries(db: Session, query: FeedQuery) -> Iterable[CalendarEntry]:  # noqa: ARG001

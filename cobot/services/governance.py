@@ -35,11 +35,11 @@ from cobot.domain.governance import MilestoneStatus
 from cobot.domain.governance import SlowDownInput
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
-from cobot.domain.sessions import Neighbour
 from cobot.domain.sessions import Problem
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import SessionTimes
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -49,7 +49,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.checkins import published_figures
-from cobot.services.debriefs import _debriefers
+from cobot.services.debriefs import who_debriefs
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Presented
@@ -792,7 +792,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     sessions = _scheduled(db, project, CoSession.kind == SessionKind.WORKSHOP)
     held = [s for s in sessions if s.ends_at <= now]
     planned = [s for s in sessions if s.ends_at > now]
-    expected = {(s.id, u) for s in held for u in _debriefers(project, s)}
+    expected = {(s.id, u) for s in held for u in who_debriefs(project, s)}
     written = set(
         db.execute(
             select(Debrief.session_id, Debrief.user_id).where(
@@ -869,12 +869,14 @@ def _attendance(db: Session, held: Sequence[CoSession]) -> tuple[SessionAttendan
     return tuple(found)
 
 
+def _times(row: CoSession) -> SessionTimes:
+    return SessionTimes(row.id, row.title, row.starts_at, row.ends_at)
+
+
 def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) -> SlowDownPreview:
     tz = ZoneInfo(project.timezone)
     rows = _scheduled(db, project, CoSession.starts_at > now)
-    moved = rules.slow_sessions(
-        [rules.Dated(r.id, r.title, r.starts_at, r.ends_at) for r in rows], plan, tz=tz
-    )
+    moved = rules.slow_sessions([_times(r) for r in rows], plan, tz=tz)
     total = max((m.new_start - m.old_start for m in moved), default=timedelta(0))
     today = _today(project, now)
     milestones = tuple(
@@ -885,9 +887,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     # the interval rule is about the workshop series; sessions already under way stay put
     workshops = {r.id for r in rows if r.kind == SessionKind.WORKSHOP}
     started = (CoSession.kind == SessionKind.WORKSHOP, CoSession.starts_at <= now)
-    others = [
-        Neighbour(s.id, s.title, s.starts_at, s.ends_at) for s in _scheduled(db, project, *started)
-    ]
+    others = [_times(s) for s in _scheduled(db, project, *started)]
     checks = rules.interval_checks(
         [m for m in moved if m.id in workshops], others, LeadTimes.from_json(project.lead_times)
     )

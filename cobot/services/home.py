@@ -59,6 +59,7 @@ from cobot.services.checkins import Checkins
 from cobot.services.checkins import PersonSettings
 from cobot.services.checkins import Summary
 from cobot.services.deadlines import Deadlines
+from cobot.services.debriefs import who_debriefs
 from cobot.services.deliveries import DeliveryRef
 from cobot.services.deliveries import DeliveryRunner
 from cobot.services.governance import MilestoneView
@@ -588,13 +589,6 @@ def _my_sessions(me: _Reading) -> list[SessionLine]:
     return lines
 
 
-def _debriefers(project: Project, cosession: CoSession) -> list[str]:
-    """Who debriefs a session (as the debriefs feature decides): its facilitators, with the
-    project team (or the coordinators when there is no team)."""
-    team = access.team_or_coordinators(project)
-    return _unique(cosession.user_ids(SessionRole.FACILITATOR) + team)
-
-
 def _my_items(me: _Reading) -> list[OpenItem]:
     db, sessions, projects, roles = me.db, me.sessions, me.projects, me.roles
     user_id, now = me.user_id, me.now
@@ -631,7 +625,7 @@ def _my_items(me: _Reading) -> list[OpenItem]:
         tz = deadlines.tz
         round_ = rounds.get(s.id)
         if (
-            user_id in _debriefers(project, s)
+            user_id in who_debriefs(project, s)
             and s.id not in debriefed
             and (round_ is None or round_.closed_at is None)
         ):
@@ -865,7 +859,7 @@ def _coordinator_view(
         missing = (
             ()
             if s.kind == SessionKind.REFLECTIVE
-            else tuple(u for u in _debriefers(project, s) if u not in answered.get(s.id, set()))
+            else tuple(u for u in who_debriefs(project, s) if u not in answered.get(s.id, set()))
         )
         points.append(
             rules.SessionPoint(

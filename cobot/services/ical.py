@@ -7,10 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from icalendar import Calendar
 from icalendar import Event
 from icalendar import vDuration
+
+from cobot.domain.sessions import SessionStatus
+from cobot.storage.models import CoSession
+
+if TYPE_CHECKING:
+    from cobot.services.sessions import SessionView
 
 PRODID = "-//cobot//co-production sessions//EN"
 
@@ -38,6 +45,24 @@ class CalendarEntry:
 def session_uid(session_id: int, team_id: str) -> str:
     """A session's UID, the same in the file and in every feed."""
     return f"cobot-session-{session_id}@{team_id}"
+
+
+def session_entry(
+    item: CoSession | SessionView, team_id: str, *, sequence: int, stamp: datetime | None = None
+) -> CalendarEntry:
+    """A session's VEVENT (from its row, or the view of it the file is written from), the
+    same in the file and in every feed."""
+    return CalendarEntry(
+        uid=session_uid(item.id, team_id),
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        summary=item.title,
+        location=item.venue,
+        description=item.objectives,
+        sequence=sequence,
+        cancelled=item.status == SessionStatus.CANCELLED,
+        stamp=stamp,
+    )
 
 
 def calendar_document(

@@ -39,9 +39,8 @@ from cobot.services import receipts
 from cobot.services.access import AccessError
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
-from cobot.services.ical import CalendarEntry
 from cobot.services.ical import calendar_document
-from cobot.services.ical import session_uid
+from cobot.services.ical import session_entry
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone
 from cobot.services.project_views import of_project_in_zone
@@ -608,16 +607,11 @@ def build_calendar(
 ) -> bytes:
     """An iCalendar (RFC 5545) document: one VEVENT per session, stable UIDs, UTC times."""
     entries = [
-        CalendarEntry(
-            uid=session_uid(item.id, team_id),
-            starts_at=item.starts_at,
-            ends_at=item.ends_at,
-            summary=item.title,
-            location=item.venue,
-            description=item.objectives,
-            # calendars take an update only when SEQUENCE grows: a cancellation is one more
+        # calendars take an update only when SEQUENCE grows: a cancellation is one more
+        session_entry(
+            item,
+            team_id,
             sequence=item.revision + (1 if item.status == SessionStatus.CANCELLED else 0),
-            cancelled=item.status == SessionStatus.CANCELLED,
         )
         for item in sessions
     ]
