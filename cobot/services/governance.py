@@ -491,8 +491,7 @@ class Governance(Service):
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
             db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
-            made = receipts.made_before(db, receipt) if receipt else None
-            earlier = db.get(SlowDown, made) if made is not None else None
+            earlier = receipts.earlier(db, receipt, SlowDown)
             if earlier is not None:
                 return SlowedDown(
                     earlier.id, earlier.sessions_moved, earlier.milestones_moved, 0, 0
