@@ -100,18 +100,25 @@ class Command:
 CommandTable = tuple[Command, ...]
 
 
-def shows(
-    method: str, text: Callable[[Any], str], blocks: Callable[[Any], list[dict[str, Any]]]
-) -> Callable[..., Reply]:
+@dataclass(frozen=True)
+class Shows:
     """The handler of a command that shows what the service method named `method` gives the
     asker (a dotted name reaches the service in the feature's deps: "endings.feelings"), as
     its `text` (for notifications) and its `blocks`."""
-    get = attrgetter(method)
 
-    def show(deps: Any, request: CommandRequest, _tools: Any) -> Reply:
-        return Reply.of(get(deps)(**request.caller), text, blocks)
+    method: str
+    text: Callable[[Any], str]
+    blocks: Callable[[Any], list[dict[str, Any]]]
 
-    return show
+    def __call__(self, deps: Any, request: CommandRequest, _tools: Any) -> Reply:
+        return Reply.of(attrgetter(self.method)(deps)(**request.caller), self.text, self.blocks)
+
+
+def shows(
+    method: str, text: Callable[[Any], str], blocks: Callable[[Any], list[dict[str, Any]]]
+) -> Shows:
+    """A `Shows` handler, as a command table row takes it."""
+    return Shows(method, text, blocks)
 
 
 @dataclass(frozen=True)

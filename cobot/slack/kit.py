@@ -334,6 +334,9 @@ class Listeners:
         self.answer_in_dm = answer_in_dm
         self._buttons: list[tuple[Any, Callable[..., None]]] = []
         self._forms: list[tuple[str, Callable[..., Answer | None], str, Mapping[str, str]]] = []
+        # the service methods `opens` names, and the services they were last wired with
+        self._named: list[str] = []
+        self._wired: Any = None
 
     def button(self, *action_ids: Any) -> Callable[[H], H]:
         """The handler of these block actions (ids or patterns), as `action()` runs it."""
@@ -357,6 +360,7 @@ class Listeners:
         presser for the id in the button's value, passed as `key`; a dotted name reaches the
         service in the feature's deps ("endings.feelings_form")."""
         method = attrgetter(form)
+        self._named.append(form)
 
         def open_form(deps: Any, press: Press) -> None:
             press.open(modal(method(deps)(**press.caller, **{key: press.id(stale)})))
@@ -377,11 +381,24 @@ class Listeners:
     def wire(self, app: App, router: CommandRouter, deps: Any, commands: CommandTable = ()) -> None:
         """Register the subcommands (listed in help under `group`), buttons and modals, each
         handler bound to the feature's services `deps` first."""
+        self._wired = deps
         add_commands(router, commands, group=self.group, deps=deps)
         for action_id, press in self._buttons:
             action(app, action_id, partial(press, deps), answer_in_dm=self.answer_in_dm)
         for callback_id, submit, fallback, rename in self._forms:
             view(app, callback_id, partial(submit, deps), fallback=fallback, rename=rename)
+
+    def unresolved(self) -> list[str]:
+        """The method names `opens` was given that the services it was last wired with do
+        not have (a test checks a real runtime's are all there: names are not type-checked)."""
+        return [name for name in self._named if not _resolves(self._wired, name)]
+
+
+def _resolves(deps: Any, name: str) -> bool:
+    try:
+        return callable(attrgetter(name)(deps))
+    except AttributeError:
+        return False
 
 
 __all__ = [
