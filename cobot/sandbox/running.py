@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from abc import ABC
+from abc import abstractmethod
 from types import TracebackType
 from typing import Self
 
 
-class Running:
+class Running(ABC):
     """A local server (the Slack emulator, the whole stack) that a `with` block runs: it
     starts on entering and stops on leaving, however the block ends."""
 
+    @abstractmethod
     def start(self) -> object:
         """Start serving (each server says how)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def stop(self) -> None:
         """Stop serving and wait for its threads (each server says how)."""
-        raise NotImplementedError
 
     def __enter__(self) -> Self:
         self.start()
