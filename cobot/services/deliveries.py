@@ -129,8 +129,17 @@ def schedule(
     A second call with the same key returns the existing row unchanged. The workspace it
     goes to is `team_id`, or else its project's.
     """
-    # Owed's fields, in order
-    item = Owed(key, kind, target, due_at, project_id, subject, payload or {}, escalate_to, team_id)
+    item = Owed(
+        key=key,
+        kind=kind,
+        target=target,
+        due_at=due_at,
+        project_id=project_id,
+        subject=subject,
+        payload=payload or {},
+        escalate_to=escalate_to,
+        team_id=team_id,
+    )
     return _schedule_one(session, item, now=now)
 
 

@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -430,11 +429,17 @@ class Endings(SessionChangingService):
             pid = project.id
 
             def owe(key: str, kind: str, target: str, due: datetime) -> deliveries.Owed:
-                owed = deliveries.owed_about(
-                    (SUBJECT, pid), pid, key, kind, target, due, escalate_to=user_id
+                # an ending is its project's: keyed by the project, its payload names project_id
+                return deliveries.Owed(
+                    key=f"{SUBJECT}:{pid}:{key}",
+                    kind=kind,
+                    target=target,
+                    due_at=due,
+                    project_id=pid,
+                    subject=(SUBJECT, pid),
+                    payload={"project_id": pid},
+                    escalate_to=user_id,
                 )
-                # an ending is its project's: its payload names the id project_id
-                return replace(owed, payload={"project_id": pid})
 
             owed = [owe("started", STARTED, project.channel_id, now)]
             for member in members:

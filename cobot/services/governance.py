@@ -49,6 +49,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.checkins import published_figures
+from cobot.services.debriefs import SUBMITTED
 from cobot.services.debriefs import who_debriefs
 from cobot.services.deliveries import DeliveryKind
 from cobot.services.deliveries import Owed
@@ -90,8 +91,6 @@ DIGEST_REGISTERS = 6
 # an overdue nudge goes the morning after the due date, project time
 NUDGE_AT = time(9, 0)
 OVERSIGHT_ROLES = (Role.OVERSIGHT, Role.STEERING)
-# the Home and the digest list this many milestones before summarising
-SHOWN_MILESTONES = 6
 
 
 # ---------------------------------------------------------------- what the service returns
@@ -795,7 +794,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
     written = set(
         db.execute(
             select(Debrief.session_id, Debrief.user_id).where(
-                Debrief.session_id.in_([s.id for s in held]), Debrief.status == "submitted"
+                Debrief.session_id.in_([s.id for s in held]), Debrief.status == SUBMITTED
             )
         )
     )

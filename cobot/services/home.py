@@ -41,6 +41,7 @@ from cobot.domain import checkins as checkin_rules
 from cobot.domain import timeline as rules
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.governance import MilestoneStatus
+from cobot.domain.governance import overdue
 from cobot.domain.involvement import overloaded
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
@@ -701,8 +702,9 @@ def _my_milestones(me: _Reading) -> list[OpenItem]:
         assert row.due_on is not None
         due = datetime.combine(row.due_on + timedelta(days=1), datetime.min.time(), tz)
         if due - AGENDA_HORIZON <= now:
+            late = overdue(row.due_on, row.status, now.astimezone(tz).date())
             items.append(
-                OpenItem(ITEM_MILESTONE, project.name, row.title, row.id, due, tz.key, due <= now)
+                OpenItem(ITEM_MILESTONE, project.name, row.title, row.id, due, tz.key, late)
             )
     return items
 

@@ -150,12 +150,6 @@ class Perspectives(Service):
                     row.updated_at = now
             return PerspectivesSaved(project_name=project.name, chosen=picked)
 
-    def project_mix(self, *, team_id: str, user_id: str, channel_id: str) -> tuple[str, Mix]:
-        """The channel's project's mix, for any member."""
-        with read_only(self._factory) as db:
-            project = _member_project(db, team_id=team_id, user_id=user_id, channel_id=channel_id)
-            return project.name, mix(db, project)
-
 
 def _member_project(db: Session, **asks: Unpack[ProjectAsks]) -> Project:
     project = access.project_by_channel_or_id(

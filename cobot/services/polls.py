@@ -476,15 +476,6 @@ class Polls(Service):
             person.note = text
             return _answered(db, poll, project, user_id, zone, now=now)
 
-    def invitation(self, *, team_id: str, user_id: str, poll_id: int) -> Invitation:
-        """The person's invitation as it is now."""
-        zone = self._directory.timezone(user_id)
-        with read_only(self._factory) as db:
-            poll, project = _poll(db, team_id, poll_id)
-            if _person(poll, user_id) is None:
-                raise AccessError("This poll did not ask you.")
-            return _invitation(db, poll, project, user_id, zone)
-
     # -- the starter's side --------------------------------------------------------------
 
     def tally(self, *, team_id: str, user_id: str, poll_id: int) -> Tally:

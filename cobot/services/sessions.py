@@ -386,14 +386,14 @@ def _with_participants(data: SessionInput, participants: list[str]) -> SessionIn
 def _target(db: Session, asked: NewSession) -> tuple[Project, SessionInput]:
     """The project a new session goes in (its coordinator asking), and the session's input
     with the project's participants when they are the default."""
-    team_id, data = asked["team_id"], asked["data"]
-    if (project_id := asked.get("project_id")) is not None:
-        project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-    elif (channel_id := asked.get("channel_id")) is not None:
-        project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-    else:
-        raise ValueError("add() needs a project_id or a channel_id")
-    access.require_coordinator(project, asked["user_id"])
+    data = asked["data"]
+    project = access.coordinators_project(
+        db,
+        team_id=asked["team_id"],
+        user_id=asked["user_id"],
+        channel_id=asked.get("channel_id"),
+        project_id=asked.get("project_id"),
+    )
     if asked.get("default_participants", False):
         data = _with_participants(data, access.people_with(project, Role.PARTICIPANT))
     return project, data

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from cobot.sandbox import SlackClient
 from cobot.sandbox.stack import ListenerWork
@@ -12,7 +15,13 @@ from cobot.sandbox.stack import ListenerWork
 from .conftest import Captured
 
 
-def test_listener_work_waits_for_what_runs_after_the_ack() -> None:
+def _timed_out(caplog: pytest.LogCaptureFixture) -> bool:
+    """Whether ListenerWork.wait gave up (it says so in a warning) instead of returning."""
+    return any("still at work" in r.getMessage() for r in caplog.records)
+
+
+def test_listener_work_waits_for_what_runs_after_the_ack(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     inner = ThreadPoolExecutor(max_workers=2)
     work = ListenerWork(inner)
     release = threading.Event()
@@ -33,18 +42,23 @@ def test_listener_work_waits_for_what_runs_after_the_ack() -> None:
     assert not waiter.is_alive()
     assert finished == ["done"]
     assert future.result() is None
-    work.wait(timeout=0.1)  # nothing under way: returns at once
+    assert not _timed_out(caplog)
+    work.wait(timeout=0.1)  # nothing under way: returns at once, not by timing out
+    assert not _timed_out(caplog)
     work.shutdown()
 
 
-def test_listener_work_counts_a_listener_that_raises() -> None:
+def test_listener_work_counts_a_listener_that_raises(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     work = ListenerWork(ThreadPoolExecutor(max_workers=1))
 
     def broken() -> None:
         raise RuntimeError("a listener failed")
 
     future = work.submit(broken)
-    work.wait(timeout=5)
+    work.wait(timeout=2)
+    # counted down although it raised: wait() returned, it did not give up after 2 s
+    assert not _timed_out(caplog)
     assert isinstance(future.exception(), RuntimeError)
     work.shutdown()
 
