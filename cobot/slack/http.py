@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import KW_ONLY
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
@@ -41,16 +42,6 @@ READY_PATH = "/readyz"
 # liveness: the process answers HTTP (restart it if not); /healthz is readiness
 LIVE_PATH = "/livez"
 MAX_BODY = 1024 * 1024
-_REASONS = {
-    200: "OK",
-    302: "Found",
-    304: "Not Modified",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    413: "Payload Too Large",
-    503: "Service Unavailable",
-}
 
 
 class ReplayGuard(Protocol):
@@ -237,7 +228,7 @@ def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
         for value in values
     ]
     headers.append(("Content-Length", str(len(data))))
-    reason = _REASONS.get(response.status, "OK")
+    reason = HTTPStatus(response.status).phrase
     start_response(f"{response.status} {reason}", headers)
     return [data]
 
@@ -245,14 +236,14 @@ def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
 def _page(start_response: StartResponse, page: Page, *, head: bool) -> list[bytes]:
     headers = [h for h in page.headers if h[0].lower() != "content-length"]
     headers.append(("Content-Length", str(len(page.body))))
-    start_response(f"{page.status} {_REASONS.get(page.status, 'OK')}", headers)
+    start_response(f"{page.status} {HTTPStatus(page.status).phrase}", headers)
     return [b"" if head else page.body]
 
 
 def _plain(start_response: StartResponse, status: int, body: dict[str, Any] | None) -> list[bytes]:
     data = b"" if body is None else json.dumps(body).encode()
     start_response(
-        f"{status} {_REASONS[status]}",
+        f"{status} {HTTPStatus(status).phrase}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
     return [data]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -374,7 +375,6 @@ def register_oauth(app: App, *, clients: WorkspaceClients, workspaces: Workspace
             stop(body, context, StopReason.TOKENS_REVOKED)
 
 
-_PAGE_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized"}
 _BROKEN_PAGE = (
     "<html><head><title>cobot could not be installed</title></head><body>"
     "<h2>cobot could not be installed</h2>"
@@ -416,6 +416,6 @@ def oauth_page(
     ]
     out += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]
     out.append(("Cache-Control", "no-store"))
-    reason = _PAGE_REASONS.get(response.status, "Service Unavailable")
+    reason = HTTPStatus(response.status).phrase
     start_response(f"{response.status} {reason}", out)
     return [data]
