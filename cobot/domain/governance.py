@@ -85,14 +85,14 @@ def overdue(due_on: date | None, status: str, today: date) -> bool:
 
 def check_milestone(title: str) -> dict[str, str]:
     """Field errors for a milestone's title (block id "title")."""
-    problem = TypedText(MAX_TITLE, "the title", "Give the milestone a title.").problem(title)
-    return {} if problem is None else {"title": problem}
+    return TypedText(MAX_TITLE, "the title", "Give the milestone a title.").problems(
+        {"title": title}
+    )
 
 
 def check_line(line: str) -> dict[str, str]:
     """Field errors for the coordinator's line in the digest (block id "line")."""
-    problem = TypedText(MAX_LINE, "the line").problem(line)
-    return {} if problem is None else {"line": problem}
+    return TypedText(MAX_LINE, "the line").problems({"line": line})
 
 
 def check_digest_every(days: int | None) -> dict[str, str]:

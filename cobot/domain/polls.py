@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -292,7 +291,6 @@ class Ranked:
 
     tally: SlotTally
     reasons: tuple[str, ...]
-    warnings: tuple[str, ...] = field(default=())
 
 
 def needs_facilitators(purpose: PollPurpose) -> bool:

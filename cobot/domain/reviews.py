@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from cobot.domain.text import TypedText
 from cobot.domain.vocabulary import Labelled
-from cobot.domain.vocabulary import labels
 
 MAX_URL = 500
 MAX_NOTE = 1000
@@ -40,9 +39,6 @@ class Choice(Labelled):
         return self is not Choice.APPROVE
 
 
-CHOICE_LABELS = labels(Choice)
-
-
 class Outcome(Labelled):
     """What a closed round came to."""
 
@@ -50,9 +46,6 @@ class Outcome(Labelled):
     APPROVED_WITH_CHANGES = "approved_with_changes", "approved with changes"
     NOT_YET = "not_yet_approved", "not yet approved"
     NO_ANSWERS = "no_answers", "no answers"
-
-
-OUTCOME_LABELS = labels(Outcome)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cobot.domain.vocabulary import Labelled
-from cobot.domain.vocabulary import labels
 
 
 class Role(Labelled):
@@ -16,8 +15,6 @@ class Role(Labelled):
     STEERING = "steering", "Steering group"
     OVERSIGHT = "oversight", "Oversight group"
 
-
-ROLE_LABELS = labels(Role)
 
 # what people type after "as", singular or plural, with common variants
 ROLE_WORDS = {

@@ -82,19 +82,9 @@ def timed(at: str) -> ElementValue:
     return {"type": "timepicker", "selected_time": at}
 
 
-def dated_timed(at: int) -> ElementValue:
-    """A date-and-time picker set to `at` (UNIX seconds)."""
-    return {"type": "datetimepicker", "selected_date_time": at}
-
-
 def numbered(number: int | str) -> ElementValue:
     """A number input holding `number` (Slack sends what was typed, as a string)."""
     return {"type": "number_input", "value": str(number)}
-
-
-def chosen_many(*values: str, kind: str = "multi_static_select") -> ElementValue:
-    """A multi select with the options `values` chosen."""
-    return {"type": kind, "selected_options": [{"value": v} for v in values]}
 
 
 def uploaded(*files: dict[str, Any]) -> ElementValue:

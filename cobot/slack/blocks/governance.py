@@ -212,7 +212,7 @@ def _wellbeing(facts: DigestFacts) -> str:
     total = facts.wellbeing.aggregate.total if facts.wellbeing.aggregate else None
     period = escape(facts.wellbeing.period)
     if total is None:
-        return f"*Wellbeing* · {period}: not shown (fewer than 3 people answered)."
+        return f"*Wellbeing* · {period}: not shown (fewer than {MIN_PEOPLE} people answered)."
     return (
         f"*Wellbeing* · {period}, totals only: {total.people} people, {total.answers} "
         f"check-ins, average {total.average} of 5, {total.low_answers} low."
