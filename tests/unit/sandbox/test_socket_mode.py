@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -15,6 +16,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from cobot.sandbox import SlackEmulator
 from cobot.sandbox.socket_mode import close_socket_mode_client
+from tests.polling import wait_until
 
 
 class Recorder:
@@ -27,6 +29,19 @@ class Recorder:
 
     def on_message(self, message: str) -> None:
         self.raw.append(message)
+
+    def envelope(self, envelope_id: str) -> dict[str, Any]:
+        """The raw envelope with this id. slack_sdk runs message listeners apart from the
+        request listeners that ack, so it may be recorded just after the ack came back."""
+        found: list[dict[str, Any]] = []
+
+        def seen() -> bool:
+            found[:] = [e for e in map(json.loads, self.raw) if e.get("envelope_id") == envelope_id]
+            return bool(found)
+
+        wait_until(seen, timeout=5, what=f"envelope {envelope_id} recorded")
+        [envelope] = found
+        return envelope
 
     def on_request(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         self.requests.append(request)
@@ -78,14 +93,14 @@ def test_socket_send_returns_the_ack(
     [request] = recorder.requests
     assert ack["envelope_id"] == request.envelope_id
     assert request.payload == {"command": "/cobot", "text": "hi"}
-    envelope = json.loads(recorder.raw[-1])
+    envelope = recorder.envelope(ack["envelope_id"])
     assert envelope["retry_attempt"] == 0
     assert envelope["retry_reason"] == ""
     assert envelope["accepts_response_payload"] is True
 
     event_ack = emulator.socket_send("events_api", {"event": {"type": "x"}}, timeout=5)
     assert "payload" not in event_ack
-    assert json.loads(recorder.raw[-1])["accepts_response_payload"] is False
+    assert recorder.envelope(event_ack["envelope_id"])["accepts_response_payload"] is False
 
 
 def test_socket_send_times_out_without_an_ack(
