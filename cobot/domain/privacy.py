@@ -83,6 +83,10 @@ class Published:
     off: tuple[str, ...] = ()
 
 
+# why a published row is unlinked rather than deleted, in the words `because` ends with
+UNTRACEABLE = "they cannot be traced back to you, and taking them out would show which were yours"
+
+
 @dataclass(frozen=True)
 class Field:
     """One personal column of a declared table."""
@@ -146,6 +150,18 @@ class Keeping(TypedDict):
 # the record of taking part (a role, a place on a register, a plan's step): it stays with
 # the project after `forget me`, and each declaration says why in `kept_because`
 KEPT_WITH_PROJECT = Keeping(retention=Retention.WITH_PROJECT, erasure=Erasure.KEEP)
+
+
+class Placing(TypedDict):
+    """Where a kind of row belongs (its project and its session), as one preset."""
+
+    project: Path
+    session: Path
+
+
+# a session's row (a debrief, a place on its list or register): the session it is about,
+# and the project through the session
+IN_SESSION = Placing(project=SESSION_PROJECT, session=SESSION)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from typing import Generic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -184,15 +186,26 @@ class Planned:
     paused_until: date | None = None
 
 
+# a person's working days: numbers (0 = Monday) in the settings modal, words on Home
+Days = TypeVar("Days", tuple[int, ...], str)
+
+
 @dataclass(frozen=True)
-class PersonSettings(ForProject):
-    """A person's own check-in settings, for the settings modal."""
+class CheckinSettings(ForProject, Generic[Days]):
+    """A person's own check-in settings in one project: one list of names for the settings
+    modal and for Home's line."""
 
     status: str
     time_of_day: str
-    days: tuple[int, ...]
+    days: Days
     after_sessions: bool
     paused_until: date | None
+
+
+@dataclass(frozen=True)
+class PersonSettings(CheckinSettings[tuple[int, ...]]):
+    """A person's own check-in settings, for the settings modal."""
+
     timezone: str
     next_at: datetime | None
 
@@ -209,25 +222,27 @@ class SettingsInput:
 
 
 @dataclass(frozen=True)
-class SetupForm(ForProject):
-    """A project's check-in set-up, for coordinators."""
+class SetupFields:
+    """The set-up modal's fields, as shown and as chosen: one list of names."""
 
     enabled: bool
     roles: tuple[str, ...]
     rhythm: str
     support_text: str
+
+
+@dataclass(frozen=True)
+class SetupForm(SetupFields, ForProject):
+    """A project's check-in set-up, for coordinators (the project's fields first)."""
+
     retention_days: int
     contacts: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class SetupInput:
-    """What a coordinator chose in the set-up modal."""
+class SetupInput(SetupFields):
+    """What a coordinator chose in the set-up modal (the retention as typed)."""
 
-    enabled: bool
-    roles: tuple[str, ...]
-    rhythm: str
-    support_text: str
     retention_text: str
 
 

@@ -126,17 +126,24 @@ class ActionView:
 
 
 @dataclass(frozen=True)
-class Collated:
-    """What a session's debriefs say together: never feelings, never developmental feedback."""
+class Debriefers:
+    """Who has debriefed one session (or skipped, or not yet), never what they wrote: what a
+    collation and a completion view both start with."""
 
     session: SessionFacts
+    debriefed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Collated(Debriefers):
+    """What a session's debriefs say together: never feelings, never developmental feedback."""
+
     went_well: tuple[str, ...]
     change: tuple[str, ...]
     voices: tuple[str, ...]
     actions: tuple[ActionView, ...]
-    debriefed: tuple[str, ...]
-    skipped: tuple[str, ...]
-    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -654,13 +661,9 @@ class DebriefSaved:
 
 
 @dataclass(frozen=True)
-class Completion:
-    """Who has debriefed one session, never what they wrote."""
+class Completion(Debriefers):
+    """Who has debriefed one session, and when its debriefs closed (or close)."""
 
-    session: SessionFacts
-    debriefed: tuple[str, ...]
-    skipped: tuple[str, ...]
-    missing: tuple[str, ...]
     closed_at: datetime | None
     deadline: datetime
 

@@ -46,7 +46,6 @@ from cobot.services import receipts
 from cobot.services.access import AccessError
 from cobot.services.access import CoordinatorAsks
 from cobot.services.access import InvalidFields
-from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import SUBMITTED
@@ -58,6 +57,7 @@ from cobot.services.deliveries import Scope
 from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
+from cobot.services.project_views import ForProjectInZone
 from cobot.services.project_views import of_project
 from cobot.services.resubmission import once_per_form
 from cobot.services.session_queries import sessions_with_people
@@ -116,10 +116,9 @@ class MilestoneView:
 
 
 @dataclass(frozen=True)
-class PlanView(ForProject):
+class PlanView(ForProjectInZone):
     """A project's plan: its milestones in order, and whether the reader may change them."""
 
-    timezone: str
     milestones: tuple[MilestoneView, ...]
     can_change: bool
     created: int = 0
@@ -186,10 +185,9 @@ class DigestFacts:
 
 
 @dataclass(frozen=True)
-class DigestSetup(ForProject):
+class DigestSetup(ForProjectInZone):
     """The digest's settings and the next one, for the settings form."""
 
-    timezone: str
     every_days: int
     enabled: bool
     next_at: datetime | None
@@ -208,10 +206,9 @@ class LineForm:
 
 
 @dataclass(frozen=True)
-class SlowDownPreview(ForProject):
+class SlowDownPreview(ForProjectInZone):
     """What a slow-down would change (nothing is stored yet)."""
 
-    timezone: str
     plan: SlowDownInput
     sessions: tuple[rules.Moved, ...]
     milestones: tuple[tuple[MilestoneView, date], ...]

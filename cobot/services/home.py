@@ -53,10 +53,10 @@ from cobot.services import after_commit
 from cobot.services import perspectives as perspectives_service
 from cobot.services import reviews as reviews_service
 from cobot.services.access import AccessError
-from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.checkins import PRIVATE_KINDS
 from cobot.services.checkins import Checkins
+from cobot.services.checkins import CheckinSettings
 from cobot.services.checkins import PersonSettings
 from cobot.services.checkins import Summary
 from cobot.services.deadlines import Deadlines
@@ -164,14 +164,9 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
-class CheckinLine(ForProject):
+class CheckinLine(CheckinSettings[str]):
     """My own check-in settings and trend in one project (only ever shown to me)."""
 
-    status: str
-    time_of_day: str
-    days: str
-    after_sessions: bool
-    paused_until: date | None
     next_at: datetime | None
     timezone: str
     trend: str

@@ -136,19 +136,26 @@ class ClaimLine:
 
 
 @dataclass(frozen=True)
-class ClaimNote:
-    """A claim for its person to confirm or query."""
+class ClaimFigures:
+    """A claim's period, payment choice and amounts (pence): what its person and finance
+    both see of it."""
 
-    claim_id: int
-    project_name: str
     period_start: date
     period_end: date
     choice: PaymentChoice
     currency: str
-    lines: tuple[ClaimLine, ...]
     fees: int
     expenses: int
     total: int
+
+
+@dataclass(frozen=True)
+class ClaimNote(ClaimFigures):
+    """A claim for its person to confirm or query."""
+
+    claim_id: int
+    project_name: str
+    lines: tuple[ClaimLine, ...]
 
 
 @dataclass(frozen=True)
@@ -701,18 +708,11 @@ class InvolvementRecord:
 
 
 @dataclass(frozen=True)
-class FinanceRow:
+class FinanceRow(ClaimFigures):
     """One confirmed claim, as finance pays it."""
 
     user_id: str
-    choice: PaymentChoice
-    period_start: date
-    period_end: date
     minutes: int
-    fees: int
-    expenses: int
-    total: int
-    currency: str
     confirmed_at: datetime
 
 

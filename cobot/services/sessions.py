@@ -31,6 +31,7 @@ from cobot.domain.sessions import SessionInput
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.sessions import SessionTimes
 from cobot.domain.sessions import check_session
 from cobot.services import access
 from cobot.services import deliveries
@@ -82,14 +83,10 @@ class SessionRejected(AccessError):
 
 
 @dataclass(frozen=True)
-class SessionView:
+class SessionView(SessionTimes):
     """A session as people see it; times are aware UTC, `timezone` is the project's."""
 
-    id: int
     project_id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
     venue: str
     objectives: str
     facilitators: tuple[str, ...]

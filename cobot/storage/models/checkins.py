@@ -20,6 +20,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
+from cobot.domain.privacy import PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -189,7 +190,7 @@ NAMED_IN = (
         feature=FEATURE,
         table="checkin_setups",
         column="contacts",
-        project=Path("project_id"),
+        project=PROJECT,
         because=(
             "you are still a named wellbeing contact, because coordinators choose the "
             "contacts; ask one to name someone else (`/cobot checkin contacts`), or contact "

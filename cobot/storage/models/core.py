@@ -21,9 +21,8 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from cobot.domain.deliveries import DeliveryStatus
+from cobot.domain.privacy import IN_SESSION
 from cobot.domain.privacy import KEPT_WITH_PROJECT
-from cobot.domain.privacy import SESSION
-from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -250,8 +249,7 @@ PRIVACY = (
     declare(
         table="session_people",
         what="Which sessions you facilitate or take part in",
-        project=SESSION_PROJECT,
-        session=SESSION,
+        **IN_SESSION,
         fields=(Field("role", Category.RECORD, "facilitator or participant"),),
         seen_by="the project's members",
         **KEPT_WITH_PROJECT,

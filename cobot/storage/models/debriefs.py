@@ -14,8 +14,8 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from cobot.domain.privacy import BY_SESSION
+from cobot.domain.privacy import IN_SESSION
 from cobot.domain.privacy import SESSION
-from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -122,8 +122,7 @@ PRIVACY = (
         table="debriefs",
         what="Your debrief of a session: what went well, what to change, whose voices, "
         "and how you felt",
-        project=SESSION_PROJECT,
-        session=SESSION,
+        **IN_SESSION,
         fields=(
             Field("status", Category.CHOICE, "submitted or skipped"),
             Field("went_well", Category.FREE_TEXT, "what went well"),
@@ -174,8 +173,7 @@ PRIVACY = (
     declare(
         table="participant_feedback",
         what="Your feedback on a session: whether you felt heard, what to keep and change",
-        project=SESSION_PROJECT,
-        session=SESSION,
+        **IN_SESSION,
         fields=(
             Field("heard", Category.CHOICE, "felt heard (1-5)"),
             Field("keep", Category.FREE_TEXT, "what to keep"),

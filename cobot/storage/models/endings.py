@@ -12,6 +12,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
+from cobot.domain.privacy import UNTRACEABLE
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -78,6 +79,8 @@ class EndingFollowUp(PersonInProject, Timestamps, Base):
 
 FEATURE = "Endings"
 declare = partial(Declaration, feature=FEATURE)
+# feelings and evaluations are published when the ending's collection closes
+_published_at_close = partial(Published, table="endings", column="closed_at")
 
 PRIVACY = (
     declare(
@@ -93,14 +96,12 @@ PRIVACY = (
             "you; everyone else sees only the word cloud and boats of groups of at least 4 "
             "people, after the collection closes"
         ),
-        published=Published(
-            table="endings",
-            column="closed_at",
+        published=_published_at_close(
             blank=("typed",),
             because=(
                 "your end-of-project words and boat are still counted in the word cloud and "
-                "results published when the collection closed, no longer linked to you: they "
-                "cannot be traced back to you, and taking them out would show which were yours"
+                "results published when the collection closed, no longer linked to you: "
+                + UNTRACEABLE
             ),
         ),
     ),
@@ -110,13 +111,10 @@ PRIVACY = (
         fields=(Field("answers", Category.FREE_TEXT, "answers", json=True),),
         context=("role_group", "created_at", "updated_at"),
         seen_by="you; coordinators see the themes without names, after the collection closes",
-        published=Published(
-            table="endings",
-            column="closed_at",
+        published=_published_at_close(
             because=(
                 "your evaluation answers are still among the themes published when the "
-                "collection closed, no longer linked to you: they cannot be traced back to "
-                "you, and taking them out would show which were yours"
+                "collection closed, no longer linked to you: " + UNTRACEABLE
             ),
         ),
     ),

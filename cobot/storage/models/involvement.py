@@ -20,9 +20,8 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from cobot.domain.involvement import DEFAULT_CURRENCY
+from cobot.domain.privacy import IN_SESSION
 from cobot.domain.privacy import KEPT_WITH_PROJECT
-from cobot.domain.privacy import SESSION
-from cobot.domain.privacy import SESSION_PROJECT
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Erasure
@@ -181,8 +180,7 @@ PRIVACY = (
     declare(
         table="attendance",
         what="Whether you came to a session (its register), which gives your hours",
-        project=SESSION_PROJECT,
-        session=SESSION,
+        **IN_SESSION,
         fields=(
             Field("attended", Category.RECORD, "attended"),
             Field("role", Category.RECORD, "facilitator or participant"),

@@ -14,6 +14,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
+from cobot.domain.privacy import UNTRACEABLE
 from cobot.domain.privacy import Category
 from cobot.domain.privacy import Declaration
 from cobot.domain.privacy import Field
@@ -109,8 +110,7 @@ PRIVACY = (
             because=(
                 "your answers in review rounds that have closed are still among the counts "
                 "and words the coordinators were shown, no longer linked to you and without "
-                "your name: they cannot be traced back to you, and taking them out would "
-                "show which were yours"
+                "your name: " + UNTRACEABLE
             ),
         ),
     ),

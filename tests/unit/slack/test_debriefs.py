@@ -36,7 +36,14 @@ def test_the_prompt_offers_the_debrief_and_a_skip() -> None:
 def test_a_long_summary_stays_within_slack_limits() -> None:
     many = tuple("x" * 1900 for _ in range(80))
     collated = Collated(
-        FACTS, many, many, many, (ActionView(1, "UTEAM", "Book <room>", "s"),), ("UF1",), (), ()
+        FACTS,
+        debriefed=("UF1",),
+        skipped=(),
+        missing=(),
+        went_well=many,
+        change=many,
+        voices=many,
+        actions=(ActionView(1, "UTEAM", "Book <room>", "s"),),
     )
     message = debrief_message(SummaryNote(collated, DEFAULT_QUESTIONS))
     assert len(message.blocks) <= 50
