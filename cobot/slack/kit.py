@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from cobot.domain.durations import DurationError
 from cobot.domain.durations import parse_duration
 from cobot.services.access import AccessError
+from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.forms import INPUT
 from cobot.slack.blocks.forms import Form
@@ -106,6 +108,18 @@ def read_duration(form: Form, block_id: str, problems: dict[str, str]) -> timede
 
 
 # ---------------------------------------------------------------- answering
+
+# anything between angle brackets: a mention, a link, @channel or a date token
+_TOKEN = re.compile(r"(<[^<>]*>)")
+
+
+def refusal(message: str) -> str:
+    """A refusal (AccessError.message) to show in mrkdwn: cobot wrote it, but it may name
+    people with <@U…> mentions (NotCoordinator names the coordinators), which stay
+    mentions; everything else is escaped, so no link, @channel or date comes from it."""
+    return "".join(
+        part if mentioned_user(part) is not None else escape(part) for part in _TOKEN.split(message)
+    )
 
 
 def dm(client: Any, user: str, text: str) -> None:
@@ -420,6 +434,7 @@ __all__ = [
     "mentioned_user",
     "mentions",
     "read_duration",
+    "refusal",
     "stale_id",
     "tell",
     "view",
