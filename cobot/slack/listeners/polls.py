@@ -336,14 +336,11 @@ def open_note(deps: Deps, press: Press) -> None:
 def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
     choice = deps.polls.choice(**press.caller, poll_id=press.id())
-    try:
-        press.client.chat_postMessage(
-            channel=press.user,
-            text=f"The best times for “{choice.title}” so far",
-            blocks=choice_blocks(choice),
-        )
-    except SlackApiError as exc:
-        log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
+    press.dm(
+        f"The best times for “{choice.title}” so far",
+        blocks=choice_blocks(choice),
+        what="a poll's ranking",
+    )
 
 
 @listen.button(SCHEDULE_ACTION)
