@@ -348,3 +348,71 @@ def _reasons(slot: SlotTally, nxt: SlotTally | None) -> list[str]:
         if same:
             reasons.append("as good as the next, and earlier")
     return reasons
+
+
+def poll_from_form(
+    *,
+    purpose: str,
+    title: str,
+    duration: timedelta | None,
+    starts: Sequence[datetime],
+    generate_from: date | None,
+    weeks: str,
+    every_minutes: str,
+    day_start: time | None,
+    day_end: time | None,
+    weekdays_only: bool,
+    audience: str,
+    asked: tuple[str, ...],
+    closes_on: date | None,
+    timezone: str,
+    today: date,
+    now: datetime,
+) -> tuple[PollInput, Audience, dict[str, str]]:
+    """The find-time form's values as typed, with its defaults (a workshop, for 2 hours,
+    asking facilitators and participants; generated times: 3 weeks of weekdays 10:00–16:00,
+    every 2 hours, from `generate_from`, added to the picked `starts`), the poll closing at
+    this time of day on `closes_on`; and the problems by block id (a generator whose day
+    ends before it starts, no closing day). `duration` None is one that could not be read
+    (its problem is the caller's): 2 hours, so the generated times can still be checked."""
+    problems: dict[str, str] = {}
+    try:
+        chosen = PollPurpose(purpose or PollPurpose.WORKSHOP)
+    except ValueError:
+        chosen = PollPurpose.WORKSHOP
+    length = timedelta(hours=2) if duration is None else duration
+    slots = list(starts)
+    if generate_from is not None:
+        try:
+            span, step = int(weeks or "3"), timedelta(minutes=int(every_minutes or "120"))
+        except ValueError:
+            span, step = 3, timedelta(hours=2)
+        gen = Generator(
+            first_day=generate_from,
+            weeks=span,
+            day_start=day_start or time(10),
+            day_end=day_end or time(16),
+            every=step,
+            weekdays_only=weekdays_only,
+        )
+        if gen.day_end <= gen.day_start:
+            problems["gen_end"] = "End the day after it starts."
+        slots += generate_slots(gen, duration=length, tz=ZoneInfo(timezone))
+    try:
+        who = Audience(audience or Audience.PARTICIPANTS)
+    except ValueError:
+        who = Audience.PARTICIPANTS
+    closes_at = now + DEFAULT_CLOSE
+    if closes_on is None:
+        problems["closes"] = "Pick the day answers close."
+    else:
+        closes_at = now + timedelta(days=(closes_on - today).days)
+    data = PollInput(
+        purpose=chosen,
+        title=title,
+        duration=length,
+        starts=tuple(slots),
+        asked=asked,
+        closes_at=closes_at,
+    )
+    return data, who, problems

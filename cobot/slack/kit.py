@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from cobot.domain.durations import DurationError
 from cobot.domain.durations import parse_duration
 from cobot.services.access import AccessError
+from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.forms import INPUT
 from cobot.slack.blocks.forms import Form
@@ -107,13 +109,33 @@ def read_duration(form: Form, block_id: str, problems: dict[str, str]) -> timede
 
 # ---------------------------------------------------------------- answering
 
+# anything between angle brackets: a mention, a link, @channel or a date token
+_TOKEN = re.compile(r"(<[^<>]*>)")
 
-def dm(client: Any, user: str, text: str) -> None:
-    """Tell the person in their DM with cobot (a closed modal or a Home has nowhere else)."""
+
+def refusal(message: str) -> str:
+    """A refusal (AccessError.message) to show in mrkdwn: cobot wrote it, but it may name
+    people with <@U…> mentions (NotCoordinator names the coordinators), which stay
+    mentions; everything else is escaped, so no link, @channel or date comes from it."""
+    return "".join(
+        part if mentioned_user(part) is not None else escape(part) for part in _TOKEN.split(message)
+    )
+
+
+def dm(
+    client: Any,
+    user: str,
+    text: str,
+    *,
+    blocks: list[dict[str, Any]] | None = None,
+    what: str = "an answer",
+) -> None:
+    """Tell the person in their DM with cobot (a closed modal or a Home has nowhere else);
+    a failure is logged as `what` (never the text: it may be personal)."""
     try:
-        client.chat_postMessage(channel=user, text=text)
+        client.chat_postMessage(channel=user, text=text, blocks=blocks)
     except SlackApiError as exc:
-        log.warning("could not answer in a DM: %s", exc.response.get("error"))
+        log.warning("could not send %s in a DM: %s", what, exc.response.get("error"))
 
 
 def dm_files(
@@ -211,17 +233,20 @@ class Press(_Interaction):
         else:
             self.respond(text=text, blocks=blocks, replace_original=True)
 
-    def dm(self, text: str) -> None:
-        """Answer in the presser's DM with cobot."""
-        dm(self.client, self.user, text)
+    def dm(
+        self, text: str, *, blocks: list[dict[str, Any]] | None = None, what: str = "an answer"
+    ) -> None:
+        """Answer in the presser's DM with cobot (see `dm`)."""
+        dm(self.client, self.user, text, blocks=blocks, what=what)
 
 
 ActionHandler = Callable[[Press], None]
 
 
-def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bool = False) -> None:
+def action(app: App, action_id: Any, handler: ActionHandler) -> None:
     """Register a block action: ack at once, then run `handler`; a refusal (AccessError and
-    its subclasses) goes to the presser, ephemerally or (`answer_in_dm`) in their DM."""
+    its subclasses) goes to the presser ephemerally (from a Home, which has no response_url,
+    in their DM: listeners/home.py's middleware gives such presses a `respond` that DMs)."""
 
     def listener(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
         ack()
@@ -229,10 +254,7 @@ def action(app: App, action_id: Any, handler: ActionHandler, *, answer_in_dm: bo
         try:
             handler(press)
         except AccessError as exc:
-            if answer_in_dm:
-                press.dm(exc.message)
-            else:
-                press.tell(exc.message)
+            press.tell(exc.message)
 
     app.action(action_id)(listener)
 
@@ -329,9 +351,8 @@ class Listeners:
 
     `wire` registers them, and the feature's command table, with the services bound."""
 
-    def __init__(self, *, group: str = "", answer_in_dm: bool = False) -> None:
+    def __init__(self, *, group: str = "") -> None:
         self.group = group
-        self.answer_in_dm = answer_in_dm
         self._buttons: list[tuple[Any, Callable[..., None]]] = []
         self._forms: list[tuple[str, Callable[..., Answer | None], str, Mapping[str, str]]] = []
         # the service methods `opens` names, and the services they were last wired with
@@ -384,7 +405,7 @@ class Listeners:
         self._wired = deps
         add_commands(router, commands, group=self.group, deps=deps)
         for action_id, press in self._buttons:
-            action(app, action_id, partial(press, deps), answer_in_dm=self.answer_in_dm)
+            action(app, action_id, partial(press, deps))
         for callback_id, submit, fallback, rename in self._forms:
             view(app, callback_id, partial(submit, deps), fallback=fallback, rename=rename)
 
@@ -420,6 +441,7 @@ __all__ = [
     "mentioned_user",
     "mentions",
     "read_duration",
+    "refusal",
     "stale_id",
     "tell",
     "view",

@@ -260,3 +260,19 @@ def test_a_home_never_opened_is_never_published_and_opening_it_shows_the_present
     assert "UP03" not in published_to(emulator)
     view = open_home(slack, emulator, "UP03", "Workshop 4: our values")
     assert "agenda out" in json.dumps(view)
+
+
+def test_a_dm_a_listener_sends_itself_is_retried_after_a_429(
+    driver: Driver, emulator: SlackEmulator
+) -> None:
+    # a Home has no response_url: a refusal goes by chat.postMessage on Bolt's own client
+    # for the request, which carries the runtime's retry handlers and rate gate
+    emulator.rate_limit_next("chat.postMessage", retry_after=1)
+    home = {"type": "home", "id": "VHOME", "blocks": []}
+    driver.press("UCOORD", home, home_blocks.AGREEMENT, in_view=True, value="forged")
+    emulator.wait_for("chat.postMessage", where=lambda c: c.status == 200, timeout=15)
+    calls = emulator.calls_to("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0
+    [told] = emulator.messages(emulator.im_channel("UCOORD"))
+    assert told["text"] == "That button is out of date, so nothing was changed."

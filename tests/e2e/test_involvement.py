@@ -29,6 +29,7 @@ from cobot.slack.blocks.involvement import EXPENSE_ANSWER
 from cobot.slack.blocks.involvement import EXPENSE_APPROVE
 from cobot.slack.blocks.involvement import EXPENSE_ASK
 from cobot.slack.blocks.involvement import OPEN_REGISTER
+from cobot.slack.kit import STALE
 from cobot.storage.db import transaction
 from cobot.storage.models import Attendance
 from cobot.storage.models import Claim
@@ -257,9 +258,14 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
     driver.press("UCOORD", review, EXPENSE_APPROVE)
     emulator.wait_for("response_url", where=lambda c: "Approved by <@UCOORD>" in str(c.args))
     review = seen(driver, "UCOORD", "Three hours")
+    # only a coordinator asks about someone else's expense; only its person answers
+    driver.press("UP1", review, EXPENSE_ASK)
+    emulator.wait_for("response_url", where=lambda c: STALE in str(c.args))
     modal = driver.open_modal("UCOORD", review, EXPENSE_ASK)
     driver.submit_modal("UCOORD", modal, {"question": text("Was that for the whole session?")})
     question = seen(driver, "UP1", "whole session?")
+    driver.press("UCOORD", question, EXPENSE_ANSWER)
+    emulator.wait_for("response_url", count=2, where=lambda c: STALE in str(c.args))
     modal = driver.open_modal("UP1", question, EXPENSE_ANSWER)
     driver.submit_modal("UP1", modal, {"answer": text("Yes, plus travel time")})
     again = seen(driver, "UCOORD", "plus travel time")

@@ -12,6 +12,7 @@ from cobot.services.access import AccessError
 from cobot.services.governance import Governance
 from cobot.slack import kit
 from cobot.slack.blocks.common import section
+from cobot.slack.blocks.forms import modal
 from cobot.slack.blocks.governance import ADD_LINE
 from cobot.slack.blocks.governance import CREATE_BLANK
 from cobot.slack.blocks.governance import CREATE_DATED
@@ -164,13 +165,9 @@ def on_slow_confirmed(governance: Governance, sent: Submission) -> Answer:
 
 
 def _not_moved(message: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": "slow_down_refused",
-        "title": {"type": "plain_text", "text": "Not slowed down"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(f":x: {message}\nNothing was moved.")],
-    }
+    """The refusal, where the confirmation was (nothing to submit)."""
+    blocks = [section(f":x: {kit.refusal(message)}\nNothing was moved.")]
+    return modal("slow_down_refused", "Not slowed down", blocks, submit=None, close="Close")
 
 
 # ---------------------------------------------------------------- commands, in /cobot help order

@@ -189,10 +189,7 @@ class HomeRespond:
     def __call__(
         self, text: str = "", blocks: list[dict[str, Any]] | None = None, **_: Any
     ) -> None:
-        try:
-            self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks or None)
-        except SlackApiError as exc:
-            log.warning("could not answer a Home button: %s", exc.response.get("error"))
+        kit.dm(self._client, self._user_id, text, blocks=blocks or None, what="a Home's answer")
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -216,8 +213,8 @@ class Deps:
     reports: Reports | None = None
 
 
-# a Home has no response_url: refusals are answered in the person's DM
-listen = kit.Listeners(group=blocks.GROUP, answer_in_dm=True)
+# a Home has no response_url: refusals are answered in the person's DM (`home_respond`)
+listen = kit.Listeners(group=blocks.GROUP)
 
 
 def register(
@@ -289,11 +286,13 @@ def show_timeline(deps: Deps, press: Press) -> None:
     """The project's timeline picture, to the person's DM."""
     plan = deps.timelines.plan(**press.caller, project_id=press.id(STALE))
     picture = deps.timelines.draw(plan)
-    try:
-        channel = press.client.conversations_open(users=press.user)["channel"]["id"]
-        _upload(press.client, channel, picture)
-    except SlackApiError as exc:
-        log.warning("could not send a timeline picture: %s", exc.response.get("error"))
+    kit.dm_files(
+        press.client,
+        press.user,
+        [(picture.filename, blocks.timeline_title(picture), picture.content)],
+        comment=blocks.timeline_comment(picture),
+        what="a timeline picture",
+    )
 
 
 @listen.button(blocks.FOCUS)

@@ -10,10 +10,7 @@ from dataclasses import replace
 from datetime import UTC
 from datetime import date
 from datetime import datetime
-from datetime import time
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -21,11 +18,9 @@ from slack_sdk.errors import SlackApiError
 from cobot.domain.polls import MAX_WINDOWS
 from cobot.domain.polls import Audience
 from cobot.domain.polls import BusyWindow
-from cobot.domain.polls import Generator
 from cobot.domain.polls import PartOfDay
 from cobot.domain.polls import PollInput
-from cobot.domain.polls import PollPurpose
-from cobot.domain.polls import generate_slots
+from cobot.domain.polls import poll_from_form
 from cobot.services.polls import Polls
 from cobot.services.polls import Tally
 from cobot.slack import kit
@@ -151,12 +146,7 @@ def read_poll_form(
     added by the service), or FormError naming each field to fix."""
     form = Form(values)
     problems: dict[str, str] = {}
-    try:
-        purpose = PollPurpose(form.selected("purpose") or PollPurpose.WORKSHOP)
-    except ValueError:
-        purpose = PollPurpose.WORKSHOP
-    read = kit.read_duration(form, "duration", problems)
-    duration = timedelta(hours=2) if read is None else read
+    duration = kit.read_duration(form, "duration", problems)
     starts: list[datetime] = []
     for block_id in SLOT_BLOCKS:
         raw = form.element(block_id).get("selected_date_time")
@@ -165,45 +155,28 @@ def read_poll_form(
                 starts.append(datetime.fromtimestamp(int(float(raw)), UTC))
             except (ValueError, OverflowError, OSError):
                 problems[block_id] = "That is not a date and time."
-    first = form.date("gen_from")
-    if first is not None:
-        try:
-            weeks = int(form.selected("gen_weeks") or "3")
-            every = timedelta(minutes=int(form.selected("gen_every") or "120"))
-        except ValueError:
-            weeks, every = 3, timedelta(hours=2)
-        gen = Generator(
-            first_day=first,
-            weeks=weeks,
-            day_start=form.time("gen_start") or time(10),
-            day_end=form.time("gen_end") or time(16),
-            every=every,
-            weekdays_only=form.selected("gen_days") != "every",
-        )
-        if gen.day_end <= gen.day_start:
-            problems["gen_end"] = "End the day after it starts."
-        starts += generate_slots(gen, duration=duration, tz=ZoneInfo(timezone))
-    try:
-        audience = Audience(form.selected("audience") or Audience.PARTICIPANTS)
-    except ValueError:
-        audience = Audience.PARTICIPANTS
-    closes_on = form.date("closes")
-    closes_at = now + timedelta(days=3)
-    if closes_on is None:
-        problems["closes"] = "Pick the day answers close."
-    else:
-        closes_at = now + timedelta(days=(closes_on - today).days)
-    if problems:
-        raise FormError(problems)
-    data = PollInput(
-        purpose=purpose,
+    data, audience, found = poll_from_form(
+        purpose=form.selected("purpose"),
         title=form.text("title"),
         duration=duration,
-        starts=tuple(starts),
+        starts=starts,
+        generate_from=form.date("gen_from"),
+        weeks=form.selected("gen_weeks"),
+        every_minutes=form.selected("gen_every"),
+        day_start=form.time("gen_start"),
+        day_end=form.time("gen_end"),
+        weekdays_only=form.selected("gen_days") != "every",
+        audience=form.selected("audience"),
         asked=form.users("asked"),
-        closes_at=closes_at,
+        closes_on=form.date("closes"),
+        timezone=timezone,
+        today=today,
+        now=now,
     )
-    return data, audience, form.users("asked")
+    problems.update(found)
+    if problems:
+        raise FormError(problems)
+    return data, audience, data.asked
 
 
 def read_availability(values: dict[str, Any]) -> tuple[list[int], PartOfDay, list[BusyWindow], str]:
@@ -363,14 +336,11 @@ def open_note(deps: Deps, press: Press) -> None:
 def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
     choice = deps.polls.choice(**press.caller, poll_id=press.id())
-    try:
-        press.client.chat_postMessage(
-            channel=press.user,
-            text=f"The best times for “{choice.title}” so far",
-            blocks=choice_blocks(choice),
-        )
-    except SlackApiError as exc:
-        log.warning("could not send a poll's ranking: %s", exc.response.get("error"))
+    press.dm(
+        f"The best times for “{choice.title}” so far",
+        blocks=choice_blocks(choice),
+        what="a poll's ranking",
+    )
 
 
 @listen.button(SCHEDULE_ACTION)

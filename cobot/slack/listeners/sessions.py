@@ -352,10 +352,7 @@ def _save_after_ack(sent: Submission, save: Save, heading: str) -> None:
         sent.client.views_update(view_id=sent.view["id"], view=result)
     except SlackApiError as exc:  # closed meanwhile: tell them in a message instead
         log.info("could not update a session form: %s", exc.response.get("error"))
-        try:
-            sent.client.chat_postMessage(channel=sent.user, text=text)
-        except SlackApiError as again:
-            log.warning("could not tell a coordinator: %s", again.response.get("error"))
+        kit.dm(sent.client, sent.user, text, what="a session's result")
 
 
 # -- buttons ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from cobot.domain.polls import MAX_SLOTS
 from cobot.domain.polls import Answer
+from cobot.domain.polls import Audience
 from cobot.domain.polls import BusyWindow
 from cobot.domain.polls import Counts
 from cobot.domain.polls import Generator
@@ -26,6 +27,7 @@ from cobot.domain.polls import check_poll
 from cobot.domain.polls import clash
 from cobot.domain.polls import count
 from cobot.domain.polls import generate_slots
+from cobot.domain.polls import poll_from_form
 from cobot.domain.polls import rank
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -185,3 +187,70 @@ def test_standing_availability_clashes() -> None:
     assert clash(new_york, three + timedelta(hours=1), three + timedelta(hours=2)) is None
     saturday = datetime(2027, 3, 6, 15, tzinfo=UTC)
     assert clash(school, saturday, saturday + two_hours) is None  # windows are weekdays
+
+
+def _form(**typed: object) -> tuple[PollInput, Audience, dict[str, str]]:
+    values: dict[str, object] = {
+        "purpose": "",
+        "title": "Workshop 2",
+        "duration": timedelta(hours=2),
+        "starts": (),
+        "generate_from": None,
+        "weeks": "",
+        "every_minutes": "",
+        "day_start": None,
+        "day_end": None,
+        "weekdays_only": True,
+        "audience": "",
+        "asked": ("UNAMED",),
+        "closes_on": date(2027, 3, 4),
+        "timezone": "Europe/London",
+        "today": date(2027, 3, 1),
+        "now": NOW,
+    }
+    values.update(typed)
+    return poll_from_form(**values)  # type: ignore[arg-type]
+
+
+def test_the_find_time_form_defaults_to_a_workshop_for_facilitators_and_participants() -> None:
+    data, audience, problems = _form(purpose="forged", audience="forged")
+    assert problems == {}
+    assert data.purpose is PollPurpose.WORKSHOP and audience is Audience.PARTICIPANTS
+    assert data.asked == ("UNAMED",) and data.title == "Workshop 2"
+    # answers close at this time of day on the day picked
+    assert data.closes_at == NOW + timedelta(days=3)
+
+
+def test_generated_times_default_to_three_weeks_of_weekdays_ten_to_four_every_two_hours() -> None:
+    picked = datetime(2027, 3, 20, 12, tzinfo=UTC)
+    data, _audience, problems = _form(
+        starts=[picked], generate_from=date(2027, 3, 8), weeks="x", closes_on=date(2027, 3, 7)
+    )
+    assert problems == {}
+    expected = generate_slots(
+        Generator(
+            first_day=date(2027, 3, 8),
+            weeks=3,
+            day_start=time(10),
+            day_end=time(16),
+            every=timedelta(hours=2),
+        ),
+        duration=timedelta(hours=2),
+        tz=LONDON,
+    )
+    assert data.starts == (picked, *expected) and len(expected) == 15 * 3
+
+
+def test_an_unreadable_duration_still_generates_two_hour_slots() -> None:
+    data, _audience, _problems = _form(duration=None, generate_from=date(2027, 3, 8), weeks="1")
+    assert data.duration == timedelta(hours=2) and len(data.starts) == 5 * 3
+
+
+def test_the_find_time_form_names_a_day_that_ends_before_it_starts_and_no_closing_day() -> None:
+    _data, _audience, problems = _form(
+        generate_from=date(2027, 3, 8), day_start=time(16), day_end=time(10), closes_on=None
+    )
+    assert problems == {
+        "gen_end": "End the day after it starts.",
+        "closes": "Pick the day answers close.",
+    }

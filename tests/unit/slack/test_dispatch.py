@@ -336,7 +336,8 @@ def test_home_buttons_answer_refusals_in_the_dm(harness: Harness) -> None:
         client=harness.client,
     )
 
-    harness.press(home_blocks.AGREEMENT, "3")
+    # as Slack sends a press on a Home: the view it was in, and no response_url
+    harness.press(home_blocks.AGREEMENT, "3", view={"type": "home"}, response_url=None)
     [dm] = harness.client.called("chat.postMessage")
     assert dm["channel"] == USER and "Only coordinators" in dm["text"]
     assert harness.client.called("views.open") == [] and harness.responses == []

@@ -247,7 +247,10 @@ class FormClient:
             raise SlackApiError("not_found", {"ok": False, "error": "not_found"})
         self.updates.append(view)
 
-    def chat_postMessage(self, *, channel: str, text: str) -> None:  # noqa: N802
+    def chat_postMessage(  # noqa: N802
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        assert blocks is None
         self.messages.append(text)
 
 
