@@ -52,9 +52,11 @@ def select(
     *,
     initial: str | None = None,
     optional: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """A static select over (value, label) options; `Form.selected(block_id)` reads it."""
-    return input_block(block_id, label, select_element(options, initial), optional=optional)
+    element = select_element(options, initial)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def select_element(options: list[tuple[str, str]], initial: str | None = None) -> dict[str, Any]:
@@ -122,6 +124,7 @@ def checkboxes(
     checked: frozenset[str] = frozenset(),
     optional: bool = True,
     mrkdwn: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """Checkboxes over (value, label) options (labels in mrkdwn, e.g. mentions, when
     `mrkdwn`); `Form.checked(block_id)` reads them."""
@@ -133,17 +136,22 @@ def checkboxes(
     initial = [make(v, t) for v, t in options if v in checked]
     if initial:
         element["initial_options"] = initial
-    return input_block(block_id, label, element, optional=optional)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def datepicker(
-    block_id: str, label: str, *, initial: date | None = None, optional: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: date | None = None,
+    optional: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """A date picker; `Form.date(block_id)` reads it."""
     element: dict[str, Any] = {"type": "datepicker"}
     if initial is not None:
         element["initial_date"] = initial.isoformat()
-    return input_block(block_id, label, element, optional=optional)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def timepicker(
