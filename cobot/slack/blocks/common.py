@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from cobot.domain.roles import Role
 
 SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
 _ROLE_NAMES = {
     Role.COORDINATOR: "coordinator",
     Role.PRACTITIONER: "practitioner (facilitator)",
@@ -111,6 +112,11 @@ def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> d
         block["block_id"] = block_id
     block["elements"] = elements
     return block
+
+
+def header(text: str) -> dict[str, Any]:
+    """A header block (plain text, at most 150 characters)."""
+    return {"type": "header", "text": plain(text, HEADER_LIMIT)}
 
 
 def context(text: str) -> dict[str, Any]:

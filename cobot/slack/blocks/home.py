@@ -39,16 +39,15 @@ from cobot.slack.blocks.common import actions
 from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
-from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import role_in_sentence
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.involvement import record_blocks
 
 HOME_LIMIT = 100
-HEADER_LIMIT = 150
 MAX_PROJECTS = 10
 MAX_OTHERS = 8
 MAX_AIMS = 300
@@ -79,17 +78,12 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def header(text: str) -> dict[str, Any]:
-    """A header block (plain text, at most 150 characters)."""
-    return {"type": "header", "text": plain(text, HEADER_LIMIT)}
-
-
 def welcome_home() -> dict[str, Any]:
     """The Home tab before someone belongs to any project."""
     return {
         "type": "home",
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Welcome to cobot"}},
+            header("Welcome to cobot"),
             section(
                 "cobot keeps your co-production project on time and looks after the "
                 "people in it. Your sessions, the things you owe before and after "

@@ -25,6 +25,7 @@ from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import escape_but_mentions
+from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import mentions
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
@@ -320,9 +321,7 @@ def session_actions(view: SessionView) -> dict[str, Any]:
 
 def sessions_list(listing: SessionList) -> list[dict[str, Any]]:
     """The upcoming sessions; buttons only for coordinators; at most 50 blocks."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"Upcoming sessions: {listing.project_name}")}
-    ]
+    blocks: list[dict[str, Any]] = [header(f"Upcoming sessions: {listing.project_name}")]
     if not listing.sessions:
         hint = " Add one with `/cobot session add`." if listing.can_change else ""
         blocks.append(section(f"No sessions are scheduled yet.{hint}"))
@@ -407,7 +406,7 @@ def announcement_message(announcement: Announcement) -> OutgoingMessage:
     blocks: list[dict[str, Any]] = []
     if announcement.aims.strip():
         blocks.append(section(f"*Project aims*\n{escape(announcement.aims.strip())}"))
-    blocks.append({"type": "header", "text": plain(heading)})
+    blocks.append(header(heading))
     blocks.append(section(session_line(view)))
     if view.objectives:
         blocks.append(section(f"*Objectives for this session*\n{escape(view.objectives)}"))
