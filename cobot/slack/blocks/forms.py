@@ -4,6 +4,7 @@ and the block id names the field, so `Form` reads back exactly what was built.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import time
@@ -178,6 +179,21 @@ def user_select(
     if initial:
         element["initial_user"] = initial
     return input_block(block_id, label, element, optional=optional)
+
+
+def users_select(
+    block_id: str,
+    label: str,
+    *,
+    initial: Sequence[str] = (),
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """Several people from the workspace; `Form.users(block_id)` reads them."""
+    element: dict[str, Any] = {"type": "multi_users_select"}
+    if initial:
+        element["initial_users"] = list(initial)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def modal(

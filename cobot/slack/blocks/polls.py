@@ -156,15 +156,7 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
             [(a.value, label) for a, label in AUDIENCE_LABELS.items()],
             initial=(Audience.NAMED if draft.user_ids else Audience.PARTICIPANTS).value,
         ),
-        forms.input_block(
-            "asked",
-            "And these people",
-            {
-                "type": "multi_users_select",
-                **({"initial_users": list(draft.user_ids)} if draft.user_ids else {}),
-            },
-            optional=True,
-        ),
+        forms.users_select("asked", "And these people", initial=draft.user_ids, optional=True),
         forms.datepicker(
             "closes",
             "Answers close on",
