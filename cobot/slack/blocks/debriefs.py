@@ -409,15 +409,8 @@ def debrief_modal(form: DebriefForm) -> dict[str, Any]:
             _input(text_block, f"Action ({index})", _text_element(text, multiline=False, limit=300))
         )
         blocks.append(_input(owner_block, f"Owner ({index})", _user_element(owner, "Who owns it")))
-    return {
-        "type": "modal",
-        "callback_id": DEBRIEF_MODAL,
-        "private_metadata": str(s.id),
-        "title": plain("Debrief", 24),
-        "submit": plain("Update" if form.editing else "Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
+    submit = "Update" if form.editing else "Save"
+    return forms.modal(DEBRIEF_MODAL, "Debrief", blocks, metadata=str(s.id), submit=submit)
 
 
 def questions_modal(form: QuestionsForm) -> dict[str, Any]:
@@ -444,15 +437,7 @@ def questions_modal(form: QuestionsForm) -> dict[str, Any]:
         )
         block["optional"] = False
         blocks.append(block)
-    return {
-        "type": "modal",
-        "callback_id": QUESTIONS_MODAL,
-        "private_metadata": str(form.project_id),
-        "title": plain("Debrief questions", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
+    return forms.modal(QUESTIONS_MODAL, "Debrief questions", blocks, metadata=str(form.project_id))
 
 
 def feedback_modal(form: FeedbackForm) -> dict[str, Any]:
@@ -466,24 +451,17 @@ def feedback_modal(form: FeedbackForm) -> dict[str, Any]:
     }
     if form.named:
         named["initial_options"] = named["options"]
-    return {
-        "type": "modal",
-        "callback_id": FEEDBACK_MODAL,
-        "private_metadata": str(s.id),
-        "title": plain("Your feedback", 24),
-        "submit": plain("Send", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
-            section(
-                f"{_title(s)}, {_when(s)}. Every question is optional. The facilitators see "
-                "your words, not who wrote them, unless you add your name."
-            ),
-            _input(HEARD_BLOCK, "Did you feel heard?", _radio(HEARD_WORDS, form.heard)),
-            _input(KEEP_BLOCK, "What should we keep?", _text_element(form.keep)),
-            _input(FEEDBACK_CHANGE_BLOCK, "What should we change?", _text_element(form.change)),
-            _input(NAMED_BLOCK, "Your name", named),
-        ],
-    }
+    blocks = [
+        section(
+            f"{_title(s)}, {_when(s)}. Every question is optional. The facilitators see "
+            "your words, not who wrote them, unless you add your name."
+        ),
+        _input(HEARD_BLOCK, "Did you feel heard?", _radio(HEARD_WORDS, form.heard)),
+        _input(KEEP_BLOCK, "What should we keep?", _text_element(form.keep)),
+        _input(FEEDBACK_CHANGE_BLOCK, "What should we change?", _text_element(form.change)),
+        _input(NAMED_BLOCK, "Your name", named),
+    ]
+    return forms.modal(FEEDBACK_MODAL, "Your feedback", blocks, metadata=str(s.id), submit="Send")
 
 
 # ---------------------------------------------------------------- replies
