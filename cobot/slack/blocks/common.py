@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,14 @@ def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) ->
     fmt = "{date_short_pretty} at {time}" if with_time else "{date_long_pretty}"
     fallback = local.strftime("%a %d %b %Y %H:%M %Z") if with_time else f"{local:%A %d %B %Y}"
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def notification_text(text: str) -> str:
+    """A message's notification text from its mrkdwn headline: each `slack_date` token
+    shown as its fallback, a leading emoji code and the bold marks left out."""
+    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"^:[a-z_]+: ", "", text)
+    return text.replace("*", "")
 
 
 def mention(user_id: str) -> str:

@@ -3,7 +3,6 @@ developmental feedback, actions, participant feedback and the coordinator's view
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,6 +49,7 @@ from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import notification_text
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
@@ -83,12 +83,6 @@ def _when(facts: SessionFacts) -> str:
     return slack_date(facts.starts_at, facts.timezone)
 
 
-def _fallback(text: str) -> str:
-    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
-    text = re.sub(r"^:[a-z_]+: ", "", text)
-    return text.replace("*", "")
-
-
 def _bullets(heading: str, items: Iterable[str], *, escaped: bool = False) -> list[dict[str, Any]]:
     """A heading and bullet lines (people's text, escaped here unless `escaped`), split into
     sections under Slack's limit."""
@@ -107,7 +101,7 @@ def _bullets(heading: str, items: Iterable[str], *, escaped: bool = False) -> li
 
 
 def _message(text: str, blocks: list[dict[str, Any]]) -> OutgoingMessage:
-    return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+    return OutgoingMessage(text=notification_text(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
 # ---------------------------------------------------------------- delivered messages

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import notification_text
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
 
@@ -161,14 +161,7 @@ def reminder_message(note: ReminderNote) -> OutgoingMessage:
                 [button(label, action_id, str(s.id), style=style)], block_id=f"reminder_{note.kind}"
             )
         )
-    return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
-
-
-def _fallback(text: str) -> str:
-    """The notification text: the headline without emoji codes or date tokens' markup."""
-    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
-    text = re.sub(r"^:[a-z_]+: ", "", text)
-    return text.replace("*", "")
+    return OutgoingMessage(text=notification_text(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
 # ---------------------------------------------------------------- modals
