@@ -323,13 +323,6 @@ def _text_element(value: str, *, multiline: bool = True, limit: int = MAX_ANSWER
     return forms.text_element(value, multiline=multiline, max_length=limit)
 
 
-def _user_element(user: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "users_select", "placeholder": plain(placeholder)}
-    if user:
-        element["initial_user"] = user
-    return element
-
-
 def _option(value: int, words: dict[int, str]) -> dict[str, Any]:
     return {"text": plain(f"{value} · {words[value]}"), "value": str(value)}
 
@@ -376,7 +369,15 @@ def debrief_modal(form: DebriefForm) -> dict[str, Any]:
     for index in range(1, MAX_DEV_NOTES + 1):
         to, text = form.dev[index - 1] if index <= len(form.dev) else (None, "")
         person_block, text_block = dev_block(index)
-        blocks.append(_input(person_block, f"For ({index})", _user_element(to, "Choose someone")))
+        blocks.append(
+            forms.user_select(
+                person_block,
+                f"For ({index})",
+                initial=to,
+                optional=True,
+                placeholder="Choose someone",
+            )
+        )
         blocks.append(_input(text_block, f"Feedback ({index})", _text_element(text)))
     blocks += [
         {"type": "divider"},
@@ -402,7 +403,15 @@ def debrief_modal(form: DebriefForm) -> dict[str, Any]:
         blocks.append(
             _input(text_block, f"Action ({index})", _text_element(text, multiline=False, limit=300))
         )
-        blocks.append(_input(owner_block, f"Owner ({index})", _user_element(owner, "Who owns it")))
+        blocks.append(
+            forms.user_select(
+                owner_block,
+                f"Owner ({index})",
+                initial=owner,
+                optional=True,
+                placeholder="Who owns it",
+            )
+        )
     submit = "Update" if form.editing else "Save"
     return forms.modal(DEBRIEF_MODAL, "Debrief", blocks, metadata=str(s.id), submit=submit)
 

@@ -172,10 +172,17 @@ def timepicker(
 
 
 def user_select(
-    block_id: str, label: str, *, initial: str | None = None, optional: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
 ) -> dict[str, Any]:
     """One person from the workspace; `Form.user(block_id)` reads it."""
     element: dict[str, Any] = {"type": "users_select"}
+    if placeholder is not None:
+        element["placeholder"] = plain(placeholder)
     if initial:
         element["initial_user"] = initial
     return input_block(block_id, label, element, optional=optional)

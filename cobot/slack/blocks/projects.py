@@ -413,9 +413,6 @@ def _modal(
     return forms.modal(callback_id, title, blocks, metadata=metadata, submit=submit)
 
 
-_input = forms.input_block
-
-
 _text_input = forms.text_input
 
 
