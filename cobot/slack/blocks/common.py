@@ -87,18 +87,23 @@ def mentions(user_ids: Iterable[str]) -> str:
     return ", ".join(mention(u) for u in user_ids) or "nobody yet"
 
 
+def cut(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def section(text: str, **extra: Any) -> dict[str, Any]:
     """A mrkdwn section, cut to Slack's 3000-character limit."""
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "\u2026"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)},
+        **extra,
+    }
 
 
 def plain(text: str, limit: int = 150) -> dict[str, Any]:
     """A plain_text object, cut to `limit` (75 for buttons, 24 for modal titles)."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
 
 
 def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import datetime
 
+from cobot.slack.blocks.common import cut
 from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import notification_text
 from cobot.slack.blocks.common import slack_date
@@ -21,3 +22,8 @@ def test_a_header_is_plain_text_cut_to_slacks_150_characters() -> None:
     assert block["type"] == "header"
     assert block["text"]["type"] == "plain_text"
     assert block["text"]["text"] == "x" * 149 + "\u2026"
+
+
+def test_a_text_is_cut_only_when_it_does_not_fit() -> None:
+    assert cut("abc", 3) == "abc"
+    assert cut("abcd", 3) == "ab\u2026"
