@@ -25,7 +25,15 @@ def shown_texts(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
         if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
             yield f"{where}.text", value["text"]
         for key, item in value.items():
-            if key in ("initial_value", "placeholder", "label", "hint", "title", "submit"):
+            if key in (
+                "initial_value",
+                "initial_users",
+                "placeholder",
+                "label",
+                "hint",
+                "title",
+                "submit",
+            ):
                 continue
             if isinstance(item, (dict, list)):
                 yield from shown_texts(item, f"{where}.{key}")

@@ -35,7 +35,6 @@ from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
-from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
 
@@ -322,28 +321,8 @@ _text_input = partial(
 )
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text, 75), "value": value}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True
-) -> dict[str, Any]:
-    """An input block as check-ins lay it out (the element carries the action id)."""
-    block: dict[str, Any] = {"type": "input", "block_id": block_id}
-    if optional:
-        block["optional"] = True
-    return {**block, "label": plain(label), "element": element}
-
-
-def _checkboxes(
-    options: list[dict[str, Any]], checked: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """Checkboxes over `options`, the `checked` ones ticked."""
-    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": options}
-    if checked:
-        element["initial_options"] = checked
-    return element
+# check-in checkboxes are optional unless said otherwise, read under the same action id
+_checkboxes = partial(forms.checkboxes, action_id=INPUT)
 
 
 def note_modal(form: NoteForm) -> dict[str, Any]:
@@ -368,9 +347,9 @@ def contact_modal(form: ContactForm) -> dict[str, Any]:
     """Choose what to share with the wellbeing contacts."""
     options = []
     if form.mood is not None:
-        options.append(_option(f"How I feel today ({rules.mood_label(form.mood)})", "mood"))
+        options.append(("mood", f"How I feel today ({rules.mood_label(form.mood)})"))
     if form.has_note:
-        options.append(_option("My note", "note"))
+        options.append(("note", "My note"))
     blocks: list[dict[str, Any]] = [
         section(
             f"{mentions(form.contacts)} will get a message asking them to get in touch "
@@ -378,7 +357,7 @@ def contact_modal(form: ContactForm) -> dict[str, Any]:
         )
     ]
     if options:
-        blocks.append(_input("share", "Share with them (optional)", _checkboxes(options)))
+        blocks.append(_checkboxes("share", "Share with them (optional)", options))
     blocks.append(
         _text_input("message", "A message for them (optional)", hint="For example, a good time.")
     )
@@ -393,11 +372,8 @@ def pause_modal(delivery_id: int) -> dict[str, Any]:
         "Pause",
         str(delivery_id),
         [
-            _input(
-                "until",
-                "Away until (check-ins start again on this day)",
-                {"type": "datepicker", "action_id": INPUT},
-                optional=False,
+            forms.datepicker(
+                "until", "Away until (check-ins start again on this day)", action_id=INPUT
             )
         ],
     )
@@ -405,13 +381,8 @@ def pause_modal(delivery_id: int) -> dict[str, Any]:
 
 def settings_modal(found: PersonSettings) -> dict[str, Any]:
     """The person's own settings: time, days, after sessions, pause, taking part."""
-    day_options = [_option(name, str(i)) for i, name in enumerate(rules.DAY_NAMES)]
-    chosen_days = [o for o in day_options if int(o["value"]) in found.days]
-    pause: dict[str, Any] = {"type": "datepicker", "action_id": INPUT}
-    if found.paused_until is not None:
-        pause["initial_date"] = found.paused_until.isoformat()
-    part = _option("Send me check-ins", "yes")
-    after = _option("Also check in after each session I took part in", "yes")
+    day_options = [(str(i), name) for i, name in enumerate(rules.DAY_NAMES)]
+    chosen_days = frozenset(str(i) for i in found.days)
     status = {
         "active": f"You are taking part. Next check-in: {_when(found.next_at, found.timezone)}.",
         "invited": "cobot will ask for your consent at your next check-in time.",
@@ -425,7 +396,12 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
             f"*{escape(found.project_name)}*\n{status}\nTimes are in your Slack time zone "
             f"(now {escape(found.timezone)}); if you travel, check-ins follow you."
         ),
-        _input("taking_part", "Taking part", _checkboxes([part], [part] if taking_part else None)),
+        _checkboxes(
+            "taking_part",
+            "Taking part",
+            [("yes", "Send me check-ins")],
+            checked=_yes(taking_part),
+        ),
         forms.timepicker(
             "time",
             "Time of day",
@@ -433,15 +409,27 @@ def settings_modal(found: PersonSettings) -> dict[str, Any]:
             hint=f"Between {rules.EARLIEST:%H:%M} and {rules.LATEST:%H:%M}.",
             action_id=INPUT,
         ),
-        _input("days", "Your working days", _checkboxes(day_options, chosen_days), optional=False),
-        _input(
+        _checkboxes("days", "Your working days", day_options, checked=chosen_days, optional=False),
+        _checkboxes(
             "after_sessions",
             "After sessions",
-            _checkboxes([after], [after] if found.after_sessions else None),
+            [("yes", "Also check in after each session I took part in")],
+            checked=_yes(found.after_sessions),
         ),
-        _input("pause", "Away until (optional)", pause),
+        forms.datepicker(
+            "pause",
+            "Away until (optional)",
+            initial=found.paused_until,
+            optional=True,
+            action_id=INPUT,
+        ),
     ]
     return _modal(SETTINGS_MODAL, "Check-in settings", "Save", str(found.project_id), blocks)
+
+
+def _yes(ticked: bool) -> frozenset[str]:
+    """A one-box "yes" checkbox's ticked values."""
+    return frozenset({"yes"}) if ticked else frozenset()
 
 
 def _time_of_day(stored: str) -> time | None:
@@ -461,11 +449,9 @@ def settings_saved_text(found: PersonSettings) -> str:
 
 def setup_modal(form: SetupForm) -> dict[str, Any]:
     """The coordinators' set-up: on/off, enrolled roles, rhythm, support information."""
-    role_options = [_option(role.label, role.value) for role in Role]
-    chosen = [o for o in role_options if o["value"] in form.roles]
-    on = _option("Check-ins are on for this project", "yes")
-    rhythm_options = [_option("Weekly", "weekly"), _option("Every two weeks", "fortnightly")]
-    rhythm = next((o for o in rhythm_options if o["value"] == form.rhythm), rhythm_options[0])
+    rhythms = [("weekly", "Weekly"), ("fortnightly", "Every two weeks")]
+    # a stored rhythm cobot no longer offers shows as the first one
+    rhythm = form.rhythm if form.rhythm in dict(rhythms) else rhythms[0][0]
     contacts = (
         mentions(form.contacts)
         if form.contacts
@@ -477,19 +463,19 @@ def setup_modal(form: SetupForm) -> dict[str, Any]:
             "their own time; coordinators only ever see totals for groups of at least "
             f"{rules.MIN_GROUP}.\nWellbeing contacts: {contacts}."
         ),
-        _input("enabled", "Check-ins", _checkboxes([on], [on] if form.enabled else None)),
-        _input("roles", "Who is invited", _checkboxes(role_options, chosen)),
-        _input(
-            "rhythm",
-            "How often",
-            {
-                "type": "static_select",
-                "action_id": INPUT,
-                "options": rhythm_options,
-                "initial_option": rhythm,
-            },
-            optional=False,
+        _checkboxes(
+            "enabled",
+            "Check-ins",
+            [("yes", "Check-ins are on for this project")],
+            checked=_yes(form.enabled),
         ),
+        _checkboxes(
+            "roles",
+            "Who is invited",
+            [(role.value, role.label) for role in Role],
+            checked=frozenset(form.roles),
+        ),
+        forms.select("rhythm", "How often", rhythms, initial=rhythm, action_id=INPUT),
         _text_input(
             "support",
             "Support information (who to talk to, local services)",

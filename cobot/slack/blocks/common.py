@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from cobot.domain.roles import Role
 
 SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
 _ROLE_NAMES = {
     Role.COORDINATOR: "coordinator",
     Role.PRACTITIONER: "practitioner (facilitator)",
@@ -42,6 +44,14 @@ def slack_date(when: datetime, fallback_zone: str, *, with_time: bool = True) ->
     fmt = "{date_short_pretty} at {time}" if with_time else "{date_long_pretty}"
     fallback = local.strftime("%a %d %b %Y %H:%M %Z") if with_time else f"{local:%A %d %B %Y}"
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def notification_text(text: str) -> str:
+    """A message's notification text from its mrkdwn headline: each `slack_date` token
+    shown as its fallback, a leading emoji code and the bold marks left out."""
+    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"^:[a-z_]+: ", "", text)
+    return text.replace("*", "")
 
 
 def mention(user_id: str) -> str:
@@ -77,18 +87,23 @@ def mentions(user_ids: Iterable[str]) -> str:
     return ", ".join(mention(u) for u in user_ids) or "nobody yet"
 
 
+def cut(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def section(text: str, **extra: Any) -> dict[str, Any]:
     """A mrkdwn section, cut to Slack's 3000-character limit."""
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "\u2026"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)},
+        **extra,
+    }
 
 
 def plain(text: str, limit: int = 150) -> dict[str, Any]:
     """A plain_text object, cut to `limit` (75 for buttons, 24 for modal titles)."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
 
 
 def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
@@ -111,6 +126,11 @@ def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> d
         block["block_id"] = block_id
     block["elements"] = elements
     return block
+
+
+def header(text: str) -> dict[str, Any]:
+    """A header block (plain text, at most 150 characters)."""
+    return {"type": "header", "text": plain(text, HEADER_LIMIT)}
 
 
 def context(text: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@ developmental feedback, actions, participant feedback and the coordinator's view
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,6 +49,7 @@ from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
+from cobot.slack.blocks.common import notification_text
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
@@ -83,12 +83,6 @@ def _when(facts: SessionFacts) -> str:
     return slack_date(facts.starts_at, facts.timezone)
 
 
-def _fallback(text: str) -> str:
-    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
-    text = re.sub(r"^:[a-z_]+: ", "", text)
-    return text.replace("*", "")
-
-
 def _bullets(heading: str, items: Iterable[str], *, escaped: bool = False) -> list[dict[str, Any]]:
     """A heading and bullet lines (people's text, escaped here unless `escaped`), split into
     sections under Slack's limit."""
@@ -107,7 +101,7 @@ def _bullets(heading: str, items: Iterable[str], *, escaped: bool = False) -> li
 
 
 def _message(text: str, blocks: list[dict[str, Any]]) -> OutgoingMessage:
-    return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+    return OutgoingMessage(text=notification_text(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
 # ---------------------------------------------------------------- delivered messages
@@ -329,13 +323,6 @@ def _text_element(value: str, *, multiline: bool = True, limit: int = MAX_ANSWER
     return forms.text_element(value, multiline=multiline, max_length=limit)
 
 
-def _user_element(user: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "users_select", "placeholder": plain(placeholder)}
-    if user:
-        element["initial_user"] = user
-    return element
-
-
 def _option(value: int, words: dict[int, str]) -> dict[str, Any]:
     return {"text": plain(f"{value} · {words[value]}"), "value": str(value)}
 
@@ -382,7 +369,15 @@ def debrief_modal(form: DebriefForm) -> dict[str, Any]:
     for index in range(1, MAX_DEV_NOTES + 1):
         to, text = form.dev[index - 1] if index <= len(form.dev) else (None, "")
         person_block, text_block = dev_block(index)
-        blocks.append(_input(person_block, f"For ({index})", _user_element(to, "Choose someone")))
+        blocks.append(
+            forms.user_select(
+                person_block,
+                f"For ({index})",
+                initial=to,
+                optional=True,
+                placeholder="Choose someone",
+            )
+        )
         blocks.append(_input(text_block, f"Feedback ({index})", _text_element(text)))
     blocks += [
         {"type": "divider"},
@@ -408,16 +403,17 @@ def debrief_modal(form: DebriefForm) -> dict[str, Any]:
         blocks.append(
             _input(text_block, f"Action ({index})", _text_element(text, multiline=False, limit=300))
         )
-        blocks.append(_input(owner_block, f"Owner ({index})", _user_element(owner, "Who owns it")))
-    return {
-        "type": "modal",
-        "callback_id": DEBRIEF_MODAL,
-        "private_metadata": str(s.id),
-        "title": plain("Debrief", 24),
-        "submit": plain("Update" if form.editing else "Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
+        blocks.append(
+            forms.user_select(
+                owner_block,
+                f"Owner ({index})",
+                initial=owner,
+                optional=True,
+                placeholder="Who owns it",
+            )
+        )
+    submit = "Update" if form.editing else "Save"
+    return forms.modal(DEBRIEF_MODAL, "Debrief", blocks, metadata=str(s.id), submit=submit)
 
 
 def questions_modal(form: QuestionsForm) -> dict[str, Any]:
@@ -444,15 +440,7 @@ def questions_modal(form: QuestionsForm) -> dict[str, Any]:
         )
         block["optional"] = False
         blocks.append(block)
-    return {
-        "type": "modal",
-        "callback_id": QUESTIONS_MODAL,
-        "private_metadata": str(form.project_id),
-        "title": plain("Debrief questions", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
+    return forms.modal(QUESTIONS_MODAL, "Debrief questions", blocks, metadata=str(form.project_id))
 
 
 def feedback_modal(form: FeedbackForm) -> dict[str, Any]:
@@ -466,24 +454,17 @@ def feedback_modal(form: FeedbackForm) -> dict[str, Any]:
     }
     if form.named:
         named["initial_options"] = named["options"]
-    return {
-        "type": "modal",
-        "callback_id": FEEDBACK_MODAL,
-        "private_metadata": str(s.id),
-        "title": plain("Your feedback", 24),
-        "submit": plain("Send", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
-            section(
-                f"{_title(s)}, {_when(s)}. Every question is optional. The facilitators see "
-                "your words, not who wrote them, unless you add your name."
-            ),
-            _input(HEARD_BLOCK, "Did you feel heard?", _radio(HEARD_WORDS, form.heard)),
-            _input(KEEP_BLOCK, "What should we keep?", _text_element(form.keep)),
-            _input(FEEDBACK_CHANGE_BLOCK, "What should we change?", _text_element(form.change)),
-            _input(NAMED_BLOCK, "Your name", named),
-        ],
-    }
+    blocks = [
+        section(
+            f"{_title(s)}, {_when(s)}. Every question is optional. The facilitators see "
+            "your words, not who wrote them, unless you add your name."
+        ),
+        _input(HEARD_BLOCK, "Did you feel heard?", _radio(HEARD_WORDS, form.heard)),
+        _input(KEEP_BLOCK, "What should we keep?", _text_element(form.keep)),
+        _input(FEEDBACK_CHANGE_BLOCK, "What should we change?", _text_element(form.change)),
+        _input(NAMED_BLOCK, "Your name", named),
+    ]
+    return forms.modal(FEEDBACK_MODAL, "Your feedback", blocks, metadata=str(s.id), submit="Send")
 
 
 # ---------------------------------------------------------------- replies

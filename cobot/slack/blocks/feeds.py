@@ -9,6 +9,7 @@ from cobot.services.feeds import FeedScope
 from cobot.services.feeds import Subscribed
 from cobot.services.ports import OutgoingMessage
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import section
 
 HOW_TO = (
     "In Google Calendar: *Other calendars* → *+* → *From URL*. "
@@ -30,8 +31,8 @@ def feed_message(note: FeedNote) -> OutgoingMessage:
     url = escape(note.url)
     text = f"{what}, kept up to date in your calendar app: {url}"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f":date: {what}."}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"`{url}`"}},
+        section(f":date: {what}."),
+        section(f"`{url}`"),
         {
             "type": "context",
             "elements": [

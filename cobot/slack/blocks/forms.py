@@ -4,6 +4,7 @@ and the block id names the field, so `Form` reads back exactly what was built.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import time
@@ -52,9 +53,11 @@ def select(
     *,
     initial: str | None = None,
     optional: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """A static select over (value, label) options; `Form.selected(block_id)` reads it."""
-    return input_block(block_id, label, select_element(options, initial), optional=optional)
+    element = select_element(options, initial)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def select_element(options: list[tuple[str, str]], initial: str | None = None) -> dict[str, Any]:
@@ -122,6 +125,7 @@ def checkboxes(
     checked: frozenset[str] = frozenset(),
     optional: bool = True,
     mrkdwn: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """Checkboxes over (value, label) options (labels in mrkdwn, e.g. mentions, when
     `mrkdwn`); `Form.checked(block_id)` reads them."""
@@ -133,17 +137,22 @@ def checkboxes(
     initial = [make(v, t) for v, t in options if v in checked]
     if initial:
         element["initial_options"] = initial
-    return input_block(block_id, label, element, optional=optional)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def datepicker(
-    block_id: str, label: str, *, initial: date | None = None, optional: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: date | None = None,
+    optional: bool = False,
+    action_id: str = INPUT,
 ) -> dict[str, Any]:
     """A date picker; `Form.date(block_id)` reads it."""
     element: dict[str, Any] = {"type": "datepicker"}
     if initial is not None:
         element["initial_date"] = initial.isoformat()
-    return input_block(block_id, label, element, optional=optional)
+    return input_block(block_id, label, element, optional=optional, action_id=action_id)
 
 
 def timepicker(
@@ -163,13 +172,35 @@ def timepicker(
 
 
 def user_select(
-    block_id: str, label: str, *, initial: str | None = None, optional: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
 ) -> dict[str, Any]:
     """One person from the workspace; `Form.user(block_id)` reads it."""
     element: dict[str, Any] = {"type": "users_select"}
+    if placeholder is not None:
+        element["placeholder"] = plain(placeholder)
     if initial:
         element["initial_user"] = initial
     return input_block(block_id, label, element, optional=optional)
+
+
+def users_select(
+    block_id: str,
+    label: str,
+    *,
+    initial: Sequence[str] = (),
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """Several people from the workspace; `Form.users(block_id)` reads them."""
+    element: dict[str, Any] = {"type": "multi_users_select"}
+    if initial:
+        element["initial_users"] = list(initial)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def modal(

@@ -5,36 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import header
+from cobot.slack.blocks.common import section
 from cobot.slack.commands import Subcommand
-
-SECTION_LIMIT = 3000
 
 
 def help_blocks(subcommands: list[Subcommand]) -> list[dict[str, Any]]:
     """An overview of every /cobot command, grouped, each group one section."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "cobot: what you can ask"}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": (
-                    "cobot keeps a co-production project on time and looks after the people "
-                    "in it: sessions, the work between them, debriefs, check-ins and endings. "
-                    "Type any of these after `/cobot`:"
-                ),
-            },
-        },
+        header("cobot: what you can ask"),
+        section(
+            "cobot keeps a co-production project on time and looks after the people "
+            "in it: sessions, the work between them, debriefs, check-ins and endings. "
+            "Type any of these after `/cobot`:"
+        ),
     ]
     groups: dict[str, list[Subcommand]] = {}
     for sub in subcommands:
         groups.setdefault(sub.group, []).append(sub)
     for group, subs in groups.items():
         lines = [f"*{group}*"] + [f"`/cobot {escape(s.usage)}` {escape(s.summary)}" for s in subs]
-        text = "\n".join(lines)
-        if len(text) > SECTION_LIMIT:
-            text = text[: SECTION_LIMIT - 1] + "\u2026"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(section("\n".join(lines)))
     return blocks
 
 

@@ -38,17 +38,17 @@ from cobot.slack.blocks import reviews as review_blocks
 from cobot.slack.blocks.common import actions
 from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
+from cobot.slack.blocks.common import cut
 from cobot.slack.blocks.common import escape
+from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
-from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import role_in_sentence
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
 from cobot.slack.blocks.involvement import record_blocks
 
 HOME_LIMIT = 100
-HEADER_LIMIT = 150
 MAX_PROJECTS = 10
 MAX_OTHERS = 8
 MAX_AIMS = 300
@@ -75,21 +75,12 @@ RISK_WORDS = {
 }
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def header(text: str) -> dict[str, Any]:
-    """A header block (plain text, at most 150 characters)."""
-    return {"type": "header", "text": plain(text, HEADER_LIMIT)}
-
-
 def welcome_home() -> dict[str, Any]:
     """The Home tab before someone belongs to any project."""
     return {
         "type": "home",
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Welcome to cobot"}},
+            header("Welcome to cobot"),
             section(
                 "cobot keeps your co-production project on time and looks after the "
                 "people in it. Your sessions, the things you owe before and after "
@@ -152,7 +143,7 @@ def _sessions(view: HomeView) -> list[dict[str, Any]]:
         return [*blocks, context("No sessions coming up for you.")]
     lines = []
     for s in view.sessions:
-        venue = f" · {escape(_cut(s.venue, 80))}" if s.venue else ""
+        venue = f" · {escape(cut(s.venue, 80))}" if s.venue else ""
         lines.append(
             f"• *{escape(s.title)}* ({escape(s.project_name)}): "
             f"{slack_date(s.starts_at, s.timezone)}, you are *{s.role_words}*{venue}"
@@ -195,7 +186,7 @@ def _items(view: HomeView) -> list[dict[str, Any]]:
     if not view.items:
         return [*blocks, context("Nothing waiting for you. Thank you!")]
     for item in view.items:
-        text = ITEM_TEXT[item.kind].format(title=escape(_cut(item.title, 500)))
+        text = ITEM_TEXT[item.kind].format(title=escape(cut(item.title, 500)))
         text += f" · _{escape(item.project_name)}_"
         if item.due_at is not None:
             when = slack_date(item.due_at, item.timezone)
@@ -248,7 +239,7 @@ def _checkins(lines: tuple[CheckinLine, ...]) -> list[dict[str, Any]]:
 def _projects(cards: tuple[ProjectCard, ...]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [header(":handshake: Your projects")]
     for card in cards[:MAX_PROJECTS]:
-        aims = escape(_cut(card.aims.strip(), MAX_AIMS)) if card.aims.strip() else "_No aims yet._"
+        aims = escape(cut(card.aims.strip(), MAX_AIMS)) if card.aims.strip() else "_No aims yet._"
         dates = ""
         if card.start_date and card.end_date:
             dates = f"\n{card.start_date:%d %b %Y} to {card.end_date:%d %b %Y}"
@@ -372,7 +363,7 @@ def _rota_text(view: CoordinatorView) -> str:
             flags.append(":warning: more than 12 participants")
         flag = f" {'; '.join(flags)}" if flags else ""
         lines.append(
-            f"• {slack_date(line.starts_at, view.timezone)} *{escape(_cut(line.title, 80))}*: "
+            f"• {slack_date(line.starts_at, view.timezone)} *{escape(cut(line.title, 80))}*: "
             f"{mentions(line.facilitators)} · {line.participants} participants{flag}"
         )
     if len(view.rota) > 20:
@@ -406,7 +397,7 @@ def _failures(view: CoordinatorView) -> list[dict[str, Any]]:
         )
         text = (
             f"{failure.kind.replace('_', ' ')} to {target}, due "
-            f"{slack_date(failure.due_at, view.timezone)}\n_{escape(_cut(failure.reason, 300))}_"
+            f"{slack_date(failure.due_at, view.timezone)}\n_{escape(cut(failure.reason, 300))}_"
         )
         blocks.append(section(text, accessory=button("Retry", RETRY, str(failure.id))))
     if view.failures_total > len(view.failures):

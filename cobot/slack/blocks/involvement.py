@@ -276,10 +276,9 @@ def register_modal(form: RegisterForm) -> dict[str, Any]:
                 mrkdwn=True,
             )
         )
-    extra: dict[str, Any] = {"type": "multi_users_select"}
-    if form.extra:
-        extra["initial_users"] = list(form.extra)
-    blocks.append(forms.input_block(EXTRA, "Also came (not on the list)", extra, optional=True))
+    blocks.append(
+        forms.users_select(EXTRA, "Also came (not on the list)", initial=form.extra, optional=True)
+    )
     if form.saved_by:
         blocks.append(context(f"Last saved by {mention(form.saved_by)}."))
     return forms.modal(REGISTER_MODAL, "Attendance register", blocks, metadata=str(form.session.id))

@@ -46,6 +46,7 @@ from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import escape_but_mentions
+from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
@@ -118,14 +119,14 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
             max_length=30,
             hint="For example 2h, 90m or 1h30m.",
         ),
-        {"type": "header", "text": plain("Pick times…", 150)},
+        header("Pick times…"),
     ]
     for number, block_id in enumerate(SLOT_BLOCKS, start=1):
         blocks.append(
             forms.input_block(block_id, f"Time {number}", {"type": "datetimepicker"}, optional=True)
         )
     blocks += [
-        {"type": "header", "text": plain("…or generate them", 150)},
+        header("…or generate them"),
         forms.datepicker("gen_from", "From", optional=True),
         forms.select(
             "gen_weeks",
@@ -148,22 +149,14 @@ def find_time_modal(draft: PollDraft) -> dict[str, Any]:
             f"Generated times are in {draft.timezone}; at most {MAX_SLOTS} times in all, so "
             "everyone can answer them in one message."
         ),
-        {"type": "header", "text": plain("Who is asked", 150)},
+        header("Who is asked"),
         forms.select(
             "audience",
             "Ask",
             [(a.value, label) for a, label in AUDIENCE_LABELS.items()],
             initial=(Audience.NAMED if draft.user_ids else Audience.PARTICIPANTS).value,
         ),
-        forms.input_block(
-            "asked",
-            "And these people",
-            {
-                "type": "multi_users_select",
-                **({"initial_users": list(draft.user_ids)} if draft.user_ids else {}),
-            },
-            optional=True,
-        ),
+        forms.users_select("asked", "And these people", initial=draft.user_ids, optional=True),
         forms.datepicker(
             "closes",
             "Answers close on",
@@ -332,7 +325,7 @@ def home_poll_blocks(tallies: Sequence[Tally]) -> list[dict[str, Any]]:
     """The App Home's lines for polls the person runs: one section each (best slot so far)."""
     if not tallies:
         return []
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain("Finding a time", 150)}]
+    blocks: list[dict[str, Any]] = [header("Finding a time")]
     for t in tallies[:5]:
         best = max(
             t.rows,

@@ -30,7 +30,6 @@ from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
-from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import role_in_sentence
 from cobot.slack.blocks.common import role_name
 from cobot.slack.blocks.common import section
@@ -299,12 +298,6 @@ def onboarding_text(items: list[Onboarding]) -> str:
 
 def project_modal(view: ProjectView) -> dict[str, Any]:
     """Edit name, aims and objectives, time zone and dates."""
-    start: dict[str, Any] = {"type": "datepicker", "action_id": INPUT}
-    if view.start_date is not None:
-        start["initial_date"] = view.start_date.isoformat()
-    end: dict[str, Any] = {"type": "datepicker", "action_id": INPUT}
-    if view.end_date is not None:
-        end["initial_date"] = view.end_date.isoformat()
     blocks = [
         _text_input("name", "Project name", view.name, max_length=MAX_NAME),
         _text_input(
@@ -323,8 +316,8 @@ def project_modal(view: ProjectView) -> dict[str, Any]:
             initial=view.timezone,
             hint="Type a city to find it, such as London. Session times use it.",
         ),
-        _input("start_date", "Start date", start, optional=True),
-        _input("end_date", "End date", end, optional=True),
+        forms.datepicker("start_date", "Start date", initial=view.start_date, optional=True),
+        forms.datepicker("end_date", "End date", initial=view.end_date, optional=True),
     ]
     return _modal(PROJECT_MODAL, "Edit project", blocks, str(view.id), submit="Save")
 
@@ -374,14 +367,14 @@ def agreement_modal(view: ProjectView) -> dict[str, Any]:
 
 def onboarding_modal(item: Onboarding) -> dict[str, Any]:
     """Tick or untick one participant's checklist."""
-    options = [{"text": plain(label, 75), "value": key} for key, _column, label in ONBOARDING_ITEMS]
-    checkboxes: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": options}
-    initial = [o for o in options if o["value"] in item.done]
-    if initial:
-        checkboxes["initial_options"] = initial
     blocks = [
         section(f"Onboarding of {mention(item.user_id)}"),
-        _input("items", "Done so far", checkboxes, optional=True),
+        forms.checkboxes(
+            "items",
+            "Done so far",
+            [(key, label) for key, _column, label in ONBOARDING_ITEMS],
+            checked=frozenset(item.done),
+        ),
         context("Only the dates are kept, never any detail of the person's needs."),
     ]
     metadata = f"{item.project_id}:{item.user_id}"
@@ -418,9 +411,6 @@ def _modal(
     callback_id: str, title: str, blocks: list[dict[str, Any]], metadata: str, *, submit: str
 ) -> dict[str, Any]:
     return forms.modal(callback_id, title, blocks, metadata=metadata, submit=submit)
-
-
-_input = forms.input_block
 
 
 _text_input = forms.text_input

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,13 +13,14 @@ from cobot.services.reminders import ReminderNote
 from cobot.services.reminders import SessionFacts
 from cobot.services.reminders import Shared
 from cobot.services.reminders import ShareForm
+from cobot.slack.blocks import forms
 from cobot.slack.blocks.common import actions
 from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import mention
 from cobot.slack.blocks.common import mentions
-from cobot.slack.blocks.common import plain
+from cobot.slack.blocks.common import notification_text
 from cobot.slack.blocks.common import section
 from cobot.slack.blocks.common import slack_date
 
@@ -161,14 +161,7 @@ def reminder_message(note: ReminderNote) -> OutgoingMessage:
                 [button(label, action_id, str(s.id), style=style)], block_id=f"reminder_{note.kind}"
             )
         )
-    return OutgoingMessage(text=_fallback(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
-
-
-def _fallback(text: str) -> str:
-    """The notification text: the headline without emoji codes or date tokens' markup."""
-    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
-    text = re.sub(r"^:[a-z_]+: ", "", text)
-    return text.replace("*", "")
+    return OutgoingMessage(text=notification_text(text), blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
 # ---------------------------------------------------------------- modals
@@ -234,32 +227,25 @@ def _text_modal(says: _ShareModal, form: ShareForm) -> dict[str, Any]:
     else:
         when = slack_date(form.shared_at, form.timezone)
         intro = heading + says.again.format(who=_who(form.shared_by), when=when)
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": TEXT_INPUT,
-        "multiline": True,
-        "max_length": r.MAX_TEXT,
-    }
-    if form.text:
-        element["initial_value"] = form.text
-    return {
-        "type": "modal",
-        "callback_id": says.callback_id,
-        "private_metadata": str(form.session_id),
-        "title": plain(says.title, 24),
-        "submit": plain(says.submit if form.shared_at is None else "Update", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
-            section(intro),
-            {
-                "type": "input",
-                "block_id": TEXT_BLOCK,
-                "label": plain(says.label),
-                "hint": plain(says.hint),
-                "element": element,
-            },
-        ],
-    }
+    blocks = [
+        section(intro),
+        forms.text_input(
+            TEXT_BLOCK,
+            says.label,
+            form.text,
+            multiline=True,
+            max_length=r.MAX_TEXT,
+            hint=says.hint,
+            action_id=TEXT_INPUT,
+        ),
+    ]
+    return forms.modal(
+        says.callback_id,
+        says.title,
+        blocks,
+        metadata=str(form.session_id),
+        submit=says.submit if form.shared_at is None else "Update",
+    )
 
 
 # ---------------------------------------------------------------- confirmations

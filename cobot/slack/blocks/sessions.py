@@ -25,6 +25,7 @@ from cobot.slack.blocks.common import button
 from cobot.slack.blocks.common import context
 from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.common import escape_but_mentions
+from cobot.slack.blocks.common import header
 from cobot.slack.blocks.common import mentions
 from cobot.slack.blocks.common import plain
 from cobot.slack.blocks.common import section
@@ -100,22 +101,15 @@ def edit_modal(view: SessionView) -> dict[str, Any]:
 def move_modal(view: SessionView) -> dict[str, Any]:
     """A small form: a new date and start time, the rest stays."""
     local = view.local_start
-    return {
-        "type": "modal",
-        "callback_id": MOVE_CALLBACK,
-        "private_metadata": str(view.id),
-        "title": plain("Move session", 24),
-        "submit": plain("Move", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
-            section(
-                f"*{escape(view.title)}* is now on {slack_date(view.starts_at, view.timezone)} "
-                f"for {format_duration(view.duration)}. Its reminders move with it."
-            ),
-            _date_input(local.date()),
-            _time_input(local.time(), view.timezone),
-        ],
-    }
+    blocks = [
+        section(
+            f"*{escape(view.title)}* is now on {slack_date(view.starts_at, view.timezone)} "
+            f"for {format_duration(view.duration)}. Its reminders move with it."
+        ),
+        _date_input(local.date()),
+        _time_input(local.time(), view.timezone),
+    ]
+    return forms.modal(MOVE_CALLBACK, "Move session", blocks, metadata=str(view.id), submit="Move")
 
 
 def saved_modal(saved: SessionSaved, *, heading: str) -> dict[str, Any]:
@@ -195,16 +189,16 @@ def _session_modal(
             max_length=MAX_VENUE,
             hint="Think about access: step-free, quiet, a microphone in large rooms.",
         ),
-        _users_input(
+        forms.users_select(
             "facilitators",
             "Facilitators",
-            facilitators,
+            initial=facilitators,
             hint="At least two: they support each other and the group.",
         ),
-        _users_input(
+        forms.users_select(
             "participants",
             "Participants",
-            participants,
+            initial=participants,
             optional=True,
             hint="Up to 12 lets every voice be heard.",
         ),
@@ -218,54 +212,23 @@ def _session_modal(
             hint="Stated at the start of the session and in every reminder.",
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": private_metadata,
-        "title": plain(heading, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
-
-
-_input = forms.input_block
+    return forms.modal(callback_id, heading, blocks, metadata=private_metadata, submit=submit)
 
 
 _text_input = forms.text_input
 
 
 def _date_input(initial: date | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "datepicker"}
-    if initial is not None:
-        element["initial_date"] = initial.isoformat()
-    return _input("date", "Date", element)
+    return forms.datepicker("date", "Date", initial=initial)
 
 
 def _time_input(initial: time | None, timezone: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "timepicker"}
-    if initial is not None:
-        element["initial_time"] = f"{initial:%H:%M}"
-    return _input(
+    return forms.timepicker(
         "time",
         f"Start time ({timezone})",
-        element,
+        initial=initial,
         hint=f"In the project's time zone, {timezone}; everyone sees it in their own.",
     )
-
-
-def _users_input(
-    block_id: str,
-    label: str,
-    initial: Sequence[str],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "multi_users_select"}
-    if initial:
-        element["initial_users"] = list(initial)
-    return _input(block_id, label, element, optional=optional, hint=hint)
 
 
 def form_errors(
@@ -320,9 +283,7 @@ def session_actions(view: SessionView) -> dict[str, Any]:
 
 def sessions_list(listing: SessionList) -> list[dict[str, Any]]:
     """The upcoming sessions; buttons only for coordinators; at most 50 blocks."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"Upcoming sessions: {listing.project_name}")}
-    ]
+    blocks: list[dict[str, Any]] = [header(f"Upcoming sessions: {listing.project_name}")]
     if not listing.sessions:
         hint = " Add one with `/cobot session add`." if listing.can_change else ""
         blocks.append(section(f"No sessions are scheduled yet.{hint}"))
@@ -407,7 +368,7 @@ def announcement_message(announcement: Announcement) -> OutgoingMessage:
     blocks: list[dict[str, Any]] = []
     if announcement.aims.strip():
         blocks.append(section(f"*Project aims*\n{escape(announcement.aims.strip())}"))
-    blocks.append({"type": "header", "text": plain(heading)})
+    blocks.append(header(heading))
     blocks.append(section(session_line(view)))
     if view.objectives:
         blocks.append(section(f"*Objectives for this session*\n{escape(view.objectives)}"))

@@ -47,6 +47,12 @@ def test_each_input_kind_reads_back_under_its_own_action_id() -> None:
             "checked",
             ["1", "2"],
         ),
+        (
+            forms.users_select("people", "People", initial=("U1",)),
+            {"selected_users": ["U1", "U2"]},
+            "users",
+            ("U1", "U2"),
+        ),
     ]
     for block, state, reader, expected in cases:
         assert getattr(forms.Form(submitted(block, state)), reader)(block["block_id"]) == expected
@@ -58,6 +64,7 @@ def test_each_input_kind_reads_back_under_its_own_action_id() -> None:
         assert getattr(forms.Form(submitted(own, state)), reader)(own["block_id"]) in (
             "",
             [],
+            (),
             None,
         )
 
