@@ -7,15 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
@@ -27,11 +24,14 @@ from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
-from cobot.storage.models import Member
 from cobot.storage.models import Project
 from cobot.storage.models import PublishedFigure
+from tests.e2e.sweeps import drive
+from tests.e2e.sweeps import settle
 from tests.e2e.test_checkins import CHANNEL
 from tests.e2e.test_checkins import TEAM
+from tests.polling import wait_until
+from tests.seeds import add_project
 
 # simulated time runs ahead of the real clock, so APScheduler's (real-time) alarms never
 # fire early; the sweep drives what falls due in simulated time
@@ -62,20 +62,7 @@ def stack(database_url: str, clock: SimClock) -> Iterator[LocalStack]:
         running.emulator.add_user("UCARE", name="care")
         assert running.runtime is not None
         with transaction(running.runtime.factory) as db:
-            project = Project(
-                team_id=TEAM,
-                channel_id=CHANNEL,
-                name="Recovery framework",
-                timezone="UTC",
-                lead_times={},
-                created_by="UCOORD",
-                created_at=START,
-                updated_at=START,
-            )
-            project.members = [
-                Member(user_id=u, role=r, added_by="UCOORD", added_at=START) for u, r in MEMBERS
-            ]
-            db.add(project)
+            add_project(db, channel_id=CHANNEL, members=MEMBERS, now=START, team_id=TEAM)
         yield running
         settle(running)
 
@@ -85,34 +72,6 @@ def command(slack: SlackClient, user: str, words: str) -> dict[str, Any]:
     result = slack.slash_command(user_id=user, text=words, channel_id=CHANNEL)
     assert result.status == 200, result.text
     return ack_body(result)
-
-
-def drive(stack: LocalStack) -> None:
-    """What is due now goes out: past the sweep's grace for new rows, then one sweep (the
-    alarms run on real time, which is behind the simulated clock)."""
-    assert stack.runtime is not None and isinstance(stack.runtime.clock, SimClock)
-    stack.runtime.clock.advance(timedelta(seconds=6))
-    stack.runtime.runner.sweep()
-
-
-def settle(stack: LocalStack) -> None:
-    """Let the deliveries that fell due when the clock jumped finish before the stack stops
-    (a send still running while the scheduler shuts down can deadlock APScheduler 3)."""
-    assert stack.runtime is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with transaction(stack.runtime.factory) as db:
-            due = db.scalar(
-                select(func.count(Delivery.id)).where(
-                    Delivery.status.in_(("scheduled", "sending")),
-                    Delivery.due_at <= stack.runtime.clock.now(),
-                )
-            )
-        if not due:
-            break
-        drive(stack)
-        time.sleep(0.1)
-    time.sleep(0.5)
 
 
 def switch_on(slack: SlackClient, emulator: SlackEmulator, roles: tuple[str, ...]) -> None:
@@ -165,10 +124,7 @@ def next_answer(
     before = len(emulator.messages(user))
     stack.runtime.checkins.send_now(project_id=_project_id(stack), user_id=user)
     drive(stack)
-    deadline = time.monotonic() + 15
-    while len(emulator.messages(user)) <= before:
-        assert time.monotonic() < deadline, "the check-in never arrived"
-        time.sleep(0.02)
+    wait_until(lambda: len(emulator.messages(user)) > before, 15, "the check-in")
     question = emulator.messages(user)[-1]
     Driver(slack, emulator).press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
     Driver(slack, emulator).wait_replaced(user, question["ts"], "You answered")
