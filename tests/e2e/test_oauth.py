@@ -27,6 +27,7 @@ from cobot.storage import crypto
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from cobot.storage.models import EndingFeeling
+from cobot.storage.models import Member
 from cobot.storage.models import Project
 from cobot.storage.models import Workspace
 from cobot.storage.models.installations import slack_bots
@@ -118,7 +119,20 @@ def two_projects(stack: LocalStack) -> tuple[SlackClient, SlackClient]:
         added = slack.slash_command(
             user_id=coordinator, text=f"add <@{participant}> as participant", channel_id=channel
         )
-        assert added.status == 200
+        assert f"Added <@{participant}>" in shown(added)
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        stored = session.execute(
+            select(Project.team_id, Member.user_id, Member.role)
+            .join(Member, Member.project_id == Project.id)
+            .order_by(Project.team_id, Member.user_id)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (A, "UCOORD", "coordinator"),
+        (A, "UPART", "participant"),
+        (B, "UBCOORD", "coordinator"),
+        (B, "UBPART", "participant"),
+    ]
     return slack_a, slack_b
 
 
@@ -390,9 +404,10 @@ def test_uninstalling_one_workspace_stops_its_deliveries_only_and_starts_its_ret
     with transaction(oauth_stack.runtime.factory) as session:
         left = session.scalars(select(EndingFeeling.project_id)).all()
     assert left == [project_a]
-    assert (
-        slack_a.slash_command(user_id="UCOORD", text="people", channel_id=CHANNEL_A).status == 200
-    )
+    # A still answers, with its own people only
+    people = shown(slack_a.slash_command(user_id="UCOORD", text="people", channel_id=CHANNEL_A))
+    assert "People in Peer support" in people
+    assert "<@UCOORD>" in people and "<@UPART>" in people and "UB" not in people
 
 
 def test_tokens_revoked_for_the_bot_stops_the_workspace(oauth_stack: LocalStack) -> None:
