@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -67,11 +68,17 @@ def database_url(empty_database_url: str) -> str:
 
 
 @pytest.fixture
-def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the migrated database, disposed of after the test."""
+    made = create_db_engine(database_url)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on the migrated database (a module adds hooks by overriding and asking for it)."""
-    engine = create_db_engine(database_url)
-    yield session_factory(engine)
-    engine.dispose()
+    return session_factory(engine)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from cobot.storage.models import CheckinAnswer
 from cobot.storage.models import CheckinPerson
 from cobot.storage.models import Delivery
 from cobot.storage.models import Project
+from tests.e2e.sweeps import drive
 from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"
@@ -49,7 +50,8 @@ def project_id(stack: LocalStack) -> int:
         return project.id
 
 
-def switch_on(driver: Driver) -> None:
+def switch_on(driver: Driver, roles: tuple[str, ...] = ("participant", "practitioner")) -> None:
+    """The coordinator switches check-ins on for `roles`, with UCARE as the named contact."""
     modal = driver.command_modal("UCOORD", "checkin setup", channel_id=CHANNEL)
     assert modal["callback_id"] == blocks.SETUP_MODAL
     days = next(b["element"] for b in modal["blocks"] if b.get("block_id") == "retention")
@@ -58,7 +60,7 @@ def switch_on(driver: Driver) -> None:
     values = state(
         "input",
         enabled=ticked("yes"),
-        roles=ticked("participant", "practitioner"),
+        roles=ticked(*roles),
         rhythm=chosen("weekly"),
         support=typed("Talk to Sam on 0123 456."),
         retention=numbered(90),
@@ -69,10 +71,15 @@ def switch_on(driver: Driver) -> None:
     assert "<@UCARE>" in reply["text"]
 
 
-def check_in(stack: LocalStack, driver: Driver, user: str, mood: int) -> Message:
-    """The person's check-in sent now; they agree and answer `mood`; returns the message."""
+def check_in(
+    stack: LocalStack, driver: Driver, user: str, mood: int, *, sweep: bool = False
+) -> Message:
+    """The person's check-in sent now (`sweep`: by the sweep, the clock being simulated);
+    they agree and answer `mood`; returns the message."""
     assert stack.runtime is not None
-    stack.runtime.checkins.send_now(project_id=_project(stack), user_id=user)
+    stack.runtime.checkins.send_now(project_id=project_in_channel(stack), user_id=user)
+    if sweep:
+        drive(stack)
     consent = driver.dm_with(user, blocks.CONSENT_YES)
     assert "What is collected" in json.dumps(consent["blocks"])
     driver.press(user, consent, blocks.CONSENT_YES)
@@ -81,7 +88,7 @@ def check_in(stack: LocalStack, driver: Driver, user: str, mood: int) -> Message
     return driver.wait_replaced(user, consent["ts"], "You answered")
 
 
-def _project(stack: LocalStack) -> int:
+def project_in_channel(stack: LocalStack) -> int:
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
         found = db.scalar(select(Project.id).where(Project.channel_id == CHANNEL))

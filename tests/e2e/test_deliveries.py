@@ -53,14 +53,16 @@ def row(stack: LocalStack, delivery_id: int) -> Delivery:
 
 
 def wait_status(stack: LocalStack, delivery_id: int, status: str, timeout: float = 15) -> Delivery:
+    """The delivery once it has `status` (failing, after `timeout`, with what it has)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = row(stack, delivery_id)
         if current.status == status:
             return current
         time.sleep(0.05)
+    current = row(stack, delivery_id)
     raise AssertionError(
-        f"delivery {delivery_id} is {row(stack, delivery_id).status}, not {status}"
+        f"delivery {delivery_id} is {current.status} ({current.last_error}), not {status}"
     )
 
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
 from sqlalchemy import select
 
 from cobot.sandbox.client import SlackClient
@@ -27,11 +24,16 @@ from cobot.sandbox.webapi import SlackEmulator
 from cobot.slack.blocks import checkins as blocks
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
-from cobot.storage.models import Member
-from cobot.storage.models import Project
 from cobot.storage.models import PublishedFigure
+from tests.e2e.sweeps import drive
+from tests.e2e.sweeps import settle
 from tests.e2e.test_checkins import CHANNEL
 from tests.e2e.test_checkins import TEAM
+from tests.e2e.test_checkins import check_in
+from tests.e2e.test_checkins import project_in_channel
+from tests.e2e.test_checkins import switch_on
+from tests.polling import wait_until
+from tests.seeds import add_project
 
 # simulated time runs ahead of the real clock, so APScheduler's (real-time) alarms never
 # fire early; the sweep drives what falls due in simulated time
@@ -62,20 +64,7 @@ def stack(database_url: str, clock: SimClock) -> Iterator[LocalStack]:
         running.emulator.add_user("UCARE", name="care")
         assert running.runtime is not None
         with transaction(running.runtime.factory) as db:
-            project = Project(
-                team_id=TEAM,
-                channel_id=CHANNEL,
-                name="Recovery framework",
-                timezone="UTC",
-                lead_times={},
-                created_by="UCOORD",
-                created_at=START,
-                updated_at=START,
-            )
-            project.members = [
-                Member(user_id=u, role=r, added_by="UCOORD", added_at=START) for u, r in MEMBERS
-            ]
-            db.add(project)
+            add_project(db, channel_id=CHANNEL, members=MEMBERS, now=START, team_id=TEAM)
         yield running
         settle(running)
 
@@ -87,91 +76,16 @@ def command(slack: SlackClient, user: str, words: str) -> dict[str, Any]:
     return ack_body(result)
 
 
-def drive(stack: LocalStack) -> None:
-    """What is due now goes out: past the sweep's grace for new rows, then one sweep (the
-    alarms run on real time, which is behind the simulated clock)."""
-    assert stack.runtime is not None and isinstance(stack.runtime.clock, SimClock)
-    stack.runtime.clock.advance(timedelta(seconds=6))
-    stack.runtime.runner.sweep()
-
-
-def settle(stack: LocalStack) -> None:
-    """Let the deliveries that fell due when the clock jumped finish before the stack stops
-    (a send still running while the scheduler shuts down can deadlock APScheduler 3)."""
-    assert stack.runtime is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with transaction(stack.runtime.factory) as db:
-            due = db.scalar(
-                select(func.count(Delivery.id)).where(
-                    Delivery.status.in_(("scheduled", "sending")),
-                    Delivery.due_at <= stack.runtime.clock.now(),
-                )
-            )
-        if not due:
-            break
-        drive(stack)
-        time.sleep(0.1)
-    time.sleep(0.5)
-
-
-def switch_on(slack: SlackClient, emulator: SlackEmulator, roles: tuple[str, ...]) -> None:
-    command(slack, "UCOORD", "checkin setup")
-    emulator.wait_for("views.open")
-    [modal] = emulator.open_views
-    values: dict[str, dict[str, dict[str, Any]]] = {
-        "enabled": {"input": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
-        "roles": {
-            "input": {"type": "checkboxes", "selected_options": [{"value": r} for r in roles]}
-        },
-        "rhythm": {"input": {"type": "static_select", "selected_option": {"value": "weekly"}}},
-        "support": {"input": {"type": "plain_text_input", "value": "Talk to Sam on 0123 456."}},
-        "retention": {"input": {"type": "number_input", "value": "90"}},
-    }
-    result = slack.view_submission(user_id="UCOORD", view=modal, values=values)
-    assert result.status == 200 and "errors" not in result.text, result.text
-    command(slack, "UCOORD", "checkin contacts <@UCARE|care>")
-
-
-def _project_id(stack: LocalStack) -> int:
-    assert stack.runtime is not None
-    with transaction(stack.runtime.factory) as db:
-        found = db.scalar(select(Project.id).where(Project.channel_id == CHANNEL))
-        assert found is not None
-        return found
-
-
-def first_answer(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, user: str, mood: int
-) -> None:
-    """The person's first check-in: they agree, then answer `mood`."""
-    assert stack.runtime is not None
-    stack.runtime.checkins.send_now(project_id=_project_id(stack), user_id=user)
-    drive(stack)
-    consent = Driver(slack, emulator).dm_with(user, blocks.CONSENT_YES)
-    Driver(slack, emulator).press(user, consent, blocks.CONSENT_YES)
-    question = Driver(slack, emulator).wait_replaced(
-        user, consent["ts"], "How are you feeling today?"
-    )
-    Driver(slack, emulator).press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
-    Driver(slack, emulator).wait_replaced(user, consent["ts"], "You answered")
-
-
-def next_answer(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, user: str, mood: int
-) -> None:
+def next_answer(stack: LocalStack, driver: Driver, user: str, mood: int) -> None:
     """A later check-in for someone who already agreed."""
     assert stack.runtime is not None
-    before = len(emulator.messages(user))
-    stack.runtime.checkins.send_now(project_id=_project_id(stack), user_id=user)
+    before = len(driver.emulator.messages(user))
+    stack.runtime.checkins.send_now(project_id=project_in_channel(stack), user_id=user)
     drive(stack)
-    deadline = time.monotonic() + 15
-    while len(emulator.messages(user)) <= before:
-        assert time.monotonic() < deadline, "the check-in never arrived"
-        time.sleep(0.02)
-    question = emulator.messages(user)[-1]
-    Driver(slack, emulator).press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
-    Driver(slack, emulator).wait_replaced(user, question["ts"], "You answered")
+    wait_until(lambda: len(driver.emulator.messages(user)) > before, 15, "the check-in")
+    question = driver.emulator.messages(user)[-1]
+    driver.press(user, question, f"{blocks.MOOD_PREFIX}{mood}")
+    driver.wait_replaced(user, question["ts"], "You answered")
 
 
 def summary(slack: SlackClient, user: str = "UCOORD", words: str = "") -> str:
@@ -213,15 +127,15 @@ def views(slack: SlackClient, emulator: SlackEmulator) -> tuple[str, str, str, s
 
 
 def test_one_more_answer_changes_no_view_and_a_closed_month_never_changes(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, clock: SimClock
+    stack: LocalStack, driver: Driver, slack: SlackClient, emulator: SlackEmulator, clock: SimClock
 ) -> None:
-    switch_on(slack, emulator, ("participant", "practitioner"))
+    switch_on(driver, ("participant", "practitioner"))
     for user, mood in (("UPART", 4), ("UP2", 4), ("UP3", 5)):
-        first_answer(stack, slack, emulator, user, mood)
+        check_in(stack, driver, user, mood, sweep=True)
     before = views(slack, emulator)
     assert f"Figures for {NOV} appear once it ends" in before[0]
     # the only practitioner answers 1: under the old sliding window this was 4 x 3.5 - 3 x 4.33
-    first_answer(stack, slack, emulator, "UF1", 1)
+    check_in(stack, driver, "UF1", 1, sweep=True)
     after = views(slack, emulator)
     assert after == before  # no view a coordinator can open differs
 
@@ -239,12 +153,12 @@ def test_one_more_answer_changes_no_view_and_a_closed_month_never_changes(
 
     # a December answer, an answer changed in November's message, and an erasure: November
     # stays exactly as it was published, in every view
-    next_answer(stack, slack, emulator, "UP2", 1)
+    next_answer(stack, driver, "UP2", 1)
     november_message = next(
         m for m in emulator.messages("UPART") if "You answered" in json.dumps(m)
     )
-    Driver(slack, emulator).press("UPART", november_message, f"{blocks.MOOD_PREFIX}1")
-    Driver(slack, emulator).wait_replaced("UPART", november_message["ts"], "1 Struggling")
+    driver.press("UPART", november_message, f"{blocks.MOOD_PREFIX}1")
+    driver.wait_replaced("UPART", november_message["ts"], "1 Struggling")
     reply = command(slack, "UP3", "forget me")
     message = {"ts": "1.000001", "blocks": reply["blocks"], "text": reply["text"]}
     slack.block_actions(
@@ -287,14 +201,13 @@ def _section(shown: str, label: str) -> str:
 
 
 def test_the_viewers_own_answer_never_counts_toward_the_three(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator, clock: SimClock
+    stack: LocalStack, driver: Driver, slack: SlackClient, emulator: SlackEmulator, clock: SimClock
 ) -> None:
-    switch_on(slack, emulator, ("participant", "coordinator"))
+    switch_on(driver, ("participant", "coordinator"))
     # the coordinator answered 5, two others 2: three answerers, but only two besides the
     # coordinator, who would learn that both of them answered 2
-    first_answer(stack, slack, emulator, "UCOORD", 5)
-    first_answer(stack, slack, emulator, "UP2", 2)
-    first_answer(stack, slack, emulator, "UP3", 2)
+    for user, mood in (("UCOORD", 5), ("UP2", 2), ("UP3", 2)):
+        check_in(stack, driver, user, mood, sweep=True)
     clock.set(DECEMBER)
     shown = summary(slack)
     assert f"*{NOV}*" in shown and "Fewer than 4 people answered" in shown
@@ -305,12 +218,12 @@ def test_the_viewers_own_answer_never_counts_toward_the_three(
 
 
 def test_contact_requests_go_to_the_named_contacts_and_the_export_has_no_checkin_rows(
-    stack: LocalStack, slack: SlackClient, emulator: SlackEmulator
+    stack: LocalStack, driver: Driver, slack: SlackClient, emulator: SlackEmulator
 ) -> None:
-    switch_on(slack, emulator, ("participant",))
-    first_answer(stack, slack, emulator, "UPART", 1)
+    switch_on(driver, ("participant",))
+    check_in(stack, driver, "UPART", 1, sweep=True)
     answered = emulator.messages("UPART")[-1]
-    Driver(slack, emulator).press("UPART", answered, blocks.CONTACT)
+    driver.press("UPART", answered, blocks.CONTACT)
     emulator.wait_for("views.open", count=2)
     modal = emulator.open_views[-1]
     assert slack.view_submission(user_id="UPART", view=modal, values={}).status == 200

@@ -5,7 +5,6 @@ that moves sessions, milestones and reminders once and tells oversight the reaso
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import date
@@ -51,6 +50,10 @@ from cobot.storage.models import SessionPerson
 from cobot.storage.models import SlowDown
 from tests.e2e.conftest import RATE_SCALE
 from tests.e2e.conftest import scaled_emulator
+from tests.e2e.sweeps import drive
+from tests.e2e.sweeps import settle
+from tests.e2e.test_home import open_home
+from tests.polling import wait_until
 from tests.seeds import TEAM
 from tests.seeds import add_project
 from tests.seeds import add_session
@@ -98,33 +101,6 @@ def stack(database_url: str, clock: SimClock) -> Iterator[LocalStack]:
 def runtime_of(stack: LocalStack) -> Any:
     assert stack.runtime is not None
     return stack.runtime
-
-
-def drive(stack: LocalStack, step: timedelta = timedelta(0)) -> None:
-    """Time passes (and the sweep's grace for new rows); what is due goes out (one sweep,
-    as the scheduler would: its alarms run on real time, behind the simulated clock)."""
-    runtime = runtime_of(stack)
-    runtime.clock.advance(step + timedelta(seconds=6))
-    runtime.runner.sweep()
-
-
-def settle(stack: LocalStack) -> None:
-    """Let what fell due finish before the stack stops."""
-    runtime = runtime_of(stack)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with transaction(runtime.factory) as db:
-            due = db.scalar(
-                select(func.count(Delivery.id)).where(
-                    Delivery.status.in_(("scheduled", "sending")),
-                    Delivery.due_at <= runtime.clock.now(),
-                )
-            )
-        if not due:
-            break
-        drive(stack)
-        time.sleep(0.1)
-    time.sleep(0.3)
 
 
 def seed(stack: LocalStack, *, sessions: int = 0) -> int:
@@ -186,7 +162,9 @@ def test_milestones_from_the_template_one_overdue_nudges_its_owner_once(
     assert rows[-1].due_on == START.date() + timedelta(days=300)
     # making it again makes nothing more
     driver.press("UCOORD", None, CREATE_DATED, value=str(project_id), channel_id=CHANNEL)
-    time.sleep(0.3)
+    [_, again] = emulator.wait_for("response_url", count=2)
+    assert "0 of 11 milestones done" in again.args["text"]
+    assert "Made the plan" not in json.dumps(again.args)
     assert len(milestones(stack)) == 11
 
     # edit the first: an empty title is refused inline; then an owner and today's date
@@ -224,22 +202,11 @@ def test_milestones_from_the_template_one_overdue_nudges_its_owner_once(
     drive(stack, timedelta(days=1, hours=1))
     nudge = driver.dm_with("UF1", "is overdue")
     assert "Oversight group formed (OSG)" in json.dumps(nudge)
-    assert slack.app_home_opened("UCOORD").status == 200
-    deadline = time.monotonic() + 15
-    shown = ""
-    while "1 overdue" not in shown and time.monotonic() < deadline:
-        time.sleep(0.05)
-        shown = json.dumps(emulator.home_view("UCOORD") or {})
-    assert "1 overdue" in shown and "Oversight group formed (OSG)" in shown
+    shown = json.dumps(open_home(slack, emulator, "UCOORD", "1 overdue"))
+    assert "Oversight group formed (OSG)" in shown
     # and on its owner's Home, as an open item with its Done button
-    assert slack.app_home_opened("UF1").status == 200
-    deadline = time.monotonic() + 15
-    mine = ""
-    while "Milestone: Oversight group formed (OSG)" not in mine:
-        assert time.monotonic() < deadline, mine[:2000]
-        time.sleep(0.05)
-        mine = json.dumps(emulator.home_view("UF1") or {})
-    assert DONE_MILESTONE in mine
+    mine = open_home(slack, emulator, "UF1", "Milestone: Oversight group formed (OSG)")
+    assert DONE_MILESTONE in json.dumps(mine)
     drive(stack, timedelta(days=2))
     drive(stack, timedelta(days=3))
     assert len(driver.dms("UF1", "is overdue")) == 1
@@ -411,15 +378,12 @@ def test_the_digest_reaches_oversight_with_the_coordinators_line_and_no_personal
     assert numbers == [1, 2] and pending == 2
     # the coordinator does nothing with the next preview: the digest goes as it is
     drive(stack, timedelta(days=13))
-    deadline = time.monotonic() + 15
-    while len(driver.dms("UCOORD", "Preview")) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: len(driver.dms("UCOORD", "Preview")) == 2, what="the second preview")
     drive(stack, timedelta(days=1))
-    deadline = time.monotonic() + 15
-    while len(driver.dms("UOVER", "update for the oversight")) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(
+        lambda: len(driver.dms("UOVER", "update for the oversight")) == 2,
+        what="the second digest",
+    )
     second = json.dumps(driver.dms("UOVER", "update for the oversight")[-1])
     assert "From the coordinator" not in second and "Milestones" in second
     assert "Workshop 1: register saved; fewer than 4 participants were asked" in second
@@ -543,14 +507,20 @@ def test_widening_gaps_previews_and_a_bad_form_changes_nothing(
         modal,
         state("value", mode=chosen("gaps"), amount=typed("400"), reason=typed("Rest")),
     )
-    assert too_far["response_action"] == "errors" and "amount" in too_far["errors"]
+    assert too_far["response_action"] == "errors"
+    assert too_far["errors"] == {"amount": "Between 1 and 90 days."}
     answer = driver.submit_modal(
         "UCOORD",
         modal,
         state("value", mode=chosen("gaps"), amount=typed("28"), reason=typed("Rest")),
     )
     assert answer["response_action"] == "update"
-    driver.submit_modal("UCOORD", emulator.open_views[-1], {})
+    # neither the refused form nor the preview moved anything
+    with transaction(runtime_of(stack).factory) as db:
+        assert {s.id: s.starts_at for s in db.scalars(select(CoSession))} == sessions
+        assert db.scalar(select(func.count(SlowDown.id))) == 0
+    confirmed = driver.submit_modal("UCOORD", emulator.open_views[-1], {})
+    assert "Moved 2 sessions" in json.dumps(confirmed["view"])
     with transaction(runtime_of(stack).factory) as db:
         rows = list(db.scalars(select(CoSession).order_by(CoSession.starts_at)))
     assert rows[0].starts_at == sessions[rows[0].id]  # the first keeps its date

@@ -4,7 +4,6 @@ choices, expenses with a question, a confirmed claim in the finance CSV, the bud
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -37,6 +36,7 @@ from cobot.storage.models import Delivery
 from cobot.storage.models import Expense
 from cobot.storage.models import PaymentChoiceRow
 from tests.e2e.test_home import open_home
+from tests.polling import wait_until
 from tests.seeds import add_project
 from tests.seeds import add_session
 
@@ -99,17 +99,10 @@ def statuses(stack: LocalStack, kind: str, target: str) -> list[str]:
         )
 
 
-def wait_until(check: Any, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def seen(driver: Driver, user: str, words: str) -> dict[str, Any]:
     """The first message in `user`'s DM holding `words`, once it is there (a first attempt
     Slack refused, rate-limited say, is recorded as a call but shows no message)."""
-    wait_until(lambda: bool(driver.dms(user, words)), f"{user}: {words}")
+    wait_until(lambda: bool(driver.dms(user, words)), 20, f"{user}: {words}")
     return driver.dms(user, words)[0]
 
 
@@ -165,7 +158,7 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
     # feedback goes only to those who came (the unexpected one too), never to the absentee
     for user in ("UP1", "UP2", LATE):
         driver.dm_with(user, FEEDBACK_HEARD)
-    wait_until(lambda: statuses(stack, "feedback_ask", "UP3") == ["cancelled"], "UP3's ask")
+    wait_until(lambda: statuses(stack, "feedback_ask", "UP3") == ["cancelled"], 20, "UP3's ask")
     assert not driver.dms("UP3", FEEDBACK_HEARD)
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
@@ -272,6 +265,7 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
     driver.press("UCOORD", again, EXPENSE_APPROVE, value=str(care_id))
     wait_until(
         lambda: _expense_status(stack, care_id) == "approved" == _expense_status(stack, travel_id),
+        20,
         "both approved",
     )
 
@@ -301,7 +295,7 @@ def test_register_feedback_hours_expenses_claim_finance_and_budget(
 
     # the finance CSV holds the confirmed claim with the right amounts
     driver.command("UCOORD", "finance", channel_id=CHANNEL)
-    wait_until(lambda: any(f.filename == "finance.csv" for f in emulator.files), "finance.csv")
+    wait_until(lambda: any(f.filename == "finance.csv" for f in emulator.files), 20, "finance.csv")
     csv_text = next(f for f in emulator.files if f.filename == "finance.csv").content.decode()
     assert "UP1,paid," in csv_text and ",4.00,80.00,42.40,122.40,GBP," in csv_text
     assert "UP2" not in csv_text

@@ -17,6 +17,7 @@ from cobot.sandbox.stack import LocalStack
 from cobot.services import deliveries
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
+from tests.polling import wait_until
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -34,8 +35,17 @@ def scrape(stack: LocalStack) -> Samples:
     }
 
 
+def key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
+    return (name, frozenset(labels.items()))
+
+
 def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    """The sample's value; one not exported fails the test (a figure at 0 is exported as 0)."""
+    found = samples.get(key(name, **labels))
+    if found is None:
+        exported = [dict(k) for n, k in samples if n == name]
+        raise AssertionError(f"{name} {labels} is not exported; {name} has {exported}")
+    return found
 
 
 def owe(stack: LocalStack, key: str, *, now: datetime | None = None) -> int:
@@ -59,24 +69,17 @@ def status_of(stack: LocalStack, delivery_id: int) -> str:
         return str(db.scalar(select(Delivery.status).where(Delivery.id == delivery_id)))
 
 
-def wait_for(check: object, what: str, timeout: float = 20) -> None:
-    assert callable(check)
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def test_a_failed_delivery_moves_the_ledger_error_and_latency_figures(stack: LocalStack) -> None:
     before = scrape(stack)
     assert value(before, "cobot_scheduler_leader") == 1
     assert value(before, "cobot_database_up") == 1
-    assert value(before, "cobot_deliveries", kind="notice", status="failed") == 0
+    # the ledger holds no failed notice yet: there is no such series to read
+    assert key("cobot_deliveries", kind="notice", status="failed") not in before
     stack.emulator.fail_next("chat.postMessage", "channel_not_found")
     failed = owe(stack, "fails")
-    wait_for(lambda: status_of(stack, failed) == "failed", "the delivery failing")
+    wait_until(lambda: status_of(stack, failed) == "failed", 20, "the delivery failing")
     sent = owe(stack, "goes")
-    wait_for(lambda: status_of(stack, sent) == "sent", "the next one going")
+    wait_until(lambda: status_of(stack, sent) == "sent", 20, "the next one going")
     after = scrape(stack)
     assert value(after, "cobot_deliveries", kind="notice", status="failed") == 1
     assert value(after, "cobot_deliveries", kind="notice", status="sent") == 1
@@ -101,13 +104,8 @@ def test_an_outage_ages_the_oldest_overdue_delivery_and_429s_are_counted(
         errors = "cobot_slack_api_errors_total"
         stack.emulator.start_outage()
         owed = owe(stack, "during-outage", now=clock.now())
-        wait_for(
-            lambda: (
-                value(scrape(stack), errors, method="chat.postMessage", error="service_unavailable")
-                >= 1
-            ),
-            "Slack's 503s counted",
-        )
+        unavailable = key(errors, method="chat.postMessage", error="service_unavailable")
+        wait_until(lambda: scrape(stack).get(unavailable, 0) >= 1, 20, "Slack's 503s counted")
         assert status_of(stack, owed) == "scheduled"  # backing off, not given up
         clock.advance(timedelta(minutes=5))
         assert value(scrape(stack), "cobot_delivery_oldest_overdue_seconds") >= 300
@@ -120,7 +118,7 @@ def test_an_outage_ages_the_oldest_overdue_delivery_and_429s_are_counted(
             time.sleep(0.2)
             return status_of(stack, owed) == "sent"
 
-        wait_for(sent, "the owed message going once Slack is back")
+        wait_until(sent, 20, "the owed message going once Slack is back")
         samples = scrape(stack)
         assert value(samples, "cobot_slack_rate_limited_total", method="chat.postMessage") == 1
         waited = value(

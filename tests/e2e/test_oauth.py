@@ -5,7 +5,6 @@ uninstall stops one workspace only."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
@@ -27,12 +26,15 @@ from cobot.storage import crypto
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from cobot.storage.models import EndingFeeling
+from cobot.storage.models import Member
 from cobot.storage.models import Project
 from cobot.storage.models import Workspace
 from cobot.storage.models.installations import slack_bots
 from cobot.storage.models.installations import slack_installations
 from tests import seeds
 from tests.e2e.test_deliveries import send_notice
+from tests.e2e.test_deliveries import wait_status
+from tests.polling import wait_until
 
 A, B = "T0SANDBOX", "T0SECOND"
 CHANNEL_A, CHANNEL_B = "C0PROJA", "C0PROJB"
@@ -69,30 +71,17 @@ def notice(stack: LocalStack, project_id: int, target: str, key: str) -> int:
     return send_notice(stack, key, target, f"Notice {key}", project_id=project_id, escalate_to=None)
 
 
-def status_of(stack: LocalStack, delivery_id: int, wanted: str, timeout: float = 15) -> Delivery:
-    assert stack.runtime is not None
-    deadline = time.monotonic() + timeout
-    while True:
-        with transaction(stack.runtime.factory) as session:
-            row = session.get(Delivery, delivery_id)
-            assert row is not None
-            if row.status == wanted or time.monotonic() > deadline:
-                assert row.status == wanted, (row.status, row.last_error)
-                return row
-        time.sleep(0.05)
-
-
-def stopped(stack: LocalStack, team: str, timeout: float = 10) -> Workspace:
+def stopped(stack: LocalStack, team: str) -> None:
     """Wait for the event (handled after its ack) to have stopped `team`."""
     assert stack.runtime is not None
-    deadline = time.monotonic() + timeout
-    while True:
-        with transaction(stack.runtime.factory) as session:
+    factory = stack.runtime.factory
+
+    def gone() -> bool:
+        with transaction(factory) as session:
             row = session.get(Workspace, team)
-            if row is not None and row.uninstalled_at is not None:
-                return row
-        assert time.monotonic() < deadline, f"{team} was not stopped"
-        time.sleep(0.05)
+            return row is not None and row.uninstalled_at is not None
+
+    wait_until(gone, what=f"{team} stopped")
 
 
 def project_id(stack: LocalStack, team: str) -> int:
@@ -118,7 +107,20 @@ def two_projects(stack: LocalStack) -> tuple[SlackClient, SlackClient]:
         added = slack.slash_command(
             user_id=coordinator, text=f"add <@{participant}> as participant", channel_id=channel
         )
-        assert added.status == 200
+        assert f"Added <@{participant}>" in shown(added)
+    assert stack.runtime is not None
+    with transaction(stack.runtime.factory) as session:
+        stored = session.execute(
+            select(Project.team_id, Member.user_id, Member.role)
+            .join(Member, Member.project_id == Project.id)
+            .order_by(Project.team_id, Member.user_id)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (A, "UCOORD", "coordinator"),
+        (A, "UPART", "participant"),
+        (B, "UBCOORD", "coordinator"),
+        (B, "UBPART", "participant"),
+    ]
     return slack_a, slack_b
 
 
@@ -265,8 +267,8 @@ def test_each_workspace_is_served_and_sent_to_with_its_own_token(oauth_stack: Lo
     project_a, project_b = project_id(oauth_stack, A), project_id(oauth_stack, B)
     sent_a = notice(oauth_stack, project_a, "UPART", "a1")
     sent_b = notice(oauth_stack, project_b, "UBPART", "b1")
-    row_a = status_of(oauth_stack, sent_a, "sent")
-    row_b = status_of(oauth_stack, sent_b, "sent")
+    row_a = wait_status(oauth_stack, sent_a, "sent")
+    row_b = wait_status(oauth_stack, sent_b, "sent")
     # the ledger knows each delivery's workspace; each went with that workspace's token
     assert (row_a.team_id, row_b.team_id) == (A, B)
     posts = {c.args["channel"]: c.team for c in emulator.calls_to("chat.postMessage")}
@@ -294,16 +296,13 @@ def test_two_workspaces_never_see_each_others_projects_people_or_deliveries(
     assert "no co-production project in this channel" in crossed and "UPART" not in crossed
     # a Home in B lists nothing of A's (and A's delivery problems stay A's)
     failed = notice(oauth_stack, project_a, "UNOBODY", "a-fails")
-    status_of(oauth_stack, failed, "failed")
+    wait_status(oauth_stack, failed, "failed")
     assert oauth_stack.runtime is not None
     assert oauth_stack.runtime.runner.problems(project_id=project_id(oauth_stack, B)) == []
     opened = slack_b.app_home_opened("UBCOORD")
     assert opened.status == 200
+    wait_until(lambda: oauth_stack.emulator.home_view("UBCOORD"), what="B's Home")
     home = oauth_stack.emulator.home_view("UBCOORD")
-    deadline = time.monotonic() + 10
-    while home is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-        home = oauth_stack.emulator.home_view("UBCOORD")
     assert home is not None and home["team_id"] == B
     assert "UPART" not in str(home["blocks"]) and "a-fails" not in str(home["blocks"])
     # a change in B refreshes B's Homes in the background, with B's token
@@ -347,7 +346,7 @@ def test_uninstalling_one_workspace_stops_its_deliveries_only_and_starts_its_ret
     # B's admin removes cobot: Slack revokes the token and sends app_uninstalled
     emulator.uninstall(B)
     assert slack_b.event({"type": "app_uninstalled"}).status == 200
-    status_of(oauth_stack, owed[1], "cancelled")
+    wait_status(oauth_stack, owed[1], "cancelled")
     with transaction(oauth_stack.runtime.factory) as session:
         b_row = session.get(Delivery, owed[1])
         a_row = session.get(Delivery, owed[0])
@@ -362,9 +361,9 @@ def test_uninstalling_one_workspace_stops_its_deliveries_only_and_starts_its_ret
     # something planned for B afterwards is skipped, saying why; A still gets its messages
     late_b = notice(oauth_stack, project_b, "UBPART", "b-after")
     late_a = notice(oauth_stack, project_a, "UPART", "a-after")
-    skipped = status_of(oauth_stack, late_b, "skipped")
+    skipped = wait_status(oauth_stack, late_b, "skipped")
     assert skipped.last_error == "app_uninstalled"
-    status_of(oauth_stack, late_a, "sent")
+    wait_status(oauth_stack, late_a, "sent")
     assert [m["text"] for m in emulator.messages("UBPART")] == []
     # the retention clock: B's answers go once it has been gone for the retention period
     # (90 days by default); A's, whose workspace still has cobot, stay
@@ -390,9 +389,10 @@ def test_uninstalling_one_workspace_stops_its_deliveries_only_and_starts_its_ret
     with transaction(oauth_stack.runtime.factory) as session:
         left = session.scalars(select(EndingFeeling.project_id)).all()
     assert left == [project_a]
-    assert (
-        slack_a.slash_command(user_id="UCOORD", text="people", channel_id=CHANNEL_A).status == 200
-    )
+    # A still answers, with its own people only
+    people = shown(slack_a.slash_command(user_id="UCOORD", text="people", channel_id=CHANNEL_A))
+    assert "People in Peer support" in people
+    assert "<@UCOORD>" in people and "<@UPART>" in people and "UB" not in people
 
 
 def test_tokens_revoked_for_the_bot_stops_the_workspace(oauth_stack: LocalStack) -> None:
@@ -403,7 +403,7 @@ def test_tokens_revoked_for_the_bot_stops_the_workspace(oauth_stack: LocalStack)
     assert slack_b.event(revoked).status == 200
     stopped(oauth_stack, B)
     late_b = notice(oauth_stack, project_b, "UBPART", "b-revoked")
-    assert status_of(oauth_stack, late_b, "skipped").last_error == "tokens_revoked"
+    assert wait_status(oauth_stack, late_b, "skipped").last_error == "tokens_revoked"
 
 
 def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalStack) -> None:
@@ -421,9 +421,7 @@ def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalSt
     grid = oauth_stack.workspace_client("T0GRIDA", domain="grida")
     grid.enterprise_id, grid.org_install = "E0GRID", True
     assert grid.app_home_opened("UGRID").status == 200
-    deadline = time.monotonic() + 10
-    while emulator.home_view("UGRID") is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: emulator.home_view("UGRID"), what="the Grid Home")
     home = emulator.home_view("UGRID")
     assert home is not None and home["team_id"] == "T0GRIDA"
     # the workspace was learnt from the event, under its organisation
@@ -438,7 +436,7 @@ def test_an_org_wide_install_resolves_each_events_workspace(oauth_stack: LocalSt
             team_id="T0GRIDA",
         ).id
     sent = notice(oauth_stack, grid_project, "UGRID", "grid-1")
-    row = status_of(oauth_stack, sent, "sent")
+    row = wait_status(oauth_stack, sent, "sent")
     assert row.team_id == "T0GRIDA"
     [post] = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == "UGRID"]
     assert post.team == "T0GRIDA"

@@ -33,13 +33,12 @@ from cobot.sandbox.webapi import SlackEmulator
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
 from cobot.storage.models import Delivery
-from cobot.storage.models import Member
 from cobot.storage.models import Poll
 from cobot.storage.models import PollAnswer
-from cobot.storage.models import Project
-from tests.e2e.test_disclosure import drive
-from tests.e2e.test_disclosure import settle
+from tests.e2e.sweeps import drive
+from tests.e2e.sweeps import settle
 from tests.polling import wait_until
+from tests.seeds import add_project
 from tests.seeds import add_session
 
 TEAM = "T0SANDBOX"
@@ -87,21 +86,15 @@ def seed(stack: LocalStack, channel: str) -> int:
     """A project in London with its people and the next workshop already planned."""
     assert stack.runtime is not None
     with transaction(stack.runtime.factory) as db:
-        project = Project(
-            team_id=TEAM,
+        project = add_project(
+            db,
             channel_id=channel,
+            members=members(),
+            now=START,
             name=f"Recovery framework {channel}",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=START,
-            updated_at=START,
+            team_id=TEAM,
         )
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=START) for u, r in members()
-        ]
-        db.add(project)
-        db.flush()
         add_session(
             db,
             project,
@@ -135,6 +128,14 @@ def _answered(factory: Any, user: str, count: int) -> bool:
     with transaction(factory) as db:
         found = db.scalar(select(func.count(PollAnswer.id)).where(PollAnswer.user_id == user))
         return int(found or 0) == count
+
+
+def told(driver: Driver, user: str, words: str) -> dict[str, Any]:
+    """The newest ephemeral answer to `user` holding `words`, once cobot sent one."""
+    wait_until(
+        lambda: words in dumps(driver.emulator.ephemerals(user)), what=f"{words!r} to {user}"
+    )
+    return [m for m in driver.emulator.ephemerals(user) if words in dumps(m)][-1]
 
 
 def picked(when: datetime) -> dict[str, Any]:
@@ -284,8 +285,13 @@ def _first_process(stack: LocalStack, clock: SimClock) -> int:
     tally = driver.wait_replaced("UCOORD", tally["ts"], "Read notes (1)")
     notes = driver.open_modal("UCOORD", tally, "poll_notes")
     assert "Captions please" in dumps(notes)
-    refused = driver.press_button("UF1", tally, "poll_notes")
-    assert refused.status == 200
+    # not for a practitioner: told so, privately, and shown no note
+    opened = driver.opened()
+    driver.press("UF1", tally, "poll_notes")
+    told(driver, "UF1", "Only whoever started this poll, or a coordinator, can do that.")
+    assert driver.opened() == opened
+    assert "Captions please" not in dumps(driver.emulator.ephemerals("UF1"))
+    assert not driver.dms("UF1", "Captions please")
 
     # the nudge, a day before answers close, to the one who has not answered
     clock.set(datetime(2027, 3, 3, 9, 1, tzinfo=UTC))
@@ -436,24 +442,19 @@ def test_the_largest_poll_fits_slacks_limits(database_url: str, clock: SimClock)
     with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as stack:
         assert stack.client is not None and stack.runtime is not None
         driver = Driver(stack.client, stack.emulator)
+        roles = [("UCOORD", "coordinator")] + [
+            (u, "practitioner" if n < 2 else "participant") for n, u in enumerate(BIG)
+        ]
         with transaction(stack.runtime.factory) as db:
-            project = Project(
-                team_id=TEAM,
+            add_project(
+                db,
                 channel_id=CHANNEL,
+                members=roles,
+                now=START,
                 name="A large project",
                 timezone="Europe/London",
-                lead_times={},
-                created_by="UCOORD",
-                created_at=START,
-                updated_at=START,
+                team_id=TEAM,
             )
-            roles = [("UCOORD", "coordinator")] + [
-                (u, "practitioner" if n < 2 else "participant") for n, u in enumerate(BIG)
-            ]
-            project.members = [
-                Member(user_id=u, role=r, added_by="UCOORD", added_at=START) for u, r in roles
-            ]
-            db.add(project)
         modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
         assert len(modal["blocks"]) <= 100
         values = poll_values(
@@ -590,8 +591,16 @@ def test_moving_a_session_by_poll_cancelling_one_and_the_forms_availability_warn
         assert started["response_action"] == "update", started
         drive(stack)
         tally = latest(driver, "UCOORD", "Finding a time for Oversight*")
-        refused = driver.press_button("UP1", tally, "poll_cancel")
-        assert refused.status == 200
+        # a participant cannot cancel it: told so, privately; the poll stays open
+        driver.press("UP1", tally, "poll_cancel")
+        told(driver, "UP1", "Only whoever started this poll, or a coordinator, can do that.")
+        with transaction(stack.runtime.factory) as db:
+            oversight = db.scalar(select(Poll).where(Poll.title == "Oversight"))
+            assert oversight is not None and oversight.status == "open"
+        assert not [
+            c for c in stack.emulator.calls_to("response_url") if "is cancelled" in dumps(c.args)
+        ]
+        assert "Cancel poll" in dumps(driver.message("UCOORD", tally["ts"]))
         driver.press("UCOORD", tally, "poll_cancel")
         stack.emulator.wait_for("response_url", where=lambda c: "is cancelled" in dumps(c.args))
         drive(stack)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 
@@ -13,7 +12,6 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from cobot.storage.db import create_db_engine
 from cobot.storage.db import read_only
 from cobot.storage.db import session_factory
 from cobot.storage.db import transaction
@@ -21,13 +19,6 @@ from cobot.storage.models import SlackEvent
 from tests.statements import counting
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = create_db_engine(database_url)
-    yield made
-    made.dispose()
 
 
 def test_a_read_runs_while_a_writer_holds_its_transaction_open(engine: Engine) -> None:

@@ -3,7 +3,6 @@ statements, with the same once-per-key promise."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
@@ -18,7 +17,6 @@ from sqlalchemy.orm import sessionmaker
 
 from cobot.services import deliveries
 from cobot.services.deliveries import Owed
-from cobot.storage.db import create_db_engine
 from cobot.storage.db import session_factory
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
@@ -28,13 +26,6 @@ from tests.statements import counting
 pytestmark = pytest.mark.db
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = create_db_engine(database_url)
-    yield made
-    made.dispose()
 
 
 @pytest.fixture

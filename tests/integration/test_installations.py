@@ -4,7 +4,6 @@ workspace; uninstalling stops exactly the workspaces it covered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,6 @@ from cobot.slack.oauth import CobotStateStore
 from cobot.slack.oauth import WorkspaceClients
 from cobot.slack.web import RateGate
 from cobot.storage import crypto
-from cobot.storage.db import create_db_engine
 from cobot.storage.db import transaction
 from cobot.storage.models import Base
 from cobot.storage.models import Delivery
@@ -30,13 +28,6 @@ from tests import seeds
 from tests.fakes import FakeClock
 
 CLIENT_ID = "1111.2222"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = create_db_engine(database_url)
-    yield made
-    made.dispose()
 
 
 @pytest.fixture

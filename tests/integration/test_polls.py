@@ -30,13 +30,12 @@ from cobot.services.sessions import Sessions
 from cobot.storage.db import transaction
 from cobot.storage.models import Availability
 from cobot.storage.models import Delivery
-from cobot.storage.models import Member
 from cobot.storage.models import Poll
 from cobot.storage.models import PollAnswer
 from cobot.storage.models import PollPerson
-from cobot.storage.models import Project
 from tests.fakes import FakeAlarms
 from tests.fakes import FakeClock
+from tests.seeds import add_project
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 TEAM = "T1"
@@ -71,29 +70,22 @@ def polls(factory: sessionmaker[Session], clock: FakeClock) -> Polls:
 
 
 def project(factory: sessionmaker[Session]) -> int:
+    people = [
+        ("UC", "coordinator"),
+        ("UF1", "practitioner"),
+        ("UF2", "practitioner"),
+        ("UP1", "participant"),
+    ]
     with transaction(factory) as db:
-        row = Project(
-            team_id=TEAM,
+        return add_project(
+            db,
             channel_id="CPOLL",
+            members=people,
+            now=START,
             name="Polls",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UC",
-            created_at=START,
-            updated_at=START,
-        )
-        row.members = [
-            Member(user_id=u, role=r, added_by="UC", added_at=START)
-            for u, r in (
-                ("UC", "coordinator"),
-                ("UF1", "practitioner"),
-                ("UF2", "practitioner"),
-                ("UP1", "participant"),
-            )
-        ]
-        db.add(row)
-        db.flush()
-        return row.id
+            team_id=TEAM,
+        ).id
 
 
 def start(polls: Polls, project_id: int) -> int:
@@ -113,8 +105,9 @@ def start(polls: Polls, project_id: int) -> int:
     return tally.poll_id
 
 
-def render_close(factory: sessionmaker[Session], clock: FakeClock) -> list[str]:
-    """Render the poll's close delivery as the ledger would, twice (a retried send)."""
+def render_close(factory: sessionmaker[Session], clock: FakeClock, *moments: datetime) -> list[str]:
+    """Render the poll's close delivery as the ledger would, at each of `moments` (a send
+    retried later)."""
     kinds = deliveries.DeliveryKinds()
     deliveries.register_all(
         kinds,
@@ -127,7 +120,8 @@ def render_close(factory: sessionmaker[Session], clock: FakeClock) -> list[str]:
     kind = kinds.get(CLOSE)
     assert kind is not None
     said = []
-    for _ in range(2):
+    for moment in moments:
+        clock.current = moment
         with transaction(factory) as db:
             row = db.scalar(select(Delivery).where(Delivery.kind == CLOSE))
             assert row is not None
@@ -145,18 +139,19 @@ def test_the_close_closes_once_and_a_cancelled_poll_never(
         assert close is not None and close.due_at == START + timedelta(days=3)
         nudges = db.scalar(select(func.count(Delivery.id)).where(Delivery.kind == "poll_nudge"))
         assert nudges == 3
-    clock.current = START + timedelta(days=3)
-    assert render_close(factory, clock) == ["Choice", "Choice"]
+    closes, retried = START + timedelta(days=3), START + timedelta(days=3, hours=1)
+    assert render_close(factory, clock, closes, retried) == ["Choice", "Choice"]
     with transaction(factory) as db:
         poll = db.get(Poll, poll_id)
+        # closed by the first render only: the retry an hour on found it closed already
         assert poll is not None and poll.status == "closed"
-        assert poll.closed_at == START + timedelta(days=3)
+        assert (poll.closed_at, poll.updated_at) == (closes, closes)
     # answers can no longer change
     slot_id = polls.tally(team_id=TEAM, user_id="UC", poll_id=poll_id).rows[0].slot_id
     with pytest.raises(Exception, match="closed"):
         polls.answer(team_id=TEAM, user_id="UP1", poll_id=poll_id, slot_id=slot_id, answer="yes")
     polls.cancel(team_id=TEAM, user_id="UC", poll_id=poll_id)
-    assert render_close(factory, clock) == ["nothing", "nothing"]
+    assert render_close(factory, clock, retried, retried) == ["nothing", "nothing"]
     with transaction(factory) as db:
         outcomes = db.scalars(select(Delivery).where(Delivery.kind == "poll_outcome")).all()
         assert sorted(d.target for d in outcomes) == ["UF1", "UF2", "UP1"]

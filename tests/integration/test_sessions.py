@@ -36,11 +36,11 @@ from cobot.services.sessions import session_kinds
 from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
 from cobot.storage.models import Delivery
-from cobot.storage.models import Member
 from cobot.storage.models import Project
 from tests.fakes import FakeAlarms
 from tests.fakes import FakeClock
 from tests.fakes import FakeMessenger
+from tests.seeds import add_project
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0PROJ"
@@ -81,26 +81,18 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
 @pytest.fixture
 def project_id(factory: sessionmaker[Session], clock: FakeClock) -> int:
     now = clock.now()
+    people = [("UCOORD", "coordinator"), ("UF1", "practitioner"), ("UF2", "practitioner")]
+    people += [(f"UP{i:02}", "participant") for i in range(14)]
     with transaction(factory) as session:
-        project = Project(
-            team_id=TEAM,
+        return add_project(
+            session,
             channel_id=CHANNEL,
-            name="Recovery framework",
+            members=people,
+            now=now,
             aims="Co-produce a framework",
             timezone="Europe/London",
-            lead_times={},
-            created_by="UCOORD",
-            created_at=now,
-            updated_at=now,
-        )
-        people = [("UCOORD", "coordinator"), ("UF1", "practitioner"), ("UF2", "practitioner")]
-        people += [(f"UP{i:02}", "participant") for i in range(14)]
-        project.members = [
-            Member(user_id=u, role=r, added_by="UCOORD", added_at=now) for u, r in people
-        ]
-        session.add(project)
-        session.flush()
-        return project.id
+            team_id=TEAM,
+        ).id
 
 
 def data(**overrides: object) -> SessionInput:

@@ -12,6 +12,7 @@ from typing import Any
 from cobot.services.home import HomeView
 from cobot.services.home import Touch
 from cobot.slack.listeners.home import HomeRefresher
+from tests.polling import wait_until
 
 TEAM = "T0SANDBOX"
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -46,12 +47,6 @@ class FakeClient:
             self.published.append(user_id)
 
 
-def wait_until(check: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not check():
-        time.sleep(0.01)
-
-
 def test_a_burst_publishes_each_opened_home_once() -> None:
     home, client = FakeHome({"UA", "UB"}), FakeClient()
     refresher = HomeRefresher(home=home, client=client, delay=0.2, max_wait=5)  # type: ignore[arg-type]
@@ -61,12 +56,12 @@ def test_a_burst_publishes_each_opened_home_once() -> None:
             refresher.request(frozenset({Touch(project_id=1, user_id=u) for u in ("UA", "UB")}))
             refresher.request(frozenset({Touch(project_id=1, user_id=f"UNEVER{i}")}))
             time.sleep(0.005)
-        wait_until(lambda: len(client.published) >= 2)
+        wait_until(lambda: len(client.published) >= 2, 5, "the first two Homes")
         time.sleep(0.5)  # nothing more comes
         assert sorted(client.published) == ["UA", "UB"]
         # a later change is a new burst
         refresher.request(frozenset({Touch(project_id=1, user_id="UA")}))
-        wait_until(lambda: len(client.published) >= 3)
+        wait_until(lambda: len(client.published) >= 3, 5, "the later Home")
         time.sleep(0.3)
         assert sorted(client.published) == ["UA", "UA", "UB"]
     finally:
