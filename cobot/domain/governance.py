@@ -147,11 +147,6 @@ def check_slow_down(mode: str, amount_text: str, reason: str) -> SlowDownInput |
 
 
 @dataclass(frozen=True)
-class Dated(SessionTimes):
-    """A session to move: its id, title and times (UTC)."""
-
-
-@dataclass(frozen=True)
 class Moved:
     """A session's old and new start (and new end)."""
 

@@ -120,14 +120,14 @@ def reminder_at(*, now: datetime, deadline: datetime) -> datetime:
 
 
 def check_text(choice: Choice, text: str) -> str | None:
-    """Why an answer's words cannot be saved, or None."""
-    if choice.needs_text and not text.strip():
-        if choice is Choice.CHANGES:
-            return "Say which changes you ask for."
-        return "Say what would need to change before you can approve it."
-    if len(text) > MAX_TEXT:
-        return f"Keep it under {MAX_TEXT} characters."
-    return None
+    """Why an answer's words cannot be saved, or None (counted trimmed, as they are kept)."""
+    if not choice.needs_text:
+        blank = ""
+    elif choice is Choice.CHANGES:
+        blank = "Say which changes you ask for."
+    else:
+        blank = "Say what would need to change before you can approve it."
+    return TypedText(MAX_TEXT, "it", blank).problem(text)
 
 
 __all__ = [

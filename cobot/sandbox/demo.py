@@ -40,8 +40,22 @@ from cobot.sandbox import demo_ops
 from cobot.sandbox import demo_pay
 from cobot.sandbox import demo_review
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.demo_cast import CAST
+from cobot.sandbox.demo_cast import COORDINATOR
+from cobot.sandbox.demo_cast import FACILITATORS
+from cobot.sandbox.demo_cast import FORGETFUL
+from cobot.sandbox.demo_cast import LATE_AGENDA
+from cobot.sandbox.demo_cast import LOW_PARTICIPANT
+from cobot.sandbox.demo_cast import MOVED
+from cobot.sandbox.demo_cast import NAMES
+from cobot.sandbox.demo_cast import PARTICIPANTS
+from cobot.sandbox.demo_cast import PRACTITIONERS_CHANNEL
+from cobot.sandbox.demo_cast import PROJECT_CHANNEL
+from cobot.sandbox.demo_cast import PROJECT_TZ
+from cobot.sandbox.demo_cast import TEAM_ID
 from cobot.sandbox.people import Button
 from cobot.sandbox.people import SimPerson
+from cobot.sandbox.people import buttons_in
 from cobot.sandbox.simclock import SimClock
 from cobot.sandbox.stack import APP_TOKEN
 from cobot.sandbox.stack import BOT_TOKEN
@@ -53,37 +67,10 @@ from cobot.storage.db import transaction
 from cobot.storage.models import CoSession
 from cobot.storage.models import Delivery
 
-TEAM_ID = "T0SANDBOX"
-PROJECT_CHANNEL = "C0PROJECT"
-PRACTITIONERS_CHANNEL = "C0PRACTICE"
-PROJECT_TZ = "Europe/London"
 # simulated time runs about 100 000 times faster than the wall clock; Slack's limits, a
 # thousand times faster, still pace a burst but never the project's trickle
 RATE_SCALE = 1000.0
 
-# the cast by role word for /cobot add; each person's Slack id is U + their name in capitals
-ROLES = {
-    "coordinator": ["Cora"],
-    "practitioner": ["Fern", "Finn", "Femi"],
-    "participant": ["Pat", "Priya", "Paul", "Penny", "Pete", "Poppy", "Preston", "Pia"],
-    "oversight": ["Olive"],
-}
-# everyone's Slack is set to the project's time zone but these two people's
-AWAY = {"Femi": "Europe/Dublin", "Pete": "America/New_York"}
-# (user id, name, role word, Slack time zone)
-CAST: list[tuple[str, str, str, str]] = [
-    ("U" + name.upper(), name, role, AWAY.get(name, PROJECT_TZ))
-    for role, names in ROLES.items()
-    for name in names
-]
-NAMES = {user: name for user, name, _role, _tz in CAST}
-COORDINATOR = "UCORA"
-FACILITATORS = ["UFERN", "UFINN", "UFEMI"]
-PARTICIPANTS = [u for u, _n, role, _tz in CAST if role == "participant"]
-LOW_PARTICIPANT = "UPRIYA"  # answers low and asks for contact
-FORGETFUL = ("UFINN", "Workshop 2")  # forgets this debrief until nudged
-LATE_AGENDA = "Workshop 3"  # its agenda goes out only after the overdue nudge
-MOVED = "Workshop 4"  # rescheduled by a week
 # weighted like the case study's cloud: humble, grateful, valued and inspired most of all
 FEELINGS = (
     ["grateful"] * 5
@@ -293,8 +280,6 @@ class Demo:
             cora.press(button, {"items": ["briefing", "training", "access"]})
 
     def _last_ephemeral_blocks(self, person: SimPerson) -> list[Button]:
-        from cobot.sandbox.people import buttons_in
-
         said = person.slack.slash_command(
             user_id=person.user_id, text="onboarding", channel_id=PROJECT_CHANNEL
         )
@@ -516,8 +501,6 @@ class Demo:
         listing = cora.slack.slash_command(
             user_id=COORDINATOR, text="sessions", channel_id=PROJECT_CHANNEL
         )
-        from cobot.sandbox.people import buttons_in
-
         body = listing.json()
         moves = [
             b

@@ -13,6 +13,9 @@ from urllib.parse import urlparse
 
 from icalendar import Calendar
 
+from cobot.sandbox.demo_cast import COORDINATOR
+from cobot.sandbox.demo_cast import MOVED
+
 if TYPE_CHECKING:
     from cobot.sandbox.demo import Demo
 
@@ -23,8 +26,6 @@ _LINK = re.compile(re.escape(PUBLIC_URL) + r"/calendar/[A-Za-z0-9_-]+\.ics")
 
 def subscribe(demo: Demo) -> None:
     """Cora asks for calendar links: hers, and the whole project's."""
-    from cobot.sandbox.demo import COORDINATOR
-
     demo.say("  Cora subscribes her calendar app to the project (private links, by DM)")
     reply = demo.cora("calendar subscribe")
     if "direct message" not in reply:
@@ -33,9 +34,6 @@ def subscribe(demo: Demo) -> None:
 
 def feed_artefacts(demo: Demo) -> list[Path]:
     """The project feed as it is at the end, checked for the moved workshop."""
-    from cobot.sandbox.demo import COORDINATOR
-    from cobot.sandbox.demo import MOVED
-
     assert demo.stack is not None
     links = [
         link

@@ -10,6 +10,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from cobot.domain.involvement import ClaimStatus
+from cobot.sandbox.demo_cast import COORDINATOR
+from cobot.sandbox.demo_cast import FACILITATORS
+from cobot.sandbox.demo_cast import PARTICIPANTS
+from cobot.sandbox.demo_cast import PROJECT_CHANNEL
 from cobot.sandbox.people import Button
 from cobot.sandbox.people import SimPerson
 from cobot.sandbox.people import uploaded
@@ -27,9 +31,6 @@ ABSENT_AT = "Workshop 3"  # one participant cannot come to this one
 def set_up(demo: Demo) -> None:
     """Cora sets rates, preparation time and the budget; participants choose how to be paid
     and one claims their bus fare."""
-    from cobot.sandbox.demo import PARTICIPANTS
-    from cobot.sandbox.demo import PROJECT_CHANNEL
-
     demo.cora(
         "pay setup",
         currency="GBP",
@@ -58,10 +59,6 @@ def set_up(demo: Demo) -> None:
 
 def decide(person: SimPerson, button: Button) -> bool | None:
     """What people do with payment messages; None for a button that is not one."""
-    from cobot.sandbox.demo import COORDINATOR
-    from cobot.sandbox.demo import FACILITATORS
-    from cobot.sandbox.demo import PARTICIPANTS
-
     action = button.action_id
     if action == "register_open":
         if person.user_id != FACILITATORS[0]:

@@ -22,6 +22,7 @@ from typing import Unpack
 from cobot.sandbox import blockkit
 from cobot.sandbox.client import HttpResult
 from cobot.sandbox.client import SlackClient
+from cobot.sandbox.transcript import blocks_to_text
 from cobot.sandbox.webapi import SlackEmulator
 
 Answers = dict[str, Any]  # block_id -> text, or a full Slack state value dict
@@ -551,8 +552,6 @@ class SimPerson:
 
 
 def _ack_text(result: HttpResult) -> str:
-    from cobot.sandbox.transcript import blocks_to_text
-
     body = ack_body(result)
     if not body or set(body) == {"text"} and body["text"] == result.text:
         return result.text  # a plain-text ack is shown as it is

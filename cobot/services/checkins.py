@@ -38,6 +38,7 @@ from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
 from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
 from cobot.services.access import NoProjectHere
 from cobot.services.base import ForProject
 from cobot.services.base import Service
@@ -85,14 +86,6 @@ _SUPPORT = TypedText(MAX_SUPPORT, "the support information")
 SUMMARY_PERIODS = 3
 
 NOT_YOURS = "That check-in is not yours or no longer exists, so nothing was changed."
-
-
-class InvalidSettings(AccessError):
-    """Some fields of a check-in form are wrong; `errors` maps each field to what to fix."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 # ---------------------------------------------------------------- what services return
@@ -702,13 +695,13 @@ class Checkins(Service):
 
     def save_note(self, *, team_id: str, user_id: str, delivery_id: int, note: str) -> Answer:
         """Keep (encrypted) what the person wanted to say; an empty note removes it."""
-        cleaned = _NOTE.taken("note", note, InvalidSettings)
+        cleaned = _NOTE.taken("note", note, InvalidFields)
         now = self._clock.now()
         with transaction(self._factory) as db:
             delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
             row = db.scalar(select(CheckinAnswer).where(CheckinAnswer.delivery_id == delivery.id))
             if row is None or person.status != ACTIVE:
-                raise InvalidSettings({"note": "Pick how you are feeling first, then add a note."})
+                raise InvalidFields({"note": "Pick how you are feeling first, then add a note."})
             row.note = cleaned or None
             row.answered_at = now
             mood = _mood(row)
@@ -758,7 +751,7 @@ class Checkins(Service):
         """Ask the project's wellbeing contacts to get in touch, sharing only what was ticked.
         `form_id` (the modal's view id) makes a second submission of the same form answer
         with the first request instead of alerting the contacts again."""
-        cleaned = _MESSAGE.taken("message", message, InvalidSettings)
+        cleaned = _MESSAGE.taken("message", message, InvalidFields)
 
         def attempt() -> ContactRequested:
             now = self._clock.now()
@@ -767,7 +760,7 @@ class Checkins(Service):
                 delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
                 contacts = tuple(c for c in setup.contacts or [] if c != user_id)
                 if not contacts:
-                    raise InvalidSettings({"message": "This project has no wellbeing contact yet."})
+                    raise InvalidFields({"message": "This project has no wellbeing contact yet."})
                 earlier = receipts.earlier(db, receipt, CheckinContactRequest)
                 if earlier is not None and earlier.person_id == person.id:
                     return ContactRequested(
@@ -913,7 +906,7 @@ class Checkins(Service):
                 if message:
                     errors["pause"] = message
             if errors:
-                raise InvalidSettings(errors)
+                raise InvalidFields(errors)
             assert isinstance(at, time)
             if person is None:
                 person = CheckinPerson(
@@ -981,7 +974,7 @@ class Checkins(Service):
                 f"{rules.DEFAULT_RETENTION_DAYS})."
             )
         if errors:
-            raise InvalidSettings(errors)
+            raise InvalidFields(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = access.coordinators_project(
@@ -1410,7 +1403,7 @@ def _pause_error(until: date, today: date) -> str | None:
 def _check_pause(until: date, today: date, *, field: str) -> None:
     message = _pause_error(until, today)
     if message:
-        raise InvalidSettings({field: message})
+        raise InvalidFields({field: message})
 
 
 def checkin_kinds(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from functools import partial
-from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -732,7 +731,7 @@ class Debriefs(Service):
         """The debrief modal for one of the session's debriefers, prefilled when editing."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
+            cosession, project = _debriefed(db, team_id, user_id, session_id, now)
             settings = db.get(DebriefSettings, project.id)
             base = DebriefForm(
                 session=access.session_facts(cosession, project),
@@ -769,7 +768,7 @@ class Debriefs(Service):
         """Save (or replace) someone's debrief; raises FormRejected with inline errors."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
+            cosession, project = _debriefed(db, team_id, user_id, session_id, now)
             clean, errors = check_debrief(
                 data,
                 author=user_id,
@@ -792,7 +791,7 @@ class Debriefs(Service):
         """Skip this one: the nudges stop; writing a debrief later is still possible."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            cosession, project = _DEBRIEF.session(db, team_id, user_id, session_id, now=now)
+            cosession, project = _debriefed(db, team_id, user_id, session_id, now)
             mine = _answers(db, cosession.id).get(user_id)
             if mine is not None and mine.status == SUBMITTED:
                 raise AccessError(
@@ -978,7 +977,7 @@ class Debriefs(Service):
     ) -> FeedbackForm:
         """The feedback modal for one of the session's participants."""
         with transaction(self._factory) as db:
-            cosession, project = _FEEDBACK.session(db, team_id, user_id, session_id)
+            cosession, project = _given_feedback(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
             facts = access.session_facts(cosession, project)
             if mine is None:
@@ -1005,7 +1004,7 @@ class Debriefs(Service):
         if errors:
             raise FormRejected(errors)
         with transaction(self._factory) as db:
-            cosession, project = _FEEDBACK.session(db, team_id, user_id, session_id)
+            cosession, project = _given_feedback(db, team_id, user_id, session_id)
             mine = _feedback_of(db, cosession.id, user_id)
             edited = mine is not None
             if mine is None:
@@ -1090,76 +1089,48 @@ _live = partial(
 )
 
 
-@dataclass(frozen=True)
-class _Answering:
-    """One way of answering a session here (a debrief, participant feedback): who may
-    (`who`, else `not_theirs`), from when (`unfinished` while the session has not ended,
-    when given) and until the round's `closes` column is set (then `closed`). The
-    refusals are raised as their AccessError types, naming the session as `{title}`."""
-
-    who: Callable[[Session, Project, CoSession], list[str]]
-    not_theirs: tuple[type[AccessError], str]
-    closes: Callable[[DebriefRound], datetime | None]
-    closed: tuple[type[AccessError], str]
-    unfinished: str | None = None
-
-    def session(
-        self,
-        db: Session,
-        team_id: str,
-        user_id: str,
-        session_id: int,
-        *,
-        now: datetime | None = None,
-    ) -> tuple[CoSession, Project]:
-        """The session `user_id` answers, and its project, or the refusal (`now` is needed
-        when it may be too early)."""
-        cosession, project = _live(db, team_id, session_id)
-        if user_id not in self.who(db, project, cosession):
-            self._refuse(self.not_theirs, cosession)
-        if self.unfinished is not None and now is not None and cosession.ends_at > now:
-            self._refuse((AccessError, self.unfinished), cosession)
-        round_ = db.get(DebriefRound, cosession.id)
-        if round_ is not None and self.closes(round_) is not None:
-            self._refuse(self.closed, cosession)
-        return cosession, project
-
-    @staticmethod
-    def _refuse(refusal: tuple[type[AccessError], str], cosession: CoSession) -> NoReturn:
-        error, text = refusal
-        raise error(text.format(title=cosession.title))
+def _debriefed(
+    db: Session, team_id: str, user_id: str, session_id: int, now: datetime
+) -> tuple[CoSession, Project]:
+    """The ended session `user_id` debriefs, and its project, while its summary is not out."""
+    cosession, project = _live(db, team_id, session_id)
+    title = cosession.title
+    if user_id not in who_debriefs(project, cosession):
+        raise NotDebriefer(
+            f"Only the facilitators of “{title}” and the project team debrief it. "
+            "Nothing was changed."
+        )
+    if cosession.ends_at > now:
+        raise AccessError(f"“{title}” has not finished yet: debrief it afterwards.")
+    round_ = db.get(DebriefRound, cosession.id)
+    if round_ is not None and round_.closed_at is not None:
+        raise DebriefClosed(
+            f"The summary of “{title}” has already been posted, so its debriefs "
+            "can no longer change. The team has read it: a silent edit would leave them with "
+            "a different story from yours. Add anything new to the next session's debrief, "
+            "or tell the team directly."
+        )
+    return cosession, project
 
 
-_DEBRIEF = _Answering(
-    who=lambda _db, project, cosession: who_debriefs(project, cosession),
-    not_theirs=(
-        NotDebriefer,
-        "Only the facilitators of “{title}” and the project team debrief it. Nothing was changed.",
-    ),
-    unfinished="“{title}” has not finished yet: debrief it afterwards.",
-    closes=lambda round_: round_.closed_at,
-    closed=(
-        DebriefClosed,
-        "The summary of “{title}” has already been posted, so its debriefs "
-        "can no longer change. The team has read it: a silent edit would leave them with "
-        "a different story from yours. Add anything new to the next session's debrief, "
-        "or tell the team directly.",
-    ),
-)
-_FEEDBACK = _Answering(
-    who=lambda db, _project, cosession: _participants(db, cosession),
-    not_theirs=(
-        AccessError,
-        "Only the participants of “{title}” can give feedback on it. Nothing was changed.",
-    ),
-    closes=lambda round_: round_.feedback_closed_at,
-    closed=(
-        AccessError,
-        "Feedback on “{title}” has already gone to the facilitators, so it is "
-        "closed. Thank you all the same: you can tell them directly, or answer after the "
-        "next session.",
-    ),
-)
+def _given_feedback(
+    db: Session, team_id: str, user_id: str, session_id: int
+) -> tuple[CoSession, Project]:
+    """The session `user_id` took part in, and its project, while its feedback is open."""
+    cosession, project = _live(db, team_id, session_id)
+    title = cosession.title
+    if user_id not in _participants(db, cosession):
+        raise AccessError(
+            f"Only the participants of “{title}” can give feedback on it. Nothing was changed."
+        )
+    round_ = db.get(DebriefRound, cosession.id)
+    if round_ is not None and round_.feedback_closed_at is not None:
+        raise AccessError(
+            f"Feedback on “{title}” has already gone to the facilitators, so it is "
+            "closed. Thank you all the same: you can tell them directly, or answer after the "
+            "next session."
+        )
+    return cosession, project
 
 
 __all__ = [

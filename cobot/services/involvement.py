@@ -1003,42 +1003,36 @@ class Involvement(SessionChangingService):
         self, *, team_id: str, user_id: str, expense_id: int, question: str
     ) -> ExpenseNote:
         """A coordinator asks about an expense; its person gets the question to answer."""
-        return self._reply(team_id, user_id, expense_id, "question", question)
+        _written("question", question, "Write your question.")
+        now = self._clock.now()
+        with transaction(self._factory) as db:
+            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=True)
+            if expense.status != ExpenseStatus.PENDING:
+                raise InvalidFields({"question": "That expense is no longer waiting for review."})
+            expense.status = ExpenseStatus.QUESTIONED
+            expense.question = question.strip()
+            expense.decided_by = user_id
+            about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
+            payload = {"expense_id": expense.id}
+            _owe(db, project, about, target=expense.user_id, payload=payload, now=now)
+            return _expense_note(db, project, expense, for_person=False)
 
     def answer_expense(
         self, *, team_id: str, user_id: str, expense_id: int, answer: str
     ) -> ExpenseNote:
         """The person answers a question: the expense goes back to the coordinators."""
-        return self._reply(team_id, user_id, expense_id, "answer", answer)
-
-    def _reply(
-        self, team_id: str, user_id: str, expense_id: int, block: str, text: str
-    ) -> ExpenseNote:
-        """A coordinator's question about an expense, or its person's answer (`block`),
-        while the expense waits for one: kept, and the other side told."""
-        missing, by_coordinator, waiting, stale = _REPLIES[block]
-        _written(block, text, missing)
+        _written("answer", answer, "Write your answer.")
         now = self._clock.now()
         with transaction(self._factory) as db:
-            expense, project = self._expense(
-                db, team_id, expense_id, user_id, coordinator=by_coordinator
-            )
-            if expense.status != waiting:
-                raise InvalidFields({block: stale})
-            if by_coordinator:
-                expense.status = ExpenseStatus.QUESTIONED
-                expense.question = text.strip()
-                expense.decided_by = user_id
-                about = _about(EXPENSE_QUESTION, expense.id, f"q{expense.round}")
-                payload = {"expense_id": expense.id}
-                _owe(db, project, about, target=expense.user_id, payload=payload, now=now)
-            else:
-                expense.answer = text.strip()
-                expense.status = ExpenseStatus.PENDING
-                expense.round += 1
-                db.flush()
-                self._review(db, project, expense, now=now)
-            return _expense_note(db, project, expense, for_person=not by_coordinator)
+            expense, project = self._expense(db, team_id, expense_id, user_id, coordinator=False)
+            if expense.status != ExpenseStatus.QUESTIONED:
+                raise InvalidFields({"answer": "That expense has no open question."})
+            expense.answer = answer.strip()
+            expense.status = ExpenseStatus.PENDING
+            expense.round += 1
+            db.flush()
+            self._review(db, project, expense, now=now)
+            return _expense_note(db, project, expense, for_person=True)
 
     def expense_form(self, *, team_id: str, user_id: str, expense_id: int) -> ExpenseNote:
         """An expense, for the question modal (coordinators) or the answer modal (its person)."""
@@ -1316,24 +1310,6 @@ def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[I
         if record.items or record.choice is not None:
             found.append(record)
     return found
-
-
-# a reply about an expense: what a blank one lacks, whether coordinators write it, the status
-# the expense waits in for it, and what a reply to an expense no longer waiting is told
-_REPLIES = {
-    "question": (
-        "Write your question.",
-        True,
-        ExpenseStatus.PENDING,
-        "That expense is no longer waiting for review.",
-    ),
-    "answer": (
-        "Write your answer.",
-        False,
-        ExpenseStatus.QUESTIONED,
-        "That expense has no open question.",
-    ),
-}
 
 
 def _written(block: str, text: str, missing: str) -> None:

@@ -463,30 +463,52 @@ class Reminders(Service):
         """The agenda modal's content, for one of the session's facilitators."""
         with transaction(self._factory) as db:
             cosession, project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
-            return _share_form(cosession, project, _AGENDA)
+            return _share_form(
+                cosession,
+                project,
+                cosession.agenda_text,
+                cosession.agenda_shared_at,
+                cosession.agenda_shared_by,
+            )
 
     def share_agenda(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
         """Store the agenda and send it to every participant once; sharing again updates
         the stored agenda (shown in later reminders) without messaging anyone twice."""
         now = self._clock.now()
-        cleaned = _clean(text, _AGENDA.what)
+        cleaned = _clean(text, "agenda and materials")
         with transaction(self._factory) as db:
             cosession, _project = _facilitated(db, team_id, user_id, session_id, "share its agenda")
-            return _share(db, cosession, _AGENDA, cleaned, by=user_id, now=now)
+            first = cosession.agenda_shared_at is None
+            cosession.agenda_text = cleaned
+            if first:
+                cosession.agenda_shared_at = now
+                cosession.agenda_shared_by = user_id
+            return _share(db, cosession, AGENDA_SHARED, first=first, now=now)
 
     def notes_form(self, *, team_id: str, user_id: str, session_id: int) -> ShareForm:
         """The notes modal's content, for the project team or a coordinator."""
         with transaction(self._factory) as db:
             cosession, project = _noted(db, team_id, user_id, session_id, now=self._clock.now())
-            return _share_form(cosession, project, _NOTES)
+            return _share_form(
+                cosession,
+                project,
+                cosession.notes_text,
+                cosession.notes_posted_at,
+                cosession.notes_posted_by,
+            )
 
     def post_notes(self, *, team_id: str, user_id: str, session_id: int, text: str) -> Shared:
         """Store the session's notes and send them to every participant once."""
         now = self._clock.now()
-        cleaned = _clean(text, _NOTES.what)
+        cleaned = _clean(text, "notes")
         with transaction(self._factory) as db:
             cosession, _project = _noted(db, team_id, user_id, session_id, now=now)
-            return _share(db, cosession, _NOTES, cleaned, by=user_id, now=now)
+            first = cosession.notes_posted_at is None
+            cosession.notes_text = cleaned
+            if first:
+                cosession.notes_posted_at = now
+                cosession.notes_posted_by = user_id
+            return _share(db, cosession, NOTES_SHARED, first=first, now=now)
 
     def accessibility_done(self, *, team_id: str, user_id: str, session_id: int) -> Done:
         """A facilitator ticked the accessibility checklist: its reminders stop."""
@@ -534,49 +556,32 @@ def _clean(text: str, what: str) -> str:
     return cleaned
 
 
-@dataclass(frozen=True)
-class _Sharing:
-    """A text a session's people share with its participants (the agenda, the notes):
-    the columns of CoSession that hold it, and who shared it first and when."""
-
-    kind: str
-    what: str
-    text: str
-    shared_at: str
-    shared_by: str
-
-
-_AGENDA = _Sharing(
-    AGENDA_SHARED, "agenda and materials", "agenda_text", "agenda_shared_at", "agenda_shared_by"
-)
-_NOTES = _Sharing(NOTES_SHARED, "notes", "notes_text", "notes_posted_at", "notes_posted_by")
-
-
-def _share_form(cosession: CoSession, project: Project, sharing: _Sharing) -> ShareForm:
+def _share_form(
+    cosession: CoSession,
+    project: Project,
+    text: str,
+    shared_at: datetime | None,
+    shared_by: str | None,
+) -> ShareForm:
+    """The modal for a text a session's people share with its participants (the agenda,
+    the notes): what is stored, and who shared it first and when."""
     return ShareForm(
         session_id=cosession.id,
         title=cosession.title,
         starts_at=cosession.starts_at,
         timezone=project.timezone,
-        text=getattr(cosession, sharing.text),
-        shared_at=getattr(cosession, sharing.shared_at),
-        shared_by=getattr(cosession, sharing.shared_by),
+        text=text,
+        shared_at=shared_at,
+        shared_by=shared_by,
         recipients=len(_unique(cosession.user_ids(SessionRole.PARTICIPANT))),
     )
 
 
-def _share(
-    db: Session, cosession: CoSession, sharing: _Sharing, text: str, *, by: str, now: datetime
-) -> Shared:
-    """Store the text and send it to every participant once (the first sharing is kept as
-    who shared it and when)."""
-    first = getattr(cosession, sharing.shared_at) is None
-    setattr(cosession, sharing.text, text)
-    if first:
-        setattr(cosession, sharing.shared_at, now)
-        setattr(cosession, sharing.shared_by, by)
+def _share(db: Session, cosession: CoSession, kind: str, *, first: bool, now: datetime) -> Shared:
+    """Send the text just stored to every participant once (only the `first` sharing
+    messages them; later ones update what reminders show)."""
     cosession.updated_at = now
-    return _send_to_participants(db, cosession, sharing.kind, first=first, now=now)
+    return _send_to_participants(db, cosession, kind, first=first, now=now)
 
 
 # a scheduled session of the asking workspace and its project; a cancelled one is refused

@@ -428,7 +428,9 @@ def _check(
     if result.errors:
         raise SessionRejected(result.errors)
     if result.starts_at is not None and result.ends_at is not None:
-        # a chosen facilitator's standing availability (services/polls.py) clashes
+        # a chosen facilitator's standing availability (services/polls.py) clashes; imported
+        # here, not at the top, because polls imports this module to schedule the time a poll
+        # chose, and the check shares polls' reading of an availability row
         from cobot.services.polls import facilitator_clashes
 
         result.warnings.extend(

@@ -124,7 +124,7 @@ class CobotWsgi:
             return self._slack(environ, start_response)
         flow = self.app.oauth_flow
         if flow is not None and method == "GET" and path in (INSTALL_PATH, REDIRECT_PATH):
-            return oauth_page(flow, environ, start_response, _headers(environ))
+            return _bolt(start_response, oauth_page(flow, environ, _headers(environ)))
         if method in ("GET", "HEAD"):
             for route in self.routes:
                 if path.startswith(route.prefix):

@@ -74,7 +74,7 @@ def field_errors(
     exc: AccessError | FormError, fallback: str, rename: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """What a modal shows under its inputs: a form error's problems, a service's per-field
-    `errors` (InvalidFields, InvalidSettings, FormRejected), or the refusal under `fallback`."""
+    `errors` (InvalidFields, FormRejected), or the refusal under `fallback`."""
     if isinstance(exc, FormError):
         found: dict[str, str] = exc.problems
     else:

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -50,7 +49,6 @@ from cobot.storage.models.installations import slack_installations
 from cobot.storage.models.installations import slack_oauth_states
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse
     from wsgiref.types import WSGIEnvironment
 
 log = logging.getLogger(__name__)
@@ -385,11 +383,8 @@ _BROKEN_PAGE = (
 
 
 def oauth_page(
-    flow: OAuthFlow,
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    headers: dict[str, str | Sequence[str]],
-) -> list[bytes]:
+    flow: OAuthFlow, environ: WSGIEnvironment, headers: dict[str, str | Sequence[str]]
+) -> BoltResponse:
     """GET /slack/install (the "Add to Slack" page, setting the state cookie) or GET
     /slack/oauth_redirect (Bolt checks the state, exchanges the code, stores the install).
 
@@ -407,15 +402,8 @@ def oauth_page(
     if response.status >= 500:
         log.error("the install could not be stored (Bolt answered %d)", response.status)
         response = BoltResponse(status=503, body=_BROKEN_PAGE)
-    data = (response.body or "").encode("utf-8")
-    out = [
-        (name, value)
-        for name, values in response.headers.items()
-        if name.lower() not in ("content-length", "content-type")
-        for value in values
-    ]
-    out += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]
-    out.append(("Cache-Control", "no-store"))
-    reason = HTTPStatus(response.status).phrase
-    start_response(f"{response.status} {reason}", out)
-    return [data]
+    # every answer here is a page for a browser, and one a cache must not keep (the state
+    # cookie); http.py writes it to WSGI as it writes Bolt's other answers
+    response.headers["content-type"] = ["text/html; charset=utf-8"]
+    response.headers["cache-control"] = ["no-store"]
+    return response

@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from cobot.services import checkins as svc
 from cobot.services import deliveries
 from cobot.services.access import AccessError
+from cobot.services.access import InvalidFields
 from cobot.services.access import NotCoordinator
 from cobot.services.checkins import Checkins
 from cobot.services.checkins import SettingsInput
@@ -349,7 +350,7 @@ def test_settings_refuse_night_times_and_move_the_next_checkin(
     switch_on(service, project_id)
     agree(service, factory, clock, runner, "UP1")
     night = SettingsInput("03:00", (0, 1, 2, 3, 4), False, None, True)
-    with pytest.raises(svc.InvalidSettings) as refused:
+    with pytest.raises(InvalidFields) as refused:
         service.save_settings(team_id=TEAM, user_id="UP1", project_id=project_id, choice=night)
     assert "night" in refused.value.errors["time"]
     found = service.save_settings(

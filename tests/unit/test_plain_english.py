@@ -264,7 +264,7 @@ SHOWN_CALLS = re.compile(
     r"(Error|Rejected|Closed|Fields|Settings|Coordinator|Here|Allowed|Text|Debriefer)$"
     r"|^(Answer|tell|replace|refuse|ephemeral|say|respond)$"
     # refusals declared once and raised for many use cases (their `{title}` filled in)
-    r"|^(_Answering|scheduled_session)$"
+    r"|^scheduled_session$"
 )
 # a sentence, not a code: three words or more, ending as a sentence does
 _SENTENCE = re.compile(r"\A\W*\w+\W+\w+\W+\w+.*[.!?)]\W*\Z", re.S)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from cobot.domain.governance import TEMPLATE
-from cobot.domain.governance import Dated
 from cobot.domain.governance import SlowDownInput
 from cobot.domain.governance import SlowDownMode
 from cobot.domain.governance import check_digest_every
@@ -22,6 +21,7 @@ from cobot.domain.governance import slow_milestone
 from cobot.domain.governance import slow_sessions
 from cobot.domain.governance import spread_due_dates
 from cobot.domain.sessions import LeadTimes
+from cobot.domain.sessions import SessionTimes
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -58,8 +58,8 @@ def test_the_forms_are_checked_field_by_field() -> None:
     assert check_digest_every(None) and check_digest_every(6) and not check_digest_every(14)
 
 
-def _session(n: int, start: datetime) -> Dated:
-    return Dated(n, f"Workshop {n}", start, start + timedelta(hours=2))
+def _session(n: int, start: datetime) -> SessionTimes:
+    return SessionTimes(n, f"Workshop {n}", start, start + timedelta(hours=2))
 
 
 def test_moving_by_weeks_keeps_the_local_time_across_the_clock_change() -> None:

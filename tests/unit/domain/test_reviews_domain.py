@@ -74,6 +74,15 @@ def test_words_are_needed_for_changes_and_not_yet_only() -> None:
     assert rules.check_text(Choice.CHANGES, "x" * 3001)
 
 
+def test_the_words_limit_counts_what_is_kept_not_the_edges() -> None:
+    # the service stores the answer trimmed, so spaces round it never count against the limit
+    padded = "  " + "x" * rules.MAX_TEXT + "\n "
+    assert rules.check_text(Choice.CHANGES, padded) is None
+    assert rules.check_text(Choice.CHANGES, "x" * (rules.MAX_TEXT + 1)) == (
+        "Keep it under 3000 characters."
+    )
+
+
 def words(counts: dict[Perspective, int], members: int) -> dict[Perspective, str]:
     return {s.perspective: s.words for s in voices.mix(counts, members)}
 

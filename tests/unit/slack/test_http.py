@@ -192,3 +192,49 @@ def test_routes_answer_get_and_head_and_a_failing_page_is_a_503_naming_nothing(
         ("calendar", 404),
         ("ready", 503),
     ]
+
+
+class FakeFlow:
+    """Bolt's OAuth flow: answers the install page and the redirect as told, or raises."""
+
+    def __init__(self, answer: BoltResponse | Exception) -> None:
+        self.answer = answer
+
+    def handle_installation(self, _request: BoltRequest) -> BoltResponse:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    handle_callback = handle_installation
+
+
+def test_the_install_pages_are_bolts_html_not_cached_and_a_failure_names_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    page = "<html><body>Add to Slack</body></html>"
+    cookie = "slack-app-oauth-state=abc; Secure; HttpOnly"
+    answers: list[BoltResponse | Exception] = [
+        BoltResponse(status=200, body=page, headers={"Set-Cookie": cookie}),
+        BoltResponse(status=401, body=page),
+        BoltResponse(status=500, body="a stack trace naming xoxb-secret"),
+        OperationalError("SELECT xoxb-secret", {}, Exception("down")),
+    ]
+    wanted = ["200 OK", "401 Unauthorized", "503 Service Unavailable", "503 Service Unavailable"]
+    caplog.set_level(logging.INFO)
+    for answer, status_line in zip(answers, wanted, strict=True):
+        app: Any = FakeApp()
+        app.oauth_flow = FakeFlow(answer)
+        wsgi = CobotWsgi(app, healthy=lambda: True, signing_secret=SECRET, replays=Replays())
+        for path in ("/slack/install", "/slack/oauth_redirect"):
+            status, raw_headers, body = get(wsgi, path)
+            headers = {name.lower(): value for name, value in raw_headers.items()}
+            assert status == status_line
+            assert headers["content-type"] == "text/html; charset=utf-8"
+            assert headers["cache-control"] == "no-store"
+            assert headers["content-length"] == str(len(body))
+            assert b"xoxb-secret" not in body
+            if status_line == "200 OK":
+                assert body == page.encode() and headers["set-cookie"] == cookie
+            if status_line.startswith("503"):
+                assert b"could not be installed" in body
+    assert "xoxb-secret" not in caplog.text
