@@ -94,6 +94,8 @@ CLOSE = "poll_close"
 OUTCOME = "poll_outcome"
 # an invitation or the tally, updated in place once the poll closed by itself
 REFRESH = "poll_refresh"
+# what tells the tally apart from the poll's other messages, in its delivery's key
+TALLY_KEY = "tally"
 STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
 # a note to the poll (what would make it easier to come), or to the standing availability
 _NOTE = TypedText(MAX_NOTE, "it")
@@ -793,7 +795,7 @@ def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
 
     people = [p.user_id for p in poll.people]
     owed.extend(one(f"invite:{u}", INVITE, u, now) for u in people)
-    owed.append(one("tally", TALLY, poll.created_by, now))
+    owed.append(one(TALLY_KEY, TALLY, poll.created_by, now))
     nudge_at = poll.closes_at - NUDGE_BEFORE
     if nudge_at > now:
         owed.extend(one(f"nudge:{u}", NUDGE, u, nudge_at) for u in people)
@@ -1063,7 +1065,7 @@ def _tally(db: Session, poll: Poll, project: Project) -> Tally:
 def _tally_at(db: Session, poll: Poll) -> tuple[str, str] | None:
     row = db.scalar(
         select(Delivery).where(
-            Delivery.idempotency_key == f"poll:{poll.id}:tally",
+            Delivery.idempotency_key == deliveries.owed_key(SUBJECT, poll.id, TALLY_KEY),
             Delivery.status == DeliveryStatus.SENT,
         )
     )
