@@ -283,8 +283,8 @@ class StandingView(ForProject):
 
 
 class Polls(Service):
-    """Availability polls; each public call is one transaction (choose() is two: the
-    sessions service's own, then the poll's)."""
+    """Availability polls; each public call is one transaction (choose() includes the
+    sessions service's add or move)."""
 
     def __init__(
         self,
@@ -522,55 +522,59 @@ class Polls(Service):
 
     def choose(self, *, team_id: str, user_id: str, poll_id: int, slot_id: int) -> Scheduled:
         """Schedule the chosen slot through the sessions service (add, or move the poll's
-        session), then close the poll and tell everyone asked. A second click answers with
-        the session the first one made."""
-        with read_only(self._factory) as db:
-            poll, project = _managed(db, team_id, user_id, poll_id)
-            if poll.status == PollStatus.SCHEDULED and poll.chosen_slot_id == slot_id:
-                pass  # a double click: add() answers with the same session (form id)
-            elif poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
-                raise PollClosed(poll.status)
-            slot = next((s for s in poll.slots if s.id == slot_id), None)
-            if slot is None:
-                raise AccessError("That time is not in this poll.")
-            tz = ZoneInfo(project.timezone)
-            local = slot.starts_at.astimezone(tz)
-            moving = poll.session_id
-            data = _session_input(db, poll, slot, local.date(), local.time())
-            purpose = PollPurpose(poll.purpose)
-        if moving is not None:
-            saved = self._sessions.move(
-                team_id=team_id,
-                user_id=user_id,
-                session_id=moving,
-                day=data.day,
-                start=data.start,
-            )
-        else:
-            saved = self._sessions.add(
-                team_id=team_id,
-                user_id=user_id,
-                data=data,
-                project_id=project.id,
-                kind=session_kind(purpose),
-                form_id=f"poll{poll_id}",
-            )
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            poll, project_row = _poll(db, team_id, poll_id, lock=True)
-            if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
-                poll.status = PollStatus.SCHEDULED
-                poll.chosen_slot_id = slot_id
-                poll.session_id = saved.view.id
-                poll.closed_at = poll.closed_at or now
-                poll.updated_at = now
-                _finish(db, poll, now=now)
-            return Scheduled(
-                poll_id=poll.id,
-                saved=saved,
-                tally=_tally(db, poll, project_row),
-                tally_at=_tally_at(db, poll),
-            )
+        session), close the poll and tell everyone asked, in one transaction: a crash cannot
+        leave a session made for a poll still open and owing nobody the news. A second click
+        answers with the session the first one made."""
+        form_id = f"poll{poll_id}"
+
+        def attempt() -> Scheduled:
+            with transaction(self._factory) as db:
+                poll, project = _poll(db, team_id, poll_id, lock=True)
+                _require_manager(project, poll, user_id)
+                if poll.status == PollStatus.SCHEDULED and poll.chosen_slot_id == slot_id:
+                    pass  # a double click: answered with the session the first one made
+                elif poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
+                    raise PollClosed(poll.status)
+                slot = next((s for s in poll.slots if s.id == slot_id), None)
+                if slot is None:
+                    raise AccessError("That time is not in this poll.")
+                local = slot.starts_at.astimezone(ZoneInfo(project.timezone))
+                data = _session_input(db, poll, slot, local.date(), local.time())
+                if poll.session_id is not None:
+                    saved = self._sessions.move_in(
+                        db,
+                        team_id=team_id,
+                        user_id=user_id,
+                        session_id=poll.session_id,
+                        day=data.day,
+                        start=data.start,
+                    )
+                else:
+                    saved = self._sessions.add_within(
+                        db,
+                        team_id=team_id,
+                        user_id=user_id,
+                        data=data,
+                        project_id=project.id,
+                        kind=session_kind(PollPurpose(poll.purpose)),
+                        form_id=form_id,
+                    )
+                if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
+                    now = self._clock.now()
+                    poll.status = PollStatus.SCHEDULED
+                    poll.chosen_slot_id = slot_id
+                    poll.session_id = saved.view.id
+                    poll.closed_at = poll.closed_at or now
+                    poll.updated_at = now
+                    _finish(db, poll, now=now)
+                return Scheduled(
+                    poll_id=poll.id,
+                    saved=saved,
+                    tally=_tally(db, poll, project),
+                    tally_at=_tally_at(db, poll),
+                )
+
+        return once_per_form(attempt, form_id)
 
     def cancel(self, *, team_id: str, user_id: str, poll_id: int) -> Tally:
         """Cancel a poll: nothing more is owed about it but the news to everyone asked."""
