@@ -92,8 +92,10 @@ TALLY = "poll_tally"
 NUDGE = "poll_nudge"
 CLOSE = "poll_close"
 OUTCOME = "poll_outcome"
-# an invitation or the tally, updated in place once the poll closed by itself
+# an invitation or the tally, updated in place once the poll closed or ended
 REFRESH = "poll_refresh"
+# its key: the message's, then (once the poll ended) the poll's status
+REFRESH_KEY = "refresh"
 # what tells the tally apart from the poll's other messages, in its delivery's key
 TALLY_KEY = "tally"
 STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
@@ -265,8 +267,6 @@ class Scheduled:
 
     poll_id: int
     saved: SessionSaved
-    tally: Tally
-    tally_at: tuple[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -567,12 +567,7 @@ class Polls(Service):
                     poll.closed_at = poll.closed_at or now
                     poll.updated_at = now
                     _finish(db, poll, now=now)
-                return Scheduled(
-                    poll_id=poll.id,
-                    saved=saved,
-                    tally=_tally(db, poll, project),
-                    tally_at=_tally_at(db, poll),
-                )
+                return Scheduled(poll_id=poll.id, saved=saved)
 
         return once_per_form(attempt, form_id)
 
@@ -589,27 +584,6 @@ class Polls(Service):
             poll.updated_at = now
             _finish(db, poll, now=now)
             return _tally(db, poll, project)
-
-    def sent_invitations(
-        self, *, team_id: str, poll_id: int
-    ) -> list[tuple[tuple[str, str], Invitation]]:
-        """Every invitation sent, where it is and what it should show now (once a poll is
-        over, without its selects): to update them in place."""
-        found = []
-        with read_only(self._factory) as db:
-            poll, project = _poll(db, team_id, poll_id)
-            for row in _sent(db, poll, (INVITE,)):
-                if row.slack_channel and row.slack_ts and _person(poll, row.target):
-                    zone = self._directory.timezone(row.target)
-                    invitation = _invitation(db, poll, project, row.target, zone)
-                    found.append(((row.slack_channel, row.slack_ts), invitation))
-        return found
-
-    def tally_at(self, *, poll_id: int) -> tuple[str, str] | None:
-        """Where the poll's tally message is (to update in place), once sent."""
-        with read_only(self._factory) as db:
-            poll = db.get(Poll, poll_id)
-            return _tally_at(db, poll) if poll is not None else None
 
     # -- standing availability -----------------------------------------------------------
 
@@ -832,22 +806,27 @@ def _owed(
 
 
 def _owe_refreshes(db: Session, poll: Poll, *, now: datetime) -> None:
-    """The poll closed by itself: every invitation and the tally sent are owed an update in
-    place (without the selects), in the ledger, so a restart cannot lose one or send it
-    twice."""
+    """The poll closed (by itself) or ended (scheduled or cancelled): every invitation and
+    the tally sent are owed an update in place (without the selects), in the ledger, so a
+    restart cannot lose one or send it twice. Once per message for the close, and once
+    more for the end (a poll that closed, then was scheduled, says so too)."""
     sent = [r for r in _sent(db, poll, (INVITE, TALLY)) if r.slack_channel and r.slack_ts]
-    owed = [_owed(poll, f"refresh:{r.id}", REFRESH, r.target, now, message=r.id) for r in sent]
+    ended = () if poll.status == PollStatus.CLOSED else (poll.status,)
+    keys = {r.id: deliveries.owed_key(REFRESH_KEY, r.id, *ended) for r in sent}
+    owed = [_owed(poll, keys[r.id], REFRESH, r.target, now, message=r.id) for r in sent]
     deliveries.schedule_many(db, owed, now=now)
 
 
 def _finish(db: Session, poll: Poll, *, now: datetime) -> None:
-    """The poll is over: what it still owed is cancelled; everyone asked hears the news."""
+    """The poll is over: what it still owed is cancelled; everyone asked hears the news, and
+    what was sent them updates in place."""
     deliveries.cancel_subject(db, subject=(SUBJECT, poll.id), now=now)
     owed = [
         _owed(poll, f"outcome:{p.user_id}", OUTCOME, p.user_id, now, escalate_to=poll.created_by)
         for p in poll.people
     ]
     deliveries.schedule_many(db, owed, now=now)
+    _owe_refreshes(db, poll, now=now)
 
 
 def _require_starter(project: Project, user_id: str) -> None:
