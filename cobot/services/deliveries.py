@@ -166,7 +166,7 @@ def owed_key(*parts: object) -> str:
     """The one spelling of an idempotency key, for recording a message owed and for looking
     it up again: its parts joined by ":". By convention the subject's type and id come
     first, then what tells the subject's messages apart (owed_about()); a few kinds keep
-    the first parts their rows were first recorded under (a review round's keys start
+    the first parts their rows were always recorded under (a review round's keys start
     "review", a digest's name the digest while its subject is the project), since rows
     already in the ledger must still be found under their keys."""
     return ":".join(str(part) for part in parts)
