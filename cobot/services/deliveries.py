@@ -162,6 +162,16 @@ class Owed:
     late_ok: bool = True
 
 
+def owed_key(*parts: object) -> str:
+    """The one spelling of an idempotency key, for recording a message owed and for looking
+    it up again: its parts joined by ":". By convention the subject's type and id come
+    first, then what tells the subject's messages apart (owed_about()); a few kinds keep
+    the first parts their rows were always recorded under (a review round's keys start
+    "review", a digest's name the digest while its subject is the project), since rows
+    already in the ledger must still be found under their keys."""
+    return ":".join(str(part) for part in parts)
+
+
 def owed_about(
     subject: tuple[str, int],
     project_id: int,
@@ -178,7 +188,7 @@ def owed_about(
     `ids`."""
     subject_type, subject_id = subject
     return Owed(
-        key=f"{subject_type}:{subject_id}:{key}",
+        key=owed_key(subject_type, subject_id, key),
         kind=kind,
         target=target,
         due_at=due_at,
@@ -964,7 +974,7 @@ class DeliveryRunner(Service):
             return
         schedule(
             session,
-            key=f"problem:{row.id}:{row.attempts}",
+            key=owed_key("problem", row.id, row.attempts),
             kind=PROBLEM_KIND,
             target=row.escalate_to,
             due_at=now,

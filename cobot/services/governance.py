@@ -706,13 +706,14 @@ def plan_digest(db: Session, project: Project, *, now: datetime) -> None:
         if row is None or (row is upcoming and not settings.enabled):
             continue
         # the digest to oversight and steering members; its preview to coordinators, before
-        for kind, key, people, before in (
-            (DIGEST_KIND, "", _oversight(project), timedelta(0)),
-            (PREVIEW_KIND, "preview:", coordinators, rules.PREVIEW_BEFORE),
+        for kind, parts, people, before in (
+            (DIGEST_KIND, (), _oversight(project), timedelta(0)),
+            (PREVIEW_KIND, ("preview",), coordinators, rules.PREVIEW_BEFORE),
         ):
             owed += [
                 Owed(
-                    key=f"digest:{row.id}:{key}{person}",
+                    # keyed by the digest (its subject is the project)
+                    key=deliveries.owed_key(DIGEST_SUBJECT, row.id, *parts, person),
                     kind=kind,
                     target=person,
                     due_at=row.due_at - before,

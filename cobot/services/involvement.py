@@ -303,7 +303,7 @@ def _plan_monthly_claim(
     start, end = month_bounds(day)
     tz = ZoneInfo(project.timezone)
     due = datetime.combine(end + timedelta(days=1), CLAIM_HOUR, tzinfo=tz)
-    key = f"claim:p{project.id}:{start.isoformat()}:{user_id}"
+    key = deliveries.owed_key(CLAIM_SUBJECT, f"p{project.id}", start.isoformat(), user_id)
     about = (CLAIM, (PROJECT_SUBJECT, project.id), key)
     payload = {"start": start.isoformat(), "end": end.isoformat()}
     _owe(db, project, about, target=user_id, payload=payload, now=now, due=due)
@@ -1333,7 +1333,7 @@ def _about(kind: str, subject_id: int, rest: str) -> About:
     """What a message about a claim or an expense is: its kind, the claim or expense, and
     its key (the subject's, then `rest`)."""
     subject = (_SUBJECT_OF[kind], subject_id)
-    return kind, subject, f"{subject[0]}:{subject_id}:{rest}"
+    return kind, subject, deliveries.owed_key(*subject, rest)
 
 
 def _owe(
@@ -1373,7 +1373,7 @@ def _owe_coordinators(
     """The message owed now to each of the project's coordinators (its key ends with them)."""
     kind, subject, key = about
     for coordinator in access.people_with(project, Role.COORDINATOR):
-        each = (kind, subject, f"{key}:{coordinator}")
+        each = (kind, subject, deliveries.owed_key(key, coordinator))
         _owe(db, project, each, target=coordinator, payload=payload, now=now)
 
 

@@ -92,8 +92,12 @@ TALLY = "poll_tally"
 NUDGE = "poll_nudge"
 CLOSE = "poll_close"
 OUTCOME = "poll_outcome"
-# an invitation or the tally, updated in place once the poll closed by itself
+# an invitation or the tally, updated in place once the poll closed or ended
 REFRESH = "poll_refresh"
+# its key: the message's, then (once the poll ended) the poll's status
+REFRESH_KEY = "refresh"
+# what tells the tally apart from the poll's other messages, in its delivery's key
+TALLY_KEY = "tally"
 STARTERS = (Role.COORDINATOR, Role.PRACTITIONER)
 # a note to the poll (what would make it easier to come), or to the standing availability
 _NOTE = TypedText(MAX_NOTE, "it")
@@ -263,8 +267,6 @@ class Scheduled:
 
     poll_id: int
     saved: SessionSaved
-    tally: Tally
-    tally_at: tuple[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -281,8 +283,8 @@ class StandingView(ForProject):
 
 
 class Polls(Service):
-    """Availability polls; each public call is one transaction (choose() is two: the
-    sessions service's own, then the poll's)."""
+    """Availability polls; each public call is one transaction (choose() includes the
+    sessions service's add or move)."""
 
     def __init__(
         self,
@@ -520,55 +522,54 @@ class Polls(Service):
 
     def choose(self, *, team_id: str, user_id: str, poll_id: int, slot_id: int) -> Scheduled:
         """Schedule the chosen slot through the sessions service (add, or move the poll's
-        session), then close the poll and tell everyone asked. A second click answers with
-        the session the first one made."""
-        with read_only(self._factory) as db:
-            poll, project = _managed(db, team_id, user_id, poll_id)
-            if poll.status == PollStatus.SCHEDULED and poll.chosen_slot_id == slot_id:
-                pass  # a double click: add() answers with the same session (form id)
-            elif poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
-                raise PollClosed(poll.status)
-            slot = next((s for s in poll.slots if s.id == slot_id), None)
-            if slot is None:
-                raise AccessError("That time is not in this poll.")
-            tz = ZoneInfo(project.timezone)
-            local = slot.starts_at.astimezone(tz)
-            moving = poll.session_id
-            data = _session_input(db, poll, slot, local.date(), local.time())
-            purpose = PollPurpose(poll.purpose)
-        if moving is not None:
-            saved = self._sessions.move(
-                team_id=team_id,
-                user_id=user_id,
-                session_id=moving,
-                day=data.day,
-                start=data.start,
-            )
-        else:
-            saved = self._sessions.add(
-                team_id=team_id,
-                user_id=user_id,
-                data=data,
-                project_id=project.id,
-                kind=session_kind(purpose),
-                form_id=f"poll{poll_id}",
-            )
-        now = self._clock.now()
-        with transaction(self._factory) as db:
-            poll, project_row = _poll(db, team_id, poll_id, lock=True)
-            if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
-                poll.status = PollStatus.SCHEDULED
-                poll.chosen_slot_id = slot_id
-                poll.session_id = saved.view.id
-                poll.closed_at = poll.closed_at or now
-                poll.updated_at = now
-                _finish(db, poll, now=now)
-            return Scheduled(
-                poll_id=poll.id,
-                saved=saved,
-                tally=_tally(db, poll, project_row),
-                tally_at=_tally_at(db, poll),
-            )
+        session), close the poll and tell everyone asked, in one transaction: a crash cannot
+        leave a session made for a poll still open and owing nobody the news. A second click
+        answers with the session the first one made."""
+        form_id = f"poll{poll_id}"
+
+        def attempt() -> Scheduled:
+            with transaction(self._factory) as db:
+                poll, project = _poll(db, team_id, poll_id, lock=True)
+                _require_manager(project, poll, user_id)
+                if poll.status == PollStatus.SCHEDULED and poll.chosen_slot_id == slot_id:
+                    pass  # a double click: answered with the session the first one made
+                elif poll.status not in (PollStatus.OPEN, PollStatus.CLOSED):
+                    raise PollClosed(poll.status)
+                slot = next((s for s in poll.slots if s.id == slot_id), None)
+                if slot is None:
+                    raise AccessError("That time is not in this poll.")
+                local = slot.starts_at.astimezone(ZoneInfo(project.timezone))
+                data = _session_input(db, poll, slot, local.date(), local.time())
+                if poll.session_id is not None:
+                    saved = self._sessions.move_in(
+                        db,
+                        team_id=team_id,
+                        user_id=user_id,
+                        session_id=poll.session_id,
+                        day=data.day,
+                        start=data.start,
+                    )
+                else:
+                    saved = self._sessions.add_within(
+                        db,
+                        team_id=team_id,
+                        user_id=user_id,
+                        data=data,
+                        project_id=project.id,
+                        kind=session_kind(PollPurpose(poll.purpose)),
+                        form_id=form_id,
+                    )
+                if poll.status in (PollStatus.OPEN, PollStatus.CLOSED):
+                    now = self._clock.now()
+                    poll.status = PollStatus.SCHEDULED
+                    poll.chosen_slot_id = slot_id
+                    poll.session_id = saved.view.id
+                    poll.closed_at = poll.closed_at or now
+                    poll.updated_at = now
+                    _finish(db, poll, now=now)
+                return Scheduled(poll_id=poll.id, saved=saved)
+
+        return once_per_form(attempt, form_id)
 
     def cancel(self, *, team_id: str, user_id: str, poll_id: int) -> Tally:
         """Cancel a poll: nothing more is owed about it but the news to everyone asked."""
@@ -583,27 +584,6 @@ class Polls(Service):
             poll.updated_at = now
             _finish(db, poll, now=now)
             return _tally(db, poll, project)
-
-    def sent_invitations(
-        self, *, team_id: str, poll_id: int
-    ) -> list[tuple[tuple[str, str], Invitation]]:
-        """Every invitation sent, where it is and what it should show now (once a poll is
-        over, without its selects): to update them in place."""
-        found = []
-        with read_only(self._factory) as db:
-            poll, project = _poll(db, team_id, poll_id)
-            for row in _sent(db, poll, (INVITE,)):
-                if row.slack_channel and row.slack_ts and _person(poll, row.target):
-                    zone = self._directory.timezone(row.target)
-                    invitation = _invitation(db, poll, project, row.target, zone)
-                    found.append(((row.slack_channel, row.slack_ts), invitation))
-        return found
-
-    def tally_at(self, *, poll_id: int) -> tuple[str, str] | None:
-        """Where the poll's tally message is (to update in place), once sent."""
-        with read_only(self._factory) as db:
-            poll = db.get(Poll, poll_id)
-            return _tally_at(db, poll) if poll is not None else None
 
     # -- standing availability -----------------------------------------------------------
 
@@ -793,7 +773,7 @@ def _plan(db: Session, project: Project, poll: Poll, *, now: datetime) -> None:
 
     people = [p.user_id for p in poll.people]
     owed.extend(one(f"invite:{u}", INVITE, u, now) for u in people)
-    owed.append(one("tally", TALLY, poll.created_by, now))
+    owed.append(one(TALLY_KEY, TALLY, poll.created_by, now))
     nudge_at = poll.closes_at - NUDGE_BEFORE
     if nudge_at > now:
         owed.extend(one(f"nudge:{u}", NUDGE, u, nudge_at) for u in people)
@@ -826,22 +806,27 @@ def _owed(
 
 
 def _owe_refreshes(db: Session, poll: Poll, *, now: datetime) -> None:
-    """The poll closed by itself: every invitation and the tally sent are owed an update in
-    place (without the selects), in the ledger, so a restart cannot lose one or send it
-    twice."""
+    """The poll closed (by itself) or ended (scheduled or cancelled): every invitation and
+    the tally sent are owed an update in place (without the selects), in the ledger, so a
+    restart cannot lose one or send it twice. Once per message for the close, and once
+    more for the end (a poll that closed, then was scheduled, says so too)."""
     sent = [r for r in _sent(db, poll, (INVITE, TALLY)) if r.slack_channel and r.slack_ts]
-    owed = [_owed(poll, f"refresh:{r.id}", REFRESH, r.target, now, message=r.id) for r in sent]
+    ended = () if poll.status == PollStatus.CLOSED else (poll.status,)
+    keys = {r.id: deliveries.owed_key(REFRESH_KEY, r.id, *ended) for r in sent}
+    owed = [_owed(poll, keys[r.id], REFRESH, r.target, now, message=r.id) for r in sent]
     deliveries.schedule_many(db, owed, now=now)
 
 
 def _finish(db: Session, poll: Poll, *, now: datetime) -> None:
-    """The poll is over: what it still owed is cancelled; everyone asked hears the news."""
+    """The poll is over: what it still owed is cancelled; everyone asked hears the news, and
+    what was sent them updates in place."""
     deliveries.cancel_subject(db, subject=(SUBJECT, poll.id), now=now)
     owed = [
         _owed(poll, f"outcome:{p.user_id}", OUTCOME, p.user_id, now, escalate_to=poll.created_by)
         for p in poll.people
     ]
     deliveries.schedule_many(db, owed, now=now)
+    _owe_refreshes(db, poll, now=now)
 
 
 def _require_starter(project: Project, user_id: str) -> None:
@@ -1063,7 +1048,7 @@ def _tally(db: Session, poll: Poll, project: Project) -> Tally:
 def _tally_at(db: Session, poll: Poll) -> tuple[str, str] | None:
     row = db.scalar(
         select(Delivery).where(
-            Delivery.idempotency_key == f"poll:{poll.id}:tally",
+            Delivery.idempotency_key == deliveries.owed_key(SUBJECT, poll.id, TALLY_KEY),
             Delivery.status == DeliveryStatus.SENT,
         )
     )

@@ -65,6 +65,8 @@ from cobot.storage.models import ReviewAnswer
 from cobot.storage.models import ReviewRound
 
 SUBJECT = "review_round"
+# the first part of a round's delivery keys (older than SUBJECT: recorded rows keep it)
+KEYED = "review"
 INVITE = "review_invite"
 REMINDER = "review_reminder"
 RESULTS = "review_results"
@@ -561,7 +563,7 @@ def _plan(db: Session, project: Project, row: ReviewRound, *, now: datetime) -> 
 
     def owe(key: str, kind: str, target: str, due: datetime) -> Owed:
         return Owed(
-            key=f"review:{rid}:{key}:{target}",
+            key=deliveries.owed_key(KEYED, rid, key, target),
             kind=kind,
             target=target,
             due_at=due,

@@ -81,8 +81,9 @@ class SessionOwes:
     ) -> None:
         """Owe `kind` to each of `targets` at `due`, keyed `{under}:{target}` (by default
         under `{prefix}:{kind}`)."""
-        under = under or f"{self.prefix}:{kind}"
-        self.owed.extend(self.one(f"{under}:{t}", kind, t, due, late_ok=late_ok) for t in targets)
+        under = under or deliveries.owed_key(self.prefix, kind)
+        keyed = ((deliveries.owed_key(under, t), t) for t in targets)
+        self.owed.extend(self.one(key, kind, t, due, late_ok=late_ok) for key, t in keyed)
 
 
 def standing_session(

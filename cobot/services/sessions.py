@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
@@ -194,11 +195,25 @@ class Sessions(SessionChangingService):
         """
         return once_per_form(partial(self._add, asked, kind=kind, form_id=form_id), form_id)
 
-    def _add(self, asked: NewSession, *, kind: str, form_id: str | None) -> SessionSaved:
+    def add_within(
+        self,
+        db: Session,
+        *,
+        kind: str = SessionKind.WORKSHOP,
+        form_id: str | None = None,
+        **asked: Unpack[NewSession],
+    ) -> SessionSaved:
+        """add() inside the caller's transaction (a poll's chosen time: the session and the
+        poll's end commit together); the caller retries a twin submission (once_per_form)."""
+        return self._add(asked, kind=kind, form_id=form_id, within=db)
+
+    def _add(
+        self, asked: NewSession, *, kind: str, form_id: str | None, within: Session | None = None
+    ) -> SessionSaved:
         now = self._clock.now()
         user_id = asked["user_id"]
         receipt = receipts.key("session_add", form_id, user_id=user_id) if form_id else None
-        with transaction(self._factory) as db:
+        with transaction(self._factory) if within is None else nullcontext(within) as db:
             project, data = _target(db, asked)
             earlier = receipts.earlier(db, receipt, CoSession)
             if earlier is not None and earlier.project_id == project.id:
@@ -269,10 +284,19 @@ class Sessions(SessionChangingService):
         self, *, team_id: str, user_id: str, session_id: int, day: date, start: time
     ) -> SessionSaved:
         """Move a session to a new local date and time; its reminders move with it."""
-        now = self._clock.now()
         with transaction(self._factory) as db:
-            row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
-            return self._save(db, project, row, _moved(row, day, start), now=now, by=user_id)
+            return self.move_in(
+                db, team_id=team_id, user_id=user_id, session_id=session_id, day=day, start=start
+            )
+
+    def move_in(
+        self, db: Session, *, team_id: str, user_id: str, session_id: int, day: date, start: time
+    ) -> SessionSaved:
+        """move() inside the caller's transaction (a poll's chosen time: the session and the
+        poll's end commit together)."""
+        now = self._clock.now()
+        row, project = _changeable(db, team_id=team_id, user_id=user_id, session_id=session_id)
+        return self._save(db, project, row, _moved(row, day, start), now=now, by=user_id)
 
     def move_within(
         self, db: Session, project: Project, row: CoSession, starts_at: datetime, *, by: str

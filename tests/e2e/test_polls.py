@@ -685,3 +685,57 @@ def test_a_poll_closing_by_itself_updates_its_invitations_and_tally_in_place_onc
         assert len(emulator.calls_to("chat.update")) == updates + 9
         assert len(kinds("poll_refresh", "sent")) == 9
         assert len(driver.dms("UCOORD", "The best times for")) == 1
+
+
+def test_a_cancelled_poll_updates_its_invitations_and_tally_in_place_across_a_restart(
+    database_url: str, clock: SimClock
+) -> None:
+    """Cancelling (as scheduling) owes the updates in place through the ledger, in the
+    transaction that ends the poll: a process that stops straight after the click loses
+    none of them, and the next one sends each once."""
+    emulator = workspace()
+    with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as first:
+        assert first.client is not None and first.runtime is not None
+        driver = Driver(first.client, first.emulator)
+        seed(first, CHANNEL)
+        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
+        assert "errors" not in driver.submit_modal("UCOORD", modal, poll_values())
+        drive(first)
+        factory = first.runtime.factory
+
+        def kinds(kind: str, status: str) -> list[Delivery]:
+            with transaction(factory) as db:
+                return list(
+                    db.scalars(
+                        select(Delivery).where(Delivery.kind == kind, Delivery.status == status)
+                    )
+                )
+
+        wait_until(lambda: len(kinds("poll_invite", "sent")) == 8, what="the invitations")
+        tally = driver.dm_with("UCOORD", "Finding a time for")
+        invites = {u: invitation(driver, u)["ts"] for u in FACILITATORS + PARTICIPANTS}
+        settle(first)
+        # the coordinator cancels; the process stops before anything more goes out
+        first.runtime.alarms.pause()
+        driver.press("UCOORD", tally, "poll_cancel")
+        first.emulator.wait_for("response_url", where=lambda c: "is cancelled" in dumps(c.args))
+        assert len(kinds("poll_refresh", "scheduled")) == 9  # eight invitations and the tally
+        assert all(_selects(driver.message(u, ts)) for u, ts in invites.items())
+        key = first.encryption_key
+
+    updates = len(emulator.calls_to("chat.update"))
+    with LocalStack(
+        database_url=database_url, clock=clock, encryption_key=key, emulator=emulator
+    ) as second:
+        assert second.client is not None and second.runtime is not None
+        driver = Driver(second.client, second.emulator)
+        factory = second.runtime.factory
+        drive(second)
+        wait_until(lambda: len(kinds("poll_refresh", "sent")) == 9, what="the updates sent")
+        for user, ts in invites.items():
+            assert _selects(driver.message(user, ts)) == 0, user
+        driver.wait_replaced("UCOORD", tally["ts"], "cancelled")
+        drive(second)
+        settle(second)
+        assert len(emulator.calls_to("chat.update")) == updates + 9
+        assert len(driver.dms("UP6", "was cancelled: no need to answer")) == 1

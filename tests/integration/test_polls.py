@@ -21,6 +21,7 @@ from cobot.domain.polls import PartOfDay
 from cobot.domain.polls import PollInput
 from cobot.domain.polls import PollPurpose
 from cobot.services import deliveries
+from cobot.services import polls as polls_service
 from cobot.services.polls import CLOSE
 from cobot.services.polls import Polls
 from cobot.services.polls import poll_kinds
@@ -29,6 +30,7 @@ from cobot.services.privacy import Privacy
 from cobot.services.sessions import Sessions
 from cobot.storage.db import transaction
 from cobot.storage.models import Availability
+from cobot.storage.models import CoSession
 from cobot.storage.models import Delivery
 from cobot.storage.models import Poll
 from cobot.storage.models import PollAnswer
@@ -153,6 +155,47 @@ def test_the_close_closes_once_and_a_cancelled_poll_never(
     polls.cancel(team_id=TEAM, user_id="UC", poll_id=poll_id)
     assert render_close(factory, clock, retried, retried) == ["nothing", "nothing"]
     with transaction(factory) as db:
+        outcomes = db.scalars(select(Delivery).where(Delivery.kind == "poll_outcome")).all()
+        assert sorted(d.target for d in outcomes) == ["UF1", "UF2", "UP1"]
+
+
+def test_choosing_a_time_makes_the_session_and_ends_the_poll_in_one_transaction(
+    factory: sessionmaker[Session], polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash after the session is made but before the poll ends leaves neither half: no
+    session, the poll still open and owing its nudges and close; choosing again works."""
+    poll_id = start(polls, project(factory))
+    slot_id = polls.tally(team_id=TEAM, user_id="UC", poll_id=poll_id).rows[0].slot_id
+    for person in ("UF1", "UF2", "UP1"):
+        polls.answer(team_id=TEAM, user_id=person, poll_id=poll_id, slot_id=slot_id, answer="yes")
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(polls_service, "_finish", crash)
+        with pytest.raises(RuntimeError, match="died"):
+            polls.choose(team_id=TEAM, user_id="UC", poll_id=poll_id, slot_id=slot_id)
+
+    def state() -> tuple[int, str, int, int]:
+        with transaction(factory) as db:
+            poll = db.get(Poll, poll_id)
+            assert poll is not None
+            owed = db.scalars(select(Delivery).where(Delivery.status == "scheduled")).all()
+            return (
+                db.scalar(select(func.count(CoSession.id))) or 0,
+                poll.status,
+                sum(1 for d in owed if d.kind in ("poll_nudge", "poll_close")),
+                sum(1 for d in owed if d.subject_type != "poll"),
+            )
+
+    assert state() == (0, "open", 4, 0)
+    done = polls.choose(team_id=TEAM, user_id="UC", poll_id=poll_id, slot_id=slot_id)
+    made, status, poll_owes, session_owes = state()
+    assert (made, status, poll_owes) == (1, "scheduled", 0) and session_owes > 0
+    with transaction(factory) as db:
+        poll = db.get(Poll, poll_id)
+        assert poll is not None and poll.session_id == done.saved.view.id
         outcomes = db.scalars(select(Delivery).where(Delivery.kind == "poll_outcome")).all()
         assert sorted(d.target for d in outcomes) == ["UF1", "UF2", "UP1"]
 

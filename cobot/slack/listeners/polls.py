@@ -288,12 +288,6 @@ def _update_tally(deps: Deps, tally: Tally, where: tuple[str, str] | None) -> No
     deps.updates.put(where, tally_text(tally), tally_blocks(tally))
 
 
-def _close_invitations(deps: Deps, team_id: str, poll_id: int) -> None:
-    """The poll is over: every invitation loses its selects, in place."""
-    for where, inv in deps.polls.sent_invitations(team_id=team_id, poll_id=poll_id):
-        deps.updates.put(where, invitation_text(inv), invitation_blocks(inv))
-
-
 def _container(press: Press) -> tuple[str, str] | None:
     container = press.body.get("container") or {}
     channel = container.get("channel_id") or (press.body.get("channel") or {}).get("id")
@@ -345,7 +339,8 @@ def on_choose_now(deps: Deps, press: Press) -> None:
 
 @listen.button(SCHEDULE_ACTION)
 def on_schedule(deps: Deps, press: Press) -> None:
-    """One click: schedule the slot through the sessions service; the poll closes."""
+    """One click: schedule the slot through the sessions service; the poll closes (the
+    ledger updates its invitations and tally in place)."""
     poll_id, _, slot_id = press.value.partition(":")
     if not poll_id.isdigit() or not slot_id.isdigit():
         raise Stale()
@@ -355,17 +350,13 @@ def on_schedule(deps: Deps, press: Press) -> None:
         view.title, view.starts_at, view.timezone, [w.message for w in done.saved.warnings]
     )
     press.replace(text)
-    _update_tally(deps, done.tally, done.tally_at)
-    _close_invitations(deps, press.team, done.poll_id)
 
 
 @listen.button(CANCEL_ACTION)
 def on_cancel(deps: Deps, press: Press) -> None:
-    """Cancel the poll; everyone asked hears."""
+    """Cancel the poll; everyone asked hears (the ledger updates what they were sent)."""
     tally = deps.polls.cancel(**press.caller, poll_id=press.id())
     press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
-    _update_tally(deps, tally, deps.polls.tally_at(poll_id=tally.poll_id))
-    _close_invitations(deps, press.team, tally.poll_id)
 
 
 @listen.button(NOTES_ACTION)
