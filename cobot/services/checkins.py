@@ -47,6 +47,7 @@ from cobot.services.privacy import Forgotten
 from cobot.services.privacy import PersonalData
 from cobot.services.privacy import Privacy
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
 from cobot.storage.models import CheckinAnswer
@@ -1273,7 +1274,7 @@ def _publish(db: Session, project: Project, now: datetime) -> dict[str, rules.Ag
     if not missing:
         return stored
     # one writer per project: a second reader waits here, then finds the months stored
-    db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    lock_project(db, project)
     stored = _stored(db, project.id)
     for period in missing:
         if period.key in stored:

@@ -59,6 +59,7 @@ from cobot.services.deliveries import owed_about
 from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.services.resubmission import once_per_form
 from cobot.services.session_queries import sessions_with_people
 from cobot.services.sessions import Sessions
@@ -295,7 +296,7 @@ class Governance(Service):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
-            db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+            lock_project(db, project)
             existing = db.scalar(
                 select(func.count(Milestone.id)).where(Milestone.project_id == project.id)
             )
@@ -489,7 +490,7 @@ class Governance(Service):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
-            db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+            lock_project(db, project)
             earlier = receipts.earlier(db, receipt, SlowDown)
             if earlier is not None:
                 return SlowedDown(

@@ -618,6 +618,16 @@ def _view(project: Project, viewer: str) -> ProjectView:
     )
 
 
+def lock_project(session: Session, project: Project | int) -> None:
+    """Hold the project's row lock until the transaction ends, before reading what a write
+    depends on (is a round already open, are this month's figures stored, does the plan
+    exist): concurrent writers of the project's rows then run one after the other instead
+    of both acting on what they read. On SQLite this is a no-op (it has no FOR UPDATE):
+    BEGIN IMMEDIATE already serialises every writer."""
+    project_id = project if isinstance(project, int) else project.id
+    session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+
+
 __all__ = [
     "ONBOARDING_ITEMS",
     "InvalidFields",
@@ -631,6 +641,7 @@ __all__ = [
     "Projects",
     "Removal",
     "check_details",
+    "lock_project",
     "parse_lead_times",
     "valid_timezone",
 ]

@@ -58,6 +58,7 @@ from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Scope
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from cobot.storage.models import Project
@@ -238,7 +239,7 @@ class Reviews(Service):
         """Open the next round; InvalidFields (draft_url, deadline, note) refuses it."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = db.get(Project, project_id, with_for_update=True)
+            lock_project(db, project_id)
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
@@ -22,6 +24,7 @@ from cobot.services.projects import InvalidFields
 from cobot.services.projects import LastCoordinator
 from cobot.services.projects import ProjectDetails
 from cobot.services.projects import Projects
+from cobot.services.projects import lock_project
 from cobot.storage.db import create_db_engine
 from cobot.storage.db import session_factory
 from cobot.storage.db import transaction
@@ -450,3 +453,25 @@ def test_removing_a_person_takes_them_off_sessions_to_come_and_their_reminders(
         cosession = session.scalars(select(CoSession)).one()
         assert cosession.user_ids("participant") == ["UP1"]
     engine.dispose()
+
+
+def test_lock_project_holds_the_row_until_the_transaction_ends(
+    projects: Projects, factory: sessionmaker[Session]
+) -> None:
+    pid = new_project(projects)
+    with transaction(factory) as first:
+        project = first.get(Project, pid)
+        assert project is not None
+        lock_project(first, project)
+        if first.get_bind().dialect.name == "sqlite":
+            # no FOR UPDATE on SQLite: BEGIN IMMEDIATE already made `first` the one writer,
+            # and a reader beside it may still call it
+            with transaction(factory, write=False) as reader:
+                lock_project(reader, pid)
+            return
+        with transaction(factory) as second:
+            second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError):
+                lock_project(second, pid)
+    with transaction(factory) as third:
+        lock_project(third, pid)  # released on commit
