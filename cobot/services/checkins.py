@@ -18,7 +18,6 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -32,6 +31,7 @@ from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.text import TypedText
+from cobot.domain.zones import first_valid_timezone
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -311,13 +311,7 @@ ContactPresenter = Callable[[ContactNote], OutgoingMessage]
 
 
 def _zone(name: str | None, fallback: str) -> ZoneInfo:
-    for candidate in (name, fallback, "UTC"):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                continue
-    return ZoneInfo("UTC")
+    return ZoneInfo(first_valid_timezone(name, fallback))
 
 
 def _time_of(person: CheckinPerson) -> time:

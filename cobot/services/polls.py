@@ -22,7 +22,6 @@ from datetime import time
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +59,7 @@ from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import interval_warnings
 from cobot.domain.text import TypedText
+from cobot.domain.zones import first_valid_timezone
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -965,11 +965,7 @@ def _standing_view(project: Project, row: Availability | None) -> StandingView:
 
 
 def _standing(row: Availability) -> Standing:
-    try:
-        zone = row.timezone
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = "UTC"
+    zone = first_valid_timezone(row.timezone)
     try:
         raw = json.loads(row.windows or "[]")
     except ValueError:
@@ -1094,7 +1090,7 @@ def _invitation(
         purpose=PollPurpose(poll.purpose),
         project_name=project.name,
         by=poll.created_by,
-        timezone=_zone(zone, project.timezone),
+        timezone=first_valid_timezone(zone, project.timezone),
         duration=timedelta(minutes=poll.duration_minutes),
         closes_at=poll.closes_at,
         status=PollStatus(poll.status),
@@ -1102,16 +1098,6 @@ def _invitation(
         has_note=bool(person and person.note),
         moving_title=moving.title if moving is not None else "",
     )
-
-
-def _zone(zone: str | None, fallback: str) -> str:
-    if zone:
-        try:
-            ZoneInfo(zone)
-            return zone
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return fallback
 
 
 def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choice:
@@ -1199,7 +1185,7 @@ def _outcome(
         poll_id=poll.id,
         title=poll.title,
         status=PollStatus(poll.status),
-        timezone=_zone(directory.timezone(user_id), project.timezone),
+        timezone=first_valid_timezone(directory.timezone(user_id), project.timezone),
         starts_at=cosession.starts_at if scheduled and cosession is not None else None,
         ends_at=cosession.ends_at if scheduled and cosession is not None else None,
         on_session=on_session,

@@ -11,8 +11,6 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Unpack
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +26,8 @@ from cobot.domain.sessions import LeadTimes
 from cobot.domain.sessions import SessionChange
 from cobot.domain.sessions import SessionChanged
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.zones import first_valid_timezone
+from cobot.domain.zones import valid_timezone
 from cobot.services import perspectives
 from cobot.services.access import AccessError
 from cobot.services.access import CoordinatorAsks
@@ -162,17 +162,6 @@ class LeadTimeSettings(ForProject):
     lead_times: LeadTimes
 
 
-def valid_timezone(name: str) -> bool:
-    """Whether `name` is an IANA time zone this machine knows."""
-    if not name or name != name.strip():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
 def check_details(details: ProjectDetails) -> dict[str, str]:
     """Field errors in the project modal, keyed by field name; empty when all is well."""
     errors: dict[str, str] = {}
@@ -254,9 +243,7 @@ class Projects(SessionChangingService):
             raise InvalidFields({"name": "Give the project a name."})
         if len(name) > MAX_NAME:
             raise InvalidFields({"name": f"Keep the name under {MAX_NAME} characters."})
-        zone = self._directory.timezone(user_id) or DEFAULT_TIMEZONE
-        if not valid_timezone(zone):
-            zone = DEFAULT_TIMEZONE
+        zone = first_valid_timezone(self._directory.timezone(user_id), DEFAULT_TIMEZONE)
         now = self._clock.now()
         try:
             with transaction(self._factory) as session:
