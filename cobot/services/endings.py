@@ -45,6 +45,7 @@ from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import to_utc
 from cobot.domain.text import TypedText
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
@@ -352,7 +353,7 @@ class Endings(SessionChangingService):
         with transaction(self._factory) as db:
             project = access.coordinators_project(db, **asked)
             ending = db.get(Ending, project.id)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             return EndingDraft(
                 **of_project_in_zone(project),
                 default_deadline=today + rules.DEFAULT_COLLECTION,
@@ -462,7 +463,7 @@ class Endings(SessionChangingService):
         self, plan: EndingPlan, tz: ZoneInfo, now: datetime
     ) -> tuple[datetime, datetime | None, datetime | None]:
         errors: dict[str, str] = {}
-        today = now.astimezone(tz).date()
+        today = local_day(now, tz)
         problem = rules.check_deadline(plan.deadline, today)
         if problem:
             errors["deadline"] = problem

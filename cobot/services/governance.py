@@ -40,6 +40,7 @@ from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import SessionTimes
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -302,7 +303,7 @@ class Governance(Service):
             )
             if existing:
                 return _plan_view(db, project, user_id, now)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             start = project.start_date or today
             dates = rules.spread_due_dates(start, project.end_date)
             for position, ((step, title, _share), due) in enumerate(
@@ -562,10 +563,6 @@ class Governance(Service):
 # ---------------------------------------------------------------- helpers
 
 
-def _today(project: Project, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(project.timezone)).date()
-
-
 def _view(row: Milestone, project: Project, now: datetime) -> MilestoneView:
     return MilestoneView(
         id=row.id,
@@ -575,7 +572,7 @@ def _view(row: Milestone, project: Project, now: datetime) -> MilestoneView:
         owner=row.owner,
         due_on=row.due_on,
         status=row.status,
-        overdue=rules.overdue(row.due_on, row.status, _today(project, now)),
+        overdue=rules.overdue(row.due_on, row.status, local_day(now, project.timezone)),
     )
 
 
@@ -784,7 +781,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
             )
         )
     )
-    horizon = _today(project, now) + timedelta(days=settings.every_days)
+    horizon = local_day(now, project.timezone) + timedelta(days=settings.every_days)
     due = tuple(
         m for m in milestones if not m.done and m.due_on is not None and m.due_on <= horizon
     )
@@ -877,7 +874,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     rows = _scheduled(db, project, CoSession.starts_at > now)
     moved = rules.slow_sessions([_times(r) for r in rows], plan, tz=tz)
     total = max((m.new_start - m.old_start for m in moved), default=timedelta(0))
-    today = _today(project, now)
+    today = local_day(now, project.timezone)
     milestones = tuple(
         (m, rules.slow_milestone(m.due_on, plan, moved_by=total))
         for m in milestones_of(db, project, now)

@@ -60,6 +60,7 @@ from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import interval_warnings
 from cobot.domain.text import TypedText
 from cobot.domain.zones import first_valid_timezone
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -344,7 +345,7 @@ class Polls(Service):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            return project.timezone, now.astimezone(ZoneInfo(project.timezone)).date(), now
+            return project.timezone, local_day(now, project.timezone), now
 
     def audience(
         self, *, team_id: str, project_id: int, audience: Audience, named: Sequence[str]

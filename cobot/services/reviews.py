@@ -47,6 +47,7 @@ from cobot.domain.reviews import Outcome
 from cobot.domain.reviews import Tally
 from cobot.domain.roles import Role
 from cobot.domain.sessions import to_utc
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
@@ -219,7 +220,7 @@ class Reviews(Service):
                 db, team_id=team_id, user_id=user_id, channel_id=channel_id
             )
             _refuse_open(db, project, now)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             return StartForm(
                 **of_project(project),
                 number=_next_number(db, project.id),
@@ -249,7 +250,7 @@ class Reviews(Service):
             problem = rules.check_url(draft_url)
             if problem:
                 errors["draft_url"] = problem
-            problem = rules.check_deadline(deadline, now.astimezone(tz).date())
+            problem = rules.check_deadline(deadline, local_day(now, tz))
             if problem:
                 errors["deadline"] = problem
             if len(note) > rules.MAX_NOTE:
