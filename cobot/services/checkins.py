@@ -861,8 +861,7 @@ class Checkins(Service):
                     "Check-ins are not switched on in this project. A coordinator can set "
                     "them up with `/cobot checkin setup`."
                 )
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Check-ins are for the people in this project.")
+            access.require_member(project, user_id, "Check-ins are for the people in this project.")
             person = _person_row(db, project.id, user_id)
             return _settings(project, person, self._next_due(db, person) if person else None)
 

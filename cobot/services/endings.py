@@ -331,11 +331,11 @@ def project_any(
 
 
 def _member_group(project: Project, user_id: str) -> str:
-    role = access.role_of(project, user_id)
-    if role is None:
-        raise AccessError(
-            f"You are not a member of “{project.name}”, so there is nothing for you to answer here."
-        )
+    role = access.require_member(
+        project,
+        user_id,
+        f"You are not a member of “{project.name}”, so there is nothing for you to answer here.",
+    )
     return rules.group_of(role)
 
 
@@ -548,8 +548,7 @@ class Endings(SessionChangingService):
         """The shared tally, image reference and counts (members; once the collection closed)."""
         with transaction(self._factory) as db:
             project = project_any(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only members of this project can see how it ended.")
+            access.require_member(project, user_id, access.only_members_see("how it ended"))
             ending = db.get(Ending, project.id)
             closed = ending.closed_at if ending else None
             tally = feelings_tally(db, project.id)

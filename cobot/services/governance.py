@@ -282,9 +282,13 @@ class Governance(Service):
         """The channel's project's plan (any member may look; coordinators change it)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only the project's members can see its plan.")
+            project = access.members_project(
+                db,
+                refusal=access.only_members_see("its plan"),
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+            )
             return _plan_view(db, project, user_id, now)
 
     def create_from_template(

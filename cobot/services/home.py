@@ -399,9 +399,13 @@ class Home(Service):
     def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
         """A project's aims and group agreement, for its members."""
         with read_only(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only the people in this project can see its agreement.")
+            project = access.members_project(
+                db,
+                refusal=access.only_members_see("its agreement"),
+                team_id=team_id,
+                user_id=user_id,
+                project_id=project_id,
+            )
             return AgreementView(project.id, project.name, project.aims, project.agreement)
 
     def checkin_settings(self, *, team_id: str, user_id: str, project_id: int) -> PersonSettings:

@@ -842,8 +842,9 @@ class Involvement(SessionChangingService):
 
     def _member(self, db: Session, team_id: str, project_id: int, user_id: str) -> Project:
         project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-        if access.role_of(project, user_id) is None:
-            raise AccessError(f"Only members of *{project.name}* can do that here.")
+        access.require_member(
+            project, user_id, f"Only members of *{project.name}* can do that here."
+        )
         return project
 
     def project_form(self, *, team_id: str, channel_id: str, user_id: str) -> ProjectForm:

@@ -35,6 +35,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.access import coordinators_project
 from cobot.services.access import people_with
 from cobot.services.access import project_in_channel
+from cobot.services.access import require_member
 from cobot.services.access import role_of
 from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
@@ -428,12 +429,13 @@ class Projects(SessionChangingService):
         """Who is in the project, by role; only members may see it."""
         with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            if role_of(project, user_id) is None:
-                who = ", ".join(f"<@{c}>" for c in people_with(project, Role.COORDINATOR))
-                raise AccessError(
-                    "Only members of this project can see who is in it: ask your coordinator "
-                    f"({who or 'your coordinator'}) to add you."
-                )
+            who = ", ".join(f"<@{c}>" for c in people_with(project, Role.COORDINATOR))
+            require_member(
+                project,
+                user_id,
+                "Only members of this project can see who is in it: ask your coordinator "
+                f"({who or 'your coordinator'}) to add you.",
+            )
             groups = tuple(
                 (role, tuple(people_with(project, role)))
                 for role in Role

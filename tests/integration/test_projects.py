@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
+from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.access import NoProjectHere
 from cobot.services.access import NotCoordinator
@@ -475,3 +476,32 @@ def test_lock_project_holds_the_row_until_the_transaction_ends(
                 lock_project(second, pid)
     with transaction(factory) as third:
         lock_project(third, pid)  # released on commit
+
+
+def test_members_project_finds_the_project_for_members_and_refuses_anyone_else(
+    projects: Projects, factory: sessionmaker[Session]
+) -> None:
+    pid = new_project(projects)
+    projects.add_people(
+        team_id=TEAM, channel_id=CHANNEL, user_id="UCORA", people=["UP"], role=Role.PARTICIPANT
+    )
+    refusal = access.only_members_see("its plan")
+    assert refusal == "Only members of this project can see its plan."
+    with transaction(factory) as session:
+        by_channel = access.members_project(
+            session, refusal=refusal, team_id=TEAM, user_id="UP", channel_id=CHANNEL
+        )
+        by_id = access.members_project(
+            session, refusal=refusal, team_id=TEAM, user_id="UP", project_id=pid
+        )
+        assert by_channel.id == by_id.id == pid
+        assert access.require_member(by_id, "UCORA", refusal) is Role.COORDINATOR
+        with pytest.raises(access.NotMember) as refused:
+            access.members_project(
+                session, refusal=refusal, team_id=TEAM, user_id="USTRANGER", project_id=pid
+            )
+        assert refused.value.message == refusal
+        with pytest.raises(NoProjectHere):
+            access.members_project(
+                session, refusal=refusal, team_id="TOTHER", user_id="UP", project_id=pid
+            )
