@@ -55,7 +55,7 @@ class NotCoordinator(AccessError):
 
 class NotMember(AccessError):
     """Someone outside a project asked for what only its members may see or do; each
-    feature words the refusal for what was asked (only_members_see for a view)."""
+    feature words the refusal for what was asked (only_members_see for something to see)."""
 
 
 def project_in_channel(
@@ -125,10 +125,11 @@ def coordinators_project(session: Session, **asks: Unpack[CoordinatorAsks]) -> P
     return project
 
 
-def members_project(session: Session, *, refusal: str, **asks: Unpack[ProjectAsks]) -> Project:
-    """The project a member's request names; NotMember(`refusal`) for anyone not in it."""
+def members_project(session: Session, *, seeing: str, **asks: Unpack[ProjectAsks]) -> Project:
+    """The project a member asks to see `seeing` of ("its plan"); NotMember, worded by
+    only_members_see, for anyone not in it."""
     project = _asked_project(session, asks)
-    require_member(project, asks["user_id"], refusal)
+    require_member(project, asks["user_id"], only_members_see(seeing))
     return project
 
 

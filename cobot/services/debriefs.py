@@ -923,11 +923,7 @@ class Debriefs(Service):
         """The project's open actions; owners and coordinators may tick them."""
         with read_only(self._factory) as db:
             project = access.members_project(
-                db,
-                refusal=access.only_members_see("its actions"),
-                team_id=team_id,
-                user_id=user_id,
-                channel_id=channel_id,
+                db, seeing="its actions", team_id=team_id, user_id=user_id, channel_id=channel_id
             )
             rows = db.scalars(
                 select(DebriefAction)

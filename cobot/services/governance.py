@@ -283,11 +283,7 @@ class Governance(Service):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.members_project(
-                db,
-                refusal=access.only_members_see("its plan"),
-                team_id=team_id,
-                user_id=user_id,
-                channel_id=channel_id,
+                db, seeing="its plan", team_id=team_id, user_id=user_id, channel_id=channel_id
             )
             return _plan_view(db, project, user_id, now)
 

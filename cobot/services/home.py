@@ -400,11 +400,7 @@ class Home(Service):
         """A project's aims and group agreement, for its members."""
         with read_only(self._factory) as db:
             project = access.members_project(
-                db,
-                refusal=access.only_members_see("its agreement"),
-                team_id=team_id,
-                user_id=user_id,
-                project_id=project_id,
+                db, seeing="its agreement", team_id=team_id, user_id=user_id, project_id=project_id
             )
             return AgreementView(project.id, project.name, project.aims, project.agreement)
 

@@ -611,12 +611,9 @@ class Polls(Service):
     def standing(self, *, team_id: str, channel_id: str, user_id: str) -> StandingView:
         """The person's standing availability in the channel's project (empty if none)."""
         with read_only(self._factory) as db:
-            project = access.members_project(
-                db,
-                refusal="You are not in this project, so it has no times of yours.",
-                team_id=team_id,
-                user_id=user_id,
-                channel_id=channel_id,
+            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
+            access.require_member(
+                project, user_id, "You are not in this project, so it has no times of yours."
             )
             return _standing_view(project, _standing_row(db, project.id, user_id))
 
@@ -642,13 +639,8 @@ class Polls(Service):
         now = self._clock.now()
         zone = self._directory.timezone(user_id)
         with transaction(self._factory) as db:
-            project = access.members_project(
-                db,
-                refusal="You are not in this project.",
-                team_id=team_id,
-                user_id=user_id,
-                project_id=project_id,
-            )
+            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
+            access.require_member(project, user_id, "You are not in this project.")
             row = _standing_row(db, project.id, user_id)
             if row is None:
                 row = Availability(project_id=project.id, user_id=user_id)

@@ -485,23 +485,23 @@ def test_members_project_finds_the_project_for_members_and_refuses_anyone_else(
     projects.add_people(
         team_id=TEAM, channel_id=CHANNEL, user_id="UCORA", people=["UP"], role=Role.PARTICIPANT
     )
-    refusal = access.only_members_see("its plan")
-    assert refusal == "Only members of this project can see its plan."
     with transaction(factory) as session:
         by_channel = access.members_project(
-            session, refusal=refusal, team_id=TEAM, user_id="UP", channel_id=CHANNEL
+            session, seeing="its plan", team_id=TEAM, user_id="UP", channel_id=CHANNEL
         )
         by_id = access.members_project(
-            session, refusal=refusal, team_id=TEAM, user_id="UP", project_id=pid
+            session, seeing="its plan", team_id=TEAM, user_id="UP", project_id=pid
         )
         assert by_channel.id == by_id.id == pid
-        assert access.require_member(by_id, "UCORA", refusal) is Role.COORDINATOR
         with pytest.raises(access.NotMember) as refused:
             access.members_project(
-                session, refusal=refusal, team_id=TEAM, user_id="USTRANGER", project_id=pid
+                session, seeing="its plan", team_id=TEAM, user_id="USTRANGER", project_id=pid
             )
-        assert refused.value.message == refusal
+        assert refused.value.message == "Only members of this project can see its plan."
         with pytest.raises(NoProjectHere):
             access.members_project(
-                session, refusal=refusal, team_id="TOTHER", user_id="UP", project_id=pid
+                session, seeing="its plan", team_id="TOTHER", user_id="UP", project_id=pid
             )
+        assert access.require_member(by_id, "UCORA", "no") is Role.COORDINATOR
+        with pytest.raises(access.NotMember, match="^Its own words.$"):
+            access.require_member(by_id, "USTRANGER", "Its own words.")
