@@ -53,6 +53,11 @@ class NotCoordinator(AccessError):
         self.coordinators = coordinators
 
 
+class NotMember(AccessError):
+    """Someone outside a project asked for what only its members may see or do; each
+    feature words the refusal for what was asked (only_members_see for something to see)."""
+
+
 def project_in_channel(
     session: Session, *, team_id: str, channel_id: str, closed_too: bool = False
 ) -> Project:
@@ -115,14 +120,26 @@ class CoordinatorAsks(ProjectAsks):
 
 def coordinators_project(session: Session, **asks: Unpack[CoordinatorAsks]) -> Project:
     """The project a coordinator's request names; NotCoordinator for anyone else."""
-    project = project_by_channel_or_id(
+    project = _asked_project(session, asks)
+    require_coordinator(project, asks["user_id"])
+    return project
+
+
+def members_project(session: Session, *, seeing: str, **asks: Unpack[ProjectAsks]) -> Project:
+    """The project a member asks to see `seeing` of ("its plan"); NotMember, worded by
+    only_members_see, for anyone not in it."""
+    project = _asked_project(session, asks)
+    require_member(project, asks["user_id"], only_members_see(seeing))
+    return project
+
+
+def _asked_project(session: Session, asks: ProjectAsks) -> Project:
+    return project_by_channel_or_id(
         session,
         team_id=asks["team_id"],
         channel_id=asks.get("channel_id"),
         project_id=asks.get("project_id"),
     )
-    require_coordinator(project, asks["user_id"])
-    return project
 
 
 def session_by_id(session: Session, *, team_id: str, session_id: int) -> CoSession:
@@ -157,6 +174,19 @@ def require_coordinator(project: Project, user_id: str) -> None:
     """Refuse anyone but a coordinator, naming who to ask."""
     if role_of(project, user_id) is not Role.COORDINATOR:
         raise NotCoordinator(people_with(project, Role.COORDINATOR))
+
+
+def require_member(project: Project, user_id: str, refusal: str) -> Role:
+    """The person's role in the project; NotMember(`refusal`) when they are not in it."""
+    role = role_of(project, user_id)
+    if role is None:
+        raise NotMember(refusal)
+    return role
+
+
+def only_members_see(what: str) -> str:
+    """The refusal when someone outside the project asks to see `what` of it."""
+    return f"Only members of this project can see {what}."
 
 
 def session_facts(cosession: CoSession, project: Project) -> SessionFacts:

@@ -20,7 +20,6 @@ from datetime import timedelta
 from typing import Generic
 from typing import TypeVar
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from sqlalchemy.orm import sessionmaker
 
 from cobot.domain import checkins as rules
 from cobot.domain import disclosure
+from cobot.domain import zones
 from cobot.domain.deliveries import DeliveryStatus
 from cobot.domain.projects import ProjectStatus
 from cobot.domain.roles import Role
@@ -50,6 +50,7 @@ from cobot.services.privacy import Forgotten
 from cobot.services.privacy import PersonalData
 from cobot.services.privacy import Privacy
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.services.resubmission import once_per_form
 from cobot.storage.db import transaction
 from cobot.storage.models import CheckinAnswer
@@ -318,13 +319,7 @@ ContactPresenter = Callable[[ContactNote], OutgoingMessage]
 
 
 def _zone(name: str | None, fallback: str) -> ZoneInfo:
-    for candidate in (name, fallback, "UTC"):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                continue
-    return ZoneInfo("UTC")
+    return ZoneInfo(zones.first_valid_timezone(name, fallback))
 
 
 def _time_of(person: CheckinPerson) -> time:
@@ -428,7 +423,7 @@ class Checkins(Service):
         start = after or now
         at, days = _time_of(person), _days_of(person)
         if due is None and snooze:
-            tomorrow = start.astimezone(tz).date() + timedelta(days=1)
+            tomorrow = zones.local_day(start, tz) + timedelta(days=1)
             due = rules.first_slot(
                 start, tz=tz, at=at, days=days, from_date=tomorrow, paused_until=person.paused_until
             )
@@ -445,7 +440,7 @@ class Checkins(Service):
             )
         row: Delivery | None = None
         for _ in range(60):
-            local_day = due.astimezone(tz).date()
+            local_day = zones.local_day(due, tz)
             key = f"checkin:{project.id}:{person.user_id}:{local_day.isoformat()}"
             row = db.scalar(select(Delivery).where(Delivery.idempotency_key == key))
             if row is None or row.status in (DeliveryStatus.CANCELLED, DeliveryStatus.SCHEDULED):
@@ -555,7 +550,7 @@ class Checkins(Service):
             _cancel_person(db, person, now)
             return None
         tz = _zone(person.timezone, project.timezone)
-        local_day = delivery.due_at.astimezone(tz).date()
+        local_day = zones.local_day(delivery.due_at, tz)
         if (
             person.status == INVITED
             and person.consented_at is None
@@ -628,7 +623,7 @@ class Checkins(Service):
                 return Consented(agreed=False, prompt=None, next_at=None, timezone=tz_name)
             person.status = ACTIVE
             person.consented_at = person.consented_at or now
-            person.last_checkin_on = now.astimezone(_zone(tz_name, project.timezone)).date()
+            person.last_checkin_on = zones.local_day(now, _zone(tz_name, project.timezone))
             person.updated_at = now
             next_at = self._plan(db, person, project, setup, now=now)
             prompt = _prompt(delivery.id, project, setup, person, consent=False)
@@ -654,7 +649,7 @@ class Checkins(Service):
                     person_id=person.id,
                     project_id=project.id,
                     delivery_id=delivery.id,
-                    asked_on=delivery.due_at.astimezone(tz).date(),
+                    asked_on=zones.local_day(delivery.due_at, tz),
                     answered_at=now,
                     role=role.value if role else "former",
                     mood=str(mood),
@@ -824,7 +819,7 @@ class Checkins(Service):
         now = self._clock.now()
         with transaction(self._factory) as db:
             _delivery, person, project, setup = self._own(db, team_id, user_id, delivery_id)
-            today = now.astimezone(_zone(person.timezone, project.timezone)).date()
+            today = zones.local_day(now, _zone(person.timezone, project.timezone))
             _check_pause(until, today, field="until")
             person.paused_until = until
             person.updated_at = now
@@ -874,8 +869,7 @@ class Checkins(Service):
                     "Check-ins are not switched on in this project. A coordinator can set "
                     "them up with `/cobot checkin setup`."
                 )
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Check-ins are for the people in this project.")
+            access.require_member(project, user_id, "Check-ins are for the people in this project.")
             person = _person_row(db, project.id, user_id)
             return _settings(project, person, self._next_due(db, person) if person else None)
 
@@ -902,7 +896,7 @@ class Checkins(Service):
                 project.timezone,
             )
             if choice.paused_until is not None:
-                message = _pause_error(choice.paused_until, now.astimezone(tz).date())
+                message = _pause_error(choice.paused_until, zones.local_day(now, tz))
                 if message:
                     errors["pause"] = message
             if errors:
@@ -1260,12 +1254,12 @@ def _months(db: Session, project: Project, now: datetime) -> list[disclosure.Per
     first = db.scalar(
         select(func.min(CheckinAnswer.asked_on)).where(CheckinAnswer.project_id == project.id)
     )
-    since = project.created_at.astimezone(tz).date()
+    since = zones.local_day(project.created_at, tz)
     if first is not None and first < since:
         since = first
     months = disclosure.closed_periods(since, now, tz)
     if project.closed_at is not None:
-        last = disclosure.Period.of(project.closed_at.astimezone(tz).date())
+        last = disclosure.Period.of(zones.local_day(project.closed_at, tz))
         months = tuple(p for p in months if p <= last)
     return list(months)
 
@@ -1281,7 +1275,7 @@ def _publish(db: Session, project: Project, now: datetime) -> dict[str, rules.Ag
     if not missing:
         return stored
     # one writer per project: a second reader waits here, then finds the months stored
-    db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    lock_project(db, project)
     stored = _stored(db, project.id)
     for period in missing:
         if period.key in stored:

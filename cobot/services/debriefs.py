@@ -924,9 +924,9 @@ class Debriefs(Service):
     def actions(self, *, team_id: str, channel_id: str, user_id: str) -> ActionList:
         """The project's open actions; owners and coordinators may tick them."""
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only members of this project can see its actions.")
+            project = access.members_project(
+                db, seeing="its actions", team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             rows = db.scalars(
                 select(DebriefAction)
                 .where(DebriefAction.project_id == project.id, DebriefAction.status == OPEN)

@@ -45,6 +45,7 @@ from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import to_utc
 from cobot.domain.text import TypedText
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
@@ -330,11 +331,11 @@ def project_any(
 
 
 def _member_group(project: Project, user_id: str) -> str:
-    role = access.role_of(project, user_id)
-    if role is None:
-        raise AccessError(
-            f"You are not a member of “{project.name}”, so there is nothing for you to answer here."
-        )
+    role = access.require_member(
+        project,
+        user_id,
+        f"You are not a member of “{project.name}”, so there is nothing for you to answer here.",
+    )
     return rules.group_of(role)
 
 
@@ -352,7 +353,7 @@ class Endings(SessionChangingService):
         with transaction(self._factory) as db:
             project = access.coordinators_project(db, **asked)
             ending = db.get(Ending, project.id)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             return EndingDraft(
                 **of_project_in_zone(project),
                 default_deadline=today + rules.DEFAULT_COLLECTION,
@@ -462,7 +463,7 @@ class Endings(SessionChangingService):
         self, plan: EndingPlan, tz: ZoneInfo, now: datetime
     ) -> tuple[datetime, datetime | None, datetime | None]:
         errors: dict[str, str] = {}
-        today = now.astimezone(tz).date()
+        today = local_day(now, tz)
         problem = rules.check_deadline(plan.deadline, today)
         if problem:
             errors["deadline"] = problem
@@ -547,8 +548,7 @@ class Endings(SessionChangingService):
         """The shared tally, image reference and counts (members; once the collection closed)."""
         with transaction(self._factory) as db:
             project = project_any(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only members of this project can see how it ended.")
+            access.require_member(project, user_id, access.only_members_see("how it ended"))
             ending = db.get(Ending, project.id)
             closed = ending.closed_at if ending else None
             tally = feelings_tally(db, project.id)

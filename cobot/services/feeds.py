@@ -248,12 +248,12 @@ class Feeds(Service):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            role = access.role_of(project, user_id)
-            if role is None:
-                raise AccessError(
-                    "Calendar links are for the people in this project; ask a coordinator "
-                    "to add you first."
-                )
+            role = access.require_member(
+                project,
+                user_id,
+                "Calendar links are for the people in this project; ask a coordinator "
+                "to add you first.",
+            )
             _revoke(db, project_id=project.id, user_id=user_id, now=now)
             scopes = [FeedScope.PERSON]
             if role is Role.COORDINATOR:

@@ -40,6 +40,7 @@ from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import SessionTimes
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -59,6 +60,7 @@ from cobot.services.ports import Clock
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import ForProjectInZone
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.services.resubmission import once_per_form
 from cobot.services.session_queries import sessions_with_people
 from cobot.services.sessions import Sessions
@@ -277,9 +279,9 @@ class Governance(Service):
         """The channel's project's plan (any member may look; coordinators change it)."""
         now = self._clock.now()
         with read_only(self._factory) as db:
-            project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only the project's members can see its plan.")
+            project = access.members_project(
+                db, seeing="its plan", team_id=team_id, user_id=user_id, channel_id=channel_id
+            )
             return _plan_view(db, project, user_id, now)
 
     def create_from_template(
@@ -292,13 +294,13 @@ class Governance(Service):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
-            db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+            lock_project(db, project)
             existing = db.scalar(
                 select(func.count(Milestone.id)).where(Milestone.project_id == project.id)
             )
             if existing:
                 return _plan_view(db, project, user_id, now)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             start = project.start_date or today
             dates = rules.spread_due_dates(start, project.end_date)
             for position, ((step, title, _share), due) in enumerate(
@@ -486,7 +488,7 @@ class Governance(Service):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
-            db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+            lock_project(db, project)
             earlier = receipts.earlier(db, receipt, SlowDown)
             if earlier is not None:
                 return SlowedDown(
@@ -558,10 +560,6 @@ class Governance(Service):
 # ---------------------------------------------------------------- helpers
 
 
-def _today(project: Project, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(project.timezone)).date()
-
-
 def _view(row: Milestone, project: Project, now: datetime) -> MilestoneView:
     return MilestoneView(
         id=row.id,
@@ -571,7 +569,7 @@ def _view(row: Milestone, project: Project, now: datetime) -> MilestoneView:
         owner=row.owner,
         due_on=row.due_on,
         status=row.status,
-        overdue=rules.overdue(row.due_on, row.status, _today(project, now)),
+        overdue=rules.overdue(row.due_on, row.status, local_day(now, project.timezone)),
     )
 
 
@@ -781,7 +779,7 @@ def digest_facts(db: Session, digest: Digest, *, now: datetime) -> DigestFacts |
             )
         )
     )
-    horizon = _today(project, now) + timedelta(days=settings.every_days)
+    horizon = local_day(now, project.timezone) + timedelta(days=settings.every_days)
     due = tuple(
         m for m in milestones if not m.done and m.due_on is not None and m.due_on <= horizon
     )
@@ -874,7 +872,7 @@ def _preview(db: Session, project: Project, plan: SlowDownInput, now: datetime) 
     rows = _scheduled(db, project, CoSession.starts_at > now)
     moved = rules.slow_sessions([_times(r) for r in rows], plan, tz=tz)
     total = max((m.new_start - m.old_start for m in moved), default=timedelta(0))
-    today = _today(project, now)
+    today = local_day(now, project.timezone)
     milestones = tuple(
         (m, rules.slow_milestone(m.due_on, plan, moved_by=total))
         for m in milestones_of(db, project, now)

@@ -48,6 +48,7 @@ from cobot.domain.roles import Role
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import after_commit
 from cobot.services import perspectives as perspectives_service
@@ -393,9 +394,9 @@ class Home(Service):
     def agreement(self, *, team_id: str, user_id: str, project_id: int) -> AgreementView:
         """A project's aims and group agreement, for its members."""
         with read_only(self._factory) as db:
-            project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("Only the people in this project can see its agreement.")
+            project = access.members_project(
+                db, seeing="its agreement", team_id=team_id, user_id=user_id, project_id=project_id
+            )
             return AgreementView(project.id, project.name, project.aims, project.agreement)
 
     def checkin_settings(self, *, team_id: str, user_id: str, project_id: int) -> PersonSettings:
@@ -697,7 +698,7 @@ def _my_milestones(me: _Reading) -> list[OpenItem]:
         assert row.due_on is not None
         due = datetime.combine(row.due_on + timedelta(days=1), datetime.min.time(), tz)
         if due - AGENDA_HORIZON <= now:
-            late = overdue(row.due_on, row.status, now.astimezone(tz).date())
+            late = overdue(row.due_on, row.status, local_day(now, tz))
             items.append(
                 OpenItem(ITEM_MILESTONE, project.name, row.title, row.id, due, tz.key, late)
             )
@@ -878,7 +879,7 @@ def _coordinator_view(
     workshops = [
         p for p, s in zip(points, sessions, strict=True) if s.kind != SessionKind.REFLECTIVE
     ]
-    today = now.astimezone(tz).date()
+    today = local_day(now, tz)
     line = rules.timeline(workshops, now=now, today=today, end_date=project.end_date, lead=lead)
     at_risk = rules.risks(
         workshops,

@@ -63,6 +63,7 @@ from cobot.domain.sessions import SessionFacts
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import session_changes
@@ -251,10 +252,6 @@ def _choice_of(db: Session, project_id: int, user_id: str) -> PaymentChoiceRow |
     )
 
 
-def _local_day(when: datetime, zone: str) -> date:
-    return when.astimezone(ZoneInfo(zone)).date()
-
-
 # ---------------------------------------------------------------- planning the register
 
 
@@ -339,7 +336,7 @@ def _claim_lines(
         .order_by(CoSession.starts_at)
     ).all()
     for mark, cosession in rows:
-        if not start <= _local_day(cosession.ends_at, project.timezone) <= end:
+        if not start <= local_day(cosession.ends_at, project.timezone) <= end:
             continue
         minutes = session_minutes(cosession, mark.role, settings)
         rate = rates.rate(role, Activity.SESSION) if paid else 0
@@ -826,7 +823,7 @@ class Involvement(SessionChangingService):
             register.saved_by = user_id
             register.saved_at = now
             db.flush()
-            day = _local_day(cosession.ends_at, project.timezone)
+            day = local_day(cosession.ends_at, project.timezone)
             for user, (_role, here, _s) in wanted.items():
                 if here:
                     _plan_monthly_claim(db, project, user, day, now=now)
@@ -845,8 +842,9 @@ class Involvement(SessionChangingService):
 
     def _member(self, db: Session, team_id: str, project_id: int, user_id: str) -> Project:
         project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-        if access.role_of(project, user_id) is None:
-            raise AccessError(f"Only members of *{project.name}* can do that here.")
+        access.require_member(
+            project, user_id, f"Only members of *{project.name}* can do that here."
+        )
         return project
 
     def project_form(self, *, team_id: str, channel_id: str, user_id: str) -> ProjectForm:
@@ -868,7 +866,7 @@ class Involvement(SessionChangingService):
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = self._member(db, team_id, project_id, user_id)
-            today = _local_day(now, project.timezone)
+            today = local_day(now, project.timezone)
             minutes, errors = check_time_log(data, today=today)
             if errors:
                 raise InvalidFields(errors)
@@ -902,7 +900,7 @@ class Involvement(SessionChangingService):
             row.updated_at = now
             db.flush()
             # this month's claim is owed from now on (registers saved earlier planned none)
-            _plan_monthly_claim(db, project, user_id, _local_day(now, project.timezone), now=now)
+            _plan_monthly_claim(db, project, user_id, local_day(now, project.timezone), now=now)
             return Done(project.name, PaymentChoice(choice).label)
 
     # -- expenses ----------------------------------------------------------------------------
@@ -995,7 +993,7 @@ class Involvement(SessionChangingService):
             expense.decided_by = user_id
             expense.decided_at = now
             _plan_monthly_claim(
-                db, project, expense.user_id, _local_day(now, project.timezone), now=now
+                db, project, expense.user_id, local_day(now, project.timezone), now=now
             )
             return _expense_note(db, project, expense, for_person=False)
 
@@ -1054,7 +1052,7 @@ class Involvement(SessionChangingService):
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, channel_id=channel_id
             )
-            today = _local_day(now, project.timezone)
+            today = local_day(now, project.timezone)
             start, end = last_closed_month(today)
             if at_end:
                 start, end = project.start_date or date(2000, 1, 1), today
@@ -1093,7 +1091,7 @@ class Involvement(SessionChangingService):
             project = db.get_one(Project, claim.project_id)
             claim.status = ClaimStatus.CONFIRMED
             claim.confirmed_at = now
-            claim.keep_until = finance_keep_until(_local_day(now, project.timezone))
+            claim.keep_until = finance_keep_until(local_day(now, project.timezone))
             paid = [int(line["expense_id"]) for line in claim.lines if "expense_id" in line]
             for expense in db.scalars(select(Expense).where(Expense.id.in_(paid))):
                 expense.claim_id = claim.id
@@ -1241,7 +1239,7 @@ class Involvement(SessionChangingService):
                 if claim.status != ClaimStatus.CONFIRMED or claim.confirmed_at is None:
                     awaiting += claim.total
                     continue
-                day = _local_day(claim.confirmed_at, project.timezone)
+                day = local_day(claim.confirmed_at, project.timezone)
                 if (start and day < start) or (end and day > end):
                     continue
                 rows.append(
@@ -1265,7 +1263,7 @@ class Involvement(SessionChangingService):
                     spent=confirmed,
                     start=project.start_date,
                     end=project.end_date,
-                    today=_local_day(now, project.timezone),
+                    today=local_day(now, project.timezone),
                 )
                 if settings.budget
                 else None
@@ -1406,7 +1404,7 @@ def _record(db: Session, project: Project, user_id: str) -> InvolvementRecord:
     for mark, cosession in rows:
         items.append(
             RecordItem(
-                day=_local_day(cosession.starts_at, project.timezone),
+                day=local_day(cosession.starts_at, project.timezone),
                 what=cosession.title,
                 minutes=session_minutes(cosession, mark.role, settings),
             )

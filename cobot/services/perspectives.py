@@ -19,7 +19,6 @@ from cobot.domain.perspectives import Perspective
 from cobot.domain.perspectives import Shown
 from cobot.domain.sessions import Problem
 from cobot.services import access
-from cobot.services.access import AccessError
 from cobot.services.access import ProjectAsks
 from cobot.services.base import ForProject
 from cobot.services.base import Service
@@ -158,11 +157,11 @@ def _member_project(db: Session, **asks: Unpack[ProjectAsks]) -> Project:
         channel_id=asks.get("channel_id") or "",
         project_id=asks.get("project_id"),
     )
-    if access.role_of(project, asks["user_id"]) is None:
-        raise AccessError(
-            f"You are not a member of “{project.name}”; a coordinator can add you with "
-            "`/cobot add`."
-        )
+    access.require_member(
+        project,
+        asks["user_id"],
+        f"You are not a member of “{project.name}”; a coordinator can add you with `/cobot add`.",
+    )
     return project
 
 

@@ -22,7 +22,6 @@ from datetime import time
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +59,8 @@ from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
 from cobot.domain.sessions import interval_warnings
 from cobot.domain.text import TypedText
+from cobot.domain.zones import first_valid_timezone
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services import receipts
@@ -346,7 +347,7 @@ class Polls(Service):
         now = self._clock.now()
         with read_only(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            return project.timezone, now.astimezone(ZoneInfo(project.timezone)).date(), now
+            return project.timezone, local_day(now, project.timezone), now
 
     def audience(
         self, *, team_id: str, project_id: int, audience: Audience, named: Sequence[str]
@@ -591,8 +592,9 @@ class Polls(Service):
         """The person's standing availability in the channel's project (empty if none)."""
         with read_only(self._factory) as db:
             project = access.project_in_channel(db, team_id=team_id, channel_id=channel_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("You are not in this project, so it has no times of yours.")
+            access.require_member(
+                project, user_id, "You are not in this project, so it has no times of yours."
+            )
             return _standing_view(project, _standing_row(db, project.id, user_id))
 
     def save_standing(
@@ -618,8 +620,7 @@ class Polls(Service):
         zone = self._directory.timezone(user_id)
         with transaction(self._factory) as db:
             project = access.project_by_id(db, team_id=team_id, project_id=project_id)
-            if access.role_of(project, user_id) is None:
-                raise AccessError("You are not in this project.")
+            access.require_member(project, user_id, "You are not in this project.")
             row = _standing_row(db, project.id, user_id)
             if row is None:
                 row = Availability(project_id=project.id, user_id=user_id)
@@ -950,11 +951,7 @@ def _standing_view(project: Project, row: Availability | None) -> StandingView:
 
 
 def _standing(row: Availability) -> Standing:
-    try:
-        zone = row.timezone
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = "UTC"
+    zone = first_valid_timezone(row.timezone)
     try:
         raw = json.loads(row.windows or "[]")
     except ValueError:
@@ -1079,7 +1076,7 @@ def _invitation(
         purpose=PollPurpose(poll.purpose),
         project_name=project.name,
         by=poll.created_by,
-        timezone=_zone(zone, project.timezone),
+        timezone=first_valid_timezone(zone, project.timezone),
         duration=timedelta(minutes=poll.duration_minutes),
         closes_at=poll.closes_at,
         status=PollStatus(poll.status),
@@ -1087,16 +1084,6 @@ def _invitation(
         has_note=bool(person and person.note),
         moving_title=moving.title if moving is not None else "",
     )
-
-
-def _zone(zone: str | None, fallback: str) -> str:
-    if zone:
-        try:
-            ZoneInfo(zone)
-            return zone
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return fallback
 
 
 def _choice(db: Session, poll: Poll, project: Project, *, now: datetime) -> Choice:
@@ -1184,7 +1171,7 @@ def _outcome(
         poll_id=poll.id,
         title=poll.title,
         status=PollStatus(poll.status),
-        timezone=_zone(directory.timezone(user_id), project.timezone),
+        timezone=first_valid_timezone(directory.timezone(user_id), project.timezone),
         starts_at=cosession.starts_at if scheduled and cosession is not None else None,
         ends_at=cosession.ends_at if scheduled and cosession is not None else None,
         on_session=on_session,

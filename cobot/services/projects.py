@@ -11,8 +11,6 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Unpack
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +26,8 @@ from cobot.domain.sessions import LeadTimes
 from cobot.domain.sessions import SessionChange
 from cobot.domain.sessions import SessionChanged
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.zones import first_valid_timezone
+from cobot.domain.zones import valid_timezone
 from cobot.services import perspectives
 from cobot.services.access import AccessError
 from cobot.services.access import CoordinatorAsks
@@ -35,6 +35,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.access import coordinators_project
 from cobot.services.access import people_with
 from cobot.services.access import project_in_channel
+from cobot.services.access import require_member
 from cobot.services.access import role_of
 from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
@@ -162,17 +163,6 @@ class LeadTimeSettings(ForProject):
     lead_times: LeadTimes
 
 
-def valid_timezone(name: str) -> bool:
-    """Whether `name` is an IANA time zone this machine knows."""
-    if not name or name != name.strip():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
 def check_details(details: ProjectDetails) -> dict[str, str]:
     """Field errors in the project modal, keyed by field name; empty when all is well."""
     errors: dict[str, str] = {}
@@ -254,9 +244,7 @@ class Projects(SessionChangingService):
             raise InvalidFields({"name": "Give the project a name."})
         if len(name) > MAX_NAME:
             raise InvalidFields({"name": f"Keep the name under {MAX_NAME} characters."})
-        zone = self._directory.timezone(user_id) or DEFAULT_TIMEZONE
-        if not valid_timezone(zone):
-            zone = DEFAULT_TIMEZONE
+        zone = first_valid_timezone(self._directory.timezone(user_id), DEFAULT_TIMEZONE)
         now = self._clock.now()
         try:
             with transaction(self._factory) as session:
@@ -441,12 +429,13 @@ class Projects(SessionChangingService):
         """Who is in the project, by role; only members may see it."""
         with read_only(self._factory) as session:
             project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
-            if role_of(project, user_id) is None:
-                who = ", ".join(f"<@{c}>" for c in people_with(project, Role.COORDINATOR))
-                raise AccessError(
-                    "Only members of this project can see who is in it: ask your coordinator "
-                    f"({who or 'your coordinator'}) to add you."
-                )
+            who = ", ".join(f"<@{c}>" for c in people_with(project, Role.COORDINATOR))
+            require_member(
+                project,
+                user_id,
+                "Only members of this project can see who is in it: ask your coordinator "
+                f"({who or 'your coordinator'}) to add you.",
+            )
             groups = tuple(
                 (role, tuple(people_with(project, role)))
                 for role in Role
@@ -618,6 +607,16 @@ def _view(project: Project, viewer: str) -> ProjectView:
     )
 
 
+def lock_project(session: Session, project: Project | int) -> None:
+    """Hold the project's row lock until the transaction ends, before reading what a write
+    depends on (is a round already open, are this month's figures stored, does the plan
+    exist): concurrent writers of the project's rows then run one after the other instead
+    of both acting on what they read. On SQLite this is a no-op (it has no FOR UPDATE):
+    BEGIN IMMEDIATE already serialises every writer."""
+    project_id = project if isinstance(project, int) else project.id
+    session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+
+
 __all__ = [
     "ONBOARDING_ITEMS",
     "InvalidFields",
@@ -631,6 +630,7 @@ __all__ = [
     "Projects",
     "Removal",
     "check_details",
+    "lock_project",
     "parse_lead_times",
     "valid_timezone",
 ]

@@ -47,6 +47,7 @@ from cobot.domain.reviews import Outcome
 from cobot.domain.reviews import Tally
 from cobot.domain.roles import Role
 from cobot.domain.sessions import to_utc
+from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
@@ -58,6 +59,7 @@ from cobot.services.deliveries import Owed
 from cobot.services.deliveries import Scope
 from cobot.services.ports import OutgoingMessage
 from cobot.services.project_views import of_project
+from cobot.services.projects import lock_project
 from cobot.storage.db import transaction
 from cobot.storage.models import Delivery
 from cobot.storage.models import Project
@@ -220,7 +222,7 @@ class Reviews(Service):
                 db, team_id=team_id, user_id=user_id, channel_id=channel_id
             )
             _refuse_open(db, project, now)
-            today = now.astimezone(ZoneInfo(project.timezone)).date()
+            today = local_day(now, project.timezone)
             return StartForm(
                 **of_project(project),
                 number=_next_number(db, project.id),
@@ -240,7 +242,7 @@ class Reviews(Service):
         """Open the next round; InvalidFields (draft_url, deadline, note) refuses it."""
         now = self._clock.now()
         with transaction(self._factory) as db:
-            project = db.get(Project, project_id, with_for_update=True)
+            lock_project(db, project_id)
             project = access.coordinators_project(
                 db, team_id=team_id, user_id=user_id, project_id=project_id
             )
@@ -250,7 +252,7 @@ class Reviews(Service):
             problem = rules.check_url(draft_url)
             if problem:
                 errors["draft_url"] = problem
-            problem = rules.check_deadline(deadline, now.astimezone(tz).date())
+            problem = rules.check_deadline(deadline, local_day(now, tz))
             if problem:
                 errors["deadline"] = problem
             if len(note) > rules.MAX_NOTE:

@@ -147,6 +147,9 @@ def test_milestones_from_the_template_one_overdue_nudges_its_owner_once(
     # a participant sees the (empty) plan but cannot make it
     seen = driver.command("UPART", "milestones", channel_id=CHANNEL)
     assert CREATE_DATED not in json.dumps(seen)
+    # someone outside the project sees nothing of it
+    refused = driver.command("UNOBODY", "milestones", channel_id=CHANNEL)
+    assert refused["text"] == "Only members of this project can see its plan."
     make_plan(driver, emulator, project_id)
     rows = milestones(stack)
     assert [m.title for m in rows][:3] == [

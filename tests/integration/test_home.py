@@ -22,6 +22,7 @@ from cobot.domain.timeline import NOTES
 from cobot.domain.timeline import RUNNING
 from cobot.services.access import AccessError
 from cobot.services.access import NotCoordinator
+from cobot.services.access import NotMember
 from cobot.services.checkins import Checkins
 from cobot.services.deliveries import DeliveryKinds
 from cobot.services.deliveries import DeliveryRunner
@@ -483,7 +484,7 @@ def test_the_agreement_is_for_members_only(factory: sessionmaker[Session], home:
     seeded = seed_project(factory, sessions=3)
     card = home.agreement(team_id=TEAM, user_id="UP03", project_id=seeded.project_id)
     assert "Everyone's voice counts" in card.agreement
-    with pytest.raises(AccessError):
+    with pytest.raises(NotMember, match="^Only members of this project can see its agreement"):
         home.agreement(team_id=TEAM, user_id="UOUTSIDER", project_id=seeded.project_id)
 
 

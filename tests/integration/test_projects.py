@@ -9,12 +9,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from cobot.domain.durations import format_duration
 from cobot.domain.roles import Role
 from cobot.domain.sessions import LeadTimes
+from cobot.services import access
 from cobot.services.access import AccessError
 from cobot.services.access import NoProjectHere
 from cobot.services.access import NotCoordinator
@@ -22,6 +25,7 @@ from cobot.services.projects import InvalidFields
 from cobot.services.projects import LastCoordinator
 from cobot.services.projects import ProjectDetails
 from cobot.services.projects import Projects
+from cobot.services.projects import lock_project
 from cobot.storage.db import create_db_engine
 from cobot.storage.db import session_factory
 from cobot.storage.db import transaction
@@ -450,3 +454,54 @@ def test_removing_a_person_takes_them_off_sessions_to_come_and_their_reminders(
         cosession = session.scalars(select(CoSession)).one()
         assert cosession.user_ids("participant") == ["UP1"]
     engine.dispose()
+
+
+def test_lock_project_holds_the_row_until_the_transaction_ends(
+    projects: Projects, factory: sessionmaker[Session]
+) -> None:
+    pid = new_project(projects)
+    with transaction(factory) as first:
+        project = first.get(Project, pid)
+        assert project is not None
+        lock_project(first, project)
+        if first.get_bind().dialect.name == "sqlite":
+            # no FOR UPDATE on SQLite: BEGIN IMMEDIATE already made `first` the one writer,
+            # and a reader beside it may still call it
+            with transaction(factory, write=False) as reader:
+                lock_project(reader, pid)
+            return
+        with transaction(factory) as second:
+            second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError):
+                lock_project(second, pid)
+    with transaction(factory) as third:
+        lock_project(third, pid)  # released on commit
+
+
+def test_members_project_finds_the_project_for_members_and_refuses_anyone_else(
+    projects: Projects, factory: sessionmaker[Session]
+) -> None:
+    pid = new_project(projects)
+    projects.add_people(
+        team_id=TEAM, channel_id=CHANNEL, user_id="UCORA", people=["UP"], role=Role.PARTICIPANT
+    )
+    with transaction(factory) as session:
+        by_channel = access.members_project(
+            session, seeing="its plan", team_id=TEAM, user_id="UP", channel_id=CHANNEL
+        )
+        by_id = access.members_project(
+            session, seeing="its plan", team_id=TEAM, user_id="UP", project_id=pid
+        )
+        assert by_channel.id == by_id.id == pid
+        with pytest.raises(access.NotMember) as refused:
+            access.members_project(
+                session, seeing="its plan", team_id=TEAM, user_id="USTRANGER", project_id=pid
+            )
+        assert refused.value.message == "Only members of this project can see its plan."
+        with pytest.raises(NoProjectHere):
+            access.members_project(
+                session, seeing="its plan", team_id="TOTHER", user_id="UP", project_id=pid
+            )
+        assert access.require_member(by_id, "UCORA", "no") is Role.COORDINATOR
+        with pytest.raises(access.NotMember, match="^Its own words.$"):
+            access.require_member(by_id, "USTRANGER", "Its own words.")
