@@ -32,6 +32,12 @@ class InvalidFields(AccessError):
         self.errors = errors
 
 
+def raise_if_invalid(errors: dict[str, str]) -> None:
+    """Refuse a form whose `errors` name any wrong field; a form with none passes."""
+    if errors:
+        raise InvalidFields(errors)
+
+
 class NoProjectHere(AccessError):
     """The channel has no project."""
 

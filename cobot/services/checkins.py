@@ -40,6 +40,7 @@ from cobot.services import receipts
 from cobot.services.access import AccessError
 from cobot.services.access import InvalidFields
 from cobot.services.access import NoProjectHere
+from cobot.services.access import raise_if_invalid
 from cobot.services.base import ForProject
 from cobot.services.base import Service
 from cobot.services.deliveries import DeliveryKind
@@ -899,8 +900,7 @@ class Checkins(Service):
                 message = _pause_error(choice.paused_until, zones.local_day(now, tz))
                 if message:
                     errors["pause"] = message
-            if errors:
-                raise InvalidFields(errors)
+            raise_if_invalid(errors)
             assert isinstance(at, time)
             if person is None:
                 person = CheckinPerson(
@@ -967,8 +967,7 @@ class Checkins(Service):
                 f"Write a number of days between 1 and {rules.MAX_RETENTION_DAYS} (default "
                 f"{rules.DEFAULT_RETENTION_DAYS})."
             )
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = access.coordinators_project(

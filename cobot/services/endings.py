@@ -50,6 +50,7 @@ from cobot.services import access
 from cobot.services import deliveries
 from cobot.services.access import AccessError
 from cobot.services.access import InvalidFields
+from cobot.services.access import raise_if_invalid
 from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
@@ -490,8 +491,7 @@ class Endings(SessionChangingService):
             if when <= now:
                 errors[key] = "That time has already passed; pick a future date."
             events[key] = when
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         deadline, _ = to_utc(plan.deadline, DEADLINE_TIME, tz)
         return deadline, events[SessionKind.CELEBRATION], events[SessionKind.REFLECTIVE]
 
@@ -604,8 +604,7 @@ class Endings(SessionChangingService):
     ) -> QuestionsForm:
         """Reword the evaluation questions (coordinators); InvalidFields per key."""
         errors = rules.check_questions(questions)
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
             project = access.coordinators_project(
@@ -666,8 +665,7 @@ class Endings(SessionChangingService):
     ) -> Saved:
         """Save (or replace) the asker's answer in `table`, written by `fill(row, group)`;
         InvalidFields refuses `errors`, and nothing is saved then."""
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         now = self._clock.now()
         with transaction(self._factory) as db:
             project, group, earlier = _answering(db, table, team_id, user_id, project_id)

@@ -47,6 +47,7 @@ from cobot.services import receipts
 from cobot.services.access import AccessError
 from cobot.services.access import CoordinatorAsks
 from cobot.services.access import InvalidFields
+from cobot.services.access import raise_if_invalid
 from cobot.services.base import Service
 from cobot.services.checkins import published_figures
 from cobot.services.debriefs import SUBMITTED
@@ -354,8 +355,7 @@ class Governance(Service):
             access.require_coordinator(project, user_id)
             if owner is not None and access.role_of(project, owner) is None:
                 errors["owner"] = "Choose someone in this project."
-            if errors:
-                raise InvalidFields(errors)
+            raise_if_invalid(errors)
             if (row.owner, row.due_on) != (owner, due_on):
                 row.revision += 1
             row.title = title.strip()
@@ -402,8 +402,7 @@ class Governance(Service):
         """Change how often the digest goes (or stop it); the next one is re-planned."""
         now = self._clock.now()
         errors = rules.check_digest_every(every_days)
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         assert every_days is not None
         with transaction(self._factory) as db:
             project = access.coordinators_project(
@@ -441,8 +440,7 @@ class Governance(Service):
         rendered when it is sent. Raises InvalidFields (block "line")."""
         now = self._clock.now()
         errors = rules.check_line(line)
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         with transaction(self._factory) as db:
             row, project = _digest(db, team_id, user_id, digest_id, now)
             row.line = line.strip()

@@ -69,6 +69,7 @@ from cobot.services import deliveries
 from cobot.services import session_changes
 from cobot.services.access import AccessError
 from cobot.services.access import InvalidFields
+from cobot.services.access import raise_if_invalid
 from cobot.services.base import ForProject
 from cobot.services.base import SessionChangingService
 from cobot.services.deliveries import DeliveryKind
@@ -868,8 +869,7 @@ class Involvement(SessionChangingService):
             project = self._member(db, team_id, project_id, user_id)
             today = local_day(now, project.timezone)
             minutes, errors = check_time_log(data, today=today)
-            if errors:
-                raise InvalidFields(errors)
+            raise_if_invalid(errors)
             assert data.day is not None
             db.add(
                 TimeLog(
@@ -935,8 +935,7 @@ class Involvement(SessionChangingService):
         attached = check_receipts(receipts)
         if isinstance(attached, str):
             errors["receipt"] = attached
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         assert isinstance(pence, int)
         assert not isinstance(attached, str)
         with transaction(self._factory) as db:
@@ -1175,8 +1174,7 @@ class Involvement(SessionChangingService):
                     )
                 )
             )
-        if errors:
-            raise InvalidFields(errors)
+        raise_if_invalid(errors)
         assert isinstance(default, int)
         with transaction(self._factory) as db:
             project = access.coordinators_project(

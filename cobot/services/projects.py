@@ -35,6 +35,7 @@ from cobot.services.access import InvalidFields
 from cobot.services.access import coordinators_project
 from cobot.services.access import people_with
 from cobot.services.access import project_in_channel
+from cobot.services.access import raise_if_invalid
 from cobot.services.access import require_member
 from cobot.services.access import role_of
 from cobot.services.base import ForProject
@@ -316,8 +317,7 @@ class Projects(SessionChangingService):
 
         def save(project: Project) -> None:
             errors = check_details(details)
-            if errors:
-                raise InvalidFields(errors)
+            raise_if_invalid(errors)
             project.name = " ".join(details.name.split())
             project.aims = details.aims.strip()
             project.timezone = details.timezone.strip()
