@@ -63,6 +63,7 @@ from cobot.domain.sessions import SessionFacts
 from cobot.domain.sessions import SessionKind
 from cobot.domain.sessions import SessionRole
 from cobot.domain.sessions import SessionStatus
+from cobot.domain.text import TypedText
 from cobot.domain.zones import local_day
 from cobot.services import access
 from cobot.services import deliveries
@@ -1309,11 +1310,11 @@ def records_in(db: Session, projects: Iterable[Project], user_id: str) -> list[I
 
 
 def _written(block: str, text: str, missing: str) -> None:
-    """A question, answer or query: something written, and not too long."""
-    if not text.strip():
-        raise InvalidFields({block: missing})
-    if len(text) > MAX_QUERY:
-        raise InvalidFields({block: f"Keep it under {MAX_QUERY} characters."})
+    """A question, answer or query: something written, and not too long once trimmed (as
+    it is kept)."""
+    problem = TypedText(MAX_QUERY, "it", missing).problem(text)
+    if problem is not None:
+        raise InvalidFields({block: problem})
 
 
 # what each message owed now is about
