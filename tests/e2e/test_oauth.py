@@ -354,10 +354,16 @@ def test_uninstalling_one_workspace_stops_its_deliveries_only_and_starts_its_ret
         assert b_row is not None and b_row.last_error == "app_uninstalled"
         assert a_row is not None and a_row.status == "scheduled"
         assert workspace is not None and workspace.uninstalled_at is not None
-    # B's installation is gone from the store; A's is untouched
-    with oauth_stack.runtime.engine.connect() as conn:
-        teams = conn.execute(select(slack_bots.c.team_id)).scalars().all()
-    assert teams == [A]
+    # B's installation is gone from the store; A's is untouched (the handler deletes it
+    # after it has cancelled B's deliveries, so it is waited for, not read at once)
+    engine = oauth_stack.runtime.engine
+
+    def teams() -> list[str]:
+        with engine.connect() as conn:
+            return list(conn.execute(select(slack_bots.c.team_id)).scalars().all())
+
+    wait_until(lambda: B not in teams(), what="B's installation deleted")
+    assert teams() == [A]
     # something planned for B afterwards is skipped, saying why; A still gets its messages
     late_b = notice(oauth_stack, project_b, "UBPART", "b-after")
     late_a = notice(oauth_stack, project_a, "UPART", "a-after")
