@@ -24,6 +24,7 @@ from cobot.domain.polls import poll_from_form
 from cobot.services.polls import Polls
 from cobot.services.polls import Tally
 from cobot.slack import kit
+from cobot.slack.blocks.common import escape
 from cobot.slack.blocks.polls import ANSWER_ACTION
 from cobot.slack.blocks.polls import AVAILABILITY_CALLBACK
 from cobot.slack.blocks.polls import CANCEL_ACTION
@@ -331,7 +332,7 @@ def on_choose_now(deps: Deps, press: Press) -> None:
     """The ranking as answers stand, in the presser's DM."""
     choice = deps.polls.choice(**press.caller, poll_id=press.id())
     press.dm(
-        f"The best times for “{choice.title}” so far",
+        f"The best times for “{escape(choice.title)}” so far",
         blocks=choice_blocks(choice),
         what="a poll's ranking",
     )
@@ -356,7 +357,7 @@ def on_schedule(deps: Deps, press: Press) -> None:
 def on_cancel(deps: Deps, press: Press) -> None:
     """Cancel the poll; everyone asked hears (the ledger updates what they were sent)."""
     tally = deps.polls.cancel(**press.caller, poll_id=press.id())
-    press.tell(f"The poll for “{tally.title}” is cancelled; everyone asked is being told.")
+    press.tell(f"The poll for “{escape(tally.title)}” is cancelled; everyone asked is being told.")
 
 
 @listen.button(NOTES_ACTION)
