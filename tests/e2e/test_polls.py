@@ -8,6 +8,8 @@ schedules the session, which (with its reminders) equals what the session form m
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -17,6 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from cobot.sandbox.people import Driver
 from cobot.sandbox.people import chosen
@@ -624,6 +628,43 @@ def _selects(message: dict[str, Any]) -> int:
     return sum(1 for b in message["blocks"] if "accessory" in b or b.get("type") == "actions")
 
 
+def _deliveries(factory: sessionmaker[Session], kind: str, status: str) -> list[Delivery]:
+    """The deliveries of one kind in one status."""
+    with transaction(factory) as db:
+        query = select(Delivery).where(Delivery.kind == kind, Delivery.status == status)
+        return list(db.scalars(query))
+
+
+@contextmanager
+def _restarted(
+    database_url: str, clock: SimClock, key: str, emulator: SlackEmulator, invites: dict[str, str]
+) -> Iterator[tuple[LocalStack, Driver]]:
+    """A second process over the first one's database sends the nine updates in place it
+    was left owing: every invitation (`invites`: person to message ts) lost its selects."""
+    with LocalStack(
+        database_url=database_url, clock=clock, encryption_key=key, emulator=emulator
+    ) as second:
+        assert second.client is not None and second.runtime is not None
+        driver = Driver(second.client, second.emulator)
+        drive(second)
+        sent = partial(_deliveries, second.runtime.factory, "poll_refresh", "sent")
+        wait_until(lambda: len(sent()) == 9, what="the updates sent")
+        for user, ts in invites.items():
+            assert _selects(driver.message(user, ts)) == 0, user
+        yield second, driver
+
+
+def _poll_asked(stack: LocalStack, driver: Driver) -> None:
+    """The coordinator finds a time with the default form; all eight invitations are sent."""
+    seed(stack, CHANNEL)
+    modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
+    assert "errors" not in driver.submit_modal("UCOORD", modal, poll_values())
+    drive(stack)
+    assert stack.runtime is not None
+    asked = partial(_deliveries, stack.runtime.factory, "poll_invite", "sent")
+    wait_until(lambda: len(asked()) == 8, what="the invitations")
+
+
 def test_a_poll_closing_by_itself_updates_its_invitations_and_tally_in_place_once_across_a_restart(
     database_url: str, clock: SimClock
 ) -> None:
@@ -631,21 +672,8 @@ def test_a_poll_closing_by_itself_updates_its_invitations_and_tally_in_place_onc
     with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as first:
         assert first.client is not None and first.runtime is not None
         driver = Driver(first.client, first.emulator)
-        seed(first, CHANNEL)
-        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
-        assert "errors" not in driver.submit_modal("UCOORD", modal, poll_values())
-        drive(first)
-        factory = first.runtime.factory
-
-        def kinds(kind: str, status: str) -> list[Delivery]:
-            with transaction(factory) as db:
-                return list(
-                    db.scalars(
-                        select(Delivery).where(Delivery.kind == kind, Delivery.status == status)
-                    )
-                )
-
-        wait_until(lambda: len(kinds("poll_invite", "sent")) == 8, what="the invitations")
+        kinds = partial(_deliveries, first.runtime.factory)
+        _poll_asked(first, driver)
         message = invitation(driver, "UP1")
         driver.select("UP1", message, slot_block(message, 0), "yes")
         tally = driver.dm_with("UCOORD", "Finding a time for")
@@ -665,17 +693,10 @@ def test_a_poll_closing_by_itself_updates_its_invitations_and_tally_in_place_onc
         key = first.encryption_key
 
     updates = len(emulator.calls_to("chat.update"))
-    with LocalStack(
-        database_url=database_url, clock=clock, encryption_key=key, emulator=emulator
-    ) as second:
-        assert second.client is not None and second.runtime is not None
-        driver = Driver(second.client, second.emulator)
-        factory = second.runtime.factory
-        drive(second)
-        wait_until(lambda: len(kinds("poll_refresh", "sent")) == 9, what="the updates sent")
-        # every invitation lost its selects in place; the tally says answers closed
-        for user, ts in invites.items():
-            assert _selects(driver.message(user, ts)) == 0, user
+    with _restarted(database_url, clock, key, emulator, invites) as (second, driver):
+        assert second.runtime is not None
+        kinds = partial(_deliveries, second.runtime.factory)
+        # the tally says answers closed
         closed = driver.wait_replaced("UCOORD", tally["ts"], "answers have closed")
         assert "1 of 8 answered" in dumps(closed)
         assert len(driver.dms("UCOORD", "Finding a time for")) == 1  # updated, not re-sent
@@ -697,21 +718,8 @@ def test_a_cancelled_poll_updates_its_invitations_and_tally_in_place_across_a_re
     with LocalStack(database_url=database_url, clock=clock, emulator=emulator) as first:
         assert first.client is not None and first.runtime is not None
         driver = Driver(first.client, first.emulator)
-        seed(first, CHANNEL)
-        modal = driver.command_modal("UCOORD", "find time", channel_id=CHANNEL)
-        assert "errors" not in driver.submit_modal("UCOORD", modal, poll_values())
-        drive(first)
-        factory = first.runtime.factory
-
-        def kinds(kind: str, status: str) -> list[Delivery]:
-            with transaction(factory) as db:
-                return list(
-                    db.scalars(
-                        select(Delivery).where(Delivery.kind == kind, Delivery.status == status)
-                    )
-                )
-
-        wait_until(lambda: len(kinds("poll_invite", "sent")) == 8, what="the invitations")
+        kinds = partial(_deliveries, first.runtime.factory)
+        _poll_asked(first, driver)
         tally = driver.dm_with("UCOORD", "Finding a time for")
         invites = {u: invitation(driver, u)["ts"] for u in FACILITATORS + PARTICIPANTS}
         settle(first)
@@ -724,16 +732,7 @@ def test_a_cancelled_poll_updates_its_invitations_and_tally_in_place_across_a_re
         key = first.encryption_key
 
     updates = len(emulator.calls_to("chat.update"))
-    with LocalStack(
-        database_url=database_url, clock=clock, encryption_key=key, emulator=emulator
-    ) as second:
-        assert second.client is not None and second.runtime is not None
-        driver = Driver(second.client, second.emulator)
-        factory = second.runtime.factory
-        drive(second)
-        wait_until(lambda: len(kinds("poll_refresh", "sent")) == 9, what="the updates sent")
-        for user, ts in invites.items():
-            assert _selects(driver.message(user, ts)) == 0, user
+    with _restarted(database_url, clock, key, emulator, invites) as (second, driver):
         driver.wait_replaced("UCOORD", tally["ts"], "cancelled")
         drive(second)
         settle(second)
