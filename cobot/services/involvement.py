@@ -1447,15 +1447,3 @@ def facilitation_minutes(db: Session, project: Project) -> dict[str, int]:
 def workload_flags(db: Session, project: Project) -> list[str]:
     """Practitioners carrying much more facilitation than the others."""
     return overloaded(facilitation_minutes(db, project))
-
-
-def expense_form_for(
-    involvement: Involvement, *, team_id: str, user_id: str, expense_id: int, answering: bool
-) -> ExpenseNote:
-    """The expense for the question modal (`answering` False: a coordinator asking about
-    someone else's expense) or for the answer modal (True: its own person answering); the
-    other side pressing that button is refused as a stale button."""
-    note = involvement.expense_form(team_id=team_id, user_id=user_id, expense_id=expense_id)
-    if note.for_person != answering:
-        raise AccessError("That button or form is out of date, so nothing was changed.")
-    return note

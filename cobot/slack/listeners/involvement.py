@@ -14,7 +14,6 @@ from cobot.domain.involvement import UploadedFile
 from cobot.domain.sessions import SessionRole
 from cobot.services.involvement import Involvement
 from cobot.services.involvement import PaySettingsInput
-from cobot.services.involvement import expense_form_for
 from cobot.services.reports import finance_csv
 from cobot.slack import kit
 from cobot.slack.blocks import involvement as blocks
@@ -219,16 +218,18 @@ def approve_expense(deps: Deps, press: Press) -> None:
 @listen.button(blocks.EXPENSE_ASK)
 def ask_expense(deps: Deps, press: Press) -> None:
     """A coordinator asks about an expense: the question modal."""
-    note = expense_form_for(
-        deps.involvement, **press.caller, expense_id=press.id(), answering=False
-    )
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
+    if note.for_person:
+        raise kit.Stale()
     QUESTION.open(press, blocks.expense_text(note), note.expense_id)
 
 
 @listen.button(blocks.EXPENSE_ANSWER)
 def answer_expense(deps: Deps, press: Press) -> None:
     """The person answers a question about their expense: the modal."""
-    note = expense_form_for(deps.involvement, **press.caller, expense_id=press.id(), answering=True)
+    note = deps.involvement.expense_form(**press.caller, expense_id=press.id())
+    if not note.for_person:
+        raise kit.Stale()
     ANSWER.open(
         press, f"{blocks.expense_text(note)}\n>{escape(note.question or '')}", note.expense_id
     )
